@@ -1,0 +1,13 @@
+#pragma once
+
+// Data stores v2 entry routes (api.md §3): create, get (with @revision, @latest,
+// @latest:<time>), update, delete, on the unscoped (scope `global`) and scoped paths.
+
+#include "api/services.h"
+#include "http/router.h"
+
+namespace strongbox::api {
+
+void RegisterDataStoreEntryRoutes(http::Router& router, const Services& services);
+
+}  // namespace strongbox::api

@@ -1,0 +1,85 @@
+#include "api/entry_json.h"
+
+#include "core/strings.h"
+#include "core/time_format.h"
+#include "datastore/revision_id.h"
+
+namespace strongbox::api {
+
+using core::Json;
+using core::Status;
+
+namespace {
+
+core::Result<std::vector<int64_t>> DecodeUsers(const Json* users) {
+  std::vector<int64_t> out;
+  if (users == nullptr || users->is_null()) return out;
+  if (!users->is_array()) {
+    return Status::InvalidArgument("Field 'users' must be an array like [\"users/123\"].");
+  }
+  for (const auto& u : *users) {
+    std::optional<int64_t> id;
+    if (u.is_number_integer() && !(u.is_number_unsigned() && u.get<uint64_t>() > INT64_MAX)) {
+      id = u.get<int64_t>();
+    } else if (u.is_string()) {
+      std::string_view s = u.get_ref<const std::string&>();
+      if (s.substr(0, 6) == "users/") s.remove_prefix(6);
+      id = core::ParseInt64(s);
+    }
+    if (!id || *id <= 0) {
+      return Status::InvalidArgument("Each user must look like \"users/123\" (a positive id).");
+    }
+    out.push_back(*id);
+  }
+  return out;
+}
+
+}  // namespace
+
+core::Result<datastore::EntryWrite> DecodeEntryWrite(const Json& body) {
+  datastore::EntryWrite w;
+  const Json* value = core::FindMember(body, "value");
+  if (value == nullptr) return Status::InvalidArgument("Field 'value' is required.");
+  w.value = core::DumpCompact(*value);
+  SB_ASSIGN_OR_RETURN(w.users, DecodeUsers(core::FindMember(body, "users")));
+  const Json* attributes = core::FindMember(body, "attributes");
+  if (attributes != nullptr && !attributes->is_null()) {
+    if (!attributes->is_object()) {
+      return Status::InvalidArgument("Field 'attributes' must be a JSON object.");
+    }
+    w.attributes = core::DumpCompact(*attributes);
+  }
+  return w;
+}
+
+std::string EntryPath(const datastore::EntryName& name, bool scoped) {
+  std::string path = "universes/" + std::to_string(name.universe) + "/data-stores/" +
+                     core::PercentEncodeSegment(name.data_store);
+  if (scoped) path += "/scopes/" + core::PercentEncodeSegment(name.scope);
+  return path + "/entries/" + core::PercentEncodeSegment(name.key);
+}
+
+Json EntryResource(const datastore::EntryName& name, bool scoped,
+                   const datastore::EntryRecord& record) {
+  const std::string revision = datastore::FormatRevisionId(record);
+  Json j;
+  j["path"] = EntryPath(name, scoped);
+  j["createTime"] = core::FormatRfc3339(record.create_time);
+  j["revisionId"] = revision;
+  j["revisionCreateTime"] = core::FormatRfc3339(record.revision_time);
+  j["state"] = record.deleted ? "DELETED" : "ACTIVE";
+  j["etag"] = revision;
+  if (!record.deleted) {
+    auto value = core::ParseJson(record.value);
+    j["value"] = value.ok() ? std::move(value).value() : Json();
+  }
+  j["id"] = name.key;
+  Json users = Json::array();
+  for (int64_t u : record.users) users.push_back("users/" + std::to_string(u));
+  j["users"] = std::move(users);
+  auto attributes = core::ParseJson(record.attributes);
+  j["attributes"] = attributes.ok() ? std::move(attributes).value() : Json::object();
+  return j;
+}
+
+}  // namespace strongbox::api

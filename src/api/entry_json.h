@@ -1,0 +1,25 @@
+#pragma once
+
+// JSON shapes of the v2 data store entry resource (api.md §3): decoding a request body into an
+// EntryWrite and rendering an EntryRecord as the entry resource.
+
+#include <string>
+
+#include "core/json_util.h"
+#include "core/status.h"
+#include "datastore/entry.h"
+
+namespace strongbox::api {
+
+// `value` (required), `users` (["users/7", …]; omitted = none), `attributes` (object; omitted
+// = {}). Numbers in `users` are accepted too.
+core::Result<datastore::EntryWrite> DecodeEntryWrite(const core::Json& body);
+
+// "universes/42/data-stores/Inventory[/scopes/global]/entries/users:7": the scope segment is
+// present when the request named one, as Open Cloud does.
+std::string EntryPath(const datastore::EntryName& name, bool scoped);
+
+core::Json EntryResource(const datastore::EntryName& name, bool scoped,
+                         const datastore::EntryRecord& record);
+
+}  // namespace strongbox::api

@@ -1,0 +1,33 @@
+#include "api/request_fields.h"
+
+#include "core/strings.h"
+
+namespace strongbox::api {
+
+core::Result<int64_t> ParseUniverseId(std::string_view text) {
+  auto v = core::ParseInt64(text);
+  if (!v || *v <= 0) {
+    return core::Status::InvalidArgument("Universe id must be a positive 64-bit integer.");
+  }
+  return *v;
+}
+
+core::Result<bool> QueryBool(const http::Request& request, std::string_view name, bool fallback) {
+  auto v = request.Query(name);
+  if (!v) return fallback;
+  if (core::EqualsIgnoreCase(*v, "true")) return true;
+  if (core::EqualsIgnoreCase(*v, "false")) return false;
+  return core::Status::InvalidArgument("Query parameter '" + std::string(name) +
+                                       "' must be true or false.");
+}
+
+core::Result<core::Json> JsonObjectBody(const http::Request& request) {
+  if (request.body.empty()) return core::Json::object();
+  SB_ASSIGN_OR_RETURN(core::Json body, core::ParseJson(request.body));
+  if (!body.is_object()) {
+    return core::Status::InvalidArgument("Request body must be a JSON object.");
+  }
+  return body;
+}
+
+}  // namespace strongbox::api

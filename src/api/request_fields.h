@@ -1,0 +1,25 @@
+#pragma once
+
+// Decoding of request pieces shared by every route group: path ids, boolean query parameters,
+// JSON bodies. Each returns a Result whose error is a clear 400.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "core/json_util.h"
+#include "core/status.h"
+#include "http/message.h"
+
+namespace strongbox::api {
+
+// `universeId`: a decimal int64 > 0.
+core::Result<int64_t> ParseUniverseId(std::string_view text);
+
+// "true" / "false" (any case); absent or empty → `fallback`.
+core::Result<bool> QueryBool(const http::Request& request, std::string_view name, bool fallback);
+
+// The body as a JSON object; an empty body is `{}`.
+core::Result<core::Json> JsonObjectBody(const http::Request& request);
+
+}  // namespace strongbox::api

@@ -1,0 +1,19 @@
+#pragma once
+
+// Services: what the route groups call, wired by app/. Borrowed pointers; app/ owns them.
+
+#include <functional>
+
+#include "core/clock.h"
+#include "datastore/entry_service.h"
+
+namespace strongbox::api {
+
+struct Services {
+  const core::Clock* clock = nullptr;
+  datastore::EntryService* entries = nullptr;
+  // True while the server is serving (not starting, not draining): /readyz.
+  std::function<bool()> ready;
+};
+
+}  // namespace strongbox::api

@@ -1,0 +1,138 @@
+#include "app/app.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "api/datastore_entry_routes.h"
+#include "api/health_routes.h"
+#include "api/services.h"
+#include "core/clock.h"
+#include "datastore/entry_service.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "store/commit_pipeline.h"
+#include "store/engine.h"
+
+namespace strongbox::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Written to a temporary name and renamed, so a reader never sees a partial port number.
+bool WritePortFile(const std::string& path, uint16_t port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return false;
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+}  // namespace
+
+int Run(const config::Config& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    spdlog::critical("cannot create data dir {}: {}", config.data_dir, ec.message());
+    return 1;
+  }
+  store::Engine::Options engine_options;
+  engine_options.path = config.data_dir;
+  engine_options.sync_writes = config.durability == config::Durability::kSync;
+  auto engine = store::Engine::Open(engine_options);
+  if (!engine.ok()) {
+    spdlog::critical("cannot open the database in {}: {}", config.data_dir,
+                     engine.status().ToString());
+    return 1;
+  }
+  store::CommitPipeline pipeline(engine->get(), {static_cast<size_t>(config.commit_queue_limit),
+                                                 static_cast<size_t>(config.commit_batch_limit)});
+  core::SystemClock clock;
+  datastore::EntryLimits limits;
+  limits.max_value_bytes = static_cast<size_t>(config.max_value_bytes);
+  datastore::EntryService entries(engine->get(), &pipeline, &clock, limits);
+
+  const int threads = config.io_threads > 0
+                          ? config.io_threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  asio::io_context ioc(threads);
+
+  http::ServerOptions server_options;
+  server_options.address = config.listen_address;
+  server_options.port = static_cast<uint16_t>(config.port);
+  server_options.body_limit_bytes = static_cast<uint64_t>(config.body_limit_bytes);
+  server_options.header_limit_bytes = static_cast<uint32_t>(config.header_limit_bytes);
+  server_options.io_timeout = std::chrono::milliseconds(config.io_timeout_ms);
+  server_options.max_connections = static_cast<size_t>(config.max_connections);
+
+  http::Router router;
+  http::Server server(ioc, router, server_options);
+  api::Services services;
+  services.clock = &clock;
+  services.entries = &entries;
+  services.ready = [&server] { return server.state() == http::ServingState::kServing; };
+  api::RegisterHealthRoutes(router, services);
+  api::RegisterDataStoreEntryRoutes(router, services);
+
+  auto port = server.Start();
+  if (!port.ok()) {
+    spdlog::critical("{}", port.status().message());
+    return 1;
+  }
+  if (!config.port_file.empty() && !WritePortFile(config.port_file, *port)) {
+    spdlog::critical("cannot write port file {}", config.port_file);
+    return 1;
+  }
+  server.set_state(http::ServingState::kServing);
+  spdlog::info("strongbox serving on {}:{} (data dir {}, durability {}, {} IO threads)",
+               config.listen_address, *port, config.data_dir,
+               config.durability == config::Durability::kSync ? "sync" : "wal", threads);
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("signal {}: draining (grace {} ms)", signal, config.shutdown_grace_ms);
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          co_await server.Drain(std::chrono::milliseconds(config.shutdown_grace_ms));
+          // Every request has answered; nothing more can be queued. Commit what is left.
+          pipeline.Stop();
+          ioc.stop();
+        },
+        asio::detached);
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+
+  pipeline.Stop();
+  core::Status closed = (*engine)->Close();
+  if (!closed.ok()) {
+    spdlog::error("closing the database: {}", closed.ToString());
+    return 1;
+  }
+  spdlog::info("strongbox stopped cleanly");
+  return 0;
+}
+
+}  // namespace strongbox::app

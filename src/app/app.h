@@ -1,0 +1,13 @@
+#pragma once
+
+// The composition root: opens the store, starts the commit pipeline, wires services and routes,
+// serves until SIGINT/SIGTERM, then drains (design.md §4, graceful shutdown) and closes the
+// database. Returns the process exit code.
+
+#include "config/config.h"
+
+namespace strongbox::app {
+
+int Run(const config::Config& config);
+
+}  // namespace strongbox::app

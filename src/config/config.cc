@@ -1,0 +1,269 @@
+#include "config/config.h"
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "core/json_util.h"
+#include "core/strings.h"
+
+extern char** environ;
+
+namespace strongbox::config {
+namespace {
+
+using core::Json;
+using core::Result;
+using core::Status;
+
+// One configurable field: its snake_case name (JSON key; flag and env var derive from it).
+struct Field {
+  std::string name;
+  std::string help;
+  std::function<Status(Config&, std::string_view)> set;  // from flag / env text
+  std::function<std::string(const Config&)> show;        // current value, for --help
+};
+
+template <class T>
+Field IntField(std::string name, T Config::*member, int64_t min, int64_t max, std::string help) {
+  Field f;
+  f.name = name;
+  f.help = std::move(help);
+  f.set = [member, min, max, name](Config& c, std::string_view text) -> Status {
+    auto v = core::ParseInt64(text);
+    if (!v || *v < min || *v > max) {
+      return Status::InvalidArgument("config " + name + ": '" + std::string(text) +
+                                     "' is not an integer in [" + std::to_string(min) + ", " +
+                                     std::to_string(max) + "]");
+    }
+    c.*member = static_cast<T>(*v);
+    return Status::Ok();
+  };
+  f.show = [member](const Config& c) { return std::to_string(c.*member); };
+  return f;
+}
+
+Field StringField(std::string name, std::string Config::*member, std::string help) {
+  Field f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.set = [member](Config& c, std::string_view text) {
+    c.*member = std::string(text);
+    return Status::Ok();
+  };
+  f.show = [member](const Config& c) { return "\"" + c.*member + "\""; };
+  return f;
+}
+
+const std::vector<Field>& Fields() {
+  static const std::vector<Field> fields = [] {
+    std::vector<Field> v;
+    v.push_back(StringField("listen_address", &Config::listen_address,
+                            "IP address to listen on (loopback by default)"));
+    v.push_back(IntField("port", &Config::port, 0, 65535, "TCP port; 0 picks a free one"));
+    v.push_back(StringField("port_file", &Config::port_file,
+                            "write the bound port to this file once listening"));
+    v.push_back(StringField("data_dir", &Config::data_dir, "RocksDB data directory"));
+    Field durability;
+    durability.name = "durability";
+    durability.help =
+        "sync: every acknowledged write is fsynced (survives power loss); wal: written to the "
+        "WAL (survives a process crash)";
+    durability.set = [](Config& c, std::string_view text) {
+      if (text == "sync") {
+        c.durability = Durability::kSync;
+      } else if (text == "wal") {
+        c.durability = Durability::kWal;
+      } else {
+        return Status::InvalidArgument("config durability: '" + std::string(text) +
+                                       "' is not one of sync, wal");
+      }
+      return Status::Ok();
+    };
+    durability.show = [](const Config& c) {
+      return std::string(c.durability == Durability::kSync ? "sync" : "wal");
+    };
+    v.push_back(durability);
+    v.push_back(
+        IntField("io_threads", &Config::io_threads, 0, 1024, "IO threads; 0 = one per core"));
+    v.push_back(IntField("body_limit_bytes", &Config::body_limit_bytes, 1024, int64_t{1} << 30,
+                         "largest request body; larger gets 413"));
+    v.push_back(IntField("header_limit_bytes", &Config::header_limit_bytes, 1024, 1 << 20,
+                         "largest request header block; larger gets 413"));
+    v.push_back(IntField("io_timeout_ms", &Config::io_timeout_ms, 100, 3'600'000,
+                         "deadline for each read or write on a connection"));
+    v.push_back(IntField("max_connections", &Config::max_connections, 1, 1'000'000,
+                         "open connections at most; more are answered 503 and closed"));
+    v.push_back(IntField("commit_queue_limit", &Config::commit_queue_limit, 1, 10'000'000,
+                         "mutations waiting to commit at most; more get 429"));
+    v.push_back(IntField("commit_batch_limit", &Config::commit_batch_limit, 1, 1'000'000,
+                         "mutations grouped into one durable write at most"));
+    v.push_back(IntField("shutdown_grace_ms", &Config::shutdown_grace_ms, 0, 3'600'000,
+                         "time in-flight requests get to finish on SIGTERM/SIGINT"));
+    Field level;
+    level.name = "log_level";
+    level.help = "trace, debug, info, warn, error, critical or off";
+    level.set = [](Config& c, std::string_view text) {
+      static const std::vector<std::string> kLevels = {"trace", "debug",    "info", "warn",
+                                                       "error", "critical", "off"};
+      for (const auto& l : kLevels) {
+        if (text == l) {
+          c.log_level = l;
+          return Status::Ok();
+        }
+      }
+      return Status::InvalidArgument("config log_level: '" + std::string(text) +
+                                     "' is not one of trace, debug, info, warn, error, "
+                                     "critical, off");
+    };
+    level.show = [](const Config& c) { return "\"" + c.log_level + "\""; };
+    v.push_back(level);
+    v.push_back(IntField("max_value_bytes", &Config::max_value_bytes, 1, int64_t{1} << 30,
+                         "largest data store value, serialized; larger gets 413"));
+    return v;
+  }();
+  return fields;
+}
+
+std::string FlagName(const std::string& name) {
+  std::string out = "--" + name;
+  for (char& ch : out) {
+    if (ch == '_') ch = '-';
+  }
+  return out;
+}
+
+std::string EnvName(const std::string& name) {
+  std::string out = "STRONGBOX_" + name;
+  for (char& ch : out) {
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+  }
+  return out;
+}
+
+const Field* FindField(std::string_view name) {
+  for (const auto& f : Fields()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+Status ApplyFile(Config& c, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument("config file " + path + ": cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto parsed = core::ParseJson(ss.str());
+  if (!parsed.ok() || !parsed->is_object()) {
+    return Status::InvalidArgument("config file " + path + ": not a JSON object");
+  }
+  for (auto it = parsed->begin(); it != parsed->end(); ++it) {
+    const Field* f = FindField(it.key());
+    if (f == nullptr) {
+      return Status::InvalidArgument("config file " + path + ": unknown field '" + it.key() + "'");
+    }
+    std::string text;
+    if (it->is_string()) {
+      text = it->get<std::string>();
+    } else if (it->is_number_integer()) {
+      text = it->dump();
+    } else {
+      return Status::InvalidArgument("config file " + path + ": field '" + it.key() +
+                                     "' must be a string or an integer");
+    }
+    SB_RETURN_IF_ERROR(f->set(c, text));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env) {
+  // Flags are parsed first into (field, text) pairs so the file they name can load beneath them.
+  std::string config_path;
+  if (auto it = env.find("STRONGBOX_CONFIG"); it != env.end()) config_path = it->second;
+  std::vector<std::pair<const Field*, std::string>> flag_values;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::string value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) return Status::InvalidArgument("flag " + arg + " needs a value");
+      value = args[++i];
+    }
+    if (arg == "--config") {
+      config_path = value;
+      continue;
+    }
+    const Field* field = nullptr;
+    for (const auto& f : Fields()) {
+      if (FlagName(f.name) == arg) field = &f;
+    }
+    if (field == nullptr) {
+      return Status::InvalidArgument("unknown flag " + arg + " (see --help)");
+    }
+    flag_values.emplace_back(field, value);
+  }
+
+  Config c;
+  if (!config_path.empty()) SB_RETURN_IF_ERROR(ApplyFile(c, config_path));
+  for (const auto& f : Fields()) {
+    if (auto it = env.find(EnvName(f.name)); it != env.end()) {
+      SB_RETURN_IF_ERROR(f.set(c, it->second));
+    }
+  }
+  for (const auto& [field, value] : flag_values) SB_RETURN_IF_ERROR(field->set(c, value));
+  SB_RETURN_IF_ERROR(Validate(c));
+  return c;
+}
+
+Status Validate(const Config& c) {
+  if (c.data_dir.empty()) return Status::InvalidArgument("config data_dir: must not be empty");
+  if (c.listen_address.empty()) {
+    return Status::InvalidArgument("config listen_address: must not be empty");
+  }
+  if (c.commit_batch_limit > c.commit_queue_limit) {
+    return Status::InvalidArgument("config commit_batch_limit: must not exceed commit_queue_limit");
+  }
+  if (c.max_value_bytes >= c.body_limit_bytes) {
+    return Status::InvalidArgument(
+        "config max_value_bytes: must be below body_limit_bytes, which must hold a value and "
+        "its envelope");
+  }
+  return Status::Ok();
+}
+
+std::string HelpText() {
+  std::string out =
+      "Usage: strongbox [flags]\n"
+      "       strongbox --help\n\n"
+      "Every field can be set (lowest precedence first) by a JSON config file\n"
+      "(--config FILE or STRONGBOX_CONFIG), an environment variable, or a flag.\n\n"
+      "  --config FILE  (STRONGBOX_CONFIG)\n      JSON object of the fields below, by name\n";
+  const Config defaults;
+  for (const auto& f : Fields()) {
+    out += "  " + FlagName(f.name) + "  (" + EnvName(f.name) + ", \"" + f.name + "\")  default " +
+           f.show(defaults) + "\n      " + f.help + "\n";
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    if (kv.substr(0, 10) != "STRONGBOX_") continue;
+    env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
+}  // namespace strongbox::config

@@ -1,0 +1,54 @@
+#pragma once
+
+// Config: every tunable of the server in one struct with documented defaults. Loaded in layers,
+// later ones winning: defaults, the JSON file named by --config / STRONGBOX_CONFIG, STRONGBOX_*
+// environment variables, command-line flags. One table (config.cc) drives all four and --help,
+// so a field can never be settable in one place and not another.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace strongbox::config {
+
+enum class Durability {
+  kSync,  // every acknowledged write is fsynced: survives power loss
+  kWal,   // every acknowledged write is in the WAL (OS buffers): survives a process crash
+};
+
+struct Config {
+  std::string listen_address = "127.0.0.1";
+  int port = 8080;        // 0 = any free port; see port_file
+  std::string port_file;  // when set, the bound port is written here once listening
+  std::string data_dir = "./data";
+  Durability durability = Durability::kSync;
+  int io_threads = 0;  // 0 = one per core
+  int64_t body_limit_bytes = 8 * 1024 * 1024;
+  int64_t header_limit_bytes = 16 * 1024;
+  int64_t io_timeout_ms = 30'000;  // each read or write of a connection
+  int max_connections = 4096;
+  int commit_queue_limit = 100'000;  // mutations waiting for the sequencer; past it: 429
+  int commit_batch_limit = 4096;     // mutations grouped into one durable write at most
+  int64_t shutdown_grace_ms = 10'000;
+  std::string log_level = "info";
+  int64_t max_value_bytes = 4 * 1024 * 1024;  // a data store value, serialized
+};
+
+// Parses the layers above. `args` excludes the program name. Unknown flags, unknown file keys,
+// values of the wrong type and out-of-range values are errors naming the field.
+core::Result<Config> LoadConfig(const std::vector<std::string>& args,
+                                const std::map<std::string, std::string>& env);
+
+// Cross-field and range checks (also run by LoadConfig).
+core::Status Validate(const Config& config);
+
+// One line per field: flag, environment variable, default, meaning.
+std::string HelpText();
+
+// The process environment as a map, for LoadConfig.
+std::map<std::string, std::string> ProcessEnvironment();
+
+}  // namespace strongbox::config

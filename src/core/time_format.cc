@@ -1,0 +1,118 @@
+#include "core/time_format.h"
+
+#include <cstdio>
+
+namespace strongbox::core {
+namespace {
+
+// Reads exactly `width` decimal digits at `pos`.
+bool ReadDigits(std::string_view s, size_t pos, size_t width, int* out) {
+  if (pos + width > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + width; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+std::string FormatRfc3339(Timestamp t) {
+  using namespace std::chrono;
+  const auto day = floor<days>(t);
+  const year_month_day ymd(day);
+  const hh_mm_ss<nanoseconds> hms(t - day);
+  char buf[64];
+  int n = std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d", int(ymd.year()),
+                        unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
+                        int(hms.minutes().count()), int(hms.seconds().count()));
+  std::string out(buf, static_cast<size_t>(n));
+  long long frac = hms.subseconds().count();
+  if (frac != 0) {
+    char fbuf[16];
+    std::snprintf(fbuf, sizeof(fbuf), "%09lld", frac);
+    std::string f(fbuf);
+    while (!f.empty() && f.back() == '0') f.pop_back();
+    out += "." + f;
+  }
+  out += "Z";
+  return out;
+}
+
+Result<Timestamp> ParseRfc3339(std::string_view s) {
+  using namespace std::chrono;
+  const Status bad = Status::InvalidArgument("Invalid timestamp '" + std::string(s) +
+                                             "': expected RFC 3339, e.g. 2024-05-01T12:00:00Z.");
+  int y, mo, d, h, mi, sec;
+  if (!ReadDigits(s, 0, 4, &y) || s.size() < 20 || s[4] != '-' || !ReadDigits(s, 5, 2, &mo) ||
+      s[7] != '-' || !ReadDigits(s, 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+      !ReadDigits(s, 11, 2, &h) || s[13] != ':' || !ReadDigits(s, 14, 2, &mi) || s[16] != ':' ||
+      !ReadDigits(s, 17, 2, &sec)) {
+    return bad;
+  }
+  const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)),
+                           day(static_cast<unsigned>(d))};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad;
+  size_t pos = 19;
+  int64_t frac_nanos = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    size_t digits = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      if (++digits > 9) return bad;
+      frac_nanos = frac_nanos * 10 + (s[pos] - '0');
+      ++pos;
+    }
+    if (digits == 0) return bad;
+    for (size_t i = digits; i < 9; ++i) frac_nanos *= 10;
+  }
+  int64_t offset_minutes = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int oh, om;
+    if (!ReadDigits(s, pos + 1, 2, &oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !ReadDigits(s, pos + 4, 2, &om) || oh > 23 || om > 59) {
+      return bad;
+    }
+    offset_minutes = (s[pos] == '+' ? 1 : -1) * (oh * 60 + om);
+    pos += 6;
+  } else {
+    return bad;
+  }
+  if (pos != s.size()) return bad;
+  Timestamp t = time_point_cast<nanoseconds>(sys_days(ymd)) + hours(h) + minutes(mi) +
+                seconds(sec) + nanoseconds(frac_nanos) - minutes(offset_minutes);
+  return t;
+}
+
+Result<std::chrono::nanoseconds> ParseDuration(std::string_view s) {
+  const Status bad = Status::InvalidArgument("Invalid duration '" + std::string(s) +
+                                             "': expected seconds with an 's' suffix, e.g. 30s.");
+  if (s.size() < 2 || s.back() != 's') return bad;
+  s.remove_suffix(1);
+  int64_t whole = 0;
+  int64_t frac = 0;
+  size_t i = 0;
+  size_t whole_digits = 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+    if (++whole_digits > 12) return bad;  // > 31,000 years is never a valid TTL
+    whole = whole * 10 + (s[i] - '0');
+  }
+  size_t frac_digits = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (++frac_digits > 9) return bad;
+      frac = frac * 10 + (s[i] - '0');
+    }
+    if (frac_digits == 0) return bad;
+  }
+  if (i != s.size() || whole_digits == 0) return bad;
+  for (size_t k = frac_digits; k < 9; ++k) frac *= 10;
+  return std::chrono::nanoseconds(whole * 1'000'000'000 + frac);
+}
+
+}  // namespace strongbox::core

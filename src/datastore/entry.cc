@@ -1,0 +1,63 @@
+#include "datastore/entry.h"
+
+#include "core/strings.h"
+
+namespace strongbox::datastore {
+
+namespace {
+
+core::Status LimitExceeded(core::StatusCode code, std::string message, const char* limit,
+                           size_t value) {
+  return core::Status(code, std::move(message))
+      .WithReason("LIMIT_EXCEEDED")
+      .WithMetadata("limit", limit)
+      .WithMetadata("value", std::to_string(value));
+}
+
+}  // namespace
+
+core::Status ValidateName(const std::string& name, const char* what) {
+  if (name.empty() || name.size() > 50) {
+    return core::Status::InvalidArgument(std::string(what) + " must be 1 to 50 bytes long.");
+  }
+  if (!core::IsValidUtf8(name)) {
+    return core::Status::InvalidArgument(std::string(what) + " must be valid UTF-8.");
+  }
+  return core::Status::Ok();
+}
+
+core::Status ValidateEntryName(const EntryName& name) {
+  if (name.universe <= 0) {
+    return core::Status::InvalidArgument("Universe id must be a positive integer.");
+  }
+  SB_RETURN_IF_ERROR(ValidateName(name.data_store, "Data store name"));
+  SB_RETURN_IF_ERROR(ValidateName(name.scope, "Scope"));
+  if (name.scope == "-") {
+    return core::Status::InvalidArgument("Scope '-' (all scopes) is only valid for listing.");
+  }
+  return ValidateName(name.key, "Entry key");
+}
+
+core::Status ValidateWrite(const EntryWrite& write, const EntryLimits& limits) {
+  if (write.value.size() > limits.max_value_bytes) {
+    return LimitExceeded(core::StatusCode::kPayloadTooLarge,
+                         "Value is " + std::to_string(write.value.size()) +
+                             " bytes; the limit is " + std::to_string(limits.max_value_bytes) + ".",
+                         "max_value_bytes", limits.max_value_bytes);
+  }
+  if (write.users.size() > limits.max_users) {
+    return LimitExceeded(core::StatusCode::kInvalidArgument,
+                         "At most " + std::to_string(limits.max_users) + " user ids per entry.",
+                         "max_users", limits.max_users);
+  }
+  if (write.attributes.size() > limits.max_attributes_bytes) {
+    return LimitExceeded(core::StatusCode::kInvalidArgument,
+                         "Attributes are " + std::to_string(write.attributes.size()) +
+                             " bytes serialized; the limit is " +
+                             std::to_string(limits.max_attributes_bytes) + ".",
+                         "max_attributes_bytes", limits.max_attributes_bytes);
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace strongbox::datastore

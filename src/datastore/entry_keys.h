@@ -1,0 +1,25 @@
+#pragma once
+
+// Keys of data store records, built with the order-preserving key codec
+// (proto-docs/storage-format.md).
+//   entries    universe(int64) data_store(str) scope(str) key(str)
+//   revisions  universe data_store scope key revision(uint64, descending)
+//   catalog    universe kind(str) name(str)
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "datastore/entry.h"
+
+namespace strongbox::datastore {
+
+inline constexpr std::string_view kCatalogKindDataStore = "data-store";
+
+std::string EntryKey(const EntryName& name);
+// Every revision key of the entry starts with this; newest first in key order.
+std::string RevisionPrefix(const EntryName& name);
+std::string RevisionKey(const EntryName& name, uint64_t revision);
+std::string CatalogKey(int64_t universe, std::string_view kind, std::string_view name);
+
+}  // namespace strongbox::datastore

@@ -1,0 +1,177 @@
+#include "datastore/entry_service.h"
+
+#include <memory>
+
+#include "datastore/entry_keys.h"
+#include "datastore/entry_record.h"
+#include "datastore/revision_id.h"
+#include "store/key_codec.h"
+#include "store/value_codec.h"
+
+namespace strongbox::datastore {
+
+using core::Result;
+using core::Status;
+using store::ColumnFamily;
+
+namespace {
+
+Status InvalidVersion() { return Status::InvalidArgument("Invalid version id."); }
+
+Status EntryNotFound() { return Status::NotFound("Entry not found."); }
+
+Status EtagMismatch(const std::optional<EntryRecord>& current) {
+  Status s = Status::Aborted("The etag does not match the entry's current revision.")
+                 .WithReason("ETAG_MISMATCH");
+  if (current && !current->deleted) {
+    s = std::move(s).WithMetadata("currentEtag", FormatRevisionId(*current));
+  }
+  return s;
+}
+
+bool IsLive(const std::optional<EntryRecord>& r) { return r.has_value() && !r->deleted; }
+
+// The revision every write builds on: counter +1, creation time kept while the entry lives.
+EntryRecord NextRevision(const std::optional<EntryRecord>& current, core::Timestamp now) {
+  EntryRecord next;
+  next.revision = current ? current->revision + 1 : 1;
+  next.create_time = IsLive(current) ? current->create_time : now;
+  // Revision times never go backwards for one key, even if the wall clock does.
+  next.revision_time = current && current->revision_time >= now
+                           ? current->revision_time + std::chrono::microseconds(1)
+                           : now;
+  return next;
+}
+
+EntryRecord WithContent(EntryRecord r, EntryWrite w) {
+  r.value = std::move(w.value);
+  r.users = std::move(w.users);
+  r.attributes = std::move(w.attributes);
+  return r;
+}
+
+}  // namespace
+
+EntryService::EntryService(const store::Engine* engine, store::CommitPipeline* pipeline,
+                           const core::Clock* clock, EntryLimits limits)
+    : engine_(engine), pipeline_(pipeline), clock_(clock), limits_(limits) {}
+
+Result<EntryRecord> EntryService::Get(const EntryName& name) const {
+  SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(ColumnFamily::kEntries, EntryKey(name)));
+  if (!bytes) return EntryNotFound();
+  SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(*bytes));
+  if (record.deleted) return EntryNotFound();
+  return record;
+}
+
+Result<EntryRecord> EntryService::GetRevision(const EntryName& name,
+                                              std::string_view revision_id) const {
+  SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  auto counter = ParseRevisionCounter(revision_id);
+  if (!counter) return InvalidVersion();
+  SB_ASSIGN_OR_RETURN(auto bytes,
+                      engine_->Get(ColumnFamily::kRevisions, RevisionKey(name, *counter)));
+  if (!bytes) return InvalidVersion();
+  SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(*bytes));
+  if (FormatRevisionId(record) != revision_id) return InvalidVersion();
+  return record;
+}
+
+Result<EntryRecord> EntryService::GetAt(const EntryName& name, core::Timestamp at) const {
+  SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  const std::string prefix = RevisionPrefix(name);
+  auto it = engine_->NewIterator(ColumnFamily::kRevisions, prefix, store::PrefixSuccessor(prefix));
+  // Newest first: the first revision written at or before `at` was current then.
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(it->value()));
+    if (record.revision_time <= at) {
+      if (record.deleted) return EntryNotFound();
+      return record;
+    }
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return EntryNotFound();
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(
+    EntryName name, NextRecordFn next_record) {
+  auto out = std::make_shared<EntryRecord>();
+  const core::Clock* clock = clock_;
+  store::Mutation mutation = [name = std::move(name), next_record = std::move(next_record), out,
+                              clock](store::WriteView& view) -> Status {
+    const std::string entry_key = EntryKey(name);
+    SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kEntries, entry_key));
+    std::optional<EntryRecord> current;
+    if (bytes) {
+      SB_ASSIGN_OR_RETURN(current, DecodeEntryRecord(*bytes));
+    }
+    const core::Timestamp now = clock->Now();
+    SB_ASSIGN_OR_RETURN(EntryRecord next, next_record(current, now));
+    const std::string encoded = EncodeEntryRecord(next);
+    view.Put(ColumnFamily::kEntries, entry_key, encoded);
+    view.Put(ColumnFamily::kRevisions, RevisionKey(name, next.revision), encoded);
+    // The first write to a data store registers it in the catalog, in the same batch.
+    const std::string catalog_key =
+        CatalogKey(name.universe, kCatalogKindDataStore, name.data_store);
+    SB_ASSIGN_OR_RETURN(auto catalog, view.Get(ColumnFamily::kCatalog, catalog_key));
+    if (!catalog) {
+      std::string row(1, '\x01');  // format version
+      store::PutVarsint64(&row, core::ToUnixNanos(now));
+      view.Put(ColumnFamily::kCatalog, catalog_key, row);
+    }
+    *out = std::move(next);
+    return Status::Ok();
+  };
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  Status s = co_await pipeline_->Commit(std::move(mutation));
+  if (!s.ok()) co_return s;
+  co_return std::move(*out);
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Create(EntryName name, EntryWrite write) {
+  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_CO_RETURN_IF_ERROR(ValidateWrite(write, limits_));
+  NextRecordFn next = [write = std::move(write)](const std::optional<EntryRecord>& current,
+                                                 core::Timestamp now) -> Result<EntryRecord> {
+    if (IsLive(current)) return Status::AlreadyExists("Entry already exists.");
+    return WithContent(NextRevision(current, now), write);
+  };
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Update(EntryName name, EntryWrite write,
+                                                                 std::optional<std::string> etag,
+                                                                 bool allow_missing) {
+  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_CO_RETURN_IF_ERROR(ValidateWrite(write, limits_));
+  NextRecordFn next = [write = std::move(write), etag = std::move(etag), allow_missing](
+                          const std::optional<EntryRecord>& current,
+                          core::Timestamp now) -> Result<EntryRecord> {
+    if (!IsLive(current) && !allow_missing) return EntryNotFound();
+    if (etag && (!IsLive(current) || FormatRevisionId(*current) != *etag)) {
+      return EtagMismatch(current);
+    }
+    return WithContent(NextRevision(current, now), write);
+  };
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Delete(EntryName name,
+                                                                 std::optional<std::string> etag) {
+  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
+  NextRecordFn next = [etag = std::move(etag)](const std::optional<EntryRecord>& current,
+                                               core::Timestamp now) -> Result<EntryRecord> {
+    if (!IsLive(current)) return EntryNotFound();
+    if (etag && FormatRevisionId(*current) != *etag) return EtagMismatch(current);
+    EntryRecord tombstone = NextRevision(current, now);
+    tombstone.deleted = true;
+    return tombstone;
+  };
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  co_return result;
+}
+
+}  // namespace strongbox::datastore

@@ -1,0 +1,54 @@
+#pragma once
+
+// Request and Response: the transport-neutral messages that handlers see and return. The http
+// module fills a Request from the wire (Beast) and writes a Response back; handlers never touch
+// Beast. Thread safety: plain values.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace strongbox::http {
+
+struct Request {
+  std::string method;                                        // "GET", "POST", ...
+  std::string target;                                        // raw request target, path and query
+  std::string path;                                          // raw path (still percent-encoded)
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::map<std::string, std::string> query;                  // decoded; first occurrence wins
+  std::string body;
+  // Filled by the router: decoded `{name}` captures and the custom method (":verb"), if any.
+  std::map<std::string, std::string> params;
+  std::map<std::string, std::string> raw_params;  // the same captures, still percent-encoded
+  std::string verb;
+  std::string remote_address;
+
+  // Case-insensitive; nullopt when absent.
+  std::optional<std::string_view> Header(std::string_view name) const;
+  // nullopt when absent *or empty*: api.md §1 treats `filter=` as no filter.
+  std::optional<std::string_view> Query(std::string_view name) const;
+  // REQUIRES: the route declared `{name}`.
+  const std::string& Param(const std::string& name) const { return params.at(name); }
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  void SetHeader(std::string name, std::string value);
+};
+
+// A JSON response with the given already-serialized body.
+Response JsonResponse(unsigned status, std::string body);
+
+// Splits a raw target into path and decoded query parameters ('+' is a space in queries).
+// False on a malformed percent escape.
+bool ParseTarget(std::string_view target, std::string* path,
+                 std::map<std::string, std::string>* query);
+
+}  // namespace strongbox::http

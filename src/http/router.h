@@ -1,0 +1,63 @@
+#pragma once
+
+// Router: maps method + path pattern to a handler (api.md §1 path rules).
+//
+// Patterns are '/'-separated; a segment is a literal or `{name}`, and the last segment may end
+// in a custom method, `{entry}:increment` or `data-stores:snapshot`. Matching works on the raw
+// path: empty segments (repeated slashes) are dropped; the custom method is split off at the
+// last literal ':' of the raw last segment, so `users%3A42:increment` is entry `users:42`, verb
+// `increment`. If no route takes that verb, the whole segment is tried as an id, so an
+// unencoded `users:42` still reaches `{entry}`. Captures are percent-decoded. With several
+// matches the one with more literal segments wins.
+//
+// Handlers are coroutines returning Result<Response>: an error Status becomes the error body of
+// the route's ErrorStyle (error_response), so handlers can use SB_CO_ASSIGN_OR_RETURN.
+// Thread safety: routes are added before serving starts; Dispatch is then safe from any thread.
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "http/error_response.h"
+#include "http/message.h"
+
+namespace strongbox::http {
+
+using Handler = std::function<boost::asio::awaitable<core::Result<Response>>(Request&)>;
+
+class Router {
+ public:
+  void Add(std::string method, std::string_view pattern, Handler handler,
+           ErrorStyle style = ErrorStyle::kCloudV2);
+
+  // Routes the request (filling params and verb) and runs its handler. Unknown path → 404,
+  // known path with another method → 405; both as JSON.
+  boost::asio::awaitable<Response> Dispatch(Request& request) const;
+
+ private:
+  struct Segment {
+    bool capture = false;
+    std::string text;  // literal text, or the capture name
+  };
+  struct Route {
+    std::string method;
+    std::vector<Segment> segments;
+    std::string verb;  // custom method of the last segment, or empty
+    int literals = 0;
+    Handler handler;
+    ErrorStyle style;
+  };
+
+  // Fills `params` when `route` matches `segments` with the given verb.
+  static bool Matches(const Route& route, const std::vector<std::string_view>& segments,
+                      std::string_view last, std::string_view verb,
+                      std::map<std::string, std::string>* params,
+                      std::map<std::string, std::string>* raw_params, bool* bad_escape);
+
+  std::vector<Route> routes_;
+};
+
+}  // namespace strongbox::http

@@ -1,0 +1,124 @@
+#include "http/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/strings.h"
+#include "http/error_response.h"
+
+namespace strongbox::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::as_tuple;
+using asio::use_awaitable;
+
+Session::Session(Server& server, beast::tcp_stream stream, uint64_t id)
+    : server_(server), stream_(std::move(stream)), id_(id) {}
+
+void Session::Close(bool force) {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), force] {
+    self->closing_ = true;
+    if (force || !self->busy_) {
+      beast::error_code ec;
+      self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+      self->stream_.cancel();
+    }
+  });
+}
+
+namespace {
+
+bhttp::response<bhttp::string_body> ToWire(Response&& r, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  res.set(bhttp::field::server, "strongbox");
+  if (!r.body.empty() || r.status != 204) res.set(bhttp::field::content_type, r.content_type);
+  for (auto& [name, value] : r.headers) res.set(name, value);
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+asio::awaitable<Response> Session::Handle(Request& request) {
+  try {
+    co_return co_await server_.router_.Dispatch(request);
+  } catch (const std::exception& e) {
+    spdlog::error("unhandled exception serving {} {}: {}", request.method, request.path, e.what());
+  }
+  co_return ErrorResponse(core::Status::Internal("unhandled exception"));
+}
+
+asio::awaitable<void> Session::Run() {
+  auto self = shared_from_this();
+  const ServerOptions& options = server_.options_;
+  beast::flat_buffer buffer;
+  while (!closing_) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(options.header_limit_bytes);
+    parser.body_limit(options.body_limit_bytes);
+    stream_.expires_after(options.io_timeout);
+    auto [ec, bytes] = co_await bhttp::async_read(stream_, buffer, parser, as_tuple(use_awaitable));
+    (void)bytes;
+    if (ec) {
+      std::optional<core::Status> answer;
+      if (ec == bhttp::error::body_limit) {
+        answer = core::Status::PayloadTooLarge("Request body exceeds " +
+                                               std::to_string(options.body_limit_bytes) +
+                                               " bytes (config body_limit_bytes).");
+      } else if (ec == bhttp::error::header_limit) {
+        answer = core::Status::PayloadTooLarge("Request headers exceed " +
+                                               std::to_string(options.header_limit_bytes) +
+                                               " bytes (config header_limit_bytes).");
+      } else if (ec.category() == beast::error_code(bhttp::error::bad_method).category() &&
+                 ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+        // A parse error (not a closed or timed-out connection) deserves an answer.
+        answer = core::Status::InvalidArgument("Malformed HTTP request: " + ec.message());
+      }
+      if (answer) {
+        auto res = ToWire(ErrorResponse(*answer), 11, false);
+        stream_.expires_after(options.io_timeout);
+        co_await bhttp::async_write(stream_, res, as_tuple(use_awaitable));
+      }
+      break;
+    }
+
+    busy_ = true;
+    auto& wire = parser.get();
+    Request request;
+    request.method = std::string(wire.method_string());
+    request.target = std::string(wire.target());
+    for (const auto& field : wire) {
+      request.headers.emplace_back(core::ToLowerAscii(field.name_string()),
+                                   std::string(field.value()));
+    }
+    request.body = std::move(wire.body());
+    Response response;
+    if (!ParseTarget(request.target, &request.path, &request.query)) {
+      response = ErrorResponse(core::Status::InvalidArgument("Malformed percent-encoding."));
+    } else {
+      response = co_await Handle(request);
+    }
+    const bool keep_alive =
+        wire.keep_alive() && !closing_ && server_.state() != ServingState::kDraining;
+    auto res = ToWire(std::move(response), wire.version(), keep_alive);
+    stream_.expires_after(options.io_timeout);
+    auto [wec, written] = co_await bhttp::async_write(stream_, res, as_tuple(use_awaitable));
+    (void)written;
+    busy_ = false;
+    if (wec || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+}  // namespace strongbox::http

@@ -1,0 +1,135 @@
+#include "store/engine.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+
+#include "store/rocks_status.h"
+
+namespace strongbox::store {
+
+// RocksDB keeps pointers to the bound Slices for the iterator's life, so they live beside it.
+struct Iterator::State {
+  std::string lower;
+  std::string upper;
+  rocksdb::Slice lower_slice;
+  rocksdb::Slice upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it;
+};
+
+Iterator::Iterator(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Iterator::~Iterator() = default;
+void Iterator::Seek(std::string_view key) {
+  state_->it->Seek(rocksdb::Slice(key.data(), key.size()));
+}
+void Iterator::SeekForPrev(std::string_view key) {
+  state_->it->SeekForPrev(rocksdb::Slice(key.data(), key.size()));
+}
+void Iterator::SeekToFirst() { state_->it->SeekToFirst(); }
+void Iterator::SeekToLast() { state_->it->SeekToLast(); }
+bool Iterator::Valid() const { return state_->it->Valid(); }
+void Iterator::Next() { state_->it->Next(); }
+void Iterator::Prev() { state_->it->Prev(); }
+std::string_view Iterator::key() const {
+  rocksdb::Slice k = state_->it->key();
+  return {k.data(), k.size()};
+}
+std::string_view Iterator::value() const {
+  rocksdb::Slice v = state_->it->value();
+  return {v.data(), v.size()};
+}
+core::Status Iterator::status() const { return ToStatus(state_->it->status()); }
+
+core::Result<std::unique_ptr<Engine>> Engine::Open(const Options& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  // Keep the WAL small enough that recovery after a crash stays quick.
+  db_options.max_total_wal_size = 256ull << 20;
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.OptimizeLevelStyleCompaction();
+  if (options.write_buffer_size > 0) cf_options.write_buffer_size = options.write_buffer_size;
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+
+  // Open every family on disk (a newer version may have added some) plus all of ours.
+  std::vector<std::string> names;
+  for (auto n : kColumnFamilyNames) names.emplace_back(n);
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {
+    for (const auto& n : existing) {
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& n : names) descriptors.emplace_back(n, cf_options);
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  if (!s.ok()) return ToStatus(s);
+
+  std::unique_ptr<Engine> engine(new Engine());
+  engine->db_.reset(raw);
+  engine->sync_writes_ = options.sync_writes;
+  const size_t ours = kColumnFamilyNames.size();
+  engine->handles_.assign(handles.begin(), handles.begin() + static_cast<ptrdiff_t>(ours));
+  engine->extra_handles_.assign(handles.begin() + static_cast<ptrdiff_t>(ours), handles.end());
+  return engine;
+}
+
+Engine::~Engine() { (void)Close(); }
+
+core::Status Engine::Close() {
+  if (closed_ || !db_) return core::Status::Ok();
+  closed_ = true;
+  core::Status result = ToStatus(db_->FlushWAL(/*sync=*/true));
+  for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+  for (auto* h : extra_handles_) (void)db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  extra_handles_.clear();
+  core::Status closed = ToStatus(db_->Close());
+  db_.reset();
+  return result.ok() ? closed : result;
+}
+
+core::Result<std::optional<std::string>> Engine::Get(ColumnFamily cf, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return ToStatus(s);
+  return std::optional<std::string>(std::move(value));
+}
+
+std::unique_ptr<Iterator> Engine::NewIterator(ColumnFamily cf, std::string_view lower,
+                                              std::string_view upper) const {
+  auto state = std::make_unique<Iterator::State>();
+  rocksdb::ReadOptions ro;
+  if (!lower.empty()) {
+    state->lower.assign(lower);
+    state->lower_slice = rocksdb::Slice(state->lower);
+    ro.iterate_lower_bound = &state->lower_slice;
+  }
+  if (!upper.empty()) {
+    state->upper.assign(upper);
+    state->upper_slice = rocksdb::Slice(state->upper);
+    ro.iterate_upper_bound = &state->upper_slice;
+  }
+  state->it.reset(db_->NewIterator(ro, handle(cf)));
+  return std::make_unique<Iterator>(std::move(state));
+}
+
+core::Status Engine::Write(rocksdb::WriteBatch* batch) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_writes_;
+  return ToStatus(db_->Write(wo, batch));
+}
+
+}  // namespace strongbox::store

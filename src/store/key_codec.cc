@@ -1,0 +1,98 @@
+#include "store/key_codec.h"
+
+namespace strongbox::store {
+namespace {
+
+void PutBigEndian(std::string* dst, uint64_t v) {
+  char buf[8];
+  for (int i = 7; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xFF);
+    v >>= 8;
+  }
+  dst->append(buf, 8);
+}
+
+bool GetBigEndian(std::string_view* in, uint64_t* v) {
+  if (in->size() < 8) return false;
+  uint64_t r = 0;
+  for (int i = 0; i < 8; ++i) r = (r << 8) | static_cast<unsigned char>((*in)[i]);
+  in->remove_prefix(8);
+  *v = r;
+  return true;
+}
+
+constexpr uint64_t kSignBit = uint64_t{1} << 63;
+
+}  // namespace
+
+void PutKeyString(std::string* dst, std::string_view s) {
+  for (char c : s) {
+    dst->push_back(c);
+    if (c == '\0') dst->push_back('\xFF');
+  }
+  dst->push_back('\0');
+  dst->push_back('\x01');
+}
+
+bool GetKeyString(std::string_view* in, std::string* out) {
+  out->clear();
+  size_t i = 0;
+  while (i < in->size()) {
+    char c = (*in)[i];
+    if (c != '\0') {
+      out->push_back(c);
+      ++i;
+      continue;
+    }
+    if (i + 1 >= in->size()) return false;
+    char next = (*in)[i + 1];
+    if (next == '\xFF') {
+      out->push_back('\0');
+      i += 2;
+    } else if (next == '\x01') {
+      in->remove_prefix(i + 2);
+      return true;
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
+void PutKeyUint64(std::string* dst, uint64_t v) { PutBigEndian(dst, v); }
+bool GetKeyUint64(std::string_view* in, uint64_t* v) { return GetBigEndian(in, v); }
+
+void PutKeyInt64(std::string* dst, int64_t v) {
+  PutBigEndian(dst, static_cast<uint64_t>(v) ^ kSignBit);
+}
+
+bool GetKeyInt64(std::string_view* in, int64_t* v) {
+  uint64_t u;
+  if (!GetBigEndian(in, &u)) return false;
+  *v = static_cast<int64_t>(u ^ kSignBit);
+  return true;
+}
+
+void PutKeyUint64Desc(std::string* dst, uint64_t v) { PutBigEndian(dst, ~v); }
+
+bool GetKeyUint64Desc(std::string_view* in, uint64_t* v) {
+  uint64_t u;
+  if (!GetBigEndian(in, &u)) return false;
+  *v = ~u;
+  return true;
+}
+
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string s(prefix);
+  while (!s.empty()) {
+    unsigned char last = static_cast<unsigned char>(s.back());
+    if (last != 0xFF) {
+      s.back() = static_cast<char>(last + 1);
+      return s;
+    }
+    s.pop_back();
+  }
+  return s;
+}
+
+}  // namespace strongbox::store
