@@ -85,6 +85,8 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Result {
  public:
+  // An error placeholder; Asio's completion machinery needs default-constructible values.
+  Result() : v_(std::in_place_index<0>, StatusCode::kInternal, "unset result") {}
   Result(T value) : v_(std::in_place_index<1>, std::move(value)) {}        // NOLINT: implicit
   Result(Status status) : v_(std::in_place_index<0>, std::move(status)) {  // NOLINT
     assert(!std::get<0>(v_).ok());

@@ -54,7 +54,8 @@ Result<Timestamp> ParseRfc3339(std::string_view s) {
   }
   const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)),
                            day(static_cast<unsigned>(d))};
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad;
+  // Timestamps are int64 nanoseconds: years 1678–2261 are representable.
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60 || y < 1678 || y > 2261) return bad;
   size_t pos = 19;
   int64_t frac_nanos = 0;
   if (pos < s.size() && s[pos] == '.') {

@@ -1,0 +1,39 @@
+#pragma once
+
+// A running strongbox on a fresh temporary data directory, and a client connected to it.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "integration/http_client.h"
+#include "integration/server_process.h"
+#include "support/temp_dir.h"
+
+namespace strongbox::testing {
+
+struct ServerFixture {
+  explicit ServerFixture(std::vector<std::string> extra = {})
+      : server(dir.path(), dir.Child("data"), std::move(extra)) {
+    server.Start();
+    client = std::make_unique<HttpClient>(server.port());
+  }
+
+  // SIGTERM, then start again on the same data directory with a new client.
+  int Restart() {
+    int code = server.Stop();
+    server.Start();
+    client = std::make_unique<HttpClient>(server.port());
+    return code;
+  }
+
+  TempDir dir;
+  ServerProcess server;
+  std::unique_ptr<HttpClient> client;
+};
+
+inline const std::string kEntries = "/cloud/v2/universes/42/data-stores/Inventory/entries";
+inline const std::string kScopedEntries =
+    "/cloud/v2/universes/42/data-stores/Inventory/scopes/global/entries";
+
+}  // namespace strongbox::testing

@@ -1,0 +1,113 @@
+// Transport behaviour of the real server: health, keep-alive, limits, malformed HTTP, lenient
+// parsing, concurrent clients.
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "integration/fixture.h"
+
+namespace strongbox::testing {
+namespace {
+
+using nlohmann::json;
+
+TEST_CASE("healthz and readyz answer without a key", "[integration]") {
+  ServerFixture f;
+  auto health = f.client->Get("/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.Json()["status"] == "ok");
+  auto ready = f.client->Get("/readyz");
+  CHECK(ready.status == 200);
+  CHECK(ready.Header("content-type") == "application/json");
+}
+
+TEST_CASE("one connection serves many requests (keep-alive)", "[integration]") {
+  ServerFixture f;
+  for (int i = 0; i < 50; ++i) {
+    auto r = f.client->Patch(kEntries + "/ka?allowMissing=true", json{{"value", i}}.dump());
+    REQUIRE(r.status == 200);
+    CHECK(r.keep_alive);
+  }
+  CHECK(f.client->Get(kEntries + "/ka").Json()["value"] == 49);
+  CHECK(f.client->connections_opened() == 1);
+}
+
+TEST_CASE("malformed HTTP gets a 400 JSON answer", "[integration]") {
+  ServerFixture f;
+  std::string out = RawExchange(f.server.port(), "THIS IS NOT HTTP\r\n\r\n");
+  CHECK(out.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(out.find("\"code\":\"INVALID_ARGUMENT\"") != std::string::npos);
+  // The server is still fine.
+  CHECK(f.client->Get("/healthz").status == 200);
+}
+
+TEST_CASE("oversize headers and bodies get 413 JSON before being read", "[integration]") {
+  ServerFixture f({"--header-limit-bytes", "2048", "--body-limit-bytes", "65536",
+                   "--max-value-bytes", "60000"});
+  std::string big_header =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n";
+  std::string out = RawExchange(f.server.port(), big_header);
+  CHECK(out.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(out.find("PAYLOAD_TOO_LARGE") != std::string::npos);
+  // A declared Content-Length past the limit is refused without reading the body.
+  std::string declared =
+      "POST " + kEntries + "?id=x HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n";
+  out = RawExchange(f.server.port(), declared);
+  CHECK(out.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(f.client->Get(kEntries + "/x").status == 404);
+}
+
+TEST_CASE(
+    "lenient parsing: JSON content-type on GET, empty params, extra slashes, "
+    "unknown fields",
+    "[integration]") {
+  ServerFixture f;
+  REQUIRE(f.client->Post(kEntries + "?id=l", R"({"value":1,"unknownField":true})").status == 200);
+  auto r = f.client->Send("GET", kEntries + "/l", "", {{"content-type", "application/json"}});
+  CHECK(r.status == 200);
+  CHECK(f.client->Get("/cloud/v2/universes/42//data-stores/Inventory///entries/l").status == 200);
+  CHECK(f.client->Patch(kEntries + "/l?allowMissing=", R"({"value":2})").status == 200);
+  CHECK(f.client->Delete(kEntries + "/l?etag=").status == 200);
+}
+
+TEST_CASE("concurrent clients doing compare-and-swap lose no update", "[integration]") {
+  ServerFixture f;
+  REQUIRE(f.client->Post(kEntries + "?id=counter", R"({"value":0})").status == 200);
+  constexpr int kClients = 8;
+  constexpr int kIncrements = 15;
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&] {
+      HttpClient client(f.server.port());
+      for (int done = 0; done < kIncrements;) {
+        auto current = client.Get(kEntries + "/counter").Json();
+        json next = {{"value", current["value"].get<int>() + 1}, {"etag", current["etag"]}};
+        auto r = client.Patch(kEntries + "/counter", next.dump());
+        if (r.status == 200) {
+          ++done;
+        } else if (r.status == 409) {
+          ++conflicts;
+        } else {
+          FAIL("unexpected status " << r.status);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(f.client->Get(kEntries + "/counter").Json()["value"] == kClients * kIncrements);
+}
+
+TEST_CASE("connections past max_connections get 503 JSON", "[integration]") {
+  ServerFixture f({"--max-connections", "2"});
+  HttpClient a(f.server.port()), b(f.server.port());
+  REQUIRE(a.Get("/healthz").status == 200);
+  REQUIRE(b.Get("/healthz").status == 200);
+  std::string out = RawExchange(f.server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(out.rfind("HTTP/1.1 503", 0) == 0);
+  CHECK(out.find("max_connections") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace strongbox::testing

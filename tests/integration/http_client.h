@@ -1,0 +1,58 @@
+#pragma once
+
+// A small blocking HTTP/1.1 client over Boost.Beast for integration tests: one keep-alive
+// connection to 127.0.0.1, reopened when the server closes it. Every call has a 30 s deadline.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace strongbox::testing {
+
+struct HttpResponse {
+  unsigned status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  bool keep_alive = false;
+
+  nlohmann::json Json() const;
+  std::string Header(const std::string& name) const;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(uint16_t port);
+  ~HttpClient();
+
+  HttpResponse Send(const std::string& method, const std::string& target,
+                    const std::string& body = "",
+                    const std::vector<std::pair<std::string, std::string>>& headers = {});
+  HttpResponse Get(const std::string& target) { return Send("GET", target); }
+  HttpResponse Post(const std::string& target, const std::string& body) {
+    return Send("POST", target, body);
+  }
+  HttpResponse Patch(const std::string& target, const std::string& body) {
+    return Send("PATCH", target, body);
+  }
+  HttpResponse Delete(const std::string& target) { return Send("DELETE", target); }
+
+  // How many TCP connections this client has opened (to check keep-alive).
+  int connections_opened() const { return connections_opened_; }
+
+ private:
+  struct Connection;
+  void Connect();
+
+  uint16_t port_;
+  std::unique_ptr<Connection> conn_;
+  int connections_opened_ = 0;
+};
+
+// Writes raw bytes on a fresh connection and returns everything read until the server closes
+// it (or 10 s pass).
+std::string RawExchange(uint16_t port, const std::string& bytes);
+
+}  // namespace strongbox::testing

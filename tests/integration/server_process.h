@@ -1,0 +1,43 @@
+#pragma once
+
+// Runs the real strongbox binary for a test: `--port 0 --port-file … --data-dir …`, output to
+// a log file, stopped with SIGTERM then, after a deadline, SIGKILL. Bounded: start waits at
+// most 20 s for the port file.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace strongbox::testing {
+
+class ServerProcess {
+ public:
+  // `work_dir` holds the port file and the log; `data_dir` the database.
+  ServerProcess(std::string work_dir, std::string data_dir, std::vector<std::string> extra = {});
+  ~ServerProcess();
+
+  void Start();
+  // SIGTERM, wait up to `timeout_ms`, then SIGKILL. Returns the exit code, or 128 + signal.
+  int Stop(int timeout_ms = 20'000);
+  void Kill();  // SIGKILL, wait
+  bool running() const { return pid_ > 0; }
+  uint16_t port() const { return port_; }
+  std::string Log() const;
+
+ private:
+  int Wait(int timeout_ms);
+
+  std::string work_dir_;
+  std::string data_dir_;
+  std::vector<std::string> extra_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  int starts_ = 0;
+};
+
+// Runs the binary with `args` to completion (bounded); returns exit code and output.
+int RunStrongbox(const std::vector<std::string>& args, std::string* output);
+
+}  // namespace strongbox::testing

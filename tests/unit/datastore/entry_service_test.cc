@@ -1,0 +1,175 @@
+#include "datastore/entry_service.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <catch2/catch.hpp>
+
+#include "datastore/revision_id.h"
+#include "support/temp_dir.h"
+
+namespace strongbox::datastore {
+namespace {
+
+namespace asio = boost::asio;
+using core::StatusCode;
+
+struct Fixture {
+  Fixture() : clock(core::FromUnixNanos(1'700'000'000'000'000'000)) {
+    store::Engine::Options o;
+    o.path = dir.path();
+    o.write_buffer_size = 64 * 1024;
+    engine = std::move(store::Engine::Open(o)).value();
+    pipeline =
+        std::make_unique<store::CommitPipeline>(engine.get(), store::CommitPipeline::Options{});
+    EntryLimits limits;
+    limits.max_value_bytes = 1000;
+    service = std::make_unique<EntryService>(engine.get(), pipeline.get(), &clock, limits);
+  }
+  ~Fixture() { pipeline->Stop(); }
+
+  template <class T>
+  T Await(asio::awaitable<T> a) {
+    asio::io_context ioc;
+    auto fut = asio::co_spawn(ioc, std::move(a), asio::use_future);
+    ioc.run();
+    return fut.get();
+  }
+
+  testing::TempDir dir;
+  core::ManualClock clock;
+  std::unique_ptr<store::Engine> engine;
+  std::unique_ptr<store::CommitPipeline> pipeline;
+  std::unique_ptr<EntryService> service;
+};
+
+EntryName Name(std::string key) {
+  EntryName n;
+  n.universe = 42;
+  n.data_store = "Inventory";
+  n.key = std::move(key);
+  return n;
+}
+
+EntryWrite Write(std::string value) {
+  EntryWrite w;
+  w.value = std::move(value);
+  return w;
+}
+
+TEST_CASE("create, get, update, delete with revisions", "[datastore]") {
+  Fixture f;
+  auto created = f.Await(f.service->Create(Name("k"), Write(R"({"gold":1})")));
+  REQUIRE(created.ok());
+  CHECK(created->revision == 1);
+  CHECK(f.Await(f.service->Create(Name("k"), Write("2"))).status().code() ==
+        StatusCode::kAlreadyExists);
+
+  f.clock.Advance(std::chrono::seconds(10));
+  const std::string etag1 = FormatRevisionId(*created);
+  auto updated = f.Await(f.service->Update(Name("k"), Write(R"({"gold":2})"), etag1, false));
+  REQUIRE(updated.ok());
+  CHECK(updated->revision == 2);
+  CHECK(updated->create_time == created->create_time);
+  CHECK(updated->revision_time > created->revision_time);
+
+  // The old etag no longer matches; nothing changes.
+  auto stale = f.Await(f.service->Update(Name("k"), Write("3"), etag1, false));
+  CHECK(stale.status().code() == StatusCode::kAborted);
+  CHECK(stale.status().reason() == "ETAG_MISMATCH");
+  CHECK(f.service->Get(Name("k"))->value == R"({"gold":2})");
+
+  // Revisions stay readable by id.
+  auto first = f.service->GetRevision(Name("k"), etag1);
+  REQUIRE(first.ok());
+  CHECK(first->value == R"({"gold":1})");
+
+  f.clock.Advance(std::chrono::seconds(10));
+  auto deleted = f.Await(f.service->Delete(Name("k"), std::nullopt));
+  REQUIRE(deleted.ok());
+  CHECK(deleted->deleted);
+  CHECK(deleted->revision == 3);
+  CHECK(f.service->Get(Name("k")).status().code() == StatusCode::kNotFound);
+  CHECK(f.Await(f.service->Delete(Name("k"), std::nullopt)).status().code() ==
+        StatusCode::kNotFound);
+  // The tombstone is a revision too.
+  CHECK(f.service->GetRevision(Name("k"), FormatRevisionId(*deleted))->deleted);
+
+  // A deleted key can be created again; its counter keeps growing.
+  auto again = f.Await(f.service->Create(Name("k"), Write("4")));
+  REQUIRE(again.ok());
+  CHECK(again->revision == 4);
+  CHECK(again->create_time > created->create_time);
+}
+
+TEST_CASE("update of a missing entry needs allowMissing", "[datastore]") {
+  Fixture f;
+  CHECK(f.Await(f.service->Update(Name("m"), Write("1"), std::nullopt, false)).status().code() ==
+        StatusCode::kNotFound);
+  CHECK_FALSE(f.engine->Get(store::ColumnFamily::kEntries, "anything")->has_value());
+  auto upserted = f.Await(f.service->Update(Name("m"), Write("1"), std::nullopt, true));
+  REQUIRE(upserted.ok());
+  CHECK(upserted->revision == 1);
+  // An etag on a missing entry can never match.
+  CHECK(f.Await(f.service->Update(Name("n"), Write("1"), std::string("x"), true)).status().code() ==
+        StatusCode::kAborted);
+}
+
+TEST_CASE("time travel reads the revision current at a time", "[datastore]") {
+  Fixture f;
+  const core::Timestamp t0 = f.clock.Now();
+  REQUIRE(f.Await(f.service->Create(Name("t"), Write("1"))).ok());
+  f.clock.Advance(std::chrono::seconds(60));
+  REQUIRE(f.Await(f.service->Update(Name("t"), Write("2"), std::nullopt, false)).ok());
+  f.clock.Advance(std::chrono::seconds(60));
+  REQUIRE(f.Await(f.service->Delete(Name("t"), std::nullopt)).ok());
+
+  CHECK(f.service->GetAt(Name("t"), t0 - std::chrono::seconds(1)).status().code() ==
+        StatusCode::kNotFound);
+  CHECK(f.service->GetAt(Name("t"), t0 + std::chrono::seconds(30))->value == "1");
+  CHECK(f.service->GetAt(Name("t"), t0 + std::chrono::seconds(90))->value == "2");
+  CHECK(f.service->GetAt(Name("t"), t0 + std::chrono::seconds(150)).status().code() ==
+        StatusCode::kNotFound);
+}
+
+TEST_CASE("revision ids of another incarnation or malformed are invalid", "[datastore]") {
+  Fixture f;
+  auto a = f.Await(f.service->Create(Name("r"), Write("1")));
+  REQUIRE(a.ok());
+  std::string forged = FormatRevisionId(*a);
+  forged[0] = forged[0] == '0' ? '1' : '0';  // same counter, other creation time
+  CHECK(f.service->GetRevision(Name("r"), forged).status().message() == "Invalid version id.");
+  CHECK(f.service->GetRevision(Name("r"), "nonsense").status().code() ==
+        StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("names and limits are validated before anything is written", "[datastore]") {
+  Fixture f;
+  EntryName bad = Name(std::string(51, 'k'));
+  CHECK(f.Await(f.service->Create(bad, Write("1"))).status().code() ==
+        StatusCode::kInvalidArgument);
+  EntryName bad_utf8 = Name("\xC3\x28");
+  CHECK(f.Await(f.service->Create(bad_utf8, Write("1"))).status().code() ==
+        StatusCode::kInvalidArgument);
+  EntryName all_scopes = Name("k");
+  all_scopes.scope = "-";
+  CHECK_FALSE(f.Await(f.service->Create(all_scopes, Write("1"))).ok());
+  auto too_big = f.Await(f.service->Create(Name("big"), Write(std::string(1001, '1'))));
+  CHECK(too_big.status().code() == StatusCode::kPayloadTooLarge);
+  CHECK(too_big.status().reason() == "LIMIT_EXCEEDED");
+  EntryWrite many_users = Write("1");
+  many_users.users = {1, 2, 3, 4, 5};
+  CHECK(f.Await(f.service->Create(Name("u"), many_users)).status().code() ==
+        StatusCode::kInvalidArgument);
+  EntryWrite fat_attributes = Write("1");
+  fat_attributes.attributes = R"({"a":")" + std::string(300, 'x') + R"("})";
+  CHECK(f.Await(f.service->Create(Name("a"), fat_attributes)).status().reason() ==
+        "LIMIT_EXCEEDED");
+  // None of those wrote anything.
+  auto it = f.engine->NewIterator(store::ColumnFamily::kEntries);
+  it->SeekToFirst();
+  CHECK_FALSE(it->Valid());
+}
+
+}  // namespace
+}  // namespace strongbox::datastore

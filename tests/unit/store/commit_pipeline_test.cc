@@ -1,0 +1,244 @@
+#include "store/commit_pipeline.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
+#include <catch2/catch.hpp>
+#include <future>
+#include <map>
+#include <mutex>
+
+#include "core/strings.h"
+#include "support/temp_dir.h"
+
+namespace strongbox::store {
+namespace {
+
+namespace asio = boost::asio;
+using core::Status;
+
+struct Fixture {
+  explicit Fixture(CommitPipeline::Options options = {}) {
+    Engine::Options o;
+    o.path = dir.path();
+    o.write_buffer_size = 64 * 1024;
+    auto opened = Engine::Open(o);
+    REQUIRE(opened.ok());
+    engine = std::move(opened).value();
+    pipeline = std::make_unique<CommitPipeline>(engine.get(), options);
+  }
+  ~Fixture() { pipeline->Stop(); }
+
+  int64_t ReadCounter() {
+    auto v = engine->Get(ColumnFamily::kEntries, "counter");
+    REQUIRE(v.ok());
+    return v->has_value() ? *core::ParseInt64(**v) : 0;
+  }
+
+  testing::TempDir dir;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<CommitPipeline> pipeline;
+};
+
+// Compare-and-swap of the counter: succeeds only if it still holds `expected`.
+Mutation CasIncrement(int64_t expected) {
+  return [expected](WriteView& view) -> Status {
+    SB_ASSIGN_OR_RETURN(auto current, view.Get(ColumnFamily::kEntries, "counter"));
+    const int64_t value = current ? *core::ParseInt64(*current) : 0;
+    if (value != expected) return Status::Aborted("stale").WithReason("ETAG_MISMATCH");
+    view.Put(ColumnFamily::kEntries, "counter", std::to_string(value + 1));
+    return Status::Ok();
+  };
+}
+
+// Submits a mutation that blocks the sequencer until `release` is set; returns once it runs.
+std::future<Status> HoldSequencer(Fixture& f, std::promise<void>& release) {
+  auto running = std::make_shared<std::promise<void>>();
+  std::shared_future<void> released = release.get_future().share();
+  auto blocker = std::async(std::launch::async, [&f, running, released] {
+    return f.pipeline->CommitAndWait([running, released](WriteView&) {
+      running->set_value();
+      released.wait();
+      return Status::Ok();
+    });
+  });
+  running->get_future().wait();
+  return blocker;
+}
+
+TEST_CASE("racing compare-and-swap: one winner per read value, no lost update", "[store]") {
+  Fixture f;
+  asio::thread_pool pool(4);
+  constexpr int kClients = 64;
+  constexpr int kAttempts = 30;
+  std::mutex mu;
+  std::map<int64_t, int> winners_per_value;
+  int successes = 0;
+  std::vector<std::future<void>> done;
+  for (int c = 0; c < kClients; ++c) {
+    done.push_back(asio::co_spawn(
+        asio::make_strand(pool),
+        [&]() -> asio::awaitable<void> {
+          for (int i = 0; i < kAttempts; ++i) {
+            const int64_t seen = f.ReadCounter();
+            Status s = co_await f.pipeline->Commit(CasIncrement(seen));
+            if (s.ok()) {
+              std::lock_guard<std::mutex> lock(mu);
+              ++winners_per_value[seen];
+              ++successes;
+            } else {
+              CHECK(s.code() == core::StatusCode::kAborted);
+            }
+          }
+        },
+        asio::use_future));
+  }
+  for (auto& d : done) d.get();
+  pool.join();
+  CHECK(successes > 0);
+  CHECK(f.ReadCounter() == successes);  // every acknowledged increment is there
+  for (const auto& [value, winners] : winners_per_value) {
+    INFO("value " << value);
+    CHECK(winners == 1);  // two writers holding the same read never both succeed
+  }
+}
+
+TEST_CASE("retrying compare-and-swap reaches the exact total", "[store]") {
+  Fixture f;
+  asio::thread_pool pool(4);
+  constexpr int kClients = 32;
+  constexpr int kIncrements = 10;
+  std::vector<std::future<void>> done;
+  for (int c = 0; c < kClients; ++c) {
+    done.push_back(asio::co_spawn(
+        asio::make_strand(pool),
+        [&]() -> asio::awaitable<void> {
+          for (int i = 0; i < kIncrements;) {
+            Status s = co_await f.pipeline->Commit(CasIncrement(f.ReadCounter()));
+            if (s.ok()) ++i;
+          }
+        },
+        asio::use_future));
+  }
+  for (auto& d : done) d.get();
+  CHECK(f.ReadCounter() == kClients * kIncrements);
+  // Group commit: concurrent mutations shared durable writes.
+  auto stats = f.pipeline->stats();
+  CHECK(stats.mutations >= static_cast<uint64_t>(kClients * kIncrements));
+  CHECK(stats.batches < stats.mutations);
+}
+
+TEST_CASE("a failed mutation leaves nothing behind, even in a shared batch", "[store]") {
+  Fixture f;
+  // Hold the sequencer so the next three mutations land in one batch.
+  std::promise<void> release;
+  auto blocker = HoldSequencer(f, release);
+  auto first = std::async(std::launch::async, [&] {
+    return f.pipeline->CommitAndWait([](WriteView& v) {
+      v.Put(ColumnFamily::kEntries, "a", "1");
+      return Status::Ok();
+    });
+  });
+  while (f.pipeline->stats().queued != 1) std::this_thread::yield();
+  auto failing = std::async(std::launch::async, [&] {
+    return f.pipeline->CommitAndWait([](WriteView& v) {
+      v.Put(ColumnFamily::kEntries, "b", "staged then rolled back");
+      v.Put(ColumnFamily::kEntries, "a", "overwritten then rolled back");
+      return Status::FailedPrecondition("guard failed");
+    });
+  });
+  while (f.pipeline->stats().queued != 2) std::this_thread::yield();
+  auto third = std::async(std::launch::async, [&] {
+    return f.pipeline->CommitAndWait([](WriteView& v) -> Status {
+      // Sees the first mutation's staged write, not the rolled-back one.
+      SB_ASSIGN_OR_RETURN(auto a, v.Get(ColumnFamily::kEntries, "a"));
+      SB_ASSIGN_OR_RETURN(auto b, v.Get(ColumnFamily::kEntries, "b"));
+      if (!a || *a != "1" || b) return Status::Internal("saw the wrong staged state");
+      v.Put(ColumnFamily::kEntries, "c", "3");
+      return Status::Ok();
+    });
+  });
+  while (f.pipeline->stats().queued != 3) std::this_thread::yield();
+  release.set_value();
+  CHECK(blocker.get().ok());
+  CHECK(first.get().ok());
+  CHECK(failing.get().code() == core::StatusCode::kFailedPrecondition);
+  CHECK(third.get().ok());
+  CHECK(**f.engine->Get(ColumnFamily::kEntries, "a") == "1");
+  CHECK_FALSE(f.engine->Get(ColumnFamily::kEntries, "b")->has_value());
+  CHECK(**f.engine->Get(ColumnFamily::kEntries, "c") == "3");
+}
+
+TEST_CASE("readers never see a batch in flight", "[store]") {
+  Fixture f;
+  std::promise<void> staged;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto writer = std::async(std::launch::async, [&] {
+    return f.pipeline->CommitAndWait([&staged, released](WriteView& v) {
+      v.Put(ColumnFamily::kEntries, "k", "v");
+      staged.set_value();
+      released.wait();
+      return Status::Ok();
+    });
+  });
+  staged.get_future().wait();
+  CHECK_FALSE(f.engine->Get(ColumnFamily::kEntries, "k")->has_value());
+  release.set_value();
+  REQUIRE(writer.get().ok());
+  CHECK(**f.engine->Get(ColumnFamily::kEntries, "k") == "v");
+}
+
+TEST_CASE("a full queue answers RESOURCE_EXHAUSTED instead of growing", "[store]") {
+  CommitPipeline::Options options;
+  options.queue_limit = 1;
+  options.batch_limit = 1;
+  Fixture f(options);
+  std::promise<void> release;
+  auto blocker = HoldSequencer(f, release);
+  auto queued = std::async(std::launch::async, [&] {
+    return f.pipeline->CommitAndWait([](WriteView&) { return Status::Ok(); });
+  });
+  while (f.pipeline->stats().queued != 1) std::this_thread::yield();
+  Status rejected = f.pipeline->CommitAndWait([](WriteView&) { return Status::Ok(); });
+  CHECK(rejected.code() == core::StatusCode::kResourceExhausted);
+  CHECK(rejected.reason() == "LIMIT_EXCEEDED");
+  release.set_value();
+  CHECK(blocker.get().ok());
+  CHECK(queued.get().ok());
+}
+
+TEST_CASE("after Stop, mutations are refused as UNAVAILABLE", "[store]") {
+  Fixture f;
+  REQUIRE(f.pipeline->CommitAndWait(CasIncrement(0)).ok());
+  f.pipeline->Stop();
+  CHECK(f.pipeline->CommitAndWait(CasIncrement(1)).code() == core::StatusCode::kUnavailable);
+  CHECK(f.ReadCounter() == 1);
+}
+
+TEST_CASE("on-committed hooks run after the write and only for successful mutations", "[store]") {
+  Fixture f;
+  std::vector<std::string> seen;
+  REQUIRE(f.pipeline
+              ->CommitAndWait([&](WriteView& v) {
+                v.Put(ColumnFamily::kEntries, "h", "1");
+                v.OnCommitted([&] {
+                  // Durable before the hook runs: a reader sees it.
+                  seen.push_back(f.engine->Get(ColumnFamily::kEntries, "h")->value_or("none"));
+                });
+                return Status::Ok();
+              })
+              .ok());
+  CHECK_FALSE(f.pipeline
+                  ->CommitAndWait([&](WriteView& v) {
+                    v.OnCommitted([&] { seen.push_back("must not run"); });
+                    return Status::Aborted("no");
+                  })
+                  .ok());
+  CHECK(seen == std::vector<std::string>{"1"});
+}
+
+}  // namespace
+}  // namespace strongbox::store
