@@ -9,7 +9,7 @@ PACKAGES=(
   libboost1.81-dev
   librocksdb-dev libgflags-dev libsnappy-dev zlib1g-dev libbz2-dev liblz4-dev libzstd-dev
   nlohmann-json3-dev libspdlog-dev catch2
-  clang-format curl python3
+  clang-format curl python3 git
 )
 
 missing=()

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Crash test for strongbox: concurrent writers, SIGKILL at random moments, verify.
+
+Each writer thread owns its keys and writes them one request at a time, so for every key the
+last acknowledged write is well defined. A write that was in flight when the server died may or
+may not have committed; both outcomes are fine. After each restart every key must hold either
+its last acknowledged value with that exact etag, or the value of the one write that was in
+flight. Anything else is a lost write. Traffic goes only to 127.0.0.1.
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BASE = "/cloud/v2/universes/7/data-stores/CrashTest/entries"
+
+
+class Server:
+    def __init__(self, binary, data_dir, work_dir):
+        self.binary, self.data_dir, self.work_dir = binary, data_dir, work_dir
+        self.proc = None
+        self.port = None
+        self.starts = 0
+
+    def start(self):
+        self.starts += 1
+        port_file = os.path.join(self.work_dir, "port.%d" % self.starts)
+        log = open(os.path.join(self.work_dir, "server.log"), "ab")
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", "0", "--port-file", port_file, "--data-dir", self.data_dir,
+             "--listen-address", "127.0.0.1", "--log-level", "warn"],
+            stdout=log, stderr=log)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("strongbox exited during start: %s" % self.proc.returncode)
+            try:
+                with open(port_file) as f:
+                    text = f.read().strip()
+                if text:
+                    self.port = int(text)
+                    return
+            except FileNotFoundError:
+                pass
+            time.sleep(0.01)
+        raise RuntimeError("strongbox did not start within 20 s")
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return -9
+
+
+class KeyState:
+    """What the client knows about one key."""
+
+    def __init__(self):
+        self.acked = None      # (value, etag) of the last acknowledged write
+        self.inflight = None   # value of a write sent but not acknowledged
+        self.seq = 0
+
+
+def writer(port, keys, states, stop, counters, lock):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        while not stop.is_set():
+            key = random.choice(keys)
+            st = states[key]
+            st.seq += 1
+            value = {"key": key, "seq": st.seq, "pad": "x" * random.randint(0, 200)}
+            st.inflight = value
+            body = json.dumps({"value": value})
+            conn.request("PATCH", "%s/%s?allowMissing=true" % (BASE, key), body,
+                         {"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status != 200:
+                raise RuntimeError("unexpected %d: %s" % (resp.status, data[:200]))
+            entry = json.loads(data)
+            st.acked = (value, entry["etag"])
+            st.inflight = None
+            with lock:
+                counters["acknowledged"] += 1
+    except (OSError, http.client.HTTPException):
+        pass  # the server was killed under us; the write in flight stays in st.inflight
+    finally:
+        conn.close()
+
+
+def verify(port, states):
+    """Returns the number of lost writes; resets each key's state to what is stored."""
+    lost = 0
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for key, st in states.items():
+        conn.request("GET", "%s/%s" % (BASE, key))
+        resp = conn.getresponse()
+        data = resp.read()
+        stored = json.loads(data) if resp.status == 200 else None
+        ok = False
+        if stored is not None and st.acked is not None and stored["value"] == st.acked[0] \
+                and stored["etag"] == st.acked[1]:
+            ok = True
+        elif stored is not None and st.inflight is not None and stored["value"] == st.inflight:
+            ok = True
+        elif stored is None and st.acked is None:
+            ok = True
+        if not ok:
+            lost += 1
+            print("LOST %s: acked=%s inflight=%s stored=%s" %
+                  (key, st.acked, st.inflight, data[:300]), file=sys.stderr)
+        if stored is not None:
+            st.acked = (stored["value"], stored["etag"])
+            st.seq = max(st.seq, stored["value"].get("seq", 0))
+        st.inflight = None
+    conn.close()
+    return lost
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--cycles", type=int, default=3)
+    ap.add_argument("--writers", type=int, default=16)
+    ap.add_argument("--keys-per-writer", type=int, default=8)
+    args = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="strongbox-kill9-")
+    server = Server(os.path.abspath(args.binary), os.path.join(work, "data"), work)
+    states = {}
+    writer_keys = []
+    for w in range(args.writers):
+        keys = ["w%d-k%d" % (w, k) for k in range(args.keys_per_writer)]
+        writer_keys.append(keys)
+        for k in keys:
+            states[k] = KeyState()
+    counters = {"acknowledged": 0}
+    lock = threading.Lock()
+    lost = 0
+    try:
+        server.start()
+        for cycle in range(args.cycles):
+            stop = threading.Event()
+            threads = [threading.Thread(target=writer,
+                                        args=(server.port, keys, states, stop, counters, lock))
+                       for keys in writer_keys]
+            for t in threads:
+                t.start()
+            time.sleep(random.uniform(0.3, 1.5))
+            server.kill()
+            stop.set()
+            for t in threads:
+                t.join(timeout=10)
+            server.start()
+            cycle_lost = verify(server.port, states)
+            lost += cycle_lost
+            print("cycle %d: acknowledged so far %d, lost %d" %
+                  (cycle + 1, counters["acknowledged"], cycle_lost), flush=True)
+        code = server.stop()
+        if code != 0:
+            print("strongbox exited %s on SIGTERM" % code, file=sys.stderr)
+            lost += 0 if code == 0 else 1
+    finally:
+        if server.proc and server.proc.poll() is None:
+            server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    print("cycles=%d acknowledged=%d lost=%d" % (args.cycles, counters["acknowledged"], lost))
+    if counters["acknowledged"] == 0:
+        print("no write was acknowledged: the test proved nothing", file=sys.stderr)
+        return 1
+    return 1 if lost else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what is missing, checks formatting and module boundaries, builds with -Werror, runs
+# every unit and integration test and a short crash test, then builds and runs every test again
+# under AddressSanitizer + UndefinedBehaviorSanitizer in a separate build directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JOBS="${JOBS:-$(nproc)}"
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/strongbox-ccache}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "setup"
+scripts/setup.sh
+
+step "format check"
+scripts/format.sh --check
+
+step "module boundaries"
+scripts/lint_deps.sh
+
+step "build (warnings are errors)"
+cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRONGBOX_WERROR=ON >/dev/null
+cmake --build build/test -j "$JOBS"
+
+step "unit and integration tests"
+ctest --test-dir build/test -j "$JOBS" --output-on-failure --timeout 300
+
+step "crash test (SIGKILL at random moments, 3 cycles)"
+STRONGBOX_BIN=build/test/server/strongbox scripts/crash/kill9.sh 3
+
+step "build with AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTRONGBOX_WERROR=ON \
+  -DSTRONGBOX_SANITIZE=address,undefined >/dev/null
+cmake --build build/asan -j "$JOBS"
+
+step "unit and integration tests under sanitizers"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_init_order=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+ctest --test-dir build/asan -j "$JOBS" --output-on-failure --timeout 600
