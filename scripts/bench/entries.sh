@@ -60,7 +60,11 @@ run_wrk() {
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
-  [ -n "$errors" ] && echo "  $name: $errors" >&2
+  if [ -n "$errors" ]; then
+    echo "  $name: $errors" >&2
+    echo "bench: $name had errors; its figure would be meaningless" >&2
+    exit 1
+  fi
   to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.2f", n }'; }
   printf '%s\t%s\t%s\t%s\n' "$name" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" | tee -a "$RESULTS"
 }
@@ -91,6 +95,7 @@ kill -TERM "$SB_PID"; wait "$SB_PID" || true
 echo "# nginx (static 100-byte file)"
 NGX="$WORK/nginx"
 mkdir -p "$NGX/html" "$NGX/logs"
+chmod 755 "$WORK" "$NGX" "$NGX/html"  # nginx workers run as an unprivileged user
 head -c 100 /dev/zero | tr '\0' 'x' > "$NGX/html/hot"
 NGX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$NGX/nginx.conf" <<CONF

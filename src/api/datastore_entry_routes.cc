@@ -61,7 +61,7 @@ Result<RevisionSelector> SplitEntryId(const Request& request, std::string* key) 
 
 Response EntryResponse(const datastore::EntryName& name, bool scoped,
                        const datastore::EntryRecord& record) {
-  return http::JsonResponse(200, core::DumpCompact(EntryResource(name, scoped, record)));
+  return http::JsonResponse(200, EntryResourceJson(name, scoped, record));
 }
 
 class EntryRoutes {

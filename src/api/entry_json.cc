@@ -59,27 +59,33 @@ std::string EntryPath(const datastore::EntryName& name, bool scoped) {
   return path + "/entries/" + core::PercentEncodeSegment(name.key);
 }
 
-Json EntryResource(const datastore::EntryName& name, bool scoped,
-                   const datastore::EntryRecord& record) {
+std::string EntryResourceJson(const datastore::EntryName& name, bool scoped,
+                              const datastore::EntryRecord& record) {
   const std::string revision = datastore::FormatRevisionId(record);
-  Json j;
-  j["path"] = EntryPath(name, scoped);
-  j["createTime"] = core::FormatRfc3339(record.create_time);
-  j["revisionId"] = revision;
-  j["revisionCreateTime"] = core::FormatRfc3339(record.revision_time);
-  j["state"] = record.deleted ? "DELETED" : "ACTIVE";
-  j["etag"] = revision;
+  std::string out;
+  out.reserve(record.value.size() + record.attributes.size() + 320);
+  out += "{\"path\":";
+  core::AppendJsonString(&out, EntryPath(name, scoped));
+  out += ",\"createTime\":\"" + core::FormatRfc3339(record.create_time);
+  out += "\",\"revisionId\":\"" + revision;
+  out += "\",\"revisionCreateTime\":\"" + core::FormatRfc3339(record.revision_time);
+  out += record.deleted ? "\",\"state\":\"DELETED" : "\",\"state\":\"ACTIVE";
+  out += "\",\"etag\":\"" + revision + "\"";
   if (!record.deleted) {
-    auto value = core::ParseJson(record.value);
-    j["value"] = value.ok() ? std::move(value).value() : Json();
+    out += ",\"value\":";
+    out += record.value;
   }
-  j["id"] = name.key;
-  Json users = Json::array();
-  for (int64_t u : record.users) users.push_back("users/" + std::to_string(u));
-  j["users"] = std::move(users);
-  auto attributes = core::ParseJson(record.attributes);
-  j["attributes"] = attributes.ok() ? std::move(attributes).value() : Json::object();
-  return j;
+  out += ",\"id\":";
+  core::AppendJsonString(&out, name.key);
+  out += ",\"users\":[";
+  for (size_t i = 0; i < record.users.size(); ++i) {
+    if (i > 0) out += ',';
+    out += "\"users/" + std::to_string(record.users[i]) + "\"";
+  }
+  out += "],\"attributes\":";
+  out += record.attributes.empty() ? std::string("{}") : record.attributes;
+  out += '}';
+  return out;
 }
 
 }  // namespace strongbox::api

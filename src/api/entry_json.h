@@ -19,7 +19,9 @@ core::Result<datastore::EntryWrite> DecodeEntryWrite(const core::Json& body);
 // present when the request named one, as Open Cloud does.
 std::string EntryPath(const datastore::EntryName& name, bool scoped);
 
-core::Json EntryResource(const datastore::EntryName& name, bool scoped,
-                         const datastore::EntryRecord& record);
+// The serialized entry resource, fields in the contract's order. The stored value and
+// attributes are already compact JSON and are spliced in as they are (no parse + dump per read).
+std::string EntryResourceJson(const datastore::EntryName& name, bool scoped,
+                              const datastore::EntryRecord& record);
 
 }  // namespace strongbox::api

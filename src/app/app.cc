@@ -72,7 +72,7 @@ int Run(const config::Config& config) {
   const int threads = config.io_threads > 0
                           ? config.io_threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  asio::io_context ioc(threads);
+  http::IoContextPool pool(static_cast<size_t>(threads));
 
   http::ServerOptions server_options;
   server_options.address = config.listen_address;
@@ -83,7 +83,7 @@ int Run(const config::Config& config) {
   server_options.max_connections = static_cast<size_t>(config.max_connections);
 
   http::Router router;
-  http::Server server(ioc, router, server_options);
+  http::Server server(pool, router, server_options);
   api::Services services;
   services.clock = &clock;
   services.entries = &entries;
@@ -105,25 +105,22 @@ int Run(const config::Config& config) {
                config.listen_address, *port, config.data_dir,
                config.durability == config::Durability::kSync ? "sync" : "wal", threads);
 
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::signal_set signals(pool.Main(), SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     spdlog::info("signal {}: draining (grace {} ms)", signal, config.shutdown_grace_ms);
     asio::co_spawn(
-        ioc,
+        pool.Main(),
         [&]() -> asio::awaitable<void> {
           co_await server.Drain(std::chrono::milliseconds(config.shutdown_grace_ms));
           // Every request has answered; nothing more can be queued. Commit what is left.
           pipeline.Stop();
-          ioc.stop();
+          pool.Stop();
         },
         asio::detached);
   });
 
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
-  for (auto& t : pool) t.join();
+  pool.Run();
 
   pipeline.Stop();
   core::Status closed = (*engine)->Close();

@@ -20,6 +20,10 @@ Result<Json> ParseJson(std::string_view text);
 // Compact serialization, the canonical stored and returned form of a value.
 std::string DumpCompact(const Json& j);
 
+// Appends `s` as a JSON string literal (quoted, escaped). REQUIRES: `s` is valid UTF-8.
+// For responses built by hand around already-serialized values, without a DOM round trip.
+void AppendJsonString(std::string* out, std::string_view s);
+
 // Finds a member by exact name, or case-insensitively when `ignore_case` (memory-store clients
 // send `Value`, `Ttl`). nullptr when absent or when `obj` is not an object.
 const Json* FindMember(const Json& obj, std::string_view name, bool ignore_case = false);

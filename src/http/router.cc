@@ -54,23 +54,24 @@ bool Router::Matches(const Route& route, const std::vector<std::string_view>& se
                      std::map<std::string, std::string>* params,
                      std::map<std::string, std::string>* raw_params, bool* bad_escape) {
   if (route.segments.size() != segments.size() || route.verb != verb) return false;
+  auto raw_at = [&](size_t i) { return i + 1 == segments.size() ? last : segments[i]; };
+  // Literals first: most routes fail here, before anything is decoded or allocated.
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Segment& s = route.segments[i];
+    if (s.capture ? raw_at(i).empty() : raw_at(i) != s.text) return false;
+  }
   params->clear();
   raw_params->clear();
   for (size_t i = 0; i < segments.size(); ++i) {
-    std::string_view raw = i + 1 == segments.size() ? last : segments[i];
     const Segment& s = route.segments[i];
-    if (!s.capture) {
-      if (raw != s.text) return false;
-      continue;
-    }
-    if (raw.empty()) return false;
-    auto decoded = core::PercentDecode(raw);
+    if (!s.capture) continue;
+    auto decoded = core::PercentDecode(raw_at(i));
     if (!decoded) {
       *bad_escape = true;
       return false;
     }
     (*params)[s.text] = std::move(*decoded);
-    (*raw_params)[s.text] = std::string(raw);
+    (*raw_params)[s.text] = std::string(raw_at(i));
   }
   return true;
 }

@@ -6,7 +6,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -23,8 +22,8 @@ using asio::as_tuple;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 
-Server::Server(asio::io_context& ioc, const Router& router, ServerOptions options)
-    : ioc_(ioc), router_(router), options_(std::move(options)), acceptor_(ioc) {}
+Server::Server(IoContextPool& pool, const Router& router, ServerOptions options)
+    : pool_(pool), router_(router), options_(std::move(options)), acceptor_(pool.Main()) {}
 
 Server::~Server() = default;
 
@@ -46,10 +45,16 @@ core::Result<uint16_t> Server::Start() {
   return port;
 }
 
+namespace {
+
+asio::awaitable<void> RunSession(std::shared_ptr<Session> session) { co_await session->Run(); }
+
+}  // namespace
+
 asio::awaitable<void> Server::AcceptLoop() {
   for (;;) {
-    auto [ec, socket] =
-        co_await acceptor_.async_accept(asio::make_strand(ioc_), as_tuple(use_awaitable));
+    // The connection lives on the next context of the pool for its whole life.
+    auto [ec, socket] = co_await acceptor_.async_accept(pool_.Next(), as_tuple(use_awaitable));
     if (ec) {
       if (!acceptor_.is_open() || ec == asio::error::operation_aborted) co_return;
       spdlog::warn("accept failed: {}", ec.message());
@@ -88,7 +93,9 @@ asio::awaitable<void> Server::AcceptLoop() {
     auto session = std::make_shared<Session>(*this, std::move(stream), id);
     Register(id, session);
     auto executor = session->stream_.get_executor();
-    asio::co_spawn(executor, session->Run(), [this, id](std::exception_ptr e) {
+    // The coroutine frame owns the session: the spawn may start it on another thread after
+    // this loop has moved on, so nothing else may hold the only strong reference.
+    asio::co_spawn(executor, RunSession(std::move(session)), [this, id](std::exception_ptr e) {
       if (e) {
         try {
           std::rethrow_exception(e);
@@ -129,7 +136,7 @@ asio::awaitable<void> Server::Drain(std::chrono::milliseconds grace) {
   };
   close_all(/*force=*/false);
 
-  asio::steady_timer timer(ioc_);
+  asio::steady_timer timer(pool_.Main());
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (active_connections_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(10));

@@ -7,7 +7,7 @@
 // on the io_context's threads. Drain() implements graceful shutdown: stop accepting, mark not
 // ready, close idle connections, let busy ones finish their current request for up to `grace`,
 // then close whatever is left.
-// Thread safety: Start and Drain are called from the io_context (Drain from a coroutine);
+// Thread safety: Start and Drain run on the pool's main context (Drain from a coroutine);
 // accessors are safe from any thread.
 
 #include <atomic>
@@ -22,6 +22,7 @@
 #include <unordered_map>
 
 #include "core/status.h"
+#include "http/io_context_pool.h"
 #include "http/router.h"
 
 namespace strongbox::http {
@@ -41,7 +42,7 @@ enum class ServingState { kStarting, kServing, kDraining };
 
 class Server {
  public:
-  Server(boost::asio::io_context& ioc, const Router& router, ServerOptions options);
+  Server(IoContextPool& pool, const Router& router, ServerOptions options);
   ~Server();
 
   // Binds and starts accepting. Returns the bound port.
@@ -61,7 +62,7 @@ class Server {
   void Register(uint64_t id, const std::shared_ptr<Session>& session);
   void Unregister(uint64_t id);
 
-  boost::asio::io_context& ioc_;
+  IoContextPool& pool_;
   const Router& router_;
   const ServerOptions options_;
   boost::asio::ip::tcp::acceptor acceptor_;

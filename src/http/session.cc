@@ -58,7 +58,6 @@ asio::awaitable<Response> Session::Handle(Request& request) {
 }
 
 asio::awaitable<void> Session::Run() {
-  auto self = shared_from_this();
   const ServerOptions& options = server_.options_;
   beast::flat_buffer buffer;
   while (!closing_) {

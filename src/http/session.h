@@ -1,10 +1,11 @@
 #pragma once
 
-// Session: one HTTP/1.1 connection, served by one coroutine on its own strand. Reads requests
+// Session: one HTTP/1.1 connection, served by one coroutine on one single-threaded io_context
+// of the IoContextPool. Reads requests
 // with a fresh parser each time (body and header limits from ServerOptions, a deadline before
 // every read and write), dispatches them through the Router one at a time, and keeps the
 // connection alive until the client closes, a deadline passes or the server drains.
-// Owned by its coroutine (shared_from_this); the Server holds a weak reference to close it.
+// Owned by the coroutine that runs it; the Server holds a weak reference to close it.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -18,6 +19,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Server& server, boost::beast::tcp_stream stream, uint64_t id);
 
+  // REQUIRES: the caller keeps the Session alive until this completes.
   boost::asio::awaitable<void> Run();
 
   // Posted by Server::Drain: closes the connection now if it is between requests, otherwise
