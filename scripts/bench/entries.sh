@@ -2,12 +2,15 @@
 # Benchmark: entry GET and entry writes (sync and wal) against two peers measured in the same
 # run: nginx serving a static 100-byte file (the HTTP ceiling of this machine) and etcd's v3
 # JSON gateway doing put and range (the nearest durable HTTP key-value store).
-# wrk: 2 threads, 64 connections, DURATION seconds (default 10), loopback only. Installs wrk,
-# nginx-light and etcd-server from Debian if missing. Prints req/s, p50, p99 and the ratios.
+# wrk: 2 threads, 64 connections, DURATION seconds (default 10), loopback only. All servers run
+# side by side and the targets are measured in turn, ROUNDS times (default 3); the median of
+# each is reported, so a noisy neighbour skews every target alike. Installs wrk, nginx-light and
+# etcd-server from Debian if missing. Prints req/s, p50, p99 and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 DURATION="${DURATION:-10}"
+ROUNDS="${ROUNDS:-3}"
 CONNS="${CONNS:-64}"
 export BENCH_LUA_DIR="$ROOT/scripts/bench/lua"
 
@@ -79,20 +82,14 @@ start_strongbox() {  # durability → sets SB_PORT, SB_PID
   SB_PORT=$(wait_port_file "$d/port")
 }
 
-echo "# strongbox (sync)"
+# Every server starts first; then the measurements take turns.
 start_strongbox sync
-curl -s -o /dev/null -X POST "http://127.0.0.1:$SB_PORT/cloud/v2/universes/1/data-stores/Bench/entries?id=hot" \
+SB_SYNC=$SB_PORT
+curl -s -o /dev/null -X POST "http://127.0.0.1:$SB_SYNC/cloud/v2/universes/1/data-stores/Bench/entries?id=hot" \
   -d '{"value":{"gold":100,"level":7,"name":"benchmark player"}}'
-run_wrk "strongbox GET" "http://127.0.0.1:$SB_PORT" "$BENCH_LUA_DIR/strongbox_get.lua"
-run_wrk "strongbox write sync" "http://127.0.0.1:$SB_PORT" "$BENCH_LUA_DIR/strongbox_write.lua"
-kill -TERM "$SB_PID"; wait "$SB_PID" || true
-
-echo "# strongbox (wal)"
 start_strongbox wal
-run_wrk "strongbox write wal" "http://127.0.0.1:$SB_PORT" "$BENCH_LUA_DIR/strongbox_write.lua"
-kill -TERM "$SB_PID"; wait "$SB_PID" || true
+SB_WAL=$SB_PORT
 
-echo "# nginx (static 100-byte file)"
 NGX="$WORK/nginx"
 mkdir -p "$NGX/html" "$NGX/logs"
 chmod 755 "$WORK" "$NGX" "$NGX/html"  # nginx workers run as an unprivileged user
@@ -113,9 +110,7 @@ CONF
 nginx -p "$NGX" -c "$NGX/nginx.conf" &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$NGX_PORT/hot"
-run_wrk "nginx static GET" "http://127.0.0.1:$NGX_PORT/hot"
 
-echo "# etcd (v3 JSON gateway)"
 ETCD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 PEER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 etcd --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -127,17 +122,28 @@ PIDS+=($!)
 wait_http "http://127.0.0.1:$ETCD_PORT/health"
 curl -s -o /dev/null -X POST "http://127.0.0.1:$ETCD_PORT/v3/kv/put" \
   -d "{\"key\":\"$(printf hot | base64)\",\"value\":\"$(printf '{"gold":100}' | base64)\"}"
-run_wrk "etcd range" "http://127.0.0.1:$ETCD_PORT" "$BENCH_LUA_DIR/etcd_range.lua"
-run_wrk "etcd put" "http://127.0.0.1:$ETCD_PORT" "$BENCH_LUA_DIR/etcd_put.lua"
+
+for round in $(seq 1 "$ROUNDS"); do
+  echo "# round $round of $ROUNDS"
+  run_wrk "strongbox GET" "http://127.0.0.1:$SB_SYNC" "$BENCH_LUA_DIR/strongbox_get.lua"
+  run_wrk "nginx static GET" "http://127.0.0.1:$NGX_PORT/hot"
+  run_wrk "etcd range" "http://127.0.0.1:$ETCD_PORT" "$BENCH_LUA_DIR/etcd_range.lua"
+  run_wrk "strongbox write sync" "http://127.0.0.1:$SB_SYNC" "$BENCH_LUA_DIR/strongbox_write.lua"
+  run_wrk "strongbox write wal" "http://127.0.0.1:$SB_WAL" "$BENCH_LUA_DIR/strongbox_write.lua"
+  run_wrk "etcd put" "http://127.0.0.1:$ETCD_PORT" "$BENCH_LUA_DIR/etcd_put.lua"
+done
 
 echo
-echo "# summary (wrk -t2 -c$CONNS -d${DURATION}s, loopback, $(nproc) cores)"
+echo "# summary: median of $ROUNDS rounds (wrk -t2 -c$CONNS -d${DURATION}s, loopback, $(nproc) cores)"
 python3 - "$RESULTS" <<'PY'
 import sys
-rows = {}
+import statistics
+runs = {}
 for line in open(sys.argv[1]):
     name, rps, p50, p99 = line.rstrip("\n").split("\t")
-    rows[name] = (float(rps or 0), float(p50 or 0), float(p99 or 0))
+    runs.setdefault(name, []).append((float(rps or 0), float(p50 or 0), float(p99 or 0)))
+rows = {name: tuple(statistics.median(r[i] for r in rs) for i in range(3))
+        for name, rs in runs.items()}
 print("%-22s %12s %9s %9s" % ("", "req/s", "p50 ms", "p99 ms"))
 for name, (rps, p50, p99) in rows.items():
     print("%-22s %12.0f %9.2f %9.2f" % (name, rps, p50, p99))

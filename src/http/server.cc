@@ -60,11 +60,10 @@ asio::awaitable<void> Server::AcceptLoop() {
       spdlog::warn("accept failed: {}", ec.message());
       continue;
     }
-    beast::tcp_stream stream(std::move(socket));
     if (active_connections_.load() >= options_.max_connections ||
         state_.load() == ServingState::kDraining) {
       // Over the bound: answer 503 and close, rather than queueing without limit.
-      auto over = std::make_shared<beast::tcp_stream>(std::move(stream));
+      auto over = std::make_shared<beast::tcp_stream>(std::move(socket));
       asio::co_spawn(
           over->get_executor(),
           [over, timeout = options_.io_timeout]() -> asio::awaitable<void> {
@@ -90,9 +89,9 @@ asio::awaitable<void> Server::AcceptLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       id = next_session_id_++;
     }
-    auto session = std::make_shared<Session>(*this, std::move(stream), id);
+    auto session = std::make_shared<Session>(*this, std::move(socket), id);
     Register(id, session);
-    auto executor = session->stream_.get_executor();
+    auto executor = session->socket_.get_executor();
     // The coroutine frame owns the session: the spawn may start it on another thread after
     // this loop has moved on, so nothing else may hold the only strong reference.
     asio::co_spawn(executor, RunSession(std::move(session)), [this, id](std::exception_ptr e) {

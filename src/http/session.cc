@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -19,16 +21,35 @@ namespace bhttp = boost::beast::http;
 using asio::as_tuple;
 using asio::use_awaitable;
 
-Session::Session(Server& server, beast::tcp_stream stream, uint64_t id)
-    : server_(server), stream_(std::move(stream)), id_(id) {}
+Session::Session(Server& server, asio::ip::tcp::socket socket, uint64_t id)
+    : server_(server),
+      socket_(std::move(socket)),
+      watchdog_(socket_.get_executor()),
+      io_timeout_(server.options_.io_timeout),
+      deadline_(std::chrono::steady_clock::time_point::max()),
+      id_(id) {}
+
+asio::awaitable<void> Session::Watchdog() {
+  auto self = shared_from_this();
+  while (!finished_) {
+    watchdog_.expires_at(deadline_);
+    co_await watchdog_.async_wait(as_tuple(use_awaitable));
+    if (!finished_ && deadline_ <= std::chrono::steady_clock::now()) {
+      beast::error_code ignored;
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      socket_.close(ignored);
+      co_return;
+    }
+  }
+}
 
 void Session::Close(bool force) {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), force] {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), force] {
     self->closing_ = true;
     if (force || !self->busy_) {
       beast::error_code ec;
-      self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-      self->stream_.cancel();
+      self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+      self->socket_.cancel(ec);
     }
   });
 }
@@ -59,13 +80,15 @@ asio::awaitable<Response> Session::Handle(Request& request) {
 
 asio::awaitable<void> Session::Run() {
   const ServerOptions& options = server_.options_;
+  SetDeadline();
+  asio::co_spawn(socket_.get_executor(), Watchdog(), asio::detached);
   beast::flat_buffer buffer;
   while (!closing_) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(options.header_limit_bytes);
     parser.body_limit(options.body_limit_bytes);
-    stream_.expires_after(options.io_timeout);
-    auto [ec, bytes] = co_await bhttp::async_read(stream_, buffer, parser, as_tuple(use_awaitable));
+    SetDeadline();
+    auto [ec, bytes] = co_await bhttp::async_read(socket_, buffer, parser, as_tuple(use_awaitable));
     (void)bytes;
     if (ec) {
       std::optional<core::Status> answer;
@@ -84,13 +107,15 @@ asio::awaitable<void> Session::Run() {
       }
       if (answer) {
         auto res = ToWire(ErrorResponse(*answer), 11, false);
-        stream_.expires_after(options.io_timeout);
-        co_await bhttp::async_write(stream_, res, as_tuple(use_awaitable));
+        SetDeadline();
+        co_await bhttp::async_write(socket_, res, as_tuple(use_awaitable));
       }
       break;
     }
 
     busy_ = true;
+    // No I/O is pending while the handler runs (it may wait on a commit): no deadline.
+    deadline_ = std::chrono::steady_clock::time_point::max();
     auto& wire = parser.get();
     Request request;
     request.method = std::string(wire.method_string());
@@ -109,15 +134,17 @@ asio::awaitable<void> Session::Run() {
     const bool keep_alive =
         wire.keep_alive() && !closing_ && server_.state() != ServingState::kDraining;
     auto res = ToWire(std::move(response), wire.version(), keep_alive);
-    stream_.expires_after(options.io_timeout);
-    auto [wec, written] = co_await bhttp::async_write(stream_, res, as_tuple(use_awaitable));
+    SetDeadline();
+    auto [wec, written] = co_await bhttp::async_write(socket_, res, as_tuple(use_awaitable));
     (void)written;
     busy_ = false;
     if (wec || !keep_alive) break;
   }
+  finished_ = true;
+  watchdog_.cancel();
   beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);
 }
 
 }  // namespace strongbox::http

@@ -1,14 +1,22 @@
 #pragma once
 
 // Session: one HTTP/1.1 connection, served by one coroutine on one single-threaded io_context
-// of the IoContextPool. Reads requests
+// of the IoContextPool.
+//
+// Timeouts: before every read and every write the session sets a deadline of io_timeout; a
+// watchdog timer closes the socket once a deadline passes. Setting a deadline is a plain store,
+// unlike re-arming a timer per operation (Beast's tcp_stream), which cost a cancelled timer
+// completion per read and per write on the hot path. While a handler runs no I/O is pending
+// and no deadline is set, so a slow commit is not cut off. Reads requests
 // with a fresh parser each time (body and header limits from ServerOptions, a deadline before
 // every read and write), dispatches them through the Router one at a time, and keeps the
 // connection alive until the client closes, a deadline passes or the server drains.
 // Owned by the coroutine that runs it; the Server holds a weak reference to close it.
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
 
 #include "http/server.h"
@@ -17,7 +25,7 @@ namespace strongbox::http {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Server& server, boost::beast::tcp_stream stream, uint64_t id);
+  Session(Server& server, boost::asio::ip::tcp::socket socket, uint64_t id);
 
   // REQUIRES: the caller keeps the Session alive until this completes.
   boost::asio::awaitable<void> Run();
@@ -31,7 +39,15 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<Response> Handle(Request& request);
 
   Server& server_;
-  boost::beast::tcp_stream stream_;
+  // Closes the socket when the deadline of the operation in progress passes.
+  boost::asio::awaitable<void> Watchdog();
+  void SetDeadline() { deadline_ = std::chrono::steady_clock::now() + io_timeout_; }
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer watchdog_;
+  const std::chrono::milliseconds io_timeout_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool finished_ = false;  // Run() is over; the watchdog stops
   const uint64_t id_;
   bool busy_ = false;     // a request is being handled (only touched on the strand)
   bool closing_ = false;  // finish the current request, then close

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <thread>
 
 #include "integration/fixture.h"
@@ -107,6 +108,29 @@ TEST_CASE("connections past max_connections get 503 JSON", "[integration]") {
   std::string out = RawExchange(f.server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(out.rfind("HTTP/1.1 503", 0) == 0);
   CHECK(out.find("max_connections") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace strongbox::testing
+
+namespace strongbox::testing {
+namespace {
+
+TEST_CASE("a stalled or idle connection is closed after io_timeout", "[integration]") {
+  ServerFixture f({"--io-timeout-ms", "300"});
+  const auto start = std::chrono::steady_clock::now();
+  // Half a request, then nothing: the read deadline closes the connection without an answer.
+  std::string out = RawExchange(f.server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  CHECK(out.empty());
+  CHECK(elapsed >= std::chrono::milliseconds(250));
+  CHECK(elapsed < std::chrono::seconds(5));
+  // An idle keep-alive connection is closed too; the client's next request reconnects.
+  HttpClient client(f.server.port());
+  REQUIRE(client.Get("/healthz").status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  REQUIRE(client.Get("/healthz").status == 200);
+  CHECK(client.connections_opened() == 2);
 }
 
 }  // namespace
