@@ -78,6 +78,24 @@ asio::awaitable<Response> Session::Handle(Request& request) {
   co_return ErrorResponse(core::Status::Internal("unhandled exception"));
 }
 
+asio::awaitable<std::tuple<beast::error_code, size_t>> Session::ReadRequest(
+    beast::flat_buffer& buffer, bhttp::request_parser<bhttp::string_body>& parser) {
+  auto [ec, bytes] =
+      co_await bhttp::async_read_header(socket_, buffer, parser, as_tuple(use_awaitable));
+  if (ec || parser.is_done()) co_return std::make_tuple(ec, bytes);
+  // curl and other clients send `Expect: 100-continue` with larger bodies and wait (curl: 1 s)
+  // for this interim answer before sending the body.
+  if (core::EqualsIgnoreCase(parser.get()[bhttp::field::expect], "100-continue")) {
+    bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+    SetDeadline();
+    auto [wec, written] = co_await bhttp::async_write(socket_, go_on, as_tuple(use_awaitable));
+    (void)written;
+    if (wec) co_return std::make_tuple(wec, bytes);
+    SetDeadline();
+  }
+  co_return co_await bhttp::async_read(socket_, buffer, parser, as_tuple(use_awaitable));
+}
+
 asio::awaitable<void> Session::Run() {
   const ServerOptions& options = server_.options_;
   SetDeadline();
@@ -88,7 +106,7 @@ asio::awaitable<void> Session::Run() {
     parser.header_limit(options.header_limit_bytes);
     parser.body_limit(options.body_limit_bytes);
     SetDeadline();
-    auto [ec, bytes] = co_await bhttp::async_read(socket_, buffer, parser, as_tuple(use_awaitable));
+    auto [ec, bytes] = co_await ReadRequest(buffer, parser);
     (void)bytes;
     if (ec) {
       std::optional<core::Status> answer;

@@ -16,8 +16,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <memory>
+#include <tuple>
 
 #include "http/server.h"
 
@@ -37,6 +41,10 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   friend class Server;
   boost::asio::awaitable<Response> Handle(Request& request);
+  // Reads one request (header, then `100 Continue` if asked for, then the body).
+  boost::asio::awaitable<std::tuple<boost::beast::error_code, size_t>> ReadRequest(
+      boost::beast::flat_buffer& buffer,
+      boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
 
   Server& server_;
   // Closes the socket when the deadline of the operation in progress passes.

@@ -135,3 +135,23 @@ TEST_CASE("a stalled or idle connection is closed after io_timeout", "[integrati
 
 }  // namespace
 }  // namespace strongbox::testing
+
+namespace strongbox::testing {
+namespace {
+
+TEST_CASE("Expect: 100-continue gets an interim answer before the body is sent", "[integration]") {
+  ServerFixture f;
+  const std::string body = R"({"value":")" + std::string(2000, 'x') + R"("})";
+  // Headers only: a server that ignores Expect would leave us waiting here.
+  std::string head = "POST " + kEntries +
+                     "?id=big HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                     "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n";
+  std::string out = RawExchangeInTwoParts(f.server.port(), head, body);
+  CHECK(out.rfind("HTTP/1.1 100 Continue\r\n\r\n", 0) == 0);
+  CHECK(out.find("HTTP/1.1 200 OK") != std::string::npos);
+  CHECK(f.client->Get(kEntries + "/big").status == 200);
+}
+
+}  // namespace
+}  // namespace strongbox::testing

@@ -98,4 +98,28 @@ std::string RawExchange(uint16_t port, const std::string& bytes) {
   return out;
 }
 
+std::string RawExchangeInTwoParts(uint16_t port, const std::string& first,
+                                  const std::string& second) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(10));
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  asio::write(stream, asio::buffer(first));
+  std::string out;
+  char buf[4096];
+  beast::error_code ec;
+  stream.expires_after(std::chrono::seconds(5));
+  size_t n = stream.read_some(asio::buffer(buf), ec);
+  out.append(buf, n);
+  if (ec) return out;
+  stream.expires_after(std::chrono::seconds(10));
+  asio::write(stream, asio::buffer(second));
+  for (;;) {
+    n = stream.read_some(asio::buffer(buf), ec);
+    out.append(buf, n);
+    if (ec) break;
+  }
+  return out;
+}
+
 }  // namespace strongbox::testing

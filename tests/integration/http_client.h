@@ -55,4 +55,9 @@ class HttpClient {
 // it (or 10 s pass).
 std::string RawExchange(uint16_t port, const std::string& bytes);
 
+// Writes `first`, waits for the server to answer something (at most 5 s), then writes `second`
+// and reads until the server closes.
+std::string RawExchangeInTwoParts(uint16_t port, const std::string& first,
+                                  const std::string& second);
+
 }  // namespace strongbox::testing
