@@ -81,19 +81,31 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& targ
   throw std::runtime_error("unreachable");
 }
 
+namespace {
+
+void ConnectRaw(beast::tcp_stream& stream, uint16_t port) {
+  stream.expires_after(std::chrono::seconds(10));
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+}
+
+// Appends what one read returns; false once the connection is closed or failed.
+bool ReadSome(beast::tcp_stream& stream, std::string* out) {
+  char buf[4096];
+  beast::error_code ec;
+  size_t n = stream.read_some(asio::buffer(buf), ec);
+  out->append(buf, n);
+  return !ec;
+}
+
+}  // namespace
+
 std::string RawExchange(uint16_t port, const std::string& bytes) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
-  stream.expires_after(std::chrono::seconds(10));
-  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  ConnectRaw(stream, port);
   asio::write(stream, asio::buffer(bytes));
   std::string out;
-  char buf[4096];
-  beast::error_code ec;
-  for (;;) {
-    size_t n = stream.read_some(asio::buffer(buf), ec);
-    out.append(buf, n);
-    if (ec) break;
+  while (ReadSome(stream, &out)) {
   }
   return out;
 }
@@ -102,22 +114,14 @@ std::string RawExchangeInTwoParts(uint16_t port, const std::string& first,
                                   const std::string& second) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
-  stream.expires_after(std::chrono::seconds(10));
-  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  ConnectRaw(stream, port);
   asio::write(stream, asio::buffer(first));
   std::string out;
-  char buf[4096];
-  beast::error_code ec;
   stream.expires_after(std::chrono::seconds(5));
-  size_t n = stream.read_some(asio::buffer(buf), ec);
-  out.append(buf, n);
-  if (ec) return out;
+  if (!ReadSome(stream, &out)) return out;
   stream.expires_after(std::chrono::seconds(10));
   asio::write(stream, asio::buffer(second));
-  for (;;) {
-    n = stream.read_some(asio::buffer(buf), ec);
-    out.append(buf, n);
-    if (ec) break;
+  while (ReadSome(stream, &out)) {
   }
   return out;
 }
