@@ -4,6 +4,7 @@
 #include "api/request_fields.h"
 #include "core/strings.h"
 #include "core/time_format.h"
+#include "store/page_token.h"
 
 namespace strongbox::api {
 
@@ -57,6 +58,36 @@ Result<RevisionSelector> SplitEntryId(const Request& request, std::string* key) 
   sel.kind = RevisionSelector::Kind::kRevision;
   sel.revision_id = std::move(*selector);
   return sel;
+}
+
+// `revision_create_time >= T && revision_create_time <= T`, either clause optional, in any
+// order; times RFC 3339, optionally double-quoted.
+Status ParseRevisionTimeFilter(std::string_view filter, datastore::EntryService::RevisionQuery* q) {
+  const Status bad = Status::InvalidArgument(
+      "Invalid filter; use revision_create_time >= <RFC 3339> && revision_create_time <= "
+      "<RFC 3339> (either part may be left out).");
+  while (!filter.empty()) {
+    auto amp = filter.find("&&");
+    std::string_view clause = filter.substr(0, amp);
+    filter = amp == std::string_view::npos ? std::string_view() : filter.substr(amp + 2);
+    while (!clause.empty() && clause.front() == ' ') clause.remove_prefix(1);
+    while (!clause.empty() && clause.back() == ' ') clause.remove_suffix(1);
+    constexpr std::string_view kField = "revision_create_time";
+    if (clause.substr(0, kField.size()) != kField) return bad;
+    clause.remove_prefix(kField.size());
+    while (!clause.empty() && clause.front() == ' ') clause.remove_prefix(1);
+    const bool lower = clause.substr(0, 2) == ">=";
+    if (!lower && clause.substr(0, 2) != "<=") return bad;
+    clause.remove_prefix(2);
+    while (!clause.empty() && clause.front() == ' ') clause.remove_prefix(1);
+    if (clause.size() >= 2 && clause.front() == '"' && clause.back() == '"') {
+      clause = clause.substr(1, clause.size() - 2);
+    }
+    auto t = core::ParseRfc3339(clause);
+    if (!t.ok()) return bad;
+    (lower ? q->start : q->end) = *t;
+  }
+  return Status::Ok();
 }
 
 Response EntryResponse(const datastore::EntryName& name, bool scoped,
@@ -132,6 +163,80 @@ class EntryRoutes {
     co_return http::JsonResponse(200, "{}");
   }
 
+  asio::awaitable<Result<Response>> Increment(Request& request, bool scoped) {
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
+    name.key = request.Param("entry");
+    SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(auto amount, core::GetOptionalInt64(body, "amount"));
+    SB_CO_ASSIGN_OR_RETURN(auto users, DecodeOptionalUsers(body));
+    SB_CO_ASSIGN_OR_RETURN(auto attributes, DecodeOptionalAttributes(body));
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
+                           co_await entries_->Increment(name, amount.value_or(1), std::move(users),
+                                                        std::move(attributes)));
+    co_return EntryResponse(name, scoped, record);
+  }
+
+  asio::awaitable<Result<Response>> Patch(Request& request, bool scoped) {
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
+    name.key = request.Param("entry");
+    SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
+    datastore::EntryService::PatchRequest patch;
+    const core::Json* operations = core::FindMember(body, "operations");
+    if (operations == nullptr) co_return Status::InvalidArgument("Field 'operations' is required.");
+    patch.operations = *operations;
+    SB_CO_ASSIGN_OR_RETURN(patch.etag, core::GetOptionalString(body, "etag"));
+    SB_CO_ASSIGN_OR_RETURN(auto allow_missing, core::GetOptionalBool(body, "allowMissing"));
+    patch.allow_missing = allow_missing.value_or(false);
+    if (const core::Json* initial = core::FindMember(body, "initialValue")) {
+      patch.initial_value = core::DumpCompact(*initial);
+    }
+    SB_CO_ASSIGN_OR_RETURN(patch.users, DecodeOptionalUsers(body));
+    SB_CO_ASSIGN_OR_RETURN(patch.attributes, DecodeOptionalAttributes(body));
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
+                           co_await entries_->Patch(name, std::move(patch)));
+    co_return EntryResponse(name, scoped, record);
+  }
+
+  asio::awaitable<Result<Response>> RestoreRevision(Request& request, bool scoped) {
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
+    name.key = request.Param("entry");
+    SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(auto revision_id, core::GetOptionalString(body, "revisionId"));
+    if (!revision_id) co_return Status::InvalidArgument("Field 'revisionId' is required.");
+    SB_CO_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));
+    SB_CO_ASSIGN_OR_RETURN(
+        datastore::EntryRecord record,
+        co_await entries_->RestoreRevision(name, std::move(*revision_id), std::move(etag)));
+    co_return EntryResponse(name, scoped, record);
+  }
+
+  asio::awaitable<Result<Response>> ListRevisions(Request& request, bool scoped) {
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
+    name.key = request.Param("entry");
+    datastore::EntryService::RevisionQuery query;
+    SB_CO_ASSIGN_OR_RETURN(query.page_size, QueryPageSize(request, "maxPageSize", 10, 100));
+    const std::string filter(request.Query("filter").value_or(""));
+    SB_CO_RETURN_IF_ERROR(ParseRevisionTimeFilter(filter, &query));
+    // A token is valid only for the same entry and filter.
+    const std::string token_query = "listRevisions\n" + std::to_string(name.universe) + "\n" +
+                                    name.data_store + "\n" + name.scope + "\n" + name.key + "\n" +
+                                    filter;
+    if (auto token = request.Query("pageToken")) {
+      SB_CO_ASSIGN_OR_RETURN(std::string after, store::DecodePageToken(*token, token_query));
+      auto counter = core::ParseUint64(after);
+      if (!counter) co_return Status::InvalidArgument("Invalid page token.");
+      query.after = *counter;
+    }
+    SB_CO_ASSIGN_OR_RETURN(auto page, entries_->ListRevisions(name, query));
+    core::Json items = core::Json::array();
+    for (const auto& r : page.revisions) items.push_back(RevisionListItem(name, scoped, r));
+    core::Json body = {{"dataStoreEntries", std::move(items)}};
+    body["nextPageToken"] =
+        page.next_after ? store::EncodePageToken(token_query, std::to_string(*page.next_after))
+                        : std::string();
+    co_return http::JsonResponse(200, core::DumpCompact(body));
+  }
+
  private:
   datastore::EntryService* entries_;
   const core::Clock* clock_;
@@ -150,6 +255,14 @@ void RegisterDataStoreEntryRoutes(http::Router& router, const Services& services
     router.Add("GET", item, [routes, scoped](Request& r) { return routes->Get(r, scoped); });
     router.Add("PATCH", item, [routes, scoped](Request& r) { return routes->Update(r, scoped); });
     router.Add("DELETE", item, [routes, scoped](Request& r) { return routes->Delete(r, scoped); });
+    router.Add("POST", item + ":increment",
+               [routes, scoped](Request& r) { return routes->Increment(r, scoped); });
+    router.Add("POST", item + ":patch",
+               [routes, scoped](Request& r) { return routes->Patch(r, scoped); });
+    router.Add("POST", item + ":restoreRevision",
+               [routes, scoped](Request& r) { return routes->RestoreRevision(r, scoped); });
+    router.Add("GET", item + ":listRevisions",
+               [routes, scoped](Request& r) { return routes->ListRevisions(r, scoped); });
   }
 }
 

@@ -9,11 +9,12 @@ namespace strongbox::api {
 using core::Json;
 using core::Status;
 
-namespace {
+namespace {}  // namespace
 
-core::Result<std::vector<int64_t>> DecodeUsers(const Json* users) {
+core::Result<std::optional<std::vector<int64_t>>> DecodeOptionalUsers(const Json& body) {
+  const Json* users = core::FindMember(body, "users");
   std::vector<int64_t> out;
-  if (users == nullptr || users->is_null()) return out;
+  if (users == nullptr || users->is_null()) return std::optional<std::vector<int64_t>>();
   if (!users->is_array()) {
     return Status::InvalidArgument("Field 'users' must be an array like [\"users/123\"].");
   }
@@ -31,24 +32,27 @@ core::Result<std::vector<int64_t>> DecodeUsers(const Json* users) {
     }
     out.push_back(*id);
   }
-  return out;
+  return std::optional<std::vector<int64_t>>(std::move(out));
 }
 
-}  // namespace
+core::Result<std::optional<std::string>> DecodeOptionalAttributes(const Json& body) {
+  const Json* attributes = core::FindMember(body, "attributes");
+  if (attributes == nullptr || attributes->is_null()) return std::optional<std::string>();
+  if (!attributes->is_object()) {
+    return Status::InvalidArgument("Field 'attributes' must be a JSON object.");
+  }
+  return std::optional<std::string>(core::DumpCompact(*attributes));
+}
 
 core::Result<datastore::EntryWrite> DecodeEntryWrite(const Json& body) {
   datastore::EntryWrite w;
   const Json* value = core::FindMember(body, "value");
   if (value == nullptr) return Status::InvalidArgument("Field 'value' is required.");
   w.value = core::DumpCompact(*value);
-  SB_ASSIGN_OR_RETURN(w.users, DecodeUsers(core::FindMember(body, "users")));
-  const Json* attributes = core::FindMember(body, "attributes");
-  if (attributes != nullptr && !attributes->is_null()) {
-    if (!attributes->is_object()) {
-      return Status::InvalidArgument("Field 'attributes' must be a JSON object.");
-    }
-    w.attributes = core::DumpCompact(*attributes);
-  }
+  SB_ASSIGN_OR_RETURN(auto users, DecodeOptionalUsers(body));
+  SB_ASSIGN_OR_RETURN(auto attributes, DecodeOptionalAttributes(body));
+  w.users = users.value_or(std::vector<int64_t>());
+  w.attributes = attributes.value_or("{}");
   return w;
 }
 
@@ -86,6 +90,20 @@ std::string EntryResourceJson(const datastore::EntryName& name, bool scoped,
   out += record.attributes.empty() ? std::string("{}") : record.attributes;
   out += '}';
   return out;
+}
+
+Json RevisionListItem(const datastore::EntryName& name, bool scoped,
+                      const datastore::EntryRecord& record) {
+  const std::string revision = datastore::FormatRevisionId(record);
+  Json j;
+  j["path"] = EntryPath(name, scoped) + "@" + revision;
+  j["createTime"] = core::FormatRfc3339(record.create_time);
+  j["revisionId"] = revision;
+  j["revisionCreateTime"] = core::FormatRfc3339(record.revision_time);
+  j["state"] = record.deleted ? "DELETED" : "ACTIVE";
+  j["etag"] = revision;
+  j["id"] = name.key + "@" + revision;
+  return j;
 }
 
 }  // namespace strongbox::api

@@ -15,6 +15,10 @@ namespace strongbox::api {
 // = {}). Numbers in `users` are accepted too.
 core::Result<datastore::EntryWrite> DecodeEntryWrite(const core::Json& body);
 
+// `users` / `attributes` of a body: nullopt when absent, an error when malformed.
+core::Result<std::optional<std::vector<int64_t>>> DecodeOptionalUsers(const core::Json& body);
+core::Result<std::optional<std::string>> DecodeOptionalAttributes(const core::Json& body);
+
 // "universes/42/data-stores/Inventory[/scopes/global]/entries/users:7": the scope segment is
 // present when the request named one, as Open Cloud does.
 std::string EntryPath(const datastore::EntryName& name, bool scoped);
@@ -23,5 +27,9 @@ std::string EntryPath(const datastore::EntryName& name, bool scoped);
 // attributes are already compact JSON and are spliced in as they are (no parse + dump per read).
 std::string EntryResourceJson(const datastore::EntryName& name, bool scoped,
                               const datastore::EntryRecord& record);
+
+// A revision as :listRevisions lists it: path and id end in @<revisionId>; no value.
+core::Json RevisionListItem(const datastore::EntryName& name, bool scoped,
+                            const datastore::EntryRecord& record);
 
 }  // namespace strongbox::api

@@ -1,5 +1,7 @@
 #include "api/request_fields.h"
 
+#include <algorithm>
+
 #include "core/strings.h"
 
 namespace strongbox::api {
@@ -19,6 +21,19 @@ core::Result<bool> QueryBool(const http::Request& request, std::string_view name
   if (core::EqualsIgnoreCase(*v, "false")) return false;
   return core::Status::InvalidArgument("Query parameter '" + std::string(name) +
                                        "' must be true or false.");
+}
+
+core::Result<size_t> QueryPageSize(const http::Request& request, std::string_view name,
+                                   size_t fallback, size_t max) {
+  auto v = request.Query(name);
+  if (!v) return fallback;
+  auto n = core::ParseInt64(*v);
+  if (!n || *n < 0) {
+    return core::Status::InvalidArgument("Query parameter '" + std::string(name) +
+                                         "' must be a non-negative integer.");
+  }
+  if (*n == 0) return fallback;
+  return std::min(static_cast<size_t>(*n), max);
 }
 
 core::Result<core::Json> JsonObjectBody(const http::Request& request) {

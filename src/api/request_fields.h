@@ -19,6 +19,11 @@ core::Result<int64_t> ParseUniverseId(std::string_view text);
 // "true" / "false" (any case); absent or empty → `fallback`.
 core::Result<bool> QueryBool(const http::Request& request, std::string_view name, bool fallback);
 
+// A page size query parameter: absent, empty or 0 → `fallback`; over `max` → `max` (api.md §1);
+// negative or not a number → 400.
+core::Result<size_t> QueryPageSize(const http::Request& request, std::string_view name,
+                                   size_t fallback, size_t max);
+
 // The body as a JSON object; an empty body is `{}`.
 core::Result<core::Json> JsonObjectBody(const http::Request& request);
 

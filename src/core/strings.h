@@ -29,4 +29,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Upper-case hexadecimal, zero-padded to `width` digits.
 std::string HexUpper(uint64_t v, int width);
 
+// URL-safe base64 without padding (RFC 4648 §5); decoding rejects anything else.
+std::string Base64UrlEncode(std::string_view bytes);
+std::optional<std::string> Base64UrlDecode(std::string_view text);
+
+// FNV-1a, 64 bit: a hash that is the same in every build and version (std::hash is not).
+uint64_t StableHash64(std::string_view bytes);
+
 }  // namespace strongbox::core

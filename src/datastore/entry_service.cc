@@ -4,6 +4,7 @@
 
 #include "datastore/entry_keys.h"
 #include "datastore/entry_record.h"
+#include "datastore/json_patch.h"
 #include "datastore/revision_id.h"
 #include "store/key_codec.h"
 #include "store/value_codec.h"
@@ -48,6 +49,15 @@ EntryRecord WithContent(EntryRecord r, EntryWrite w) {
   r.users = std::move(w.users);
   r.attributes = std::move(w.attributes);
   return r;
+}
+
+// Keeps the current users / attributes unless new ones are given.
+void KeepOrReplaceMetadata(EntryRecord& next, const std::optional<EntryRecord>& current,
+                           const std::optional<std::vector<int64_t>>& users,
+                           const std::optional<std::string>& attributes) {
+  const bool live = IsLive(current);
+  next.users = users ? *users : (live ? current->users : std::vector<int64_t>());
+  next.attributes = attributes ? *attributes : (live ? current->attributes : std::string("{}"));
 }
 
 }  // namespace
@@ -172,6 +182,126 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Delete(EntryName name,
   };
   auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
   co_return result;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Increment(
+    EntryName name, int64_t amount, std::optional<std::vector<int64_t>> users,
+    std::optional<std::string> attributes) {
+  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
+  EntryWrite metadata;
+  metadata.users = users.value_or(std::vector<int64_t>());
+  metadata.attributes = attributes.value_or("{}");
+  SB_CO_RETURN_IF_ERROR(ValidateWrite(metadata, limits_));
+  NextRecordFn next = [amount, users = std::move(users), attributes = std::move(attributes)](
+                          const std::optional<EntryRecord>& current,
+                          core::Timestamp now) -> Result<EntryRecord> {
+    int64_t base = 0;
+    if (IsLive(current)) {
+      auto value = core::ParseJson(current->value);
+      if (!value.ok() || !value->is_number_integer() ||
+          (value->is_number_unsigned() && value->get<uint64_t>() > INT64_MAX)) {
+        return Status::InvalidArgument("The entry's value is not an integer; cannot increment.");
+      }
+      base = value->get<int64_t>();
+    }
+    int64_t sum = 0;
+    if (__builtin_add_overflow(base, amount, &sum)) {
+      return Status::InvalidArgument("The increment would overflow a 64-bit integer.");
+    }
+    EntryRecord record = NextRevision(current, now);
+    record.value = std::to_string(sum);
+    KeepOrReplaceMetadata(record, current, users, attributes);
+    return record;
+  };
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
+                                                                PatchRequest request) {
+  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_CO_RETURN_IF_ERROR(ValidatePatchOperations(request.operations));
+  EntryWrite metadata;
+  metadata.users = request.users.value_or(std::vector<int64_t>());
+  metadata.attributes = request.attributes.value_or("{}");
+  SB_CO_RETURN_IF_ERROR(ValidateWrite(metadata, limits_));
+  const size_t max_value_bytes = limits_.max_value_bytes;
+  NextRecordFn next = [request = std::move(request), max_value_bytes](
+                          const std::optional<EntryRecord>& current,
+                          core::Timestamp now) -> Result<EntryRecord> {
+    if (!IsLive(current) && !request.allow_missing) return EntryNotFound();
+    if (request.etag && (!IsLive(current) || FormatRevisionId(*current) != *request.etag)) {
+      return EtagMismatch(current);
+    }
+    SB_ASSIGN_OR_RETURN(core::Json value,
+                        core::ParseJson(IsLive(current) ? current->value : request.initial_value));
+    SB_ASSIGN_OR_RETURN(core::Json patched, ApplyPatch(std::move(value), request.operations));
+    EntryRecord record = NextRevision(current, now);
+    record.value = core::DumpCompact(patched);
+    if (record.value.size() > max_value_bytes) {
+      return Status::PayloadTooLarge("The patched value is " + std::to_string(record.value.size()) +
+                                     " bytes; the limit is " + std::to_string(max_value_bytes) +
+                                     ".")
+          .WithReason("LIMIT_EXCEEDED")
+          .WithMetadata("limit", "max_value_bytes")
+          .WithMetadata("value", std::to_string(max_value_bytes));
+    }
+    KeepOrReplaceMetadata(record, current, request.users, request.attributes);
+    return record;
+  };
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::RestoreRevision(
+    EntryName name, std::string revision_id, std::optional<std::string> etag) {
+  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
+  // Revisions are immutable once written, so reading the old one outside the sequencer is safe.
+  SB_CO_ASSIGN_OR_RETURN(EntryRecord old, GetRevision(name, revision_id));
+  if (old.deleted) {
+    co_return Status::InvalidArgument("That revision is a deletion; there is nothing to restore.");
+  }
+  NextRecordFn next = [old = std::move(old), etag = std::move(etag)](
+                          const std::optional<EntryRecord>& current,
+                          core::Timestamp now) -> Result<EntryRecord> {
+    if (etag && (!IsLive(current) || FormatRevisionId(*current) != *etag)) {
+      return EtagMismatch(current);
+    }
+    EntryRecord record = NextRevision(current, now);
+    record.value = old.value;
+    record.users = old.users;
+    record.attributes = old.attributes;
+    return record;
+  };
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  co_return result;
+}
+
+Result<EntryService::RevisionPage> EntryService::ListRevisions(const EntryName& name,
+                                                               const RevisionQuery& query) const {
+  SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  const std::string prefix = RevisionPrefix(name);
+  auto it = engine_->NewIterator(ColumnFamily::kRevisions, prefix, store::PrefixSuccessor(prefix));
+  if (query.after) {
+    // Keys hold the counter descending: the next page starts just past `after`.
+    it->Seek(RevisionKey(name, *query.after));
+    if (it->Valid() && it->key() == RevisionKey(name, *query.after)) it->Next();
+  } else {
+    it->SeekToFirst();
+  }
+  RevisionPage page;
+  for (; it->Valid(); it->Next()) {
+    SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(it->value()));
+    if (query.end && record.revision_time > *query.end) continue;
+    if (query.start && record.revision_time < *query.start) break;  // older from here on
+    if (page.revisions.size() == query.page_size) {
+      page.next_after = page.revisions.back().revision;
+      break;
+    }
+    page.revisions.push_back(std::move(record));
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return page;
 }
 
 }  // namespace strongbox::datastore

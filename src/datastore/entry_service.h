@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/json_util.h"
 #include "core/status.h"
 #include "datastore/entry.h"
 #include "store/commit_pipeline.h"
@@ -46,6 +47,45 @@ class EntryService {
   // Writes a tombstone revision. kNotFound when missing or already deleted; `etag` as Update.
   boost::asio::awaitable<core::Result<EntryRecord>> Delete(EntryName name,
                                                            std::optional<std::string> etag);
+
+  // Adds `amount` to an integer value; a missing or deleted entry starts from 0 (created).
+  // Existing non-integer value → kInvalidArgument; overflow → kInvalidArgument. `users` /
+  // `attributes` replace the entry's when given and are kept when not.
+  boost::asio::awaitable<core::Result<EntryRecord>> Increment(
+      EntryName name, int64_t amount, std::optional<std::vector<int64_t>> users,
+      std::optional<std::string> attributes);
+
+  // Applies JSON Patch operations (json_patch.h) to the current value atomically. Missing or
+  // deleted: kNotFound unless `allow_missing`, which starts from `initial_value`. Omitted
+  // users / attributes are kept.
+  struct PatchRequest {
+    core::Json operations;
+    std::optional<std::string> etag;
+    bool allow_missing = false;
+    std::string initial_value = "{}";  // compact JSON
+    std::optional<std::vector<int64_t>> users;
+    std::optional<std::string> attributes;
+  };
+  boost::asio::awaitable<core::Result<EntryRecord>> Patch(EntryName name, PatchRequest request);
+
+  // Writes a new revision holding that revision's value, users and attributes (also when the
+  // entry is deleted now). A tombstone revision cannot be restored.
+  boost::asio::awaitable<core::Result<EntryRecord>> RestoreRevision(
+      EntryName name, std::string revision_id, std::optional<std::string> etag);
+
+  // Revisions newest first, optionally within [start, end] by revision time, resuming after
+  // revision counter `after` (from the previous page).
+  struct RevisionQuery {
+    std::optional<core::Timestamp> start;
+    std::optional<core::Timestamp> end;
+    size_t page_size = 10;
+    std::optional<uint64_t> after;
+  };
+  struct RevisionPage {
+    std::vector<EntryRecord> revisions;
+    std::optional<uint64_t> next_after;  // set when more may follow
+  };
+  core::Result<RevisionPage> ListRevisions(const EntryName& name, const RevisionQuery& query) const;
 
   const EntryLimits& limits() const { return limits_; }
 

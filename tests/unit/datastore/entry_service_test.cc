@@ -173,3 +173,111 @@ TEST_CASE("names and limits are validated before anything is written", "[datasto
 
 }  // namespace
 }  // namespace strongbox::datastore
+
+namespace strongbox::datastore {
+namespace {
+
+TEST_CASE("increment creates, adds, keeps metadata and refuses non-integers", "[datastore]") {
+  Fixture f;
+  auto first = f.Await(f.service->Increment(Name("n"), 5, std::vector<int64_t>{7}, std::nullopt));
+  REQUIRE(first.ok());
+  CHECK(first->value == "5");
+  auto second = f.Await(f.service->Increment(Name("n"), -2, std::nullopt, std::nullopt));
+  REQUIRE(second.ok());
+  CHECK(second->value == "3");
+  CHECK(second->users == std::vector<int64_t>{7});  // kept when not given
+  CHECK(second->revision == 2);
+  REQUIRE(f.Await(f.service->Create(Name("s"), Write(R"("text")"))).ok());
+  CHECK(f.Await(f.service->Increment(Name("s"), 1, std::nullopt, std::nullopt)).status().code() ==
+        StatusCode::kInvalidArgument);
+  REQUIRE(f.Await(f.service->Create(Name("max"), Write("9223372036854775807"))).ok());
+  CHECK(f.Await(f.service->Increment(Name("max"), 1, std::nullopt, std::nullopt)).status().code() ==
+        StatusCode::kInvalidArgument);
+  CHECK(f.service->Get(Name("max"))->value == "9223372036854775807");
+}
+
+TEST_CASE("patch applies atomically, honours etag and allowMissing", "[datastore]") {
+  Fixture f;
+  EntryService::PatchRequest spend;
+  spend.operations =
+      *core::ParseJson(R"([{"op":"increment","path":"/coins","value":-30,"min":0}])");
+  CHECK(f.Await(f.service->Patch(Name("w"), spend)).status().code() == StatusCode::kNotFound);
+
+  EntryService::PatchRequest start = spend;
+  start.allow_missing = true;
+  start.initial_value = R"({"coins":50})";
+  start.users = std::vector<int64_t>{9};
+  auto created = f.Await(f.service->Patch(Name("w"), start));
+  REQUIRE(created.ok());
+  CHECK(created->value == R"({"coins":20})");
+  auto refused = f.Await(f.service->Patch(Name("w"), spend));
+  CHECK(refused.status().reason() == "BELOW_MIN");
+  CHECK(f.service->Get(Name("w"))->value == R"({"coins":20})");
+  CHECK(f.service->Get(Name("w"))->revision == 1);  // the refused patch wrote nothing
+
+  EntryService::PatchRequest stale;
+  stale.operations = *core::ParseJson(R"([{"op":"add","path":"/x","value":1}])");
+  stale.etag = "08DCAA81744A406E.0000000009.08DCAA81744A406E.01";
+  CHECK(f.Await(f.service->Patch(Name("w"), stale)).status().reason() == "ETAG_MISMATCH");
+  stale.etag = FormatRevisionId(*created);
+  auto ok = f.Await(f.service->Patch(Name("w"), stale));
+  REQUIRE(ok.ok());
+  CHECK(ok->users == std::vector<int64_t>{9});  // omitted users are kept by :patch
+}
+
+TEST_CASE("restoring a revision writes a new revision with its content", "[datastore]") {
+  Fixture f;
+  EntryWrite v1 = Write(R"({"v":1})");
+  v1.users = {1};
+  auto first = f.Await(f.service->Create(Name("r"), v1));
+  REQUIRE(first.ok());
+  f.clock.Advance(std::chrono::seconds(1));
+  REQUIRE(f.Await(f.service->Update(Name("r"), Write(R"({"v":2})"), std::nullopt, false)).ok());
+  f.clock.Advance(std::chrono::seconds(1));
+  auto deleted = f.Await(f.service->Delete(Name("r"), std::nullopt));
+  REQUIRE(deleted.ok());
+  CHECK(f.Await(f.service->RestoreRevision(Name("r"), FormatRevisionId(*deleted), std::nullopt))
+            .status()
+            .code() == StatusCode::kInvalidArgument);
+  auto restored =
+      f.Await(f.service->RestoreRevision(Name("r"), FormatRevisionId(*first), std::nullopt));
+  REQUIRE(restored.ok());
+  CHECK(restored->value == R"({"v":1})");
+  CHECK(restored->users == std::vector<int64_t>{1});
+  CHECK(restored->revision == 4);
+  CHECK(f.service->Get(Name("r"))->value == R"({"v":1})");
+}
+
+TEST_CASE("revisions list newest first, page by page, within a time window", "[datastore]") {
+  Fixture f;
+  const core::Timestamp t0 = f.clock.Now();
+  for (int i = 1; i <= 7; ++i) {
+    REQUIRE(
+        f.Await(f.service->Update(Name("h"), Write(std::to_string(i)), std::nullopt, true)).ok());
+    f.clock.Advance(std::chrono::seconds(10));
+  }
+  EntryService::RevisionQuery q;
+  q.page_size = 3;
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = f.service->ListRevisions(Name("h"), q);
+    REQUIRE(page.ok());
+    for (const auto& r : page->revisions) seen.push_back(r.value);
+    if (!page->next_after) break;
+    q.after = page->next_after;
+  }
+  CHECK(seen == std::vector<std::string>{"7", "6", "5", "4", "3", "2", "1"});
+
+  EntryService::RevisionQuery window;
+  window.start = t0 + std::chrono::seconds(15);  // after revision 2
+  window.end = t0 + std::chrono::seconds(45);    // up to revision 5
+  auto page = f.service->ListRevisions(Name("h"), window);
+  REQUIRE(page.ok());
+  std::vector<std::string> values;
+  for (const auto& r : page->revisions) values.push_back(r.value);
+  CHECK(values == std::vector<std::string>{"5", "4", "3"});
+  CHECK_FALSE(page->next_after.has_value());
+}
+
+}  // namespace
+}  // namespace strongbox::datastore

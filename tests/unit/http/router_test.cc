@@ -112,3 +112,22 @@ TEST_CASE("query parsing: decoding, plus as space, empty equals absent", "[http]
 
 }  // namespace
 }  // namespace strongbox::http
+
+namespace strongbox::http {
+namespace {
+
+TEST_CASE("custom methods on a capture after routes without one", "[http]") {
+  Router router;
+  router.Add("POST", "/v2/u/{universe}/entries", Echo("create"));
+  router.Add("GET", "/v2/u/{universe}/entries/{entry}", Echo("get"));
+  router.Add("POST", "/v2/u/{universe}/entries/{entry}:increment", Echo("increment"));
+  router.Add("GET", "/v2/u/{universe}/entries/{entry}:listRevisions", Echo("revisions"));
+  auto r = Run(router, "POST", "/v2/u/42/entries/c:increment");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(Body(r)["route"] == "increment");
+  CHECK(Body(Run(router, "GET", "/v2/u/42/entries/c:listRevisions"))["route"] == "revisions");
+}
+
+}  // namespace
+}  // namespace strongbox::http

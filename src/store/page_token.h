@@ -1,0 +1,21 @@
+#pragma once
+
+// Page tokens for every list call: opaque to clients, bound to the query that produced them.
+// A token carries a format byte, a stable hash of the query (everything but the page size and
+// the token itself) and the key to resume after. Reusing a token with another query, or sending
+// anything that is not a token we made, is kInvalidArgument.
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace strongbox::store {
+
+// `query` is a canonical description of the listing (e.g. its path, filter and order).
+std::string EncodePageToken(std::string_view query, std::string_view resume_after);
+
+// The resume key of a token made for `query`.
+core::Result<std::string> DecodePageToken(std::string_view token, std::string_view query);
+
+}  // namespace strongbox::store
