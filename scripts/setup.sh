@@ -8,7 +8,7 @@ PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev
   librocksdb-dev libgflags-dev libsnappy-dev zlib1g-dev libbz2-dev liblz4-dev libzstd-dev
-  nlohmann-json3-dev libspdlog-dev catch2
+  nlohmann-json3-dev libspdlog-dev catch2 libssl-dev
   clang-format curl python3 git
 )
 

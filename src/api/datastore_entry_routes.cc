@@ -1,10 +1,10 @@
 #include "api/datastore_entry_routes.h"
 
 #include "api/entry_json.h"
+#include "api/paging.h"
 #include "api/request_fields.h"
 #include "core/strings.h"
 #include "core/time_format.h"
-#include "store/page_token.h"
 
 namespace strongbox::api {
 
@@ -218,12 +218,11 @@ class EntryRoutes {
     const std::string filter(request.Query("filter").value_or(""));
     SB_CO_RETURN_IF_ERROR(ParseRevisionTimeFilter(filter, &query));
     // A token is valid only for the same entry and filter.
-    const std::string token_query = "listRevisions\n" + std::to_string(name.universe) + "\n" +
-                                    name.data_store + "\n" + name.scope + "\n" + name.key + "\n" +
-                                    filter;
-    if (auto token = request.Query("pageToken")) {
-      SB_CO_ASSIGN_OR_RETURN(std::string after, store::DecodePageToken(*token, token_query));
-      auto counter = core::ParseUint64(after);
+    const std::string token_query = TokenQuery({"v2 revisions", std::to_string(name.universe),
+                                                name.data_store, name.scope, name.key, filter});
+    SB_CO_ASSIGN_OR_RETURN(auto after, ResumeAfter(request, "pageToken", token_query));
+    if (after) {
+      auto counter = core::ParseUint64(*after);
       if (!counter) co_return Status::InvalidArgument("Invalid page token.");
       query.after = *counter;
     }
@@ -232,8 +231,9 @@ class EntryRoutes {
     for (const auto& r : page.revisions) items.push_back(RevisionListItem(name, scoped, r));
     core::Json body = {{"dataStoreEntries", std::move(items)}};
     body["nextPageToken"] =
-        page.next_after ? store::EncodePageToken(token_query, std::to_string(*page.next_after))
-                        : std::string();
+        NextToken(page.next_after ? std::optional<std::string>(std::to_string(*page.next_after))
+                                  : std::nullopt,
+                  token_query);
     co_return http::JsonResponse(200, core::DumpCompact(body));
   }
 

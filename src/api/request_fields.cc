@@ -36,6 +36,30 @@ core::Result<size_t> QueryPageSize(const http::Request& request, std::string_vie
   return std::min(static_cast<size_t>(*n), max);
 }
 
+core::Result<std::string> ParseIdStartsWithFilter(const http::Request& request) {
+  auto filter = request.Query("filter");
+  if (!filter) return std::string();
+  const core::Status bad = core::Status::InvalidArgument(
+      "Invalid filter; the accepted form is id.startsWith(\"prefix\").");
+  std::string_view f = *filter;
+  constexpr std::string_view kOpen = "id.startsWith(\"";
+  if (f.substr(0, kOpen.size()) != kOpen || f.size() < kOpen.size() + 2 ||
+      f.substr(f.size() - 2) != "\")") {
+    return bad;
+  }
+  f = f.substr(kOpen.size(), f.size() - kOpen.size() - 2);
+  std::string prefix;
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] == '"') return bad;
+    if (f[i] == '\\') {
+      if (i + 1 >= f.size() || (f[i + 1] != '"' && f[i + 1] != '\\')) return bad;
+      ++i;
+    }
+    prefix.push_back(f[i]);
+  }
+  return prefix;
+}
+
 core::Result<core::Json> JsonObjectBody(const http::Request& request) {
   if (request.body.empty()) return core::Json::object();
   SB_ASSIGN_OR_RETURN(core::Json body, core::ParseJson(request.body));

@@ -24,6 +24,10 @@ core::Result<bool> QueryBool(const http::Request& request, std::string_view name
 core::Result<size_t> QueryPageSize(const http::Request& request, std::string_view name,
                                    size_t fallback, size_t max);
 
+// `id.startsWith("prefix")` (a double-quoted string with \" and \\ escapes) → prefix; absent or
+// empty → "". Anything else → 400 naming the accepted form.
+core::Result<std::string> ParseIdStartsWithFilter(const http::Request& request);
+
 // The body as a JSON object; an empty body is `{}`.
 core::Result<core::Json> JsonObjectBody(const http::Request& request);
 

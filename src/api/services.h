@@ -11,6 +11,7 @@ namespace strongbox::api {
 
 struct Services {
   const core::Clock* clock = nullptr;
+  const store::Engine* engine = nullptr;  // read-only listings
   datastore::EntryService* entries = nullptr;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "api/datastore_entry_routes.h"
+#include "api/datastore_list_routes.h"
 #include "api/health_routes.h"
 #include "api/services.h"
+#include "api/standard_datastore_routes.h"
 #include "core/clock.h"
 #include "datastore/entry_service.h"
 #include "http/router.h"
@@ -86,10 +88,13 @@ int Run(const config::Config& config) {
   http::Server server(pool, router, server_options);
   api::Services services;
   services.clock = &clock;
+  services.engine = engine->get();
   services.entries = &entries;
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
   api::RegisterHealthRoutes(router, services);
   api::RegisterDataStoreEntryRoutes(router, services);
+  api::RegisterDataStoreListRoutes(router, services);
+  api::RegisterStandardDataStoreRoutes(router, services);
 
   auto port = server.Start();
   if (!port.ok()) {

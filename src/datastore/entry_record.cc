@@ -28,6 +28,10 @@ std::string EncodeEntryRecord(const EntryRecord& r) {
   return out;
 }
 
+bool IsTombstone(std::string_view bytes) {
+  return bytes.size() >= 2 && (static_cast<uint8_t>(bytes[1]) & kFlagDeleted) != 0;
+}
+
 core::Result<EntryRecord> DecodeEntryRecord(std::string_view in) {
   const core::Status corrupt = core::Status::Internal("corrupt entry record");
   uint8_t format, flags;

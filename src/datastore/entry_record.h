@@ -16,4 +16,7 @@ inline constexpr uint8_t kEntryRecordFormat = 1;
 std::string EncodeEntryRecord(const EntryRecord& record);
 core::Result<EntryRecord> DecodeEntryRecord(std::string_view bytes);
 
+// Whether an encoded record is a tombstone, without decoding the rest (for listings).
+bool IsTombstone(std::string_view bytes);
+
 }  // namespace strongbox::datastore

@@ -282,18 +282,32 @@ Result<EntryService::RevisionPage> EntryService::ListRevisions(const EntryName& 
   SB_RETURN_IF_ERROR(ValidateEntryName(name));
   const std::string prefix = RevisionPrefix(name);
   auto it = engine_->NewIterator(ColumnFamily::kRevisions, prefix, store::PrefixSuccessor(prefix));
+  // Keys hold the counter descending: forward iteration is newest first.
+  const bool forward = !query.oldest_first;
   if (query.after) {
-    // Keys hold the counter descending: the next page starts just past `after`.
-    it->Seek(RevisionKey(name, *query.after));
-    if (it->Valid() && it->key() == RevisionKey(name, *query.after)) it->Next();
-  } else {
+    const std::string resume = RevisionKey(name, *query.after);
+    if (forward) {
+      it->Seek(resume);
+      if (it->Valid() && it->key() == resume) it->Next();
+    } else {
+      it->SeekForPrev(resume);
+      if (it->Valid() && it->key() == resume) it->Prev();
+    }
+  } else if (forward) {
     it->SeekToFirst();
+  } else {
+    it->SeekToLast();
   }
   RevisionPage page;
-  for (; it->Valid(); it->Next()) {
+  for (; it->Valid(); forward ? it->Next() : it->Prev()) {
     SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(it->value()));
-    if (query.end && record.revision_time > *query.end) continue;
-    if (query.start && record.revision_time < *query.start) break;  // older from here on
+    const bool too_new = query.end && record.revision_time > *query.end;
+    const bool too_old = query.start && record.revision_time < *query.start;
+    if (too_new || too_old) {
+      // Past the window in the direction of travel: nothing further can match.
+      if ((forward && too_old) || (!forward && too_new)) break;
+      continue;
+    }
     if (page.revisions.size() == query.page_size) {
       page.next_after = page.revisions.back().revision;
       break;

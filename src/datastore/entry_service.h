@@ -73,13 +73,14 @@ class EntryService {
   boost::asio::awaitable<core::Result<EntryRecord>> RestoreRevision(
       EntryName name, std::string revision_id, std::optional<std::string> etag);
 
-  // Revisions newest first, optionally within [start, end] by revision time, resuming after
-  // revision counter `after` (from the previous page).
+  // Revisions newest first (or oldest first), optionally within [start, end] by revision time,
+  // resuming after revision counter `after` (from the previous page).
   struct RevisionQuery {
     std::optional<core::Timestamp> start;
     std::optional<core::Timestamp> end;
     size_t page_size = 10;
     std::optional<uint64_t> after;
+    bool oldest_first = false;
   };
   struct RevisionPage {
     std::vector<EntryRecord> revisions;

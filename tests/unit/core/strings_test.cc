@@ -49,3 +49,17 @@ TEST_CASE("case helpers and hex", "[core]") {
 
 }  // namespace
 }  // namespace strongbox::core
+
+#include "core/digest.h"
+
+namespace strongbox::core {
+namespace {
+
+TEST_CASE("content-md5 is base64 of MD5", "[core]") {
+  CHECK(Md5Base64("") == "1B2M2Y8AsgTpgAmY7PhCfg==");
+  CHECK(Md5Base64(R"({"gold":5})") == Md5Base64(std::string(R"({"gold":5})")));
+  CHECK(Md5Base64("hello") == "XUFAKrxLKna5cZ2REBfFkg==");
+}
+
+}  // namespace
+}  // namespace strongbox::core

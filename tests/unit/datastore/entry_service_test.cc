@@ -281,3 +281,32 @@ TEST_CASE("revisions list newest first, page by page, within a time window", "[d
 
 }  // namespace
 }  // namespace strongbox::datastore
+
+namespace strongbox::datastore {
+namespace {
+
+TEST_CASE("revisions list oldest first too, with windows and paging", "[datastore]") {
+  Fixture f;
+  const core::Timestamp t0 = f.clock.Now();
+  for (int i = 1; i <= 6; ++i) {
+    REQUIRE(
+        f.Await(f.service->Update(Name("o"), Write(std::to_string(i)), std::nullopt, true)).ok());
+    f.clock.Advance(std::chrono::seconds(10));
+  }
+  EntryService::RevisionQuery q;
+  q.oldest_first = true;
+  q.page_size = 4;
+  q.start = t0 + std::chrono::seconds(5);  // from revision 2
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 5; ++pages) {
+    auto page = f.service->ListRevisions(Name("o"), q);
+    REQUIRE(page.ok());
+    for (const auto& r : page->revisions) seen.push_back(r.value);
+    if (!page->next_after) break;
+    q.after = page->next_after;
+  }
+  CHECK(seen == std::vector<std::string>{"2", "3", "4", "5", "6"});
+}
+
+}  // namespace
+}  // namespace strongbox::datastore

@@ -1,0 +1,87 @@
+#include "api/datastore_list_routes.h"
+
+#include "api/entry_json.h"
+#include "api/paging.h"
+#include "api/request_fields.h"
+#include "core/strings.h"
+#include "core/time_format.h"
+#include "datastore/listing.h"
+
+namespace strongbox::api {
+
+namespace asio = boost::asio;
+using core::Json;
+using core::Result;
+using core::Status;
+using http::Request;
+using http::Response;
+
+namespace {
+
+asio::awaitable<Result<Response>> ListDataStores(const Services& services, Request& request) {
+  datastore::DataStoreListQuery query;
+  SB_CO_ASSIGN_OR_RETURN(query.universe, ParseUniverseId(request.Param("universe")));
+  SB_CO_ASSIGN_OR_RETURN(query.page_size, QueryPageSize(request, "maxPageSize", 10, 100));
+  SB_CO_ASSIGN_OR_RETURN(query.name_prefix, ParseIdStartsWithFilter(request));
+  SB_CO_ASSIGN_OR_RETURN(bool show_deleted, QueryBool(request, "showDeleted", false));
+  (void)show_deleted;  // data stores cannot be deleted yet, so there is nothing more to show
+  const std::string token_query =
+      TokenQuery({"v2 data stores", std::to_string(query.universe), query.name_prefix});
+  SB_CO_ASSIGN_OR_RETURN(query.resume_after, ResumeAfter(request, "pageToken", token_query));
+  SB_CO_ASSIGN_OR_RETURN(auto page, datastore::ListDataStores(*services.engine, query));
+  Json items = Json::array();
+  for (const auto& ds : page.data_stores) {
+    items.push_back({{"path", "universes/" + std::to_string(query.universe) + "/data-stores/" +
+                                  core::PercentEncodeSegment(ds.name)},
+                     {"id", ds.name},
+                     {"createTime", core::FormatRfc3339(ds.create_time)},
+                     {"state", "ACTIVE"}});
+  }
+  Json body = {{"dataStores", std::move(items)},
+               {"nextPageToken", NextToken(page.next_after, token_query)}};
+  co_return http::JsonResponse(200, core::DumpCompact(body));
+}
+
+asio::awaitable<Result<Response>> ListEntries(const Services& services, Request& request,
+                                              bool scoped) {
+  datastore::EntryListQuery query;
+  SB_CO_ASSIGN_OR_RETURN(query.universe, ParseUniverseId(request.Param("universe")));
+  query.data_store = request.Param("dataStore");
+  SB_CO_RETURN_IF_ERROR(datastore::ValidateName(query.data_store, "Data store name"));
+  std::string scope = scoped ? request.Param("scope") : datastore::kDefaultScope;
+  if (scope != "-") {
+    SB_CO_RETURN_IF_ERROR(datastore::ValidateName(scope, "Scope"));
+    query.scope = scope;
+  }
+  SB_CO_ASSIGN_OR_RETURN(query.page_size, QueryPageSize(request, "maxPageSize", 10, 256));
+  SB_CO_ASSIGN_OR_RETURN(query.key_prefix, ParseIdStartsWithFilter(request));
+  SB_CO_ASSIGN_OR_RETURN(query.include_deleted, QueryBool(request, "showDeleted", false));
+  const std::string token_query =
+      TokenQuery({"v2 entries", std::to_string(query.universe), query.data_store, scope,
+                  query.key_prefix, query.include_deleted ? "deleted" : "live"});
+  SB_CO_ASSIGN_OR_RETURN(query.resume_after, ResumeAfter(request, "pageToken", token_query));
+  SB_CO_ASSIGN_OR_RETURN(auto page, datastore::ListEntries(*services.engine, query));
+  Json items = Json::array();
+  for (const auto& e : page.entries) {
+    // With scopes/- each path names the entry's real scope.
+    Json item = {{"path", EntryPath(e.name, scoped)}, {"id", e.name.key}};
+    if (e.deleted) item["state"] = "DELETED";
+    items.push_back(std::move(item));
+  }
+  Json body = {{"dataStoreEntries", std::move(items)},
+               {"nextPageToken", NextToken(page.next_after, token_query)}};
+  co_return http::JsonResponse(200, core::DumpCompact(body));
+}
+
+}  // namespace
+
+void RegisterDataStoreListRoutes(http::Router& router, const Services& services) {
+  const std::string base = "/cloud/v2/universes/{universe}/data-stores";
+  router.Add("GET", base, [&services](Request& r) { return ListDataStores(services, r); });
+  router.Add("GET", base + "/{dataStore}/entries",
+             [&services](Request& r) { return ListEntries(services, r, false); });
+  router.Add("GET", base + "/{dataStore}/scopes/{scope}/entries",
+             [&services](Request& r) { return ListEntries(services, r, true); });
+}
+
+}  // namespace strongbox::api

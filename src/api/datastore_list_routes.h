@@ -1,0 +1,14 @@
+#pragma once
+
+// Data stores v2 listing (api.md §3): list data stores, and list entry keys of one scope or of
+// every scope (`scopes/-`), with `id.startsWith` filters, showDeleted and query-bound page
+// tokens.
+
+#include "api/services.h"
+#include "http/router.h"
+
+namespace strongbox::api {
+
+void RegisterDataStoreListRoutes(http::Router& router, const Services& services);
+
+}  // namespace strongbox::api

@@ -1,0 +1,13 @@
+#pragma once
+
+// Standard data stores v1 (api.md §2): entries addressed by query parameters, raw JSON values
+// in bodies, metadata in roblox-entry-* headers, errors in the v1 shape.
+
+#include "api/services.h"
+#include "http/router.h"
+
+namespace strongbox::api {
+
+void RegisterStandardDataStoreRoutes(http::Router& router, const Services& services);
+
+}  // namespace strongbox::api

@@ -1,0 +1,115 @@
+#include "datastore/listing.h"
+
+#include "datastore/entry_keys.h"
+#include "datastore/entry_record.h"
+#include "store/key_codec.h"
+#include "store/value_codec.h"
+
+namespace strongbox::datastore {
+
+using core::Result;
+using core::Status;
+using store::ColumnFamily;
+
+namespace {
+
+// The key-codec encoding of `prefix` as the start of a string field, without its terminator:
+// escaping maps byte by byte, so every string starting with `prefix` encodes to bytes starting
+// with this.
+std::string EncodedStringPrefix(std::string_view prefix) {
+  std::string encoded;
+  store::PutKeyString(&encoded, prefix);
+  encoded.resize(encoded.size() - 2);  // drop the 00 01 terminator
+  return encoded;
+}
+
+// Positions `it` at the first key of the page: after `resume_after` when given (which must lie
+// inside [lower, upper)), else at `lower`.
+Status SeekPageStart(store::Iterator& it, const std::optional<std::string>& resume_after,
+                     const std::string& lower) {
+  if (!resume_after) {
+    it.SeekToFirst();
+    return Status::Ok();
+  }
+  if (*resume_after < lower) return Status::InvalidArgument("Invalid page token.");
+  it.Seek(*resume_after);
+  if (it.Valid() && it.key() == *resume_after) it.Next();
+  return Status::Ok();
+}
+
+Status Corrupt() { return Status::Internal("corrupt key in listing"); }
+
+}  // namespace
+
+Result<EntryListPage> ListEntries(const store::Engine& engine, const EntryListQuery& query) {
+  std::string lower;
+  store::PutKeyInt64(&lower, query.universe);
+  store::PutKeyString(&lower, query.data_store);
+  if (query.scope) {
+    store::PutKeyString(&lower, *query.scope);
+    lower += EncodedStringPrefix(query.key_prefix);
+  }
+  const std::string upper = store::PrefixSuccessor(lower);
+  auto it = engine.NewIterator(ColumnFamily::kEntries, lower, upper);
+  SB_RETURN_IF_ERROR(SeekPageStart(*it, query.resume_after, lower));
+  EntryListPage page;
+  for (; it->Valid(); it->Next()) {
+    std::string_view key = it->key();
+    ListedEntry e;
+    if (!store::GetKeyInt64(&key, &e.name.universe) ||
+        !store::GetKeyString(&key, &e.name.data_store) ||
+        !store::GetKeyString(&key, &e.name.scope) || !store::GetKeyString(&key, &e.name.key)) {
+      return Corrupt();
+    }
+    // Across all scopes the prefix cannot narrow the range; filter here.
+    if (!query.scope && e.name.key.compare(0, query.key_prefix.size(), query.key_prefix) != 0) {
+      continue;
+    }
+    e.deleted = IsTombstone(it->value());
+    if (e.deleted && !query.include_deleted) continue;
+    if (page.entries.size() == query.page_size) {
+      page.next_after = EntryKey(page.entries.back().name);
+      break;
+    }
+    page.entries.push_back(std::move(e));
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return page;
+}
+
+Result<DataStoreListPage> ListDataStores(const store::Engine& engine,
+                                         const DataStoreListQuery& query) {
+  std::string lower;
+  store::PutKeyInt64(&lower, query.universe);
+  store::PutKeyString(&lower, kCatalogKindDataStore);
+  lower += EncodedStringPrefix(query.name_prefix);
+  const std::string upper = store::PrefixSuccessor(lower);
+  auto it = engine.NewIterator(ColumnFamily::kCatalog, lower, upper);
+  SB_RETURN_IF_ERROR(SeekPageStart(*it, query.resume_after, lower));
+  DataStoreListPage page;
+  for (; it->Valid(); it->Next()) {
+    std::string_view key = it->key();
+    int64_t universe;
+    std::string kind;
+    ListedDataStore ds;
+    if (!store::GetKeyInt64(&key, &universe) || !store::GetKeyString(&key, &kind) ||
+        !store::GetKeyString(&key, &ds.name)) {
+      return Corrupt();
+    }
+    std::string_view row = it->value();
+    uint8_t format;
+    int64_t nanos;
+    if (!store::GetByte(&row, &format) || !store::GetVarsint64(&row, &nanos)) return Corrupt();
+    ds.create_time = core::FromUnixNanos(nanos);
+    if (page.data_stores.size() == query.page_size) {
+      page.next_after =
+          CatalogKey(query.universe, kCatalogKindDataStore, page.data_stores.back().name);
+      break;
+    }
+    page.data_stores.push_back(std::move(ds));
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return page;
+}
+
+}  // namespace strongbox::datastore
