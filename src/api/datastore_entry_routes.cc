@@ -1,6 +1,7 @@
 #include "api/datastore_entry_routes.h"
 
 #include "api/entry_json.h"
+#include "api/idempotency.h"
 #include "api/paging.h"
 #include "api/request_fields.h"
 #include "core/strings.h"
@@ -97,8 +98,17 @@ Response EntryResponse(const datastore::EntryName& name, bool scoped,
 
 class EntryRoutes {
  public:
-  EntryRoutes(datastore::EntryService* entries, const core::Clock* clock)
-      : entries_(entries), clock_(clock) {}
+  EntryRoutes(datastore::EntryService* entries, const core::Clock* clock,
+              const Idempotency* idempotency)
+      : entries_(entries), clock_(clock), idempotency_(idempotency) {}
+
+  // The Idempotency-Key hook of a write whose response is the entry resource.
+  datastore::EntryService::CommitHook EntryHook(const Request& request,
+                                                const datastore::EntryName& name, bool scoped) {
+    return idempotency_->Hook<datastore::EntryRecord>(
+        request,
+        [name, scoped](const datastore::EntryRecord& r) { return EntryResponse(name, scoped, r); });
+  }
 
   asio::awaitable<Result<Response>> Create(Request& request, bool scoped) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
@@ -107,8 +117,9 @@ class EntryRoutes {
     name.key = std::string(*id);
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryWrite write, DecodeEntryWrite(body));
+    auto hook = EntryHook(request, name, scoped);
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
-                           co_await entries_->Create(name, std::move(write)));
+                           co_await entries_->Create(name, std::move(write), std::move(hook)));
     co_return EntryResponse(name, scoped, record);
   }
 
@@ -146,9 +157,10 @@ class EntryRoutes {
       if (auto q = request.Query("etag")) etag = std::string(*q);
     }
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryWrite write, DecodeEntryWrite(body));
-    SB_CO_ASSIGN_OR_RETURN(
-        datastore::EntryRecord record,
-        co_await entries_->Update(name, std::move(write), std::move(etag), allow_missing));
+    auto hook = EntryHook(request, name, scoped);
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
+                           co_await entries_->Update(name, std::move(write), std::move(etag),
+                                                     allow_missing, std::move(hook)));
     co_return EntryResponse(name, scoped, record);
   }
 
@@ -157,8 +169,10 @@ class EntryRoutes {
     name.key = request.Param("entry");
     std::optional<std::string> etag;
     if (auto q = request.Query("etag")) etag = std::string(*q);
+    auto hook = idempotency_->Hook<datastore::EntryRecord>(
+        request, [](const datastore::EntryRecord&) { return http::JsonResponse(200, "{}"); });
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
-                           co_await entries_->Delete(name, std::move(etag)));
+                           co_await entries_->Delete(name, std::move(etag), std::move(hook)));
     (void)record;
     co_return http::JsonResponse(200, "{}");
   }
@@ -170,9 +184,10 @@ class EntryRoutes {
     SB_CO_ASSIGN_OR_RETURN(auto amount, core::GetOptionalInt64(body, "amount"));
     SB_CO_ASSIGN_OR_RETURN(auto users, DecodeOptionalUsers(body));
     SB_CO_ASSIGN_OR_RETURN(auto attributes, DecodeOptionalAttributes(body));
+    auto hook = EntryHook(request, name, scoped);
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
                            co_await entries_->Increment(name, amount.value_or(1), std::move(users),
-                                                        std::move(attributes)));
+                                                        std::move(attributes), std::move(hook)));
     co_return EntryResponse(name, scoped, record);
   }
 
@@ -192,8 +207,9 @@ class EntryRoutes {
     }
     SB_CO_ASSIGN_OR_RETURN(patch.users, DecodeOptionalUsers(body));
     SB_CO_ASSIGN_OR_RETURN(patch.attributes, DecodeOptionalAttributes(body));
+    auto hook = EntryHook(request, name, scoped);
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
-                           co_await entries_->Patch(name, std::move(patch)));
+                           co_await entries_->Patch(name, std::move(patch), std::move(hook)));
     co_return EntryResponse(name, scoped, record);
   }
 
@@ -204,9 +220,10 @@ class EntryRoutes {
     SB_CO_ASSIGN_OR_RETURN(auto revision_id, core::GetOptionalString(body, "revisionId"));
     if (!revision_id) co_return Status::InvalidArgument("Field 'revisionId' is required.");
     SB_CO_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));
-    SB_CO_ASSIGN_OR_RETURN(
-        datastore::EntryRecord record,
-        co_await entries_->RestoreRevision(name, std::move(*revision_id), std::move(etag)));
+    auto hook = EntryHook(request, name, scoped);
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
+                           co_await entries_->RestoreRevision(name, std::move(*revision_id),
+                                                              std::move(etag), std::move(hook)));
     co_return EntryResponse(name, scoped, record);
   }
 
@@ -240,27 +257,33 @@ class EntryRoutes {
  private:
   datastore::EntryService* entries_;
   const core::Clock* clock_;
+  const Idempotency* idempotency_;
 };
 
 }  // namespace
 
 void RegisterDataStoreEntryRoutes(http::Router& router, const Services& services) {
-  auto routes = std::make_shared<EntryRoutes>(services.entries, services.clock);
+  auto routes =
+      std::make_shared<EntryRoutes>(services.entries, services.clock, services.idempotency);
+  // Every mutating route honours Idempotency-Key.
+  auto idem = [&services](http::Handler h) { return services.idempotency->Wrap(std::move(h)); };
   for (bool scoped : {false, true}) {
     const std::string collection =
         std::string(kBase) + (scoped ? "/scopes/{scope}/entries" : "/entries");
     const std::string item = collection + "/{entry}";
     router.Add("POST", collection,
-               [routes, scoped](Request& r) { return routes->Create(r, scoped); });
+               idem([routes, scoped](Request& r) { return routes->Create(r, scoped); }));
     router.Add("GET", item, [routes, scoped](Request& r) { return routes->Get(r, scoped); });
-    router.Add("PATCH", item, [routes, scoped](Request& r) { return routes->Update(r, scoped); });
-    router.Add("DELETE", item, [routes, scoped](Request& r) { return routes->Delete(r, scoped); });
+    router.Add("PATCH", item,
+               idem([routes, scoped](Request& r) { return routes->Update(r, scoped); }));
+    router.Add("DELETE", item,
+               idem([routes, scoped](Request& r) { return routes->Delete(r, scoped); }));
     router.Add("POST", item + ":increment",
-               [routes, scoped](Request& r) { return routes->Increment(r, scoped); });
+               idem([routes, scoped](Request& r) { return routes->Increment(r, scoped); }));
     router.Add("POST", item + ":patch",
-               [routes, scoped](Request& r) { return routes->Patch(r, scoped); });
+               idem([routes, scoped](Request& r) { return routes->Patch(r, scoped); }));
     router.Add("POST", item + ":restoreRevision",
-               [routes, scoped](Request& r) { return routes->RestoreRevision(r, scoped); });
+               idem([routes, scoped](Request& r) { return routes->RestoreRevision(r, scoped); }));
     router.Add("GET", item + ":listRevisions",
                [routes, scoped](Request& r) { return routes->ListRevisions(r, scoped); });
   }

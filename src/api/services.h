@@ -9,10 +9,13 @@
 
 namespace strongbox::api {
 
+class Idempotency;
+
 struct Services {
   const core::Clock* clock = nullptr;
   const store::Engine* engine = nullptr;  // read-only listings
   datastore::EntryService* entries = nullptr;
+  Idempotency* idempotency = nullptr;  // wraps every mutating route
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;
 };

@@ -1,5 +1,6 @@
 #include "api/standard_datastore_routes.h"
 
+#include "api/idempotency.h"
 #include "api/paging.h"
 #include "api/request_fields.h"
 #include "core/digest.h"
@@ -164,14 +165,18 @@ class StandardRoutes {
     datastore::EntryWrite write;
     write.value = core::DumpCompact(value);
     SB_CO_RETURN_IF_ERROR(ReadMetadataHeaders(request, &write));
+    auto hook = services_.idempotency->Hook<datastore::EntryRecord>(
+        request, [](const datastore::EntryRecord& r) {
+          return http::JsonResponse(200, core::DumpCompact(VersionJson(r)));
+        });
     Result<datastore::EntryRecord> result = Status::Internal("unset");
     if (exclusive_create) {
-      result = co_await services_.entries->Create(name, std::move(write));
+      result = co_await services_.entries->Create(name, std::move(write), std::move(hook));
     } else {
       std::optional<std::string> etag;
       if (match_version) etag = std::string(*match_version);
       result = co_await services_.entries->Update(name, std::move(write), std::move(etag),
-                                                  /*allow_missing=*/true);
+                                                  /*allow_missing=*/true, std::move(hook));
     }
     if (!result.ok()) {
       const auto code = result.status().code();
@@ -201,14 +206,24 @@ class StandardRoutes {
     // v1 metadata headers work as in set: omitted means cleared.
     std::optional<std::vector<int64_t>> users = std::move(metadata.users);
     std::optional<std::string> attributes = std::move(metadata.attributes);
-    SB_CO_ASSIGN_OR_RETURN(auto record, co_await services_.entries->Increment(
-                                            name, amount, std::move(users), std::move(attributes)));
+    auto hook = services_.idempotency->Hook<datastore::EntryRecord>(
+        request, [](const datastore::EntryRecord& r) { return ValueResponse(r); });
+    SB_CO_ASSIGN_OR_RETURN(
+        auto record, co_await services_.entries->Increment(name, amount, std::move(users),
+                                                           std::move(attributes), std::move(hook)));
     co_return ValueResponse(record);
   }
 
   asio::awaitable<Result<Response>> Delete(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, EntryNameFromQuery(request));
-    SB_CO_ASSIGN_OR_RETURN(auto record, co_await services_.entries->Delete(name, std::nullopt));
+    auto hook = services_.idempotency->Hook<datastore::EntryRecord>(
+        request, [](const datastore::EntryRecord&) {
+          Response r;
+          r.status = 204;
+          return r;
+        });
+    SB_CO_ASSIGN_OR_RETURN(auto record,
+                           co_await services_.entries->Delete(name, std::nullopt, std::move(hook)));
     (void)record;
     Response r;
     r.status = 204;
@@ -276,12 +291,12 @@ void RegisterStandardDataStoreRoutes(http::Router& router, const Services& servi
       "GET", base + "/datastore/entries", [routes](Request& r) { return routes->ListKeys(r); }, v1);
   router.Add(
       "GET", entry, [routes](Request& r) { return routes->Get(r); }, v1);
-  router.Add(
-      "POST", entry, [routes](Request& r) { return routes->Set(r); }, v1);
-  router.Add(
-      "DELETE", entry, [routes](Request& r) { return routes->Delete(r); }, v1);
-  router.Add(
-      "POST", entry + "/increment", [routes](Request& r) { return routes->Increment(r); }, v1);
+  // Every mutating route honours Idempotency-Key.
+  Idempotency* idem = services.idempotency;
+  router.Add("POST", entry, idem->Wrap([routes](Request& r) { return routes->Set(r); }), v1);
+  router.Add("DELETE", entry, idem->Wrap([routes](Request& r) { return routes->Delete(r); }), v1);
+  router.Add("POST", entry + "/increment",
+             idem->Wrap([routes](Request& r) { return routes->Increment(r); }), v1);
   router.Add(
       "GET", entry + "/versions", [routes](Request& r) { return routes->ListVersions(r); }, v1);
   router.Add(

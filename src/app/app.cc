@@ -15,6 +15,7 @@
 #include "api/datastore_entry_routes.h"
 #include "api/datastore_list_routes.h"
 #include "api/health_routes.h"
+#include "api/idempotency.h"
 #include "api/services.h"
 #include "api/standard_datastore_routes.h"
 #include "core/clock.h"
@@ -70,6 +71,8 @@ int Run(const config::Config& config) {
   datastore::EntryLimits limits;
   limits.max_value_bytes = static_cast<size_t>(config.max_value_bytes);
   datastore::EntryService entries(engine->get(), &pipeline, &clock, limits);
+  api::Idempotency idempotency(engine->get(), &clock,
+                               std::chrono::seconds(config.idempotency_ttl_seconds));
 
   const int threads = config.io_threads > 0
                           ? config.io_threads
@@ -90,6 +93,7 @@ int Run(const config::Config& config) {
   services.clock = &clock;
   services.engine = engine->get();
   services.entries = &entries;
+  services.idempotency = &idempotency;
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
   api::RegisterHealthRoutes(router, services);
   api::RegisterDataStoreEntryRoutes(router, services);

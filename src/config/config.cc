@@ -120,6 +120,9 @@ const std::vector<Field>& Fields() {
     v.push_back(level);
     v.push_back(IntField("max_value_bytes", &Config::max_value_bytes, 1, int64_t{1} << 30,
                          "largest data store value, serialized; larger gets 413"));
+    v.push_back(IntField("idempotency_ttl_seconds", &Config::idempotency_ttl_seconds, 1,
+                         int64_t{90} * 24 * 3600,
+                         "how long the response of an Idempotency-Key request is replayed"));
     return v;
   }();
   return fields;

@@ -34,7 +34,8 @@ struct Config {
   int commit_batch_limit = 4096;     // mutations grouped into one durable write at most
   int64_t shutdown_grace_ms = 10'000;
   std::string log_level = "info";
-  int64_t max_value_bytes = 4 * 1024 * 1024;  // a data store value, serialized
+  int64_t max_value_bytes = 4 * 1024 * 1024;    // a data store value, serialized
+  int64_t idempotency_ttl_seconds = 24 * 3600;  // how long an Idempotency-Key response is kept
 };
 
 // Parses the layers above. `args` excludes the program name. Unknown flags, unknown file keys,

@@ -104,12 +104,13 @@ Result<EntryRecord> EntryService::GetAt(const EntryName& name, core::Timestamp a
   return EntryNotFound();
 }
 
-boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(
-    EntryName name, NextRecordFn next_record) {
+boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(EntryName name,
+                                                                           NextRecordFn next_record,
+                                                                           CommitHook hook) {
   auto out = std::make_shared<EntryRecord>();
   const core::Clock* clock = clock_;
   store::Mutation mutation = [name = std::move(name), next_record = std::move(next_record), out,
-                              clock](store::WriteView& view) -> Status {
+                              clock, hook = std::move(hook)](store::WriteView& view) -> Status {
     const std::string entry_key = EntryKey(name);
     SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kEntries, entry_key));
     std::optional<EntryRecord> current;
@@ -130,6 +131,7 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(
       store::PutVarsint64(&row, core::ToUnixNanos(now));
       view.Put(ColumnFamily::kCatalog, catalog_key, row);
     }
+    if (hook) SB_RETURN_IF_ERROR(hook(view, next));
     *out = std::move(next);
     return Status::Ok();
   };
@@ -139,7 +141,8 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(
   co_return std::move(*out);
 }
 
-boost::asio::awaitable<Result<EntryRecord>> EntryService::Create(EntryName name, EntryWrite write) {
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Create(EntryName name, EntryWrite write,
+                                                                 CommitHook hook) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   SB_CO_RETURN_IF_ERROR(ValidateWrite(write, limits_));
   NextRecordFn next = [write = std::move(write)](const std::optional<EntryRecord>& current,
@@ -147,13 +150,14 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Create(EntryName name,
     if (IsLive(current)) return Status::AlreadyExists("Entry already exists.");
     return WithContent(NextRevision(current, now), write);
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::Update(EntryName name, EntryWrite write,
                                                                  std::optional<std::string> etag,
-                                                                 bool allow_missing) {
+                                                                 bool allow_missing,
+                                                                 CommitHook hook) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   SB_CO_RETURN_IF_ERROR(ValidateWrite(write, limits_));
   NextRecordFn next = [write = std::move(write), etag = std::move(etag), allow_missing](
@@ -165,12 +169,13 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Update(EntryName name,
     }
     return WithContent(NextRevision(current, now), write);
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::Delete(EntryName name,
-                                                                 std::optional<std::string> etag) {
+                                                                 std::optional<std::string> etag,
+                                                                 CommitHook hook) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   NextRecordFn next = [etag = std::move(etag)](const std::optional<EntryRecord>& current,
                                                core::Timestamp now) -> Result<EntryRecord> {
@@ -180,13 +185,13 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Delete(EntryName name,
     tombstone.deleted = true;
     return tombstone;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::Increment(
     EntryName name, int64_t amount, std::optional<std::vector<int64_t>> users,
-    std::optional<std::string> attributes) {
+    std::optional<std::string> attributes, CommitHook hook) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   EntryWrite metadata;
   metadata.users = users.value_or(std::vector<int64_t>());
@@ -213,12 +218,13 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Increment(
     KeepOrReplaceMetadata(record, current, users, attributes);
     return record;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
-                                                                PatchRequest request) {
+                                                                PatchRequest request,
+                                                                CommitHook hook) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   SB_CO_RETURN_IF_ERROR(ValidatePatchOperations(request.operations));
   EntryWrite metadata;
@@ -249,12 +255,12 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
     KeepOrReplaceMetadata(record, current, request.users, request.attributes);
     return record;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::RestoreRevision(
-    EntryName name, std::string revision_id, std::optional<std::string> etag) {
+    EntryName name, std::string revision_id, std::optional<std::string> etag, CommitHook hook) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   // Revisions are immutable once written, so reading the old one outside the sequencer is safe.
   SB_CO_ASSIGN_OR_RETURN(EntryRecord old, GetRevision(name, revision_id));
@@ -273,7 +279,7 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::RestoreRevision(
     record.attributes = old.attributes;
     return record;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
   co_return result;
 }
 

@@ -23,13 +23,15 @@ enum class ColumnFamily : size_t {
   kLocks = 9,
   kExpiry = 10,
   kAuth = 11,
-  kCount  // never reorder: new families go above this line
+  kIdempotency = 12,  // stored responses of Idempotency-Key requests
+  kCount              // never reorder: new families go above this line
 };
 
 inline constexpr std::array<std::string_view, static_cast<size_t>(ColumnFamily::kCount)>
-    kColumnFamilyNames = {"default", "catalog",       "entries",     "revisions",
-                          "ordered", "ordered_index", "sorted_maps", "sorted_map_index",
-                          "queues",  "locks",         "expiry",      "auth"};
+    kColumnFamilyNames = {"default",    "catalog",       "entries",     "revisions",
+                          "ordered",    "ordered_index", "sorted_maps", "sorted_map_index",
+                          "queues",     "locks",         "expiry",      "auth",
+                          "idempotency"};
 
 constexpr std::string_view ColumnFamilyName(ColumnFamily cf) {
   return kColumnFamilyNames[static_cast<size_t>(cf)];

@@ -8,7 +8,10 @@ namespace strongbox::store {
 namespace {
 
 TEST_CASE("page tokens round-trip for their own query only", "[store]") {
-  const std::string resume("key\0with\xFFbytes", 14);
+  const std::string resume(
+      "key\0with\xFF"
+      "bytes",
+      14);
   const std::string token = EncodePageToken("list|filter=a", resume);
   auto back = DecodePageToken(token, "list|filter=a");
   REQUIRE(back.ok());
