@@ -3,10 +3,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -20,6 +23,7 @@
 #include "api/standard_datastore_routes.h"
 #include "core/clock.h"
 #include "datastore/entry_service.h"
+#include "datastore/revision_purger.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "store/commit_pipeline.h"
@@ -70,7 +74,13 @@ int Run(const config::Config& config) {
   core::SystemClock clock;
   datastore::EntryLimits limits;
   limits.max_value_bytes = static_cast<size_t>(config.max_value_bytes);
+  limits.max_revisions_per_entry = static_cast<size_t>(config.max_revisions_per_entry);
   datastore::EntryService entries(engine->get(), &pipeline, &clock, limits);
+  datastore::RetentionPolicy retention;
+  retention.retention = std::chrono::hours(24) * config.revision_retention_days;
+  retention.max_revisions = static_cast<size_t>(config.max_revisions_per_entry);
+  retention.scan_budget = static_cast<size_t>(config.revision_purge_scan_budget);
+  datastore::RevisionPurger purger(engine->get(), &pipeline, &clock, retention);
   api::Idempotency idempotency(engine->get(), &clock,
                                std::chrono::seconds(config.idempotency_ttl_seconds));
 
@@ -114,6 +124,27 @@ int Run(const config::Config& config) {
                config.listen_address, *port, config.data_dir,
                config.durability == config::Durability::kSync ? "sync" : "wal", threads);
 
+  // Background revision purge: one bounded pass per interval, stopped by the drain.
+  asio::steady_timer purge_timer(pool.Main());
+  bool stopping = false;
+  asio::co_spawn(
+      pool.Main(),
+      [&]() -> asio::awaitable<void> {
+        while (!stopping) {
+          purge_timer.expires_after(std::chrono::milliseconds(config.revision_purge_interval_ms));
+          auto [wait_error] = co_await purge_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+          if (wait_error || stopping) break;
+          auto stats = co_await purger.RunOnce();
+          if (!stats.ok()) {
+            spdlog::warn("revision purge: {}", stats.status().ToString());
+          } else if (stats->revisions_deleted > 0) {
+            spdlog::debug("revision purge: {} revisions, {} entries removed",
+                          stats->revisions_deleted, stats->entries_purged);
+          }
+        }
+      },
+      asio::detached);
+
   asio::signal_set signals(pool.Main(), SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
@@ -121,6 +152,8 @@ int Run(const config::Config& config) {
     asio::co_spawn(
         pool.Main(),
         [&]() -> asio::awaitable<void> {
+          stopping = true;
+          purge_timer.cancel();
           co_await server.Drain(std::chrono::milliseconds(config.shutdown_grace_ms));
           // Every request has answered; nothing more can be queued. Commit what is left.
           pipeline.Stop();

@@ -123,6 +123,14 @@ const std::vector<Field>& Fields() {
     v.push_back(IntField("idempotency_ttl_seconds", &Config::idempotency_ttl_seconds, 1,
                          int64_t{90} * 24 * 3600,
                          "how long the response of an Idempotency-Key request is replayed"));
+    v.push_back(IntField("revision_retention_days", &Config::revision_retention_days, 1, 3650,
+                         "non-current revisions and tombstones are kept this long"));
+    v.push_back(IntField("max_revisions_per_entry", &Config::max_revisions_per_entry, 1, 1'000'000,
+                         "revisions kept per entry, the current one included"));
+    v.push_back(IntField("revision_purge_interval_ms", &Config::revision_purge_interval_ms, 10,
+                         86'400'000, "how often the revision purger runs one bounded pass"));
+    v.push_back(IntField("revision_purge_scan_budget", &Config::revision_purge_scan_budget, 1,
+                         10'000'000, "revisions one purger pass reads at most"));
     return v;
   }();
   return fields;

@@ -46,6 +46,7 @@ struct EntryLimits {
   size_t max_value_bytes = 4 * 1024 * 1024;
   size_t max_attributes_bytes = 300;
   size_t max_users = 4;
+  size_t max_revisions_per_entry = 100;  // older ones are dropped as new ones are written
 };
 
 // Name rules of api.md §1: 1–50 bytes of valid UTF-8. `what` names the field in the message.

@@ -109,8 +109,10 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(Entry
                                                                            CommitHook hook) {
   auto out = std::make_shared<EntryRecord>();
   const core::Clock* clock = clock_;
+  const uint64_t keep = limits_.max_revisions_per_entry;
   store::Mutation mutation = [name = std::move(name), next_record = std::move(next_record), out,
-                              clock, hook = std::move(hook)](store::WriteView& view) -> Status {
+                              clock, keep,
+                              hook = std::move(hook)](store::WriteView& view) -> Status {
     const std::string entry_key = EntryKey(name);
     SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kEntries, entry_key));
     std::optional<EntryRecord> current;
@@ -122,6 +124,10 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(Entry
     const std::string encoded = EncodeEntryRecord(next);
     view.Put(ColumnFamily::kEntries, entry_key, encoded);
     view.Put(ColumnFamily::kRevisions, RevisionKey(name, next.revision), encoded);
+    // Keep at most `keep` revisions: the one falling out of the window goes in the same batch.
+    if (keep > 0 && next.revision > keep) {
+      view.Delete(ColumnFamily::kRevisions, RevisionKey(name, next.revision - keep));
+    }
     // The first write to a data store registers it in the catalog, in the same batch.
     const std::string catalog_key =
         CatalogKey(name.universe, kCatalogKindDataStore, name.data_store);

@@ -204,3 +204,24 @@ TEST_CASE(":restoreRevision rolls back and survives a restart", "[integration]")
 
 }  // namespace
 }  // namespace strongbox::testing
+
+namespace strongbox::testing {
+namespace {
+
+TEST_CASE("max_revisions_per_entry bounds the revisions kept", "[integration]") {
+  ServerFixture f({"--max-revisions-per-entry", "3", "--revision-purge-interval-ms", "50"});
+  for (int i = 0; i < 8; ++i) {
+    REQUIRE(f.client->Patch(kEntries + "/capped?allowMissing=true",
+                            nlohmann::json{{"value", i}}.dump())
+                .status == 200);
+  }
+  const nlohmann::json listed = f.client->Get(kEntries + "/capped:listRevisions").Json();
+  REQUIRE(listed["dataStoreEntries"].size() == 3);
+  CHECK(listed["dataStoreEntries"][0]["revisionId"].get<std::string>().substr(16, 12) ==
+        ".0000000008.");
+  CHECK(f.client->Get(kEntries + "/capped").Json()["value"] == 7);
+  CHECK(f.server.Stop() == 0);  // the purge timer does not hold the shutdown up
+}
+
+}  // namespace
+}  // namespace strongbox::testing
