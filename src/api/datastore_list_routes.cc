@@ -73,11 +73,29 @@ asio::awaitable<Result<Response>> ListEntries(const Services& services, Request&
   co_return http::JsonResponse(200, core::DumpCompact(body));
 }
 
+// POST /cloud/v2/universes/{u}/data-stores:eraseUser {"user":"users/123"}
+asio::awaitable<Result<Response>> EraseUser(const Services& services, Request& request) {
+  SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+  SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+  SB_CO_ASSIGN_OR_RETURN(auto user, core::GetOptionalString(body, "user"));
+  std::optional<int64_t> id;
+  if (user && user->rfind("users/", 0) == 0) id = core::ParseInt64(user->substr(6));
+  if (!id || *id <= 0) {
+    co_return Status::InvalidArgument("Field 'user' must look like \"users/123\".");
+  }
+  SB_CO_ASSIGN_OR_RETURN(size_t erased, co_await services.user_erasure->Erase(universe, *id));
+  Json out = {{"erasedEntries", erased}};
+  co_return http::JsonResponse(200, core::DumpCompact(out));
+}
+
 }  // namespace
 
 void RegisterDataStoreListRoutes(http::Router& router, const Services& services) {
   const std::string base = "/cloud/v2/universes/{universe}/data-stores";
   router.Add("GET", base, [&services](Request& r) { return ListDataStores(services, r); });
+  // Erasing is idempotent by nature: a repeat finds nothing left and answers 0.
+  router.Add("POST", base + ":eraseUser",
+             [&services](Request& r) { return EraseUser(services, r); });
   router.Add("GET", base + "/{dataStore}/entries",
              [&services](Request& r) { return ListEntries(services, r, false); });
   router.Add("GET", base + "/{dataStore}/scopes/{scope}/entries",

@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "datastore/entry_service.h"
+#include "datastore/user_erasure.h"
 
 namespace strongbox::api {
 
@@ -16,6 +17,7 @@ struct Services {
   const store::Engine* engine = nullptr;  // read-only listings
   datastore::EntryService* entries = nullptr;
   Idempotency* idempotency = nullptr;  // wraps every mutating route
+  datastore::UserErasure* user_erasure = nullptr;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;
 };

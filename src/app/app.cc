@@ -24,6 +24,7 @@
 #include "core/clock.h"
 #include "datastore/entry_service.h"
 #include "datastore/revision_purger.h"
+#include "datastore/user_erasure.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "store/commit_pipeline.h"
@@ -80,6 +81,7 @@ int Run(const config::Config& config) {
   retention.retention = std::chrono::hours(24) * config.revision_retention_days;
   retention.max_revisions = static_cast<size_t>(config.max_revisions_per_entry);
   retention.scan_budget = static_cast<size_t>(config.revision_purge_scan_budget);
+  datastore::UserErasure user_erasure(engine->get(), &pipeline);
   datastore::RevisionPurger purger(engine->get(), &pipeline, &clock, retention);
   api::Idempotency idempotency(engine->get(), &clock,
                                std::chrono::seconds(config.idempotency_ttl_seconds));
@@ -104,6 +106,7 @@ int Run(const config::Config& config) {
   services.engine = engine->get();
   services.entries = &entries;
   services.idempotency = &idempotency;
+  services.user_erasure = &user_erasure;
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
   api::RegisterHealthRoutes(router, services);
   api::RegisterDataStoreEntryRoutes(router, services);

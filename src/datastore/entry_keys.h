@@ -17,9 +17,17 @@ namespace strongbox::datastore {
 inline constexpr std::string_view kCatalogKindDataStore = "data-store";
 
 std::string EntryKey(const EntryName& name);
+// The entry an entries-family key names; false on a malformed key.
+bool ParseEntryKey(std::string_view key, EntryName* name);
 // Every revision key of the entry starts with this; newest first in key order.
 std::string RevisionPrefix(const EntryName& name);
 std::string RevisionKey(const EntryName& name, uint64_t revision);
 std::string CatalogKey(int64_t universe, std::string_view kind, std::string_view name);
+
+//   user_index  universe(int64) user(int64) data_store scope key → empty
+std::string UserIndexPrefix(int64_t universe, int64_t user);
+std::string UserIndexKey(int64_t universe, int64_t user, const EntryName& name);
+// The entry a user index key points at; false on a malformed key.
+bool ParseUserIndexKey(std::string_view key, EntryName* name);
 
 }  // namespace strongbox::datastore

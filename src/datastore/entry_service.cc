@@ -124,6 +124,10 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(Entry
     const std::string encoded = EncodeEntryRecord(next);
     view.Put(ColumnFamily::kEntries, entry_key, encoded);
     view.Put(ColumnFamily::kRevisions, RevisionKey(name, next.revision), encoded);
+    // The user index names every entry ever tagged with a user, for :eraseUser.
+    for (int64_t user : next.users) {
+      view.Put(ColumnFamily::kUserIndex, UserIndexKey(name.universe, user, name), "");
+    }
     // Keep at most `keep` revisions: the one falling out of the window goes in the same batch.
     if (keep > 0 && next.revision > keep) {
       view.Delete(ColumnFamily::kRevisions, RevisionKey(name, next.revision - keep));

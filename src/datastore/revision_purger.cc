@@ -1,7 +1,9 @@
 #include "datastore/revision_purger.h"
 
+#include <set>
 #include <vector>
 
+#include "datastore/entry_keys.h"
 #include "datastore/entry_record.h"
 
 namespace strongbox::datastore {
@@ -20,6 +22,7 @@ struct TombstonePurge {
   std::string entry_key;
   uint64_t revision = 0;
   std::vector<std::string> revision_keys;
+  std::set<int64_t> users;  // tagged in any revision: their user_index rows go too
 };
 
 }  // namespace
@@ -58,13 +61,16 @@ boost::asio::awaitable<Result<RevisionPurger::Stats>> RevisionPurger::RunOnce() 
         ++stats.revisions_scanned;
         if (index == 0) {
           if (record.deleted && now - record.revision_time >= policy_.retention) {
-            purge = TombstonePurge{entry_key, record.revision, {}};
+            purge = TombstonePurge{entry_key, record.revision, {}, {}};
           }
         } else if (!purge &&
                    (index >= policy_.max_revisions || now - *replaced_at >= policy_.retention)) {
           doomed.emplace_back(key);
         }
-        if (purge) purge->revision_keys.emplace_back(key);
+        if (purge) {
+          purge->revision_keys.emplace_back(key);
+          purge->users.insert(record.users.begin(), record.users.end());
+        }
         replaced_at = record.revision_time;
         ++index;
       }
@@ -106,6 +112,11 @@ boost::asio::awaitable<Result<RevisionPurger::Stats>> RevisionPurger::RunOnce() 
         view.Delete(ColumnFamily::kEntries, purge.entry_key);
       }
       for (const auto& key : purge.revision_keys) view.Delete(ColumnFamily::kRevisions, key);
+      EntryName name;
+      if (!ParseEntryKey(purge.entry_key, &name)) return Status::Internal("corrupt entry key");
+      for (int64_t user : purge.users) {
+        view.Delete(ColumnFamily::kUserIndex, UserIndexKey(name.universe, user, name));
+      }
       *removed = true;
       return Status::Ok();
     };

@@ -24,14 +24,15 @@ enum class ColumnFamily : size_t {
   kExpiry = 10,
   kAuth = 11,
   kIdempotency = 12,  // stored responses of Idempotency-Key requests
+  kUserIndex = 13,    // user id → the data store entries tagged with it
   kCount              // never reorder: new families go above this line
 };
 
 inline constexpr std::array<std::string_view, static_cast<size_t>(ColumnFamily::kCount)>
-    kColumnFamilyNames = {"default",    "catalog",       "entries",     "revisions",
-                          "ordered",    "ordered_index", "sorted_maps", "sorted_map_index",
-                          "queues",     "locks",         "expiry",      "auth",
-                          "idempotency"};
+    kColumnFamilyNames = {"default",     "catalog",       "entries",     "revisions",
+                          "ordered",     "ordered_index", "sorted_maps", "sorted_map_index",
+                          "queues",      "locks",         "expiry",      "auth",
+                          "idempotency", "user_index"};
 
 constexpr std::string_view ColumnFamilyName(ColumnFamily cf) {
   return kColumnFamilyNames[static_cast<size_t>(cf)];

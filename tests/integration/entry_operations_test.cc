@@ -211,9 +211,9 @@ namespace {
 TEST_CASE("max_revisions_per_entry bounds the revisions kept", "[integration]") {
   ServerFixture f({"--max-revisions-per-entry", "3", "--revision-purge-interval-ms", "50"});
   for (int i = 0; i < 8; ++i) {
-    REQUIRE(f.client->Patch(kEntries + "/capped?allowMissing=true",
-                            nlohmann::json{{"value", i}}.dump())
-                .status == 200);
+    REQUIRE(
+        f.client->Patch(kEntries + "/capped?allowMissing=true", nlohmann::json{{"value", i}}.dump())
+            .status == 200);
   }
   const nlohmann::json listed = f.client->Get(kEntries + "/capped:listRevisions").Json();
   REQUIRE(listed["dataStoreEntries"].size() == 3);
@@ -221,6 +221,56 @@ TEST_CASE("max_revisions_per_entry bounds the revisions kept", "[integration]") 
         ".0000000008.");
   CHECK(f.client->Get(kEntries + "/capped").Json()["value"] == 7);
   CHECK(f.server.Stop() == 0);  // the purge timer does not hold the shutdown up
+}
+
+}  // namespace
+}  // namespace strongbox::testing
+
+namespace strongbox::testing {
+namespace {
+
+TEST_CASE(":eraseUser purges every entry ever tagged with the user, with its revisions",
+          "[integration]") {
+  ServerFixture f;
+  const std::string u = "/cloud/v2/universes/42/data-stores";
+  REQUIRE(f.client->Post(u + "/A/entries?id=p1", R"({"value":1,"users":["users/5"]})").status ==
+          200);
+  // Tagged only in an old revision: still the user's data.
+  REQUIRE(f.client->Patch(u + "/A/entries/p1", R"({"value":2})").status == 200);
+  REQUIRE(
+      f.client
+          ->Post(u + "/B/scopes/s/entries?id=p2", R"({"value":1,"users":["users/5","users/6"]})")
+          .status == 200);
+  // Tagged through the v1 header.
+  REQUIRE(f.client
+              ->Send("POST",
+                     "/datastores/v1/universes/42/standard-datastores/datastore/entries/entry"
+                     "?datastoreName=C&entryKey=p3",
+                     "1", {{"roblox-entry-userids", "[5]"}})
+              .status == 200);
+  REQUIRE(f.client->Post(u + "/A/entries?id=other", R"({"value":1,"users":["users/6"]})").status ==
+          200);
+  REQUIRE(f.client
+              ->Post("/cloud/v2/universes/43/data-stores/A/entries?id=p1",
+                     R"({"value":1,"users":["users/5"]})")
+              .status == 200);
+
+  auto erased = f.client->Post(u + ":eraseUser", R"({"user":"users/5"})");
+  REQUIRE(erased.status == 200);
+  CHECK(erased.Json()["erasedEntries"] == 3);
+  CHECK(f.client->Get(u + "/A/entries/p1").status == 404);
+  CHECK(f.client->Get(u + "/A/entries/p1:listRevisions").Json()["dataStoreEntries"].empty());
+  CHECK(f.client->Get(u + "/B/scopes/s/entries/p2").status == 404);
+  CHECK(f.client->Get(u + "/C/entries/p3").status == 404);
+  CHECK(f.client->Get(u + "/A/entries?showDeleted=true").Json()["dataStoreEntries"].size() == 1);
+  CHECK(f.client->Get(u + "/A/entries/other").status == 200);
+  CHECK(f.client->Get("/cloud/v2/universes/43/data-stores/A/entries/p1").status == 200);
+
+  REQUIRE(f.Restart() == 0);
+  CHECK(f.client->Get(u + "/A/entries/p1").status == 404);
+  CHECK(f.client->Post(u + ":eraseUser", R"({"user":"users/5"})").Json()["erasedEntries"] == 0);
+  CHECK(f.client->Post(u + ":eraseUser", R"({"user":"5"})").status == 400);
+  CHECK(f.client->Post(u + ":eraseUser", R"({})").status == 400);
 }
 
 }  // namespace
