@@ -18,24 +18,59 @@ using http::Response;
 
 namespace {
 
+// {"path","id","createTime","state"[,"expireTime"]}: a deleted data store says when it goes.
+Json DataStoreResource(const datastore::DataStoreCatalog& catalog, int64_t universe,
+                       const std::string& name, const datastore::DataStoreInfo& info) {
+  Json j = {{"path", "universes/" + std::to_string(universe) + "/data-stores/" +
+                         core::PercentEncodeSegment(name)},
+            {"id", name},
+            {"createTime", core::FormatRfc3339(info.create_time)},
+            {"state", info.deleted ? "DELETED" : "ACTIVE"}};
+  if (info.deleted) j["expireTime"] = core::FormatRfc3339(catalog.ExpireTime(info));
+  return j;
+}
+
+// DELETE …/data-stores/{dataStore} and POST …/data-stores/{dataStore}:undelete
+asio::awaitable<Result<Response>> SetDeleted(const Services& services, Request& request,
+                                             bool deleted) {
+  SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+  std::string name = request.Param("dataStore");
+  SB_CO_RETURN_IF_ERROR(datastore::ValidateName(name, "Data store name"));
+  Result<datastore::DataStoreInfo> info = Status::Internal("unset");
+  if (deleted) {
+    info = co_await services.catalog->Delete(universe, name);
+  } else {
+    info = co_await services.catalog->Undelete(universe, name);
+  }
+  if (!info.ok()) co_return std::move(info).status();
+  Json body = DataStoreResource(*services.catalog, universe, name, *info);
+  co_return http::JsonResponse(200, core::DumpCompact(body));
+}
+
+// POST …/data-stores:snapshot. Every write already keeps a revision and any past moment can be
+// read back (@latest:<time>), so a snapshot needs no work: now is a restore point.
+asio::awaitable<Result<Response>> Snapshot(const Services& services, Request& request) {
+  SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+  (void)universe;
+  Json body = {{"newSnapshotTaken", true},
+               {"latestSnapshotTime", core::FormatRfc3339(services.clock->Now())}};
+  co_return http::JsonResponse(200, core::DumpCompact(body));
+}
+
 asio::awaitable<Result<Response>> ListDataStores(const Services& services, Request& request) {
   datastore::DataStoreListQuery query;
   SB_CO_ASSIGN_OR_RETURN(query.universe, ParseUniverseId(request.Param("universe")));
   SB_CO_ASSIGN_OR_RETURN(query.page_size, QueryPageSize(request, "maxPageSize", 10, 100));
   SB_CO_ASSIGN_OR_RETURN(query.name_prefix, ParseIdStartsWithFilter(request));
-  SB_CO_ASSIGN_OR_RETURN(bool show_deleted, QueryBool(request, "showDeleted", false));
-  (void)show_deleted;  // data stores cannot be deleted yet, so there is nothing more to show
+  SB_CO_ASSIGN_OR_RETURN(query.include_deleted, QueryBool(request, "showDeleted", false));
   const std::string token_query =
-      TokenQuery({"v2 data stores", std::to_string(query.universe), query.name_prefix});
+      TokenQuery({"v2 data stores", std::to_string(query.universe), query.name_prefix,
+                  query.include_deleted ? "deleted" : "live"});
   SB_CO_ASSIGN_OR_RETURN(query.resume_after, ResumeAfter(request, "pageToken", token_query));
   SB_CO_ASSIGN_OR_RETURN(auto page, datastore::ListDataStores(*services.engine, query));
   Json items = Json::array();
   for (const auto& ds : page.data_stores) {
-    items.push_back({{"path", "universes/" + std::to_string(query.universe) + "/data-stores/" +
-                                  core::PercentEncodeSegment(ds.name)},
-                     {"id", ds.name},
-                     {"createTime", core::FormatRfc3339(ds.create_time)},
-                     {"state", "ACTIVE"}});
+    items.push_back(DataStoreResource(*services.catalog, query.universe, ds.name, ds.info));
   }
   Json body = {{"dataStores", std::move(items)},
                {"nextPageToken", NextToken(page.next_after, token_query)}};
@@ -93,6 +128,11 @@ asio::awaitable<Result<Response>> EraseUser(const Services& services, Request& r
 void RegisterDataStoreListRoutes(http::Router& router, const Services& services) {
   const std::string base = "/cloud/v2/universes/{universe}/data-stores";
   router.Add("GET", base, [&services](Request& r) { return ListDataStores(services, r); });
+  router.Add("DELETE", base + "/{dataStore}",
+             [&services](Request& r) { return SetDeleted(services, r, true); });
+  router.Add("POST", base + "/{dataStore}:undelete",
+             [&services](Request& r) { return SetDeleted(services, r, false); });
+  router.Add("POST", base + ":snapshot", [&services](Request& r) { return Snapshot(services, r); });
   // Erasing is idempotent by nature: a repeat finds nothing left and answers 0.
   router.Add("POST", base + ":eraseUser",
              [&services](Request& r) { return EraseUser(services, r); });

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/clock.h"
+#include "datastore/catalog.h"
 #include "datastore/entry_service.h"
 #include "datastore/user_erasure.h"
 
@@ -18,6 +19,7 @@ struct Services {
   datastore::EntryService* entries = nullptr;
   Idempotency* idempotency = nullptr;  // wraps every mutating route
   datastore::UserErasure* user_erasure = nullptr;
+  datastore::DataStoreCatalog* catalog = nullptr;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;
 };

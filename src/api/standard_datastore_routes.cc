@@ -108,7 +108,8 @@ class StandardRoutes {
     SB_CO_ASSIGN_OR_RETURN(auto page, datastore::ListDataStores(*services_.engine, query));
     Json items = Json::array();
     for (const auto& ds : page.data_stores) {
-      items.push_back({{"name", ds.name}, {"createdTime", core::FormatRfc3339(ds.create_time)}});
+      items.push_back(
+          {{"name", ds.name}, {"createdTime", core::FormatRfc3339(ds.info.create_time)}});
     }
     Json body = {{"datastores", std::move(items)},
                  {"nextPageCursor", NextToken(page.next_after, token_query)}};

@@ -22,6 +22,7 @@
 #include "api/services.h"
 #include "api/standard_datastore_routes.h"
 #include "core/clock.h"
+#include "datastore/catalog.h"
 #include "datastore/entry_service.h"
 #include "datastore/revision_purger.h"
 #include "datastore/user_erasure.h"
@@ -82,6 +83,9 @@ int Run(const config::Config& config) {
   retention.max_revisions = static_cast<size_t>(config.max_revisions_per_entry);
   retention.scan_budget = static_cast<size_t>(config.revision_purge_scan_budget);
   datastore::UserErasure user_erasure(engine->get(), &pipeline);
+  datastore::DataStoreCatalog catalog(
+      engine->get(), &pipeline, &clock,
+      std::chrono::hours(24) * config.datastore_delete_retention_days);
   datastore::RevisionPurger purger(engine->get(), &pipeline, &clock, retention);
   api::Idempotency idempotency(engine->get(), &clock,
                                std::chrono::seconds(config.idempotency_ttl_seconds));
@@ -107,6 +111,7 @@ int Run(const config::Config& config) {
   services.entries = &entries;
   services.idempotency = &idempotency;
   services.user_erasure = &user_erasure;
+  services.catalog = &catalog;
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
   api::RegisterHealthRoutes(router, services);
   api::RegisterDataStoreEntryRoutes(router, services);
@@ -127,7 +132,8 @@ int Run(const config::Config& config) {
                config.listen_address, *port, config.data_dir,
                config.durability == config::Durability::kSync ? "sync" : "wal", threads);
 
-  // Background revision purge: one bounded pass per interval, stopped by the drain.
+  // Background purge of old revisions and of expired deleted data stores: one bounded pass per
+  // interval, stopped by the drain.
   asio::steady_timer purge_timer(pool.Main());
   bool stopping = false;
   asio::co_spawn(
@@ -137,6 +143,9 @@ int Run(const config::Config& config) {
           purge_timer.expires_after(std::chrono::milliseconds(config.revision_purge_interval_ms));
           auto [wait_error] = co_await purge_timer.async_wait(asio::as_tuple(asio::use_awaitable));
           if (wait_error || stopping) break;
+          auto purged =
+              co_await catalog.PurgeExpired(static_cast<size_t>(config.revision_purge_scan_budget));
+          if (!purged.ok()) spdlog::warn("data store purge: {}", purged.status().ToString());
           auto stats = co_await purger.RunOnce();
           if (!stats.ok()) {
             spdlog::warn("revision purge: {}", stats.status().ToString());

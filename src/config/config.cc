@@ -127,6 +127,9 @@ const std::vector<Field>& Fields() {
                          "non-current revisions and tombstones are kept this long"));
     v.push_back(IntField("max_revisions_per_entry", &Config::max_revisions_per_entry, 1, 1'000'000,
                          "revisions kept per entry, the current one included"));
+    v.push_back(IntField("datastore_delete_retention_days",
+                         &Config::datastore_delete_retention_days, 0, 3650,
+                         "a deleted data store can be undeleted this long, then is purged"));
     v.push_back(IntField("revision_purge_interval_ms", &Config::revision_purge_interval_ms, 10,
                          86'400'000, "how often the revision purger runs one bounded pass"));
     v.push_back(IntField("revision_purge_scan_budget", &Config::revision_purge_scan_budget, 1,

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "datastore/catalog.h"
 #include "datastore/entry_keys.h"
 #include "datastore/entry_record.h"
 #include "datastore/json_patch.h"
@@ -66,8 +67,16 @@ EntryService::EntryService(const store::Engine* engine, store::CommitPipeline* p
                            const core::Clock* clock, EntryLimits limits)
     : engine_(engine), pipeline_(pipeline), clock_(clock), limits_(limits) {}
 
-Result<EntryRecord> EntryService::Get(const EntryName& name) const {
+Status EntryService::CheckReadable(const EntryName& name) const {
   SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_ASSIGN_OR_RETURN(
+      auto row, engine_->Get(ColumnFamily::kCatalog,
+                             CatalogKey(name.universe, kCatalogKindDataStore, name.data_store)));
+  return CheckNotDeleted(row);
+}
+
+Result<EntryRecord> EntryService::Get(const EntryName& name) const {
+  SB_RETURN_IF_ERROR(CheckReadable(name));
   SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(ColumnFamily::kEntries, EntryKey(name)));
   if (!bytes) return EntryNotFound();
   SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(*bytes));
@@ -77,7 +86,7 @@ Result<EntryRecord> EntryService::Get(const EntryName& name) const {
 
 Result<EntryRecord> EntryService::GetRevision(const EntryName& name,
                                               std::string_view revision_id) const {
-  SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_RETURN_IF_ERROR(CheckReadable(name));
   auto counter = ParseRevisionCounter(revision_id);
   if (!counter) return InvalidVersion();
   SB_ASSIGN_OR_RETURN(auto bytes,
@@ -89,7 +98,7 @@ Result<EntryRecord> EntryService::GetRevision(const EntryName& name,
 }
 
 Result<EntryRecord> EntryService::GetAt(const EntryName& name, core::Timestamp at) const {
-  SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_RETURN_IF_ERROR(CheckReadable(name));
   const std::string prefix = RevisionPrefix(name);
   auto it = engine_->NewIterator(ColumnFamily::kRevisions, prefix, store::PrefixSuccessor(prefix));
   // Newest first: the first revision written at or before `at` was current then.
@@ -113,6 +122,12 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(Entry
   store::Mutation mutation = [name = std::move(name), next_record = std::move(next_record), out,
                               clock, keep,
                               hook = std::move(hook)](store::WriteView& view) -> Status {
+    // A deleted data store takes no writes (checked in the sequencer, so a delete racing this
+    // write cannot be missed).
+    const std::string catalog_key =
+        CatalogKey(name.universe, kCatalogKindDataStore, name.data_store);
+    SB_ASSIGN_OR_RETURN(auto catalog, view.Get(ColumnFamily::kCatalog, catalog_key));
+    SB_RETURN_IF_ERROR(CheckNotDeleted(catalog));
     const std::string entry_key = EntryKey(name);
     SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kEntries, entry_key));
     std::optional<EntryRecord> current;
@@ -133,13 +148,10 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(Entry
       view.Delete(ColumnFamily::kRevisions, RevisionKey(name, next.revision - keep));
     }
     // The first write to a data store registers it in the catalog, in the same batch.
-    const std::string catalog_key =
-        CatalogKey(name.universe, kCatalogKindDataStore, name.data_store);
-    SB_ASSIGN_OR_RETURN(auto catalog, view.Get(ColumnFamily::kCatalog, catalog_key));
     if (!catalog) {
-      std::string row(1, '\x01');  // format version
-      store::PutVarsint64(&row, core::ToUnixNanos(now));
-      view.Put(ColumnFamily::kCatalog, catalog_key, row);
+      DataStoreInfo info;
+      info.create_time = now;
+      view.Put(ColumnFamily::kCatalog, catalog_key, EncodeDataStoreInfo(info));
     }
     if (hook) SB_RETURN_IF_ERROR(hook(view, next));
     *out = std::move(next);
@@ -295,7 +307,7 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::RestoreRevision(
 
 Result<EntryService::RevisionPage> EntryService::ListRevisions(const EntryName& name,
                                                                const RevisionQuery& query) const {
-  SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_RETURN_IF_ERROR(CheckReadable(name));
   const std::string prefix = RevisionPrefix(name);
   auto it = engine_->NewIterator(ColumnFamily::kRevisions, prefix, store::PrefixSuccessor(prefix));
   // Keys hold the counter descending: forward iteration is newest first.

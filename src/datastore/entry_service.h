@@ -102,6 +102,9 @@ class EntryService {
   const EntryLimits& limits() const { return limits_; }
 
  private:
+  // Validates the name; kNotFound when its data store is deleted.
+  core::Status CheckReadable(const EntryName& name) const;
+
   // Given the current record (if any) and now: the next record, or why there is none.
   using NextRecordFn = std::function<core::Result<EntryRecord>(
       const std::optional<EntryRecord>& current, core::Timestamp now)>;

@@ -3,7 +3,6 @@
 #include "datastore/entry_keys.h"
 #include "datastore/entry_record.h"
 #include "store/key_codec.h"
-#include "store/value_codec.h"
 
 namespace strongbox::datastore {
 
@@ -42,6 +41,10 @@ Status Corrupt() { return Status::Internal("corrupt key in listing"); }
 }  // namespace
 
 Result<EntryListPage> ListEntries(const store::Engine& engine, const EntryListQuery& query) {
+  SB_ASSIGN_OR_RETURN(
+      auto row, engine.Get(ColumnFamily::kCatalog,
+                           CatalogKey(query.universe, kCatalogKindDataStore, query.data_store)));
+  SB_RETURN_IF_ERROR(CheckNotDeleted(row));
   std::string lower;
   store::PutKeyInt64(&lower, query.universe);
   store::PutKeyString(&lower, query.data_store);
@@ -96,11 +99,8 @@ Result<DataStoreListPage> ListDataStores(const store::Engine& engine,
         !store::GetKeyString(&key, &ds.name)) {
       return Corrupt();
     }
-    std::string_view row = it->value();
-    uint8_t format;
-    int64_t nanos;
-    if (!store::GetByte(&row, &format) || !store::GetVarsint64(&row, &nanos)) return Corrupt();
-    ds.create_time = core::FromUnixNanos(nanos);
+    SB_ASSIGN_OR_RETURN(ds.info, DecodeDataStoreInfo(it->value()));
+    if (ds.info.deleted && !query.include_deleted) continue;
     if (page.data_stores.size() == query.page_size) {
       page.next_after =
           CatalogKey(query.universe, kCatalogKindDataStore, page.data_stores.back().name);

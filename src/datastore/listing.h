@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "datastore/catalog.h"
 #include "datastore/entry.h"
 #include "store/engine.h"
 
@@ -42,13 +43,14 @@ core::Result<EntryListPage> ListEntries(const store::Engine& engine, const Entry
 struct DataStoreListQuery {
   int64_t universe = 0;
   std::string name_prefix;
+  bool include_deleted = false;
   size_t page_size = 10;
   std::optional<std::string> resume_after;
 };
 
 struct ListedDataStore {
   std::string name;
-  core::Timestamp create_time{};
+  DataStoreInfo info;
 };
 
 struct DataStoreListPage {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -151,6 +152,77 @@ TEST_CASE("list data stores with filter and pages", "[integration]") {
   CHECK(filtered["dataStores"].size() == 2);
   // Another universe sees none of them.
   CHECK(f.client->Get("/cloud/v2/universes/43/data-stores").Json()["dataStores"].empty());
+}
+
+}  // namespace
+}  // namespace strongbox::testing
+
+namespace strongbox::testing {
+namespace {
+
+TEST_CASE("data store delete hides it and its entries until undelete", "[integration]") {
+  ServerFixture f;
+  REQUIRE(f.client->Post(kStores + "/Old/entries?id=a", R"({"value":1})").status == 200);
+  REQUIRE(f.client->Post(kStores + "/Keep/entries?id=a", R"({"value":1})").status == 200);
+  auto deleted = f.client->Delete(kStores + "/Old");
+  REQUIRE(deleted.status == 200);
+  CHECK(deleted.Json()["state"] == "DELETED");
+  CHECK(deleted.Json()["id"] == "Old");
+  CHECK(deleted.Json()["expireTime"].is_string());
+  auto listed = f.client->Get(kStores).Json()["dataStores"];
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["id"] == "Keep");
+  CHECK(f.client->Get(kStores + "?showDeleted=true").Json()["dataStores"].size() == 2);
+  auto gone = f.client->Get(kStores + "/Old/entries/a");
+  CHECK(gone.status == 404);
+  CHECK(gone.Json()["message"] == "Data store is deleted.");
+  CHECK(f.client->Patch(kStores + "/Old/entries/a", R"({"value":2})").status == 404);
+  CHECK(f.client->Post(kStores + "/Old/entries?id=b", R"({"value":2})").status == 404);
+  CHECK(f.client->Get(kStores + "/Old/entries").status == 404);
+  CHECK(f.client->Delete(kStores + "/Old").status == 404);
+  CHECK(f.client->Delete(kStores + "/Never").status == 404);
+  CHECK(f.client->Get(kStores + "/Keep/entries/a").status == 200);
+
+  REQUIRE(f.Restart() == 0);  // the deletion is durable
+  CHECK(f.client->Get(kStores + "/Old/entries/a").status == 404);
+  auto undeleted = f.client->Post(kStores + "/Old:undelete", "");
+  REQUIRE(undeleted.status == 200);
+  CHECK(undeleted.Json()["state"] == "ACTIVE");
+  CHECK(f.client->Get(kStores + "/Old/entries/a").Json()["value"] == 1);
+  CHECK(f.client->Post(kStores + "/Old:undelete", "").status == 404);
+}
+
+TEST_CASE("an expired deleted data store is purged for good", "[integration]") {
+  ServerFixture f({"--datastore-delete-retention-days", "0", "--revision-purge-interval-ms", "20"});
+  for (int i = 0; i < 30; ++i) {
+    REQUIRE(f.client
+                ->Post(kStores + "/Tmp/entries?id=k" + std::to_string(i),
+                       R"({"value":1,"users":["users/9"]})")
+                .status == 200);
+  }
+  REQUIRE(f.client->Delete(kStores + "/Tmp").status == 200);
+  bool purged = false;
+  for (int i = 0; i < 200 && !purged; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    purged = f.client->Get(kStores + "?showDeleted=true").Json()["dataStores"].empty();
+  }
+  CHECK(purged);
+  CHECK(f.client->Post(kStores + "/Tmp:undelete", "").status == 404);
+  // A new data store of that name starts empty.
+  auto fresh = f.client->Post(kStores + "/Tmp/entries?id=k0", R"({"value":2})");
+  REQUIRE(fresh.status == 200);
+  CHECK(fresh.Json()["revisionId"].get<std::string>().substr(16, 12) == ".0000000001.");
+  CHECK(f.client->Get(kStores + "/Tmp/entries").Json()["dataStoreEntries"].size() == 1);
+  CHECK(f.client->Post(kStores + ":eraseUser", R"({"user":"users/9"})").Json()["erasedEntries"] ==
+        0);
+}
+
+TEST_CASE("snapshot answers a restore point", "[integration]") {
+  ServerFixture f;
+  auto r = f.client->Post(kStores + ":snapshot", "{}");
+  REQUIRE(r.status == 200);
+  CHECK(r.Json()["newSnapshotTaken"] == true);
+  CHECK(r.Json()["latestSnapshotTime"].get<std::string>().back() == 'Z');
 }
 
 }  // namespace

@@ -45,3 +45,32 @@ TEST_CASE("records start with their format version and corrupt ones are refused"
 
 }  // namespace
 }  // namespace strongbox::datastore
+
+#include "datastore/catalog.h"
+#include "store/value_codec.h"
+
+namespace strongbox::datastore {
+namespace {
+
+TEST_CASE("catalog rows round-trip and format 1 rows read as active", "[datastore]") {
+  DataStoreInfo info;
+  info.create_time = core::FromUnixNanos(5);
+  info.deleted = true;
+  info.delete_time = core::FromUnixNanos(9);
+  auto back = DecodeDataStoreInfo(EncodeDataStoreInfo(info));
+  REQUIRE(back.ok());
+  CHECK(back->deleted);
+  CHECK(back->delete_time == info.delete_time);
+  CHECK(CheckNotDeleted(EncodeDataStoreInfo(info)).code() == core::StatusCode::kNotFound);
+  std::string v1(1, '\x01');
+  store::PutVarsint64(&v1, 42);
+  auto old = DecodeDataStoreInfo(v1);
+  REQUIRE(old.ok());
+  CHECK(core::ToUnixNanos(old->create_time) == 42);
+  CHECK_FALSE(old->deleted);
+  CHECK(CheckNotDeleted(std::nullopt).ok());
+  CHECK_FALSE(DecodeDataStoreInfo("\x07").ok());
+}
+
+}  // namespace
+}  // namespace strongbox::datastore
