@@ -4,6 +4,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <memory>
+#include <vector>
 
 #include "api/request_fields.h"
 #include "core/strings.h"
@@ -22,11 +24,60 @@ constexpr uint8_t kIdempotencyRecordFormat = 1;
 // How long a duplicate waits for its original before answering 503; far beyond any commit.
 constexpr auto kMaxDuplicateWait = std::chrono::seconds(30);
 
+// The expiry of an encoded record; nullopt when malformed.
+std::optional<core::Timestamp> ExpiryOf(std::string_view record) {
+  uint8_t format;
+  int64_t expires;
+  if (!store::GetByte(&record, &format) || format != kIdempotencyRecordFormat ||
+      !store::GetVarsint64(&record, &expires)) {
+    return std::nullopt;
+  }
+  return core::FromUnixNanos(expires);
+}
+
 }  // namespace
 
-Idempotency::Idempotency(const store::Engine* engine, const core::Clock* clock,
-                         std::chrono::nanoseconds ttl)
-    : engine_(engine), clock_(clock), ttl_(ttl) {}
+Idempotency::Idempotency(const store::Engine* engine, store::CommitPipeline* pipeline,
+                         const core::Clock* clock, std::chrono::nanoseconds ttl)
+    : engine_(engine), pipeline_(pipeline), clock_(clock), ttl_(ttl) {}
+
+asio::awaitable<Result<size_t>> Idempotency::PurgeExpired(size_t budget) {
+  const core::Timestamp now = clock_->Now();
+  std::vector<std::string> expired;
+  {
+    auto it = engine_->NewIterator(store::ColumnFamily::kIdempotency);
+    if (purge_cursor_.empty()) {
+      it->SeekToFirst();
+    } else {
+      it->Seek(purge_cursor_);
+    }
+    size_t scanned = 0;
+    for (; it->Valid() && scanned < budget; it->Next(), ++scanned) {
+      auto expiry = ExpiryOf(it->value());
+      if (!expiry || *expiry <= now) expired.emplace_back(it->key());
+    }
+    SB_CO_RETURN_IF_ERROR(it->status());
+    purge_cursor_ = it->Valid() ? std::string(it->key()) : std::string();
+  }
+  if (expired.empty()) co_return size_t{0};
+  auto deleted = std::make_shared<size_t>(0);
+  store::Mutation mutation = [expired = std::move(expired), now,
+                              deleted](store::WriteView& view) -> Status {
+    for (const auto& key : expired) {
+      // A request may have reused the key since the scan: delete only what is still expired.
+      SB_ASSIGN_OR_RETURN(auto bytes, view.Get(store::ColumnFamily::kIdempotency, key));
+      if (!bytes) continue;
+      auto expiry = ExpiryOf(*bytes);
+      if (expiry && *expiry > now) continue;
+      view.Delete(store::ColumnFamily::kIdempotency, key);
+      ++*deleted;
+    }
+    return Status::Ok();
+  };
+  Status s = co_await pipeline_->Commit(std::move(mutation));
+  SB_CO_RETURN_IF_ERROR(s);
+  co_return *deleted;
+}
 
 Result<std::optional<Idempotency::Key>> Idempotency::KeyFor(const http::Request& request) {
   auto header = request.Header("idempotency-key");

@@ -12,7 +12,7 @@
 // Only successful mutations are stored; a failed one changed nothing and may be retried.
 //
 // Records live in the `idempotency` column family under (universe, api key id, Idempotency-Key)
-// for `ttl`; an expired record is ignored.
+// for `ttl`; an expired record is ignored, and reclaimed by PurgeExpired.
 // Thread safety: all methods may be called concurrently.
 
 #include <boost/asio/awaitable.hpp>
@@ -35,9 +35,15 @@ namespace strongbox::api {
 
 class Idempotency {
  public:
-  Idempotency(const store::Engine* engine, const core::Clock* clock, std::chrono::nanoseconds ttl);
+  Idempotency(const store::Engine* engine, store::CommitPipeline* pipeline,
+              const core::Clock* clock, std::chrono::nanoseconds ttl);
 
   http::Handler Wrap(http::Handler inner);
+
+  // One bounded background pass: deletes expired records among the next `budget` records,
+  // resuming where the previous pass stopped. Returns how many were deleted. Called from one
+  // coroutine at a time.
+  boost::asio::awaitable<core::Result<size_t>> PurgeExpired(size_t budget);
 
   // For a domain write: stages `render(result)` as this request's stored response. Empty (no
   // hook) when the request carries no Idempotency-Key.
@@ -68,10 +74,12 @@ class Idempotency {
   void Release(const std::string& storage_key);
 
   const store::Engine* engine_;
+  store::CommitPipeline* pipeline_;
   const core::Clock* clock_;
   const std::chrono::nanoseconds ttl_;
   std::mutex mu_;
   std::unordered_set<std::string> in_flight_;  // guarded by mu_
+  std::string purge_cursor_;                   // only touched by PurgeExpired
 };
 
 }  // namespace strongbox::api

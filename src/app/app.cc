@@ -87,7 +87,7 @@ int Run(const config::Config& config) {
       engine->get(), &pipeline, &clock,
       std::chrono::hours(24) * config.datastore_delete_retention_days);
   datastore::RevisionPurger purger(engine->get(), &pipeline, &clock, retention);
-  api::Idempotency idempotency(engine->get(), &clock,
+  api::Idempotency idempotency(engine->get(), &pipeline, &clock,
                                std::chrono::seconds(config.idempotency_ttl_seconds));
 
   const int threads = config.io_threads > 0
@@ -132,8 +132,8 @@ int Run(const config::Config& config) {
                config.listen_address, *port, config.data_dir,
                config.durability == config::Durability::kSync ? "sync" : "wal", threads);
 
-  // Background purge of old revisions and of expired deleted data stores: one bounded pass per
-  // interval, stopped by the drain.
+  // Background purge of old revisions, expired deleted data stores and expired idempotency
+  // records: one bounded pass each per interval, stopped by the drain.
   asio::steady_timer purge_timer(pool.Main());
   bool stopping = false;
   asio::co_spawn(
@@ -146,6 +146,11 @@ int Run(const config::Config& config) {
           auto purged =
               co_await catalog.PurgeExpired(static_cast<size_t>(config.revision_purge_scan_budget));
           if (!purged.ok()) spdlog::warn("data store purge: {}", purged.status().ToString());
+          auto idempotency_purged = co_await idempotency.PurgeExpired(
+              static_cast<size_t>(config.revision_purge_scan_budget));
+          if (!idempotency_purged.ok()) {
+            spdlog::warn("idempotency purge: {}", idempotency_purged.status().ToString());
+          }
           auto stats = co_await purger.RunOnce();
           if (!stats.ok()) {
             spdlog::warn("revision purge: {}", stats.status().ToString());
