@@ -1,9 +1,9 @@
 #include "api/datastore_entry_routes.h"
 
 #include "api/entry_json.h"
-#include "api/idempotency.h"
 #include "api/paging.h"
 #include "api/request_fields.h"
+#include "api/write_hooks.h"
 #include "core/strings.h"
 #include "core/time_format.h"
 
@@ -98,14 +98,13 @@ Response EntryResponse(const datastore::EntryName& name, bool scoped,
 
 class EntryRoutes {
  public:
-  EntryRoutes(datastore::EntryService* entries, const core::Clock* clock,
-              const Idempotency* idempotency)
-      : entries_(entries), clock_(clock), idempotency_(idempotency) {}
+  EntryRoutes(datastore::EntryService* entries, const core::Clock* clock, const WriteHooks* writes)
+      : entries_(entries), clock_(clock), writes_(writes) {}
 
   // The Idempotency-Key hook of a write whose response is the entry resource.
   datastore::EntryService::CommitHook EntryHook(const Request& request,
                                                 const datastore::EntryName& name, bool scoped) {
-    return idempotency_->Hook<datastore::EntryRecord>(
+    return writes_->Hook<datastore::EntryRecord>(
         request,
         [name, scoped](const datastore::EntryRecord& r) { return EntryResponse(name, scoped, r); });
   }
@@ -169,7 +168,7 @@ class EntryRoutes {
     name.key = request.Param("entry");
     std::optional<std::string> etag;
     if (auto q = request.Query("etag")) etag = std::string(*q);
-    auto hook = idempotency_->Hook<datastore::EntryRecord>(
+    auto hook = writes_->Hook<datastore::EntryRecord>(
         request, [](const datastore::EntryRecord&) { return http::JsonResponse(200, "{}"); });
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
                            co_await entries_->Delete(name, std::move(etag), std::move(hook)));
@@ -257,16 +256,15 @@ class EntryRoutes {
  private:
   datastore::EntryService* entries_;
   const core::Clock* clock_;
-  const Idempotency* idempotency_;
+  const WriteHooks* writes_;
 };
 
 }  // namespace
 
 void RegisterDataStoreEntryRoutes(http::Router& router, const Services& services) {
-  auto routes =
-      std::make_shared<EntryRoutes>(services.entries, services.clock, services.idempotency);
-  // Every mutating route honours Idempotency-Key.
-  auto idem = [&services](http::Handler h) { return services.idempotency->Wrap(std::move(h)); };
+  auto routes = std::make_shared<EntryRoutes>(services.entries, services.clock, services.writes);
+  // Every mutating route honours Idempotency-Key and the lock guard.
+  auto idem = [&services](http::Handler h) { return services.writes->Wrap(std::move(h)); };
   for (bool scoped : {false, true}) {
     const std::string collection =
         std::string(kBase) + (scoped ? "/scopes/{scope}/entries" : "/entries");

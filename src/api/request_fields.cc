@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/strings.h"
+#include "core/time_format.h"
 
 namespace strongbox::api {
 
@@ -58,6 +59,22 @@ core::Result<std::string> ParseIdStartsWithFilter(const http::Request& request) 
     prefix.push_back(f[i]);
   }
   return prefix;
+}
+
+core::Result<std::optional<std::chrono::nanoseconds>> GetOptionalDuration(const core::Json& body,
+                                                                          std::string_view name) {
+  using Out = std::optional<std::chrono::nanoseconds>;
+  const core::Json* field = core::FindMember(body, name);
+  if (field == nullptr || field->is_null()) return Out();
+  if (field->is_string()) {
+    SB_ASSIGN_OR_RETURN(auto d, core::ParseDuration(field->get_ref<const std::string&>()));
+    return Out(d);
+  }
+  if (field->is_number() && field->get<double>() >= 0 && field->get<double>() < 1e12) {
+    return Out(std::chrono::nanoseconds(static_cast<int64_t>(field->get<double>() * 1e9)));
+  }
+  return core::Status::InvalidArgument("Field '" + std::string(name) +
+                                       "' must be a duration such as \"30s\".");
 }
 
 core::Result<core::Json> JsonObjectBody(const http::Request& request) {

@@ -3,6 +3,7 @@
 // Decoding of request pieces shared by every route group: path ids, boolean query parameters,
 // JSON bodies. Each returns a Result whose error is a clear 400.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -27,6 +28,10 @@ core::Result<size_t> QueryPageSize(const http::Request& request, std::string_vie
 // `id.startsWith("prefix")` (a double-quoted string with \" and \\ escapes) → prefix; absent or
 // empty → "". Anything else → 400 naming the accepted form.
 core::Result<std::string> ParseIdStartsWithFilter(const http::Request& request);
+
+// A duration field: protobuf style "30s" / "1.5s", or a number of seconds. nullopt when absent.
+core::Result<std::optional<std::chrono::nanoseconds>> GetOptionalDuration(const core::Json& body,
+                                                                          std::string_view name);
 
 // The body as a JSON object; an empty body is `{}`.
 core::Result<core::Json> JsonObjectBody(const http::Request& request);

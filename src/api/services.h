@@ -8,18 +8,22 @@
 #include "datastore/catalog.h"
 #include "datastore/entry_service.h"
 #include "datastore/user_erasure.h"
+#include "locks/lock_service.h"
 
 namespace strongbox::api {
 
 class Idempotency;
+class WriteHooks;
 
 struct Services {
   const core::Clock* clock = nullptr;
   const store::Engine* engine = nullptr;  // read-only listings
   datastore::EntryService* entries = nullptr;
-  Idempotency* idempotency = nullptr;  // wraps every mutating route
+  Idempotency* idempotency = nullptr;
+  const WriteHooks* writes = nullptr;  // wraps every mutating route: guard + idempotency
   datastore::UserErasure* user_erasure = nullptr;
   datastore::DataStoreCatalog* catalog = nullptr;
+  locks::LockService* locks = nullptr;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;
 };

@@ -1,8 +1,8 @@
 #include "api/standard_datastore_routes.h"
 
-#include "api/idempotency.h"
 #include "api/paging.h"
 #include "api/request_fields.h"
+#include "api/write_hooks.h"
 #include "core/digest.h"
 #include "core/strings.h"
 #include "core/time_format.h"
@@ -166,7 +166,7 @@ class StandardRoutes {
     datastore::EntryWrite write;
     write.value = core::DumpCompact(value);
     SB_CO_RETURN_IF_ERROR(ReadMetadataHeaders(request, &write));
-    auto hook = services_.idempotency->Hook<datastore::EntryRecord>(
+    auto hook = services_.writes->Hook<datastore::EntryRecord>(
         request, [](const datastore::EntryRecord& r) {
           return http::JsonResponse(200, core::DumpCompact(VersionJson(r)));
         });
@@ -207,7 +207,7 @@ class StandardRoutes {
     // v1 metadata headers work as in set: omitted means cleared.
     std::optional<std::vector<int64_t>> users = std::move(metadata.users);
     std::optional<std::string> attributes = std::move(metadata.attributes);
-    auto hook = services_.idempotency->Hook<datastore::EntryRecord>(
+    auto hook = services_.writes->Hook<datastore::EntryRecord>(
         request, [](const datastore::EntryRecord& r) { return ValueResponse(r); });
     SB_CO_ASSIGN_OR_RETURN(
         auto record, co_await services_.entries->Increment(name, amount, std::move(users),
@@ -217,8 +217,8 @@ class StandardRoutes {
 
   asio::awaitable<Result<Response>> Delete(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, EntryNameFromQuery(request));
-    auto hook = services_.idempotency->Hook<datastore::EntryRecord>(
-        request, [](const datastore::EntryRecord&) {
+    auto hook =
+        services_.writes->Hook<datastore::EntryRecord>(request, [](const datastore::EntryRecord&) {
           Response r;
           r.status = 204;
           return r;
@@ -292,8 +292,8 @@ void RegisterStandardDataStoreRoutes(http::Router& router, const Services& servi
       "GET", base + "/datastore/entries", [routes](Request& r) { return routes->ListKeys(r); }, v1);
   router.Add(
       "GET", entry, [routes](Request& r) { return routes->Get(r); }, v1);
-  // Every mutating route honours Idempotency-Key.
-  Idempotency* idem = services.idempotency;
+  // Every mutating route honours Idempotency-Key and the lock guard.
+  const WriteHooks* idem = services.writes;
   router.Add("POST", entry, idem->Wrap([routes](Request& r) { return routes->Set(r); }), v1);
   router.Add("DELETE", entry, idem->Wrap([routes](Request& r) { return routes->Delete(r); }), v1);
   router.Add("POST", entry + "/increment",

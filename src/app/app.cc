@@ -20,7 +20,9 @@
 #include "api/health_routes.h"
 #include "api/idempotency.h"
 #include "api/services.h"
+#include "api/session_lock_routes.h"
 #include "api/standard_datastore_routes.h"
+#include "api/write_hooks.h"
 #include "core/clock.h"
 #include "datastore/catalog.h"
 #include "datastore/entry_service.h"
@@ -28,6 +30,7 @@
 #include "datastore/user_erasure.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "locks/lock_service.h"
 #include "store/commit_pipeline.h"
 #include "store/engine.h"
 
@@ -89,6 +92,11 @@ int Run(const config::Config& config) {
   datastore::RevisionPurger purger(engine->get(), &pipeline, &clock, retention);
   api::Idempotency idempotency(engine->get(), &pipeline, &clock,
                                std::chrono::seconds(config.idempotency_ttl_seconds));
+  api::WriteHooks writes(&idempotency, &clock);
+  locks::LockLimits lock_limits;
+  lock_limits.max_ttl = std::chrono::seconds(config.lock_max_ttl_seconds);
+  lock_limits.max_wait = std::chrono::milliseconds(config.lock_max_wait_ms);
+  locks::LockService lock_service(engine->get(), &pipeline, &clock, lock_limits);
 
   const int threads = config.io_threads > 0
                           ? config.io_threads
@@ -112,11 +120,14 @@ int Run(const config::Config& config) {
   services.idempotency = &idempotency;
   services.user_erasure = &user_erasure;
   services.catalog = &catalog;
+  services.writes = &writes;
+  services.locks = &lock_service;
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
   api::RegisterHealthRoutes(router, services);
   api::RegisterDataStoreEntryRoutes(router, services);
   api::RegisterDataStoreListRoutes(router, services);
   api::RegisterStandardDataStoreRoutes(router, services);
+  api::RegisterSessionLockRoutes(router, services);
 
   auto port = server.Start();
   if (!port.ok()) {

@@ -130,6 +130,10 @@ const std::vector<Field>& Fields() {
     v.push_back(IntField("datastore_delete_retention_days",
                          &Config::datastore_delete_retention_days, 0, 3650,
                          "a deleted data store can be undeleted this long, then is purged"));
+    v.push_back(IntField("lock_max_ttl_seconds", &Config::lock_max_ttl_seconds, 1,
+                         int64_t{365} * 24 * 3600, "longest session lock lease (ttl)"));
+    v.push_back(IntField("lock_max_wait_ms", &Config::lock_max_wait_ms, 0, 3'600'000,
+                         "longest waitTime of a session lock acquire"));
     v.push_back(IntField("revision_purge_interval_ms", &Config::revision_purge_interval_ms, 10,
                          86'400'000, "how often the revision purger runs one bounded pass"));
     v.push_back(IntField("revision_purge_scan_budget", &Config::revision_purge_scan_budget, 1,

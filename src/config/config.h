@@ -39,6 +39,8 @@ struct Config {
   int64_t revision_retention_days = 30;  // non-current revisions and tombstones are kept this long
   int max_revisions_per_entry = 100;     // revisions kept per entry, the current one included
   int64_t datastore_delete_retention_days = 30;  // a deleted data store can be undeleted this long
+  int64_t lock_max_ttl_seconds = 24 * 3600;      // longest session lock lease
+  int64_t lock_max_wait_ms = 30'000;             // longest waitTime of an acquire
   int64_t revision_purge_interval_ms = 60'000;   // how often the purger runs one bounded pass
   int revision_purge_scan_budget = 10'000;       // revisions one pass reads at most
 };

@@ -1,0 +1,180 @@
+#include "api/session_lock_routes.h"
+
+#include "api/paging.h"
+#include "api/request_fields.h"
+#include "core/strings.h"
+#include "core/time_format.h"
+
+namespace strongbox::api {
+
+namespace asio = boost::asio;
+using core::Json;
+using core::Result;
+using core::Status;
+using http::Request;
+using http::Response;
+
+namespace {
+
+Json LockResource(int64_t universe, const std::string& id, const locks::LockRecord& lock,
+                  core::Timestamp now) {
+  const bool held = lock.HeldAt(now);
+  Json j = {{"path", "universes/" + std::to_string(universe) + "/session-locks/" +
+                         core::PercentEncodeSegment(id)},
+            {"id", id},
+            {"state", held ? "HELD" : "FREE"},
+            {"owner", lock.owner},
+            {"fencingToken", std::to_string(lock.fencing_token)},
+            {"acquireTime", core::FormatRfc3339(lock.acquire_time)},
+            {"expireTime", core::FormatRfc3339(lock.expire_time)},
+            {"releaseRequested", lock.release_request.has_value()}};
+  if (lock.release_request) {
+    j["releaseRequest"] = {{"requester", lock.release_request->requester},
+                           {"reason", lock.release_request->reason},
+                           {"time", core::FormatRfc3339(lock.release_request->time)}};
+  }
+  return j;
+}
+
+Result<std::string> RequiredString(const Json& body, std::string_view name) {
+  SB_ASSIGN_OR_RETURN(auto v, core::GetOptionalString(body, name));
+  if (!v) return Status::InvalidArgument("Field '" + std::string(name) + "' is required.");
+  return *v;
+}
+
+Result<uint64_t> RequiredToken(const Json& body) {
+  const Json* field = core::FindMember(body, "fencingToken");
+  std::optional<uint64_t> token;
+  if (field != nullptr && field->is_string()) {
+    token = core::ParseUint64(field->get_ref<const std::string&>());
+  } else if (field != nullptr && field->is_number_unsigned()) {
+    token = field->get<uint64_t>();
+  }
+  if (!token) {
+    return Status::InvalidArgument("Field 'fencingToken' is required: the token, as a string.");
+  }
+  return *token;
+}
+
+Result<std::chrono::nanoseconds> RequiredTtl(const Json& body) {
+  SB_ASSIGN_OR_RETURN(auto ttl, GetOptionalDuration(body, "ttl"));
+  if (!ttl) return Status::InvalidArgument("Field 'ttl' is required, e.g. \"60s\".");
+  return *ttl;
+}
+
+class LockRoutes {
+ public:
+  explicit LockRoutes(const Services& services) : services_(services) {}
+
+  asio::awaitable<Result<Response>> Acquire(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
+    SB_CO_ASSIGN_OR_RETURN(auto ttl, RequiredTtl(body));
+    SB_CO_ASSIGN_OR_RETURN(auto wait, GetOptionalDuration(body, "waitTime"));
+    std::string id = request.Param("lock");
+    SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->Acquire(
+                                          universe, id, std::move(owner), ttl,
+                                          wait.value_or(std::chrono::nanoseconds::zero())));
+    co_return Answer(universe, id, lock);
+  }
+
+  asio::awaitable<Result<Response>> Renew(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
+    SB_CO_ASSIGN_OR_RETURN(uint64_t token, RequiredToken(body));
+    SB_CO_ASSIGN_OR_RETURN(auto ttl, RequiredTtl(body));
+    std::string id = request.Param("lock");
+    SB_CO_ASSIGN_OR_RETURN(
+        auto lock, co_await services_.locks->Renew(universe, id, std::move(owner), token, ttl));
+    co_return Answer(universe, id, lock);
+  }
+
+  asio::awaitable<Result<Response>> Release(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
+    SB_CO_ASSIGN_OR_RETURN(uint64_t token, RequiredToken(body));
+    std::string id = request.Param("lock");
+    SB_CO_ASSIGN_OR_RETURN(
+        auto lock, co_await services_.locks->Release(universe, id, std::move(owner), token));
+    co_return Answer(universe, id, lock);
+  }
+
+  asio::awaitable<Result<Response>> Steal(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
+    SB_CO_ASSIGN_OR_RETURN(auto ttl, RequiredTtl(body));
+    SB_CO_ASSIGN_OR_RETURN(auto reason, core::GetOptionalString(body, "reason"));
+    std::string id = request.Param("lock");
+    SB_CO_ASSIGN_OR_RETURN(
+        auto lock,
+        co_await services_.locks->Steal(universe, id, std::move(owner), ttl, reason.value_or("")));
+    co_return Answer(universe, id, lock);
+  }
+
+  asio::awaitable<Result<Response>> RequestRelease(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(std::string requester, RequiredString(body, "requester"));
+    SB_CO_ASSIGN_OR_RETURN(auto reason, core::GetOptionalString(body, "reason"));
+    std::string id = request.Param("lock");
+    SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->RequestRelease(
+                                          universe, id, std::move(requester), reason.value_or("")));
+    co_return Answer(universe, id, lock);
+  }
+
+  asio::awaitable<Result<Response>> Get(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+    const std::string& id = request.Param("lock");
+    SB_CO_ASSIGN_OR_RETURN(auto lock, services_.locks->Get(universe, id));
+    co_return Answer(universe, id, lock);
+  }
+
+  asio::awaitable<Result<Response>> List(Request& request) {
+    locks::LockService::ListQuery query;
+    SB_CO_ASSIGN_OR_RETURN(query.universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(query.page_size, QueryPageSize(request, "maxPageSize", 10, 100));
+    SB_CO_ASSIGN_OR_RETURN(query.id_prefix, ParseIdStartsWithFilter(request));
+    const std::string token_query =
+        TokenQuery({"session locks", std::to_string(query.universe), query.id_prefix});
+    SB_CO_ASSIGN_OR_RETURN(query.resume_after, ResumeAfter(request, "pageToken", token_query));
+    SB_CO_ASSIGN_OR_RETURN(auto page, services_.locks->List(query));
+    const core::Timestamp now = services_.clock->Now();
+    Json items = Json::array();
+    for (const auto& [id, lock] : page.locks) {
+      items.push_back(LockResource(query.universe, id, lock, now));
+    }
+    Json body = {{"sessionLocks", std::move(items)},
+                 {"nextPageToken", NextToken(page.next_after, token_query)}};
+    co_return http::JsonResponse(200, core::DumpCompact(body));
+  }
+
+ private:
+  Response Answer(int64_t universe, const std::string& id, const locks::LockRecord& lock) {
+    return http::JsonResponse(
+        200, core::DumpCompact(LockResource(universe, id, lock, services_.clock->Now())));
+  }
+
+  const Services& services_;
+};
+
+}  // namespace
+
+void RegisterSessionLockRoutes(http::Router& router, const Services& services) {
+  auto routes = std::make_shared<LockRoutes>(services);
+  const std::string base = "/cloud/v2/universes/{universe}/session-locks";
+  const std::string lock = base + "/{lock}";
+  router.Add("POST", lock + ":acquire", [routes](Request& r) { return routes->Acquire(r); });
+  router.Add("POST", lock + ":renew", [routes](Request& r) { return routes->Renew(r); });
+  router.Add("POST", lock + ":release", [routes](Request& r) { return routes->Release(r); });
+  router.Add("POST", lock + ":steal", [routes](Request& r) { return routes->Steal(r); });
+  router.Add("POST", lock + ":requestRelease",
+             [routes](Request& r) { return routes->RequestRelease(r); });
+  router.Add("GET", lock, [routes](Request& r) { return routes->Get(r); });
+  router.Add("GET", base, [routes](Request& r) { return routes->List(r); });
+}
+
+}  // namespace strongbox::api

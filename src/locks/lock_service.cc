@@ -1,0 +1,295 @@
+#include "locks/lock_service.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
+
+#include "core/time_format.h"
+#include "store/key_codec.h"
+
+namespace strongbox::locks {
+
+namespace asio = boost::asio;
+using core::Result;
+using core::Status;
+using store::ColumnFamily;
+
+namespace {
+
+Status LockLost() {
+  return Status::Aborted(
+             "The lock is not held with that fencing token (released, expired or "
+             "taken by another owner).")
+      .WithReason("LOCK_LOST");
+}
+
+Status LockHeld(const LockRecord& r) {
+  return Status::Aborted("The lock is held by another owner.")
+      .WithReason("LOCK_HELD")
+      .WithMetadata("owner", r.owner)
+      .WithMetadata("expireTime", core::FormatRfc3339(r.expire_time))
+      .WithMetadata("fencingToken", std::to_string(r.fencing_token));
+}
+
+Status CheckOwner(const std::string& owner) {
+  if (owner.empty() || owner.size() > 128) {
+    return Status::InvalidArgument("Field 'owner' must be 1 to 128 bytes long.");
+  }
+  return Status::Ok();
+}
+
+// A new lease for `owner` with the next token.
+LockRecord NextHolder(const std::optional<LockRecord>& current, const std::string& owner,
+                      core::Timestamp now, std::chrono::nanoseconds ttl) {
+  LockRecord next;
+  next.owner = owner;
+  next.fencing_token = (current ? current->fencing_token : 0) + 1;
+  next.held = true;
+  next.acquire_time = now;
+  next.expire_time = now + ttl;
+  return next;
+}
+
+}  // namespace
+
+Status CheckGuard(const store::WriteView& view, int64_t universe, std::string_view lock_id,
+                  uint64_t token, core::Timestamp now) {
+  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kLocks, LockKey(universe, lock_id)));
+  if (!bytes) return LockLost();
+  SB_ASSIGN_OR_RETURN(LockRecord lock, DecodeLockRecord(*bytes));
+  if (!lock.HeldAt(now) || lock.fencing_token != token) return LockLost();
+  return Status::Ok();
+}
+
+LockService::LockService(const store::Engine* engine, store::CommitPipeline* pipeline,
+                         const core::Clock* clock, LockLimits limits)
+    : engine_(engine), pipeline_(pipeline), clock_(clock), limits_(limits) {}
+
+Status LockService::CheckTtl(std::chrono::nanoseconds ttl) const {
+  if (ttl <= std::chrono::nanoseconds::zero() || ttl > limits_.max_ttl) {
+    return Status::InvalidArgument(
+               "ttl must be positive and at most " +
+               std::to_string(
+                   std::chrono::duration_cast<std::chrono::seconds>(limits_.max_ttl).count()) +
+               "s (config lock_max_ttl_seconds).")
+        .WithReason("LIMIT_EXCEEDED")
+        .WithMetadata("limit", "lock_max_ttl_seconds");
+  }
+  return Status::Ok();
+}
+
+asio::awaitable<Result<LockRecord>> LockService::Commit(int64_t universe, const std::string& id,
+                                                        Transition transition, bool wakes) {
+  auto out = std::make_shared<LockRecord>();
+  const core::Clock* clock = clock_;
+  const std::string key = LockKey(universe, id);
+  store::Mutation mutation = [key, transition = std::move(transition), out, clock, wakes,
+                              this](store::WriteView& view) -> Status {
+    SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kLocks, key));
+    std::optional<LockRecord> current;
+    if (bytes) {
+      SB_ASSIGN_OR_RETURN(current, DecodeLockRecord(*bytes));
+    }
+    SB_ASSIGN_OR_RETURN(LockRecord next, transition(current, clock->Now()));
+    view.Put(ColumnFamily::kLocks, key, EncodeLockRecord(next));
+    if (wakes) view.OnCommitted([this, key] { WakeWaiters(key); });
+    *out = std::move(next);
+    return Status::Ok();
+  };
+  Status s = co_await pipeline_->Commit(std::move(mutation));
+  if (!s.ok()) co_return s;
+  co_return *out;
+}
+
+asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::string id,
+                                                         std::string owner,
+                                                         std::chrono::nanoseconds ttl,
+                                                         std::chrono::nanoseconds wait) {
+  SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
+  SB_CO_RETURN_IF_ERROR(CheckOwner(owner));
+  SB_CO_RETURN_IF_ERROR(CheckTtl(ttl));
+  if (wait < std::chrono::nanoseconds::zero() || wait > limits_.max_wait) {
+    co_return Status::InvalidArgument(
+        "waitTime must be between 0s and the configured maximum "
+        "(lock_max_wait_ms).")
+        .WithReason("LIMIT_EXCEEDED")
+        .WithMetadata("limit", "lock_max_wait_ms");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+  const std::string key = LockKey(universe, id);
+  for (;;) {
+    Transition take = [owner, ttl](const std::optional<LockRecord>& current,
+                                   core::Timestamp now) -> Result<LockRecord> {
+      if (current && current->HeldAt(now)) {
+        if (current->owner != owner) return LockHeld(*current);
+        LockRecord renewed = *current;  // the same owner again: renew, same token
+        renewed.expire_time = now + ttl;
+        return renewed;
+      }
+      return NextHolder(current, owner, now, ttl);
+    };
+    auto result = co_await Commit(universe, id, std::move(take), /*wakes=*/false);
+    const auto remaining = deadline - std::chrono::steady_clock::now();
+    if (result.ok() || result.status().reason() != "LOCK_HELD" ||
+        remaining <= std::chrono::nanoseconds::zero()) {
+      co_return result;
+    }
+    // Sleep until the holder's lease ends or the wait is over, or until a release or steal of
+    // this lock commits and wakes us.
+    auto holder = Get(universe, id);
+    auto until_expiry = holder.ok() ? holder->expire_time - clock_->Now() : remaining;
+    timer->expires_after(std::min<std::chrono::nanoseconds>(
+        remaining, std::max<std::chrono::nanoseconds>(until_expiry, std::chrono::milliseconds(1))));
+    auto executor = timer->get_executor();
+    const uint64_t waiter =
+        AddWaiter(key, [executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });
+    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    RemoveWaiter(key, waiter);
+  }
+}
+
+asio::awaitable<Result<LockRecord>> LockService::Renew(int64_t universe, std::string id,
+                                                       std::string owner, uint64_t token,
+                                                       std::chrono::nanoseconds ttl) {
+  SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
+  SB_CO_RETURN_IF_ERROR(CheckTtl(ttl));
+  Transition renew = [owner, token, ttl](const std::optional<LockRecord>& current,
+                                         core::Timestamp now) -> Result<LockRecord> {
+    if (!current || !current->HeldAt(now) || current->owner != owner ||
+        current->fencing_token != token) {
+      return LockLost();
+    }
+    LockRecord renewed = *current;
+    renewed.expire_time = now + ttl;
+    return renewed;
+  };
+  auto result = co_await Commit(universe, id, std::move(renew), /*wakes=*/false);
+  co_return result;
+}
+
+asio::awaitable<Result<LockRecord>> LockService::Release(int64_t universe, std::string id,
+                                                         std::string owner, uint64_t token) {
+  SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
+  Transition release = [owner, token](const std::optional<LockRecord>& current,
+                                      core::Timestamp now) -> Result<LockRecord> {
+    if (!current || !current->HeldAt(now) || current->owner != owner ||
+        current->fencing_token != token) {
+      return LockLost();
+    }
+    LockRecord freed = *current;
+    freed.held = false;
+    freed.expire_time = now;
+    freed.release_request.reset();
+    return freed;
+  };
+  auto result = co_await Commit(universe, id, std::move(release), /*wakes=*/true);
+  co_return result;
+}
+
+asio::awaitable<Result<LockRecord>> LockService::Steal(int64_t universe, std::string id,
+                                                       std::string owner,
+                                                       std::chrono::nanoseconds ttl,
+                                                       std::string reason) {
+  SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
+  SB_CO_RETURN_IF_ERROR(CheckOwner(owner));
+  SB_CO_RETURN_IF_ERROR(CheckTtl(ttl));
+  (void)reason;  // recorded in the log by the caller; the new lease carries no request
+  Transition steal = [owner, ttl](const std::optional<LockRecord>& current,
+                                  core::Timestamp now) -> Result<LockRecord> {
+    return NextHolder(current, owner, now, ttl);
+  };
+  auto result = co_await Commit(universe, id, std::move(steal), /*wakes=*/true);
+  co_return result;
+}
+
+asio::awaitable<Result<LockRecord>> LockService::RequestRelease(int64_t universe, std::string id,
+                                                                std::string requester,
+                                                                std::string reason) {
+  SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
+  if (requester.empty() || requester.size() > 128 || reason.size() > 1024) {
+    co_return Status::InvalidArgument(
+        "Field 'requester' must be 1 to 128 bytes and 'reason' at most 1024.");
+  }
+  Transition request = [requester, reason](const std::optional<LockRecord>& current,
+                                           core::Timestamp now) -> Result<LockRecord> {
+    if (!current) return Status::NotFound("Lock not found.");
+    LockRecord asked = *current;
+    asked.release_request = ReleaseRequest{requester, reason, now};
+    return asked;
+  };
+  auto result = co_await Commit(universe, id, std::move(request), /*wakes=*/false);
+  co_return result;
+}
+
+Result<LockRecord> LockService::Get(int64_t universe, const std::string& id) const {
+  SB_RETURN_IF_ERROR(ValidateLockId(id));
+  SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(ColumnFamily::kLocks, LockKey(universe, id)));
+  if (!bytes) return Status::NotFound("Lock not found.");
+  return DecodeLockRecord(*bytes);
+}
+
+Result<LockService::ListPage> LockService::List(const ListQuery& query) const {
+  std::string lower;
+  store::PutKeyInt64(&lower, query.universe);
+  std::string prefix_encoded;
+  store::PutKeyString(&prefix_encoded, query.id_prefix);
+  prefix_encoded.resize(prefix_encoded.size() - 2);  // a prefix: no terminator
+  lower += prefix_encoded;
+  auto it = engine_->NewIterator(ColumnFamily::kLocks, lower, store::PrefixSuccessor(lower));
+  if (query.resume_after) {
+    if (*query.resume_after < lower) return Status::InvalidArgument("Invalid page token.");
+    it->Seek(*query.resume_after);
+    if (it->Valid() && it->key() == *query.resume_after) it->Next();
+  } else {
+    it->SeekToFirst();
+  }
+  ListPage page;
+  for (; it->Valid(); it->Next()) {
+    if (page.locks.size() == query.page_size) {
+      page.next_after = LockKey(query.universe, page.locks.back().first);
+      break;
+    }
+    std::string_view key = it->key();
+    int64_t universe;
+    std::string id;
+    if (!store::GetKeyInt64(&key, &universe) || !store::GetKeyString(&key, &id)) {
+      return Status::Internal("corrupt lock key");
+    }
+    SB_ASSIGN_OR_RETURN(LockRecord record, DecodeLockRecord(it->value()));
+    page.locks.emplace_back(std::move(id), std::move(record));
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return page;
+}
+
+uint64_t LockService::AddWaiter(const std::string& key, std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(waiters_mu_);
+  const uint64_t id = next_waiter_++;
+  waiters_[key].emplace(id, std::move(wake));
+  return id;
+}
+
+void LockService::RemoveWaiter(const std::string& key, uint64_t id) {
+  std::lock_guard<std::mutex> lock(waiters_mu_);
+  auto it = waiters_.find(key);
+  if (it == waiters_.end()) return;
+  it->second.erase(id);
+  if (it->second.empty()) waiters_.erase(it);
+}
+
+void LockService::WakeWaiters(const std::string& key) {
+  std::vector<std::function<void()>> wakes;
+  {
+    std::lock_guard<std::mutex> lock(waiters_mu_);
+    auto it = waiters_.find(key);
+    if (it == waiters_.end()) return;
+    for (auto& [id, wake] : it->second) wakes.push_back(wake);
+  }
+  for (auto& wake : wakes) wake();
+}
+
+}  // namespace strongbox::locks

@@ -1,0 +1,111 @@
+#pragma once
+
+// LockService: session locks (api.md §6). Every state change is one mutation through the commit
+// pipeline, so fencing tokens are issued by the single sequencer — strictly increasing per lock,
+// durable before anyone sees them, never reused across restarts or crashes.
+//
+// CheckGuard() is what makes a lock protect data: any other mutation (a data store write) calls
+// it inside its own mutation, so "this token still holds the lease" is decided in the same
+// commit sequence as the write; a holder that lost its lease can never overwrite newer data.
+//
+// Acquire may wait (waitTime) without holding a thread: the coroutine sleeps until the holder's
+// lease expires or a release/steal of that lock commits, then tries again.
+// Ownership: app/ owns it. Thread safety: all methods may be called concurrently.
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "locks/lock.h"
+#include "store/commit_pipeline.h"
+#include "store/engine.h"
+
+namespace strongbox::locks {
+
+struct LockLimits {
+  std::chrono::nanoseconds max_ttl = std::chrono::hours(24);
+  std::chrono::nanoseconds max_wait = std::chrono::seconds(30);
+};
+
+// Inside a mutation: OK only if the lock is held now with exactly `token`; else kAborted with
+// reason LOCK_LOST.
+core::Status CheckGuard(const store::WriteView& view, int64_t universe, std::string_view lock_id,
+                        uint64_t token, core::Timestamp now);
+
+class LockService {
+ public:
+  LockService(const store::Engine* engine, store::CommitPipeline* pipeline,
+              const core::Clock* clock, LockLimits limits);
+
+  // Takes the lock (new token) if free or expired; renews it (same token) if `owner` holds it;
+  // else, after waiting up to `wait` for it, kAborted reason LOCK_HELD with the holder and its
+  // expireTime in the metadata.
+  boost::asio::awaitable<core::Result<LockRecord>> Acquire(int64_t universe, std::string id,
+                                                           std::string owner,
+                                                           std::chrono::nanoseconds ttl,
+                                                           std::chrono::nanoseconds wait);
+  // Extends the lease; kAborted LOCK_LOST unless `owner` holds it now with `token`.
+  boost::asio::awaitable<core::Result<LockRecord>> Renew(int64_t universe, std::string id,
+                                                         std::string owner, uint64_t token,
+                                                         std::chrono::nanoseconds ttl);
+  // Frees the lock; kAborted LOCK_LOST unless `owner` holds it now with `token`.
+  boost::asio::awaitable<core::Result<LockRecord>> Release(int64_t universe, std::string id,
+                                                           std::string owner, uint64_t token);
+  // Takes the lock whoever holds it, with the next token.
+  boost::asio::awaitable<core::Result<LockRecord>> Steal(int64_t universe, std::string id,
+                                                         std::string owner,
+                                                         std::chrono::nanoseconds ttl,
+                                                         std::string reason);
+  // Asks the holder to let go (seen on renew). kNotFound if never acquired.
+  boost::asio::awaitable<core::Result<LockRecord>> RequestRelease(int64_t universe, std::string id,
+                                                                  std::string requester,
+                                                                  std::string reason);
+
+  core::Result<LockRecord> Get(int64_t universe, const std::string& id) const;
+
+  struct ListQuery {
+    int64_t universe = 0;
+    std::string id_prefix;
+    size_t page_size = 10;
+    std::optional<std::string> resume_after;
+  };
+  struct ListPage {
+    std::vector<std::pair<std::string, LockRecord>> locks;  // id → record
+    std::optional<std::string> next_after;
+  };
+  core::Result<ListPage> List(const ListQuery& query) const;
+
+  const core::Clock& clock() const { return *clock_; }
+
+ private:
+  // Computes the next record from the current one (nullopt: never acquired) and now.
+  using Transition = std::function<core::Result<LockRecord>(const std::optional<LockRecord>&,
+                                                            core::Timestamp now)>;
+  // Applies a transition in one mutation; `wakes` wakes waiters of the lock once durable.
+  boost::asio::awaitable<core::Result<LockRecord>> Commit(int64_t universe, const std::string& id,
+                                                          Transition transition, bool wakes);
+  core::Status CheckTtl(std::chrono::nanoseconds ttl) const;
+
+  // Waiters of Acquire, by lock key: each entry wakes one sleeping coroutine.
+  uint64_t AddWaiter(const std::string& key, std::function<void()> wake);
+  void RemoveWaiter(const std::string& key, uint64_t id);
+  void WakeWaiters(const std::string& key);
+
+  const store::Engine* engine_;
+  store::CommitPipeline* pipeline_;
+  const core::Clock* clock_;
+  const LockLimits limits_;
+  std::mutex waiters_mu_;
+  std::unordered_map<std::string, std::map<uint64_t, std::function<void()>>> waiters_;
+  uint64_t next_waiter_ = 0;  // guarded by waiters_mu_
+};
+
+}  // namespace strongbox::locks
