@@ -181,7 +181,9 @@ class StandardRoutes {
     }
     if (!result.ok()) {
       const auto code = result.status().code();
-      if (code == core::StatusCode::kAlreadyExists || code == core::StatusCode::kAborted) {
+      // Only the preconditions of set (matchVersion, exclusiveCreate) answer 412 with the
+      // current value; a lost lock guard stays a 409 LOCK_LOST.
+      if (code == core::StatusCode::kAlreadyExists || result.status().reason() == "ETAG_MISMATCH") {
         // v1 answers a failed precondition with 412 and the current value and headers.
         auto current = services_.entries->Get(name);
         if (current.ok()) co_return ValueResponse(*current, 412);
