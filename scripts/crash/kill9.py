@@ -5,7 +5,9 @@ Each writer thread owns its keys and writes them one request at a time, so for e
 last acknowledged write is well defined. A write that was in flight when the server died may or
 may not have committed; both outcomes are fine. After each restart every key must hold either
 its last acknowledged value with that exact etag, or the value of the one write that was in
-flight. Anything else is a lost write. Traffic goes only to 127.0.0.1.
+flight. Anything else is a lost write. Two more threads steal session locks in a loop; after
+each restart every lock must issue a fencing token above every one acknowledged before the kill
+(a reused token counts as lost). Traffic goes only to 127.0.0.1.
 """
 import argparse
 import http.client
@@ -21,6 +23,7 @@ import threading
 import time
 
 BASE = "/cloud/v2/universes/7/data-stores/CrashTest/entries"
+LOCKS = "/cloud/v2/universes/7/session-locks"
 
 
 class Server:
@@ -102,6 +105,48 @@ def writer(port, keys, states, stop, counters, lock):
         conn.close()
 
 
+def locker(port, lock_ids, tokens, stop, counters, lock):
+    """Steals locks in a loop, recording the highest fencing token acknowledged per lock."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        while not stop.is_set():
+            lock_id = random.choice(lock_ids)
+            conn.request("POST", "%s/%s:steal" % (LOCKS, lock_id),
+                         json.dumps({"owner": "crash-test", "ttl": "60s"}),
+                         {"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status != 200:
+                raise RuntimeError("unexpected %d: %s" % (resp.status, data[:200]))
+            token = int(json.loads(data)["fencingToken"])
+            with lock:
+                tokens[lock_id] = max(tokens.get(lock_id, 0), token)
+                counters["tokens"] += 1
+    except (OSError, http.client.HTTPException):
+        pass
+    finally:
+        conn.close()
+
+
+def verify_tokens(port, tokens):
+    """Every lock must hand out a token above every acknowledged one: none is ever reused."""
+    reused = 0
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for lock_id, acked in tokens.items():
+        conn.request("POST", "%s/%s:steal" % (LOCKS, lock_id),
+                     json.dumps({"owner": "verifier", "ttl": "60s"}),
+                     {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        token = int(json.loads(resp.read())["fencingToken"])
+        if token <= acked:
+            reused += 1
+            print("TOKEN REUSED %s: acknowledged %d, now issued %d" % (lock_id, acked, token),
+                  file=sys.stderr)
+        tokens[lock_id] = token
+    conn.close()
+    return reused
+
+
 def verify(port, states):
     """Returns the number of lost writes; resets each key's state to what is stored."""
     lost = 0
@@ -148,7 +193,9 @@ def main():
         writer_keys.append(keys)
         for k in keys:
             states[k] = KeyState()
-    counters = {"acknowledged": 0}
+    counters = {"acknowledged": 0, "tokens": 0}
+    lock_ids = ["lock-%d" % i for i in range(8)]
+    tokens = {}
     lock = threading.Lock()
     lost = 0
     try:
@@ -158,6 +205,10 @@ def main():
             threads = [threading.Thread(target=writer,
                                         args=(server.port, keys, states, stop, counters, lock))
                        for keys in writer_keys]
+            threads += [threading.Thread(target=locker,
+                                         args=(server.port, lock_ids, tokens, stop, counters,
+                                               lock))
+                        for _ in range(2)]
             for t in threads:
                 t.start()
             time.sleep(random.uniform(0.3, 1.5))
@@ -166,10 +217,11 @@ def main():
             for t in threads:
                 t.join(timeout=10)
             server.start()
-            cycle_lost = verify(server.port, states)
+            cycle_lost = verify(server.port, states) + verify_tokens(server.port, tokens)
             lost += cycle_lost
-            print("cycle %d: acknowledged so far %d, lost %d" %
-                  (cycle + 1, counters["acknowledged"], cycle_lost), flush=True)
+            print("cycle %d: acknowledged so far %d writes and %d lock tokens, lost %d" %
+                  (cycle + 1, counters["acknowledged"], counters["tokens"], cycle_lost),
+                  flush=True)
         code = server.stop()
         if code != 0:
             print("strongbox exited %s on SIGTERM" % code, file=sys.stderr)
@@ -178,7 +230,8 @@ def main():
         if server.proc and server.proc.poll() is None:
             server.kill()
         shutil.rmtree(work, ignore_errors=True)
-    print("cycles=%d acknowledged=%d lost=%d" % (args.cycles, counters["acknowledged"], lost))
+    print("cycles=%d acknowledged=%d tokens=%d lost=%d" %
+          (args.cycles, counters["acknowledged"], counters["tokens"], lost))
     if counters["acknowledged"] == 0:
         print("no write was acknowledged: the test proved nothing", file=sys.stderr)
         return 1
