@@ -146,7 +146,13 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
     ++batches_;
     mutations_ += group.size();
   }
-  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+  for (size_t i = 0; i < group.size(); ++i) {
+    // Dropped as soon as it has run: a completion holds its waiter's executor, which must not
+    // outlive the waiter's execution context.
+    Completion done = std::move(group[i].done);
+    group[i].mutation = nullptr;
+    done(std::move(results[i]));
+  }
 }
 
 }  // namespace strongbox::store

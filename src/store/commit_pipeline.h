@@ -15,7 +15,8 @@
 // level (fsynced in `sync`, in the WAL in `wal`). Readers using Engine never see a batch in
 // flight.
 //
-// Ownership: the composition root owns it; it must be stopped before the Engine closes.
+// Ownership: the composition root owns it; it must be stopped before the Engine closes, and
+// before the execution contexts of its waiters are destroyed (completions hold their executors).
 // Thread safety: Commit/AsyncCommit/CommitAndWait may be called from any thread. Mutations and
 // hooks run on the sequencer thread and must not block on other commits.
 

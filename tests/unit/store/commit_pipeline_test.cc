@@ -96,6 +96,7 @@ TEST_CASE("racing compare-and-swap: one winner per read value, no lost update", 
         asio::use_future));
   }
   for (auto& d : done) d.get();
+  f.pipeline->Stop();  // before the pool its completions point into goes away
   pool.join();
   CHECK(successes > 0);
   CHECK(f.ReadCounter() == successes);  // every acknowledged increment is there
@@ -123,9 +124,12 @@ TEST_CASE("retrying compare-and-swap reaches the exact total", "[store]") {
         asio::use_future));
   }
   for (auto& d : done) d.get();
+  const auto stats_before_stop = f.pipeline->stats();
+  f.pipeline->Stop();  // before the pool its completions point into goes away
+  pool.join();
   CHECK(f.ReadCounter() == kClients * kIncrements);
   // Group commit: concurrent mutations shared durable writes.
-  auto stats = f.pipeline->stats();
+  auto stats = stats_before_stop;
   CHECK(stats.mutations >= static_cast<uint64_t>(kClients * kIncrements));
   CHECK(stats.batches < stats.mutations);
 }
