@@ -5,31 +5,17 @@
 #include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
 
-#include "support/temp_dir.h"
+#include "support/store_fixture.h"
 
 namespace strongbox::api {
 namespace {
 
 namespace asio = boost::asio;
 
-struct Fixture {
+struct Fixture : testing::StoreFixture {
   Fixture() : clock(core::FromUnixNanos(1'700'000'000'000'000'000)) {
-    store::Engine::Options o;
-    o.path = dir.path();
-    engine = std::move(store::Engine::Open(o)).value();
-    pipeline =
-        std::make_unique<store::CommitPipeline>(engine.get(), store::CommitPipeline::Options{});
     idempotency =
         std::make_unique<Idempotency>(engine.get(), pipeline.get(), &clock, std::chrono::hours(1));
-  }
-  ~Fixture() { pipeline->Stop(); }
-
-  template <class T>
-  T Await(asio::awaitable<T> a) {
-    asio::io_context ioc;
-    auto fut = asio::co_spawn(ioc, std::move(a), asio::use_future);
-    ioc.run();
-    return fut.get();
   }
 
   // Commits an empty write carrying the hook of a request with this Idempotency-Key.
@@ -52,10 +38,7 @@ struct Fixture {
     return n;
   }
 
-  testing::TempDir dir;
   core::ManualClock clock;
-  std::unique_ptr<store::Engine> engine;
-  std::unique_ptr<store::CommitPipeline> pipeline;
   std::unique_ptr<Idempotency> idempotency;
 };
 

@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "datastore/revision_id.h"
-#include "support/temp_dir.h"
+#include "support/store_fixture.h"
 
 namespace strongbox::datastore {
 namespace {
@@ -14,32 +14,14 @@ namespace {
 namespace asio = boost::asio;
 using core::StatusCode;
 
-struct Fixture {
+struct Fixture : testing::StoreFixture {
   Fixture() : clock(core::FromUnixNanos(1'700'000'000'000'000'000)) {
-    store::Engine::Options o;
-    o.path = dir.path();
-    o.write_buffer_size = 64 * 1024;
-    engine = std::move(store::Engine::Open(o)).value();
-    pipeline =
-        std::make_unique<store::CommitPipeline>(engine.get(), store::CommitPipeline::Options{});
     EntryLimits limits;
     limits.max_value_bytes = 1000;
     service = std::make_unique<EntryService>(engine.get(), pipeline.get(), &clock, limits);
   }
-  ~Fixture() { pipeline->Stop(); }
 
-  template <class T>
-  T Await(asio::awaitable<T> a) {
-    asio::io_context ioc;
-    auto fut = asio::co_spawn(ioc, std::move(a), asio::use_future);
-    ioc.run();
-    return fut.get();
-  }
-
-  testing::TempDir dir;
   core::ManualClock clock;
-  std::unique_ptr<store::Engine> engine;
-  std::unique_ptr<store::CommitPipeline> pipeline;
   std::unique_ptr<EntryService> service;
 };
 

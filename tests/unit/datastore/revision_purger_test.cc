@@ -8,7 +8,7 @@
 #include "datastore/entry_keys.h"
 #include "datastore/entry_service.h"
 #include "datastore/revision_id.h"
-#include "support/temp_dir.h"
+#include "support/store_fixture.h"
 
 namespace strongbox::datastore {
 namespace {
@@ -18,28 +18,13 @@ using std::chrono::hours;
 
 constexpr auto kDay = hours(24);
 
-struct Fixture {
+struct Fixture : testing::StoreFixture {
   explicit Fixture(RetentionPolicy policy, size_t max_revisions_on_write = 1000)
       : clock(core::FromUnixNanos(1'700'000'000'000'000'000)) {
-    store::Engine::Options o;
-    o.path = dir.path();
-    o.write_buffer_size = 64 * 1024;
-    engine = std::move(store::Engine::Open(o)).value();
-    pipeline =
-        std::make_unique<store::CommitPipeline>(engine.get(), store::CommitPipeline::Options{});
     EntryLimits limits;
     limits.max_revisions_per_entry = max_revisions_on_write;
     service = std::make_unique<EntryService>(engine.get(), pipeline.get(), &clock, limits);
     purger = std::make_unique<RevisionPurger>(engine.get(), pipeline.get(), &clock, policy);
-  }
-  ~Fixture() { pipeline->Stop(); }
-
-  template <class T>
-  T Await(asio::awaitable<T> a) {
-    asio::io_context ioc;
-    auto fut = asio::co_spawn(ioc, std::move(a), asio::use_future);
-    ioc.run();
-    return fut.get();
   }
 
   // Revision values of the entry, newest first.
@@ -59,10 +44,7 @@ struct Fixture {
     REQUIRE(Await(service->Update(name, w, std::nullopt, true)).ok());
   }
 
-  testing::TempDir dir;
   core::ManualClock clock;
-  std::unique_ptr<store::Engine> engine;
-  std::unique_ptr<store::CommitPipeline> pipeline;
   std::unique_ptr<EntryService> service;
   std::unique_ptr<RevisionPurger> purger;
 };

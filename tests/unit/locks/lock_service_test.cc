@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "support/temp_dir.h"
+#include "support/store_fixture.h"
 
 namespace strongbox::locks {
 namespace {
@@ -17,33 +17,16 @@ namespace asio = boost::asio;
 using core::StatusCode;
 using std::chrono::seconds;
 
-struct Fixture {
-  Fixture() : clock(core::FromUnixNanos(1'700'000'000'000'000'000)) { Open(); }
-  ~Fixture() { pipeline->Stop(); }
+struct Fixture : testing::StoreFixture {
+  Fixture() : clock(core::FromUnixNanos(1'700'000'000'000'000'000)) { MakeService(); }
 
-  void Open() {
-    store::Engine::Options o;
-    o.path = dir.path();
-    engine = std::move(store::Engine::Open(o)).value();
-    pipeline =
-        std::make_unique<store::CommitPipeline>(engine.get(), store::CommitPipeline::Options{});
+  void MakeService() {
     service = std::make_unique<LockService>(engine.get(), pipeline.get(), &clock, LockLimits{});
   }
-  void Reopen() {
-    pipeline->Stop();
+  void Restart() {
     service.reset();
-    pipeline.reset();
-    REQUIRE(engine->Close().ok());
-    engine.reset();
-    Open();
-  }
-
-  template <class T>
-  T Await(asio::awaitable<T> a) {
-    asio::io_context ioc;
-    auto fut = asio::co_spawn(ioc, std::move(a), asio::use_future);
-    ioc.run();
-    return fut.get();
+    Reopen();
+    MakeService();
   }
   core::Result<LockRecord> Acquire(const std::string& owner, seconds ttl = seconds(30)) {
     return Await(service->Acquire(1, "player-7", owner, ttl, seconds(0)));
@@ -55,10 +38,7 @@ struct Fixture {
     });
   }
 
-  testing::TempDir dir;
   core::ManualClock clock;
-  std::unique_ptr<store::Engine> engine;
-  std::unique_ptr<store::CommitPipeline> pipeline;
   std::unique_ptr<LockService> service;
 };
 
@@ -188,7 +168,7 @@ TEST_CASE("tokens keep increasing after a restart", "[locks]") {
   Fixture f;
   REQUIRE(f.Acquire("a").ok());
   REQUIRE(f.Await(f.service->Steal(1, "player-7", "b", seconds(30), "")).ok());
-  f.Reopen();
+  f.Restart();
   auto c = f.Await(f.service->Steal(1, "player-7", "c", seconds(30), ""));
   REQUIRE(c.ok());
   CHECK(c->fencing_token == 3);
