@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/strongbox-ccache}"
+export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/tmp}/.cache/strongbox-ccache}"
 scripts/setup.sh
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTRONGBOX_BUILD_TESTS=OFF \
   >/dev/null

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 JOBS="${JOBS:-$(nproc)}"
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/strongbox-ccache}"
+export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/tmp}/.cache/strongbox-ccache}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
