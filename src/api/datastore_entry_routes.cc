@@ -29,6 +29,13 @@ Result<datastore::EntryName> NameFromPath(const Request& request, bool scoped) {
   return name;
 }
 
+// The entry of an item route: the path's data store and scope, and the `{entry}` capture.
+Result<datastore::EntryName> ItemNameFromPath(const Request& request, bool scoped) {
+  SB_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
+  name.key = request.Param("entry");
+  return name;
+}
+
 // What a GET asks for after the key: the current revision, one revision, or a point in time.
 struct RevisionSelector {
   enum class Kind { kCurrent, kRevision, kAt } kind = Kind::kCurrent;
@@ -147,8 +154,7 @@ class EntryRoutes {
   }
 
   asio::awaitable<Result<Response>> Update(Request& request, bool scoped) {
-    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
-    name.key = request.Param("entry");
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     SB_CO_ASSIGN_OR_RETURN(bool allow_missing, QueryBool(request, "allowMissing", false));
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));
@@ -164,8 +170,7 @@ class EntryRoutes {
   }
 
   asio::awaitable<Result<Response>> Delete(Request& request, bool scoped) {
-    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
-    name.key = request.Param("entry");
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     std::optional<std::string> etag;
     if (auto q = request.Query("etag")) etag = std::string(*q);
     auto hook = writes_->Hook<datastore::EntryRecord>(
@@ -177,8 +182,7 @@ class EntryRoutes {
   }
 
   asio::awaitable<Result<Response>> Increment(Request& request, bool scoped) {
-    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
-    name.key = request.Param("entry");
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(auto amount, core::GetOptionalInt64(body, "amount"));
     SB_CO_ASSIGN_OR_RETURN(auto users, DecodeOptionalUsers(body));
@@ -191,8 +195,7 @@ class EntryRoutes {
   }
 
   asio::awaitable<Result<Response>> Patch(Request& request, bool scoped) {
-    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
-    name.key = request.Param("entry");
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
     datastore::EntryService::PatchRequest patch;
     const core::Json* operations = core::FindMember(body, "operations");
@@ -213,8 +216,7 @@ class EntryRoutes {
   }
 
   asio::awaitable<Result<Response>> RestoreRevision(Request& request, bool scoped) {
-    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
-    name.key = request.Param("entry");
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(auto revision_id, core::GetOptionalString(body, "revisionId"));
     if (!revision_id) co_return Status::InvalidArgument("Field 'revisionId' is required.");
@@ -227,8 +229,7 @@ class EntryRoutes {
   }
 
   asio::awaitable<Result<Response>> ListRevisions(Request& request, bool scoped) {
-    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
-    name.key = request.Param("entry");
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     datastore::EntryService::RevisionQuery query;
     SB_CO_ASSIGN_OR_RETURN(query.page_size, QueryPageSize(request, "maxPageSize", 10, 100));
     const std::string filter(request.Query("filter").value_or(""));

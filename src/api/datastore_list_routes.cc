@@ -113,9 +113,10 @@ asio::awaitable<Result<Response>> EraseUser(const Services& services, Request& r
   SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
   SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
   SB_CO_ASSIGN_OR_RETURN(auto user, core::GetOptionalString(body, "user"));
+  // Only the "users/<id>" form here: an erasure names its user unambiguously.
   std::optional<int64_t> id;
-  if (user && user->rfind("users/", 0) == 0) id = core::ParseInt64(user->substr(6));
-  if (!id || *id <= 0) {
+  if (user && user->rfind("users/", 0) == 0) id = ParseUserRef(*user);
+  if (!id) {
     co_return Status::InvalidArgument("Field 'user' must look like \"users/123\".");
   }
   SB_CO_ASSIGN_OR_RETURN(size_t erased, co_await services.user_erasure->Erase(universe, *id));

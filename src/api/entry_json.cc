@@ -11,6 +11,13 @@ using core::Status;
 
 namespace {}  // namespace
 
+std::optional<int64_t> ParseUserRef(std::string_view text) {
+  if (text.substr(0, 6) == "users/") text.remove_prefix(6);
+  auto id = core::ParseInt64(text);
+  if (!id || *id <= 0) return std::nullopt;
+  return id;
+}
+
 core::Result<std::optional<std::vector<int64_t>>> DecodeOptionalUsers(const Json& body) {
   const Json* users = core::FindMember(body, "users");
   std::vector<int64_t> out;
@@ -23,9 +30,7 @@ core::Result<std::optional<std::vector<int64_t>>> DecodeOptionalUsers(const Json
     if (u.is_number_integer() && !(u.is_number_unsigned() && u.get<uint64_t>() > INT64_MAX)) {
       id = u.get<int64_t>();
     } else if (u.is_string()) {
-      std::string_view s = u.get_ref<const std::string&>();
-      if (s.substr(0, 6) == "users/") s.remove_prefix(6);
-      id = core::ParseInt64(s);
+      id = ParseUserRef(u.get_ref<const std::string&>());
     }
     if (!id || *id <= 0) {
       return Status::InvalidArgument("Each user must look like \"users/123\" (a positive id).");

@@ -15,6 +15,9 @@ namespace strongbox::api {
 // = {}). Numbers in `users` are accepted too.
 core::Result<datastore::EntryWrite> DecodeEntryWrite(const core::Json& body);
 
+// "users/123" (or "123") → 123; nullopt unless a positive int64.
+std::optional<int64_t> ParseUserRef(std::string_view text);
+
 // `users` / `attributes` of a body: nullopt when absent, an error when malformed.
 core::Result<std::optional<std::vector<int64_t>>> DecodeOptionalUsers(const core::Json& body);
 core::Result<std::optional<std::string>> DecodeOptionalAttributes(const core::Json& body);

@@ -62,68 +62,79 @@ Result<std::chrono::nanoseconds> RequiredTtl(const Json& body) {
   return *ttl;
 }
 
+// What every mutating lock call starts from.
+struct LockCall {
+  int64_t universe = 0;
+  std::string id;
+  Json body;
+};
+
+Result<LockCall> ParseLockCall(const Request& request) {
+  LockCall call;
+  SB_ASSIGN_OR_RETURN(call.universe, ParseUniverseId(request.Param("universe")));
+  call.id = request.Param("lock");
+  SB_ASSIGN_OR_RETURN(call.body, JsonObjectBody(request));
+  return call;
+}
+
 class LockRoutes {
  public:
   explicit LockRoutes(const Services& services) : services_(services) {}
 
   asio::awaitable<Result<Response>> Acquire(Request& request) {
-    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
-    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(LockCall call, ParseLockCall(request));
+    const Json& body = call.body;
     SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
     SB_CO_ASSIGN_OR_RETURN(auto ttl, RequiredTtl(body));
     SB_CO_ASSIGN_OR_RETURN(auto wait, GetOptionalDuration(body, "waitTime"));
-    std::string id = request.Param("lock");
     SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->Acquire(
-                                          universe, id, std::move(owner), ttl,
+                                          call.universe, call.id, std::move(owner), ttl,
                                           wait.value_or(std::chrono::nanoseconds::zero())));
-    co_return Answer(universe, id, lock);
+    co_return Answer(call.universe, call.id, lock);
   }
 
   asio::awaitable<Result<Response>> Renew(Request& request) {
-    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
-    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(LockCall call, ParseLockCall(request));
+    const Json& body = call.body;
     SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
     SB_CO_ASSIGN_OR_RETURN(uint64_t token, RequiredToken(body));
     SB_CO_ASSIGN_OR_RETURN(auto ttl, RequiredTtl(body));
-    std::string id = request.Param("lock");
-    SB_CO_ASSIGN_OR_RETURN(
-        auto lock, co_await services_.locks->Renew(universe, id, std::move(owner), token, ttl));
-    co_return Answer(universe, id, lock);
+    SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->Renew(
+                                          call.universe, call.id, std::move(owner), token, ttl));
+    co_return Answer(call.universe, call.id, lock);
   }
 
   asio::awaitable<Result<Response>> Release(Request& request) {
-    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
-    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(LockCall call, ParseLockCall(request));
+    const Json& body = call.body;
     SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
     SB_CO_ASSIGN_OR_RETURN(uint64_t token, RequiredToken(body));
-    std::string id = request.Param("lock");
-    SB_CO_ASSIGN_OR_RETURN(
-        auto lock, co_await services_.locks->Release(universe, id, std::move(owner), token));
-    co_return Answer(universe, id, lock);
+    SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->Release(call.universe, call.id,
+                                                                        std::move(owner), token));
+    co_return Answer(call.universe, call.id, lock);
   }
 
   asio::awaitable<Result<Response>> Steal(Request& request) {
-    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
-    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(LockCall call, ParseLockCall(request));
+    const Json& body = call.body;
     SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
     SB_CO_ASSIGN_OR_RETURN(auto ttl, RequiredTtl(body));
     SB_CO_ASSIGN_OR_RETURN(auto reason, core::GetOptionalString(body, "reason"));
-    std::string id = request.Param("lock");
     SB_CO_ASSIGN_OR_RETURN(
-        auto lock,
-        co_await services_.locks->Steal(universe, id, std::move(owner), ttl, reason.value_or("")));
-    co_return Answer(universe, id, lock);
+        auto lock, co_await services_.locks->Steal(call.universe, call.id, std::move(owner), ttl,
+                                                   reason.value_or("")));
+    co_return Answer(call.universe, call.id, lock);
   }
 
   asio::awaitable<Result<Response>> RequestRelease(Request& request) {
-    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
-    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(LockCall call, ParseLockCall(request));
+    const Json& body = call.body;
     SB_CO_ASSIGN_OR_RETURN(std::string requester, RequiredString(body, "requester"));
     SB_CO_ASSIGN_OR_RETURN(auto reason, core::GetOptionalString(body, "reason"));
-    std::string id = request.Param("lock");
-    SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->RequestRelease(
-                                          universe, id, std::move(requester), reason.value_or("")));
-    co_return Answer(universe, id, lock);
+    SB_CO_ASSIGN_OR_RETURN(auto lock,
+                           co_await services_.locks->RequestRelease(
+                               call.universe, call.id, std::move(requester), reason.value_or("")));
+    co_return Answer(call.universe, call.id, lock);
   }
 
   asio::awaitable<Result<Response>> Get(Request& request) {

@@ -99,8 +99,6 @@ class EntryService {
   };
   core::Result<RevisionPage> ListRevisions(const EntryName& name, const RevisionQuery& query) const;
 
-  const EntryLimits& limits() const { return limits_; }
-
  private:
   // Validates the name; kNotFound when its data store is deleted.
   core::Status CheckReadable(const EntryName& name) const;

@@ -3,6 +3,7 @@
 #include "datastore/entry_keys.h"
 #include "datastore/entry_record.h"
 #include "store/key_codec.h"
+#include "store/page_token.h"
 
 namespace strongbox::datastore {
 
@@ -11,30 +12,6 @@ using core::Status;
 using store::ColumnFamily;
 
 namespace {
-
-// The key-codec encoding of `prefix` as the start of a string field, without its terminator:
-// escaping maps byte by byte, so every string starting with `prefix` encodes to bytes starting
-// with this.
-std::string EncodedStringPrefix(std::string_view prefix) {
-  std::string encoded;
-  store::PutKeyString(&encoded, prefix);
-  encoded.resize(encoded.size() - 2);  // drop the 00 01 terminator
-  return encoded;
-}
-
-// Positions `it` at the first key of the page: after `resume_after` when given (which must lie
-// inside [lower, upper)), else at `lower`.
-Status SeekPageStart(store::Iterator& it, const std::optional<std::string>& resume_after,
-                     const std::string& lower) {
-  if (!resume_after) {
-    it.SeekToFirst();
-    return Status::Ok();
-  }
-  if (*resume_after < lower) return Status::InvalidArgument("Invalid page token.");
-  it.Seek(*resume_after);
-  if (it.Valid() && it.key() == *resume_after) it.Next();
-  return Status::Ok();
-}
 
 Status Corrupt() { return Status::Internal("corrupt key in listing"); }
 
@@ -50,11 +27,11 @@ Result<EntryListPage> ListEntries(const store::Engine& engine, const EntryListQu
   store::PutKeyString(&lower, query.data_store);
   if (query.scope) {
     store::PutKeyString(&lower, *query.scope);
-    lower += EncodedStringPrefix(query.key_prefix);
+    store::PutKeyStringPrefix(&lower, query.key_prefix);
   }
   const std::string upper = store::PrefixSuccessor(lower);
   auto it = engine.NewIterator(ColumnFamily::kEntries, lower, upper);
-  SB_RETURN_IF_ERROR(SeekPageStart(*it, query.resume_after, lower));
+  SB_RETURN_IF_ERROR(store::SeekPageStart(*it, query.resume_after, lower));
   EntryListPage page;
   for (; it->Valid(); it->Next()) {
     std::string_view key = it->key();
@@ -85,10 +62,10 @@ Result<DataStoreListPage> ListDataStores(const store::Engine& engine,
   std::string lower;
   store::PutKeyInt64(&lower, query.universe);
   store::PutKeyString(&lower, kCatalogKindDataStore);
-  lower += EncodedStringPrefix(query.name_prefix);
+  store::PutKeyStringPrefix(&lower, query.name_prefix);
   const std::string upper = store::PrefixSuccessor(lower);
   auto it = engine.NewIterator(ColumnFamily::kCatalog, lower, upper);
-  SB_RETURN_IF_ERROR(SeekPageStart(*it, query.resume_after, lower));
+  SB_RETURN_IF_ERROR(store::SeekPageStart(*it, query.resume_after, lower));
   DataStoreListPage page;
   for (; it->Valid(); it->Next()) {
     std::string_view key = it->key();

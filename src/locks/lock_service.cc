@@ -9,6 +9,7 @@
 
 #include "core/time_format.h"
 #include "store/key_codec.h"
+#include "store/page_token.h"
 
 namespace strongbox::locks {
 
@@ -197,7 +198,9 @@ asio::awaitable<Result<LockRecord>> LockService::Steal(int64_t universe, std::st
   SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
   SB_CO_RETURN_IF_ERROR(CheckOwner(owner));
   SB_CO_RETURN_IF_ERROR(CheckTtl(ttl));
-  (void)reason;  // recorded in the log by the caller; the new lease carries no request
+  // The reason is accepted as api.md §6 takes it, but not stored: a lock record keeps only the
+  // current lease and a pending release request.
+  (void)reason;
   Transition steal = [owner, ttl](const std::optional<LockRecord>& current,
                                   core::Timestamp now) -> Result<LockRecord> {
     return NextHolder(current, owner, now, ttl);
@@ -235,18 +238,9 @@ Result<LockRecord> LockService::Get(int64_t universe, const std::string& id) con
 Result<LockService::ListPage> LockService::List(const ListQuery& query) const {
   std::string lower;
   store::PutKeyInt64(&lower, query.universe);
-  std::string prefix_encoded;
-  store::PutKeyString(&prefix_encoded, query.id_prefix);
-  prefix_encoded.resize(prefix_encoded.size() - 2);  // a prefix: no terminator
-  lower += prefix_encoded;
+  store::PutKeyStringPrefix(&lower, query.id_prefix);
   auto it = engine_->NewIterator(ColumnFamily::kLocks, lower, store::PrefixSuccessor(lower));
-  if (query.resume_after) {
-    if (*query.resume_after < lower) return Status::InvalidArgument("Invalid page token.");
-    it->Seek(*query.resume_after);
-    if (it->Valid() && it->key() == *query.resume_after) it->Next();
-  } else {
-    it->SeekToFirst();
-  }
+  SB_RETURN_IF_ERROR(store::SeekPageStart(*it, query.resume_after, lower));
   ListPage page;
   for (; it->Valid(); it->Next()) {
     if (page.locks.size() == query.page_size) {

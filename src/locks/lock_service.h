@@ -83,8 +83,6 @@ class LockService {
   };
   core::Result<ListPage> List(const ListQuery& query) const;
 
-  const core::Clock& clock() const { return *clock_; }
-
  private:
   // Computes the next record from the current one (nullopt: never acquired) and now.
   using Transition = std::function<core::Result<LockRecord>(const std::optional<LockRecord>&,

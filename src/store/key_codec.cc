@@ -34,6 +34,11 @@ void PutKeyString(std::string* dst, std::string_view s) {
   dst->push_back('\x01');
 }
 
+void PutKeyStringPrefix(std::string* dst, std::string_view prefix) {
+  PutKeyString(dst, prefix);
+  dst->resize(dst->size() - 2);  // drop the 00 01 terminator
+}
+
 bool GetKeyString(std::string_view* in, std::string* out) {
   out->clear();
   size_t i = 0;

@@ -22,6 +22,10 @@ namespace strongbox::store {
 void PutKeyString(std::string* dst, std::string_view s);
 bool GetKeyString(std::string_view* in, std::string* out);
 
+// The encoding of every string field that starts with `prefix`, up to the prefix's end (no
+// terminator): escaping maps byte by byte, so a prefix of a string field is a byte range.
+void PutKeyStringPrefix(std::string* dst, std::string_view prefix);
+
 void PutKeyUint64(std::string* dst, uint64_t v);
 bool GetKeyUint64(std::string_view* in, uint64_t* v);
 

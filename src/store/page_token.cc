@@ -31,4 +31,16 @@ core::Result<std::string> DecodePageToken(std::string_view token, std::string_vi
   return std::string(in);
 }
 
+core::Status SeekPageStart(Iterator& it, const std::optional<std::string>& resume_after,
+                           std::string_view lower) {
+  if (!resume_after) {
+    it.SeekToFirst();
+    return core::Status::Ok();
+  }
+  if (*resume_after < lower) return core::Status::InvalidArgument("Invalid page token.");
+  it.Seek(*resume_after);
+  if (it.Valid() && it.key() == *resume_after) it.Next();
+  return core::Status::Ok();
+}
+
 }  // namespace strongbox::store

@@ -5,10 +5,12 @@
 // the token itself) and the key to resume after. Reusing a token with another query, or sending
 // anything that is not a token we made, is kInvalidArgument.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/status.h"
+#include "store/engine.h"
 
 namespace strongbox::store {
 
@@ -17,5 +19,11 @@ std::string EncodePageToken(std::string_view query, std::string_view resume_afte
 
 // The resume key of a token made for `query`.
 core::Result<std::string> DecodePageToken(std::string_view token, std::string_view query);
+
+// Positions `it` at the first key of a page over [lower, …): just past `resume_after` (the last
+// key of the previous page) when given, else at the start. A resume key below `lower` cannot
+// come from this listing: kInvalidArgument.
+core::Status SeekPageStart(Iterator& it, const std::optional<std::string>& resume_after,
+                           std::string_view lower);
 
 }  // namespace strongbox::store
