@@ -8,6 +8,7 @@
 #include "datastore/catalog.h"
 #include "datastore/entry_service.h"
 #include "datastore/user_erasure.h"
+#include "leaderboard/leaderboard_service.h"
 #include "locks/lock_service.h"
 
 namespace strongbox::api {
@@ -24,6 +25,7 @@ struct Services {
   datastore::UserErasure* user_erasure = nullptr;
   datastore::DataStoreCatalog* catalog = nullptr;
   locks::LockService* locks = nullptr;
+  leaderboard::LeaderboardService* leaderboards = nullptr;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;
 };

@@ -19,6 +19,7 @@
 #include "api/datastore_list_routes.h"
 #include "api/health_routes.h"
 #include "api/idempotency.h"
+#include "api/ordered_entry_routes.h"
 #include "api/services.h"
 #include "api/session_lock_routes.h"
 #include "api/standard_datastore_routes.h"
@@ -30,6 +31,7 @@
 #include "datastore/user_erasure.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "leaderboard/leaderboard_service.h"
 #include "locks/lock_service.h"
 #include "store/commit_pipeline.h"
 #include "store/engine.h"
@@ -97,6 +99,21 @@ int Run(const config::Config& config) {
   lock_limits.max_ttl = std::chrono::seconds(config.lock_max_ttl_seconds);
   lock_limits.max_wait = std::chrono::milliseconds(config.lock_max_wait_ms);
   locks::LockService lock_service(engine->get(), &pipeline, &clock, lock_limits);
+  leaderboard::LeaderboardService leaderboards(engine->get(), &pipeline);
+  {
+    // Rank answers come from memory: load every leaderboard before the port opens.
+    const auto started = std::chrono::steady_clock::now();
+    auto rebuilt = leaderboards.Rebuild();
+    if (!rebuilt.ok()) {
+      spdlog::critical("cannot load the leaderboards: {}", rebuilt.status().ToString());
+      return 1;
+    }
+    spdlog::info("loaded {} leaderboard entries in {} boards in {} ms", rebuilt->entries,
+                 rebuilt->boards,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count());
+  }
 
   const int threads = config.io_threads > 0
                           ? config.io_threads
@@ -122,12 +139,14 @@ int Run(const config::Config& config) {
   services.catalog = &catalog;
   services.writes = &writes;
   services.locks = &lock_service;
+  services.leaderboards = &leaderboards;
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
   api::RegisterHealthRoutes(router, services);
   api::RegisterDataStoreEntryRoutes(router, services);
   api::RegisterDataStoreListRoutes(router, services);
   api::RegisterStandardDataStoreRoutes(router, services);
   api::RegisterSessionLockRoutes(router, services);
+  api::RegisterOrderedEntryRoutes(router, services);
 
   auto port = server.Start();
   if (!port.ok()) {

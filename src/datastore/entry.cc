@@ -1,6 +1,6 @@
 #include "datastore/entry.h"
 
-#include "core/strings.h"
+#include "core/names.h"
 
 namespace strongbox::datastore {
 
@@ -17,13 +17,7 @@ core::Status LimitExceeded(core::StatusCode code, std::string message, const cha
 }  // namespace
 
 core::Status ValidateName(const std::string& name, const char* what) {
-  if (name.empty() || name.size() > 50) {
-    return core::Status::InvalidArgument(std::string(what) + " must be 1 to 50 bytes long.");
-  }
-  if (!core::IsValidUtf8(name)) {
-    return core::Status::InvalidArgument(std::string(what) + " must be valid UTF-8.");
-  }
-  return core::Status::Ok();
+  return core::ValidateName(name, what, 50);
 }
 
 core::Status ValidateEntryName(const EntryName& name) {

@@ -1,6 +1,6 @@
 #include "locks/lock.h"
 
-#include "core/strings.h"
+#include "core/names.h"
 #include "store/key_codec.h"
 #include "store/value_codec.h"
 
@@ -65,13 +65,7 @@ std::string LockKey(int64_t universe, std::string_view lock_id) {
 }
 
 core::Status ValidateLockId(std::string_view lock_id) {
-  if (lock_id.empty() || lock_id.size() > 128) {
-    return core::Status::InvalidArgument("Lock id must be 1 to 128 bytes long.");
-  }
-  if (!core::IsValidUtf8(lock_id)) {
-    return core::Status::InvalidArgument("Lock id must be valid UTF-8.");
-  }
-  return core::Status::Ok();
+  return core::ValidateName(lock_id, "Lock id", 128);
 }
 
 }  // namespace strongbox::locks

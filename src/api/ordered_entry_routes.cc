@@ -1,0 +1,264 @@
+#include "api/ordered_entry_routes.h"
+
+#include <memory>
+
+#include "api/ordered_fields.h"
+#include "api/paging.h"
+#include "api/request_fields.h"
+#include "api/write_hooks.h"
+#include "core/strings.h"
+
+namespace strongbox::api {
+
+namespace asio = boost::asio;
+using core::Json;
+using core::Result;
+using core::Status;
+using http::Request;
+using http::Response;
+using leaderboard::BoardName;
+using leaderboard::OrderedEntry;
+using leaderboard::RankedEntry;
+
+namespace {
+
+// What differs between v1 and v2: paths, parameter names, the list key and a few status codes.
+struct Surface {
+  bool v1 = false;
+  const char* route_base;   // through /entries
+  const char* path_prefix;  // of an entry's "path": universes/{u}/<this>/{store}/…
+  const char* list_key;     // the listed entries' member
+  const char* page_size;    // query parameter names
+  const char* page_token;
+  const char* order_by;
+  size_t max_page_size;
+};
+
+const Surface kV1{true,
+                  "/ordered-data-stores/v1/universes/{universe}/orderedDataStores/{store}/scopes/"
+                  "{scope}/entries",
+                  "orderedDataStores",
+                  "entries",
+                  "max_page_size",
+                  "page_token",
+                  "order_by",
+                  100};
+const Surface kV2{false,
+                  "/cloud/v2/universes/{universe}/ordered-data-stores/{store}/scopes/{scope}/"
+                  "entries",
+                  "ordered-data-stores",
+                  "orderedDataStoreEntries",
+                  "maxPageSize",
+                  "pageToken",
+                  "orderBy",
+                  1000};
+
+Result<BoardName> BoardFromPath(const Request& request) {
+  BoardName board;
+  SB_ASSIGN_OR_RETURN(board.universe, ParseUniverseId(request.Param("universe")));
+  board.store = request.Param("store");
+  board.scope = request.Param("scope");
+  return board;
+}
+
+Json EntryJson(const Surface& surface, const BoardName& board, const std::string& id,
+               int64_t value) {
+  return {{"path", "universes/" + std::to_string(board.universe) + "/" + surface.path_prefix + "/" +
+                       core::PercentEncodeSegment(board.store) + "/scopes/" +
+                       core::PercentEncodeSegment(board.scope) + "/entries/" +
+                       core::PercentEncodeSegment(id)},
+          {"id", id},
+          {"value", value}};
+}
+
+Json RankedJson(const Surface& surface, const BoardName& board, const RankedEntry& entry) {
+  Json j = EntryJson(surface, board, entry.id, entry.value);
+  j["rank"] = entry.rank;
+  return j;
+}
+
+Result<leaderboard::SortOrder> OrderOf(const Request& request, const Surface& surface) {
+  return ParseSortOrder(request.Query(surface.order_by).value_or(""));
+}
+
+// `before` / `after` of :neighbors: 0–100, absent → 5; more than 100 is coerced to 100.
+Result<size_t> NeighborCount(const Request& request, std::string_view name) {
+  auto text = request.Query(name);
+  if (!text) return size_t{5};
+  auto n = core::ParseInt64(*text);
+  if (!n || *n < 0) {
+    return Status::InvalidArgument("Query parameter '" + std::string(name) +
+                                   "' must be an integer from 0 to 100.");
+  }
+  return static_cast<size_t>(std::min<int64_t>(*n, 100));
+}
+
+class OrderedRoutes {
+ public:
+  OrderedRoutes(const Services& services, const Surface& surface)
+      : services_(services), surface_(surface) {}
+
+  asio::awaitable<Result<Response>> List(Request& request) {
+    leaderboard::LeaderboardService::ListQuery query;
+    SB_CO_ASSIGN_OR_RETURN(query.board, BoardFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(query.page_size,
+                           QueryPageSize(request, surface_.page_size, 10, surface_.max_page_size));
+    SB_CO_ASSIGN_OR_RETURN(query.order, OrderOf(request, surface_));
+    const std::string filter(request.Query("filter").value_or(""));
+    SB_CO_ASSIGN_OR_RETURN(query.range, ParseValueFilter(filter));
+    // A token is valid only for the same board, order and filter.
+    const std::string token_query =
+        TokenQuery({surface_.v1 ? "ordered v1" : "ordered v2", std::to_string(query.board.universe),
+                    query.board.store, query.board.scope,
+                    query.order == leaderboard::SortOrder::kAscending ? "asc" : "desc", filter});
+    SB_CO_ASSIGN_OR_RETURN(query.resume_after,
+                           ResumeAfter(request, surface_.page_token, token_query));
+    SB_CO_ASSIGN_OR_RETURN(auto page, services_.leaderboards->List(query));
+    Json items = Json::array();
+    for (const auto& entry : page.entries)
+      items.push_back(RankedJson(surface_, query.board, entry));
+    Json body = {{surface_.list_key, std::move(items)},
+                 {"nextPageToken", NextToken(page.next_after, token_query)}};
+    co_return http::JsonResponse(200, core::DumpCompact(body));
+  }
+
+  asio::awaitable<Result<Response>> Create(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    auto id = request.Query("id");
+    if (!id) co_return Status::InvalidArgument("Query parameter 'id' (the entry id) is required.");
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
+    auto hook = EntryHook(request, board);
+    auto created =
+        co_await services_.leaderboards->Create(board, std::string(*id), value, std::move(hook));
+    // v1 answers a create on an existing entry with 400 (api.md §4); v2 with 409.
+    if (surface_.v1 && created.status().code() == core::StatusCode::kAlreadyExists) {
+      co_return Status::InvalidArgument(created.status().message());
+    }
+    SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry, std::move(created));
+    co_return Answer(board, entry);
+  }
+
+  asio::awaitable<Result<Response>> Get(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
+                           services_.leaderboards->Get(board, request.Param("entry")));
+    co_return Answer(board, entry);
+  }
+
+  asio::awaitable<Result<Response>> Update(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    // v1 spells it allow_missing, v2 allowMissing; live clients also send allowIfMissing.
+    bool allow_missing = false;
+    for (const char* name : {"allow_missing", "allowMissing", "allowIfMissing"}) {
+      SB_CO_ASSIGN_OR_RETURN(bool allowed, QueryBool(request, name, false));
+      allow_missing = allow_missing || allowed;
+    }
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
+    auto hook = EntryHook(request, board);
+    SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry, co_await services_.leaderboards->Update(
+                                                   board, request.Param("entry"), value,
+                                                   allow_missing, std::move(hook)));
+    co_return Answer(board, entry);
+  }
+
+  asio::awaitable<Result<Response>> Increment(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(int64_t amount, RequiredInt64(body, "amount"));
+    auto hook = EntryHook(request, board);
+    SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
+                           co_await services_.leaderboards->Increment(board, request.Param("entry"),
+                                                                      amount, std::move(hook)));
+    co_return Answer(board, entry);
+  }
+
+  asio::awaitable<Result<Response>> Delete(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    auto hook = services_.writes->Hook<OrderedEntry>(
+        request, [](const OrderedEntry&) { return http::JsonResponse(200, "{}"); });
+    // v1 answers 200 for a missing entry; v2 404.
+    SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
+                           co_await services_.leaderboards->Delete(board, request.Param("entry"),
+                                                                   surface_.v1, std::move(hook)));
+    (void)entry;
+    co_return http::JsonResponse(200, "{}");
+  }
+
+  asio::awaitable<Result<Response>> Rank(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(auto order, OrderOf(request, surface_));
+    SB_CO_ASSIGN_OR_RETURN(auto answer,
+                           services_.leaderboards->Rank(board, request.Param("entry"), order));
+    Json body = RankedJson(surface_, board, answer.entry);
+    body["totalSize"] = answer.total;
+    co_return http::JsonResponse(200, core::DumpCompact(body));
+  }
+
+  asio::awaitable<Result<Response>> Neighbors(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(auto order, OrderOf(request, surface_));
+    SB_CO_ASSIGN_OR_RETURN(size_t before, NeighborCount(request, "before"));
+    SB_CO_ASSIGN_OR_RETURN(size_t after, NeighborCount(request, "after"));
+    SB_CO_ASSIGN_OR_RETURN(auto around, services_.leaderboards->Neighbors(
+                                            board, request.Param("entry"), order, before, after));
+    Json items = Json::array();
+    for (const auto& entry : around.entries) items.push_back(RankedJson(surface_, board, entry));
+    Json body = {{surface_.list_key, std::move(items)}, {"totalSize", around.total}};
+    co_return http::JsonResponse(200, core::DumpCompact(body));
+  }
+
+  asio::awaitable<Result<Response>> Count(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(auto range, ParseValueFilter(request.Query("filter").value_or("")));
+    SB_CO_ASSIGN_OR_RETURN(size_t count, services_.leaderboards->Count(board, range));
+    co_return http::JsonResponse(200, core::DumpCompact(Json{{"totalSize", count}}));
+  }
+
+ private:
+  Response Answer(const BoardName& board, const OrderedEntry& entry) const {
+    return http::JsonResponse(200,
+                              core::DumpCompact(EntryJson(surface_, board, entry.id, entry.value)));
+  }
+
+  // The lock guard and Idempotency-Key hook of a write whose response is the entry.
+  leaderboard::LeaderboardService::CommitHook EntryHook(const Request& request,
+                                                        const BoardName& board) const {
+    const Surface& surface = surface_;
+    return services_.writes->Hook<OrderedEntry>(request, [&surface, board](const OrderedEntry& e) {
+      return http::JsonResponse(200, core::DumpCompact(EntryJson(surface, board, e.id, e.value)));
+    });
+  }
+
+  const Services& services_;
+  const Surface& surface_;
+};
+
+void RegisterSurface(http::Router& router, const Services& services, const Surface& surface) {
+  auto routes = std::make_shared<OrderedRoutes>(services, surface);
+  // Every mutating route honours Idempotency-Key and the lock guard.
+  auto guarded = [&services](http::Handler h) { return services.writes->Wrap(std::move(h)); };
+  const std::string base = surface.route_base;
+  const std::string item = base + "/{entry}";
+  router.Add("GET", base, [routes](Request& r) { return routes->List(r); });
+  router.Add("POST", base, guarded([routes](Request& r) { return routes->Create(r); }));
+  router.Add("GET", item, [routes](Request& r) { return routes->Get(r); });
+  router.Add("PATCH", item, guarded([routes](Request& r) { return routes->Update(r); }));
+  router.Add("DELETE", item, guarded([routes](Request& r) { return routes->Delete(r); }));
+  router.Add("POST", item + ":increment",
+             guarded([routes](Request& r) { return routes->Increment(r); }));
+  if (surface.v1) return;
+  router.Add("GET", item + ":rank", [routes](Request& r) { return routes->Rank(r); });
+  router.Add("GET", item + ":neighbors", [routes](Request& r) { return routes->Neighbors(r); });
+  router.Add("GET", base + ":count", [routes](Request& r) { return routes->Count(r); });
+}
+
+}  // namespace
+
+void RegisterOrderedEntryRoutes(http::Router& router, const Services& services) {
+  RegisterSurface(router, services, kV1);
+  RegisterSurface(router, services, kV2);
+}
+
+}  // namespace strongbox::api

@@ -1,0 +1,242 @@
+#include "leaderboard/leaderboard_service.h"
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+
+#include "store/key_codec.h"
+
+namespace strongbox::leaderboard {
+
+using core::Result;
+using core::Status;
+using store::ColumnFamily;
+
+namespace {
+
+Status EntryNotFound() { return Status::NotFound("Entry not found."); }
+
+// A page resumes after the (value, arrival) of the last entry it returned.
+std::string EncodeResumeKey(const RankIndex::Entry& entry) {
+  std::string out;
+  store::PutKeyInt64(&out, entry.value);
+  store::PutKeyUint64(&out, entry.arrival);
+  return out;
+}
+
+Status DecodeResumeKey(std::string_view in, int64_t* value, uint64_t* arrival) {
+  if (!store::GetKeyInt64(&in, value) || !store::GetKeyUint64(&in, arrival) || !in.empty()) {
+    return Status::InvalidArgument("Invalid page token.");
+  }
+  return Status::Ok();
+}
+
+RankedEntry RankedAt(const RankIndex& index, size_t position, SortOrder order) {
+  RankIndex::Entry e = index.At(position, order);
+  return RankedEntry{std::string(e.id), e.value, position + 1};
+}
+
+std::pair<size_t, size_t> PositionsOf(const RankIndex& index, const ValueRange& range,
+                                      SortOrder order) {
+  return index.PositionsOfValues(range.min.value_or(std::numeric_limits<int64_t>::min()),
+                                 range.max.value_or(std::numeric_limits<int64_t>::max()), order);
+}
+
+}  // namespace
+
+LeaderboardService::LeaderboardService(const store::Engine* engine, store::CommitPipeline* pipeline)
+    : engine_(engine), pipeline_(pipeline) {}
+
+Result<RankBoards::RebuildStats> LeaderboardService::Rebuild() {
+  SB_ASSIGN_OR_RETURN(auto stats, boards_.Rebuild(*engine_));
+  next_arrival_.store(stats.max_arrival + 1);
+  return stats;
+}
+
+Result<OrderedEntry> LeaderboardService::Get(const BoardName& board, const std::string& id) const {
+  SB_RETURN_IF_ERROR(ValidateBoardName(board));
+  SB_RETURN_IF_ERROR(ValidateEntryId(id));
+  SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(ColumnFamily::kOrdered, OrderedKey(board, id)));
+  if (!bytes) return EntryNotFound();
+  SB_ASSIGN_OR_RETURN(OrderedRecord record, DecodeOrderedRecord(*bytes));
+  return OrderedEntry{id, record.value};
+}
+
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::CommitWrite(BoardName board,
+                                                                             std::string id,
+                                                                             NextValueFn next_value,
+                                                                             CommitHook hook) {
+  SB_CO_RETURN_IF_ERROR(ValidateBoardName(board));
+  SB_CO_RETURN_IF_ERROR(ValidateEntryId(id));
+  auto out = std::make_shared<OrderedEntry>();
+  store::Mutation mutation = [this, board = std::move(board), id = std::move(id),
+                              next_value = std::move(next_value), hook = std::move(hook),
+                              out](store::WriteView& view) -> Status {
+    const std::string key = OrderedKey(board, id);
+    SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kOrdered, key));
+    std::optional<OrderedRecord> current;
+    if (bytes) {
+      SB_ASSIGN_OR_RETURN(current, DecodeOrderedRecord(*bytes));
+    }
+    SB_ASSIGN_OR_RETURN(std::optional<int64_t> value, next_value(current));
+    std::optional<OrderedRecord> next;
+    if (value) {
+      // Moving to a new value is a new arrival there (ties go to the earlier one); keeping the
+      // value keeps the place.
+      next =
+          OrderedRecord{*value, current && current->value == *value ? current->arrival
+                                                                    : next_arrival_.fetch_add(1)};
+    }
+    const bool moved = !current || !next || current->arrival != next->arrival;
+    if (moved) {
+      if (current) view.Delete(ColumnFamily::kOrderedIndex, OrderedIndexKey(board, *current, id));
+      if (next) {
+        view.Put(ColumnFamily::kOrdered, key, EncodeOrderedRecord(*next));
+        view.Put(ColumnFamily::kOrderedIndex, OrderedIndexKey(board, *next, id), "");
+      } else if (current) {
+        view.Delete(ColumnFamily::kOrdered, key);
+      }
+      if (current || next) {
+        view.OnCommitted(
+            [this, board_key = BoardKey(board), id, next] { boards_.Apply(board_key, id, next); });
+      }
+    }
+    out->id = id;
+    out->value = next ? next->value : (current ? current->value : 0);
+    if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
+    return Status::Ok();
+  };
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  Status s = co_await pipeline_->Commit(std::move(mutation));
+  if (!s.ok()) co_return s;
+  co_return std::move(*out);
+}
+
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Create(BoardName board,
+                                                                        std::string id,
+                                                                        int64_t value,
+                                                                        CommitHook hook) {
+  NextValueFn next =
+      [value](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
+    if (current) return Status::AlreadyExists("Entry already exists.");
+    return std::optional<int64_t>(value);
+  };
+  auto result =
+      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(hook));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Update(
+    BoardName board, std::string id, int64_t value, bool allow_missing, CommitHook hook) {
+  NextValueFn next =
+      [value, allow_missing](
+          const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
+    if (!current && !allow_missing) return EntryNotFound();
+    return std::optional<int64_t>(value);
+  };
+  auto result =
+      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(hook));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Increment(BoardName board,
+                                                                           std::string id,
+                                                                           int64_t amount,
+                                                                           CommitHook hook) {
+  NextValueFn next =
+      [amount](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
+    const int64_t base = current ? current->value : 0;
+    int64_t sum;
+    if (__builtin_add_overflow(base, amount, &sum)) {
+      return Status::InvalidArgument("Incrementing " + std::to_string(base) + " by " +
+                                     std::to_string(amount) +
+                                     " overflows the 64-bit integer value.")
+          .WithReason("VALUE_OUT_OF_RANGE");
+    }
+    return std::optional<int64_t>(sum);
+  };
+  auto result =
+      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(hook));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Delete(BoardName board,
+                                                                        std::string id,
+                                                                        bool missing_ok,
+                                                                        CommitHook hook) {
+  NextValueFn next =
+      [missing_ok](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
+    if (!current && !missing_ok) return EntryNotFound();
+    return std::optional<int64_t>();
+  };
+  auto result =
+      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(hook));
+  co_return result;
+}
+
+Result<LeaderboardService::ListPage> LeaderboardService::List(const ListQuery& query) const {
+  SB_RETURN_IF_ERROR(ValidateBoardName(query.board));
+  std::optional<std::pair<int64_t, uint64_t>> resume;
+  if (query.resume_after) {
+    int64_t value;
+    uint64_t arrival;
+    SB_RETURN_IF_ERROR(DecodeResumeKey(*query.resume_after, &value, &arrival));
+    resume.emplace(value, arrival);
+  }
+  return boards_.WithBoard(BoardKey(query.board), [&](const RankIndex& index) {
+    auto [position, end] = PositionsOf(index, query.range, query.order);
+    if (resume) {
+      position =
+          std::max(position, index.PositionAfter(resume->first, resume->second, query.order));
+    }
+    ListPage page;
+    for (; position < end && page.entries.size() < query.page_size; ++position) {
+      page.entries.push_back(RankedAt(index, position, query.order));
+    }
+    if (position < end && !page.entries.empty()) {
+      page.next_after = EncodeResumeKey(index.At(position - 1, query.order));
+    }
+    return page;
+  });
+}
+
+Result<LeaderboardService::RankAnswer> LeaderboardService::Rank(const BoardName& board,
+                                                                const std::string& id,
+                                                                SortOrder order) const {
+  SB_RETURN_IF_ERROR(ValidateBoardName(board));
+  SB_RETURN_IF_ERROR(ValidateEntryId(id));
+  return boards_.WithBoard(BoardKey(board), [&](const RankIndex& index) -> Result<RankAnswer> {
+    auto position = index.PositionOf(id, order);
+    if (!position) return EntryNotFound();
+    return RankAnswer{RankedAt(index, *position, order), index.size()};
+  });
+}
+
+Result<LeaderboardService::Neighborhood> LeaderboardService::Neighbors(const BoardName& board,
+                                                                       const std::string& id,
+                                                                       SortOrder order,
+                                                                       size_t before,
+                                                                       size_t after) const {
+  SB_RETURN_IF_ERROR(ValidateBoardName(board));
+  SB_RETURN_IF_ERROR(ValidateEntryId(id));
+  return boards_.WithBoard(BoardKey(board), [&](const RankIndex& index) -> Result<Neighborhood> {
+    auto position = index.PositionOf(id, order);
+    if (!position) return EntryNotFound();
+    Neighborhood around;
+    around.total = index.size();
+    const size_t first = *position - std::min(before, *position);
+    const size_t end = std::min(index.size(), *position + after + 1);
+    for (size_t p = first; p < end; ++p) around.entries.push_back(RankedAt(index, p, order));
+    return around;
+  });
+}
+
+Result<size_t> LeaderboardService::Count(const BoardName& board, const ValueRange& range) const {
+  SB_RETURN_IF_ERROR(ValidateBoardName(board));
+  return boards_.WithBoard(BoardKey(board), [&](const RankIndex& index) {
+    auto [first, end] = PositionsOf(index, range, SortOrder::kAscending);
+    return end - first;
+  });
+}
+
+}  // namespace strongbox::leaderboard

@@ -1,0 +1,131 @@
+#pragma once
+
+// LeaderboardService: ordered data stores (api.md §4) — int64 scores per entry, listed in
+// order, plus rank, neighbours and counts [SB].
+//
+// RocksDB is the durable truth: every write is one Mutation through the CommitPipeline that
+// reads the entry inside the sequencer, writes its record (`ordered`) and moves its sort-index
+// row (`ordered_index`) in one batch. Rank needs an order statistic RocksDB does not have, so
+// the same mutation hands the change to RankBoards via OnCommitted; every ordered read (list,
+// rank, neighbours, count) is then answered from memory in O(log n) per entry returned.
+//
+// Ties go to the entry that reached the value first, in both orders: each move to a new value
+// takes the next `arrival` number, issued by the sequencer (so in commit order).
+//
+// Ownership: app/ owns it; it borrows the Engine and the pipeline. Call Rebuild() once before
+// serving. Thread safety: all other methods may be called concurrently from any thread.
+// Durability: a write's awaitable completes OK only once durable (CommitPipeline's promise).
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "leaderboard/ordered_entry.h"
+#include "leaderboard/rank_boards.h"
+#include "leaderboard/rank_index.h"
+#include "store/commit_pipeline.h"
+#include "store/engine.h"
+
+namespace strongbox::leaderboard {
+
+struct OrderedEntry {
+  std::string id;
+  int64_t value = 0;
+};
+
+struct RankedEntry {
+  std::string id;
+  int64_t value = 0;
+  size_t rank = 0;  // 1-based position in the requested order, over the whole board
+};
+
+// Inclusive value bounds of a listing or count; absent means unbounded.
+struct ValueRange {
+  std::optional<int64_t> min;
+  std::optional<int64_t> max;
+};
+
+class LeaderboardService {
+ public:
+  // Runs inside a write's mutation with its result (for a delete: the removed entry, value 0
+  // when there was none); what it stages commits atomically with the write (lock guard,
+  // Idempotency-Key response). A non-OK status fails the write.
+  using CommitHook = std::function<core::Status(store::WriteView&, const OrderedEntry&)>;
+
+  LeaderboardService(const store::Engine* engine, store::CommitPipeline* pipeline);
+
+  // Loads every board from the sort index. REQUIRES: nothing else runs yet.
+  core::Result<RankBoards::RebuildStats> Rebuild();
+
+  // kNotFound "Entry not found." when missing.
+  core::Result<OrderedEntry> Get(const BoardName& board, const std::string& id) const;
+
+  // kAlreadyExists "Entry already exists." when present.
+  boost::asio::awaitable<core::Result<OrderedEntry>> Create(BoardName board, std::string id,
+                                                            int64_t value, CommitHook hook = {});
+  // Missing: kNotFound unless `allow_missing`, which creates it.
+  boost::asio::awaitable<core::Result<OrderedEntry>> Update(BoardName board, std::string id,
+                                                            int64_t value, bool allow_missing,
+                                                            CommitHook hook = {});
+  // Adds `amount`; a missing entry starts from 0. Overflow → kInvalidArgument, nothing written.
+  boost::asio::awaitable<core::Result<OrderedEntry>> Increment(BoardName board, std::string id,
+                                                               int64_t amount,
+                                                               CommitHook hook = {});
+  // Removes the entry. Missing: kNotFound unless `missing_ok` (then OK, nothing changes).
+  boost::asio::awaitable<core::Result<OrderedEntry>> Delete(BoardName board, std::string id,
+                                                            bool missing_ok, CommitHook hook = {});
+
+  struct ListQuery {
+    BoardName board;
+    SortOrder order = SortOrder::kAscending;
+    ValueRange range;
+    size_t page_size = 10;
+    std::optional<std::string> resume_after;  // from the previous page's next_after
+  };
+  struct ListPage {
+    std::vector<RankedEntry> entries;
+    std::optional<std::string> next_after;  // set when more entries follow
+  };
+  core::Result<ListPage> List(const ListQuery& query) const;
+
+  // The entry with its rank in `order` and the board size. kNotFound when missing.
+  struct RankAnswer {
+    RankedEntry entry;
+    size_t total = 0;
+  };
+  core::Result<RankAnswer> Rank(const BoardName& board, const std::string& id,
+                                SortOrder order) const;
+
+  // Up to `before` entries ahead of `id`, the entry itself, up to `after` behind it, in order.
+  struct Neighborhood {
+    std::vector<RankedEntry> entries;
+    size_t total = 0;
+  };
+  core::Result<Neighborhood> Neighbors(const BoardName& board, const std::string& id,
+                                       SortOrder order, size_t before, size_t after) const;
+
+  // Entries with a value within `range`.
+  core::Result<size_t> Count(const BoardName& board, const ValueRange& range) const;
+
+ private:
+  // From the current record (nullopt: missing), the new value, or nullopt to remove the entry.
+  using NextValueFn =
+      std::function<core::Result<std::optional<int64_t>>(const std::optional<OrderedRecord>&)>;
+
+  // The one write path (see the class comment).
+  boost::asio::awaitable<core::Result<OrderedEntry>> CommitWrite(BoardName board, std::string id,
+                                                                 NextValueFn next_value,
+                                                                 CommitHook hook);
+
+  const store::Engine* engine_;
+  store::CommitPipeline* pipeline_;
+  RankBoards boards_;
+  // The next arrival number; taken only inside mutations, i.e. on the sequencer.
+  std::atomic<uint64_t> next_arrival_{1};
+};
+
+}  // namespace strongbox::leaderboard

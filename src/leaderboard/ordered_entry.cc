@@ -1,0 +1,76 @@
+#include "leaderboard/ordered_entry.h"
+
+#include "core/names.h"
+#include "store/key_codec.h"
+#include "store/value_codec.h"
+
+namespace strongbox::leaderboard {
+
+std::string EncodeOrderedRecord(const OrderedRecord& record) {
+  std::string out(1, static_cast<char>(kOrderedRecordFormat));
+  store::PutVarsint64(&out, record.value);
+  store::PutVarint64(&out, record.arrival);
+  return out;
+}
+
+core::Result<OrderedRecord> DecodeOrderedRecord(std::string_view in) {
+  uint8_t format;
+  OrderedRecord record;
+  if (!store::GetByte(&in, &format) || format != kOrderedRecordFormat ||
+      !store::GetVarsint64(&in, &record.value) || !store::GetVarint64(&in, &record.arrival) ||
+      !in.empty()) {
+    return core::Status::Internal("corrupt ordered entry record");
+  }
+  return record;
+}
+
+std::string BoardKey(const BoardName& board) {
+  std::string k;
+  store::PutKeyInt64(&k, board.universe);
+  store::PutKeyString(&k, board.store);
+  store::PutKeyString(&k, board.scope);
+  return k;
+}
+
+std::string OrderedKey(const BoardName& board, std::string_view id) {
+  std::string k = BoardKey(board);
+  store::PutKeyString(&k, id);
+  return k;
+}
+
+std::string OrderedIndexKey(const BoardName& board, const OrderedRecord& record,
+                            std::string_view id) {
+  std::string k = BoardKey(board);
+  store::PutKeyInt64(&k, record.value);
+  store::PutKeyUint64(&k, record.arrival);
+  store::PutKeyString(&k, id);
+  return k;
+}
+
+bool ParseOrderedIndexKey(std::string_view key, OrderedIndexRow* row) {
+  std::string_view in = key;
+  int64_t universe;
+  std::string store_name, scope;
+  if (!store::GetKeyInt64(&in, &universe) || !store::GetKeyString(&in, &store_name) ||
+      !store::GetKeyString(&in, &scope)) {
+    return false;
+  }
+  row->board_key = key.substr(0, key.size() - in.size());
+  return store::GetKeyInt64(&in, &row->record.value) &&
+         store::GetKeyUint64(&in, &row->record.arrival) && store::GetKeyString(&in, &row->id) &&
+         in.empty();
+}
+
+core::Status ValidateBoardName(const BoardName& board) {
+  if (board.universe <= 0) {
+    return core::Status::InvalidArgument("Universe id must be a positive integer.");
+  }
+  SB_RETURN_IF_ERROR(core::ValidateName(board.store, "Ordered data store name", 50));
+  return core::ValidateName(board.scope, "Scope", 50);
+}
+
+core::Status ValidateEntryId(std::string_view id) {
+  return core::ValidateName(id, "Entry id", kMaxEntryIdBytes);
+}
+
+}  // namespace strongbox::leaderboard

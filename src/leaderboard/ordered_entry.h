@@ -1,0 +1,60 @@
+#pragma once
+
+// The ordered data store model (api.md §4): where a leaderboard entry lives, its stored record
+// and the keys of both column families (proto-docs/storage-format.md):
+//
+//   ordered        universe(int64) store(str) scope(str) id(str)          → OrderedRecord
+//   ordered_index  universe(int64) store(str) scope(str) value(int64) arrival(uint64) id(str)
+//                  → empty
+//
+// The index sorts a board ascending by (value, arrival) — the order RankIndex keeps in memory —
+// so a startup rebuild reads each board already sorted.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace strongbox::leaderboard {
+
+inline constexpr const char* kDefaultScope = "global";
+inline constexpr size_t kMaxEntryIdBytes = 63;  // api.md §1: v2 ordered entry ids
+
+// One leaderboard: universe / ordered data store / scope.
+struct BoardName {
+  int64_t universe = 0;
+  std::string store;
+  std::string scope = kDefaultScope;
+};
+
+// The current state of an entry. `arrival` orders ties (rank_index.h): it changes whenever the
+// value does, never otherwise.
+struct OrderedRecord {
+  int64_t value = 0;
+  uint64_t arrival = 0;
+};
+
+inline constexpr uint8_t kOrderedRecordFormat = 1;
+
+std::string EncodeOrderedRecord(const OrderedRecord& record);
+core::Result<OrderedRecord> DecodeOrderedRecord(std::string_view bytes);
+
+// The key prefix shared by a board's rows in both families; also the board's in-memory id.
+std::string BoardKey(const BoardName& board);
+std::string OrderedKey(const BoardName& board, std::string_view id);
+std::string OrderedIndexKey(const BoardName& board, const OrderedRecord& record,
+                            std::string_view id);
+
+// An ordered_index key split into its board prefix and fields; false when malformed.
+struct OrderedIndexRow {
+  std::string_view board_key;
+  OrderedRecord record;
+  std::string id;
+};
+bool ParseOrderedIndexKey(std::string_view key, OrderedIndexRow* row);
+
+core::Status ValidateBoardName(const BoardName& board);
+core::Status ValidateEntryId(std::string_view id);
+
+}  // namespace strongbox::leaderboard

@@ -1,0 +1,228 @@
+// Ordered data stores over real HTTP (api.md §4): both surfaces' status codes, filters and
+// paging at the boundaries, rank / neighbours / count, the shared write hooks, a restart.
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "integration/fixture.h"
+
+namespace strongbox::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kV2 = "/cloud/v2/universes/42/ordered-data-stores/Points/scopes/global/entries";
+const std::string kV1 =
+    "/ordered-data-stores/v1/universes/42/orderedDataStores/Points/scopes/global/entries";
+
+void Seed(HttpClient& client, const std::vector<std::pair<std::string, int64_t>>& entries) {
+  for (const auto& [id, value] : entries) {
+    auto r = client.Post(kV2 + "?id=" + id, json{{"value", value}}.dump());
+    REQUIRE(r.status == 200);
+  }
+}
+
+std::vector<std::string> Ids(const json& entries) {
+  std::vector<std::string> ids;
+  for (const auto& e : entries) ids.push_back(e["id"].get<std::string>());
+  return ids;
+}
+
+TEST_CASE("ordered v2 calls answer with the contract's codes", "[integration]") {
+  ServerFixture f;
+  auto created = f.client->Post(kV2 + "?id=alice", R"({"value":10})");
+  REQUIRE(created.status == 200);
+  CHECK(created.Json() ==
+        json{{"path", "universes/42/ordered-data-stores/Points/scopes/global/entries/alice"},
+             {"id", "alice"},
+             {"value", 10}});
+  auto again = f.client->Post(kV2 + "?id=alice", R"({"value":11})");
+  CHECK(again.status == 409);
+  CHECK(again.Json()["code"] == "ALREADY_EXISTS");
+  CHECK(f.client->Get(kV2 + "/alice").Json()["value"] == 10);
+  CHECK(f.client->Get(kV2 + "/bob").status == 404);
+
+  CHECK(f.client->Patch(kV2 + "/bob", R"({"value":5})").status == 404);
+  CHECK(f.client->Patch(kV2 + "/bob?allowMissing=true", R"({"value":5})").Json()["value"] == 5);
+  CHECK(f.client->Patch(kV2 + "/carol?allowIfMissing=true", R"({"value":7})").status == 200);
+  CHECK(f.client->Patch(kV2 + "/alice", R"({"value":12})").Json()["value"] == 12);
+
+  CHECK(f.client->Post(kV2 + "/dave:increment", R"({"amount":3})").Json()["value"] == 3);
+  CHECK(f.client->Post(kV2 + "/dave:increment", R"({"amount":-5})").Json()["value"] == -2);
+
+  auto deleted = f.client->Delete(kV2 + "/dave");
+  CHECK(deleted.status == 200);
+  CHECK(deleted.body == "{}");
+  CHECK(f.client->Delete(kV2 + "/dave").status == 404);
+  CHECK(f.client->Get(kV2 + "/dave").status == 404);
+}
+
+TEST_CASE("ordered v1 calls answer with the v1 codes", "[integration]") {
+  ServerFixture f;
+  auto created = f.client->Post(kV1 + "?id=alice", R"({"value":10})");
+  REQUIRE(created.status == 200);
+  CHECK(created.Json()["path"] ==
+        "universes/42/orderedDataStores/Points/scopes/global/entries/alice");
+  auto again = f.client->Post(kV1 + "?id=alice", R"({"value":11})");
+  CHECK(again.status == 400);
+  CHECK(again.Json()["message"] == "Entry already exists.");
+  CHECK(f.client->Patch(kV1 + "/bob", R"({"value":1})").status == 404);
+  CHECK(f.client->Patch(kV1 + "/bob?allow_missing=true", R"({"value":1})").status == 200);
+  CHECK(f.client->Post(kV1 + "/bob:increment", R"({"amount":4})").Json()["value"] == 5);
+  CHECK(f.client->Delete(kV1 + "/nobody").status == 200);
+  CHECK(f.client->Delete(kV1 + "/bob").status == 200);
+  CHECK(f.client->Get(kV1 + "/bob").status == 404);
+  // Both surfaces are one model.
+  CHECK(f.client->Get(kV2 + "/alice").Json()["value"] == 10);
+
+  Seed(*f.client, {{"b", 30}, {"c", 20}});
+  auto listed = f.client->Get(kV1 + "?order_by=desc&max_page_size=2");
+  REQUIRE(listed.status == 200);
+  CHECK(Ids(listed.Json()["entries"]) == std::vector<std::string>{"b", "c"});
+  auto next = f.client->Get(kV1 + "?order_by=desc&max_page_size=2&page_token=" +
+                            listed.Json()["nextPageToken"].get<std::string>());
+  CHECK(Ids(next.Json()["entries"]) == std::vector<std::string>{"alice"});
+  CHECK(next.Json()["nextPageToken"] == "");
+}
+
+TEST_CASE("ordered values must be int64: overflow is 400 and changes nothing", "[integration]") {
+  ServerFixture f;
+  CHECK(f.client->Post(kV2 + "?id=a", R"({"value":9223372036854775808})").status == 400);
+  CHECK(f.client->Post(kV2 + "?id=a", R"({"value":1.5})").status == 400);
+  CHECK(f.client->Post(kV2 + "?id=a", R"({})").status == 400);
+  CHECK(f.client->Get(kV2 + "/a").status == 404);
+  REQUIRE(f.client->Post(kV2 + "?id=a", R"({"value":9223372036854775806})").status == 200);
+  auto overflow = f.client->Post(kV2 + "/a:increment", R"({"amount":2})");
+  CHECK(overflow.status == 400);
+  CHECK(f.client->Get(kV2 + "/a").Json()["value"] == 9223372036854775806LL);
+  CHECK(f.client->Post(kV2 + "/a:increment", R"({"amount":1})").Json()["value"] ==
+        9223372036854775807LL);
+  CHECK(f.client->Post(kV2 + "?id=" + std::string(64, 'x'), R"({"value":1})").status == 400);
+}
+
+TEST_CASE("ordered listing: order, ties, inclusive filters and page boundaries", "[integration]") {
+  ServerFixture f;
+  // Ties at 20: c arrived before d; e leaves 20 and comes back, so it is last of the three.
+  Seed(*f.client, {{"a", 10}, {"c", 20}, {"e", 20}, {"d", 20}, {"b", 30}});
+  REQUIRE(f.client->Patch(kV2 + "/e", R"({"value":21})").status == 200);
+  REQUIRE(f.client->Patch(kV2 + "/e", R"({"value":20})").status == 200);
+
+  auto asc = f.client->Get(kV2 + "?maxPageSize=100");
+  CHECK(Ids(asc.Json()["orderedDataStoreEntries"]) ==
+        std::vector<std::string>{"a", "c", "d", "e", "b"});
+  auto desc = f.client->Get(kV2 + "?orderBy=value%20desc&maxPageSize=100");
+  const json entries = desc.Json()["orderedDataStoreEntries"];
+  CHECK(Ids(entries) == std::vector<std::string>{"b", "c", "d", "e", "a"});
+  for (size_t i = 0; i < entries.size(); ++i) CHECK(entries[i]["rank"] == i + 1);
+
+  // Inclusive bounds; rank stays the position on the whole board.
+  auto filtered = f.client->Get(
+      kV2 + "?orderBy=value+desc&filter=" + "entry%20%3E%3D%2020%20%26%26%20entry%20%3C%3D%2020");
+  const json mid = filtered.Json()["orderedDataStoreEntries"];
+  CHECK(Ids(mid) == std::vector<std::string>{"c", "d", "e"});
+  CHECK(mid[0]["rank"] == 2);
+  CHECK(f.client->Get(kV2 + "?filter=entry%20%3E%3D%2031").Json()["orderedDataStoreEntries"] ==
+        json::array());
+  auto bad = f.client->Get(kV2 + "?filter=entry%20%3E%2010");
+  CHECK(bad.status == 400);
+  CHECK(bad.Json()["message"].get<std::string>().find("entry >= N && entry <= N") !=
+        std::string::npos);
+  CHECK(f.client->Get(kV2 + "?orderBy=score").status == 400);
+
+  // A page exactly as large as what is left ends the listing: no token.
+  auto first = f.client->Get(kV2 + "?orderBy=value%20desc&maxPageSize=3");
+  CHECK(Ids(first.Json()["orderedDataStoreEntries"]) == std::vector<std::string>{"b", "c", "d"});
+  const std::string token = first.Json()["nextPageToken"];
+  REQUIRE_FALSE(token.empty());
+  // A write between pages does not repeat or skip entries that did not move.
+  REQUIRE(f.client->Post(kV2 + "?id=z", R"({"value":100})").status == 200);
+  auto second = f.client->Get(kV2 + "?orderBy=value%20desc&maxPageSize=2&pageToken=" + token);
+  CHECK(Ids(second.Json()["orderedDataStoreEntries"]) == std::vector<std::string>{"e", "a"});
+  CHECK(second.Json()["nextPageToken"] == "");
+  // The token belongs to its query.
+  CHECK(f.client->Get(kV2 + "?maxPageSize=2&pageToken=" + token).status == 400);
+  CHECK(f.client->Get(kV2 + "?pageToken=garbage").status == 400);
+}
+
+TEST_CASE("rank, neighbours and count answer from the whole board", "[integration]") {
+  ServerFixture f;
+  for (int i = 1; i <= 30; ++i) {
+    REQUIRE(
+        f.client->Post(kV2 + "?id=p" + std::to_string(i), json{{"value", i * 10}}.dump()).status ==
+        200);
+  }
+  auto rank = f.client->Get(kV2 + "/p25:rank?orderBy=value%20desc");
+  REQUIRE(rank.status == 200);
+  CHECK(rank.Json() ==
+        json{{"path", "universes/42/ordered-data-stores/Points/scopes/global/entries/p25"},
+             {"id", "p25"},
+             {"value", 250},
+             {"rank", 6},
+             {"totalSize", 30}});
+  CHECK(f.client->Get(kV2 + "/p25:rank").Json()["rank"] == 25);
+  CHECK(f.client->Get(kV2 + "/nobody:rank").status == 404);
+
+  auto around = f.client->Get(kV2 + "/p29:neighbors?orderBy=value%20desc&before=5&after=2");
+  REQUIRE(around.status == 200);
+  CHECK(Ids(around.Json()["orderedDataStoreEntries"]) ==
+        std::vector<std::string>{"p30", "p29", "p28", "p27"});
+  CHECK(around.Json()["orderedDataStoreEntries"][1]["rank"] == 2);
+  CHECK(around.Json()["totalSize"] == 30);
+  CHECK(f.client->Get(kV2 + "/p1:neighbors?before=0&after=0")
+            .Json()["orderedDataStoreEntries"]
+            .size() == 1);
+  CHECK(f.client->Get(kV2 + "/p1:neighbors?before=-1").status == 400);
+
+  CHECK(f.client->Get(kV2 + ":count").Json() == json{{"totalSize", 30}});
+  CHECK(f.client->Get(kV2 + ":count?filter=entry%20%3E%3D%20100%20%26%26%20entry%20%3C%3D%20200")
+            .Json()["totalSize"] == 11);
+  CHECK(f.client->Get(kV2 + ":count?filter=nonsense").status == 400);
+  // Another scope is another board.
+  CHECK(
+      f.client->Get("/cloud/v2/universes/42/ordered-data-stores/Points/scopes/weekly/entries:count")
+          .Json()["totalSize"] == 0);
+}
+
+TEST_CASE("ordered writes take Idempotency-Key and the lock guard", "[integration]") {
+  ServerFixture f;
+  const std::vector<std::pair<std::string, std::string>> key = {{"Idempotency-Key", "win-1"}};
+  auto first = f.client->Send("POST", kV2 + "/alice:increment", R"({"amount":50})", key);
+  auto retry = f.client->Send("POST", kV2 + "/alice:increment", R"({"amount":50})", key);
+  CHECK(first.Json()["value"] == 50);
+  CHECK(retry.Json()["value"] == 50);
+  CHECK(retry.Header("idempotent-replayed") == "true");
+  CHECK(f.client->Get(kV2 + "/alice").Json()["value"] == 50);
+
+  auto lock = f.client->Post("/cloud/v2/universes/42/session-locks/alice:acquire",
+                             R"({"owner":"server-1","ttl":"60s"})");
+  REQUIRE(lock.status == 200);
+  const std::string token = lock.Json()["fencingToken"];
+  auto guarded = [&](const std::string& t) {
+    return f.client->Send("POST", kV2 + "/alice:increment", R"({"amount":1})",
+                          {{"Strongbox-Lock-Id", "alice"}, {"Strongbox-Fencing-Token", t}});
+  };
+  CHECK(guarded(token).Json()["value"] == 51);
+  auto stale = guarded(std::to_string(std::stoull(token) + 1));
+  CHECK(stale.status == 409);
+  CHECK(stale.body.find("LOCK_LOST") != std::string::npos);
+  CHECK(f.client->Get(kV2 + "/alice").Json()["value"] == 51);
+  CHECK(f.client->Get(kV2 + "/alice:rank").Json()["value"] == 51);
+}
+
+TEST_CASE("a restart keeps ordered entries, ranks and tie order", "[integration]") {
+  ServerFixture f;
+  Seed(*f.client, {{"x", 5}, {"y", 5}, {"z", 9}});
+  REQUIRE(f.client->Post(kV2 + "/x:increment", R"({"amount":0})").status == 200);
+  const json before = f.client->Get(kV2 + "?orderBy=value%20desc").Json();
+  REQUIRE(f.Restart() == 0);
+  CHECK(f.client->Get(kV2 + "?orderBy=value%20desc").Json() == before);
+  CHECK(Ids(before["orderedDataStoreEntries"]) == std::vector<std::string>{"z", "x", "y"});
+  CHECK(f.client->Get(kV2 + "/y:rank?orderBy=value%20desc").Json()["rank"] == 3);
+  // An entry that reaches 5 after the restart arrives after x and y.
+  REQUIRE(f.client->Post(kV2 + "?id=w", R"({"value":5})").status == 200);
+  CHECK(f.client->Get(kV2 + "/w:rank?orderBy=value%20desc").Json()["rank"] == 4);
+}
+
+}  // namespace
+}  // namespace strongbox::testing

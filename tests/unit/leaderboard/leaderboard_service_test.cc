@@ -1,0 +1,245 @@
+#include "leaderboard/leaderboard_service.h"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
+#include <catch2/catch.hpp>
+#include <future>
+#include <limits>
+#include <map>
+#include <random>
+
+#include "support/store_fixture.h"
+
+namespace strongbox::leaderboard {
+namespace {
+
+using core::StatusCode;
+
+const BoardName kBoard{7, "Points", "global"};
+
+struct Fixture : testing::StoreFixture {
+  Fixture() { MakeService(); }
+
+  void MakeService() {
+    service = std::make_unique<LeaderboardService>(engine.get(), pipeline.get());
+    REQUIRE(service->Rebuild().ok());
+  }
+  void Restart() {
+    service.reset();
+    Reopen();
+    MakeService();
+  }
+
+  std::vector<RankedEntry> ListAll(SortOrder order, ValueRange range = {}, size_t page = 7) {
+    std::vector<RankedEntry> all;
+    LeaderboardService::ListQuery q{kBoard, order, range, page, std::nullopt};
+    for (int pages = 0; pages < 10'000; ++pages) {
+      auto listed = service->List(q);
+      REQUIRE(listed.ok());
+      all.insert(all.end(), listed->entries.begin(), listed->entries.end());
+      if (!listed->next_after) return all;
+      REQUIRE(listed->entries.size() == page);
+      q.resume_after = listed->next_after;
+    }
+    FAIL("paging did not end");
+    return all;
+  }
+
+  std::unique_ptr<LeaderboardService> service;
+};
+
+// The brute-force model of one board: value and arrival order per id.
+struct Model {
+  struct Row {
+    std::string id;
+    int64_t value;
+    uint64_t arrival;
+  };
+  std::map<std::string, Row> rows;
+  uint64_t next_arrival = 0;
+
+  void Set(const std::string& id, int64_t value) {
+    auto it = rows.find(id);
+    if (it != rows.end() && it->second.value == value) return;
+    rows[id] = {id, value, next_arrival++};
+  }
+  std::vector<Row> Sorted(SortOrder order) const {
+    std::vector<Row> out;
+    for (const auto& [id, row] : rows) out.push_back(row);
+    std::sort(out.begin(), out.end(), [order](const Row& a, const Row& b) {
+      if (a.value != b.value) {
+        return order == SortOrder::kAscending ? a.value < b.value : a.value > b.value;
+      }
+      return a.arrival < b.arrival;
+    });
+    return out;
+  }
+};
+
+void CheckAgainstModel(Fixture& f, const Model& model, const std::string& id, std::mt19937& rng) {
+  for (SortOrder order : {SortOrder::kAscending, SortOrder::kDescending}) {
+    const auto sorted = model.Sorted(order);
+    // Rank and neighbours of the entry just written.
+    auto rank = f.service->Rank(kBoard, id, order);
+    auto at = std::find_if(sorted.begin(), sorted.end(), [&](const auto& r) { return r.id == id; });
+    if (at == sorted.end()) {
+      REQUIRE(rank.status().code() == StatusCode::kNotFound);
+    } else {
+      const size_t p = static_cast<size_t>(at - sorted.begin());
+      REQUIRE(rank.ok());
+      REQUIRE(rank->entry.rank == p + 1);
+      REQUIRE(rank->entry.value == at->value);
+      REQUIRE(rank->total == sorted.size());
+      auto around = f.service->Neighbors(kBoard, id, order, 2, 3);
+      REQUIRE(around.ok());
+      const size_t first = p - std::min<size_t>(2, p);
+      const size_t end = std::min(sorted.size(), p + 4);
+      REQUIRE(around->entries.size() == end - first);
+      for (size_t i = first; i < end; ++i) {
+        REQUIRE(around->entries[i - first].id == sorted[i].id);
+        REQUIRE(around->entries[i - first].rank == i + 1);
+      }
+    }
+    // A filtered listing, paged, against the model.
+    const int64_t lo = static_cast<int64_t>(rng() % 12) - 1;
+    const int64_t hi = lo + static_cast<int64_t>(rng() % 5);
+    std::vector<const Model::Row*> expected;
+    for (const auto& r : sorted) {
+      if (r.value >= lo && r.value <= hi) expected.push_back(&r);
+    }
+    const auto listed = f.ListAll(order, ValueRange{lo, hi}, 1 + rng() % 4);
+    REQUIRE(listed.size() == expected.size());
+    for (size_t i = 0; i < listed.size(); ++i) {
+      REQUIRE(listed[i].id == expected[i]->id);
+      const size_t position = static_cast<size_t>(expected[i] - sorted.data());
+      REQUIRE(listed[i].rank == position + 1);
+    }
+    auto count = f.service->Count(kBoard, ValueRange{lo, hi});
+    REQUIRE(count.ok());
+    REQUIRE(*count == expected.size());
+  }
+}
+
+TEST_CASE("Leaderboard matches a brute-force model through random writes, and after a restart",
+          "[leaderboard]") {
+  Fixture f;
+  Model model;
+  std::mt19937 rng(20261124);
+  for (int step = 0; step < 1500; ++step) {
+    const std::string id = "p" + std::to_string(rng() % 60);
+    const int64_t value = static_cast<int64_t>(rng() % 10);  // few values: many ties
+    const bool exists = model.rows.count(id) == 1;
+    switch (rng() % 5) {
+      case 0: {
+        auto r = Fixture::Await(f.service->Create(kBoard, id, value));
+        REQUIRE(r.status().code() == (exists ? StatusCode::kAlreadyExists : StatusCode::kOk));
+        if (!exists) model.Set(id, value);
+        break;
+      }
+      case 1: {
+        const int64_t amount = static_cast<int64_t>(rng() % 5) - 2;
+        auto r = Fixture::Await(f.service->Increment(kBoard, id, amount));
+        REQUIRE(r.ok());
+        model.Set(id, (exists ? model.rows[id].value : 0) + amount);
+        REQUIRE(r->value == model.rows[id].value);
+        break;
+      }
+      case 2: {
+        const bool allow_missing = rng() % 2 == 0;
+        auto r = Fixture::Await(f.service->Update(kBoard, id, value, allow_missing));
+        const bool writes = exists || allow_missing;
+        REQUIRE(r.status().code() == (writes ? StatusCode::kOk : StatusCode::kNotFound));
+        if (writes) model.Set(id, value);
+        break;
+      }
+      case 3: {
+        auto r = Fixture::Await(f.service->Delete(kBoard, id, /*missing_ok=*/false));
+        REQUIRE(r.status().code() == (exists ? StatusCode::kOk : StatusCode::kNotFound));
+        model.rows.erase(id);
+        break;
+      }
+      default: {
+        auto r = f.service->Get(kBoard, id);
+        REQUIRE(r.status().code() == (exists ? StatusCode::kOk : StatusCode::kNotFound));
+        if (exists) REQUIRE(r->value == model.rows[id].value);
+      }
+    }
+    CheckAgainstModel(f, model, id, rng);
+  }
+
+  // A restart rebuilds every rank from the sort index, ties included.
+  const auto before_asc = f.ListAll(SortOrder::kAscending);
+  const auto before_desc = f.ListAll(SortOrder::kDescending);
+  f.Restart();
+  for (auto [order, before] : {std::pair{SortOrder::kAscending, &before_asc},
+                               std::pair{SortOrder::kDescending, &before_desc}}) {
+    const auto after = f.ListAll(order);
+    REQUIRE(after.size() == before->size());
+    for (size_t i = 0; i < after.size(); ++i) {
+      REQUIRE(after[i].id == (*before)[i].id);
+      REQUIRE(after[i].value == (*before)[i].value);
+      REQUIRE(after[i].rank == i + 1);
+    }
+  }
+  // New arrivals after the restart still come after the old ones at the same value.
+  const auto top = f.ListAll(SortOrder::kDescending).front();
+  REQUIRE(Fixture::Await(f.service->Create(kBoard, "late", top.value)).ok());
+  auto late = f.service->Rank(kBoard, "late", SortOrder::kDescending);
+  REQUIRE(late.ok());
+  REQUIRE(late->entry.rank > 1);
+}
+
+TEST_CASE("Concurrent increments of one entry are exact", "[leaderboard]") {
+  Fixture f;
+  boost::asio::thread_pool pool(4);
+  std::vector<std::future<core::Result<OrderedEntry>>> results;
+  for (int i = 0; i < 400; ++i) {
+    results.push_back(boost::asio::co_spawn(pool, f.service->Increment(kBoard, "hot", 3),
+                                            boost::asio::use_future));
+  }
+  for (auto& r : results) REQUIRE(r.get().ok());
+  f.pipeline->Stop();  // before the pool's contexts go away
+  pool.join();
+  REQUIRE(f.service->Get(kBoard, "hot")->value == 1200);
+  REQUIRE(f.service->Rank(kBoard, "hot", SortOrder::kAscending)->entry.value == 1200);
+}
+
+TEST_CASE("Leaderboard writes refuse overflow and bad names, and change nothing", "[leaderboard]") {
+  Fixture f;
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  REQUIRE(Fixture::Await(f.service->Create(kBoard, "a", kMax - 1)).ok());
+  auto over = Fixture::Await(f.service->Increment(kBoard, "a", 2));
+  REQUIRE(over.status().code() == StatusCode::kInvalidArgument);
+  REQUIRE(f.service->Get(kBoard, "a")->value == kMax - 1);
+  REQUIRE(Fixture::Await(f.service->Increment(kBoard, "a", 1))->value == kMax);
+
+  const std::string long_id(64, 'x');
+  REQUIRE(Fixture::Await(f.service->Create(kBoard, long_id, 1)).status().code() ==
+          StatusCode::kInvalidArgument);
+  REQUIRE(Fixture::Await(f.service->Create(kBoard, std::string(63, 'x'), 1)).ok());
+  REQUIRE(
+      Fixture::Await(f.service->Create(BoardName{0, "Points", "global"}, "a", 1)).status().code() ==
+      StatusCode::kInvalidArgument);
+  // A missing entry deleted with missing_ok is fine and changes nothing.
+  REQUIRE(Fixture::Await(f.service->Delete(kBoard, "ghost", true)).ok());
+  REQUIRE(*f.service->Count(kBoard, {}) == 2);
+}
+
+TEST_CASE("A failed commit hook leaves neither the entry nor its rank", "[leaderboard]") {
+  Fixture f;
+  LeaderboardService::CommitHook refuse = [](store::WriteView&, const OrderedEntry&) {
+    return core::Status::Aborted("guard failed").WithReason("LOCK_LOST");
+  };
+  auto r = Fixture::Await(f.service->Create(kBoard, "a", 5, refuse));
+  REQUIRE(r.status().code() == StatusCode::kAborted);
+  REQUIRE(f.service->Get(kBoard, "a").status().code() == StatusCode::kNotFound);
+  REQUIRE(f.service->Rank(kBoard, "a", SortOrder::kAscending).status().code() ==
+          StatusCode::kNotFound);
+  f.Restart();
+  REQUIRE(*f.service->Count(kBoard, {}) == 0);
+}
+
+}  // namespace
+}  // namespace strongbox::leaderboard
