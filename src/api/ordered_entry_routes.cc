@@ -61,21 +61,51 @@ Result<BoardName> BoardFromPath(const Request& request) {
   return board;
 }
 
-Json EntryJson(const Surface& surface, const BoardName& board, const std::string& id,
-               int64_t value) {
-  return {{"path", "universes/" + std::to_string(board.universe) + "/" + surface.path_prefix + "/" +
-                       core::PercentEncodeSegment(board.store) + "/scopes/" +
-                       core::PercentEncodeSegment(board.scope) + "/entries/" +
-                       core::PercentEncodeSegment(id)},
-          {"id", id},
-          {"value", value}};
-}
+// Responses are written by hand rather than through a JSON DOM: a top-100 page is 100 of these,
+// and the DOM round trip cost a third of its throughput.
+class EntryWriter {
+ public:
+  EntryWriter(const Surface& surface, const BoardName& board)
+      : path_prefix_("universes/" + std::to_string(board.universe) + "/" + surface.path_prefix +
+                     "/" + core::PercentEncodeSegment(board.store) + "/scopes/" +
+                     core::PercentEncodeSegment(board.scope) + "/entries/") {}
 
-Json RankedJson(const Surface& surface, const BoardName& board, const RankedEntry& entry) {
-  Json j = EntryJson(surface, board, entry.id, entry.value);
-  j["rank"] = entry.rank;
-  return j;
-}
+  // {"path","id","value"[,"rank"][,"totalSize"]}
+  void Append(std::string* out, const std::string& id, int64_t value,
+              std::optional<size_t> rank = std::nullopt,
+              std::optional<size_t> total = std::nullopt) const {
+    out->append("{\"path\":");
+    core::AppendJsonString(out, path_prefix_ + core::PercentEncodeSegment(id));
+    out->append(",\"id\":");
+    core::AppendJsonString(out, id);
+    out->append(",\"value\":").append(std::to_string(value));
+    if (rank) out->append(",\"rank\":").append(std::to_string(*rank));
+    if (total) out->append(",\"totalSize\":").append(std::to_string(*total));
+    out->push_back('}');
+  }
+  std::string Entry(const std::string& id, int64_t value) const {
+    std::string out;
+    Append(&out, id, value);
+    return out;
+  }
+  // {"<list_key>":[…ranked entries…],<tail>}; `tail` is the rest of the object, already JSON.
+  std::string List(const char* list_key, const std::vector<RankedEntry>& entries,
+                   const std::string& tail) const {
+    std::string out = "{";
+    core::AppendJsonString(&out, list_key);
+    out.append(":[");
+    out.reserve(entries.size() * (path_prefix_.size() + 64));
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      Append(&out, entries[i].id, entries[i].value, entries[i].rank);
+    }
+    out.append("],").append(tail).push_back('}');
+    return out;
+  }
+
+ private:
+  std::string path_prefix_;
+};
 
 Result<leaderboard::SortOrder> OrderOf(const Request& request, const Surface& surface) {
   return ParseSortOrder(request.Query(surface.order_by).value_or(""));
@@ -114,12 +144,10 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(query.resume_after,
                            ResumeAfter(request, surface_.page_token, token_query));
     SB_CO_ASSIGN_OR_RETURN(auto page, services_.leaderboards->List(query));
-    Json items = Json::array();
-    for (const auto& entry : page.entries)
-      items.push_back(RankedJson(surface_, query.board, entry));
-    Json body = {{surface_.list_key, std::move(items)},
-                 {"nextPageToken", NextToken(page.next_after, token_query)}};
-    co_return http::JsonResponse(200, core::DumpCompact(body));
+    std::string tail = "\"nextPageToken\":";
+    core::AppendJsonString(&tail, NextToken(page.next_after, token_query));
+    co_return http::JsonResponse(
+        200, EntryWriter(surface_, query.board).List(surface_.list_key, page.entries, tail));
   }
 
   asio::awaitable<Result<Response>> Create(Request& request) {
@@ -191,9 +219,10 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(auto order, OrderOf(request, surface_));
     SB_CO_ASSIGN_OR_RETURN(auto answer,
                            services_.leaderboards->Rank(board, request.Param("entry"), order));
-    Json body = RankedJson(surface_, board, answer.entry);
-    body["totalSize"] = answer.total;
-    co_return http::JsonResponse(200, core::DumpCompact(body));
+    std::string body;
+    EntryWriter(surface_, board)
+        .Append(&body, answer.entry.id, answer.entry.value, answer.entry.rank, answer.total);
+    co_return http::JsonResponse(200, std::move(body));
   }
 
   asio::awaitable<Result<Response>> Neighbors(Request& request) {
@@ -203,10 +232,9 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(size_t after, NeighborCount(request, "after"));
     SB_CO_ASSIGN_OR_RETURN(auto around, services_.leaderboards->Neighbors(
                                             board, request.Param("entry"), order, before, after));
-    Json items = Json::array();
-    for (const auto& entry : around.entries) items.push_back(RankedJson(surface_, board, entry));
-    Json body = {{surface_.list_key, std::move(items)}, {"totalSize", around.total}};
-    co_return http::JsonResponse(200, core::DumpCompact(body));
+    co_return http::JsonResponse(200, EntryWriter(surface_, board)
+                                          .List(surface_.list_key, around.entries,
+                                                "\"totalSize\":" + std::to_string(around.total)));
   }
 
   asio::awaitable<Result<Response>> Count(Request& request) {
@@ -218,17 +246,16 @@ class OrderedRoutes {
 
  private:
   Response Answer(const BoardName& board, const OrderedEntry& entry) const {
-    return http::JsonResponse(200,
-                              core::DumpCompact(EntryJson(surface_, board, entry.id, entry.value)));
+    return http::JsonResponse(200, EntryWriter(surface_, board).Entry(entry.id, entry.value));
   }
 
   // The lock guard and Idempotency-Key hook of a write whose response is the entry.
   leaderboard::LeaderboardService::CommitHook EntryHook(const Request& request,
                                                         const BoardName& board) const {
-    const Surface& surface = surface_;
-    return services_.writes->Hook<OrderedEntry>(request, [&surface, board](const OrderedEntry& e) {
-      return http::JsonResponse(200, core::DumpCompact(EntryJson(surface, board, e.id, e.value)));
-    });
+    return services_.writes->Hook<OrderedEntry>(
+        request, [writer = EntryWriter(surface_, board)](const OrderedEntry& e) {
+          return http::JsonResponse(200, writer.Entry(e.id, e.value));
+        });
   }
 
   const Services& services_;

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Benchmark (issue #5): a 1,000,000-entry leaderboard. Loads it (sync durability), records RSS
+# and the restart-to-serving time, then wrk (2 threads, 64 connections, DURATION seconds,
+# ROUNDS rounds in turn, medians) on random :rank, the top-100 page and random :increment; in
+# the same run the peer, Redis 7 through webdis, on ZREVRANK, ZREVRANGE 0 99 and ZINCRBY over
+# the same 1,000,000 members. Loopback only; everything started here stops on exit.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ENTRIES="${ENTRIES:-1000000}"
+export LB_ENTRIES="$ENTRIES"
+bench_install wrk redis-server webdis
+bench_build
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+BOARD="/cloud/v2/universes/1/ordered-data-stores/Bench/scopes/global/entries"
+
+# --- Strongbox: load -------------------------------------------------------------------------
+start_strongbox lb sync
+SB="http://127.0.0.1:$SB_PORT"
+SB_PID="${PIDS[-1]}"
+rss_empty=$(rss_kb "$SB_PID")
+echo "# loading $ENTRIES entries (PATCH allowMissing, 256 connections)"
+load_start=$(date +%s.%N)
+# wrk cannot stop after a number of requests: it runs in the background and is stopped as soon
+# as the board holds every entry.
+board_count() {
+  curl -s "$SB$BOARD:count" | python3 -c 'import sys,json; print(json.load(sys.stdin)["totalSize"])'
+}
+LB_ENTRIES="$ENTRIES" LB_THREADS=2 wrk -t2 -c256 -d600s --timeout 10s \
+  -s "$BENCH_LUA_DIR/leaderboard_load.lua" "$SB" >"$WORK/load.txt" &
+LOAD_PID=$!
+count=0
+for _ in $(seq 1 3000); do
+  count=$(board_count)
+  [ "$count" = "$ENTRIES" ] && break
+  kill -0 "$LOAD_PID" 2>/dev/null || break
+  sleep 0.2
+done
+load_end=$(date +%s.%N)
+kill "$LOAD_PID" 2>/dev/null || true
+wait "$LOAD_PID" 2>/dev/null || true
+[ "$count" = "$ENTRIES" ] || { echo "bench: loaded $count entries, expected $ENTRIES" >&2; exit 1; }
+rss_loaded=$(rss_kb "$SB_PID")
+
+# --- Strongbox: restart to serving ------------------------------------------------------------
+kill -TERM "$SB_PID"
+wait "$SB_PID" 2>/dev/null || true
+rm -f "$WORK/sb-lb/port"
+restart_start=$(date +%s.%N)
+"$BIN" --port 0 --port-file "$WORK/sb-lb/port" --data-dir "$WORK/sb-lb/data" --durability sync \
+  --log-level info >"$WORK/sb-lb/log" 2>&1 &
+SB_PID=$!
+PIDS+=("$SB_PID")
+SB_PORT=$(wait_port_file "$WORK/sb-lb/port")
+SB="http://127.0.0.1:$SB_PORT"
+wait_http "$SB/readyz"
+restart_end=$(date +%s.%N)
+rss_restarted=$(rss_kb "$SB_PID")
+rebuild_line=$(grep -o "loaded [0-9]* leaderboard entries.*" "$WORK/sb-lb/log" || true)
+
+# --- Redis 7 + webdis: load -------------------------------------------------------------------
+REDIS_PORT=$(free_port)
+WEBDIS_PORT=$(free_port)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+  --dir "$WORK" >"$WORK/redis.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 250); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.02; done
+python3 - "$ENTRIES" <<'PY' | redis-cli -p "$REDIS_PORT" --pipe >/dev/null
+import random, sys
+n = int(sys.argv[1])
+out = sys.stdout
+for i in range(0, n, 1000):
+    args = ["ZADD", "bench"]
+    for j in range(i, min(n, i + 1000)):
+        args += [str(random.randrange(1000000)), "p%d" % j]
+    out.write("*%d\r\n" % len(args))
+    for a in args:
+        out.write("$%d\r\n%s\r\n" % (len(a), a))
+PY
+[ "$(redis-cli -p "$REDIS_PORT" zcard bench)" = "$ENTRIES" ] || { echo "bench: redis load failed" >&2; exit 1; }
+cat >"$WORK/webdis.json" <<JSON
+{"redis_host": "127.0.0.1", "redis_port": $REDIS_PORT, "http_host": "127.0.0.1",
+ "http_port": $WEBDIS_PORT, "threads": 2, "pool_size": 64, "daemonize": false,
+ "database": 0, "verbosity": 0, "logfile": "$WORK/webdis.log"}
+JSON
+webdis "$WORK/webdis.json" >"$WORK/webdis.stderr" 2>&1 &
+PIDS+=($!)
+WD="http://127.0.0.1:$WEBDIS_PORT"
+wait_http "$WD/PING"
+
+# --- wrk rounds -------------------------------------------------------------------------------
+for round in $(seq 1 "$ROUNDS"); do
+  echo "# round $round of $ROUNDS"
+  run_wrk "strongbox :rank" "$SB" "$BENCH_LUA_DIR/leaderboard_rank.lua"
+  run_wrk "webdis ZREVRANK" "$WD" "$BENCH_LUA_DIR/webdis_zrevrank.lua"
+  run_wrk "strongbox top-100" "$SB$BOARD?orderBy=value%20desc&maxPageSize=100"
+  run_wrk "webdis ZREVRANGE 0 99" "$WD/ZREVRANGE/bench/0/99/WITHSCORES"
+  run_wrk "strongbox :increment" "$SB" "$BENCH_LUA_DIR/leaderboard_increment.lua"
+  run_wrk "webdis ZINCRBY" "$WD" "$BENCH_LUA_DIR/webdis_zincrby.lua"
+done
+
+print_summary "strongbox :rank / webdis ZREVRANK" \
+  "strongbox top-100 / webdis ZREVRANGE 0 99" \
+  "strongbox :increment / webdis ZINCRBY"
+echo
+awk -v s="$load_start" -v e="$load_end" -v n="$ENTRIES" \
+  'BEGIN { printf "load: %d entries in %.1f s (%.0f writes/s, sync)\n", n, e - s, n / (e - s) }'
+echo "RSS: empty $((rss_empty / 1024)) MB, after loading $((rss_loaded / 1024)) MB," \
+  "after restart $((rss_restarted / 1024)) MB;" \
+  "(restart - empty) / entries = $(( (rss_restarted - rss_empty) * 1024 / ENTRIES )) bytes per entry"
+awk -v s="$restart_start" -v e="$restart_end" \
+  'BEGIN { printf "restart to serving (process start to /readyz 200): %.2f s\n", e - s }'
+echo "server log: $rebuild_line"

@@ -1,0 +1,7 @@
+-- wrk: :rank (descending) of random entries of the bench leaderboard (LB_ENTRIES entries).
+math.randomseed(os.time())
+local entries = tonumber(os.getenv("LB_ENTRIES") or "1000000")
+request = function()
+  return wrk.format("GET", "/cloud/v2/universes/1/ordered-data-stores/Bench/scopes/global/entries/p" ..
+    math.random(0, entries - 1) .. ":rank?orderBy=value%20desc")
+end
