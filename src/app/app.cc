@@ -70,12 +70,17 @@ int Run(const config::Config& config) {
   store::Engine::Options engine_options;
   engine_options.path = config.data_dir;
   engine_options.sync_writes = config.durability == config::Durability::kSync;
+  const auto open_started = std::chrono::steady_clock::now();
   auto engine = store::Engine::Open(engine_options);
   if (!engine.ok()) {
     spdlog::critical("cannot open the database in {}: {}", config.data_dir,
                      engine.status().ToString());
     return 1;
   }
+  spdlog::info("opened the database in {} ms",
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - open_started)
+                   .count());
   store::CommitPipeline pipeline(engine->get(), {static_cast<size_t>(config.commit_queue_limit),
                                                  static_cast<size_t>(config.commit_batch_limit)});
   core::SystemClock clock;
