@@ -57,7 +57,7 @@ SB="http://127.0.0.1:$SB_PORT"
 wait_http "$SB/readyz"
 restart_end=$(date +%s.%N)
 rss_restarted=$(rss_kb "$SB_PID")
-rebuild_line=$(grep -oE "(opened the database|loaded [0-9]* leaderboard entries).*" "$WORK/sb-lb/log" | paste -sd 
+rebuild_line=$(grep -oE "(opened the database|loaded [0-9]* leaderboard entries).*" "$WORK/sb-lb/log" | tr "\n" ";" || true)
 
 # --- Redis 7 + webdis: load -------------------------------------------------------------------
 REDIS_PORT=$(free_port)
