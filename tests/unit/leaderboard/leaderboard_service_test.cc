@@ -11,6 +11,7 @@
 #include <random>
 
 #include "support/store_fixture.h"
+#include "unit/leaderboard/board_model.h"
 
 namespace strongbox::leaderboard {
 namespace {
@@ -50,33 +51,7 @@ struct Fixture : testing::StoreFixture {
   std::unique_ptr<LeaderboardService> service;
 };
 
-// The brute-force model of one board: value and arrival order per id.
-struct Model {
-  struct Row {
-    std::string id;
-    int64_t value;
-    uint64_t arrival;
-  };
-  std::map<std::string, Row> rows;
-  uint64_t next_arrival = 0;
-
-  void Set(const std::string& id, int64_t value) {
-    auto it = rows.find(id);
-    if (it != rows.end() && it->second.value == value) return;
-    rows[id] = {id, value, next_arrival++};
-  }
-  std::vector<Row> Sorted(SortOrder order) const {
-    std::vector<Row> out;
-    for (const auto& [id, row] : rows) out.push_back(row);
-    std::sort(out.begin(), out.end(), [order](const Row& a, const Row& b) {
-      if (a.value != b.value) {
-        return order == SortOrder::kAscending ? a.value < b.value : a.value > b.value;
-      }
-      return a.arrival < b.arrival;
-    });
-    return out;
-  }
-};
+using Model = testing::BoardModel;
 
 void CheckAgainstModel(Fixture& f, const Model& model, const std::string& id, std::mt19937& rng) {
   for (SortOrder order : {SortOrder::kAscending, SortOrder::kDescending}) {

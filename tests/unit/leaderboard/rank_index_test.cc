@@ -8,30 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "unit/leaderboard/board_model.h"
+
 namespace strongbox::leaderboard {
 namespace {
 
-// The brute-force model: every entry, sorted on demand.
-struct Model {
-  struct Row {
-    std::string id;
-    int64_t value;
-    uint64_t arrival;
-  };
-  std::map<std::string, Row> rows;
-
-  std::vector<Row> Sorted(SortOrder order) const {
-    std::vector<Row> out;
-    for (const auto& [id, row] : rows) out.push_back(row);
-    std::sort(out.begin(), out.end(), [order](const Row& a, const Row& b) {
-      if (a.value != b.value) {
-        return order == SortOrder::kAscending ? a.value < b.value : a.value > b.value;
-      }
-      return a.arrival < b.arrival;  // ties: first arrival first, in both orders
-    });
-    return out;
-  }
-};
+using Model = testing::BoardModel;
 
 void CheckEverything(const RankIndex& index, const Model& model) {
   REQUIRE(index.size() == model.rows.size());
@@ -87,7 +69,6 @@ TEST_CASE("RankIndex matches a brute-force sorted list under random moves with m
   std::mt19937_64 rng(GENERATE(1u, 2u, 3u));
   RankIndex index;
   Model model;
-  uint64_t arrival = 1;
   // Enough entries to split blocks (1024 pointers) and enough deletes to merge them again.
   const int kIds = 2500;
   for (int step = 0; step < 12'000; ++step) {
@@ -95,10 +76,8 @@ TEST_CASE("RankIndex matches a brute-force sorted list under random moves with m
     const int op = static_cast<int>(rng() % 10);
     if (op < 7) {
       const int64_t value = static_cast<int64_t>(rng() % 20);  // 20 values: ties everywhere
-      const bool same = model.rows.count(id) && model.rows[id].value == value;
-      const uint64_t a = same ? model.rows[id].arrival : arrival++;
-      index.Upsert(id, value, a);
-      model.rows[id] = {id, value, a};
+      model.Set(id, value);
+      index.Upsert(id, value, model.rows[id].arrival);
     } else {
       REQUIRE(index.Erase(id) == (model.rows.erase(id) == 1));
     }
