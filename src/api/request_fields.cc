@@ -62,9 +62,10 @@ core::Result<std::string> ParseIdStartsWithFilter(const http::Request& request) 
 }
 
 core::Result<std::optional<std::chrono::nanoseconds>> GetOptionalDuration(const core::Json& body,
-                                                                          std::string_view name) {
+                                                                          std::string_view name,
+                                                                          bool ignore_case) {
   using Out = std::optional<std::chrono::nanoseconds>;
-  const core::Json* field = core::FindMember(body, name);
+  const core::Json* field = core::FindMember(body, name, ignore_case);
   if (field == nullptr || field->is_null()) return Out();
   if (field->is_string()) {
     SB_ASSIGN_OR_RETURN(auto d, core::ParseDuration(field->get_ref<const std::string&>()));

@@ -31,7 +31,8 @@ core::Result<std::string> ParseIdStartsWithFilter(const http::Request& request);
 
 // A duration field: protobuf style "30s" / "1.5s", or a number of seconds. nullopt when absent.
 core::Result<std::optional<std::chrono::nanoseconds>> GetOptionalDuration(const core::Json& body,
-                                                                          std::string_view name);
+                                                                          std::string_view name,
+                                                                          bool ignore_case = false);
 
 // The body as a JSON object; an empty body is `{}`.
 core::Result<core::Json> JsonObjectBody(const http::Request& request);

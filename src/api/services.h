@@ -10,6 +10,7 @@
 #include "datastore/user_erasure.h"
 #include "leaderboard/leaderboard_service.h"
 #include "locks/lock_service.h"
+#include "memstore/sorted_map_service.h"
 
 namespace strongbox::api {
 
@@ -26,6 +27,7 @@ struct Services {
   datastore::DataStoreCatalog* catalog = nullptr;
   locks::LockService* locks = nullptr;
   leaderboard::LeaderboardService* leaderboards = nullptr;
+  memstore::SortedMapService* sorted_maps = nullptr;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;
 };

@@ -22,6 +22,7 @@
 #include "api/ordered_entry_routes.h"
 #include "api/services.h"
 #include "api/session_lock_routes.h"
+#include "api/sorted_map_routes.h"
 #include "api/standard_datastore_routes.h"
 #include "api/write_hooks.h"
 #include "core/clock.h"
@@ -33,6 +34,7 @@
 #include "http/server.h"
 #include "leaderboard/leaderboard_service.h"
 #include "locks/lock_service.h"
+#include "memstore/sorted_map_service.h"
 #include "store/commit_pipeline.h"
 #include "store/engine.h"
 
@@ -105,6 +107,12 @@ int Run(const config::Config& config) {
   lock_limits.max_wait = std::chrono::milliseconds(config.lock_max_wait_ms);
   locks::LockService lock_service(engine->get(), &pipeline, &clock, lock_limits);
   leaderboard::LeaderboardService leaderboards(engine->get(), &pipeline);
+  memstore::MemoryStoreLimits memstore_limits;
+  memstore_limits.max_item_bytes = static_cast<size_t>(config.memstore_max_item_bytes);
+  memstore_limits.max_items_per_structure =
+      static_cast<size_t>(config.memstore_max_items_per_structure);
+  memstore_limits.max_ttl = std::chrono::seconds(config.memstore_max_ttl_seconds);
+  memstore::SortedMapService sorted_maps(engine->get(), &pipeline, &clock, memstore_limits);
   {
     // Rank answers come from memory: load every leaderboard before the port opens.
     const auto started = std::chrono::steady_clock::now();
@@ -145,6 +153,7 @@ int Run(const config::Config& config) {
   services.writes = &writes;
   services.locks = &lock_service;
   services.leaderboards = &leaderboards;
+  services.sorted_maps = &sorted_maps;
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
   api::RegisterHealthRoutes(router, services);
   api::RegisterDataStoreEntryRoutes(router, services);
@@ -152,6 +161,7 @@ int Run(const config::Config& config) {
   api::RegisterStandardDataStoreRoutes(router, services);
   api::RegisterSessionLockRoutes(router, services);
   api::RegisterOrderedEntryRoutes(router, services);
+  api::RegisterSortedMapRoutes(router, services);
 
   auto port = server.Start();
   if (!port.ok()) {
@@ -197,6 +207,30 @@ int Run(const config::Config& config) {
       },
       asio::detached);
 
+  // Expired memory-store items are already invisible; this reclaims them, one bounded commit
+  // at a time, so the sweep never holds the sequencer long.
+  asio::steady_timer sweep_timer(pool.Main());
+  asio::co_spawn(
+      pool.Main(),
+      [&]() -> asio::awaitable<void> {
+        while (!stopping) {
+          sweep_timer.expires_after(std::chrono::milliseconds(config.memstore_sweep_interval_ms));
+          auto [wait_error] = co_await sweep_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+          if (wait_error || stopping) break;
+          const auto batch = static_cast<size_t>(config.memstore_sweep_batch);
+          // A full batch means more may be due: go on at once.
+          for (;;) {
+            auto swept = co_await sorted_maps.SweepExpired(batch);
+            if (!swept.ok()) {
+              spdlog::warn("memory-store sweep: {}", swept.status().ToString());
+              break;
+            }
+            if (*swept < batch || stopping) break;
+          }
+        }
+      },
+      asio::detached);
+
   asio::signal_set signals(pool.Main(), SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
@@ -206,6 +240,7 @@ int Run(const config::Config& config) {
         [&]() -> asio::awaitable<void> {
           stopping = true;
           purge_timer.cancel();
+          sweep_timer.cancel();
           co_await server.Drain(std::chrono::milliseconds(config.shutdown_grace_ms));
           // Every request has answered; nothing more can be queued. Commit what is left.
           pipeline.Stop();

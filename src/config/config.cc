@@ -138,6 +138,18 @@ const std::vector<Field>& Fields() {
                          86'400'000, "how often the revision purger runs one bounded pass"));
     v.push_back(IntField("revision_purge_scan_budget", &Config::revision_purge_scan_budget, 1,
                          10'000'000, "revisions one purger pass reads at most"));
+    v.push_back(IntField("memstore_max_item_bytes", &Config::memstore_max_item_bytes, 1,
+                         int64_t{1} << 20,
+                         "largest memory-store value, serialized; larger gets 400"));
+    v.push_back(IntField("memstore_max_items_per_structure",
+                         &Config::memstore_max_items_per_structure, 1, 1'000'000'000,
+                         "items one sorted map may hold; more gets 400"));
+    v.push_back(IntField("memstore_max_ttl_seconds", &Config::memstore_max_ttl_seconds, 1,
+                         3'888'000, "longest memory-store ttl (at most 45 days)"));
+    v.push_back(IntField("memstore_sweep_interval_ms", &Config::memstore_sweep_interval_ms, 10,
+                         3'600'000, "how often expired memory-store items are reclaimed"));
+    v.push_back(IntField("memstore_sweep_batch", &Config::memstore_sweep_batch, 1, 1'000'000,
+                         "expired items reclaimed in one commit at most"));
     return v;
   }();
   return fields;

@@ -43,6 +43,11 @@ struct Config {
   int64_t lock_max_wait_ms = 30'000;             // longest waitTime of an acquire
   int64_t revision_purge_interval_ms = 60'000;   // how often the purger runs one bounded pass
   int revision_purge_scan_budget = 10'000;       // revisions one pass reads at most
+  int64_t memstore_max_item_bytes = 32 * 1024;   // a memory-store value, serialized
+  int64_t memstore_max_items_per_structure = 100'000;  // items in one sorted map or queue
+  int64_t memstore_max_ttl_seconds = 3'888'000;        // 45 days (api.md §5)
+  int64_t memstore_sweep_interval_ms = 1'000;  // how often expired memory-store items are reclaimed
+  int memstore_sweep_batch = 1'000;            // items reclaimed in one commit at most
 };
 
 // Parses the layers above. `args` excludes the program name. Unknown flags, unknown file keys,

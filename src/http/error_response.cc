@@ -86,6 +86,7 @@ Response ErrorResponse(const core::Status& status, ErrorStyle style) {
     body["errorDetails"] = core::Json::array({detail});
   } else {
     body["code"] = core::StatusCodeName(status.code());
+    if (style == ErrorStyle::kMemoryStore) body["error"] = core::StatusCodeName(status.code());
     body["message"] = message;
     body["details"] = core::Json::array();
     if (!status.reason().empty() && status.code() != StatusCode::kInternal) {

@@ -13,7 +13,9 @@
 
 namespace strongbox::http {
 
-enum class ErrorStyle { kCloudV2, kStandardV1 };
+//   kMemoryStore kCloudV2 plus "error": the code again (api.md §5: memory-store clients read
+//                either member)
+enum class ErrorStyle { kCloudV2, kStandardV1, kMemoryStore };
 
 unsigned HttpStatusFor(core::StatusCode code);
 

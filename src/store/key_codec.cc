@@ -1,5 +1,7 @@
 #include "store/key_codec.h"
 
+#include <cstring>
+
 namespace strongbox::store {
 namespace {
 
@@ -84,6 +86,23 @@ bool GetKeyUint64Desc(std::string_view* in, uint64_t* v) {
   uint64_t u;
   if (!GetBigEndian(in, &u)) return false;
   *v = ~u;
+  return true;
+}
+
+void PutKeyDouble(std::string* dst, double v) {
+  if (v == 0) v = 0;  // -0.0 and 0.0 are one value
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  // Positive numbers: set the sign bit so they sort above negatives; negative numbers: invert
+  // every bit so a larger magnitude sorts lower.
+  PutBigEndian(dst, (bits & kSignBit) ? ~bits : bits | kSignBit);
+}
+
+bool GetKeyDouble(std::string_view* in, double* v) {
+  uint64_t u;
+  if (!GetBigEndian(in, &u)) return false;
+  const uint64_t bits = (u & kSignBit) ? u & ~kSignBit : ~u;
+  std::memcpy(v, &bits, sizeof bits);
   return true;
 }
 

@@ -8,6 +8,7 @@
 //            a length prefix) keeps "b" after "aa" and makes every encoding prefix-free.
 //   uint64   8 bytes big-endian.
 //   int64    8 bytes big-endian with the sign bit flipped, so negatives sort first.
+//   double   8 bytes big-endian: positives with the sign bit set, negatives bit-inverted.
 //   *Desc    the same bytes inverted, for fields stored in descending order.
 //
 // LevelDB style: Put* appends to `dst`; Get* consumes from the front of `in` and returns false
@@ -34,6 +35,10 @@ bool GetKeyInt64(std::string_view* in, int64_t* v);
 
 void PutKeyUint64Desc(std::string* dst, uint64_t v);
 bool GetKeyUint64Desc(std::string_view* in, uint64_t* v);
+
+// IEEE 754 double (not NaN), ordered numerically; -0.0 is stored as 0.0.
+void PutKeyDouble(std::string* dst, double v);
+bool GetKeyDouble(std::string_view* in, double* v);
 
 // The smallest key greater than every key that starts with `prefix` (an exclusive upper bound
 // for a prefix scan). Empty when there is none (the prefix is all 0xFF).

@@ -1,6 +1,7 @@
 #include "store/key_codec.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 #include <random>
 #include <tuple>
 #include <vector>
@@ -123,6 +124,36 @@ TEST_CASE("prefix successor bounds a prefix scan", "[store]") {
   CHECK(PrefixSuccessor("ab") == "ac");
   CHECK(PrefixSuccessor(std::string("a\xFF", 2)) == "b");
   CHECK(PrefixSuccessor("\xFF\xFF").empty());
+}
+
+TEST_CASE("doubles encode in numeric order and round-trip", "[store]") {
+  const std::vector<double> ordered = {-std::numeric_limits<double>::infinity(),
+                                       -1e300,
+                                       -2.5,
+                                       -1,
+                                       -std::numeric_limits<double>::denorm_min(),
+                                       0,
+                                       std::numeric_limits<double>::denorm_min(),
+                                       1e-9,
+                                       1,
+                                       2.5,
+                                       1e300,
+                                       std::numeric_limits<double>::infinity()};
+  std::string previous;
+  for (size_t i = 0; i < ordered.size(); ++i) {
+    std::string encoded;
+    PutKeyDouble(&encoded, ordered[i]);
+    if (i > 0) REQUIRE(previous < encoded);
+    std::string_view in = encoded;
+    double back;
+    REQUIRE(GetKeyDouble(&in, &back));
+    REQUIRE(back == ordered[i]);
+    previous = encoded;
+  }
+  std::string negative_zero, zero;
+  PutKeyDouble(&negative_zero, -0.0);
+  PutKeyDouble(&zero, 0.0);
+  REQUIRE(negative_zero == zero);
 }
 
 }  // namespace

@@ -1,0 +1,179 @@
+#include "api/sorted_map_routes.h"
+
+#include <cmath>
+#include <memory>
+
+#include "api/paging.h"
+#include "api/request_fields.h"
+#include "api/sorted_map_fields.h"
+#include "api/write_hooks.h"
+#include "core/strings.h"
+#include "core/time_format.h"
+
+namespace strongbox::api {
+
+namespace asio = boost::asio;
+using core::Json;
+using core::Result;
+using core::Status;
+using http::Request;
+using http::Response;
+using memstore::SortedMapItem;
+using memstore::SortedMapName;
+using memstore::SortedMapService;
+using memstore::SortKey;
+
+namespace {
+
+Result<SortedMapName> MapFromPath(const Request& request) {
+  SortedMapName name;
+  SB_ASSIGN_OR_RETURN(name.universe, ParseUniverseId(request.Param("universe")));
+  name.map = request.Param("map");
+  return name;
+}
+
+// {"path","id","value","etag","expireTime"[,"numericSortKey"|"stringSortKey"]}, the stored
+// value spliced in without a DOM round trip.
+void AppendItem(std::string* out, const SortedMapName& name, const SortedMapItem& item) {
+  out->append("{\"path\":");
+  core::AppendJsonString(out, "cloud/v2/universes/" + std::to_string(name.universe) +
+                                  "/memory-store/sorted-maps/" +
+                                  core::PercentEncodeSegment(name.map) + "/items/" +
+                                  core::PercentEncodeSegment(item.id));
+  out->append(",\"id\":");
+  core::AppendJsonString(out, item.id);
+  out->append(",\"value\":").append(item.record.value);
+  out->append(",\"etag\":");
+  core::AppendJsonString(out, memstore::FormatEtag(item.record));
+  out->append(",\"expireTime\":");
+  core::AppendJsonString(out, core::FormatRfc3339(item.record.expire_time));
+  const SortKey& key = item.record.sort_key;
+  if (key.kind == SortKey::Kind::kNumber) {
+    // Whole numbers print without a fraction (7, not 7.0), as clients sent them.
+    const bool whole = std::trunc(key.number) == key.number && std::fabs(key.number) < 9.0e15;
+    out->append(",\"numericSortKey\":")
+        .append(whole ? std::to_string(static_cast<int64_t>(key.number)) : Json(key.number).dump());
+  } else if (key.kind == SortKey::Kind::kString) {
+    out->append(",\"stringSortKey\":");
+    core::AppendJsonString(out, key.text);
+  }
+  out->push_back('}');
+}
+
+Response ItemResponse(const SortedMapName& name, const SortedMapItem& item) {
+  std::string body;
+  AppendItem(&body, name, item);
+  return http::JsonResponse(200, std::move(body));
+}
+
+class SortedMapRoutes {
+ public:
+  explicit SortedMapRoutes(const Services& services) : services_(services) {}
+
+  asio::awaitable<Result<Response>> List(Request& request) {
+    SortedMapService::ListQuery query;
+    SB_CO_ASSIGN_OR_RETURN(query.name, MapFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(query.page_size, QueryPageSize(request, "maxPageSize", 1, 100));
+    const std::string order(request.Query("orderBy").value_or(""));
+    SB_CO_ASSIGN_OR_RETURN(query.descending, ParseSortedMapDescending(order));
+    const std::string filter(request.Query("filter").value_or(""));
+    SB_CO_RETURN_IF_ERROR(ParseSortedMapFilter(filter, &query));
+    const std::string token_query =
+        TokenQuery({"sorted map", std::to_string(query.name.universe), query.name.map,
+                    query.descending ? "desc" : "asc", filter});
+    SB_CO_ASSIGN_OR_RETURN(query.resume_after, ResumeAfter(request, "pageToken", token_query));
+    SB_CO_ASSIGN_OR_RETURN(auto page, services_.sorted_maps->List(query));
+    std::string body = "{\"items\":[";
+    for (size_t i = 0; i < page.items.size(); ++i) {
+      if (i > 0) body.push_back(',');
+      AppendItem(&body, query.name, page.items[i]);
+    }
+    body.append("],\"nextPageToken\":");
+    core::AppendJsonString(&body, NextToken(page.next_after, token_query));
+    body.push_back('}');
+    co_return http::JsonResponse(200, std::move(body));
+  }
+
+  asio::awaitable<Result<Response>> Create(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(SortedMapName name, MapFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    // The id comes in the query (?id=) or, as some clients send it, in the body.
+    std::optional<std::string> id;
+    if (auto q = request.Query("id")) id = std::string(*q);
+    if (!id) {
+      SB_CO_ASSIGN_OR_RETURN(id, core::GetOptionalString(body, "id", /*ignore_case=*/true));
+    }
+    if (!id)
+      co_return Status::InvalidArgument("The item id is required: ?id= or \"id\" in the body.");
+    SB_CO_ASSIGN_OR_RETURN(auto write, DecodeItemWrite(body));
+    auto hook = ItemHook(request, name);
+    SB_CO_ASSIGN_OR_RETURN(SortedMapItem item,
+                           co_await services_.sorted_maps->Create(
+                               name, std::move(*id), std::move(write), std::move(hook)));
+    co_return ItemResponse(name, item);
+  }
+
+  asio::awaitable<Result<Response>> Get(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(SortedMapName name, MapFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(SortedMapItem item,
+                           services_.sorted_maps->Get(name, request.Param("item")));
+    co_return ItemResponse(name, item);
+  }
+
+  asio::awaitable<Result<Response>> Update(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(SortedMapName name, MapFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(bool allow_missing, QueryBool(request, "allowMissing", false));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag", /*ignore_case=*/true));
+    if (!etag) {
+      if (auto q = request.Query("etag")) etag = std::string(*q);
+    }
+    SB_CO_ASSIGN_OR_RETURN(auto write, DecodeItemWrite(body));
+    auto hook = ItemHook(request, name);
+    SB_CO_ASSIGN_OR_RETURN(
+        SortedMapItem item,
+        co_await services_.sorted_maps->Update(name, request.Param("item"), std::move(write),
+                                               std::move(etag), allow_missing, std::move(hook)));
+    co_return ItemResponse(name, item);
+  }
+
+  asio::awaitable<Result<Response>> Delete(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(SortedMapName name, MapFromPath(request));
+    std::optional<std::string> etag;
+    if (auto q = request.Query("etag")) etag = std::string(*q);
+    auto hook = services_.writes->Hook<SortedMapItem>(
+        request, [](const SortedMapItem&) { return http::JsonResponse(200, ""); });
+    SB_CO_ASSIGN_OR_RETURN(SortedMapItem item,
+                           co_await services_.sorted_maps->Delete(
+                               name, request.Param("item"), std::move(etag), std::move(hook)));
+    (void)item;
+    co_return http::JsonResponse(200, "");
+  }
+
+ private:
+  SortedMapService::CommitHook ItemHook(const Request& request, const SortedMapName& name) const {
+    return services_.writes->Hook<SortedMapItem>(
+        request, [name](const SortedMapItem& item) { return ItemResponse(name, item); });
+  }
+
+  const Services& services_;
+};
+
+}  // namespace
+
+void RegisterSortedMapRoutes(http::Router& router, const Services& services) {
+  auto routes = std::make_shared<SortedMapRoutes>(services);
+  auto guarded = [&services](http::Handler h) { return services.writes->Wrap(std::move(h)); };
+  const std::string items = "/cloud/v2/universes/{universe}/memory-store/sorted-maps/{map}/items";
+  const std::string item = items + "/{item}";
+  constexpr auto kStyle = http::ErrorStyle::kMemoryStore;
+  router.Add(
+      "GET", items, [routes](Request& r) { return routes->List(r); }, kStyle);
+  router.Add("POST", items, guarded([routes](Request& r) { return routes->Create(r); }), kStyle);
+  router.Add(
+      "GET", item, [routes](Request& r) { return routes->Get(r); }, kStyle);
+  router.Add("PATCH", item, guarded([routes](Request& r) { return routes->Update(r); }), kStyle);
+  router.Add("DELETE", item, guarded([routes](Request& r) { return routes->Delete(r); }), kStyle);
+}
+
+}  // namespace strongbox::api

@@ -1,0 +1,321 @@
+#include "memstore/sorted_map_service.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "core/strings.h"
+#include "store/key_codec.h"
+#include "store/page_token.h"
+#include "store/value_codec.h"
+
+namespace strongbox::memstore {
+
+using core::Result;
+using core::Status;
+using store::ColumnFamily;
+
+namespace {
+
+// How many index rows one list call reads at most, so a page of a map full of expired or
+// filtered-out items still answers quickly (with a token to go on).
+constexpr size_t kListScanBudget = 10'000;
+
+Status ItemNotFound() { return Status::NotFound("Item not found."); }
+
+Status LimitExceeded(std::string message, const char* limit, size_t value) {
+  return Status::InvalidArgument(std::move(message))
+      .WithReason("LIMIT_EXCEEDED")
+      .WithMetadata("limit", limit)
+      .WithMetadata("value", std::to_string(value));
+}
+
+// The map's item count (items stored, expired ones not yet swept included).
+Result<uint64_t> ReadCount(const store::WriteView& view, const std::string& count_key) {
+  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kSortedMaps, count_key));
+  if (!bytes) return uint64_t{0};
+  std::string_view in = *bytes;
+  uint64_t count;
+  if (!store::GetVarint64(&in, &count)) return Status::Internal("corrupt sorted map count");
+  return count;
+}
+
+void WriteCount(store::WriteView& view, const std::string& count_key, uint64_t count) {
+  if (count == 0) {
+    view.Delete(ColumnFamily::kSortedMaps, count_key);
+    return;
+  }
+  std::string bytes;
+  store::PutVarint64(&bytes, count);
+  view.Put(ColumnFamily::kSortedMaps, count_key, bytes);
+}
+
+// Removes the item's rows (record, index, expiry) from the batch.
+void RemoveRows(store::WriteView& view, const SortedMapName& name, const std::string& id,
+                const std::string& item_key, const SortedMapRecord& record) {
+  view.Delete(ColumnFamily::kSortedMaps, item_key);
+  view.Delete(ColumnFamily::kSortedMapIndex, SortedMapIndexKey(name, record.sort_key, id));
+  view.Delete(ColumnFamily::kExpiry,
+              ExpiryKey(record.expire_time, ExpiryKind::kSortedMapItem, item_key));
+}
+
+}  // namespace
+
+std::string FormatEtag(const SortedMapRecord& record) { return core::HexUpper(record.version, 16); }
+
+SortedMapService::SortedMapService(const store::Engine* engine, store::CommitPipeline* pipeline,
+                                   const core::Clock* clock, MemoryStoreLimits limits)
+    : engine_(engine), pipeline_(pipeline), clock_(clock), limits_(limits) {}
+
+Result<SortedMapItem> SortedMapService::Get(const SortedMapName& name,
+                                            const std::string& id) const {
+  SB_RETURN_IF_ERROR(ValidateSortedMapName(name));
+  SB_RETURN_IF_ERROR(ValidateItemId(id));
+  SB_ASSIGN_OR_RETURN(auto bytes,
+                      engine_->Get(ColumnFamily::kSortedMaps, SortedMapItemKey(name, id)));
+  if (!bytes) return ItemNotFound();
+  SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(*bytes));
+  if (record.ExpiredAt(clock_->Now())) return ItemNotFound();
+  return SortedMapItem{id, std::move(record)};
+}
+
+Status SortedMapService::CheckWrite(const ItemWrite& write) const {
+  if (write.value.size() > limits_.max_item_bytes) {
+    return LimitExceeded("The value is " + std::to_string(write.value.size()) +
+                             " bytes; the limit is " + std::to_string(limits_.max_item_bytes) +
+                             " (config memstore_max_item_bytes).",
+                         "memstore_max_item_bytes", limits_.max_item_bytes);
+  }
+  if (write.ttl &&
+      (*write.ttl <= std::chrono::nanoseconds::zero() || *write.ttl > limits_.max_ttl)) {
+    const auto max_seconds = static_cast<size_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(limits_.max_ttl).count());
+    return LimitExceeded("ttl must be positive and at most " + std::to_string(max_seconds) +
+                             "s (config memstore_max_ttl_seconds).",
+                         "memstore_max_ttl_seconds", max_seconds);
+  }
+  if (write.sort_key.kind == SortKey::Kind::kString && !core::IsValidUtf8(write.sort_key.text)) {
+    return Status::InvalidArgument("stringSortKey must be valid UTF-8.");
+  }
+  return Status::Ok();
+}
+
+boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::CommitWrite(SortedMapName name,
+                                                                            std::string id,
+                                                                            NextFn next,
+                                                                            CommitHook hook) {
+  SB_CO_RETURN_IF_ERROR(ValidateSortedMapName(name));
+  SB_CO_RETURN_IF_ERROR(ValidateItemId(id));
+  auto out = std::make_shared<SortedMapItem>();
+  const core::Clock* clock = clock_;
+  const size_t max_items = limits_.max_items_per_structure;
+  store::Mutation mutation = [name = std::move(name), id = std::move(id), next = std::move(next),
+                              hook = std::move(hook), out, clock,
+                              max_items](store::WriteView& view) -> Status {
+    const std::string item_key = SortedMapItemKey(name, id);
+    SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kSortedMaps, item_key));
+    std::optional<SortedMapRecord> stored;
+    if (bytes) {
+      SB_ASSIGN_OR_RETURN(stored, DecodeSortedMapRecord(*bytes));
+    }
+    const core::Timestamp now = clock->Now();
+    std::optional<SortedMapRecord> live;
+    if (stored && !stored->ExpiredAt(now)) live = stored;
+    SB_ASSIGN_OR_RETURN(std::optional<SortedMapRecord> result, next(live, now));
+    const std::string count_key = SortedMapCountKey(name);
+    if (stored) RemoveRows(view, name, id, item_key, *stored);
+    if (result) {
+      // Etags never repeat for an id: the version moves past the stored one and the clock.
+      result->version = std::max<uint64_t>(static_cast<uint64_t>(core::ToUnixNanos(now)),
+                                           stored ? stored->version + 1 : 0);
+      if (!stored) {
+        SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, count_key));
+        if (count >= max_items) {
+          return LimitExceeded("The sorted map holds " + std::to_string(count) +
+                                   " items, the limit (config memstore_max_items_per_structure).",
+                               "memstore_max_items_per_structure", max_items);
+        }
+        WriteCount(view, count_key, count + 1);
+      }
+      view.Put(ColumnFamily::kSortedMaps, item_key, EncodeSortedMapRecord(*result));
+      view.Put(ColumnFamily::kSortedMapIndex, SortedMapIndexKey(name, result->sort_key, id), "");
+      view.Put(ColumnFamily::kExpiry,
+               ExpiryKey(result->expire_time, ExpiryKind::kSortedMapItem, item_key), "");
+    } else if (stored) {
+      SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, count_key));
+      WriteCount(view, count_key, count > 0 ? count - 1 : 0);
+    }
+    out->id = id;
+    out->record = result ? *result : live.value_or(SortedMapRecord{});
+    if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
+    return Status::Ok();
+  };
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  Status s = co_await pipeline_->Commit(std::move(mutation));
+  if (!s.ok()) co_return s;
+  co_return std::move(*out);
+}
+
+boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Create(SortedMapName name,
+                                                                       std::string id,
+                                                                       ItemWrite write,
+                                                                       CommitHook hook) {
+  SB_CO_RETURN_IF_ERROR(CheckWrite(write));
+  if (!write.ttl) co_return Status::InvalidArgument("Field 'ttl' is required, e.g. \"3600s\".");
+  NextFn next = [write = std::move(write)](
+                    const std::optional<SortedMapRecord>& live,
+                    core::Timestamp now) -> Result<std::optional<SortedMapRecord>> {
+    if (live) return Status::AlreadyExists("An item with this id already exists.");
+    return std::optional<SortedMapRecord>(
+        SortedMapRecord{write.value, write.sort_key, now + *write.ttl, 0});
+  };
+  auto result =
+      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(hook));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Update(
+    SortedMapName name, std::string id, ItemWrite write, std::optional<std::string> etag,
+    bool allow_missing, CommitHook hook) {
+  SB_CO_RETURN_IF_ERROR(CheckWrite(write));
+  NextFn next = [write = std::move(write), etag = std::move(etag), allow_missing](
+                    const std::optional<SortedMapRecord>& live,
+                    core::Timestamp now) -> Result<std::optional<SortedMapRecord>> {
+    if (!live && !allow_missing) return ItemNotFound();
+    if (etag && (!live || FormatEtag(*live) != *etag)) {
+      return Status::Aborted("The etag does not match the item's current etag.")
+          .WithReason("ETAG_MISMATCH");
+    }
+    if (!live && !write.ttl) {
+      return Status::InvalidArgument("Field 'ttl' is required to create the item.");
+    }
+    const core::Timestamp expire = write.ttl ? now + *write.ttl : live->expire_time;
+    return std::optional<SortedMapRecord>(SortedMapRecord{write.value, write.sort_key, expire, 0});
+  };
+  auto result =
+      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(hook));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Delete(
+    SortedMapName name, std::string id, std::optional<std::string> etag, CommitHook hook) {
+  NextFn next = [etag = std::move(etag)](
+                    const std::optional<SortedMapRecord>& live,
+                    core::Timestamp) -> Result<std::optional<SortedMapRecord>> {
+    if (etag && live && FormatEtag(*live) != *etag) {
+      return Status::Aborted("The etag does not match the item's current etag.")
+          .WithReason("ETAG_MISMATCH");
+    }
+    return std::optional<SortedMapRecord>();
+  };
+  auto result =
+      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(hook));
+  co_return result;
+}
+
+Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) const {
+  SB_RETURN_IF_ERROR(ValidateSortedMapName(q.name));
+  const std::string prefix = MapPrefix(q.name);
+  // Sort-key bounds become the scan's range: above K starts past every row with key K; below K
+  // ends before the first row with key K.
+  std::string lower = prefix, upper = store::PrefixSuccessor(prefix);
+  if (q.sort_key_above) {
+    std::string k = prefix;
+    PutSortKey(&k, *q.sort_key_above);
+    lower = store::PrefixSuccessor(k);
+  }
+  if (q.sort_key_below) {
+    upper = prefix;
+    PutSortKey(&upper, *q.sort_key_below);
+  }
+  ListPage page;
+  if (lower >= upper) return page;
+  auto it = engine_->NewIterator(ColumnFamily::kSortedMapIndex, lower, upper);
+  if (q.resume_after &&
+      (*q.resume_after < prefix || *q.resume_after >= store::PrefixSuccessor(prefix))) {
+    return Status::InvalidArgument("Invalid page token.");
+  }
+  if (q.descending) {
+    if (q.resume_after) {
+      it->SeekForPrev(*q.resume_after);
+      if (it->Valid() && it->key() == *q.resume_after) it->Prev();
+    } else {
+      it->SeekToLast();
+    }
+  } else {
+    if (q.resume_after) {
+      it->Seek(*q.resume_after);
+      if (it->Valid() && it->key() == *q.resume_after) it->Next();
+    } else {
+      it->SeekToFirst();
+    }
+  }
+  const core::Timestamp now = clock_->Now();
+  size_t scanned = 0;
+  std::string last_key;
+  for (; it->Valid(); q.descending ? it->Prev() : it->Next()) {
+    if (page.items.size() == q.page_size || scanned == kListScanBudget) {
+      page.next_after = last_key;
+      break;
+    }
+    ++scanned;
+    last_key.assign(it->key());
+    std::string id;
+    if (!ParseSortedMapIndexKey(it->key(), prefix, &id)) {
+      return Status::Internal("corrupt sorted map index key");
+    }
+    if ((q.id_above && id <= *q.id_above) || (q.id_below && id >= *q.id_below)) continue;
+    SB_ASSIGN_OR_RETURN(auto bytes,
+                        engine_->Get(ColumnFamily::kSortedMaps, SortedMapItemKey(q.name, id)));
+    if (!bytes) continue;  // removed since the iterator's snapshot
+    SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(*bytes));
+    if (record.ExpiredAt(now)) continue;
+    page.items.push_back(SortedMapItem{std::move(id), std::move(record)});
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return page;
+}
+
+boost::asio::awaitable<Result<size_t>> SortedMapService::SweepExpired(size_t budget) {
+  const core::Timestamp now = clock_->Now();
+  std::string upper;
+  store::PutKeyUint64(&upper, static_cast<uint64_t>(core::ToUnixNanos(now)) + 1);
+  std::vector<std::string> due;
+  {
+    auto it = engine_->NewIterator(ColumnFamily::kExpiry, {}, upper);
+    for (it->SeekToFirst(); it->Valid() && due.size() < budget; it->Next()) {
+      due.emplace_back(it->key());
+    }
+    SB_CO_RETURN_IF_ERROR(it->status());
+  }
+  if (due.empty()) co_return size_t{0};
+  auto removed = std::make_shared<size_t>(0);
+  store::Mutation mutation = [due = std::move(due), removed](store::WriteView& view) -> Status {
+    for (const std::string& expiry_key : due) {
+      view.Delete(ColumnFamily::kExpiry, expiry_key);
+      ExpiryRow row;
+      SortedMapName name;
+      std::string id;
+      if (!ParseExpiryKey(expiry_key, &row) || row.kind != ExpiryKind::kSortedMapItem ||
+          !ParseSortedMapItemKey(row.item_key, &name, &id)) {
+        continue;  // not ours or malformed: the row alone goes
+      }
+      const std::string item_key(row.item_key);
+      SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kSortedMaps, item_key));
+      if (!bytes) continue;
+      SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(*bytes));
+      // A write since the scan may have given the item a new expiry: then it stays.
+      if (record.expire_time != row.expire_time) continue;
+      RemoveRows(view, name, id, item_key, record);
+      const std::string count_key = SortedMapCountKey(name);
+      SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, count_key));
+      WriteCount(view, count_key, count > 0 ? count - 1 : 0);
+      ++*removed;
+    }
+    return Status::Ok();
+  };
+  Status s = co_await pipeline_->Commit(std::move(mutation));
+  if (!s.ok()) co_return s;
+  co_return *removed;
+}
+
+}  // namespace strongbox::memstore

@@ -1,0 +1,113 @@
+#pragma once
+
+// SortedMapService: memory-store sorted maps (api.md §5) over RocksDB. Every write is one
+// Mutation through the CommitPipeline that reads the item inside the sequencer, checks etag /
+// existence / limits, and writes the item, its sort-index row, its expiry row and the map's item
+// count in one batch. Reads go to the Engine (committed data only).
+//
+// TTL: an item whose expireTime has passed is absent on every read path at once (get, list,
+// create-over, etag checks); SweepExpired() reclaims it later through the pipeline, driven by
+// the `expiry` family, in bounded batches.
+//
+// Ownership: app/ owns it; it borrows the Engine, the pipeline and the clock.
+// Thread safety: all methods may be called concurrently from any thread.
+// Durability: a write's awaitable completes OK only once durable (CommitPipeline's promise).
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "memstore/sorted_map_item.h"
+#include "store/commit_pipeline.h"
+#include "store/engine.h"
+
+namespace strongbox::memstore {
+
+// From Config (api.md §5 defaults).
+struct MemoryStoreLimits {
+  size_t max_item_bytes = 32 * 1024;                                   // a serialized value
+  size_t max_items_per_structure = 100'000;                            // items in one sorted map
+  std::chrono::nanoseconds max_ttl = std::chrono::seconds(3'888'000);  // 45 days
+};
+
+struct SortedMapItem {
+  std::string id;
+  SortedMapRecord record;
+};
+
+// The opaque etag of a record: changes on every write.
+std::string FormatEtag(const SortedMapRecord& record);
+
+class SortedMapService {
+ public:
+  // Runs inside a write's mutation with its result (for a delete: the item removed, or one with
+  // only the id when there was none); what it stages commits with the write.
+  using CommitHook = std::function<core::Status(store::WriteView&, const SortedMapItem&)>;
+
+  SortedMapService(const store::Engine* engine, store::CommitPipeline* pipeline,
+                   const core::Clock* clock, MemoryStoreLimits limits);
+
+  // kNotFound when missing or expired.
+  core::Result<SortedMapItem> Get(const SortedMapName& name, const std::string& id) const;
+
+  struct ItemWrite {
+    std::string value;  // compact JSON
+    SortKey sort_key;
+    std::optional<std::chrono::nanoseconds> ttl;  // required to create; else keeps the expiry
+  };
+  // kAlreadyExists when a live item has the id.
+  boost::asio::awaitable<core::Result<SortedMapItem>> Create(SortedMapName name, std::string id,
+                                                             ItemWrite write, CommitHook hook = {});
+  // Replaces value and sort key. With `etag`, only if it is the item's current one (else
+  // kAborted ETAG_MISMATCH). Missing: kNotFound unless `allow_missing`, which creates it.
+  boost::asio::awaitable<core::Result<SortedMapItem>> Update(SortedMapName name, std::string id,
+                                                             ItemWrite write,
+                                                             std::optional<std::string> etag,
+                                                             bool allow_missing,
+                                                             CommitHook hook = {});
+  // Removes the item; OK when missing. With `etag`, a live item with another etag → kAborted.
+  boost::asio::awaitable<core::Result<SortedMapItem>> Delete(SortedMapName name, std::string id,
+                                                             std::optional<std::string> etag,
+                                                             CommitHook hook = {});
+
+  // Exclusive bounds; each present one must hold. Sort-key bounds compare in the map's total
+  // order (numbers < strings < no key), so `sortKey > 10` also takes string-keyed items.
+  struct ListQuery {
+    SortedMapName name;
+    bool descending = false;
+    std::optional<SortKey> sort_key_above, sort_key_below;
+    std::optional<std::string> id_above, id_below;
+    size_t page_size = 1;
+    std::optional<std::string> resume_after;  // from the previous page's next_after
+  };
+  struct ListPage {
+    std::vector<SortedMapItem> items;
+    std::optional<std::string> next_after;  // set when more may follow
+  };
+  core::Result<ListPage> List(const ListQuery& query) const;
+
+  // Reclaims up to `budget` items whose expiry has passed, in one commit. Returns how many.
+  boost::asio::awaitable<core::Result<size_t>> SweepExpired(size_t budget);
+
+ private:
+  using NextFn = std::function<core::Result<std::optional<SortedMapRecord>>(
+      const std::optional<SortedMapRecord>& live, core::Timestamp now)>;
+  // The one write path: `next` sees the live record (expired counts as missing) and returns
+  // the new record, or nullopt to remove the item.
+  boost::asio::awaitable<core::Result<SortedMapItem>> CommitWrite(SortedMapName name,
+                                                                  std::string id, NextFn next,
+                                                                  CommitHook hook);
+  core::Status CheckWrite(const ItemWrite& write) const;
+
+  const store::Engine* engine_;
+  store::CommitPipeline* pipeline_;
+  const core::Clock* clock_;
+  const MemoryStoreLimits limits_;
+};
+
+}  // namespace strongbox::memstore
