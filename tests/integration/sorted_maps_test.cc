@@ -1,0 +1,133 @@
+// Memory-store sorted maps over real HTTP (api.md §5): shapes, codes, ordering and filters,
+// real-time TTL with the sweeper running, Idempotency-Key, a restart.
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/fixture.h"
+
+namespace strongbox::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kItems = "/cloud/v2/universes/42/memory-store/sorted-maps/Lobbies/items";
+
+std::vector<std::string> Ids(const json& items) {
+  std::vector<std::string> ids;
+  for (const auto& item : items) ids.push_back(item["id"].get<std::string>());
+  return ids;
+}
+
+TEST_CASE("sorted map items: create, get, CAS update, delete, with the contract's codes",
+          "[integration]") {
+  ServerFixture f;
+  auto created = f.client->Post(kItems + "?id=eu-1",
+                                R"({"value":{"players":3},"ttl":"60s","numericSortKey":3})");
+  REQUIRE(created.status == 200);
+  const json item = created.Json();
+  CHECK(item["path"] == "cloud/v2/universes/42/memory-store/sorted-maps/Lobbies/items/eu-1");
+  CHECK(item["value"] == json{{"players", 3}});
+  CHECK(item["numericSortKey"] == 3);
+  CHECK_FALSE(item["etag"].get<std::string>().empty());
+  CHECK(item["expireTime"].get<std::string>().back() == 'Z');
+
+  // The id may come in the body, with the PascalCase fields some clients send.
+  CHECK(f.client->Post(kItems, R"({"Id":"us-1","Value":7,"Ttl":"60s","StringSortKey":"x"})")
+            .Json()["stringSortKey"] == "x");
+  auto again = f.client->Post(kItems + "?id=eu-1", R"({"value":1,"ttl":"60s"})");
+  CHECK(again.status == 409);
+  CHECK(again.Json()["code"] == "ALREADY_EXISTS");
+  CHECK(again.Json()["error"] == "ALREADY_EXISTS");
+  CHECK(f.client->Post(kItems + "?id=x", R"({"value":1})").status == 400);  // ttl required
+  CHECK(f.client->Post(kItems + "?id=x", R"({"value":1,"ttl":"3888001s"})").status == 400);
+
+  const std::string etag = item["etag"];
+  auto cas = f.client->Patch(kItems + "/eu-1", json{{"value", 4}, {"etag", etag}}.dump());
+  REQUIRE(cas.status == 200);
+  CHECK(cas.Json()["etag"] != etag);
+  CHECK_FALSE(cas.Json().contains("numericSortKey"));  // the body replaces the sort key
+  auto lost = f.client->Patch(kItems + "/eu-1", json{{"value", 5}, {"etag", etag}}.dump());
+  CHECK(lost.status == 409);
+  CHECK(lost.Json()["details"][0]["reason"] == "ETAG_MISMATCH");
+  CHECK(f.client->Patch(kItems + "/new", R"({"value":1})").status == 404);
+  CHECK(f.client->Patch(kItems + "/new?allowMissing=true", R"({"value":1,"ttl":"60s"})").status ==
+        200);
+
+  auto deleted = f.client->Delete(kItems + "/eu-1?etag=" + etag);
+  CHECK(deleted.status == 409);
+  deleted = f.client->Delete(kItems + "/eu-1");
+  CHECK(deleted.status == 200);
+  CHECK(deleted.body.empty());
+  CHECK(f.client->Get(kItems + "/eu-1").status == 404);
+  CHECK(f.client->Delete(kItems + "/eu-1").status == 200);
+}
+
+TEST_CASE("sorted map listing: numbers, then strings, then no key; filters; pages",
+          "[integration]") {
+  ServerFixture f;
+  for (const auto& body :
+       {R"({"id":"n10","value":1,"ttl":"60s","numericSortKey":10})",
+        R"({"id":"n-2","value":1,"ttl":"60s","numericSortKey":-2.5})",
+        R"({"id":"sb","value":1,"ttl":"60s","stringSortKey":"b"})",
+        R"({"id":"sa","value":1,"ttl":"60s","stringSortKey":"a"})",
+        R"({"id":"z","value":1,"ttl":"60s"})", R"({"id":"a","value":1,"ttl":"60s"})"}) {
+    REQUIRE(f.client->Post(kItems, body).status == 200);
+  }
+  // Default page size is 1.
+  auto first = f.client->Get(kItems);
+  CHECK(Ids(first.Json()["items"]) == std::vector<std::string>{"n-2"});
+  CHECK(Ids(f.client->Get(kItems + "?maxPageSize=100").Json()["items"]) ==
+        std::vector<std::string>{"n-2", "n10", "sa", "sb", "a", "z"});
+  CHECK(Ids(f.client->Get(kItems + "?maxPageSize=100&orderBy=desc").Json()["items"]) ==
+        std::vector<std::string>{"z", "a", "sb", "sa", "n10", "n-2"});
+  // sortKey > -2.5 && sortKey < "b": exclusive at both ends.
+  auto filtered = f.client->Get(kItems + "?maxPageSize=100&filter=" +
+                                "sortKey%20%3E%20-2.5%20%26%26%20sortKey%20%3C%20%22b%22");
+  CHECK(Ids(filtered.Json()["items"]) == std::vector<std::string>{"n10", "sa"});
+  CHECK(f.client->Get(kItems + "?filter=sortKey%20%3E%3D%201").status == 400);
+  CHECK(f.client->Get(kItems + "?orderBy=sortKey").status == 400);
+
+  // Pages of 4, resumed with the token; the token belongs to its query.
+  auto page1 = f.client->Get(kItems + "?maxPageSize=4");
+  const std::string token = page1.Json()["nextPageToken"];
+  REQUIRE_FALSE(token.empty());
+  auto page2 = f.client->Get(kItems + "?maxPageSize=4&pageToken=" + token);
+  CHECK(Ids(page2.Json()["items"]) == std::vector<std::string>{"a", "z"});
+  CHECK(page2.Json()["nextPageToken"] == "");
+  CHECK(f.client->Get(kItems + "?maxPageSize=4&orderBy=desc&pageToken=" + token).status == 400);
+}
+
+TEST_CASE("a sorted map item expires in real time and is swept", "[integration]") {
+  ServerFixture f({"--memstore-sweep-interval-ms", "50"});
+  REQUIRE(f.client->Post(kItems + "?id=brief", R"({"value":1,"ttl":"0.3s"})").status == 200);
+  REQUIRE(f.client->Post(kItems + "?id=stays", R"({"value":1,"ttl":"60s"})").status == 200);
+  CHECK(f.client->Get(kItems + "/brief").status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(450));
+  CHECK(f.client->Get(kItems + "/brief").status == 404);
+  CHECK(Ids(f.client->Get(kItems + "?maxPageSize=10").Json()["items"]) ==
+        std::vector<std::string>{"stays"});
+  // The id is free again at once.
+  CHECK(f.client->Post(kItems + "?id=brief", R"({"value":2,"ttl":"60s"})").status == 200);
+  // A restart keeps the items and their expiry times.
+  const json before = f.client->Get(kItems + "/stays").Json();
+  REQUIRE(f.Restart() == 0);
+  CHECK(f.client->Get(kItems + "/stays").Json() == before);
+}
+
+TEST_CASE("sorted map writes take Idempotency-Key", "[integration]") {
+  ServerFixture f;
+  const std::vector<std::pair<std::string, std::string>> key = {{"Idempotency-Key", "add-1"}};
+  auto first = f.client->Send("POST", kItems + "?id=q", R"({"value":1,"ttl":"60s"})", key);
+  auto retry = f.client->Send("POST", kItems + "?id=q", R"({"value":1,"ttl":"60s"})", key);
+  CHECK(first.status == 200);
+  CHECK(retry.status == 200);
+  CHECK(retry.Header("idempotent-replayed") == "true");
+  CHECK(retry.body == first.body);
+}
+
+}  // namespace
+}  // namespace strongbox::testing
