@@ -7,7 +7,10 @@ may not have committed; both outcomes are fine. After each restart every key mus
 its last acknowledged value with that exact etag, or the value of the one write that was in
 flight. Anything else is a lost write. Two more threads steal session locks in a loop; after
 each restart every lock must issue a fencing token above every one acknowledged before the kill
-(a reused token counts as lost). Traffic goes only to 127.0.0.1.
+(a reused token counts as lost). Two scorers increment leaderboard entries they own; after each
+restart every entry must hold its acknowledged score (or that plus the increment in flight), and
+the rank index rebuilt at startup must agree with the stored scores: the listing is exactly the
+stored entries in score order, with consecutive ranks. Traffic goes only to 127.0.0.1.
 """
 import argparse
 import http.client
@@ -24,6 +27,7 @@ import time
 
 BASE = "/cloud/v2/universes/7/data-stores/CrashTest/entries"
 LOCKS = "/cloud/v2/universes/7/session-locks"
+BOARD = "/cloud/v2/universes/7/ordered-data-stores/CrashBoard/scopes/global/entries"
 
 
 class Server:
@@ -128,6 +132,58 @@ def locker(port, lock_ids, tokens, stop, counters, lock):
         conn.close()
 
 
+def scorer(port, entries, scores, stop, counters, lock):
+    """Increments its own leaderboard entries; scores[id] = [acknowledged, in flight]."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        while not stop.is_set():
+            entry = random.choice(entries)
+            amount = random.randint(1, 5)
+            scores[entry][1] = amount
+            conn.request("POST", "%s/%s:increment" % (BOARD, entry),
+                         json.dumps({"amount": amount}), {"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status != 200:
+                raise RuntimeError("unexpected %d: %s" % (resp.status, data[:200]))
+            scores[entry] = [json.loads(data)["value"], 0]
+            with lock:
+                counters["increments"] += 1
+    except (OSError, http.client.HTTPException):
+        pass
+    finally:
+        conn.close()
+
+
+def verify_board(port, scores):
+    """Scores survive the kill, and the rebuilt rank index matches them. Returns losses."""
+    lost = 0
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    stored = {}
+    for entry, (acked, inflight) in scores.items():
+        conn.request("GET", "%s/%s" % (BOARD, entry))
+        resp = conn.getresponse()
+        data = resp.read()
+        value = json.loads(data)["value"] if resp.status == 200 else 0
+        if value != acked and value != acked + inflight:
+            lost += 1
+            print("LOST SCORE %s: acked=%d inflight=%d stored=%s" % (entry, acked, inflight, data),
+                  file=sys.stderr)
+        scores[entry] = [value, 0]
+        if resp.status == 200:
+            stored[entry] = value
+    conn.request("GET", "%s?orderBy=value%%20desc&maxPageSize=1000" % BOARD)
+    listed = json.loads(conn.getresponse().read())["orderedDataStoreEntries"]
+    conn.close()
+    ranks_ok = [e["rank"] for e in listed] == list(range(1, len(listed) + 1))
+    values = [e["value"] for e in listed]
+    if ({e["id"]: e["value"] for e in listed} != stored or values != sorted(values, reverse=True)
+            or not ranks_ok):
+        lost += 1
+        print("RANK INDEX DISAGREES: listed=%s stored=%s" % (listed, stored), file=sys.stderr)
+    return lost
+
+
 def verify_tokens(port, tokens):
     """Every lock must hand out a token above every acknowledged one: none is ever reused."""
     reused = 0
@@ -193,7 +249,9 @@ def main():
         writer_keys.append(keys)
         for k in keys:
             states[k] = KeyState()
-    counters = {"acknowledged": 0, "tokens": 0}
+    counters = {"acknowledged": 0, "tokens": 0, "increments": 0}
+    scorer_entries = [["s%d-e%d" % (s, e) for e in range(20)] for s in range(2)]
+    scores = {e: [0, 0] for entries in scorer_entries for e in entries}
     lock_ids = ["lock-%d" % i for i in range(8)]
     tokens = {}
     lock = threading.Lock()
@@ -209,6 +267,9 @@ def main():
                                          args=(server.port, lock_ids, tokens, stop, counters,
                                                lock))
                         for _ in range(2)]
+            threads += [threading.Thread(target=scorer,
+                                         args=(server.port, entries, scores, stop, counters, lock))
+                        for entries in scorer_entries]
             for t in threads:
                 t.start()
             time.sleep(random.uniform(0.3, 1.5))
@@ -217,11 +278,12 @@ def main():
             for t in threads:
                 t.join(timeout=10)
             server.start()
-            cycle_lost = verify(server.port, states) + verify_tokens(server.port, tokens)
+            cycle_lost = (verify(server.port, states) + verify_tokens(server.port, tokens) +
+                          verify_board(server.port, scores))
             lost += cycle_lost
-            print("cycle %d: acknowledged so far %d writes and %d lock tokens, lost %d" %
-                  (cycle + 1, counters["acknowledged"], counters["tokens"], cycle_lost),
-                  flush=True)
+            print("cycle %d: acknowledged so far %d writes, %d lock tokens, %d increments; lost %d"
+                  % (cycle + 1, counters["acknowledged"], counters["tokens"],
+                     counters["increments"], cycle_lost), flush=True)
         code = server.stop()
         if code != 0:
             print("strongbox exited %s on SIGTERM" % code, file=sys.stderr)
@@ -230,8 +292,8 @@ def main():
         if server.proc and server.proc.poll() is None:
             server.kill()
         shutil.rmtree(work, ignore_errors=True)
-    print("cycles=%d acknowledged=%d tokens=%d lost=%d" %
-          (args.cycles, counters["acknowledged"], counters["tokens"], lost))
+    print("cycles=%d acknowledged=%d tokens=%d increments=%d lost=%d" %
+          (args.cycles, counters["acknowledged"], counters["tokens"], counters["increments"], lost))
     if counters["acknowledged"] == 0:
         print("no write was acknowledged: the test proved nothing", file=sys.stderr)
         return 1
