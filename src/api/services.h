@@ -10,6 +10,7 @@
 #include "datastore/user_erasure.h"
 #include "leaderboard/leaderboard_service.h"
 #include "locks/lock_service.h"
+#include "memstore/memory_store_flush.h"
 #include "memstore/sorted_map_service.h"
 
 namespace strongbox::api {
@@ -28,6 +29,7 @@ struct Services {
   locks::LockService* locks = nullptr;
   leaderboard::LeaderboardService* leaderboards = nullptr;
   memstore::SortedMapService* sorted_maps = nullptr;
+  memstore::MemoryStoreFlush* memory_store_flush = nullptr;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;
 };

@@ -19,6 +19,7 @@
 #include "api/datastore_list_routes.h"
 #include "api/health_routes.h"
 #include "api/idempotency.h"
+#include "api/memory_store_routes.h"
 #include "api/ordered_entry_routes.h"
 #include "api/services.h"
 #include "api/session_lock_routes.h"
@@ -34,6 +35,7 @@
 #include "http/server.h"
 #include "leaderboard/leaderboard_service.h"
 #include "locks/lock_service.h"
+#include "memstore/memory_store_flush.h"
 #include "memstore/sorted_map_service.h"
 #include "store/commit_pipeline.h"
 #include "store/engine.h"
@@ -113,6 +115,7 @@ int Run(const config::Config& config) {
       static_cast<size_t>(config.memstore_max_items_per_structure);
   memstore_limits.max_ttl = std::chrono::seconds(config.memstore_max_ttl_seconds);
   memstore::SortedMapService sorted_maps(engine->get(), &pipeline, &clock, memstore_limits);
+  memstore::MemoryStoreFlush memory_store_flush(engine->get(), &pipeline, &clock);
   {
     // Rank answers come from memory: load every leaderboard before the port opens.
     const auto started = std::chrono::steady_clock::now();
@@ -154,6 +157,7 @@ int Run(const config::Config& config) {
   services.locks = &lock_service;
   services.leaderboards = &leaderboards;
   services.sorted_maps = &sorted_maps;
+  services.memory_store_flush = &memory_store_flush;
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
   api::RegisterHealthRoutes(router, services);
   api::RegisterDataStoreEntryRoutes(router, services);
@@ -162,6 +166,7 @@ int Run(const config::Config& config) {
   api::RegisterSessionLockRoutes(router, services);
   api::RegisterOrderedEntryRoutes(router, services);
   api::RegisterSortedMapRoutes(router, services);
+  api::RegisterMemoryStoreRoutes(router, services);
 
   auto port = server.Start();
   if (!port.ok()) {

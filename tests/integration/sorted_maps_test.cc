@@ -129,5 +129,44 @@ TEST_CASE("sorted map writes take Idempotency-Key", "[integration]") {
   CHECK(retry.body == first.body);
 }
 
+TEST_CASE("memory-store:flush removes every sorted map of the universe, and only those",
+          "[integration]") {
+  ServerFixture f;
+  const std::string other = "/cloud/v2/universes/43/memory-store/sorted-maps/Lobbies/items";
+  for (int i = 0; i < 30; ++i) {
+    const std::string id = "i" + std::to_string(i);
+    REQUIRE(f.client->Post(kItems + "?id=" + id, R"({"value":1,"ttl":"60s"})").status == 200);
+  }
+  REQUIRE(f.client
+              ->Post("/cloud/v2/universes/42/memory-store/sorted-maps/Other/items?id=x",
+                     R"({"value":1,"ttl":"60s"})")
+              .status == 200);
+  REQUIRE(f.client->Post(other + "?id=keep", R"({"value":1,"ttl":"60s"})").status == 200);
+  // Entries of other kinds are untouched.
+  REQUIRE(f.client->Post(kEntries + "?id=profile", R"({"value":1})").status == 200);
+
+  auto flushed = f.client->Post("/cloud/v2/universes/42/memory-store:flush", "");
+  REQUIRE(flushed.status == 200);
+  const json op = flushed.Json();
+  CHECK(op["done"] == true);
+  CHECK(op["response"] == json::object());
+  const std::string path = op["path"];
+  CHECK(path.rfind("cloud/v2/universes/42/memory-store/operations/", 0) == 0);
+  CHECK(f.client->Get("/" + path).Json() == op);
+  CHECK(f.client->Get("/cloud/v2/universes/42/memory-store/operations/nope").status == 404);
+
+  CHECK(f.client->Get(kItems + "?maxPageSize=100").Json()["items"] == json::array());
+  CHECK(f.client->Get("/cloud/v2/universes/42/memory-store/sorted-maps/Other/items/x").status ==
+        404);
+  CHECK(f.client->Get(other + "/keep").status == 200);
+  CHECK(f.client->Get(kEntries + "/profile").status == 200);
+  // The map takes writes again at once.
+  CHECK(f.client->Post(kItems + "?id=i1", R"({"value":2,"ttl":"60s"})").status == 200);
+  CHECK(f.client
+            ->Send("POST", "/cloud/v2/universes/42/memory-store:flush", "",
+                   {{"Strongbox-Lock-Id", "l"}, {"Strongbox-Fencing-Token", "1"}})
+            .status == 400);
+}
+
 }  // namespace
 }  // namespace strongbox::testing

@@ -1,0 +1,13 @@
+#pragma once
+
+// Memory-store routes over the whole universe (api.md §5): `POST …/memory-store:flush` and
+// `GET …/memory-store/operations/{id}`.
+
+#include "api/services.h"
+#include "http/router.h"
+
+namespace strongbox::api {
+
+void RegisterMemoryStoreRoutes(http::Router& router, const Services& services);
+
+}  // namespace strongbox::api

@@ -1,0 +1,72 @@
+#include "memstore/memory_store_flush.h"
+
+#include <vector>
+
+#include "core/strings.h"
+#include "store/key_codec.h"
+
+namespace strongbox::memstore {
+
+using core::Result;
+using core::Status;
+using store::ColumnFamily;
+
+namespace {
+
+constexpr size_t kDeletesPerCommit = 1000;
+constexpr uint8_t kOperationFormat = 1;
+
+// catalog row: universe, kind, operation id → format byte + creation time (Unix ns, decimal).
+std::string OperationKey(int64_t universe, const std::string& id) {
+  std::string k;
+  store::PutKeyInt64(&k, universe);
+  store::PutKeyString(&k, "memory-store-operation");
+  store::PutKeyString(&k, id);
+  return k;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Result<std::string>> MemoryStoreFlush::Flush(int64_t universe,
+                                                                    CommitHook hook) {
+  if (universe <= 0) co_return Status::InvalidArgument("Universe id must be a positive integer.");
+  std::string prefix;
+  store::PutKeyInt64(&prefix, universe);
+  const std::string end = store::PrefixSuccessor(prefix);
+  for (ColumnFamily cf : {ColumnFamily::kSortedMapIndex, ColumnFamily::kSortedMaps}) {
+    auto it = engine_->NewIterator(cf, prefix, end);
+    it->SeekToFirst();
+    while (it->Valid()) {
+      std::vector<std::string> keys;
+      for (; it->Valid() && keys.size() < kDeletesPerCommit; it->Next())
+        keys.emplace_back(it->key());
+      store::Mutation mutation = [cf, keys = std::move(keys)](store::WriteView& view) {
+        for (const auto& key : keys) view.Delete(cf, key);
+        return Status::Ok();
+      };
+      Status s = co_await pipeline_->Commit(std::move(mutation));
+      if (!s.ok()) co_return s;
+    }
+    SB_CO_RETURN_IF_ERROR(it->status());
+  }
+  const int64_t now = core::ToUnixNanos(clock_->Now());
+  const std::string id = core::HexUpper(static_cast<uint64_t>(now), 16);
+  store::Mutation record = [key = OperationKey(universe, id), id, now,
+                            hook = std::move(hook)](store::WriteView& view) -> Status {
+    std::string value(1, static_cast<char>(kOperationFormat));
+    value.append(std::to_string(now));
+    view.Put(ColumnFamily::kCatalog, key, value);
+    return hook ? hook(view, id) : Status::Ok();
+  };
+  Status s = co_await pipeline_->Commit(std::move(record));
+  if (!s.ok()) co_return s;
+  co_return id;
+}
+
+Status MemoryStoreFlush::GetOperation(int64_t universe, const std::string& id) const {
+  SB_ASSIGN_OR_RETURN(auto row, engine_->Get(ColumnFamily::kCatalog, OperationKey(universe, id)));
+  if (!row) return Status::NotFound("Operation not found.");
+  return Status::Ok();
+}
+
+}  // namespace strongbox::memstore
