@@ -1,0 +1,6 @@
+-- wrk: gets of random items among 100,000 of one sorted map.
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/cloud/v2/universes/1/memory-store/sorted-maps/Bench/items/i" ..
+    math.random(1, 100000))
+end
