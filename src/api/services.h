@@ -11,6 +11,7 @@
 #include "leaderboard/leaderboard_service.h"
 #include "locks/lock_service.h"
 #include "memstore/memory_store_flush.h"
+#include "memstore/queue_service.h"
 #include "memstore/sorted_map_service.h"
 
 namespace strongbox::api {
@@ -30,6 +31,7 @@ struct Services {
   leaderboard::LeaderboardService* leaderboards = nullptr;
   memstore::SortedMapService* sorted_maps = nullptr;
   memstore::MemoryStoreFlush* memory_store_flush = nullptr;
+  memstore::QueueService* queues = nullptr;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;
 };

@@ -49,10 +49,7 @@ void AppendItem(std::string* out, const SortedMapName& name, const SortedMapItem
   core::AppendJsonString(out, core::FormatRfc3339(item.record.expire_time));
   const SortKey& key = item.record.sort_key;
   if (key.kind == SortKey::Kind::kNumber) {
-    // Whole numbers print without a fraction (7, not 7.0), as clients sent them.
-    const bool whole = std::trunc(key.number) == key.number && std::fabs(key.number) < 9.0e15;
-    out->append(",\"numericSortKey\":")
-        .append(whole ? std::to_string(static_cast<int64_t>(key.number)) : Json(key.number).dump());
+    out->append(",\"numericSortKey\":").append(core::FormatJsonNumber(key.number));
   } else if (key.kind == SortKey::Kind::kString) {
     out->append(",\"stringSortKey\":");
     core::AppendJsonString(out, key.text);

@@ -21,6 +21,7 @@
 #include "api/idempotency.h"
 #include "api/memory_store_routes.h"
 #include "api/ordered_entry_routes.h"
+#include "api/queue_routes.h"
 #include "api/services.h"
 #include "api/session_lock_routes.h"
 #include "api/sorted_map_routes.h"
@@ -35,7 +36,9 @@
 #include "http/server.h"
 #include "leaderboard/leaderboard_service.h"
 #include "locks/lock_service.h"
+#include "memstore/expiry_sweeper.h"
 #include "memstore/memory_store_flush.h"
+#include "memstore/queue_service.h"
 #include "memstore/sorted_map_service.h"
 #include "store/commit_pipeline.h"
 #include "store/engine.h"
@@ -116,6 +119,9 @@ int Run(const config::Config& config) {
   memstore_limits.max_ttl = std::chrono::seconds(config.memstore_max_ttl_seconds);
   memstore::SortedMapService sorted_maps(engine->get(), &pipeline, &clock, memstore_limits);
   memstore::MemoryStoreFlush memory_store_flush(engine->get(), &pipeline, &clock);
+  memstore::QueueService queues(engine->get(), &pipeline, &clock, memstore_limits,
+                                std::chrono::milliseconds(config.memstore_max_wait_ms));
+  memstore::ExpirySweeper expiry_sweeper(engine->get(), &pipeline, &clock);
   {
     // Rank answers come from memory: load every leaderboard before the port opens.
     const auto started = std::chrono::steady_clock::now();
@@ -158,6 +164,7 @@ int Run(const config::Config& config) {
   services.leaderboards = &leaderboards;
   services.sorted_maps = &sorted_maps;
   services.memory_store_flush = &memory_store_flush;
+  services.queues = &queues;
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
   api::RegisterHealthRoutes(router, services);
   api::RegisterDataStoreEntryRoutes(router, services);
@@ -167,6 +174,7 @@ int Run(const config::Config& config) {
   api::RegisterOrderedEntryRoutes(router, services);
   api::RegisterSortedMapRoutes(router, services);
   api::RegisterMemoryStoreRoutes(router, services);
+  api::RegisterQueueRoutes(router, services);
 
   auto port = server.Start();
   if (!port.ok()) {
@@ -225,7 +233,7 @@ int Run(const config::Config& config) {
           const auto batch = static_cast<size_t>(config.memstore_sweep_batch);
           // A full batch means more may be due: go on at once.
           for (;;) {
-            auto swept = co_await sorted_maps.SweepExpired(batch);
+            auto swept = co_await expiry_sweeper.SweepExpired(batch);
             if (!swept.ok()) {
               spdlog::warn("memory-store sweep: {}", swept.status().ToString());
               break;

@@ -143,13 +143,15 @@ const std::vector<Field>& Fields() {
                          "largest memory-store value, serialized; larger gets 400"));
     v.push_back(IntField("memstore_max_items_per_structure",
                          &Config::memstore_max_items_per_structure, 1, 1'000'000'000,
-                         "items one sorted map may hold; more gets 400"));
+                         "items one sorted map or queue may hold; more gets 400"));
     v.push_back(IntField("memstore_max_ttl_seconds", &Config::memstore_max_ttl_seconds, 1,
                          3'888'000, "longest memory-store ttl (at most 45 days)"));
     v.push_back(IntField("memstore_sweep_interval_ms", &Config::memstore_sweep_interval_ms, 10,
                          3'600'000, "how often expired memory-store items are reclaimed"));
     v.push_back(IntField("memstore_sweep_batch", &Config::memstore_sweep_batch, 1, 1'000'000,
                          "expired items reclaimed in one commit at most"));
+    v.push_back(IntField("memstore_max_wait_ms", &Config::memstore_max_wait_ms, 0, 3'600'000,
+                         "longest waitTime of a queue read (long poll)"));
     return v;
   }();
   return fields;

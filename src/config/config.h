@@ -48,6 +48,7 @@ struct Config {
   int64_t memstore_max_ttl_seconds = 3'888'000;        // 45 days (api.md §5)
   int64_t memstore_sweep_interval_ms = 1'000;  // how often expired memory-store items are reclaimed
   int memstore_sweep_batch = 1'000;            // items reclaimed in one commit at most
+  int64_t memstore_max_wait_ms = 30'000;       // longest waitTime of a queue read (long poll)
 };
 
 // Parses the layers above. `args` excludes the program name. Unknown flags, unknown file keys,

@@ -1,5 +1,7 @@
 #include "core/json_util.h"
 
+#include <cmath>
+
 #include "core/strings.h"
 
 namespace strongbox::core {
@@ -85,6 +87,11 @@ Result<std::optional<bool>> GetOptionalBool(const Json& obj, std::string_view na
     return Status::InvalidArgument("Field '" + std::string(name) + "' must be a boolean.");
   }
   return std::optional<bool>(m->get<bool>());
+}
+
+std::string FormatJsonNumber(double v) {
+  if (std::trunc(v) == v && std::fabs(v) < 9.0e15) return std::to_string(static_cast<int64_t>(v));
+  return Json(v).dump();
 }
 
 Result<std::optional<int64_t>> GetOptionalInt64(const Json& obj, std::string_view name,

@@ -24,6 +24,9 @@ std::string DumpCompact(const Json& j);
 // For responses built by hand around already-serialized values, without a DOM round trip.
 void AppendJsonString(std::string* out, std::string_view s);
 
+// A number as JSON text: whole numbers without a fraction ("7", not "7.0"), as clients sent them.
+std::string FormatJsonNumber(double v);
+
 // Finds a member by exact name, or case-insensitively when `ignore_case` (memory-store clients
 // send `Value`, `Ttl`). nullptr when absent or when `obj` is not an object.
 const Json* FindMember(const Json& obj, std::string_view name, bool ignore_case = false);

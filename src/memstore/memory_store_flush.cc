@@ -33,7 +33,8 @@ boost::asio::awaitable<Result<std::string>> MemoryStoreFlush::Flush(int64_t univ
   std::string prefix;
   store::PutKeyInt64(&prefix, universe);
   const std::string end = store::PrefixSuccessor(prefix);
-  for (ColumnFamily cf : {ColumnFamily::kSortedMapIndex, ColumnFamily::kSortedMaps}) {
+  for (ColumnFamily cf :
+       {ColumnFamily::kSortedMapIndex, ColumnFamily::kSortedMaps, ColumnFamily::kQueues}) {
     auto it = engine_->NewIterator(cf, prefix, end);
     it->SeekToFirst();
     while (it->Valid()) {

@@ -1,7 +1,7 @@
 #pragma once
 
-// MemoryStoreFlush: `memory-store:flush` (api.md §5) removes every sorted map of a universe
-// (queues will join them, #6), and records the operation so `GET …/memory-store/operations/{id}`
+// MemoryStoreFlush: `memory-store:flush` (api.md §5) removes every sorted map and queue of a
+// universe, and records the operation so `GET …/memory-store/operations/{id}`
 // can report it later.
 //
 // The flush deletes what the universe held when it started, in bounded commits (so it never

@@ -65,7 +65,7 @@ std::string SortedMapIndexKey(const SortedMapName& name, const SortKey& key, std
 bool ParseSortedMapIndexKey(std::string_view key, std::string_view prefix, std::string* id);
 
 // Kinds of rows in the expiry family.
-enum class ExpiryKind : uint8_t { kSortedMapItem = 1 };
+enum class ExpiryKind : uint8_t { kSortedMapItem = 1, kQueueItem = 2, kQueueRead = 3 };
 std::string ExpiryKey(core::Timestamp expire_time, ExpiryKind kind, std::string_view item_key);
 struct ExpiryRow {
   core::Timestamp expire_time{};

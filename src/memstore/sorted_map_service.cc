@@ -275,47 +275,21 @@ Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) co
   return page;
 }
 
-boost::asio::awaitable<Result<size_t>> SortedMapService::SweepExpired(size_t budget) {
-  const core::Timestamp now = clock_->Now();
-  std::string upper;
-  store::PutKeyUint64(&upper, static_cast<uint64_t>(core::ToUnixNanos(now)) + 1);
-  std::vector<std::string> due;
-  {
-    auto it = engine_->NewIterator(ColumnFamily::kExpiry, {}, upper);
-    for (it->SeekToFirst(); it->Valid() && due.size() < budget; it->Next()) {
-      due.emplace_back(it->key());
-    }
-    SB_CO_RETURN_IF_ERROR(it->status());
-  }
-  if (due.empty()) co_return size_t{0};
-  auto removed = std::make_shared<size_t>(0);
-  store::Mutation mutation = [due = std::move(due), removed](store::WriteView& view) -> Status {
-    for (const std::string& expiry_key : due) {
-      view.Delete(ColumnFamily::kExpiry, expiry_key);
-      ExpiryRow row;
-      SortedMapName name;
-      std::string id;
-      if (!ParseExpiryKey(expiry_key, &row) || row.kind != ExpiryKind::kSortedMapItem ||
-          !ParseSortedMapItemKey(row.item_key, &name, &id)) {
-        continue;  // not ours or malformed: the row alone goes
-      }
-      const std::string item_key(row.item_key);
-      SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kSortedMaps, item_key));
-      if (!bytes) continue;
-      SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(*bytes));
-      // A write since the scan may have given the item a new expiry: then it stays.
-      if (record.expire_time != row.expire_time) continue;
-      RemoveRows(view, name, id, item_key, record);
-      const std::string count_key = SortedMapCountKey(name);
-      SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, count_key));
-      WriteCount(view, count_key, count > 0 ? count - 1 : 0);
-      ++*removed;
-    }
-    return Status::Ok();
-  };
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return *removed;
+Result<bool> SortedMapService::ReclaimExpired(store::WriteView& view, std::string_view item_key,
+                                              core::Timestamp expire_time) {
+  SortedMapName name;
+  std::string id;
+  if (!ParseSortedMapItemKey(item_key, &name, &id)) return false;
+  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kSortedMaps, item_key));
+  if (!bytes) return false;
+  SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(*bytes));
+  // A write since the row was found may have given the item a new expiry: then it stays.
+  if (record.expire_time != expire_time) return false;
+  RemoveRows(view, name, id, std::string(item_key), record);
+  const std::string count_key = SortedMapCountKey(name);
+  SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, count_key));
+  WriteCount(view, count_key, count > 0 ? count - 1 : 0);
+  return true;
 }
 
 }  // namespace strongbox::memstore

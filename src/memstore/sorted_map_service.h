@@ -6,7 +6,7 @@
 // count in one batch. Reads go to the Engine (committed data only).
 //
 // TTL: an item whose expireTime has passed is absent on every read path at once (get, list,
-// create-over, etag checks); SweepExpired() reclaims it later through the pipeline, driven by
+// create-over, etag checks); the ExpirySweeper reclaims it later through the pipeline, driven by
 // the `expiry` family, in bounded batches.
 //
 // Ownership: app/ owns it; it borrows the Engine, the pipeline and the clock.
@@ -91,8 +91,10 @@ class SortedMapService {
   };
   core::Result<ListPage> List(const ListQuery& query) const;
 
-  // Reclaims up to `budget` items whose expiry has passed, in one commit. Returns how many.
-  boost::asio::awaitable<core::Result<size_t>> SweepExpired(size_t budget);
+  // For the expiry sweeper, inside its mutation: removes the item at `item_key` if it still
+  // expires at `expire_time`. Returns whether it removed it.
+  static core::Result<bool> ReclaimExpired(store::WriteView& view, std::string_view item_key,
+                                           core::Timestamp expire_time);
 
  private:
   using NextFn = std::function<core::Result<std::optional<SortedMapRecord>>(

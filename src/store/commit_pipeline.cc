@@ -26,6 +26,11 @@ void WriteView::Put(ColumnFamily cf, std::string_view key, std::string_view valu
                     rocksdb::Slice(value.data(), value.size()));
 }
 
+std::unique_ptr<Iterator> WriteView::NewIterator(ColumnFamily cf, std::string_view lower,
+                                                 std::string_view upper) const {
+  return engine_->NewIteratorOverBatch(batch_, cf, lower, upper);
+}
+
 void WriteView::Delete(ColumnFamily cf, std::string_view key) {
   (void)batch_->Delete(engine_->handle(cf), rocksdb::Slice(key.data(), key.size()));
 }

@@ -54,6 +54,10 @@ class WriteView {
   core::Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
   void Put(ColumnFamily cf, std::string_view key, std::string_view value);
   void Delete(ColumnFamily cf, std::string_view key);
+  // Committed state overlaid with this batch's staged writes, over [lower, upper). Stage no
+  // writes while it lives (collect, then write).
+  std::unique_ptr<Iterator> NewIterator(ColumnFamily cf, std::string_view lower,
+                                        std::string_view upper) const;
   // Runs once the batch holding this mutation is durable, on the sequencer thread, before any
   // waiter completes (e.g. to update an in-memory index). Dropped if the mutation fails.
   void OnCommitted(std::function<void()> hook);

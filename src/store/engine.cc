@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@ struct Iterator::State {
   std::string upper;
   rocksdb::Slice lower_slice;
   rocksdb::Slice upper_slice;
+  rocksdb::ReadOptions read_options;  // for batch iterators, which keep a pointer to it
   std::unique_ptr<rocksdb::Iterator> it;
 };
 
@@ -28,9 +30,29 @@ void Iterator::Seek(std::string_view key) {
 void Iterator::SeekForPrev(std::string_view key) {
   state_->it->SeekForPrev(rocksdb::Slice(key.data(), key.size()));
 }
-void Iterator::SeekToFirst() { state_->it->SeekToFirst(); }
-void Iterator::SeekToLast() { state_->it->SeekToLast(); }
-bool Iterator::Valid() const { return state_->it->Valid(); }
+// The bounds are enforced here as well as in the read options: a batch iterator
+// (NewIteratorOverBatch) does not apply them to the batch's own entries.
+void Iterator::SeekToFirst() {
+  if (state_->lower.empty()) {
+    state_->it->SeekToFirst();
+  } else {
+    state_->it->Seek(state_->lower_slice);
+  }
+}
+void Iterator::SeekToLast() {
+  if (state_->upper.empty()) {
+    state_->it->SeekToLast();
+    return;
+  }
+  state_->it->SeekForPrev(state_->upper_slice);
+  if (state_->it->Valid() && state_->it->key() == state_->upper_slice) state_->it->Prev();
+}
+bool Iterator::Valid() const {
+  if (!state_->it->Valid()) return false;
+  const rocksdb::Slice k = state_->it->key();
+  if (!state_->upper.empty() && k.compare(state_->upper_slice) >= 0) return false;
+  return state_->lower.empty() || k.compare(state_->lower_slice) >= 0;
+}
 void Iterator::Next() { state_->it->Next(); }
 void Iterator::Prev() { state_->it->Prev(); }
 std::string_view Iterator::key() const {
@@ -118,9 +140,11 @@ core::Result<std::optional<std::string>> Engine::Get(ColumnFamily cf, std::strin
   return std::optional<std::string>(std::move(value));
 }
 
-std::unique_ptr<Iterator> Engine::NewIterator(ColumnFamily cf, std::string_view lower,
-                                              std::string_view upper) const {
-  auto state = std::make_unique<Iterator::State>();
+namespace {
+
+// Read options bounded to [lower, upper), the bounds kept alive in `state`.
+rocksdb::ReadOptions BoundedReadOptions(Iterator::State* state, std::string_view lower,
+                                        std::string_view upper) {
   rocksdb::ReadOptions ro;
   if (!lower.empty()) {
     state->lower.assign(lower);
@@ -132,7 +156,27 @@ std::unique_ptr<Iterator> Engine::NewIterator(ColumnFamily cf, std::string_view 
     state->upper_slice = rocksdb::Slice(state->upper);
     ro.iterate_upper_bound = &state->upper_slice;
   }
+  return ro;
+}
+
+}  // namespace
+
+std::unique_ptr<Iterator> Engine::NewIterator(ColumnFamily cf, std::string_view lower,
+                                              std::string_view upper) const {
+  auto state = std::make_unique<Iterator::State>();
+  const rocksdb::ReadOptions ro = BoundedReadOptions(state.get(), lower, upper);
   state->it.reset(db_->NewIterator(ro, handle(cf)));
+  return std::make_unique<Iterator>(std::move(state));
+}
+
+std::unique_ptr<Iterator> Engine::NewIteratorOverBatch(rocksdb::WriteBatchWithIndex* batch,
+                                                       ColumnFamily cf, std::string_view lower,
+                                                       std::string_view upper) const {
+  auto state = std::make_unique<Iterator::State>();
+  state->read_options = BoundedReadOptions(state.get(), lower, upper);
+  // The batch iterator owns the base iterator and bounds its own entries with the same options.
+  state->it.reset(batch->NewIteratorWithBase(
+      handle(cf), db_->NewIterator(state->read_options, handle(cf)), &state->read_options));
   return std::make_unique<Iterator>(std::move(state));
 }
 

@@ -19,6 +19,7 @@ namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
 class WriteBatch;
+class WriteBatchWithIndex;
 class Iterator;
 class Snapshot;
 }  // namespace rocksdb
@@ -72,6 +73,12 @@ class Engine {
   // Iterator over [lower, upper); empty strings mean unbounded.
   std::unique_ptr<Iterator> NewIterator(ColumnFamily cf, std::string_view lower = {},
                                         std::string_view upper = {}) const;
+
+  // For store/ internals (the pipeline): committed state overlaid with `batch`, over [lower,
+  // upper). REQUIRES: the batch is not modified while the iterator lives.
+  std::unique_ptr<Iterator> NewIteratorOverBatch(rocksdb::WriteBatchWithIndex* batch,
+                                                 ColumnFamily cf, std::string_view lower,
+                                                 std::string_view upper) const;
 
   // For store/ internals (the pipeline): one atomic, durable write of a whole batch.
   core::Status Write(rocksdb::WriteBatch* batch);

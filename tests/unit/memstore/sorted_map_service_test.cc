@@ -5,6 +5,7 @@
 #include <random>
 #include <tuple>
 
+#include "memstore/expiry_sweeper.h"
 #include "support/store_fixture.h"
 
 namespace strongbox::memstore {
@@ -22,6 +23,7 @@ struct Fixture : testing::StoreFixture {
   }
   void MakeService() {
     service = std::make_unique<SortedMapService>(engine.get(), pipeline.get(), &clock, limits);
+    sweeper = std::make_unique<ExpirySweeper>(engine.get(), pipeline.get(), &clock);
   }
   void Restart() {
     service.reset();
@@ -49,6 +51,7 @@ struct Fixture : testing::StoreFixture {
 
   core::ManualClock clock;
   MemoryStoreLimits limits;
+  std::unique_ptr<ExpirySweeper> sweeper;
   std::unique_ptr<SortedMapService> service;
 };
 
@@ -145,7 +148,7 @@ TEST_CASE("Expired sorted map items vanish at once and the sweeper reclaims them
   REQUIRE(f.Create("long", SortKey::Number(2), seconds(100)).ok());
   f.clock.Advance(seconds(9));
   REQUIRE(f.service->Get(kMap, "short").ok());
-  REQUIRE(Fixture::Await(f.service->SweepExpired(100)).value() == 0);
+  REQUIRE(Fixture::Await(f.sweeper->SweepExpired(100)).value() == 0);
   f.clock.Advance(seconds(1));
   // Invisible at once, before any sweep: get, list, and create over it.
   REQUIRE(f.service->Get(kMap, "short").status().code() == StatusCode::kNotFound);
@@ -154,21 +157,21 @@ TEST_CASE("Expired sorted map items vanish at once and the sweeper reclaims them
       Fixture::Await(f.service->Update(kMap, "short", {"1", {}, std::nullopt}, std::nullopt, false))
           .status()
           .code() == StatusCode::kNotFound);
-  REQUIRE(Fixture::Await(f.service->SweepExpired(100)).value() == 1);
-  REQUIRE(Fixture::Await(f.service->SweepExpired(100)).value() == 0);
+  REQUIRE(Fixture::Await(f.sweeper->SweepExpired(100)).value() == 1);
+  REQUIRE(Fixture::Await(f.sweeper->SweepExpired(100)).value() == 0);
   // An item whose ttl was extended is not swept at its old time.
   REQUIRE(
       Fixture::Await(f.service->Update(kMap, "long", {"1", {}, seconds(1000)}, std::nullopt, false))
           .ok());
   f.clock.Advance(seconds(200));
-  REQUIRE(Fixture::Await(f.service->SweepExpired(100)).value() == 0);
+  REQUIRE(Fixture::Await(f.sweeper->SweepExpired(100)).value() == 0);
   REQUIRE(f.service->Get(kMap, "long").ok());
   // A restart keeps items and their expiry.
   f.Restart();
   REQUIRE(f.service->Get(kMap, "long").ok());
   f.clock.Advance(seconds(1000));
   REQUIRE(f.service->Get(kMap, "long").status().code() == StatusCode::kNotFound);
-  REQUIRE(Fixture::Await(f.service->SweepExpired(100)).value() == 1);
+  REQUIRE(Fixture::Await(f.sweeper->SweepExpired(100)).value() == 1);
 }
 
 TEST_CASE("Sorted map limits are 400s that name the limit", "[memstore]") {
@@ -190,7 +193,7 @@ TEST_CASE("Sorted map limits are 400s that name the limit", "[memstore]") {
   REQUIRE(Fixture::Await(f.service->Update(kMap, "b", {"2", {}, seconds(5)}, std::nullopt, false))
               .ok());
   f.clock.Advance(seconds(2));
-  REQUIRE(Fixture::Await(f.service->SweepExpired(10)).value() == 1);
+  REQUIRE(Fixture::Await(f.sweeper->SweepExpired(10)).value() == 1);
   REQUIRE(f.Create("c").ok());
   REQUIRE(Fixture::Await(f.service->Delete(kMap, "c", std::nullopt)).ok());
   REQUIRE(f.Create("d").ok());

@@ -244,5 +244,32 @@ TEST_CASE("on-committed hooks run after the write and only for successful mutati
   CHECK(seen == std::vector<std::string>{"1"});
 }
 
+TEST_CASE("a mutation's iterator sees committed rows overlaid with its batch", "[store]") {
+  Fixture f;
+  REQUIRE(f.pipeline
+              ->CommitAndWait([](WriteView& view) {
+                for (const char* k : {"a", "b", "c", "z"})
+                  view.Put(ColumnFamily::kQueues, k, "old");
+                return Status::Ok();
+              })
+              .ok());
+  std::vector<std::string> seen;
+  REQUIRE(f.pipeline
+              ->CommitAndWait([&](WriteView& view) {
+                view.Delete(ColumnFamily::kQueues, "b");
+                view.Put(ColumnFamily::kQueues, "bb", "new");
+                view.Put(ColumnFamily::kQueues, "c", "new");
+                view.Put(ColumnFamily::kQueues, "0", "outside");
+                view.Put(ColumnFamily::kQueues, "d", "outside");
+                auto it = view.NewIterator(ColumnFamily::kQueues, "a", "d");
+                for (it->SeekToFirst(); it->Valid(); it->Next()) {
+                  seen.push_back(std::string(it->key()) + "=" + std::string(it->value()));
+                }
+                return it->status();
+              })
+              .ok());
+  REQUIRE(seen == std::vector<std::string>{"a=old", "bb=new", "c=new"});
+}
+
 }  // namespace
 }  // namespace strongbox::store

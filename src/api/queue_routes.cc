@@ -1,0 +1,210 @@
+#include "api/queue_routes.h"
+
+#include <memory>
+
+#include "api/request_fields.h"
+#include "api/write_hooks.h"
+#include "core/strings.h"
+#include "core/time_format.h"
+
+namespace strongbox::api {
+
+namespace asio = boost::asio;
+using core::Json;
+using core::Result;
+using core::Status;
+using http::Request;
+using http::Response;
+using memstore::QueueInfo;
+using memstore::QueueItem;
+using memstore::QueueName;
+using memstore::QueueRead;
+
+namespace {
+
+Result<QueueName> QueueFromPath(const Request& request) {
+  QueueName name;
+  SB_ASSIGN_OR_RETURN(name.universe, ParseUniverseId(request.Param("universe")));
+  name.queue = request.Param("queue");
+  return name;
+}
+
+std::string QueuePath(const QueueName& name) {
+  return "cloud/v2/universes/" + std::to_string(name.universe) + "/memory-store/queues/" +
+         core::PercentEncodeSegment(name.queue);
+}
+
+// {"path","id","data","priority","expireTime"}, the stored data spliced in.
+void AppendItem(std::string* out, const QueueName& name, const QueueItem& item) {
+  out->append("{\"path\":");
+  core::AppendJsonString(out, QueuePath(name) + "/items/" + item.id);
+  out->append(",\"id\":");
+  core::AppendJsonString(out, item.id);
+  out->append(",\"data\":").append(item.record.data);
+  out->append(",\"priority\":").append(core::FormatJsonNumber(item.record.priority));
+  out->append(",\"expireTime\":");
+  core::AppendJsonString(out, core::FormatRfc3339(item.record.expire_time));
+  out->push_back('}');
+}
+
+Response ItemResponse(const QueueName& name, const QueueItem& item) {
+  std::string body;
+  AppendItem(&body, name, item);
+  return http::JsonResponse(200, std::move(body));
+}
+
+// The contract's double shape: Open Cloud's {"readId","items"} and the older {"id","data"}.
+Response ReadResponse(const QueueName& name, const QueueRead& read) {
+  std::string body = "{\"readId\":";
+  core::AppendJsonString(&body, read.read_id);
+  body.append(",\"items\":[");
+  for (size_t i = 0; i < read.items.size(); ++i) {
+    if (i > 0) body.push_back(',');
+    AppendItem(&body, name, read.items[i]);
+  }
+  body.append("],\"id\":");
+  core::AppendJsonString(&body, read.read_id);
+  body.append(",\"data\":[");
+  for (size_t i = 0; i < read.items.size(); ++i) {
+    if (i > 0) body.push_back(',');
+    body.append(read.items[i].record.data);
+  }
+  body.append("]}");
+  return http::JsonResponse(200, std::move(body));
+}
+
+Response InfoResponse(const QueueName& name, const QueueInfo& info) {
+  Json body = {{"path", QueuePath(name)},
+               {"id", name.queue},
+               {"size", info.size},
+               {"invisibleSize", info.invisible_size},
+               {"maxDeliveries", info.settings.max_deliveries},
+               {"deadLetterQueue", info.settings.dead_letter_queue}};
+  return http::JsonResponse(200, core::DumpCompact(body));
+}
+
+// A duration query parameter ("30s", "1.5s"); nullopt when absent.
+Result<std::optional<std::chrono::nanoseconds>> QueryDuration(const Request& request,
+                                                              std::string_view name) {
+  auto text = request.Query(name);
+  if (!text) return std::optional<std::chrono::nanoseconds>();
+  auto parsed = core::ParseDuration(*text);
+  if (!parsed.ok()) {
+    return Status::InvalidArgument("Query parameter '" + std::string(name) +
+                                   "' must be a duration such as \"30s\".");
+  }
+  return std::optional<std::chrono::nanoseconds>(*parsed);
+}
+
+class QueueRoutes {
+ public:
+  explicit QueueRoutes(const Services& services) : services_(services) {}
+
+  asio::awaitable<Result<Response>> Add(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    const Json* data = core::FindMember(body, "data", /*ignore_case=*/true);
+    if (data == nullptr) co_return Status::InvalidArgument("Field 'data' is required.");
+    double priority = 0;
+    if (const Json* p = core::FindMember(body, "priority", true); p != nullptr && !p->is_null()) {
+      if (!p->is_number()) co_return Status::InvalidArgument("priority must be a number.");
+      priority = p->get<double>();
+    }
+    SB_CO_ASSIGN_OR_RETURN(auto ttl, GetOptionalDuration(body, "ttl", /*ignore_case=*/true));
+    if (!ttl) co_return Status::InvalidArgument("Field 'ttl' is required, e.g. \"3600s\".");
+    auto hook = services_.writes->Hook<QueueItem>(
+        request, [name](const QueueItem& item) { return ItemResponse(name, item); });
+    SB_CO_ASSIGN_OR_RETURN(QueueItem item,
+                           co_await services_.queues->Add(name, core::DumpCompact(*data), priority,
+                                                          *ttl, std::move(hook)));
+    co_return ItemResponse(name, item);
+  }
+
+  asio::awaitable<Result<Response>> Read(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
+    memstore::QueueService::ReadRequest read;
+    if (auto count = request.Query("count")) {
+      auto n = core::ParseInt64(*count);
+      if (!n || *n < 1 || *n > 200) {
+        co_return Status::InvalidArgument("count must be an integer from 1 to 200.");
+      }
+      read.count = static_cast<size_t>(*n);
+    }
+    SB_CO_ASSIGN_OR_RETURN(read.all_or_nothing, QueryBool(request, "allOrNothing", false));
+    SB_CO_ASSIGN_OR_RETURN(auto window, QueryDuration(request, "invisibilityWindow"));
+    if (auto seconds = request.Query("invisibilityTimeoutSeconds")) {
+      auto n = core::ParseInt64(*seconds);
+      if (!n || *n <= 0) {
+        co_return Status::InvalidArgument("invisibilityTimeoutSeconds must be a positive integer.");
+      }
+      window = std::chrono::seconds(*n);
+    }
+    if (window) read.invisibility = *window;
+    SB_CO_ASSIGN_OR_RETURN(auto wait, QueryDuration(request, "waitTime"));
+    if (wait) read.wait = *wait;
+    SB_CO_ASSIGN_OR_RETURN(QueueRead result, co_await services_.queues->Read(name, read));
+    co_return ReadResponse(name, result);
+  }
+
+  asio::awaitable<Result<Response>> Discard(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(auto read_id, core::GetOptionalString(body, "readId", true));
+    if (!read_id) {
+      if (auto q = request.Query("readId")) read_id = std::string(*q);
+    }
+    if (!read_id) co_return Status::InvalidArgument("readId is required (body or query).");
+    auto hook = services_.writes->Hook<QueueRead>(
+        request, [](const QueueRead&) { return http::JsonResponse(200, ""); });
+    SB_CO_ASSIGN_OR_RETURN(QueueRead discarded,
+                           co_await services_.queues->Discard(name, *read_id, std::move(hook)));
+    (void)discarded;
+    co_return http::JsonResponse(200, "");
+  }
+
+  asio::awaitable<Result<Response>> Get(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(QueueInfo info, services_.queues->Info(name));
+    co_return InfoResponse(name, info);
+  }
+
+  asio::awaitable<Result<Response>> Update(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(auto max, core::GetOptionalInt64(body, "maxDeliveries", true));
+    if (max && *max < 0) co_return Status::InvalidArgument("maxDeliveries must be 0 or more.");
+    SB_CO_ASSIGN_OR_RETURN(auto dlq, core::GetOptionalString(body, "deadLetterQueue", true));
+    auto hook = services_.writes->Hook<QueueInfo>(
+        request, [name](const QueueInfo& info) { return InfoResponse(name, info); });
+    std::optional<uint64_t> max_deliveries;
+    if (max) max_deliveries = static_cast<uint64_t>(*max);
+    SB_CO_ASSIGN_OR_RETURN(QueueInfo info, co_await services_.queues->UpdateSettings(
+                                               name, max_deliveries, dlq, std::move(hook)));
+    co_return InfoResponse(name, info);
+  }
+
+ private:
+  const Services& services_;
+};
+
+}  // namespace
+
+void RegisterQueueRoutes(http::Router& router, const Services& services) {
+  auto routes = std::make_shared<QueueRoutes>(services);
+  auto guarded = [&services](http::Handler h) { return services.writes->Wrap(std::move(h)); };
+  const std::string queue = "/cloud/v2/universes/{universe}/memory-store/queues/{queue}";
+  const std::string items = queue + "/items";
+  constexpr auto kStyle = http::ErrorStyle::kMemoryStore;
+  router.Add("POST", items, guarded([routes](Request& r) { return routes->Add(r); }), kStyle);
+  router.Add("POST", items + ":add", guarded([routes](Request& r) { return routes->Add(r); }),
+             kStyle);
+  router.Add(
+      "GET", items + ":read", [routes](Request& r) { return routes->Read(r); }, kStyle);
+  router.Add("POST", items + ":discard",
+             guarded([routes](Request& r) { return routes->Discard(r); }), kStyle);
+  router.Add(
+      "GET", queue, [routes](Request& r) { return routes->Get(r); }, kStyle);
+  router.Add("PATCH", queue, guarded([routes](Request& r) { return routes->Update(r); }), kStyle);
+}
+
+}  // namespace strongbox::api

@@ -1,0 +1,414 @@
+#include "memstore/queue_service.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
+
+#include "core/strings.h"
+#include "store/key_codec.h"
+#include "store/value_codec.h"
+
+namespace strongbox::memstore {
+
+namespace asio = boost::asio;
+using core::Result;
+using core::Status;
+using store::ColumnFamily;
+
+namespace {
+
+constexpr size_t kMaxReadCount = 200;
+
+Status LimitExceeded(std::string message, const char* limit, size_t value) {
+  return Status::InvalidArgument(std::move(message))
+      .WithReason("LIMIT_EXCEEDED")
+      .WithMetadata("limit", limit)
+      .WithMetadata("value", std::to_string(value));
+}
+
+Result<uint64_t> ReadCount(const store::WriteView& view, const std::string& key) {
+  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kQueues, key));
+  if (!bytes) return uint64_t{0};
+  std::string_view in = *bytes;
+  uint64_t count;
+  if (!store::GetVarint64(&in, &count)) return Status::Internal("corrupt queue count");
+  return count;
+}
+
+void WriteCount(store::WriteView& view, const std::string& key, uint64_t count) {
+  if (count == 0) {
+    view.Delete(ColumnFamily::kQueues, key);
+    return;
+  }
+  std::string bytes;
+  store::PutVarint64(&bytes, count);
+  view.Put(ColumnFamily::kQueues, key, bytes);
+}
+
+Status AddToCount(store::WriteView& view, const std::string& key, int64_t delta) {
+  SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, key));
+  const int64_t next = static_cast<int64_t>(count) + delta;
+  WriteCount(view, key, next > 0 ? static_cast<uint64_t>(next) : 0);
+  return Status::Ok();
+}
+
+// The count key of the queue an item or read key belongs to.
+std::string CountKeyOf(std::string_view key) {
+  std::string_view in = key;
+  int64_t universe;
+  std::string queue;
+  if (!store::GetKeyInt64(&in, &universe) || !store::GetKeyString(&in, &queue)) return {};
+  return QueueCountKey(QueueName{universe, queue});
+}
+
+std::string ItemId(std::string_view item_key) {
+  uint64_t seq = 0;
+  ParseQueueItemSeq(item_key, &seq);
+  return core::HexUpper(seq, 16);
+}
+
+Result<QueueSettings> ReadSettings(const store::WriteView& view, const QueueName& name) {
+  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kQueues, QueueSettingsKey(name)));
+  if (!bytes) return QueueSettings{};
+  return DecodeQueueSettings(*bytes);
+}
+
+// Counts live and invisible items of a queue through `it` (any iterator over its item rows).
+Status CountItems(store::Iterator& it, core::Timestamp now, QueueInfo* info) {
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it.value()));
+    if (r.ExpiredAt(now)) continue;
+    ++info->size;
+    if (!r.VisibleAt(now)) ++info->invisible_size;
+  }
+  return it.status();
+}
+
+}  // namespace
+
+QueueService::QueueService(const store::Engine* engine, store::CommitPipeline* pipeline,
+                           const core::Clock* clock, MemoryStoreLimits limits,
+                           std::chrono::nanoseconds max_wait)
+    : engine_(engine), pipeline_(pipeline), clock_(clock), limits_(limits), max_wait_(max_wait) {}
+
+uint64_t QueueService::NextSeq(core::Timestamp now) {
+  // Called on the sequencer only; FIFO across restarts as long as the clock does not go back.
+  const uint64_t next =
+      std::max<uint64_t>(static_cast<uint64_t>(core::ToUnixNanos(now)), last_seq_.load() + 1);
+  last_seq_.store(next);
+  return next;
+}
+
+Result<std::string> QueueService::FreeItemKey(const store::WriteView& view, const QueueName& name,
+                                              double priority, core::Timestamp now, uint64_t* seq) {
+  // After a restart the counter starts from the clock; should the clock have gone back, the
+  // key may be taken: move on until it is free.
+  for (;;) {
+    *seq = NextSeq(now);
+    std::string key = QueueItemKey(name, priority, *seq);
+    SB_ASSIGN_OR_RETURN(auto taken, view.Get(ColumnFamily::kQueues, key));
+    if (!taken) return key;
+  }
+}
+
+asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string data,
+                                                     double priority, std::chrono::nanoseconds ttl,
+                                                     CommitHook<QueueItem> hook) {
+  SB_CO_RETURN_IF_ERROR(ValidateQueueName(name));
+  if (data.size() > limits_.max_item_bytes) {
+    co_return LimitExceeded("The data is " + std::to_string(data.size()) + " bytes; the limit is " +
+                                std::to_string(limits_.max_item_bytes) +
+                                " (config memstore_max_item_bytes).",
+                            "memstore_max_item_bytes", limits_.max_item_bytes);
+  }
+  if (ttl <= std::chrono::nanoseconds::zero() || ttl > limits_.max_ttl) {
+    const auto max_seconds = static_cast<size_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(limits_.max_ttl).count());
+    co_return LimitExceeded("ttl must be positive and at most " + std::to_string(max_seconds) +
+                                "s (config memstore_max_ttl_seconds).",
+                            "memstore_max_ttl_seconds", max_seconds);
+  }
+  auto out = std::make_shared<QueueItem>();
+  const size_t max_items = limits_.max_items_per_structure;
+  store::Mutation mutation = [this, name, data = std::move(data), priority, ttl, max_items, out,
+                              hook = std::move(hook)](store::WriteView& view) -> Status {
+    const core::Timestamp now = clock_->Now();
+    const std::string count_key = QueueCountKey(name);
+    SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, count_key));
+    if (count >= max_items) {
+      return LimitExceeded("The queue holds " + std::to_string(count) +
+                               " items, the limit (config memstore_max_items_per_structure).",
+                           "memstore_max_items_per_structure", max_items);
+    }
+    WriteCount(view, count_key, count + 1);
+    uint64_t seq;
+    SB_ASSIGN_OR_RETURN(std::string key, FreeItemKey(view, name, priority, now, &seq));
+    QueueItemRecord record{data, priority, now + ttl, {}, "", 0};
+    view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(record));
+    view.Put(ColumnFamily::kExpiry, ExpiryKey(record.expire_time, ExpiryKind::kQueueItem, key), "");
+    view.OnCommitted([this, prefix = QueuePrefix(name)] { WakeWaiters(prefix); });
+    *out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
+    if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
+    return Status::Ok();
+  };
+  Status s = co_await pipeline_->Commit(std::move(mutation));
+  if (!s.ok()) co_return s;
+  co_return std::move(*out);
+}
+
+asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
+                                                          const ReadRequest& request,
+                                                          core::Timestamp* wake_at) {
+  struct Outcome {
+    QueueRead read;
+    core::Timestamp wake_at = core::Timestamp::max();
+  };
+  auto out = std::make_shared<Outcome>();
+  store::Mutation mutation = [this, name, request, out](store::WriteView& view) -> Status {
+    const core::Timestamp now = clock_->Now();
+    SB_ASSIGN_OR_RETURN(QueueSettings settings, ReadSettings(view, name));
+    std::vector<std::pair<std::string, QueueItemRecord>> picked, dead;
+    {
+      // Collect first: nothing may be staged while the iterator lives.
+      auto it = view.NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), QueueItemsEnd(name));
+      for (it->SeekToFirst(); it->Valid() && picked.size() < request.count; it->Next()) {
+        SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it->value()));
+        if (r.ExpiredAt(now)) continue;
+        if (r.invisible_until > now) {
+          out->wake_at = std::min(out->wake_at, r.invisible_until);
+          continue;
+        }
+        if (settings.max_deliveries > 0 && r.deliveries >= settings.max_deliveries) {
+          dead.emplace_back(std::string(it->key()), std::move(r));
+          continue;
+        }
+        picked.emplace_back(std::string(it->key()), std::move(r));
+      }
+      SB_RETURN_IF_ERROR(it->status());
+    }
+    if (request.all_or_nothing && picked.size() < request.count) {
+      return Status::NotFound("Fewer than " + std::to_string(request.count) +
+                              " items are visible (allOrNothing).");
+    }
+    // Delivered too often: to the dead-letter queue (or dropped without one), never again here.
+    const std::string count_key = QueueCountKey(name);
+    for (auto& [key, r] : dead) {
+      view.Delete(ColumnFamily::kQueues, key);
+      view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
+      SB_RETURN_IF_ERROR(AddToCount(view, count_key, -1));
+      if (settings.dead_letter_queue.empty()) continue;
+      const QueueName dlq{name.universe, settings.dead_letter_queue};
+      uint64_t dlq_seq;
+      SB_ASSIGN_OR_RETURN(std::string dlq_key, FreeItemKey(view, dlq, r.priority, now, &dlq_seq));
+      QueueItemRecord moved{r.data, r.priority, r.expire_time, {}, "", 0};
+      view.Put(ColumnFamily::kQueues, dlq_key, EncodeQueueItemRecord(moved));
+      view.Put(ColumnFamily::kExpiry, ExpiryKey(moved.expire_time, ExpiryKind::kQueueItem, dlq_key),
+               "");
+      SB_RETURN_IF_ERROR(AddToCount(view, QueueCountKey(dlq), 1));
+      view.OnCommitted([this, prefix = QueuePrefix(dlq)] { WakeWaiters(prefix); });
+    }
+    if (picked.empty()) return Status::Ok();
+    const std::string read_id = core::HexUpper(NextSeq(now), 16);
+    QueueReadRecord read{now + request.invisibility, {}};
+    for (auto& [key, r] : picked) {
+      r.invisible_until = read.invisible_until;
+      r.read_id = read_id;
+      ++r.deliveries;
+      view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(r));
+      read.item_keys.push_back(key);
+      out->read.items.push_back(QueueItem{ItemId(key), r});
+    }
+    const std::string read_key = QueueReadKey(name, read_id);
+    view.Put(ColumnFamily::kQueues, read_key, EncodeQueueReadRecord(read));
+    view.Put(ColumnFamily::kExpiry,
+             ExpiryKey(read.invisible_until, ExpiryKind::kQueueRead, read_key), "");
+    out->read.read_id = read_id;
+    return Status::Ok();
+  };
+  Status s = co_await pipeline_->Commit(std::move(mutation));
+  *wake_at = out->wake_at;
+  if (!s.ok()) co_return s;
+  co_return std::move(out->read);
+}
+
+asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadRequest request) {
+  SB_CO_RETURN_IF_ERROR(ValidateQueueName(name));
+  if (request.count < 1 || request.count > kMaxReadCount) {
+    co_return Status::InvalidArgument("count must be between 1 and 200.");
+  }
+  if (request.invisibility <= std::chrono::nanoseconds::zero() ||
+      request.invisibility > limits_.max_ttl) {
+    co_return Status::InvalidArgument(
+        "invisibilityWindow must be positive and at most memstore_max_ttl_seconds.");
+  }
+  if (request.wait < std::chrono::nanoseconds::zero() || request.wait > max_wait_) {
+    co_return LimitExceeded(
+        "waitTime must be between 0s and the configured maximum.", "memstore_max_wait_ms",
+        static_cast<size_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(max_wait_).count()));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + request.wait;
+  const std::string key = QueuePrefix(name);
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+  auto woken = std::make_shared<std::atomic<bool>>(false);
+  for (;;) {
+    // Registered before the attempt, so an add that commits after it cannot be missed: the
+    // flag is set, or the posted cancel reaches the wait below (both run on this executor).
+    auto executor = timer->get_executor();
+    const uint64_t waiter = AddWaiter(key, [executor, timer, woken] {
+      woken->store(true);
+      asio::post(executor, [timer] { timer->cancel(); });
+    });
+    core::Timestamp wake_at;
+    auto result = co_await ReadOnce(name, request, &wake_at);
+    const auto remaining = deadline - std::chrono::steady_clock::now();
+    const bool empty =
+        result.ok() ? result->items.empty() : result.status().code() == core::StatusCode::kNotFound;
+    if (!empty || remaining <= std::chrono::nanoseconds::zero()) {
+      RemoveWaiter(key, waiter);
+      co_return result;
+    }
+    if (!woken->exchange(false)) {
+      auto sleep = std::chrono::duration_cast<std::chrono::nanoseconds>(remaining);
+      if (wake_at != core::Timestamp::max()) {
+        sleep = std::min(sleep, std::max<std::chrono::nanoseconds>(wake_at - clock_->Now(),
+                                                                   std::chrono::milliseconds(1)));
+      }
+      timer->expires_after(sleep);
+      co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+      woken->store(false);
+    }
+    RemoveWaiter(key, waiter);
+  }
+}
+
+asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::string read_id,
+                                                         CommitHook<QueueRead> hook) {
+  SB_CO_RETURN_IF_ERROR(ValidateQueueName(name));
+  if (read_id.empty()) co_return Status::InvalidArgument("readId is required.");
+  auto out = std::make_shared<QueueRead>();
+  store::Mutation mutation = [this, name, read_id, out,
+                              hook = std::move(hook)](store::WriteView& view) -> Status {
+    const core::Timestamp now = clock_->Now();
+    const std::string read_key = QueueReadKey(name, read_id);
+    SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kQueues, read_key));
+    std::optional<QueueReadRecord> read;
+    if (bytes) {
+      SB_ASSIGN_OR_RETURN(read, DecodeQueueReadRecord(*bytes));
+    }
+    if (!read || read->invisible_until <= now) {
+      return Status::NotFound("Unknown read id, or its invisibility window has ended.");
+    }
+    const std::string count_key = QueueCountKey(name);
+    for (const auto& key : read->item_keys) {
+      SB_ASSIGN_OR_RETURN(auto item, view.Get(ColumnFamily::kQueues, key));
+      if (!item) continue;
+      SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(*item));
+      if (r.read_id != read_id || r.invisible_until <= now) continue;
+      view.Delete(ColumnFamily::kQueues, key);
+      view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
+      SB_RETURN_IF_ERROR(AddToCount(view, count_key, -1));
+      out->items.push_back(QueueItem{ItemId(key), std::move(r)});
+    }
+    view.Delete(ColumnFamily::kQueues, read_key);
+    view.Delete(ColumnFamily::kExpiry,
+                ExpiryKey(read->invisible_until, ExpiryKind::kQueueRead, read_key));
+    out->read_id = read_id;
+    if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
+    return Status::Ok();
+  };
+  Status s = co_await pipeline_->Commit(std::move(mutation));
+  if (!s.ok()) co_return s;
+  co_return std::move(*out);
+}
+
+Result<QueueInfo> QueueService::Info(const QueueName& name) const {
+  SB_RETURN_IF_ERROR(ValidateQueueName(name));
+  QueueInfo info;
+  SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(ColumnFamily::kQueues, QueueSettingsKey(name)));
+  if (bytes) {
+    SB_ASSIGN_OR_RETURN(info.settings, DecodeQueueSettings(*bytes));
+  }
+  auto it = engine_->NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), QueueItemsEnd(name));
+  SB_RETURN_IF_ERROR(CountItems(*it, clock_->Now(), &info));
+  return info;
+}
+
+asio::awaitable<Result<QueueInfo>> QueueService::UpdateSettings(
+    QueueName name, std::optional<uint64_t> max_deliveries,
+    std::optional<std::string> dead_letter_queue, CommitHook<QueueInfo> hook) {
+  SB_CO_RETURN_IF_ERROR(ValidateQueueName(name));
+  if (dead_letter_queue && !dead_letter_queue->empty()) {
+    SB_CO_RETURN_IF_ERROR(ValidateQueueName(QueueName{name.universe, *dead_letter_queue}));
+    if (*dead_letter_queue == name.queue) {
+      co_return Status::InvalidArgument("A queue cannot be its own dead-letter queue.");
+    }
+  }
+  auto out = std::make_shared<QueueInfo>();
+  store::Mutation mutation = [this, name, max_deliveries, dead_letter_queue, out,
+                              hook = std::move(hook)](store::WriteView& view) -> Status {
+    SB_ASSIGN_OR_RETURN(QueueSettings settings, ReadSettings(view, name));
+    if (max_deliveries) settings.max_deliveries = *max_deliveries;
+    if (dead_letter_queue) settings.dead_letter_queue = *dead_letter_queue;
+    view.Put(ColumnFamily::kQueues, QueueSettingsKey(name), EncodeQueueSettings(settings));
+    out->settings = settings;
+    {
+      auto it = view.NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), QueueItemsEnd(name));
+      SB_RETURN_IF_ERROR(CountItems(*it, clock_->Now(), out.get()));
+    }
+    if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
+    return Status::Ok();
+  };
+  Status s = co_await pipeline_->Commit(std::move(mutation));
+  if (!s.ok()) co_return s;
+  co_return *out;
+}
+
+Result<bool> QueueService::ReclaimExpired(store::WriteView& view, ExpiryKind kind,
+                                          std::string_view key, core::Timestamp expire_time) {
+  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kQueues, key));
+  if (!bytes) return false;
+  if (kind == ExpiryKind::kQueueItem) {
+    SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(*bytes));
+    if (r.expire_time != expire_time) return false;
+    view.Delete(ColumnFamily::kQueues, key);
+    const std::string count_key = CountKeyOf(key);
+    if (!count_key.empty()) SB_RETURN_IF_ERROR(AddToCount(view, count_key, -1));
+    return true;
+  }
+  SB_ASSIGN_OR_RETURN(QueueReadRecord r, DecodeQueueReadRecord(*bytes));
+  if (r.invisible_until != expire_time) return false;
+  view.Delete(ColumnFamily::kQueues, key);
+  return true;
+}
+
+uint64_t QueueService::AddWaiter(const std::string& key, std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(waiters_mu_);
+  const uint64_t id = next_waiter_++;
+  waiters_[key].emplace(id, std::move(wake));
+  return id;
+}
+
+void QueueService::RemoveWaiter(const std::string& key, uint64_t id) {
+  std::lock_guard<std::mutex> lock(waiters_mu_);
+  auto it = waiters_.find(key);
+  if (it == waiters_.end()) return;
+  it->second.erase(id);
+  if (it->second.empty()) waiters_.erase(it);
+}
+
+void QueueService::WakeWaiters(const std::string& key) {
+  std::vector<std::function<void()>> wakes;
+  {
+    std::lock_guard<std::mutex> lock(waiters_mu_);
+    auto it = waiters_.find(key);
+    if (it == waiters_.end()) return;
+    for (auto& [id, wake] : it->second) wakes.push_back(wake);
+  }
+  for (auto& wake : wakes) wake();
+}
+
+}  // namespace strongbox::memstore

@@ -1,0 +1,116 @@
+#pragma once
+
+// QueueService: memory-store queues (api.md §5). Items are read highest priority first, FIFO
+// within a priority. A read makes its items invisible for a window and hands back a read id;
+// discarding that id removes them, otherwise they become visible again when the window ends.
+// [SB] An item returned maxDeliveries times without a discard moves to the queue's dead-letter
+// queue (or is dropped without one) instead of being delivered again. [SB] A read may wait
+// (waitTime): the coroutine sleeps without a thread until an add to the queue commits, an
+// invisibility window ends, or the wait is over.
+//
+// Every state change, reads included, is one Mutation through the CommitPipeline, so two
+// readers can never take the same item within its window, and a restart keeps items, TTLs and
+// invisibility. Expired items are skipped at once and reclaimed by the expiry sweeper.
+//
+// Ownership: app/ owns it. Thread safety: all methods may be called concurrently.
+// Durability: a call's awaitable completes OK only once its commit is durable.
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "memstore/queue_item.h"
+#include "memstore/sorted_map_service.h"
+#include "store/commit_pipeline.h"
+#include "store/engine.h"
+
+namespace strongbox::memstore {
+
+struct QueueItem {
+  std::string id;  // the item's sequence number, 16 hex digits
+  QueueItemRecord record;
+};
+
+struct QueueRead {
+  std::string read_id;  // "" when nothing was read
+  std::vector<QueueItem> items;
+};
+
+struct QueueInfo {
+  QueueSettings settings;
+  size_t size = 0;            // live items, visible or not
+  size_t invisible_size = 0;  // live items inside a read's window
+};
+
+class QueueService {
+ public:
+  template <class T>
+  using CommitHook = std::function<core::Status(store::WriteView&, const T&)>;
+
+  QueueService(const store::Engine* engine, store::CommitPipeline* pipeline,
+               const core::Clock* clock, MemoryStoreLimits limits,
+               std::chrono::nanoseconds max_wait);
+
+  boost::asio::awaitable<core::Result<QueueItem>> Add(QueueName name, std::string data,
+                                                      double priority, std::chrono::nanoseconds ttl,
+                                                      CommitHook<QueueItem> hook = {});
+
+  struct ReadRequest {
+    size_t count = 1;  // 1–200
+    bool all_or_nothing = false;
+    std::chrono::nanoseconds invisibility = std::chrono::seconds(30);
+    std::chrono::nanoseconds wait{0};  // [SB] long poll
+  };
+  // kNotFound when `all_or_nothing` and fewer than `count` items are visible (after the wait).
+  boost::asio::awaitable<core::Result<QueueRead>> Read(QueueName name, ReadRequest request);
+
+  // Removes the items of a read. kNotFound when the read id is unknown or its window ended.
+  boost::asio::awaitable<core::Result<QueueRead>> Discard(QueueName name, std::string read_id,
+                                                          CommitHook<QueueRead> hook = {});
+
+  core::Result<QueueInfo> Info(const QueueName& name) const;
+  // Sets maxDeliveries / deadLetterQueue (those given).
+  boost::asio::awaitable<core::Result<QueueInfo>> UpdateSettings(
+      QueueName name, std::optional<uint64_t> max_deliveries,
+      std::optional<std::string> dead_letter_queue, CommitHook<QueueInfo> hook = {});
+
+  // For the expiry sweeper, inside its mutation: removes the queue row `key` of kind `kind` if
+  // it still expires at `expire_time`. Returns whether it removed something.
+  static core::Result<bool> ReclaimExpired(store::WriteView& view, ExpiryKind kind,
+                                           std::string_view key, core::Timestamp expire_time);
+
+ private:
+  // One read attempt; `wake_at` gets the earliest end of a window it had to skip.
+  boost::asio::awaitable<core::Result<QueueRead>> ReadOnce(const QueueName& name,
+                                                           const ReadRequest& request,
+                                                           core::Timestamp* wake_at);
+  uint64_t NextSeq(core::Timestamp now);
+  // An item key at `priority` that no row uses, with its seq.
+  core::Result<std::string> FreeItemKey(const store::WriteView& view, const QueueName& name,
+                                        double priority, core::Timestamp now, uint64_t* seq);
+
+  uint64_t AddWaiter(const std::string& key, std::function<void()> wake);
+  void RemoveWaiter(const std::string& key, uint64_t id);
+  void WakeWaiters(const std::string& key);
+
+  const store::Engine* engine_;
+  store::CommitPipeline* pipeline_;
+  const core::Clock* clock_;
+  const MemoryStoreLimits limits_;
+  const std::chrono::nanoseconds max_wait_;
+  std::atomic<uint64_t> last_seq_{0};
+  std::mutex waiters_mu_;
+  std::unordered_map<std::string, std::map<uint64_t, std::function<void()>>> waiters_;
+  uint64_t next_waiter_ = 0;  // guarded by waiters_mu_
+};
+
+}  // namespace strongbox::memstore

@@ -1,0 +1,141 @@
+#include "memstore/queue_service.h"
+
+#include <catch2/catch.hpp>
+
+#include "memstore/expiry_sweeper.h"
+#include "support/store_fixture.h"
+
+namespace strongbox::memstore {
+namespace {
+
+using core::StatusCode;
+using std::chrono::seconds;
+
+const QueueName kQueue{9, "jobs"};
+
+struct Fixture : testing::StoreFixture {
+  Fixture() : clock(core::FromUnixNanos(1'700'000'000'000'000'000)) { MakeService(); }
+  void MakeService() {
+    service = std::make_unique<QueueService>(engine.get(), pipeline.get(), &clock,
+                                             MemoryStoreLimits{}, seconds(30));
+    sweeper = std::make_unique<ExpirySweeper>(engine.get(), pipeline.get(), &clock);
+  }
+  void Restart() {
+    service.reset();
+    Reopen();
+    MakeService();
+  }
+  void Add(const std::string& data, double priority = 0, seconds ttl = seconds(600),
+           const QueueName& queue = kQueue) {
+    REQUIRE(Await(service->Add(queue, data, priority, ttl)).ok());
+  }
+  core::Result<QueueRead> Read(size_t count, seconds window = seconds(30), bool all = false,
+                               const QueueName& queue = kQueue) {
+    return Await(service->Read(queue, {count, all, window, std::chrono::nanoseconds(0)}));
+  }
+  static std::vector<std::string> Data(const QueueRead& read) {
+    std::vector<std::string> out;
+    for (const auto& item : read.items) out.push_back(item.record.data);
+    return out;
+  }
+
+  core::ManualClock clock;
+  std::unique_ptr<QueueService> service;
+  std::unique_ptr<ExpirySweeper> sweeper;
+};
+
+TEST_CASE("Queue reads go by priority, then FIFO, and hide what they took", "[memstore]") {
+  Fixture f;
+  f.Add("\"a\"");
+  f.Add("\"high\"", 5);
+  f.Add("\"b\"");
+  f.clock.Advance(std::chrono::milliseconds(1));
+  f.Add("\"c\"");
+  f.Add("\"low\"", -1);
+  auto first = f.Read(3);
+  REQUIRE(first.ok());
+  REQUIRE(Fixture::Data(*first) == std::vector<std::string>{"\"high\"", "\"a\"", "\"b\""});
+  REQUIRE_FALSE(first->read_id.empty());
+  // The window hides them from the next reader.
+  auto second = f.Read(10);
+  REQUIRE(Fixture::Data(*second) == std::vector<std::string>{"\"c\"", "\"low\""});
+  REQUIRE(f.Read(1)->items.empty());
+  REQUIRE(f.Read(1)->read_id.empty());
+  REQUIRE(f.Read(1, seconds(30), /*all=*/true).status().code() == StatusCode::kNotFound);
+  auto info = f.service->Info(kQueue);
+  REQUIRE(info->size == 5);
+  REQUIRE(info->invisible_size == 5);
+}
+
+TEST_CASE("Queue items come back after the window unless discarded", "[memstore]") {
+  Fixture f;
+  f.Add("1");
+  f.Add("2");
+  auto kept = f.Read(1, seconds(10));
+  auto discarded = f.Read(1, seconds(10));
+  REQUIRE(Fixture::Await(f.service->Discard(kQueue, discarded->read_id)).ok());
+  REQUIRE(Fixture::Await(f.service->Discard(kQueue, discarded->read_id)).status().code() ==
+          StatusCode::kNotFound);
+  f.clock.Advance(seconds(9));
+  REQUIRE(f.Read(5)->items.empty());
+  f.clock.Advance(seconds(1));
+  // "1" is visible again; "2" is gone; the old read id no longer discards anything.
+  REQUIRE(Fixture::Await(f.service->Discard(kQueue, kept->read_id)).status().code() ==
+          StatusCode::kNotFound);
+  auto again = f.Read(5);
+  REQUIRE(Fixture::Data(*again) == std::vector<std::string>{"1"});
+  REQUIRE(again->items[0].record.deliveries == 2);
+}
+
+TEST_CASE("An item delivered maxDeliveries times moves to the dead-letter queue", "[memstore]") {
+  Fixture f;
+  auto updated = Fixture::Await(f.service->UpdateSettings(kQueue, 2, std::string("jobs-dead")));
+  INFO(updated.status().ToString());
+  REQUIRE(updated.ok());
+  f.Add("\"poison\"");
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(f.Read(1, seconds(5))->items.size() == 1);
+    f.clock.Advance(seconds(5));
+  }
+  REQUIRE(f.Read(1)->items.empty());  // the third delivery does not happen here
+  const QueueName dead{9, "jobs-dead"};
+  auto moved = f.Read(1, seconds(5), false, dead);
+  REQUIRE(Fixture::Data(*moved) == std::vector<std::string>{"\"poison\""});
+  REQUIRE(f.service->Info(kQueue)->size == 0);
+  REQUIRE(f.service->Info(dead)->size == 1);
+  REQUIRE(Fixture::Await(f.service->UpdateSettings(kQueue, std::nullopt, std::string("jobs")))
+              .status()
+              .code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("Queue TTL: expired items are skipped at once and swept", "[memstore]") {
+  Fixture f;
+  f.Add("\"brief\"", 0, seconds(10));
+  f.Add("\"long\"", 0, seconds(100));
+  auto read = f.Read(2, seconds(20));
+  REQUIRE(read->items.size() == 2);
+  f.clock.Advance(seconds(30));
+  // The read's window is over and "brief" has expired: only "long" comes back.
+  REQUIRE(Fixture::Data(*f.Read(5)) == std::vector<std::string>{"\"long\""});
+  // Due: brief's item row and the first read's row.
+  REQUIRE(Fixture::Await(f.sweeper->SweepExpired(100)).value() == 2);
+  REQUIRE(f.service->Info(kQueue)->size == 1);
+}
+
+TEST_CASE("A restart keeps queue items and their invisibility", "[memstore]") {
+  Fixture f;
+  f.Add("1");
+  f.Add("2");
+  auto read = f.Read(1, seconds(60));
+  f.Restart();
+  REQUIRE(Fixture::Data(*f.Read(5, seconds(60))) == std::vector<std::string>{"2"});
+  REQUIRE(Fixture::Await(f.service->Discard(kQueue, read->read_id)).ok());
+  REQUIRE(f.service->Info(kQueue)->size == 1);
+  // FIFO continues after the restart.
+  f.Add("3");
+  f.clock.Advance(seconds(61));
+  REQUIRE(Fixture::Data(*f.Read(5)) == std::vector<std::string>{"2", "3"});
+}
+
+}  // namespace
+}  // namespace strongbox::memstore
