@@ -96,7 +96,7 @@ asio::awaitable<Result<LockRecord>> LockService::Commit(int64_t universe, const 
     }
     SB_ASSIGN_OR_RETURN(LockRecord next, transition(current, clock->Now()));
     view.Put(ColumnFamily::kLocks, key, EncodeLockRecord(next));
-    if (wakes) view.OnCommitted([this, key] { WakeWaiters(key); });
+    if (wakes) view.OnCommitted([this, key] { waiters_.Wake(key); });
     *out = std::move(next);
     return Status::Ok();
   };
@@ -146,10 +146,10 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::
     timer->expires_after(std::min<std::chrono::nanoseconds>(
         remaining, std::max<std::chrono::nanoseconds>(until_expiry, std::chrono::milliseconds(1))));
     auto executor = timer->get_executor();
-    const uint64_t waiter =
-        AddWaiter(key, [executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });
+    const uint64_t waiter = waiters_.Add(
+        key, [executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });
     co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    RemoveWaiter(key, waiter);
+    waiters_.Remove(key, waiter);
   }
 }
 
@@ -258,32 +258,6 @@ Result<LockService::ListPage> LockService::List(const ListQuery& query) const {
   }
   SB_RETURN_IF_ERROR(it->status());
   return page;
-}
-
-uint64_t LockService::AddWaiter(const std::string& key, std::function<void()> wake) {
-  std::lock_guard<std::mutex> lock(waiters_mu_);
-  const uint64_t id = next_waiter_++;
-  waiters_[key].emplace(id, std::move(wake));
-  return id;
-}
-
-void LockService::RemoveWaiter(const std::string& key, uint64_t id) {
-  std::lock_guard<std::mutex> lock(waiters_mu_);
-  auto it = waiters_.find(key);
-  if (it == waiters_.end()) return;
-  it->second.erase(id);
-  if (it->second.empty()) waiters_.erase(it);
-}
-
-void LockService::WakeWaiters(const std::string& key) {
-  std::vector<std::function<void()>> wakes;
-  {
-    std::lock_guard<std::mutex> lock(waiters_mu_);
-    auto it = waiters_.find(key);
-    if (it == waiters_.end()) return;
-    for (auto& [id, wake] : it->second) wakes.push_back(wake);
-  }
-  for (auto& wake : wakes) wake();
 }
 
 }  // namespace strongbox::locks

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/keyed_waiters.h"
 #include "core/status.h"
 #include "locks/lock.h"
 #include "store/commit_pipeline.h"
@@ -92,18 +93,11 @@ class LockService {
                                                           Transition transition, bool wakes);
   core::Status CheckTtl(std::chrono::nanoseconds ttl) const;
 
-  // Waiters of Acquire, by lock key: each entry wakes one sleeping coroutine.
-  uint64_t AddWaiter(const std::string& key, std::function<void()> wake);
-  void RemoveWaiter(const std::string& key, uint64_t id);
-  void WakeWaiters(const std::string& key);
-
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;
   const core::Clock* clock_;
   const LockLimits limits_;
-  std::mutex waiters_mu_;
-  std::unordered_map<std::string, std::map<uint64_t, std::function<void()>>> waiters_;
-  uint64_t next_waiter_ = 0;  // guarded by waiters_mu_
+  core::KeyedWaiters waiters_;  // sleeping Acquire coroutines, by lock key
 };
 
 }  // namespace strongbox::locks

@@ -149,7 +149,7 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
     QueueItemRecord record{data, priority, now + ttl, {}, "", 0};
     view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(record));
     view.Put(ColumnFamily::kExpiry, ExpiryKey(record.expire_time, ExpiryKind::kQueueItem, key), "");
-    view.OnCommitted([this, prefix = QueuePrefix(name)] { WakeWaiters(prefix); });
+    view.OnCommitted([this, prefix = QueuePrefix(name)] { waiters_.Wake(prefix); });
     *out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
     if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
     return Status::Ok();
@@ -208,7 +208,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       view.Put(ColumnFamily::kExpiry, ExpiryKey(moved.expire_time, ExpiryKind::kQueueItem, dlq_key),
                "");
       SB_RETURN_IF_ERROR(AddToCount(view, QueueCountKey(dlq), 1));
-      view.OnCommitted([this, prefix = QueuePrefix(dlq)] { WakeWaiters(prefix); });
+      view.OnCommitted([this, prefix = QueuePrefix(dlq)] { waiters_.Wake(prefix); });
     }
     if (picked.empty()) return Status::Ok();
     const std::string read_id = core::HexUpper(NextSeq(now), 16);
@@ -258,7 +258,7 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
     // Registered before the attempt, so an add that commits after it cannot be missed: the
     // flag is set, or the posted cancel reaches the wait below (both run on this executor).
     auto executor = timer->get_executor();
-    const uint64_t waiter = AddWaiter(key, [executor, timer, woken] {
+    const uint64_t waiter = waiters_.Add(key, [executor, timer, woken] {
       woken->store(true);
       asio::post(executor, [timer] { timer->cancel(); });
     });
@@ -268,7 +268,7 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
     const bool empty =
         result.ok() ? result->items.empty() : result.status().code() == core::StatusCode::kNotFound;
     if (!empty || remaining <= std::chrono::nanoseconds::zero()) {
-      RemoveWaiter(key, waiter);
+      waiters_.Remove(key, waiter);
       co_return result;
     }
     if (!woken->exchange(false)) {
@@ -281,7 +281,7 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
       co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
       woken->store(false);
     }
-    RemoveWaiter(key, waiter);
+    waiters_.Remove(key, waiter);
   }
 }
 
@@ -383,32 +383,6 @@ Result<bool> QueueService::ReclaimExpired(store::WriteView& view, ExpiryKind kin
   if (r.invisible_until != expire_time) return false;
   view.Delete(ColumnFamily::kQueues, key);
   return true;
-}
-
-uint64_t QueueService::AddWaiter(const std::string& key, std::function<void()> wake) {
-  std::lock_guard<std::mutex> lock(waiters_mu_);
-  const uint64_t id = next_waiter_++;
-  waiters_[key].emplace(id, std::move(wake));
-  return id;
-}
-
-void QueueService::RemoveWaiter(const std::string& key, uint64_t id) {
-  std::lock_guard<std::mutex> lock(waiters_mu_);
-  auto it = waiters_.find(key);
-  if (it == waiters_.end()) return;
-  it->second.erase(id);
-  if (it->second.empty()) waiters_.erase(it);
-}
-
-void QueueService::WakeWaiters(const std::string& key) {
-  std::vector<std::function<void()>> wakes;
-  {
-    std::lock_guard<std::mutex> lock(waiters_mu_);
-    auto it = waiters_.find(key);
-    if (it == waiters_.end()) return;
-    for (auto& [id, wake] : it->second) wakes.push_back(wake);
-  }
-  for (auto& wake : wakes) wake();
 }
 
 }  // namespace strongbox::memstore

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/keyed_waiters.h"
 #include "core/status.h"
 #include "memstore/queue_item.h"
 #include "memstore/sorted_map_service.h"
@@ -98,19 +99,13 @@ class QueueService {
   core::Result<std::string> FreeItemKey(const store::WriteView& view, const QueueName& name,
                                         double priority, core::Timestamp now, uint64_t* seq);
 
-  uint64_t AddWaiter(const std::string& key, std::function<void()> wake);
-  void RemoveWaiter(const std::string& key, uint64_t id);
-  void WakeWaiters(const std::string& key);
-
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;
   const core::Clock* clock_;
   const MemoryStoreLimits limits_;
   const std::chrono::nanoseconds max_wait_;
   std::atomic<uint64_t> last_seq_{0};
-  std::mutex waiters_mu_;
-  std::unordered_map<std::string, std::map<uint64_t, std::function<void()>>> waiters_;
-  uint64_t next_waiter_ = 0;  // guarded by waiters_mu_
+  core::KeyedWaiters waiters_;  // sleeping Read coroutines, by queue prefix
 };
 
 }  // namespace strongbox::memstore
