@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Benchmark (issue #6, sorted maps so far): memory-store sorted map set (upsert with ttl and sort
-# key), get by id and the first page of 10 in sort order, in `sync` durability; in the same run
-# the peer, Redis 7 through webdis: ZADD, ZSCORE and ZRANGE 0 9 on a 100,000-member sorted set.
-# wrk: 2 threads, 64 connections, DURATION seconds, ROUNDS rounds in turn, medians. Loopback only.
-# TODO(#6): queue add→read→discard with 16 producers / 16 consumers and long-poll wake latency.
+# Benchmark (issue #6), `sync` durability, loopback only:
+# - queues: add→read→discard items/s with 16 producer and 16 consumer connections running at once
+#   (consumers read 10 and discard them), vs Redis 7 LPUSH / RPOP through webdis;
+# - long-poll wake latency (p50/p99) of a waiting reader after an add;
+# - sorted maps: set (upsert with ttl and sort key), get by id and the first page of 10, vs ZADD,
+#   ZSCORE and ZRANGE 0 9 on a 100,000-member sorted set.
+# wrk: 2 threads, 64 connections (16 + 16 for queues), DURATION seconds, ROUNDS rounds, medians.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -62,6 +64,40 @@ for round in $(seq 1 "$ROUNDS"); do
   run_wrk "webdis ZRANGE 0 9" "$WD/ZRANGE/bench/0/9/WITHSCORES"
 done
 
-print_summary "strongbox sorted map set / webdis ZADD" \
+# Queues: producers and consumers at once; items/s = items gone from the queue per second.
+queue_round() {  # NAME PRODUCER_URL PRODUCER_LUA CONSUMER_URL CONSUMER_LUA COUNT_CMD
+  local name="$1" out_p="$WORK/p.txt" out_c="$WORK/c.txt"
+  local before after produced
+  before=$(eval "$6")
+  wrk -t1 -c16 -d"${DURATION}s" -s "$3" "$2" >"$out_p" &
+  local producer=$!
+  local consumer_args=(-t1 -c16 -d"${DURATION}s")
+  [ -n "$5" ] && consumer_args+=(-s "$5")
+  wrk "${consumer_args[@]}" "$4" >"$out_c"
+  wait "$producer"
+  if grep -qE "Non-2xx|Socket errors" "$out_p"; then
+    echo "bench: $name producers had errors" >&2; cat "$out_p" >&2; exit 1
+  fi
+  produced=$(awk '/requests in/ {print $1}' "$out_p")
+  after=$(eval "$6")
+  awk -v n="$name" -v p="$produced" -v b="$before" -v a="$after" -v d="$DURATION" \
+    'BEGIN { printf "%s\t%.0f\t\t\n", n, (p + b - a) / d }' | tee -a "$RESULTS"
+}
+queue_size() {
+  curl -s "$SB/cloud/v2/universes/1/memory-store/queues/Bench" |
+    python3 -c 'import sys,json; print(json.load(sys.stdin)["size"])'
+}
+list_length() { redis-cli -p "$REDIS_PORT" llen benchq; }
+for round in $(seq 1 "$ROUNDS"); do
+  echo "# queue round $round of $ROUNDS"
+  queue_round "strongbox queue items/s" "$SB" "$BENCH_LUA_DIR/queue_add.lua" \
+    "$SB" "$BENCH_LUA_DIR/queue_consume.lua" queue_size
+  queue_round "webdis LPUSH+RPOP items/s" "$WD" "$BENCH_LUA_DIR/webdis_lpush.lua" \
+    "$WD/RPOP/benchq" "" list_length
+done
+python3 "$(dirname "$0")/queue_wake.py" "$SB_PORT" 300 | tee "$WORK/wake.txt"
+
+print_summary "strongbox queue items/s / webdis LPUSH+RPOP items/s" \
+  "strongbox sorted map set / webdis ZADD" \
   "strongbox sorted map get / webdis ZSCORE" \
   "strongbox first 10 / webdis ZRANGE 0 9"

@@ -94,6 +94,12 @@ QueueService::QueueService(const store::Engine* engine, store::CommitPipeline* p
                            std::chrono::nanoseconds max_wait)
     : engine_(engine), pipeline_(pipeline), clock_(clock), limits_(limits), max_wait_(max_wait) {}
 
+void QueueService::LowerHead(const std::string& prefix, const std::string& key) {
+  Head& head = heads_[prefix];
+  if (!head.key.empty() && key < head.key) head.key = key;
+  ++head.generation;
+}
+
 uint64_t QueueService::NextSeq(core::Timestamp now) {
   // Called on the sequencer only; FIFO across restarts as long as the clock does not go back.
   const uint64_t next =
@@ -149,6 +155,7 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
     QueueItemRecord record{data, priority, now + ttl, {}, "", 0};
     view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(record));
     view.Put(ColumnFamily::kExpiry, ExpiryKey(record.expire_time, ExpiryKind::kQueueItem, key), "");
+    LowerHead(QueuePrefix(name), key);
     view.OnCommitted([this, prefix = QueuePrefix(name)] { waiters_.Wake(prefix); });
     *out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
     if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
@@ -173,8 +180,22 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     std::vector<std::pair<std::string, QueueItemRecord>> picked, dead;
     {
       // Collect first: nothing may be staged while the iterator lives.
-      auto it = view.NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), QueueItemsEnd(name));
-      for (it->SeekToFirst(); it->Valid() && picked.size() < request.count; it->Next()) {
+      const std::string prefix = QueuePrefix(name);
+      const Head head = heads_[prefix];
+      const std::string end = QueueItemsEnd(name);
+      auto it = view.NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), end);
+      if (head.key.empty()) {
+        it->SeekToFirst();
+      } else {
+        it->Seek(head.key);
+      }
+      // Nothing lives below the first row seen: raise the head there once this commits.
+      std::string first = it->Valid() ? std::string(it->key()) : end;
+      view.OnCommitted([this, prefix, first = std::move(first), generation = head.generation] {
+        Head& h = heads_[prefix];
+        if (h.generation == generation) h.key = first;
+      });
+      for (; it->Valid() && picked.size() < request.count; it->Next()) {
         SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it->value()));
         if (r.ExpiredAt(now)) continue;
         if (r.invisible_until > now) {
@@ -205,6 +226,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       SB_ASSIGN_OR_RETURN(std::string dlq_key, FreeItemKey(view, dlq, r.priority, now, &dlq_seq));
       QueueItemRecord moved{r.data, r.priority, r.expire_time, {}, "", 0};
       view.Put(ColumnFamily::kQueues, dlq_key, EncodeQueueItemRecord(moved));
+      LowerHead(QueuePrefix(dlq), dlq_key);
       view.Put(ColumnFamily::kExpiry, ExpiryKey(moved.expire_time, ExpiryKind::kQueueItem, dlq_key),
                "");
       SB_RETURN_IF_ERROR(AddToCount(view, QueueCountKey(dlq), 1));

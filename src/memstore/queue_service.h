@@ -105,6 +105,18 @@ class QueueService {
   const MemoryStoreLimits limits_;
   const std::chrono::nanoseconds max_wait_;
   std::atomic<uint64_t> last_seq_{0};
+
+  // Where each queue's item rows start, as far as is known: a key at or below every live item.
+  // Reads seek here instead of to the first row, so they do not walk over the tombstones of
+  // consumed items (an LSM keeps them until compaction). Adds lower it at once; a read raises
+  // it to the first row it saw, after its commit, unless an add lowered it since (generation).
+  // Touched only by mutations and their OnCommitted hooks, i.e. only on the sequencer thread.
+  struct Head {
+    std::string key;  // "" = unknown: the start of the queue
+    uint64_t generation = 0;
+  };
+  void LowerHead(const std::string& prefix, const std::string& key);
+  std::unordered_map<std::string, Head> heads_;
   core::KeyedWaiters waiters_;  // sleeping Read coroutines, by queue prefix
 };
 

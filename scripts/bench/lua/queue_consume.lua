@@ -1,0 +1,13 @@
+-- wrk: consumes the bench queue: reads up to 10 items, then discards that read, in turn.
+local pending = {}
+local q = "/cloud/v2/universes/1/memory-store/queues/Bench/items"
+request = function()
+  if #pending > 0 then
+    return wrk.format("POST", q .. ":discard?readId=" .. table.remove(pending))
+  end
+  return wrk.format("GET", q .. ":read?count=10&invisibilityWindow=30s")
+end
+response = function(status, headers, body)
+  local id = body:match('"readId":"(%x+)"')
+  if id then table.insert(pending, id) end
+end
