@@ -97,7 +97,7 @@ QueueService::QueueService(const store::Engine* engine, store::CommitPipeline* p
 void QueueService::LowerHead(const std::string& prefix, const std::string& key) {
   Head& head = heads_[prefix];
   if (!head.key.empty() && key < head.key) head.key = key;
-  ++head.generation;
+  if (!head.pending.empty() && key < head.pending) ++head.generation;
 }
 
 uint64_t QueueService::NextSeq(core::Timestamp now) {
@@ -181,7 +181,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     {
       // Collect first: nothing may be staged while the iterator lives.
       const std::string prefix = QueuePrefix(name);
-      const Head head = heads_[prefix];
+      Head& head = heads_[prefix];
       const std::string end = QueueItemsEnd(name);
       auto it = view.NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), end);
       if (head.key.empty()) {
@@ -191,9 +191,12 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       }
       // Nothing lives below the first row seen: raise the head there once this commits.
       std::string first = it->Valid() ? std::string(it->key()) : end;
-      view.OnCommitted([this, prefix, first = std::move(first), generation = head.generation] {
+      head.pending = std::max(head.pending, first);
+      view.OnCommitted([this, prefix, first, generation = head.generation] {
         Head& h = heads_[prefix];
         if (h.generation == generation) h.key = first;
+        // Hooks run after every mutation of the batch: no raise is pending any more.
+        h.pending.clear();
       });
       for (; it->Valid() && picked.size() < request.count; it->Next()) {
         SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it->value()));

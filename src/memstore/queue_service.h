@@ -108,11 +108,13 @@ class QueueService {
 
   // Where each queue's item rows start, as far as is known: a key at or below every live item.
   // Reads seek here instead of to the first row, so they do not walk over the tombstones of
-  // consumed items (an LSM keeps them until compaction). Adds lower it at once; a read raises
-  // it to the first row it saw, after its commit, unless an add lowered it since (generation).
-  // Touched only by mutations and their OnCommitted hooks, i.e. only on the sequencer thread.
+  // consumed items (an LSM keeps them until compaction). Adds lower it at once. A read raises
+  // it to the first row it saw, once its batch is durable, unless an add below that row was
+  // staged after the read (the add bumps `generation`). Touched only by mutations and their
+  // OnCommitted hooks, i.e. only on the sequencer thread.
   struct Head {
-    std::string key;  // "" = unknown: the start of the queue
+    std::string key;      // "" = unknown: the start of the queue
+    std::string pending;  // the highest raise registered in the batch being built; "" = none
     uint64_t generation = 0;
   };
   void LowerHead(const std::string& prefix, const std::string& key);

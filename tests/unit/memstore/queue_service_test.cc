@@ -137,5 +137,18 @@ TEST_CASE("A restart keeps queue items and their invisibility", "[memstore]") {
   REQUIRE(Fixture::Data(*f.Read(5)) == std::vector<std::string>{"2", "3"});
 }
 
+TEST_CASE("An add below consumed items is still found after reads moved on", "[memstore]") {
+  Fixture f;
+  for (int round = 0; round < 50; ++round) {
+    f.Add(std::to_string(round), 0);
+    auto read = f.Read(1);
+    REQUIRE(Fixture::Data(*read) == std::vector<std::string>{std::to_string(round)});
+    REQUIRE(Fixture::Await(f.service->Discard(kQueue, read->read_id)).ok());
+    // Higher priority sorts before everything consumed so far.
+    f.Add("\"urgent\"", 10 + round);
+    REQUIRE(Fixture::Data(*f.Read(1)) == std::vector<std::string>{"\"urgent\""});
+  }
+}
+
 }  // namespace
 }  // namespace strongbox::memstore
