@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (issue #6), `sync` durability, loopback only:
 # - queues: add→read→discard items/s with 16 producer and 16 consumer connections running at once
-#   (consumers read 10 and discard them), vs Redis 7 LPUSH / RPOP through webdis;
+#   (consumers long-poll for up to 10 and discard them), vs Redis 7 LPUSH / RPOP through webdis;
 # - long-poll wake latency (p50/p99) of a waiting reader after an add;
 # - sorted maps: set (upsert with ttl and sort key), get by id and the first page of 10, vs ZADD,
 #   ZSCORE and ZRANGE 0 9 on a 100,000-member sorted set.

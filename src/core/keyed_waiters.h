@@ -32,6 +32,21 @@ class KeyedWaiters {
     if (it->second.empty()) waiters_.erase(it);
   }
 
+  // Wakes the longest-waiting callback of `key` only, and forgets it, so the next WakeOne
+  // reaches another: one new queue item, one reader woken (no thundering herd).
+  void WakeOne(const std::string& key) {
+    std::function<void()> wake;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = waiters_.find(key);
+      if (it == waiters_.end()) return;
+      wake = std::move(it->second.begin()->second);
+      it->second.erase(it->second.begin());
+      if (it->second.empty()) waiters_.erase(it);
+    }
+    wake();
+  }
+
   void Wake(const std::string& key) {
     std::vector<std::function<void()>> wakes;
     {

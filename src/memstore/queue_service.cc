@@ -156,7 +156,7 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
     view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(record));
     view.Put(ColumnFamily::kExpiry, ExpiryKey(record.expire_time, ExpiryKind::kQueueItem, key), "");
     LowerHead(QueuePrefix(name), key);
-    view.OnCommitted([this, prefix = QueuePrefix(name)] { waiters_.Wake(prefix); });
+    view.OnCommitted([this, prefix = QueuePrefix(name)] { waiters_.WakeOne(prefix); });
     *out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
     if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
     return Status::Ok();
@@ -233,7 +233,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       view.Put(ColumnFamily::kExpiry, ExpiryKey(moved.expire_time, ExpiryKind::kQueueItem, dlq_key),
                "");
       SB_RETURN_IF_ERROR(AddToCount(view, QueueCountKey(dlq), 1));
-      view.OnCommitted([this, prefix = QueuePrefix(dlq)] { waiters_.Wake(prefix); });
+      view.OnCommitted([this, prefix = QueuePrefix(dlq)] { waiters_.WakeOne(prefix); });
     }
     if (picked.empty()) return Status::Ok();
     const std::string read_id = core::HexUpper(NextSeq(now), 16);
