@@ -177,11 +177,32 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
   store::Mutation mutation = [this, name, request, out](store::WriteView& view) -> Status {
     const core::Timestamp now = clock_->Now();
     SB_ASSIGN_OR_RETURN(QueueSettings settings, ReadSettings(view, name));
-    std::vector<std::pair<std::string, QueueItemRecord>> picked, dead;
+    const std::string prefix = QueuePrefix(name);
+    Head& head = heads_[prefix];
+    // Visible items by key (the read order), from the invisible set and from the scan.
+    std::map<std::string, QueueItemRecord> visible;
+    std::vector<std::string> gone;  // tracked keys that no longer need tracking
+    for (const auto& [key, until] : head.invisible) {
+      if (until > now) {
+        out->wake_at = std::min(out->wake_at, until);
+        continue;
+      }
+      SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kQueues, key));
+      if (!bytes) {
+        gone.push_back(key);
+        continue;
+      }
+      SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(*bytes));
+      if (r.ExpiredAt(now)) {
+        gone.push_back(key);
+      } else if (r.invisible_until > now) {
+        out->wake_at = std::min(out->wake_at, r.invisible_until);
+      } else {
+        visible.emplace(key, std::move(r));
+      }
+    }
     {
       // Collect first: nothing may be staged while the iterator lives.
-      const std::string prefix = QueuePrefix(name);
-      Head& head = heads_[prefix];
       const std::string end = QueueItemsEnd(name);
       auto it = view.NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), end);
       if (head.key.empty()) {
@@ -189,29 +210,41 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       } else {
         it->Seek(head.key);
       }
-      // Nothing lives below the first row seen: raise the head there once this commits.
-      std::string first = it->Valid() ? std::string(it->key()) : end;
-      head.pending = std::max(head.pending, first);
-      view.OnCommitted([this, prefix, first, generation = head.generation] {
+      std::string first_visible;
+      size_t scanned_visible = 0;
+      for (; it->Valid() && scanned_visible < request.count; it->Next()) {
+        SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it->value()));
+        if (r.ExpiredAt(now)) continue;
+        std::string key(it->key());
+        if (r.invisible_until > now) {
+          out->wake_at = std::min(out->wake_at, r.invisible_until);
+          head.invisible[key] = r.invisible_until;  // tracked, so the head may pass it
+          continue;
+        }
+        if (first_visible.empty()) first_visible = key;
+        ++scanned_visible;
+        visible.emplace(std::move(key), std::move(r));
+      }
+      SB_RETURN_IF_ERROR(it->status());
+      // Below the first visible row there is nothing but tracked invisible items: raise the
+      // head there once this commits (to the end when the scan found nothing visible).
+      if (first_visible.empty()) first_visible = end;
+      head.pending = std::max(head.pending, first_visible);
+      view.OnCommitted([this, prefix, first_visible, generation = head.generation] {
         Head& h = heads_[prefix];
-        if (h.generation == generation) h.key = first;
+        if (h.generation == generation) h.key = first_visible;
         // Hooks run after every mutation of the batch: no raise is pending any more.
         h.pending.clear();
       });
-      for (; it->Valid() && picked.size() < request.count; it->Next()) {
-        SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it->value()));
-        if (r.ExpiredAt(now)) continue;
-        if (r.invisible_until > now) {
-          out->wake_at = std::min(out->wake_at, r.invisible_until);
-          continue;
-        }
-        if (settings.max_deliveries > 0 && r.deliveries >= settings.max_deliveries) {
-          dead.emplace_back(std::string(it->key()), std::move(r));
-          continue;
-        }
-        picked.emplace_back(std::string(it->key()), std::move(r));
+    }
+    std::vector<std::pair<std::string, QueueItemRecord>> picked, dead;
+    for (auto& [key, r] : visible) {
+      if (picked.size() == request.count) break;
+      if (settings.max_deliveries > 0 && r.deliveries >= settings.max_deliveries) {
+        dead.emplace_back(key, std::move(r));
+      } else {
+        picked.emplace_back(key, std::move(r));
       }
-      SB_RETURN_IF_ERROR(it->status());
     }
     if (request.all_or_nothing && picked.size() < request.count) {
       return Status::NotFound("Fewer than " + std::to_string(request.count) +
@@ -235,6 +268,11 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       SB_RETURN_IF_ERROR(AddToCount(view, QueueCountKey(dlq), 1));
       view.OnCommitted([this, prefix = QueuePrefix(dlq)] { waiters_.WakeOne(prefix); });
     }
+    for (const auto& [key, r] : dead) gone.push_back(key);
+    view.OnCommitted([this, prefix, gone = std::move(gone)] {
+      Head& h = heads_[prefix];
+      for (const auto& key : gone) h.invisible.erase(key);
+    });
     if (picked.empty()) return Status::Ok();
     const std::string read_id = core::HexUpper(NextSeq(now), 16);
     QueueReadRecord read{now + request.invisibility, {}};
@@ -244,6 +282,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       ++r.deliveries;
       view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(r));
       read.item_keys.push_back(key);
+      head.invisible[key] = read.invisible_until;
       out->read.items.push_back(QueueItem{ItemId(key), r});
     }
     const std::string read_key = QueueReadKey(name, read_id);
@@ -342,6 +381,10 @@ asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::st
     view.Delete(ColumnFamily::kExpiry,
                 ExpiryKey(read->invisible_until, ExpiryKind::kQueueRead, read_key));
     out->read_id = read_id;
+    view.OnCommitted([this, prefix = QueuePrefix(name), keys = read->item_keys] {
+      Head& h = heads_[prefix];
+      for (const auto& key : keys) h.invisible.erase(key);
+    });
     if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
     return Status::Ok();
   };

@@ -106,20 +106,24 @@ class QueueService {
   const std::chrono::nanoseconds max_wait_;
   std::atomic<uint64_t> last_seq_{0};
 
-  // Where each queue's item rows start, as far as is known: a key at or below every live item.
-  // Reads seek here instead of to the first row, so they do not walk over the tombstones of
-  // consumed items (an LSM keeps them until compaction). Adds lower it at once. A read raises
-  // it to the first row it saw, once its batch is durable, unless an add below that row was
-  // staged after the read (the add bumps `generation`). Touched only by mutations and their
-  // OnCommitted hooks, i.e. only on the sequencer thread.
+  // Where a queue's visible items start, as far as is known, and the invisible items that may
+  // lie below that point. Every live item is either at or above `key`, or in `invisible`.
+  // Reads seek to `key` instead of the first row, so they do not walk over the tombstones of
+  // consumed items (an LSM keeps them until compaction), nor over the tombstones behind an item
+  // a slow consumer holds. Items in `invisible` are checked by key when their window ends.
+  // Adds lower `key` at once. A read raises it to the first visible row it saw, once its batch
+  // is durable, unless an add below that row was staged after the read (the add bumps
+  // `generation`). Touched only by mutations and their OnCommitted hooks, i.e. only on the
+  // sequencer thread. A restart starts from the first row and finds everything again.
   struct Head {
     std::string key;      // "" = unknown: the start of the queue
     std::string pending;  // the highest raise registered in the batch being built; "" = none
     uint64_t generation = 0;
+    std::map<std::string, core::Timestamp> invisible;  // item key → end of its window
   };
   void LowerHead(const std::string& prefix, const std::string& key);
-  std::unordered_map<std::string, Head> heads_;
-  core::KeyedWaiters waiters_;  // sleeping Read coroutines, by queue prefix
+  std::map<std::string, Head> heads_;  // a map: references stay valid across inserts
+  core::KeyedWaiters waiters_;         // sleeping Read coroutines, by queue prefix
 };
 
 }  // namespace strongbox::memstore

@@ -1,6 +1,10 @@
 #include "memstore/queue_service.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "memstore/expiry_sweeper.h"
 #include "support/store_fixture.h"
@@ -148,6 +152,32 @@ TEST_CASE("An add below consumed items is still found after reads moved on", "[m
     f.Add("\"urgent\"", 10 + round);
     REQUIRE(Fixture::Data(*f.Read(1)) == std::vector<std::string>{"\"urgent\""});
   }
+}
+
+TEST_CASE("A waiting read is woken by an add, and ends empty at its deadline", "[memstore]") {
+  Fixture f;
+  boost::asio::io_context reader_context;
+  auto waiting = boost::asio::co_spawn(
+      reader_context, f.service->Read(kQueue, {1, false, seconds(30), std::chrono::seconds(10)}),
+      boost::asio::use_future);
+  std::thread reader([&] { reader_context.run(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto added = std::chrono::steady_clock::now();
+  f.Add("\"wake\"");
+  auto woken = waiting.get();
+  const auto latency = std::chrono::steady_clock::now() - added;
+  reader.join();
+  REQUIRE(Fixture::Data(*woken) == std::vector<std::string>{"\"wake\""});
+  REQUIRE(latency < std::chrono::seconds(2));  // far below the 10 s wait: woken, not timed out
+
+  const auto start = std::chrono::steady_clock::now();
+  auto empty = Fixture::Await(
+      f.service->Read(kQueue, {1, false, seconds(30), std::chrono::milliseconds(200)}));
+  REQUIRE(empty->items.empty());
+  REQUIRE(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(200));
+  REQUIRE(Fixture::Await(f.service->Read(kQueue, {1, false, seconds(30), seconds(31)}))
+              .status()
+              .code() == StatusCode::kInvalidArgument);
 }
 
 }  // namespace
