@@ -60,12 +60,7 @@ rss_restarted=$(rss_kb "$SB_PID")
 rebuild_line=$(grep -oE "(opened the database|loaded [0-9]* leaderboard entries).*" "$WORK/sb-lb/log" | tr "\n" ";" || true)
 
 # --- Redis 7 + webdis: load -------------------------------------------------------------------
-REDIS_PORT=$(free_port)
-WEBDIS_PORT=$(free_port)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
-  --dir "$WORK" >"$WORK/redis.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 250); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.02; done
+start_redis
 python3 - "$ENTRIES" <<'PY' | redis-cli -p "$REDIS_PORT" --pipe >/dev/null
 import random, sys
 n = int(sys.argv[1])
@@ -79,15 +74,7 @@ for i in range(0, n, 1000):
         out.write("$%d\r\n%s\r\n" % (len(a), a))
 PY
 [ "$(redis-cli -p "$REDIS_PORT" zcard bench)" = "$ENTRIES" ] || { echo "bench: redis load failed" >&2; exit 1; }
-cat >"$WORK/webdis.json" <<JSON
-{"redis_host": "127.0.0.1", "redis_port": $REDIS_PORT, "http_host": "127.0.0.1",
- "http_port": $WEBDIS_PORT, "threads": 2, "pool_size": 64, "daemonize": false,
- "database": 0, "verbosity": 0, "logfile": "$WORK/webdis.log"}
-JSON
-webdis "$WORK/webdis.json" >"$WORK/webdis.stderr" 2>&1 &
-PIDS+=($!)
-WD="http://127.0.0.1:$WEBDIS_PORT"
-wait_http "$WD/PING"
+start_webdis
 
 # --- wrk rounds -------------------------------------------------------------------------------
 for round in $(seq 1 "$ROUNDS"); do

@@ -79,6 +79,32 @@ start_etcd() {
   wait_http "http://127.0.0.1:$ETCD_PORT/health"
 }
 
+# start_redis → REDIS_PORT: Redis 7 on loopback with no persistence (the peer of #5 and #6)
+start_redis() {
+  REDIS_PORT=$(free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$WORK" >"$WORK/redis.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 250); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.02; done
+  echo "bench: redis did not start" >&2
+  exit 1
+}
+
+# start_webdis → WD: webdis (HTTP in front of $REDIS_PORT), base URL in WD
+start_webdis() {
+  local port
+  port=$(free_port)
+  cat >"$WORK/webdis.json" <<JSON
+{"redis_host": "127.0.0.1", "redis_port": $REDIS_PORT, "http_host": "127.0.0.1",
+ "http_port": $port, "threads": 2, "pool_size": 64, "daemonize": false,
+ "database": 0, "verbosity": 0, "logfile": "$WORK/webdis.log"}
+JSON
+  webdis "$WORK/webdis.json" >"$WORK/webdis.stderr" 2>&1 &
+  PIDS+=($!)
+  WD="http://127.0.0.1:$port"
+  wait_http "$WD/PING"
+}
+
 # run_wrk NAME URL [LUA] → appends "NAME req/s p50_ms p99_ms" to $RESULTS; fails on errors.
 run_wrk() {
   local name="$1" url="$2" script="${3:-}" out

@@ -16,25 +16,12 @@ start_strongbox memstore sync
 SB="http://127.0.0.1:$SB_PORT"
 MAP="/cloud/v2/universes/1/memory-store/sorted-maps/Bench/items"
 
-REDIS_PORT=$(free_port)
-WEBDIS_PORT=$(free_port)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
-  --dir "$WORK" >"$WORK/redis.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 250); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.02; done
-cat >"$WORK/webdis.json" <<JSON
-{"redis_host": "127.0.0.1", "redis_port": $REDIS_PORT, "http_host": "127.0.0.1",
- "http_port": $WEBDIS_PORT, "threads": 2, "pool_size": 64, "daemonize": false,
- "database": 0, "verbosity": 0, "logfile": "$WORK/webdis.log"}
-JSON
-webdis "$WORK/webdis.json" >"$WORK/webdis.stderr" 2>&1 &
-PIDS+=($!)
-WD="http://127.0.0.1:$WEBDIS_PORT"
-wait_http "$WD/PING"
+start_redis
+start_webdis
 
 # Fill both first, so gets find items.
 echo "# filling both with 100,000 items"
-wrk -t2 -c64 -d20s -s "$BENCH_LUA_DIR/sortedmap_fill.lua" "$SB" >/dev/null
+wrk -t2 -c64 -d"${FILL_SECONDS:-20}s" -s "$BENCH_LUA_DIR/sortedmap_fill.lua" "$SB" >/dev/null
 missing=$(python3 - "$SB_PORT" <<'PY'
 import http.client, sys
 c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/strings.h"
+#include "memstore/item_count.h"
 #include "store/key_codec.h"
 #include "store/value_codec.h"
 
@@ -21,39 +22,6 @@ using store::ColumnFamily;
 namespace {
 
 constexpr size_t kMaxReadCount = 200;
-
-Status LimitExceeded(std::string message, const char* limit, size_t value) {
-  return Status::InvalidArgument(std::move(message))
-      .WithReason("LIMIT_EXCEEDED")
-      .WithMetadata("limit", limit)
-      .WithMetadata("value", std::to_string(value));
-}
-
-Result<uint64_t> ReadCount(const store::WriteView& view, const std::string& key) {
-  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kQueues, key));
-  if (!bytes) return uint64_t{0};
-  std::string_view in = *bytes;
-  uint64_t count;
-  if (!store::GetVarint64(&in, &count)) return Status::Internal("corrupt queue count");
-  return count;
-}
-
-void WriteCount(store::WriteView& view, const std::string& key, uint64_t count) {
-  if (count == 0) {
-    view.Delete(ColumnFamily::kQueues, key);
-    return;
-  }
-  std::string bytes;
-  store::PutVarint64(&bytes, count);
-  view.Put(ColumnFamily::kQueues, key, bytes);
-}
-
-Status AddToCount(store::WriteView& view, const std::string& key, int64_t delta) {
-  SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, key));
-  const int64_t next = static_cast<int64_t>(count) + delta;
-  WriteCount(view, key, next > 0 ? static_cast<uint64_t>(next) : 0);
-  return Status::Ok();
-}
 
 // The count key of the queue an item or read key belongs to.
 std::string CountKeyOf(std::string_view key) {
@@ -143,13 +111,13 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
                               hook = std::move(hook)](store::WriteView& view) -> Status {
     const core::Timestamp now = clock_->Now();
     const std::string count_key = QueueCountKey(name);
-    SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, count_key));
+    SB_ASSIGN_OR_RETURN(uint64_t count, ReadItemCount(view, ColumnFamily::kQueues, count_key));
     if (count >= max_items) {
       return LimitExceeded("The queue holds " + std::to_string(count) +
                                " items, the limit (config memstore_max_items_per_structure).",
                            "memstore_max_items_per_structure", max_items);
     }
-    WriteCount(view, count_key, count + 1);
+    WriteItemCount(view, ColumnFamily::kQueues, count_key, count + 1);
     uint64_t seq;
     SB_ASSIGN_OR_RETURN(std::string key, FreeItemKey(view, name, priority, now, &seq));
     QueueItemRecord record{data, priority, now + ttl, {}, "", 0};
@@ -255,7 +223,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     for (auto& [key, r] : dead) {
       view.Delete(ColumnFamily::kQueues, key);
       view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
-      SB_RETURN_IF_ERROR(AddToCount(view, count_key, -1));
+      SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, count_key, -1));
       if (settings.dead_letter_queue.empty()) continue;
       const QueueName dlq{name.universe, settings.dead_letter_queue};
       uint64_t dlq_seq;
@@ -265,7 +233,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       LowerHead(QueuePrefix(dlq), dlq_key);
       view.Put(ColumnFamily::kExpiry, ExpiryKey(moved.expire_time, ExpiryKind::kQueueItem, dlq_key),
                "");
-      SB_RETURN_IF_ERROR(AddToCount(view, QueueCountKey(dlq), 1));
+      SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, QueueCountKey(dlq), 1));
       view.OnCommitted([this, prefix = QueuePrefix(dlq)] { waiters_.WakeOne(prefix); });
     }
     for (const auto& [key, r] : dead) gone.push_back(key);
@@ -374,7 +342,7 @@ asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::st
       if (r.read_id != read_id || r.invisible_until <= now) continue;
       view.Delete(ColumnFamily::kQueues, key);
       view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
-      SB_RETURN_IF_ERROR(AddToCount(view, count_key, -1));
+      SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, count_key, -1));
       out->items.push_back(QueueItem{ItemId(key), std::move(r)});
     }
     view.Delete(ColumnFamily::kQueues, read_key);
@@ -444,7 +412,8 @@ Result<bool> QueueService::ReclaimExpired(store::WriteView& view, ExpiryKind kin
     if (r.expire_time != expire_time) return false;
     view.Delete(ColumnFamily::kQueues, key);
     const std::string count_key = CountKeyOf(key);
-    if (!count_key.empty()) SB_RETURN_IF_ERROR(AddToCount(view, count_key, -1));
+    if (!count_key.empty())
+      SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, count_key, -1));
     return true;
   }
   SB_ASSIGN_OR_RETURN(QueueReadRecord r, DecodeQueueReadRecord(*bytes));

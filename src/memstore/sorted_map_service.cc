@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "core/strings.h"
+#include "memstore/item_count.h"
 #include "store/key_codec.h"
 #include "store/page_token.h"
 #include "store/value_codec.h"
@@ -21,33 +22,6 @@ namespace {
 constexpr size_t kListScanBudget = 10'000;
 
 Status ItemNotFound() { return Status::NotFound("Item not found."); }
-
-Status LimitExceeded(std::string message, const char* limit, size_t value) {
-  return Status::InvalidArgument(std::move(message))
-      .WithReason("LIMIT_EXCEEDED")
-      .WithMetadata("limit", limit)
-      .WithMetadata("value", std::to_string(value));
-}
-
-// The map's item count (items stored, expired ones not yet swept included).
-Result<uint64_t> ReadCount(const store::WriteView& view, const std::string& count_key) {
-  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kSortedMaps, count_key));
-  if (!bytes) return uint64_t{0};
-  std::string_view in = *bytes;
-  uint64_t count;
-  if (!store::GetVarint64(&in, &count)) return Status::Internal("corrupt sorted map count");
-  return count;
-}
-
-void WriteCount(store::WriteView& view, const std::string& count_key, uint64_t count) {
-  if (count == 0) {
-    view.Delete(ColumnFamily::kSortedMaps, count_key);
-    return;
-  }
-  std::string bytes;
-  store::PutVarint64(&bytes, count);
-  view.Put(ColumnFamily::kSortedMaps, count_key, bytes);
-}
 
 // Removes the item's rows (record, index, expiry) from the batch.
 void RemoveRows(store::WriteView& view, const SortedMapName& name, const std::string& id,
@@ -128,21 +102,23 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::CommitWrite(Sort
       result->version = std::max<uint64_t>(static_cast<uint64_t>(core::ToUnixNanos(now)),
                                            stored ? stored->version + 1 : 0);
       if (!stored) {
-        SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, count_key));
+        SB_ASSIGN_OR_RETURN(uint64_t count,
+                            ReadItemCount(view, ColumnFamily::kSortedMaps, count_key));
         if (count >= max_items) {
           return LimitExceeded("The sorted map holds " + std::to_string(count) +
                                    " items, the limit (config memstore_max_items_per_structure).",
                                "memstore_max_items_per_structure", max_items);
         }
-        WriteCount(view, count_key, count + 1);
+        WriteItemCount(view, ColumnFamily::kSortedMaps, count_key, count + 1);
       }
       view.Put(ColumnFamily::kSortedMaps, item_key, EncodeSortedMapRecord(*result));
       view.Put(ColumnFamily::kSortedMapIndex, SortedMapIndexKey(name, result->sort_key, id), "");
       view.Put(ColumnFamily::kExpiry,
                ExpiryKey(result->expire_time, ExpiryKind::kSortedMapItem, item_key), "");
     } else if (stored) {
-      SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, count_key));
-      WriteCount(view, count_key, count > 0 ? count - 1 : 0);
+      SB_ASSIGN_OR_RETURN(uint64_t count,
+                          ReadItemCount(view, ColumnFamily::kSortedMaps, count_key));
+      WriteItemCount(view, ColumnFamily::kSortedMaps, count_key, count > 0 ? count - 1 : 0);
     }
     out->id = id;
     out->record = result ? *result : live.value_or(SortedMapRecord{});
@@ -287,8 +263,8 @@ Result<bool> SortedMapService::ReclaimExpired(store::WriteView& view, std::strin
   if (record.expire_time != expire_time) return false;
   RemoveRows(view, name, id, std::string(item_key), record);
   const std::string count_key = SortedMapCountKey(name);
-  SB_ASSIGN_OR_RETURN(uint64_t count, ReadCount(view, count_key));
-  WriteCount(view, count_key, count > 0 ? count - 1 : 0);
+  SB_ASSIGN_OR_RETURN(uint64_t count, ReadItemCount(view, ColumnFamily::kSortedMaps, count_key));
+  WriteItemCount(view, ColumnFamily::kSortedMaps, count_key, count > 0 ? count - 1 : 0);
   return true;
 }
 
