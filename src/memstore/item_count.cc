@@ -35,11 +35,4 @@ core::Status AddToItemCount(store::WriteView& view, store::ColumnFamily cf, cons
   return core::Status::Ok();
 }
 
-core::Status LimitExceeded(std::string message, const char* limit, size_t value) {
-  return core::Status::InvalidArgument(std::move(message))
-      .WithReason("LIMIT_EXCEEDED")
-      .WithMetadata("limit", limit)
-      .WithMetadata("value", std::to_string(value));
-}
-
 }  // namespace strongbox::memstore

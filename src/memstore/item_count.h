@@ -1,7 +1,7 @@
 #pragma once
 
-// What the sorted map and queue services share inside their mutations: the per-structure item
-// count row (a varint; absent means 0) and the LIMIT_EXCEEDED error that names a config field.
+// The per-structure item count row that the sorted map and queue services keep inside their
+// mutations (a varint; absent means 0), for memstore_max_items_per_structure.
 
 #include <cstdint>
 #include <string>
@@ -20,8 +20,5 @@ void WriteItemCount(store::WriteView& view, store::ColumnFamily cf, const std::s
 // Adds `delta` (never below 0).
 core::Status AddToItemCount(store::WriteView& view, store::ColumnFamily cf, const std::string& key,
                             int64_t delta);
-
-// kInvalidArgument, reason LIMIT_EXCEEDED, metadata limit = the config field, value = its value.
-core::Status LimitExceeded(std::string message, const char* limit, size_t value);
 
 }  // namespace strongbox::memstore

@@ -9,6 +9,7 @@
 
 #include "core/strings.h"
 #include "memstore/item_count.h"
+#include "memstore/limits.h"
 #include "store/key_codec.h"
 #include "store/value_codec.h"
 
@@ -92,19 +93,8 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
                                                      double priority, std::chrono::nanoseconds ttl,
                                                      CommitHook<QueueItem> hook) {
   SB_CO_RETURN_IF_ERROR(ValidateQueueName(name));
-  if (data.size() > limits_.max_item_bytes) {
-    co_return LimitExceeded("The data is " + std::to_string(data.size()) + " bytes; the limit is " +
-                                std::to_string(limits_.max_item_bytes) +
-                                " (config memstore_max_item_bytes).",
-                            "memstore_max_item_bytes", limits_.max_item_bytes);
-  }
-  if (ttl <= std::chrono::nanoseconds::zero() || ttl > limits_.max_ttl) {
-    const auto max_seconds = static_cast<size_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(limits_.max_ttl).count());
-    co_return LimitExceeded("ttl must be positive and at most " + std::to_string(max_seconds) +
-                                "s (config memstore_max_ttl_seconds).",
-                            "memstore_max_ttl_seconds", max_seconds);
-  }
+  SB_CO_RETURN_IF_ERROR(CheckItemBytes(data.size(), "data", limits_));
+  SB_CO_RETURN_IF_ERROR(CheckTtl(ttl, limits_));
   auto out = std::make_shared<QueueItem>();
   const size_t max_items = limits_.max_items_per_structure;
   store::Mutation mutation = [this, name, data = std::move(data), priority, ttl, max_items, out,

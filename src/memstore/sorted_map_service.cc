@@ -5,6 +5,7 @@
 
 #include "core/strings.h"
 #include "memstore/item_count.h"
+#include "memstore/limits.h"
 #include "store/key_codec.h"
 #include "store/page_token.h"
 #include "store/value_codec.h"
@@ -53,20 +54,8 @@ Result<SortedMapItem> SortedMapService::Get(const SortedMapName& name,
 }
 
 Status SortedMapService::CheckWrite(const ItemWrite& write) const {
-  if (write.value.size() > limits_.max_item_bytes) {
-    return LimitExceeded("The value is " + std::to_string(write.value.size()) +
-                             " bytes; the limit is " + std::to_string(limits_.max_item_bytes) +
-                             " (config memstore_max_item_bytes).",
-                         "memstore_max_item_bytes", limits_.max_item_bytes);
-  }
-  if (write.ttl &&
-      (*write.ttl <= std::chrono::nanoseconds::zero() || *write.ttl > limits_.max_ttl)) {
-    const auto max_seconds = static_cast<size_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(limits_.max_ttl).count());
-    return LimitExceeded("ttl must be positive and at most " + std::to_string(max_seconds) +
-                             "s (config memstore_max_ttl_seconds).",
-                         "memstore_max_ttl_seconds", max_seconds);
-  }
+  SB_RETURN_IF_ERROR(CheckItemBytes(write.value.size(), "value", limits_));
+  if (write.ttl) SB_RETURN_IF_ERROR(CheckTtl(*write.ttl, limits_));
   if (write.sort_key.kind == SortKey::Kind::kString && !core::IsValidUtf8(write.sort_key.text)) {
     return Status::InvalidArgument("stringSortKey must be valid UTF-8.");
   }

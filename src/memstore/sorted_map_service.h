@@ -22,18 +22,12 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "memstore/limits.h"
 #include "memstore/sorted_map_item.h"
 #include "store/commit_pipeline.h"
 #include "store/engine.h"
 
 namespace strongbox::memstore {
-
-// From Config (api.md §5 defaults).
-struct MemoryStoreLimits {
-  size_t max_item_bytes = 32 * 1024;                                   // a serialized value
-  size_t max_items_per_structure = 100'000;                            // items in one sorted map
-  std::chrono::nanoseconds max_ttl = std::chrono::seconds(3'888'000);  // 45 days
-};
 
 struct SortedMapItem {
   std::string id;
