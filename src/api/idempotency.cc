@@ -94,7 +94,7 @@ Result<std::optional<Idempotency::Key>> Idempotency::KeyFor(const http::Request&
     SB_ASSIGN_OR_RETURN(universe, ParseUniverseId(it->second));
   }
   store::PutKeyInt64(&key.storage_key, universe);
-  store::PutKeyString(&key.storage_key, "");  // TODO(#8): the caller's API key id
+  store::PutKeyString(&key.storage_key, request.principal);  // the caller's API key id
   store::PutKeyString(&key.storage_key, value);
   std::string fingerprint = request.method;
   fingerprint += '\n';

@@ -13,9 +13,14 @@
 #include "memstore/memory_store_flush.h"
 #include "memstore/queue_service.h"
 #include "memstore/sorted_map_service.h"
+#include "ops/backups.h"
+#include "ops/key_store.h"
+#include "ops/rate_limiter.h"
+#include "store/commit_pipeline.h"
 
 namespace strongbox::api {
 
+class AccessGate;
 class Idempotency;
 class WriteHooks;
 
@@ -32,6 +37,12 @@ struct Services {
   memstore::SortedMapService* sorted_maps = nullptr;
   memstore::MemoryStoreFlush* memory_store_flush = nullptr;
   memstore::QueueService* queues = nullptr;
+  ops::KeyStore* keys = nullptr;
+  ops::Backups* backups = nullptr;
+  ops::RateLimiter* limiter = nullptr;
+  const AccessGate* gate = nullptr;  // request metrics; set once routes are registered
+  const store::CommitPipeline* pipeline = nullptr;  // commit metrics
+  size_t metrics_max_queues = 1000;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;
 };

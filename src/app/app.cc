@@ -1,7 +1,10 @@
 #include "app/app.h"
 
+#include <fcntl.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -15,11 +18,14 @@
 #include <thread>
 #include <vector>
 
+#include "api/access_gate.h"
+#include "api/admin_routes.h"
 #include "api/datastore_entry_routes.h"
 #include "api/datastore_list_routes.h"
 #include "api/health_routes.h"
 #include "api/idempotency.h"
 #include "api/memory_store_routes.h"
+#include "api/metrics_routes.h"
 #include "api/ordered_entry_routes.h"
 #include "api/queue_routes.h"
 #include "api/services.h"
@@ -27,6 +33,7 @@
 #include "api/sorted_map_routes.h"
 #include "api/standard_datastore_routes.h"
 #include "api/write_hooks.h"
+#include "app/logging.h"
 #include "core/clock.h"
 #include "datastore/catalog.h"
 #include "datastore/entry_service.h"
@@ -40,6 +47,9 @@
 #include "memstore/memory_store_flush.h"
 #include "memstore/queue_service.h"
 #include "memstore/sorted_map_service.h"
+#include "ops/backups.h"
+#include "ops/key_store.h"
+#include "ops/rate_limiter.h"
 #include "store/commit_pipeline.h"
 #include "store/engine.h"
 
@@ -63,10 +73,82 @@ bool WritePortFile(const std::string& path, uint16_t port) {
   return !ec;
 }
 
+// Creates `path` with mode 0600 and writes `secret`; refuses to replace an existing file.
+bool WriteSecretFile(const std::string& path, const std::string& secret) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  const std::string line = secret + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return written && synced;
+}
+
+std::optional<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string secret;
+  if (!in || !std::getline(in, secret)) return std::nullopt;
+  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  return secret;
+}
+
+// The bootstrap admin key of api.md §7: --admin-key-file supplies it, or on a first start
+// (no keys at all) a new one is written to <data-dir>/admin.key. The secret is never logged.
+bool BootstrapAdminKey(const config::Config& config, ops::KeyStore& keys) {
+  std::optional<std::string> supplied;
+  if (!config.admin_key_file.empty()) {
+    supplied = ReadSecretFile(config.admin_key_file);
+    if (!supplied) {
+      spdlog::critical("cannot read the admin key file {}", config.admin_key_file);
+      return false;
+    }
+  }
+  auto created = keys.EnsureBootstrapKey(supplied);
+  if (!created.ok()) {
+    spdlog::critical("bootstrap admin key: {}", created.status().message());
+    return false;
+  }
+  if (supplied) {
+    spdlog::info("admin key \"admin\" uses the secret in {}", config.admin_key_file);
+  } else if (*created) {
+    const std::string path = (std::filesystem::path(config.data_dir) / "admin.key").string();
+    std::filesystem::remove(path);  // a stale file from a wiped database would block O_EXCL
+    if (!WriteSecretFile(path, **created)) {
+      spdlog::critical("cannot write the admin key to {}", path);
+      return false;
+    }
+    spdlog::info("created the admin API key; its secret is in {} (mode 0600)", path);
+  }
+  return true;
+}
+
+ops::RateLimiter::Options RateLimiterOptions(const config::Config& c) {
+  ops::RateLimiter::Options o;
+  auto set = [&o](ops::RateFamily family, int64_t per_key, int64_t per_universe) {
+    o.limits[static_cast<size_t>(family)] =
+        ops::RateLimits{static_cast<double>(per_key), static_cast<double>(per_universe)};
+  };
+  set(ops::RateFamily::kDataStores, c.rate_limit_datastore_per_key,
+      c.rate_limit_datastore_per_universe);
+  set(ops::RateFamily::kOrdered, c.rate_limit_ordered_per_key, c.rate_limit_ordered_per_universe);
+  set(ops::RateFamily::kMemoryStore, c.rate_limit_memory_store_per_key,
+      c.rate_limit_memory_store_per_universe);
+  set(ops::RateFamily::kSessionLocks, c.rate_limit_session_locks_per_key,
+      c.rate_limit_session_locks_per_universe);
+  set(ops::RateFamily::kAdmin, c.rate_limit_admin_per_key, 0);
+  o.burst_seconds = static_cast<double>(c.rate_limit_burst_seconds);
+  return o;
+}
+
 }  // namespace
 
+std::string BackupDir(const config::Config& config) {
+  return config.backup_dir.empty() ? (std::filesystem::path(config.data_dir) / "backups").string()
+                                   : config.backup_dir;
+}
+
 int Run(const config::Config& config) {
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  ConfigureLogging(config.log_level, config.log_format);
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -122,6 +204,21 @@ int Run(const config::Config& config) {
   memstore::QueueService queues(engine->get(), &pipeline, &clock, memstore_limits,
                                 std::chrono::milliseconds(config.memstore_max_wait_ms));
   memstore::ExpirySweeper expiry_sweeper(engine->get(), &pipeline, &clock);
+  ops::KeyStore keys(engine->get(), &pipeline, &clock);
+  if (auto loaded = keys.Load(); !loaded.ok()) {
+    spdlog::critical("cannot load the API keys: {}", loaded.ToString());
+    return 1;
+  }
+  if (!BootstrapAdminKey(config, keys)) return 1;
+  if (config.auth != "required") {
+    spdlog::warn("auth is disabled: every route is open to anyone who can connect");
+  }
+  ops::RateLimiter limiter(RateLimiterOptions(config));
+  auto backups = ops::Backups::Open(engine->get(), BackupDir(config));
+  if (!backups.ok()) {
+    spdlog::critical("cannot open the backup dir: {}", backups.status().ToString());
+    return 1;
+  }
   {
     // Rank answers come from memory: load every leaderboard before the port opens.
     const auto started = std::chrono::steady_clock::now();
@@ -165,6 +262,11 @@ int Run(const config::Config& config) {
   services.sorted_maps = &sorted_maps;
   services.memory_store_flush = &memory_store_flush;
   services.queues = &queues;
+  services.keys = &keys;
+  services.backups = backups->get();
+  services.limiter = &limiter;
+  services.pipeline = &pipeline;
+  services.metrics_max_queues = static_cast<size_t>(config.metrics_max_queues);
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
   api::RegisterHealthRoutes(router, services);
   api::RegisterDataStoreEntryRoutes(router, services);
@@ -175,6 +277,26 @@ int Run(const config::Config& config) {
   api::RegisterSortedMapRoutes(router, services);
   api::RegisterMemoryStoreRoutes(router, services);
   api::RegisterQueueRoutes(router, services);
+  api::RegisterAdminRoutes(router, services);
+  api::RegisterMetricsRoutes(router, services);
+
+  api::AccessGate::Options gate_options;
+  gate_options.auth_required = config.auth == "required";
+  gate_options.access_log = config.access_log == "on";
+  gate_options.metrics_access =
+      config.metrics_access == "open"  ? api::AccessGate::Options::Metrics::kOpen
+      : config.metrics_access == "key" ? api::AccessGate::Options::Metrics::kKey
+                                       : api::AccessGate::Options::Metrics::kLoopback;
+  auto gate = api::AccessGate::Create(router.Routes(), &keys, &limiter, gate_options);
+  if (!gate.ok()) {
+    spdlog::critical("{}", gate.status().message());
+    return 1;
+  }
+  services.gate = gate->get();
+  router.SetInterceptor([gate = gate->get()](http::Request& request, const http::RouteInfo& route,
+                                             const http::Handler& next) {
+    return gate->Intercept(request, route, next);
+  });
 
   auto port = server.Start();
   if (!port.ok()) {
@@ -244,6 +366,28 @@ int Run(const config::Config& config) {
       },
       asio::detached);
 
+  // Scheduled backups (config backup_interval_minutes), keeping backup_keep of them.
+  asio::steady_timer backup_timer(pool.Main());
+  if (config.backup_interval_minutes > 0) {
+    asio::co_spawn(
+        pool.Main(),
+        [&]() -> asio::awaitable<void> {
+          while (!stopping) {
+            backup_timer.expires_after(std::chrono::minutes(config.backup_interval_minutes));
+            auto [wait_error] =
+                co_await backup_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+            if (wait_error || stopping) break;
+            auto taken = co_await (*backups)->Create(static_cast<size_t>(config.backup_keep));
+            if (taken.ok()) {
+              spdlog::info("scheduled backup {} taken ({} bytes)", taken->id, taken->size_bytes);
+            } else {
+              spdlog::error("scheduled backup failed: {}", taken.status().ToString());
+            }
+          }
+        },
+        asio::detached);
+  }
+
   asio::signal_set signals(pool.Main(), SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
@@ -254,6 +398,7 @@ int Run(const config::Config& config) {
           stopping = true;
           purge_timer.cancel();
           sweep_timer.cancel();
+          backup_timer.cancel();
           co_await server.Drain(std::chrono::milliseconds(config.shutdown_grace_ms));
           // Every request has answered; nothing more can be queued. Commit what is left.
           pipeline.Stop();
@@ -264,6 +409,7 @@ int Run(const config::Config& config) {
 
   pool.Run();
 
+  (*backups)->Stop();
   pipeline.Stop();
   core::Status closed = (*engine)->Close();
   if (!closed.ok()) {

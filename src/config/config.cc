@@ -55,6 +55,28 @@ Field StringField(std::string name, std::string Config::*member, std::string hel
   return f;
 }
 
+// A string field that takes one of a few words.
+Field ChoiceField(std::string name, std::string Config::*member, std::vector<std::string> choices,
+                  std::string help) {
+  Field f;
+  f.name = name;
+  f.help = std::move(help);
+  f.set = [member, choices, name](Config& c, std::string_view text) {
+    for (const auto& choice : choices) {
+      if (text == choice) {
+        c.*member = choice;
+        return Status::Ok();
+      }
+    }
+    std::string list;
+    for (const auto& choice : choices) list += (list.empty() ? "" : ", ") + choice;
+    return Status::InvalidArgument("config " + name + ": '" + std::string(text) +
+                                   "' is not one of " + list);
+  };
+  f.show = [member](const Config& c) { return c.*member; };
+  return f;
+}
+
 const std::vector<Field>& Fields() {
   static const std::vector<Field> fields = [] {
     std::vector<Field> v;
@@ -152,6 +174,43 @@ const std::vector<Field>& Fields() {
                          "expired items reclaimed in one commit at most"));
     v.push_back(IntField("memstore_max_wait_ms", &Config::memstore_max_wait_ms, 0, 3'600'000,
                          "longest waitTime of a queue read (long poll)"));
+    v.push_back(ChoiceField("auth", &Config::auth, {"required", "disabled"},
+                            "required: every route but /healthz and /readyz needs an API key; "
+                            "disabled: none is checked (benchmarks, trusted labs only)"));
+    v.push_back(StringField("admin_key_file", &Config::admin_key_file,
+                            "file holding the bootstrap admin key's secret (instead of "
+                            "<data_dir>/admin.key), e.g. a docker secret"));
+    v.push_back(ChoiceField("log_format", &Config::log_format, {"text", "json"},
+                            "text, or json: one JSON object per line"));
+    v.push_back(ChoiceField("access_log", &Config::access_log, {"off", "on"},
+                            "on: log one line per request (request id, route, status, time)"));
+    v.push_back(ChoiceField("metrics_access", &Config::metrics_access, {"loopback", "open", "key"},
+                            "who may GET /metrics: loopback (127.0.0.1/::1 without a key, "
+                            "others with an admin key), open, or key (always an admin key)"));
+    v.push_back(IntField("metrics_max_queues", &Config::metrics_max_queues, 0, 1'000'000,
+                         "queues reported one by one in /metrics at most"));
+    v.push_back(IntField("rate_limit_burst_seconds", &Config::rate_limit_burst_seconds, 1, 3600,
+                         "a rate-limit bucket holds this many seconds of its rate"));
+    const std::pair<const char*, int64_t Config::*> limits[] = {
+        {"rate_limit_datastore_per_key", &Config::rate_limit_datastore_per_key},
+        {"rate_limit_datastore_per_universe", &Config::rate_limit_datastore_per_universe},
+        {"rate_limit_ordered_per_key", &Config::rate_limit_ordered_per_key},
+        {"rate_limit_ordered_per_universe", &Config::rate_limit_ordered_per_universe},
+        {"rate_limit_memory_store_per_key", &Config::rate_limit_memory_store_per_key},
+        {"rate_limit_memory_store_per_universe", &Config::rate_limit_memory_store_per_universe},
+        {"rate_limit_session_locks_per_key", &Config::rate_limit_session_locks_per_key},
+        {"rate_limit_session_locks_per_universe", &Config::rate_limit_session_locks_per_universe},
+        {"rate_limit_admin_per_key", &Config::rate_limit_admin_per_key},
+    };
+    for (const auto& [name, member] : limits) {
+      v.push_back(IntField(name, member, 0, 100'000'000, "requests per second; 0 = unlimited"));
+    }
+    v.push_back(StringField("backup_dir", &Config::backup_dir,
+                            "where backups go; empty = <data_dir>/backups (use another disk)"));
+    v.push_back(IntField("backup_interval_minutes", &Config::backup_interval_minutes, 0, 525'600,
+                         "take a backup this often; 0 = never by schedule"));
+    v.push_back(IntField("backup_keep", &Config::backup_keep, 0, 100'000,
+                         "after a scheduled backup keep only this many; 0 = keep all"));
     return v;
   }();
   return fields;

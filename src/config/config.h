@@ -49,6 +49,28 @@ struct Config {
   int64_t memstore_sweep_interval_ms = 1'000;  // how often expired memory-store items are reclaimed
   int memstore_sweep_batch = 1'000;            // items reclaimed in one commit at most
   int64_t memstore_max_wait_ms = 30'000;       // longest waitTime of a queue read (long poll)
+  // Operations (api.md §7).
+  std::string auth = "required";    // "required": every route but /healthz and /readyz needs a
+                                    // key; "disabled": no key checked (benchmarks, trusted labs)
+  std::string admin_key_file;       // a secret for the bootstrap admin key, instead of admin.key
+  std::string log_format = "text";  // "text" or "json" (one object per line)
+  std::string access_log = "off";   // "on": one log line per request
+  std::string metrics_access = "loopback";        // "loopback": open to 127.0.0.1/::1, else a key
+                                                  // with `admin`; "open"; "key": always a key
+  int metrics_max_queues = 1'000;                 // queues reported one by one in /metrics at most
+  int64_t rate_limit_burst_seconds = 2;           // a bucket holds this many seconds of its rate
+  int64_t rate_limit_datastore_per_key = 20'000;  // requests/s; 0 = unlimited
+  int64_t rate_limit_datastore_per_universe = 50'000;
+  int64_t rate_limit_ordered_per_key = 20'000;
+  int64_t rate_limit_ordered_per_universe = 50'000;
+  int64_t rate_limit_memory_store_per_key = 20'000;
+  int64_t rate_limit_memory_store_per_universe = 50'000;
+  int64_t rate_limit_session_locks_per_key = 20'000;
+  int64_t rate_limit_session_locks_per_universe = 50'000;
+  int64_t rate_limit_admin_per_key = 100;
+  std::string backup_dir;               // "" = <data_dir>/backups
+  int64_t backup_interval_minutes = 0;  // 0 = no scheduled backups
+  int backup_keep = 0;                  // after a scheduled backup, keep this many; 0 = all
 };
 
 // Parses the layers above. `args` excludes the program name. Unknown flags, unknown file keys,

@@ -1,6 +1,6 @@
 #pragma once
 
-// Message digests (OpenSSL libcrypto).
+// Message digests and secrets (OpenSSL libcrypto).
 
 #include <string>
 #include <string_view>
@@ -9,5 +9,18 @@ namespace strongbox::core {
 
 // Base64 (standard alphabet, padded) of the MD5 of `bytes`: the content-md5 header's form.
 std::string Md5Base64(std::string_view bytes);
+
+// The raw 32-byte SHA-256 of `bytes`.
+std::string Sha256(std::string_view bytes);
+
+// `n` bytes from OpenSSL's CSPRNG. Throws std::runtime_error if the generator fails, which
+// only happens when the system has no entropy source: nothing secret may be made then.
+std::string SecureRandomBytes(size_t n);
+
+// Lower-case hex.
+std::string HexEncode(std::string_view bytes);
+
+// Equality whose time depends only on the lengths, never on where the first difference is.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 }  // namespace strongbox::core

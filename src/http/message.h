@@ -25,6 +25,11 @@ struct Request {
   std::map<std::string, std::string> raw_params;  // the same captures, still percent-encoded
   std::string verb;
   std::string remote_address;
+  // Set by the access interceptor once a credential is verified: who is asking (an API key
+  // id). Empty on routes that need no credential.
+  std::string principal;
+  // The request id (x-request-id, echoed or generated), for logs and the response header.
+  std::string request_id;
 
   // Case-insensitive; nullopt when absent.
   std::optional<std::string_view> Header(std::string_view name) const;

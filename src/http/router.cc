@@ -23,7 +23,7 @@ void Router::Add(std::string method, std::string_view pattern, Handler handler, 
   Route r;
   r.method = std::move(method);
   r.handler = std::move(handler);
-  r.style = style;
+  r.info = RouteInfo{r.method, std::string(pattern), style};
   auto parts = SplitPath(pattern);
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string_view part = parts[i];
@@ -127,9 +127,20 @@ boost::asio::awaitable<Response> Router::Dispatch(Request& request) const {
   request.params = std::move(best_params);
   request.raw_params = std::move(best_raw_params);
   request.verb = std::move(best_verb);
+  if (interceptor_) {
+    Response response = co_await interceptor_(request, best->info, best->handler);
+    co_return response;
+  }
   core::Result<Response> result = co_await best->handler(request);
-  if (!result.ok()) co_return ErrorResponse(result.status(), best->style);
+  if (!result.ok()) co_return ErrorResponse(result.status(), best->info.style);
   co_return std::move(result).value();
+}
+
+std::vector<RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  out.reserve(routes_.size());
+  for (const auto& route : routes_) out.push_back(route.info);
+  return out;
 }
 
 }  // namespace strongbox::http

@@ -28,10 +28,30 @@ namespace strongbox::http {
 
 using Handler = std::function<boost::asio::awaitable<core::Result<Response>>(Request&)>;
 
+// What a matched route is, for an Interceptor: its method, its pattern as registered (so
+// metrics and access rules can name it) and its error style.
+struct RouteInfo {
+  std::string method;
+  std::string pattern;
+  ErrorStyle style = ErrorStyle::kCloudV2;
+};
+
+// Runs around every matched route: it may answer by itself (e.g. a missing credential) or call
+// `next`, and sees the final response (e.g. to count it). It turns an error of `next` into a
+// response itself, with ErrorResponse(status, route.style).
+using Interceptor = std::function<boost::asio::awaitable<Response>(
+    Request& request, const RouteInfo& route, const Handler& next)>;
+
 class Router {
  public:
   void Add(std::string method, std::string_view pattern, Handler handler,
            ErrorStyle style = ErrorStyle::kCloudV2);
+
+  // REQUIRES: called before serving starts, at most once.
+  void SetInterceptor(Interceptor interceptor) { interceptor_ = std::move(interceptor); }
+
+  // Every route added, in order.
+  std::vector<RouteInfo> Routes() const;
 
   // Routes the request (filling params and verb) and runs its handler. Unknown path → 404,
   // known path with another method → 405; both as JSON.
@@ -48,7 +68,7 @@ class Router {
     std::string verb;  // custom method of the last segment, or empty
     int literals = 0;
     Handler handler;
-    ErrorStyle style;
+    RouteInfo info;
   };
 
   // Fills `params` when `route` matches `segments` with the given verb.
@@ -58,6 +78,7 @@ class Router {
                       std::map<std::string, std::string>* raw_params, bool* bad_escape);
 
   std::vector<Route> routes_;
+  Interceptor interceptor_;
 };
 
 }  // namespace strongbox::http

@@ -101,6 +101,12 @@ asio::awaitable<void> Session::Run() {
   SetDeadline();
   asio::co_spawn(socket_.get_executor(), Watchdog(), asio::detached);
   beast::flat_buffer buffer;
+  std::string remote_address;
+  {
+    beast::error_code ec;
+    auto endpoint = socket_.remote_endpoint(ec);
+    if (!ec) remote_address = endpoint.address().to_string();
+  }
   while (!closing_) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(options.header_limit_bytes);
@@ -143,6 +149,7 @@ asio::awaitable<void> Session::Run() {
                                    std::string(field.value()));
     }
     request.body = std::move(wire.body());
+    request.remote_address = remote_address;
     Response response;
     if (!ParseTarget(request.target, &request.path, &request.query)) {
       response = ErrorResponse(core::Status::InvalidArgument("Malformed percent-encoding."));

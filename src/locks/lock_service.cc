@@ -260,4 +260,17 @@ Result<LockService::ListPage> LockService::List(const ListQuery& query) const {
   return page;
 }
 
+Result<size_t> LockService::CountHeld(size_t max_scan) const {
+  auto it = engine_->NewIterator(ColumnFamily::kLocks);
+  const core::Timestamp now = clock_->Now();
+  size_t held = 0;
+  size_t scanned = 0;
+  for (it->SeekToFirst(); it->Valid() && scanned < max_scan; it->Next(), ++scanned) {
+    SB_ASSIGN_OR_RETURN(LockRecord record, DecodeLockRecord(it->value()));
+    if (record.HeldAt(now)) ++held;
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return held;
+}
+
 }  // namespace strongbox::locks

@@ -84,6 +84,9 @@ class LockService {
   };
   core::Result<ListPage> List(const ListQuery& query) const;
 
+  // Locks held now across every universe, reading at most `max_scan` lock rows (for metrics).
+  core::Result<size_t> CountHeld(size_t max_scan) const;
+
  private:
   // Computes the next record from the current one (nullopt: never acquired) and now.
   using Transition = std::function<core::Result<LockRecord>(const std::optional<LockRecord>&,

@@ -412,4 +412,29 @@ Result<bool> QueueService::ReclaimExpired(store::WriteView& view, ExpiryKind kin
   return true;
 }
 
+Result<std::vector<QueueService::Depth>> QueueService::Depths(size_t max) const {
+  std::vector<Depth> out;
+  auto it = engine_->NewIterator(ColumnFamily::kQueues);
+  it->SeekToFirst();
+  while (it->Valid() && out.size() < max) {
+    std::string_view key = it->key();
+    Depth depth;
+    if (!store::GetKeyInt64(&key, &depth.name.universe) ||
+        !store::GetKeyString(&key, &depth.name.queue)) {
+      return Status::Internal("corrupt queue key");
+    }
+    // The count row sorts first in its queue; a queue without one holds nothing.
+    const std::string count_key = QueueCountKey(depth.name);
+    if (it->key() == count_key) {
+      std::string_view value = it->value();
+      if (!store::GetVarint64(&value, &depth.items)) return Status::Internal("corrupt queue count");
+    }
+    out.push_back(depth);
+    // Past every row of this queue: its prefix, then a byte above every tag.
+    it->Seek(QueuePrefix(depth.name) + std::string(1, '\xff'));
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
 }  // namespace strongbox::memstore

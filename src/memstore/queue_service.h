@@ -79,6 +79,13 @@ class QueueService {
                                                           CommitHook<QueueRead> hook = {});
 
   core::Result<QueueInfo> Info(const QueueName& name) const;
+
+  // The item count of up to `max` queues (in key order), one seek per queue, for metrics.
+  struct Depth {
+    QueueName name;
+    uint64_t items = 0;
+  };
+  core::Result<std::vector<Depth>> Depths(size_t max) const;
   // Sets maxDeliveries / deadLetterQueue (those given).
   boost::asio::awaitable<core::Result<QueueInfo>> UpdateSettings(
       QueueName name, std::optional<uint64_t> max_deliveries,

@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
+#include <chrono>
 #include <future>
 
 #include "store/rocks_status.h"
@@ -137,7 +138,11 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
   }
 
   if (any_staged && batch.GetWriteBatch()->Count() > 0) {
+    const auto write_started = std::chrono::steady_clock::now();
     core::Status written = engine_->Write(batch.GetWriteBatch());
+    write_seconds_.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - write_started).count());
+    group_sizes_.Observe(static_cast<double>(group.size()));
     if (!written.ok()) {
       hooks.clear();
       for (auto& r : results) {

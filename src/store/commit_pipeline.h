@@ -37,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/histogram.h"
 #include "core/status.h"
 #include "store/column_families.h"
 #include "store/engine.h"
@@ -121,6 +122,9 @@ class CommitPipeline {
   core::Status CommitAndWait(Mutation mutation);
 
   Stats stats() const;
+  // Mutations per durable write, and the seconds each durable write (WAL write + fsync) took.
+  const core::Histogram& group_sizes() const { return group_sizes_; }
+  const core::Histogram& write_seconds() const { return write_seconds_; }
 
  private:
   using Completion = std::function<void(core::Status)>;
@@ -141,6 +145,8 @@ class CommitPipeline {
   bool stopping_ = false;      // guarded by mu_
   uint64_t batches_ = 0;       // guarded by mu_
   uint64_t mutations_ = 0;     // guarded by mu_
+  core::Histogram group_sizes_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}};
+  core::Histogram write_seconds_{core::Histogram::LatencyBuckets()};
   std::thread sequencer_;
 };
 

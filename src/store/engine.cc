@@ -187,3 +187,16 @@ core::Status Engine::Write(rocksdb::WriteBatch* batch) {
 }
 
 }  // namespace strongbox::store
+
+namespace strongbox::store {
+
+uint64_t Engine::SumIntProperty(const std::string& name) const {
+  uint64_t total = 0;
+  for (auto* handle : handles_) {
+    uint64_t value = 0;
+    if (handle != nullptr && db_->GetIntProperty(handle, name, &value)) total += value;
+  }
+  return total;
+}
+
+}  // namespace strongbox::store

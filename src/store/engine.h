@@ -80,6 +80,10 @@ class Engine {
                                                  ColumnFamily cf, std::string_view lower,
                                                  std::string_view upper) const;
 
+  // A RocksDB integer property (e.g. "rocksdb.estimate-live-data-size") summed over every
+  // column family; 0 where a family does not report it. For metrics.
+  uint64_t SumIntProperty(const std::string& name) const;
+
   // For store/ internals (the pipeline): one atomic, durable write of a whole batch.
   core::Status Write(rocksdb::WriteBatch* batch);
   rocksdb::DB* db() const { return db_.get(); }

@@ -1,0 +1,179 @@
+#include "api/access_gate.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+
+#include "core/digest.h"
+#include "core/strings.h"
+#include "http/error_response.h"
+
+namespace strongbox::api {
+
+namespace {
+
+std::string RouteKey(std::string_view method, std::string_view pattern) {
+  std::string key(method);
+  key += ' ';
+  key.append(pattern);
+  return key;
+}
+
+bool IsLoopback(std::string_view address) {
+  return address.substr(0, 4) == "127." || address == "::1" ||
+         address.substr(0, 11) == "::ffff:127.";
+}
+
+// An id that is unique in this process and unlikely across processes: a random prefix chosen
+// at start, then a counter.
+std::string NewRequestId() {
+  static const std::string prefix = core::HexEncode(core::SecureRandomBytes(6));
+  static std::atomic<uint64_t> counter{0};
+  char digits[17];
+  std::snprintf(digits, sizeof(digits), "%016llx",
+                static_cast<unsigned long long>(counter.fetch_add(1) + 1));
+  return prefix + digits;
+}
+
+bool SaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7F) return false;
+  }
+  return true;
+}
+
+std::optional<std::string_view> Credential(const http::Request& request) {
+  if (auto key = request.Header("x-api-key")) return key;
+  if (auto auth = request.Header("authorization")) {
+    std::string_view value = *auth;
+    if (value.size() > 7 && (value.substr(0, 7) == "Bearer " || value.substr(0, 7) == "bearer ")) {
+      return value.substr(7);
+    }
+  }
+  return std::nullopt;
+}
+
+double MonotonicSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string Seconds(double s) { return std::to_string(static_cast<int64_t>(std::ceil(s))); }
+
+}  // namespace
+
+http::Response InvalidApiKeyResponse() {
+  return http::JsonResponse(401, R"({"errors":[{"code":0,"message":"Invalid API Key"}]})");
+}
+
+AccessGate::AccessGate(const ops::KeyStore* keys, ops::RateLimiter* limiter, Options options)
+    : keys_(keys), limiter_(limiter), options_(options) {}
+
+core::Result<std::unique_ptr<AccessGate>> AccessGate::Create(
+    const std::vector<http::RouteInfo>& routes, const ops::KeyStore* keys,
+    ops::RateLimiter* limiter, Options options) {
+  std::unique_ptr<AccessGate> gate(new AccessGate(keys, limiter, options));
+  std::vector<ops::RequestMetrics::Route> metric_routes;
+  for (const auto& route : routes) {
+    SB_ASSIGN_OR_RETURN(const RouteAccess* access, FindRouteAccess(route));
+    gate->routes_[RouteKey(route.method, route.pattern)] = Entry{access, metric_routes.size()};
+    metric_routes.push_back({route.method, route.pattern});
+  }
+  gate->metrics_ = std::make_unique<ops::RequestMetrics>(std::move(metric_routes));
+  return gate;
+}
+
+std::optional<http::Response> AccessGate::Check(
+    http::Request& request, const http::RouteInfo& route, const RouteAccess& access,
+    std::vector<std::pair<std::string, std::string>>* headers) {
+  using Kind = RouteAccess::Kind;
+  if (access.kind == Kind::kPublic) return std::nullopt;
+  if (access.kind == Kind::kMetrics) {
+    using M = Options::Metrics;
+    if (options_.metrics_access == M::kOpen) return std::nullopt;
+    if (options_.metrics_access == M::kLoopback && IsLoopback(request.remote_address)) {
+      return std::nullopt;
+    }
+  }
+  std::string key_id;
+  if (options_.auth_required || access.kind == Kind::kMetrics) {
+    auto credential = Credential(request);
+    if (!credential) return InvalidApiKeyResponse();
+    auto key = keys_->Authenticate(*credential);
+    if (!key.ok()) return InvalidApiKeyResponse();
+    auto need = NeedOf(access, request);
+    if (!need.ok()) return http::ErrorResponse(need.status(), route.style);
+    if (!ops::Grants(**key, *need)) {
+      std::string names;
+      for (auto name : access.scopes) names += (names.empty() ? "" : ", ") + std::string(name);
+      return http::ErrorResponse(
+          core::Status::PermissionDenied(
+              "This API key lacks the scope this route needs (" + names + ") on universe " +
+              (need->universe ? std::to_string(need->universe) : "*") +
+              (need->data_store ? ", data store " + std::string(*need->data_store)
+                                : std::string()) +
+              "."),
+          route.style);
+    }
+    key_id = (*key)->id;
+    request.principal = key_id;
+  }
+  if (access.kind == Kind::kMetrics) return std::nullopt;
+  int64_t universe = 0;
+  if (auto it = request.params.find("universe"); it != request.params.end()) {
+    auto parsed = core::ParseInt64(it->second);
+    if (parsed && *parsed > 0) universe = *parsed;
+  }
+  const auto decision = limiter_->Acquire(access.family, key_id, universe, MonotonicSeconds());
+  if (!decision.limited) return std::nullopt;
+  headers->emplace_back("x-ratelimit-limit", std::to_string(static_cast<int64_t>(decision.limit)));
+  headers->emplace_back("x-ratelimit-remaining",
+                        std::to_string(static_cast<int64_t>(decision.remaining)));
+  headers->emplace_back("x-ratelimit-reset", Seconds(decision.reset_seconds));
+  if (decision.allowed) return std::nullopt;
+  http::Response rejected = http::ErrorResponse(
+      core::Status::ResourceExhausted(
+          "Rate limit exceeded for " + std::string(ops::RateFamilyName(access.family)) +
+          " requests; retry after " + Seconds(decision.retry_after_seconds) + " s."),
+      route.style);
+  rejected.SetHeader("retry-after", Seconds(decision.retry_after_seconds));
+  return rejected;
+}
+
+boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& request,
+                                                             const http::RouteInfo& route,
+                                                             const http::Handler& next) {
+  const auto started = std::chrono::steady_clock::now();
+  auto header_id = request.Header("x-request-id");
+  request.request_id =
+      header_id && SaneRequestId(*header_id) ? std::string(*header_id) : NewRequestId();
+  auto entry = routes_.find(RouteKey(route.method, route.pattern));
+  http::Response response;
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (entry == routes_.end()) {
+    // Create() checked every route; a route added later is refused, never open.
+    response = http::ErrorResponse(core::Status::Internal("route without an access rule"));
+  } else if (auto refused = Check(request, route, *entry->second.access, &headers)) {
+    response = std::move(*refused);
+  } else {
+    core::Result<http::Response> result = co_await next(request);
+    response =
+        result.ok() ? std::move(result).value() : http::ErrorResponse(result.status(), route.style);
+  }
+  for (auto& [name, value] : headers) response.SetHeader(name, value);
+  response.SetHeader("x-request-id", request.request_id);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (entry != routes_.end())
+    metrics_->Observe(entry->second.metrics_index, response.status, seconds);
+  if (options_.access_log) {
+    spdlog::info("request id={} key={} {} {} route=\"{}\" status={} ms={:.3f}", request.request_id,
+                 request.principal.empty() ? "-" : request.principal, request.method, request.path,
+                 route.pattern, response.status, seconds * 1000);
+  }
+  co_return response;
+}
+
+}  // namespace strongbox::api

@@ -1,0 +1,146 @@
+#include "api/admin_routes.h"
+
+#include "api/request_fields.h"
+#include "core/json_util.h"
+#include "core/strings.h"
+#include "core/time_format.h"
+#include "ops/backups.h"
+#include "ops/key_store.h"
+
+namespace strongbox::api {
+
+namespace asio = boost::asio;
+using core::Json;
+using core::Result;
+using core::Status;
+using http::Request;
+using http::Response;
+
+namespace {
+
+Json KeyJson(const ops::ApiKey& key) {
+  Json scopes = Json::array();
+  for (const auto& scope : key.scopes) {
+    Json s = {{"universe", scope.universe == 0 ? "*" : std::to_string(scope.universe)},
+              {"scope", scope.name}};
+    if (!scope.data_stores.empty()) s["dataStores"] = scope.data_stores;
+    scopes.push_back(std::move(s));
+  }
+  Json out = {{"id", key.id},
+              {"name", key.name},
+              {"scopes", std::move(scopes)},
+              {"createTime", core::FormatRfc3339(key.create_time)},
+              {"state", key.revoke_time ? "REVOKED" : "ACTIVE"}};
+  if (key.expire_time) out["expireTime"] = core::FormatRfc3339(*key.expire_time);
+  if (key.revoke_time) out["revokeTime"] = core::FormatRfc3339(*key.revoke_time);
+  return out;
+}
+
+Result<ops::KeyScope> ParseScope(const Json& item) {
+  if (!item.is_object()) return Status::InvalidArgument("Each scope must be an object.");
+  ops::KeyScope scope;
+  SB_ASSIGN_OR_RETURN(auto universe, core::GetOptionalString(item, "universe"));
+  if (!universe) return Status::InvalidArgument("A scope needs \"universe\": an id or \"*\".");
+  if (*universe != "*") {
+    SB_ASSIGN_OR_RETURN(scope.universe, ParseUniverseId(*universe));
+  }
+  SB_ASSIGN_OR_RETURN(auto name, core::GetOptionalString(item, "scope"));
+  if (!name) return Status::InvalidArgument("A scope needs \"scope\": a scope name.");
+  scope.name = *name;
+  if (const Json* stores = core::FindMember(item, "dataStores")) {
+    if (!stores->is_array()) return Status::InvalidArgument("dataStores must be an array.");
+    for (const auto& store : *stores) {
+      if (!store.is_string()) return Status::InvalidArgument("dataStores must hold strings.");
+      scope.data_stores.push_back(store.get<std::string>());
+    }
+  }
+  SB_RETURN_IF_ERROR(ops::ValidateScope(scope));
+  return scope;
+}
+
+Result<ops::KeyStore::NewKey> ParseNewKey(const Request& request) {
+  SB_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+  ops::KeyStore::NewKey key;
+  SB_ASSIGN_OR_RETURN(auto name, core::GetOptionalString(body, "name"));
+  if (!name) return Status::InvalidArgument("\"name\" is required.");
+  key.name = *name;
+  const Json* scopes = core::FindMember(body, "scopes");
+  if (scopes == nullptr || !scopes->is_array()) {
+    return Status::InvalidArgument("\"scopes\" must be an array of scope objects.");
+  }
+  for (const auto& item : *scopes) {
+    SB_ASSIGN_OR_RETURN(ops::KeyScope scope, ParseScope(item));
+    key.scopes.push_back(std::move(scope));
+  }
+  SB_ASSIGN_OR_RETURN(auto expire, core::GetOptionalString(body, "expireTime"));
+  if (expire) {
+    SB_ASSIGN_OR_RETURN(key.expire_time, core::ParseRfc3339(*expire));
+  }
+  return key;
+}
+
+Json BackupJson(const ops::BackupInfo& info) {
+  return {{"id", std::to_string(info.id)},
+          {"createTime", core::FormatRfc3339(info.create_time)},
+          {"sizeBytes", info.size_bytes},
+          {"files", info.files}};
+}
+
+Result<uint32_t> ParseBackupId(const std::string& text) {
+  auto id = core::ParseInt64(text);
+  if (!id || *id <= 0 || *id > UINT32_MAX) {
+    return Status::InvalidArgument("A backup id is a positive integer.");
+  }
+  return static_cast<uint32_t>(*id);
+}
+
+}  // namespace
+
+void RegisterAdminRoutes(http::Router& router, const Services& services) {
+  ops::KeyStore* keys = services.keys;
+  ops::Backups* backups = services.backups;
+  router.Add("POST", "/admin/v1/api-keys",
+             [keys](Request& request) -> asio::awaitable<Result<Response>> {
+               SB_CO_ASSIGN_OR_RETURN(auto new_key, ParseNewKey(request));
+               SB_CO_ASSIGN_OR_RETURN(auto created, co_await keys->Create(std::move(new_key)));
+               Json body = KeyJson(created.key);
+               body["secret"] = created.secret;  // the only time it is ever shown
+               co_return http::JsonResponse(200, core::DumpCompact(body));
+             });
+  router.Add("GET", "/admin/v1/api-keys", [keys](Request&) -> asio::awaitable<Result<Response>> {
+    Json list = Json::array();
+    for (const auto& key : keys->List()) list.push_back(KeyJson(key));
+    co_return http::JsonResponse(200, core::DumpCompact(Json{{"apiKeys", list}}));
+  });
+  router.Add("GET", "/admin/v1/api-keys/{key}",
+             [keys](Request& request) -> asio::awaitable<Result<Response>> {
+               SB_CO_ASSIGN_OR_RETURN(ops::ApiKey key, keys->Get(request.Param("key")));
+               co_return http::JsonResponse(200, core::DumpCompact(KeyJson(key)));
+             });
+  router.Add("DELETE", "/admin/v1/api-keys/{key}",
+             [keys](Request& request) -> asio::awaitable<Result<Response>> {
+               SB_CO_ASSIGN_OR_RETURN(ops::ApiKey key, co_await keys->Revoke(request.Param("key")));
+               co_return http::JsonResponse(200, core::DumpCompact(KeyJson(key)));
+             });
+
+  router.Add("POST", "/admin/v1/backups", [backups](Request&) -> asio::awaitable<Result<Response>> {
+    SB_CO_ASSIGN_OR_RETURN(ops::BackupInfo info, co_await backups->Create());
+    co_return http::JsonResponse(200, core::DumpCompact(BackupJson(info)));
+  });
+  router.Add("GET", "/admin/v1/backups", [backups](Request&) -> asio::awaitable<Result<Response>> {
+    SB_CO_ASSIGN_OR_RETURN(auto infos, backups->List());
+    Json list = Json::array();
+    for (auto it = infos.rbegin(); it != infos.rend(); ++it) list.push_back(BackupJson(*it));
+    co_return http::JsonResponse(
+        200, core::DumpCompact(Json{{"backups", list}, {"backupDir", backups->dir()}}));
+  });
+  router.Add("DELETE", "/admin/v1/backups/{backup}",
+             [backups](Request& request) -> asio::awaitable<Result<Response>> {
+               SB_CO_ASSIGN_OR_RETURN(uint32_t id, ParseBackupId(request.Param("backup")));
+               Status deleted = co_await backups->Delete(id);
+               SB_CO_RETURN_IF_ERROR(deleted);
+               co_return http::JsonResponse(200, "{}");
+             });
+}
+
+}  // namespace strongbox::api

@@ -1,0 +1,12 @@
+#pragma once
+
+#include "api/services.h"
+#include "http/router.h"
+
+namespace strongbox::api {
+
+// /admin/v1/api-keys (create, list, get, revoke) and /admin/v1/backups (create, list, delete):
+// api.md §7.
+void RegisterAdminRoutes(http::Router& router, const Services& services);
+
+}  // namespace strongbox::api

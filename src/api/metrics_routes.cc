@@ -1,0 +1,88 @@
+#include "api/metrics_routes.h"
+
+#include "api/access_gate.h"
+#include "ops/metrics_text.h"
+#include "ops/rate_limiter.h"
+#include "store/commit_pipeline.h"
+#include "store/engine.h"
+
+namespace strongbox::api {
+
+namespace asio = boost::asio;
+using core::Result;
+using http::Request;
+using http::Response;
+
+namespace {
+
+std::string RenderMetrics(const Services& s) {
+  ops::MetricsText out;
+  if (s.gate != nullptr) s.gate->metrics().Render(out);
+
+  const auto stats = s.pipeline->stats();
+  out.Family("strongbox_commit_batches_total", "counter", "Durable writes made by the pipeline.");
+  out.Sample("strongbox_commit_batches_total", {}, static_cast<double>(stats.batches));
+  out.Family("strongbox_commit_mutations_total", "counter", "Mutations the pipeline evaluated.");
+  out.Sample("strongbox_commit_mutations_total", {}, static_cast<double>(stats.mutations));
+  out.Family("strongbox_commit_queue_pending", "gauge", "Mutations waiting for the sequencer.");
+  out.Sample("strongbox_commit_queue_pending", {}, static_cast<double>(stats.queued));
+  out.Family("strongbox_commit_group_size", "histogram", "Mutations per durable write.");
+  out.HistogramSeries("strongbox_commit_group_size", {}, s.pipeline->group_sizes().Read());
+  out.Family("strongbox_commit_write_seconds", "histogram",
+             "Time of each durable write: the WAL write and, in sync durability, its fsync.");
+  out.HistogramSeries("strongbox_commit_write_seconds", {}, s.pipeline->write_seconds().Read());
+
+  out.Family("strongbox_rocksdb_live_data_bytes", "gauge",
+             "RocksDB's estimate of live data, over every column family.");
+  out.Sample("strongbox_rocksdb_live_data_bytes", {},
+             static_cast<double>(s.engine->SumIntProperty("rocksdb.estimate-live-data-size")));
+  out.Family("strongbox_rocksdb_sst_bytes", "gauge", "Size of all SST files.");
+  out.Sample("strongbox_rocksdb_sst_bytes", {},
+             static_cast<double>(s.engine->SumIntProperty("rocksdb.total-sst-files-size")));
+  out.Family("strongbox_rocksdb_pending_compaction_bytes", "gauge",
+             "RocksDB's estimate of bytes compaction still has to rewrite.");
+  out.Sample(
+      "strongbox_rocksdb_pending_compaction_bytes", {},
+      static_cast<double>(s.engine->SumIntProperty("rocksdb.estimate-pending-compaction-bytes")));
+
+  out.Family("strongbox_queue_items", "gauge",
+             "Items in a memory-store queue, visible and invisible (up to metrics_max_queues "
+             "queues).");
+  if (auto depths = s.queues->Depths(s.metrics_max_queues); depths.ok()) {
+    for (const auto& d : *depths) {
+      out.Sample("strongbox_queue_items",
+                 {{"universe", std::to_string(d.name.universe)}, {"queue", d.name.queue}},
+                 static_cast<double>(d.items));
+    }
+  }
+  out.Family("strongbox_session_locks_held", "gauge",
+             "Session locks held now (lease not expired).");
+  if (auto held = s.locks->CountHeld(1'000'000); held.ok()) {
+    out.Sample("strongbox_session_locks_held", {}, static_cast<double>(*held));
+  }
+
+  out.Family("strongbox_rate_limit_rejections_total", "counter",
+             "Requests refused with 429, by rate-limit family and the bucket that was empty.");
+  for (size_t f = 0; f < static_cast<size_t>(ops::RateFamily::kCount); ++f) {
+    const auto family = static_cast<ops::RateFamily>(f);
+    const std::string name(ops::RateFamilyName(family));
+    out.Sample("strongbox_rate_limit_rejections_total", {{"family", name}, {"bucket", "key"}},
+               static_cast<double>(s.limiter->rejected_by_key(family)));
+    out.Sample("strongbox_rate_limit_rejections_total", {{"family", name}, {"bucket", "universe"}},
+               static_cast<double>(s.limiter->rejected_by_universe(family)));
+  }
+  return out.text();
+}
+
+}  // namespace
+
+void RegisterMetricsRoutes(http::Router& router, const Services& services) {
+  router.Add("GET", "/metrics", [&services](Request&) -> asio::awaitable<Result<Response>> {
+    Response response;
+    response.content_type = std::string(ops::kMetricsContentType);
+    response.body = RenderMetrics(services);
+    co_return response;
+  });
+}
+
+}  // namespace strongbox::api

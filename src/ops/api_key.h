@@ -1,0 +1,74 @@
+#pragma once
+
+// API key model (api.md §7): a named credential with scopes. The secret itself is never
+// stored: only a random salt and SHA-256(salt || secret). Secrets are "sb_<id>_<64 hex>"
+// (256 random bits), so a presented secret names the key to check it against; the bootstrap
+// key supplied by --admin-key-file may be any string and has the fixed id "admin".
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace strongbox::ops {
+
+// One grant: a scope name on one universe (0 = every universe, "*"), optionally narrowed to
+// named data stores (then it grants nothing on routes that name no data store).
+struct KeyScope {
+  int64_t universe = 0;
+  std::string name;
+  std::vector<std::string> data_stores;
+};
+
+struct ApiKey {
+  std::string id;
+  std::string name;
+  std::string salt;  // raw bytes
+  std::string hash;  // raw SHA-256(salt || secret)
+  std::vector<KeyScope> scopes;
+  core::Timestamp create_time{};
+  std::optional<core::Timestamp> expire_time;
+  std::optional<core::Timestamp> revoke_time;
+
+  bool ActiveAt(core::Timestamp now) const {
+    return !revoke_time && (!expire_time || now < *expire_time);
+  }
+};
+
+inline constexpr std::string_view kAdminScope = "admin";
+inline constexpr std::string_view kBootstrapKeyId = "admin";
+
+// Every scope name a key may hold: Roblox's (api.md §7) plus session-locks and admin.
+const std::vector<std::string_view>& KnownScopeNames();
+core::Status ValidateScope(const KeyScope& scope);
+
+// What a route needs: each of `names` on `universe` (0 = the route has none, e.g. /admin),
+// and on `data_store` when the route names one.
+struct AccessNeed {
+  std::vector<std::string_view> names;
+  int64_t universe = 0;
+  std::optional<std::string_view> data_store;
+};
+
+// True when the key's scopes grant every name of `need`. `admin` on "*" grants everything;
+// `admin` on one universe grants every route of that universe.
+bool Grants(const ApiKey& key, const AccessNeed& need);
+
+// A fresh secret for `id`, and the id a presented secret claims (kBootstrapKeyId when it is
+// not in the "sb_<id>_…" form).
+std::string NewSecret(std::string_view id);
+std::string KeyIdOfSecret(std::string_view secret);
+
+// Sets salt and hash for `secret`; true when `secret` matches (constant time).
+void SetSecret(ApiKey* key, std::string_view secret);
+bool SecretMatches(const ApiKey& key, std::string_view secret);
+
+inline constexpr uint8_t kApiKeyRecordFormat = 1;
+std::string EncodeApiKey(const ApiKey& key);
+core::Result<ApiKey> DecodeApiKey(std::string_view id, std::string_view bytes);
+
+}  // namespace strongbox::ops

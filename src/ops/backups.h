@@ -1,0 +1,71 @@
+#pragma once
+
+// Backups: online, consistent backups of the whole database with RocksDB's BackupEngine
+// (api.md §7), and the offline restore. A backup flushes the memtables and copies the live
+// files while writes go on: it holds everything acknowledged before it started, in every
+// column family (entries, revisions, leaderboards, memory store, locks and their fencing
+// tokens, API keys). Files are shared between backups, so each one after the first copies
+// only what changed.
+//
+// Ownership: app/. Thread safety: every method from any thread; backup work runs one at a
+// time on the object's own thread, never on an IO thread.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "store/engine.h"
+
+namespace rocksdb {
+class BackupEngine;
+}
+
+namespace strongbox::ops {
+
+struct BackupInfo {
+  uint32_t id = 0;
+  core::Timestamp create_time{};
+  uint64_t size_bytes = 0;
+  uint32_t files = 0;
+};
+
+class Backups {
+ public:
+  // Opens (creating) the backup directory. `engine` must outlive this object.
+  static core::Result<std::unique_ptr<Backups>> Open(store::Engine* engine, std::string backup_dir);
+  ~Backups();
+
+  // Takes a backup; then, when `keep` > 0, deletes the oldest past `keep`.
+  boost::asio::awaitable<core::Result<BackupInfo>> Create(size_t keep = 0);
+  core::Result<std::vector<BackupInfo>> List();  // oldest first
+  boost::asio::awaitable<core::Status> Delete(uint32_t id);
+
+  const std::string& dir() const { return dir_; }
+
+  // Waits for a backup in progress to finish. REQUIRES: before the Engine closes.
+  void Stop() { worker_.join(); }
+
+  // Offline: restores backup `id` (the newest when nullopt) from `backup_dir` into `data_dir`,
+  // which must be empty or absent (kFailedPrecondition otherwise: a restore never overwrites).
+  static core::Status Restore(const std::string& backup_dir, std::optional<uint32_t> id,
+                              const std::string& data_dir);
+
+ private:
+  Backups(store::Engine* engine, std::string dir, rocksdb::BackupEngine* backup_engine);
+  core::Result<BackupInfo> CreateNow(size_t keep);
+
+  store::Engine* engine_;
+  const std::string dir_;
+  std::mutex mu_;  // BackupEngine is not safe for concurrent use
+  std::unique_ptr<rocksdb::BackupEngine> backup_engine_;
+  boost::asio::thread_pool worker_{1};
+};
+
+}  // namespace strongbox::ops

@@ -1,0 +1,79 @@
+#pragma once
+
+// KeyStore: the API keys (api.md §7), durable in the `auth` column family and mirrored in
+// memory so that checking a credential costs one hash and no disk read.
+//
+// Ownership: app/ (or the `keys` command) owns it, beside the Engine and the CommitPipeline.
+// Thread safety: every method may be called from any thread. Writes go through the pipeline;
+// the memory mirror changes only in the write's OnCommitted hook, so it never shows a key that
+// is not durable. Durability: as the pipeline's.
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "ops/api_key.h"
+#include "store/commit_pipeline.h"
+#include "store/engine.h"
+
+namespace strongbox::ops {
+
+class KeyStore {
+ public:
+  KeyStore(const store::Engine* engine, store::CommitPipeline* pipeline, const core::Clock* clock);
+
+  // Reads every key into memory. REQUIRES: called once, before any other method.
+  core::Status Load();
+
+  struct NewKey {
+    std::string name;
+    std::vector<KeyScope> scopes;
+    std::optional<core::Timestamp> expire_time;
+  };
+  struct Created {
+    ApiKey key;
+    std::string secret;  // shown once; never stored
+  };
+  boost::asio::awaitable<core::Result<Created>> Create(NewKey request);
+  core::Result<Created> CreateAndWait(NewKey request);  // blocking, for the `keys` command
+
+  // Marks the key revoked (kept, so listing shows it). kNotFound for an unknown id.
+  boost::asio::awaitable<core::Result<ApiKey>> Revoke(std::string id);
+  core::Result<ApiKey> RevokeAndWait(const std::string& id);
+
+  core::Result<ApiKey> Get(const std::string& id) const;
+  std::vector<ApiKey> List() const;  // by id
+
+  // The active key `secret` belongs to; kUnauthenticated otherwise (unknown, wrong, revoked,
+  // expired: one answer for all, so a caller learns nothing about which).
+  core::Result<std::shared_ptr<const ApiKey>> Authenticate(std::string_view secret) const;
+
+  // The bootstrap admin key (api.md §7). With `supplied` (--admin-key-file), makes sure the
+  // key "admin" is active with that secret and answers nullopt. Otherwise, when no key exists
+  // at all, creates "admin" and answers its new secret, for the caller to write to a file.
+  core::Result<std::optional<std::string>> EnsureBootstrapKey(
+      const std::optional<std::string>& supplied);
+
+ private:
+  core::Status CheckNewKey(const NewKey& request) const;
+  // Validates and fills a new key with a fresh id and secret; nothing is written.
+  core::Result<Created> Prepare(NewKey request) const;
+  store::Mutation PutMutation(ApiKey key, bool must_be_new);
+  store::Mutation RevokeMutation(std::string id, std::shared_ptr<ApiKey> out);
+  void Remember(ApiKey key);
+
+  const store::Engine* engine_;
+  store::CommitPipeline* pipeline_;
+  const core::Clock* clock_;
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const ApiKey>> keys_;  // guarded by mu_
+};
+
+}  // namespace strongbox::ops
