@@ -14,7 +14,7 @@ bench_build
 
 start_strongbox sync sync
 SB_SYNC=$SB_PORT
-curl -s -o /dev/null -X POST \
+sbcurl -s -o /dev/null -X POST \
   "http://127.0.0.1:$SB_SYNC/cloud/v2/universes/1/data-stores/Bench/entries?id=hot" \
   -d '{"value":{"gold":100,"level":7,"name":"benchmark player"}}'
 start_strongbox wal wal

@@ -25,7 +25,7 @@ load_start=$(date +%s.%N)
 # wrk cannot stop after a number of requests: it runs in the background and is stopped as soon
 # as the board holds every entry.
 board_count() {
-  curl -s "$SB$BOARD:count" | python3 -c 'import sys,json; print(json.load(sys.stdin)["totalSize"])'
+  sbcurl -s "$SB$BOARD:count" | python3 -c 'import sys,json; print(json.load(sys.stdin)["totalSize"])'
 }
 LB_ENTRIES="$ENTRIES" LB_THREADS=2 wrk -t2 -c256 -d600s --timeout 10s \
   -s "$BENCH_LUA_DIR/leaderboard_load.lua" "$SB" >"$WORK/load.txt" &

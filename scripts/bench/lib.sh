@@ -55,12 +55,27 @@ wait_http() {  # url
   echo "no answer from $1" >&2; exit 1
 }
 
-# start_strongbox NAME DURABILITY → SB_PORT
+# Every server started here takes this admin key (--admin-key-file); wrk scripts read SB_KEY.
+export SB_KEY="sb_admin_bench$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+printf '%s\n' "$SB_KEY" > "$WORK/admin.key"
+# curl with the key, for requests to strongbox.
+sbcurl() { curl -H "x-api-key: $SB_KEY" "$@"; }
+
+# Rate limits measure nothing here but the workload's own rate: off unless a bench (auth.sh)
+# sets SB_FLAGS itself.
+SB_FLAGS="${SB_FLAGS:---rate-limit-datastore-per-key 0 --rate-limit-datastore-per-universe 0 \
+--rate-limit-ordered-per-key 0 --rate-limit-ordered-per-universe 0 \
+--rate-limit-memory-store-per-key 0 --rate-limit-memory-store-per-universe 0 \
+--rate-limit-session-locks-per-key 0 --rate-limit-session-locks-per-universe 0}"
+
+# start_strongbox NAME DURABILITY [EXTRA FLAGS…] → SB_PORT
 start_strongbox() {
-  local d="$WORK/sb-$1"
+  local d="$WORK/sb-$1" durability="$2"
+  shift 2
   mkdir -p "$d"
-  "$BIN" --port 0 --port-file "$d/port" --data-dir "$d/data" --durability "$2" \
-    --log-level warn >"$d/log" 2>&1 &
+  # shellcheck disable=SC2086
+  "$BIN" --port 0 --port-file "$d/port" --data-dir "$d/data" --durability "$durability" \
+    --log-level warn --admin-key-file "$WORK/admin.key" $SB_FLAGS "$@" >"$d/log" 2>&1 &
   PIDS+=($!)
   SB_PORT=$(wait_port_file "$d/port")
 }

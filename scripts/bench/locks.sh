@@ -11,7 +11,7 @@ bench_build
 start_strongbox sync sync
 SB="http://127.0.0.1:$SB_PORT"
 # The lock that guards the writes: a fresh server issues token 1.
-token=$(curl -s -X POST "$SB/cloud/v2/universes/1/session-locks/guard:acquire" \
+token=$(sbcurl -s -X POST "$SB/cloud/v2/universes/1/session-locks/guard:acquire" \
   -d '{"owner":"bench","ttl":"86000s"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["fencingToken"])')
 [ "$token" = "1" ] || { echo "bench: unexpected guard token $token" >&2; exit 1; }
 

@@ -71,7 +71,7 @@ queue_round() {  # NAME PRODUCER_URL PRODUCER_LUA CONSUMER_URL CONSUMER_LUA COUN
     'BEGIN { printf "%s\t%.0f\t\t\n", n, (p + b - a) / d }' | tee -a "$RESULTS"
 }
 queue_size() {
-  curl -s "$SB/cloud/v2/universes/1/memory-store/queues/Bench" |
+  sbcurl -s "$SB/cloud/v2/universes/1/memory-store/queues/Bench" |
     python3 -c 'import sys,json; print(json.load(sys.stdin)["size"])'
 }
 list_length() { redis-cli -p "$REDIS_PORT" llen benchq; }

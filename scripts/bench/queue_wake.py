@@ -1,7 +1,15 @@
 #!/usr/bin/env python3
 """Long-poll wake latency: one reader waits (waitTime 5s) on an empty queue while a writer adds
 one item at a time; latency = reader's return - the moment the add was sent. Prints p50/p99."""
-import http.client, json, statistics, sys, threading, time
+import http.client, json, os, statistics, sys, threading, time
+
+# Every request carries the bench's admin key (scripts/bench/lib.sh exports SB_KEY).
+_request = http.client.HTTPConnection.request
+def _with_key(self, method, url, body=None, headers=None, **kw):
+    headers = dict(headers or {})
+    headers.setdefault("x-api-key", os.environ.get("SB_KEY", ""))
+    return _request(self, method, url, body, headers, **kw)
+http.client.HTTPConnection.request = _with_key
 
 port, samples = int(sys.argv[1]), int(sys.argv[2])
 base = "/cloud/v2/universes/1/memory-store/queues/Wake/items"

@@ -25,6 +25,19 @@ import tempfile
 import threading
 import time
 
+# Every request carries the bootstrap admin key, read from <data-dir>/admin.key at each start.
+API_KEY = ""
+_request = http.client.HTTPConnection.request
+
+
+def _with_key(self, method, url, body=None, headers=None, **kw):
+    headers = dict(headers or {})
+    headers.setdefault("x-api-key", API_KEY)
+    return _request(self, method, url, body, headers, **kw)
+
+
+http.client.HTTPConnection.request = _with_key
+
 BASE = "/cloud/v2/universes/7/data-stores/CrashTest/entries"
 LOCKS = "/cloud/v2/universes/7/session-locks"
 BOARD = "/cloud/v2/universes/7/ordered-data-stores/CrashBoard/scopes/global/entries"
@@ -54,6 +67,9 @@ class Server:
                     text = f.read().strip()
                 if text:
                     self.port = int(text)
+                    global API_KEY
+                    with open(os.path.join(self.data_dir, "admin.key")) as f:
+                        API_KEY = f.read().strip()
                     return
             except FileNotFoundError:
                 pass

@@ -20,7 +20,7 @@ TEST_CASE("64 clients x 100 increments on one key end at exactly 6400", "[integr
   std::vector<std::thread> threads;
   for (int c = 0; c < kClients; ++c) {
     threads.emplace_back([&] {
-      HttpClient client(f.server.port());
+      HttpClient client(f.server.port(), f.server.admin_key());
       for (int i = 0; i < kIncrements; ++i) {
         if (client.Post(kEntries + "/hits:increment", R"({"amount":1})").status != 200) {
           ++failures;
@@ -46,7 +46,7 @@ TEST_CASE("64 clients spending with :patch and min 0 never overdraw", "[integrat
   std::vector<std::thread> threads;
   for (int c = 0; c < kClients; ++c) {
     threads.emplace_back([&] {
-      HttpClient client(f.server.port());
+      HttpClient client(f.server.port(), f.server.admin_key());
       const std::string body =
           json{{"operations",
                 {{{"op", "increment"}, {"path", "/coins"}, {"value", -kPrice}, {"min", 0}}}}}

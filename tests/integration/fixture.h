@@ -16,14 +16,19 @@ struct ServerFixture {
   explicit ServerFixture(std::vector<std::string> extra = {})
       : server(dir.path(), dir.Child("data"), std::move(extra)) {
     server.Start();
-    client = std::make_unique<HttpClient>(server.port());
+    client = NewClient();
+  }
+
+  // A client that sends the bootstrap admin key.
+  std::unique_ptr<HttpClient> NewClient() const {
+    return std::make_unique<HttpClient>(server.port(), server.admin_key());
   }
 
   // SIGTERM, then start again on the same data directory with a new client.
   int Restart() {
     int code = server.Stop();
     server.Start();
-    client = std::make_unique<HttpClient>(server.port());
+    client = NewClient();
     return code;
   }
 

@@ -81,7 +81,7 @@ TEST_CASE("concurrent clients doing compare-and-swap lose no update", "[integrat
   std::vector<std::thread> threads;
   for (int c = 0; c < kClients; ++c) {
     threads.emplace_back([&] {
-      HttpClient client(f.server.port());
+      HttpClient client(f.server.port(), f.server.admin_key());
       for (int done = 0; done < kIncrements;) {
         auto current = client.Get(kEntries + "/counter").Json();
         json next = {{"value", current["value"].get<int>() + 1}, {"etag", current["etag"]}};
@@ -102,7 +102,7 @@ TEST_CASE("concurrent clients doing compare-and-swap lose no update", "[integrat
 
 TEST_CASE("connections past max_connections get 503 JSON", "[integration]") {
   ServerFixture f({"--max-connections", "2"});
-  HttpClient a(f.server.port()), b(f.server.port());
+  HttpClient a(f.server.port(), f.server.admin_key()), b(f.server.port());
   REQUIRE(a.Get("/healthz").status == 200);
   REQUIRE(b.Get("/healthz").status == 200);
   std::string out = RawExchange(f.server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -126,7 +126,7 @@ TEST_CASE("a stalled or idle connection is closed after io_timeout", "[integrati
   CHECK(elapsed >= std::chrono::milliseconds(250));
   CHECK(elapsed < std::chrono::seconds(5));
   // An idle keep-alive connection is closed too; the client's next request reconnects.
-  HttpClient client(f.server.port());
+  HttpClient client(f.server.port(), f.server.admin_key());
   REQUIRE(client.Get("/healthz").status == 200);
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   REQUIRE(client.Get("/healthz").status == 200);
@@ -143,10 +143,12 @@ TEST_CASE("Expect: 100-continue gets an interim answer before the body is sent",
   ServerFixture f;
   const std::string body = R"({"value":")" + std::string(2000, 'x') + R"("})";
   // Headers only: a server that ignores Expect would leave us waiting here.
-  std::string head = "POST " + kEntries +
-                     "?id=big HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                     "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n";
+  std::string head =
+      "POST " + kEntries +
+      "?id=big HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nx-api-key: " + f.server.admin_key() +
+      "\r\n"
+      "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   std::string out = RawExchangeInTwoParts(f.server.port(), head, body);
   CHECK(out.rfind("HTTP/1.1 100 Continue\r\n\r\n", 0) == 0);
   CHECK(out.find("HTTP/1.1 200 OK") != std::string::npos);

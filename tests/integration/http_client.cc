@@ -29,7 +29,8 @@ struct HttpClient::Connection {
   beast::flat_buffer buffer;
 };
 
-HttpClient::HttpClient(uint16_t port) : port_(port) {}
+HttpClient::HttpClient(uint16_t port, std::string api_key)
+    : port_(port), api_key_(std::move(api_key)) {}
 HttpClient::~HttpClient() = default;
 
 void HttpClient::Connect() {
@@ -47,6 +48,10 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& targ
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
     req.set(bhttp::field::host, "127.0.0.1");
     for (const auto& [k, v] : headers) req.set(k, v);
+    if (!api_key_.empty() && req.find("x-api-key") == req.end() &&
+        req.find(bhttp::field::authorization) == req.end()) {
+      req.set("x-api-key", api_key_);
+    }
     if (!body.empty() && req.find(bhttp::field::content_type) == req.end()) {
       req.set(bhttp::field::content_type, "application/json");
     }

@@ -24,7 +24,9 @@ struct HttpResponse {
 
 class HttpClient {
  public:
-  explicit HttpClient(uint16_t port);
+  // Every request carries `api_key` as x-api-key unless the request sets its own x-api-key or
+  // authorization header; an empty key sends none.
+  explicit HttpClient(uint16_t port, std::string api_key = "");
   ~HttpClient();
 
   HttpResponse Send(const std::string& method, const std::string& target,
@@ -47,6 +49,7 @@ class HttpClient {
   void Connect();
 
   uint16_t port_;
+  std::string api_key_;
   std::unique_ptr<Connection> conn_;
   int connections_opened_ = 0;
 };

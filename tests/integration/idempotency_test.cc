@@ -22,6 +22,9 @@ TEST_CASE("an increment retried after a dropped connection is applied once", "[i
   // Send the request and hang up without reading the answer, as a client that timed out would.
   const std::string raw = "POST " + kEntries +
                           "/gold:increment HTTP/1.1\r\nHost: x\r\nIdempotency-Key: purchase-77\r\n"
+                          "x-api-key: " +
+                          f.server.admin_key() +
+                          "\r\n"
                           "Content-Type: application/json\r\nContent-Length: " +
                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   RawExchange(f.server.port(), raw);
@@ -45,7 +48,7 @@ TEST_CASE("concurrent duplicates wait for the first and get its response", "[int
   std::vector<std::thread> threads;
   for (int c = 0; c < kClients; ++c) {
     threads.emplace_back([&, c] {
-      HttpClient client(f.server.port());
+      HttpClient client(f.server.port(), f.server.admin_key());
       auto r = client.Send("POST", kEntries + "/coins:increment", R"({"amount":1})",
                            Key("same-request"));
       if (r.status != 200) {

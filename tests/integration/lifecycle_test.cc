@@ -29,14 +29,14 @@ TEST_CASE("SIGTERM drains, closes the database and exits 0", "[integration]") {
   ServerFixture f;
   REQUIRE(f.client->Post(kEntries + "?id=before", R"({"value":1})").status == 200);
   // An idle keep-alive connection must not hold the shutdown up.
-  HttpClient idle(f.server.port());
+  HttpClient idle(f.server.port(), f.server.admin_key());
   REQUIRE(idle.Get("/healthz").status == 200);
   const auto start = std::chrono::steady_clock::now();
   CHECK(f.server.Stop() == 0);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   CHECK(f.server.Log().find("stopped cleanly") != std::string::npos);
   f.server.Start();
-  HttpClient after(f.server.port());
+  HttpClient after(f.server.port(), f.server.admin_key());
   CHECK(after.Get(kEntries + "/before").status == 200);
 }
 

@@ -86,7 +86,7 @@ TEST_CASE("pages stay stable while writes happen", "[integration]") {
   }
   std::atomic<bool> stop{false};
   std::thread writer([&] {
-    HttpClient c(f.server.port());
+    HttpClient c(f.server.port(), f.server.admin_key());
     for (int i = 0; i < 300 && !stop; ++i) {
       char key[16];
       std::snprintf(key, sizeof(key), "p%04d", i * 2 + 1);  // between the originals

@@ -63,7 +63,7 @@ TEST_CASE("16 consumers receive each of 10,000 items exactly once", "[integratio
   std::vector<std::thread> producers;
   for (int p = 0; p < 8; ++p) {
     producers.emplace_back([&, p] {
-      HttpClient client(f.server.port());
+      HttpClient client(f.server.port(), f.server.admin_key());
       for (int i = p; i < kItems; i += 8) {
         auto r = client.Post(kQueue + "/items", json{{"data", i}, {"ttl", "600s"}}.dump());
         if (r.status != 200) FAIL_CHECK("add answered " << r.status);
@@ -78,7 +78,7 @@ TEST_CASE("16 consumers receive each of 10,000 items exactly once", "[integratio
   std::vector<std::thread> consumers;
   for (int c = 0; c < 16; ++c) {
     consumers.emplace_back([&] {
-      HttpClient client(f.server.port());
+      HttpClient client(f.server.port(), f.server.admin_key());
       for (;;) {
         auto r = client.Get(kQueue + "/items:read?count=20&invisibilityWindow=60s");
         if (r.status != 200) {
@@ -108,7 +108,7 @@ TEST_CASE("a long-poll read returns as soon as an item is added", "[integration]
   Clock::time_point added_at, returned_at;
   json body;
   std::thread reader([&] {
-    HttpClient client(f.server.port());
+    HttpClient client(f.server.port(), f.server.admin_key());
     auto r = client.Get(kQueue + "/items:read?waitTime=10s");
     returned_at = Clock::now();
     body = r.Json();

@@ -71,6 +71,10 @@ void ServerProcess::Start() {
     int port = 0;
     if (in >> port && port > 0) {
       port_ = static_cast<uint16_t>(port);
+      // The key file is written before the port opens, so it is complete now.
+      std::ifstream key(data_dir_ + "/admin.key");
+      admin_key_.clear();
+      std::getline(key, admin_key_);
       return;
     }
     int status;

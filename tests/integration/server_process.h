@@ -24,6 +24,9 @@ class ServerProcess {
   void Kill();  // SIGKILL, wait
   bool running() const { return pid_ > 0; }
   uint16_t port() const { return port_; }
+  // The bootstrap admin key's secret (<data_dir>/admin.key), read at each start; "" if none.
+  const std::string& admin_key() const { return admin_key_; }
+  const std::string& data_dir() const { return data_dir_; }
   std::string Log() const;
 
  private:
@@ -34,6 +37,7 @@ class ServerProcess {
   std::vector<std::string> extra_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  std::string admin_key_;
   int starts_ = 0;
 };
 

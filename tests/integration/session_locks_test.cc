@@ -99,7 +99,7 @@ TEST_CASE("50 owners racing to acquire: exactly one holder", "[integration]") {
   std::vector<std::thread> threads;
   for (int i = 0; i < 50; ++i) {
     threads.emplace_back([&, i] {
-      HttpClient c(f.server.port());
+      HttpClient c(f.server.port(), f.server.admin_key());
       auto r = c.Post(kLocks + "/contested:acquire",
                       json{{"owner", "server-" + std::to_string(i)}, {"ttl", "60s"}}.dump());
       if (r.status == 200) {
@@ -123,12 +123,12 @@ TEST_CASE("a guarded write racing a steal never succeeds after the steal", "[int
     const std::string token = a.Json()["fencingToken"];
     HttpResponse write, steal;
     std::thread writer([&] {
-      HttpClient c(f.server.port());
+      HttpClient c(f.server.port(), f.server.admin_key());
       write = c.Send("PATCH", kEntries + "/" + id + "?allowMissing=true", R"({"value":1})",
                      {{"Strongbox-Lock-Id", id}, {"Strongbox-Fencing-Token", token}});
     });
     std::thread stealer([&] {
-      HttpClient c(f.server.port());
+      HttpClient c(f.server.port(), f.server.admin_key());
       steal = c.Post(kLocks + "/" + id + ":steal", R"({"owner":"b","ttl":"60s"})");
     });
     writer.join();
@@ -153,7 +153,7 @@ TEST_CASE("tokens keep increasing across a clean restart and a SIGKILL", "[integ
   CHECK(after_restart.Json()["fencingToken"] == "2");
   f.server.Kill();  // right after the acknowledged steal
   f.server.Start();
-  f.client = std::make_unique<HttpClient>(f.server.port());
+  f.client = f.NewClient();
   auto after_kill = f.client->Post(kLocks + "/player-7:steal", R"({"owner":"c","ttl":"60s"})");
   CHECK(after_kill.Json()["fencingToken"] == "3");
 }
@@ -164,7 +164,7 @@ TEST_CASE("an acquire with waitTime is woken by the release", "[integration]") {
   HttpResponse waited;
   const auto start = std::chrono::steady_clock::now();
   std::thread waiter([&] {
-    HttpClient c(f.server.port());
+    HttpClient c(f.server.port(), f.server.admin_key());
     waited = c.Post(kLocks + "/player-7:acquire", R"({"owner":"b","ttl":"60s","waitTime":"20s"})");
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -2,6 +2,7 @@
 -- [0, 1,000,000) (so ties exist). Thread t of LB_THREADS cycles through t, t+T, t+2T, …;
 -- leaderboard.sh stops wrk as soon as the board holds every entry. (Cycling, rather than one
 -- pass, also covers the one request wrk builds at start-up to verify the script and never sends.)
+wrk.headers["x-api-key"] = os.getenv("SB_KEY") or ""  -- scripts/bench/lib.sh sets it
 local total = tonumber(os.getenv("LB_ENTRIES") or "1000000")
 local threads = tonumber(os.getenv("LB_THREADS") or "2")
 local board = "/cloud/v2/universes/1/ordered-data-stores/Bench/scopes/global/entries"
@@ -19,5 +20,5 @@ function request()
   local i = tid + (sent % share) * threads
   sent = sent + 1
   return wrk.format("PATCH", board .. "/p" .. i .. "?allowMissing=true",
-    {["Content-Type"] = "application/json"}, '{"value":' .. math.random(0, 999999) .. '}')
+    {["Content-Type"] = "application/json", ["x-api-key"] = os.getenv("SB_KEY") or ""}, '{"value":' .. math.random(0, 999999) .. '}')
 end

@@ -1,4 +1,5 @@
 -- wrk: :rank (descending) of random entries of the bench leaderboard (LB_ENTRIES entries).
+wrk.headers["x-api-key"] = os.getenv("SB_KEY") or ""  -- scripts/bench/lib.sh sets it
 math.randomseed(os.time())
 local entries = tonumber(os.getenv("LB_ENTRIES") or "1000000")
 request = function()

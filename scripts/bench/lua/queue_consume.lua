@@ -1,5 +1,6 @@
 -- wrk: consumes the bench queue: reads up to 10 items (long poll, waitTime 1s, so an idle
 -- consumer waits instead of spinning), then discards that read, in turn.
+wrk.headers["x-api-key"] = os.getenv("SB_KEY") or ""  -- scripts/bench/lib.sh sets it
 local pending = {}
 local q = "/cloud/v2/universes/1/memory-store/queues/Bench/items"
 request = function()
