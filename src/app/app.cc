@@ -366,14 +366,14 @@ int Run(const config::Config& config) {
       },
       asio::detached);
 
-  // Scheduled backups (config backup_interval_minutes), keeping backup_keep of them.
+  // Scheduled backups (config backup_interval_seconds), keeping backup_keep of them.
   asio::steady_timer backup_timer(pool.Main());
-  if (config.backup_interval_minutes > 0) {
+  if (config.backup_interval_seconds > 0) {
     asio::co_spawn(
         pool.Main(),
         [&]() -> asio::awaitable<void> {
           while (!stopping) {
-            backup_timer.expires_after(std::chrono::minutes(config.backup_interval_minutes));
+            backup_timer.expires_after(std::chrono::seconds(config.backup_interval_seconds));
             auto [wait_error] =
                 co_await backup_timer.async_wait(asio::as_tuple(asio::use_awaitable));
             if (wait_error || stopping) break;

@@ -207,8 +207,8 @@ const std::vector<Field>& Fields() {
     }
     v.push_back(StringField("backup_dir", &Config::backup_dir,
                             "where backups go; empty = <data_dir>/backups (use another disk)"));
-    v.push_back(IntField("backup_interval_minutes", &Config::backup_interval_minutes, 0, 525'600,
-                         "take a backup this often; 0 = never by schedule"));
+    v.push_back(IntField("backup_interval_seconds", &Config::backup_interval_seconds, 0, 31'536'000,
+                         "take a backup every this many seconds; 0 = never by schedule"));
     v.push_back(IntField("backup_keep", &Config::backup_keep, 0, 100'000,
                          "after a scheduled backup keep only this many; 0 = keep all"));
     return v;

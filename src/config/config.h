@@ -69,7 +69,7 @@ struct Config {
   int64_t rate_limit_session_locks_per_universe = 50'000;
   int64_t rate_limit_admin_per_key = 100;
   std::string backup_dir;               // "" = <data_dir>/backups
-  int64_t backup_interval_minutes = 0;  // 0 = no scheduled backups
+  int64_t backup_interval_seconds = 0;  // 0 = no scheduled backups
   int backup_keep = 0;                  // after a scheduled backup, keep this many; 0 = all
 };
 
