@@ -215,7 +215,8 @@ TEST_CASE("bootstrap: admin.key is written once, mode 0600, and never logged", "
   CHECK(f.client->Get("/admin/v1/api-keys").Json()["apiKeys"].size() == 1);
 }
 
-TEST_CASE("--admin-key-file supplies the admin secret instead of admin.key", "[integration]") {
+TEST_CASE("an admin key file (--admin-key-file) supplies the admin secret instead of admin.key",
+          "[integration]") {
   TempDir dir;
   const std::string secret = "compose-secret-0123456789abcdef";
   std::ofstream(dir.Child("admin_secret")) << secret << "\n";
