@@ -19,6 +19,17 @@ scripts/format.sh --check
 step "module boundaries"
 scripts/lint_deps.sh
 
+step "compose file"
+# Checked only where a compose client exists (the plugin or the standalone docker-compose);
+# no engine is needed to validate it.
+if command -v docker >/dev/null && docker compose version >/dev/null 2>&1; then
+  docker compose -f docker/docker-compose.yml config -q
+elif command -v docker-compose >/dev/null; then
+  docker-compose -f docker/docker-compose.yml config -q
+else
+  echo "no docker compose client: skipped"
+fi
+
 step "build (warnings are errors)"
 cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRONGBOX_WERROR=ON >/dev/null
 cmake --build build/test -j "$JOBS"
