@@ -68,7 +68,7 @@ SB_FLAGS="${SB_FLAGS:---rate-limit-datastore-per-key 0 --rate-limit-datastore-pe
 --rate-limit-memory-store-per-key 0 --rate-limit-memory-store-per-universe 0 \
 --rate-limit-session-locks-per-key 0 --rate-limit-session-locks-per-universe 0}"
 
-# start_strongbox NAME DURABILITY [EXTRA FLAGS…] → SB_PORT
+# start_strongbox NAME DURABILITY [EXTRA FLAGS…] → SB_PORT, SB_PID
 start_strongbox() {
   local d="$WORK/sb-$1" durability="$2"
   shift 2
@@ -76,6 +76,7 @@ start_strongbox() {
   # shellcheck disable=SC2086
   "$BIN" --port 0 --port-file "$d/port" --data-dir "$d/data" --durability "$durability" \
     --log-level warn --admin-key-file "$WORK/admin.key" $SB_FLAGS "$@" >"$d/log" 2>&1 &
+  SB_PID=$!
   PIDS+=($!)
   SB_PORT=$(wait_port_file "$d/port")
 }

@@ -14,27 +14,22 @@ namespace strongbox::api {
 
 namespace {
 
-std::string RouteKey(std::string_view method, std::string_view pattern) {
-  std::string key(method);
-  key += ' ';
-  key.append(pattern);
-  return key;
-}
-
 bool IsLoopback(std::string_view address) {
   return address.substr(0, 4) == "127." || address == "::1" ||
          address.substr(0, 11) == "::ffff:127.";
 }
 
 // An id that is unique in this process and unlikely across processes: a random prefix chosen
-// at start, then a counter.
+// at start, then a counter, in hex.
 std::string NewRequestId() {
   static const std::string prefix = core::HexEncode(core::SecureRandomBytes(6));
   static std::atomic<uint64_t> counter{0};
-  char digits[17];
-  std::snprintf(digits, sizeof(digits), "%016llx",
-                static_cast<unsigned long long>(counter.fetch_add(1) + 1));
-  return prefix + digits;
+  uint64_t n = counter.fetch_add(1) + 1;
+  std::string id = prefix;
+  id.resize(prefix.size() + 16);
+  for (size_t i = id.size(); i > prefix.size(); --i, n >>= 4)
+    id[i - 1] = "0123456789abcdef"[n & 0xF];
+  return id;
 }
 
 bool SaneRequestId(std::string_view id) {
@@ -78,16 +73,20 @@ core::Result<std::unique_ptr<AccessGate>> AccessGate::Create(
   std::vector<ops::RequestMetrics::Route> metric_routes;
   for (const auto& route : routes) {
     SB_ASSIGN_OR_RETURN(const RouteAccess* access, FindRouteAccess(route));
-    gate->routes_[RouteKey(route.method, route.pattern)] = Entry{access, metric_routes.size()};
+    if (route.index != gate->routes_.size()) {
+      return core::Status::Internal("routes must be given in Router::Routes() order");
+    }
+    gate->routes_.push_back(Entry{access, metric_routes.size()});
     metric_routes.push_back({route.method, route.pattern});
   }
   gate->metrics_ = std::make_unique<ops::RequestMetrics>(std::move(metric_routes));
   return gate;
 }
 
-std::optional<http::Response> AccessGate::Check(
-    http::Request& request, const http::RouteInfo& route, const RouteAccess& access,
-    std::vector<std::pair<std::string, std::string>>* headers) {
+std::optional<http::Response> AccessGate::Check(http::Request& request,
+                                                const http::RouteInfo& route,
+                                                const RouteAccess& access,
+                                                ops::RateLimiter::Decision* limit) {
   using Kind = RouteAccess::Kind;
   if (access.kind == Kind::kPublic) return std::nullopt;
   if (access.kind == Kind::kMetrics) {
@@ -97,7 +96,7 @@ std::optional<http::Response> AccessGate::Check(
       return std::nullopt;
     }
   }
-  std::string key_id;
+  int64_t universe = 0;
   if (options_.auth_required || access.kind == Kind::kMetrics) {
     auto credential = Credential(request);
     if (!credential) return InvalidApiKeyResponse();
@@ -117,21 +116,17 @@ std::optional<http::Response> AccessGate::Check(
               "."),
           route.style);
     }
-    key_id = (*key)->id;
-    request.principal = key_id;
-  }
-  if (access.kind == Kind::kMetrics) return std::nullopt;
-  int64_t universe = 0;
-  if (auto it = request.params.find("universe"); it != request.params.end()) {
+    request.principal = (*key)->id;
+    universe = need->universe;
+  } else if (auto it = request.params.find("universe"); it != request.params.end()) {
     auto parsed = core::ParseInt64(it->second);
     if (parsed && *parsed > 0) universe = *parsed;
   }
-  const auto decision = limiter_->Acquire(access.family, key_id, universe, MonotonicSeconds());
+  if (access.kind == Kind::kMetrics) return std::nullopt;
+  const auto decision =
+      limiter_->Acquire(access.family, request.principal, universe, MonotonicSeconds());
   if (!decision.limited) return std::nullopt;
-  headers->emplace_back("x-ratelimit-limit", std::to_string(static_cast<int64_t>(decision.limit)));
-  headers->emplace_back("x-ratelimit-remaining",
-                        std::to_string(static_cast<int64_t>(decision.remaining)));
-  headers->emplace_back("x-ratelimit-reset", Seconds(decision.reset_seconds));
+  *limit = decision;
   if (decision.allowed) return std::nullopt;
   http::Response rejected = http::ErrorResponse(
       core::Status::ResourceExhausted(
@@ -149,25 +144,30 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
   auto header_id = request.Header("x-request-id");
   request.request_id =
       header_id && SaneRequestId(*header_id) ? std::string(*header_id) : NewRequestId();
-  auto entry = routes_.find(RouteKey(route.method, route.pattern));
+  const Entry* entry = route.index < routes_.size() ? &routes_[route.index] : nullptr;
   http::Response response;
-  std::vector<std::pair<std::string, std::string>> headers;
-  if (entry == routes_.end()) {
+  ops::RateLimiter::Decision limit;
+  if (entry == nullptr) {
     // Create() checked every route; a route added later is refused, never open.
     response = http::ErrorResponse(core::Status::Internal("route without an access rule"));
-  } else if (auto refused = Check(request, route, *entry->second.access, &headers)) {
+  } else if (auto refused = Check(request, route, *entry->access, &limit)) {
     response = std::move(*refused);
   } else {
     core::Result<http::Response> result = co_await next(request);
     response =
         result.ok() ? std::move(result).value() : http::ErrorResponse(result.status(), route.style);
   }
-  for (auto& [name, value] : headers) response.SetHeader(name, value);
-  response.SetHeader("x-request-id", request.request_id);
+  if (limit.limited) {
+    response.headers.emplace_back("x-ratelimit-limit",
+                                  std::to_string(static_cast<int64_t>(limit.limit)));
+    response.headers.emplace_back("x-ratelimit-remaining",
+                                  std::to_string(static_cast<int64_t>(limit.remaining)));
+    response.headers.emplace_back("x-ratelimit-reset", Seconds(limit.reset_seconds));
+  }
+  response.headers.emplace_back("x-request-id", request.request_id);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (entry != routes_.end())
-    metrics_->Observe(entry->second.metrics_index, response.status, seconds);
+  if (entry != nullptr) metrics_->Observe(entry->metrics_index, response.status, seconds);
   if (options_.access_log) {
     spdlog::info("request id={} key={} {} {} route=\"{}\" status={} ms={:.3f}", request.request_id,
                  request.principal.empty() ? "-" : request.principal, request.method, request.path,

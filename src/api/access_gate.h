@@ -12,7 +12,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "api/route_access.h"
@@ -51,14 +50,14 @@ class AccessGate {
   AccessGate(const ops::KeyStore* keys, ops::RateLimiter* limiter, Options options);
 
   // The reason to refuse `request`, or nullopt to let it through (then principal is set).
+  // `limit` receives the rate-limit decision, for the x-ratelimit-* headers.
   std::optional<http::Response> Check(http::Request& request, const http::RouteInfo& route,
-                                      const RouteAccess& access,
-                                      std::vector<std::pair<std::string, std::string>>* headers);
+                                      const RouteAccess& access, ops::RateLimiter::Decision* limit);
 
   const ops::KeyStore* keys_;
   ops::RateLimiter* limiter_;
   const Options options_;
-  std::unordered_map<std::string, Entry> routes_;  // by "METHOD pattern"; read-only
+  std::vector<Entry> routes_;  // by RouteInfo::index; read-only
   std::unique_ptr<ops::RequestMetrics> metrics_;
 };
 

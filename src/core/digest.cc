@@ -17,11 +17,24 @@ std::string Md5Base64(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(encoded), static_cast<size_t>(n));
 }
 
-std::string Sha256(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
+namespace {
+// Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up on every call, which costs
+// more than hashing a short secret.
+const EVP_MD* Sha256Algorithm() {
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return kSha256;
+}
+}  // namespace
+
+void Sha256(std::string_view bytes, std::array<unsigned char, 32>& out) {
   unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  EVP_Digest(bytes.data(), bytes.size(), out.data(), &length, Sha256Algorithm(), nullptr);
+}
+
+std::string Sha256(std::string_view bytes) {
+  std::array<unsigned char, 32> digest;
+  Sha256(bytes, digest);
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 std::string SecureRandomBytes(size_t n) {

@@ -2,6 +2,7 @@
 
 // Message digests and secrets (OpenSSL libcrypto).
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,8 @@ std::string Md5Base64(std::string_view bytes);
 
 // The raw 32-byte SHA-256 of `bytes`.
 std::string Sha256(std::string_view bytes);
+// The same into `out`, allocating nothing (for the per-request key check).
+void Sha256(std::string_view bytes, std::array<unsigned char, 32>& out);
 
 // `n` bytes from OpenSSL's CSPRNG. Throws std::runtime_error if the generator fails, which
 // only happens when the system has no entropy source: nothing secret may be made then.

@@ -23,7 +23,7 @@ void Router::Add(std::string method, std::string_view pattern, Handler handler, 
   Route r;
   r.method = std::move(method);
   r.handler = std::move(handler);
-  r.info = RouteInfo{r.method, std::string(pattern), style};
+  r.info = RouteInfo{r.method, std::string(pattern), style, routes_.size()};
   auto parts = SplitPath(pattern);
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string_view part = parts[i];

@@ -34,6 +34,7 @@ struct RouteInfo {
   std::string method;
   std::string pattern;
   ErrorStyle style = ErrorStyle::kCloudV2;
+  size_t index = 0;  // position in Routes(): lets an interceptor keep per-route state in a vector
 };
 
 // Runs around every matched route: it may answer by itself (e.g. a missing credential) or call

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,7 +50,7 @@ core::Status ValidateScope(const KeyScope& scope);
 // What a route needs: each of `names` on `universe` (0 = the route has none, e.g. /admin),
 // and on `data_store` when the route names one.
 struct AccessNeed {
-  std::vector<std::string_view> names;
+  std::span<const std::string_view> names;  // borrowed: the route table outlives every request
   int64_t universe = 0;
   std::optional<std::string_view> data_store;
 };
@@ -61,7 +62,7 @@ bool Grants(const ApiKey& key, const AccessNeed& need);
 // A fresh secret for `id`, and the id a presented secret claims (kBootstrapKeyId when it is
 // not in the "sb_<id>_…" form).
 std::string NewSecret(std::string_view id);
-std::string KeyIdOfSecret(std::string_view secret);
+std::string_view KeyIdOfSecret(std::string_view secret);
 
 // Sets salt and hash for `secret`; true when `secret` matches (constant time).
 void SetSecret(ApiKey* key, std::string_view secret);

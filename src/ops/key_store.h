@@ -73,7 +73,13 @@ class KeyStore {
   store::CommitPipeline* pipeline_;
   const core::Clock* clock_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const ApiKey>> keys_;  // guarded by mu_
+  // Heterogeneous lookup, so checking a presented secret allocates no key id string.
+  struct IdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
+  std::unordered_map<std::string, std::shared_ptr<const ApiKey>, IdHash, std::equal_to<>>
+      keys_;  // guarded by mu_
 };
 
 }  // namespace strongbox::ops

@@ -25,9 +25,17 @@ std::string_view RateFamilyName(RateFamily family) {
 
 RateLimiter::RateLimiter(Options options) : options_(options) {}
 
-RateLimiter::Shard& RateLimiter::ShardFor(const std::string& id) {
-  return shards_[std::hash<std::string>{}(id) % shards_.size()];
+namespace {
+
+// splitmix64's finalizer: spreads (tag, value) over 64 bits.
+uint64_t Mix(uint64_t tag, uint64_t value) {
+  uint64_t z = value ^ (tag * 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
 }
+
+}  // namespace
 
 void RateLimiter::Refill(Bucket& bucket, bool fresh, double rate, double capacity, double now) {
   if (fresh) {
@@ -38,11 +46,12 @@ void RateLimiter::Refill(Bucket& bucket, bool fresh, double rate, double capacit
   bucket.updated = std::max(bucket.updated, now);
 }
 
-void RateLimiter::Trim(Shard& shard, double now, double rate, double capacity) {
+void RateLimiter::Trim(Shard& shard, double now) {
   if (shard.buckets.size() <= options_.max_buckets_per_shard) return;
   // A bucket that would be full by now carries no information.
   std::erase_if(shard.buckets, [&](const auto& entry) {
-    return entry.second.tokens + (now - entry.second.updated) * rate >= capacity;
+    const Bucket& b = entry.second;
+    return b.tokens + (now - b.updated) * b.rate >= b.capacity;
   });
 }
 
@@ -54,19 +63,17 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
   // The two buckets this request draws on: by key, then by universe.
   struct Draw {
     double rate;
-    std::string id;
+    uint64_t id;
     bool by_key;
   };
   Draw draws[2];
   size_t count = 0;
   if (limits.per_key > 0 && !key_id.empty()) {
-    draws[count++] = Draw{limits.per_key,
-                          std::string(1, static_cast<char>(f)) + 'k' + std::string(key_id), true};
+    draws[count++] = Draw{limits.per_key, Mix(2 * f, std::hash<std::string_view>{}(key_id)), true};
   }
   if (limits.per_universe > 0 && universe != 0) {
     draws[count++] =
-        Draw{limits.per_universe,
-             std::string(1, static_cast<char>(f)) + 'u' + std::to_string(universe), false};
+        Draw{limits.per_universe, Mix(2 * f + 1, static_cast<uint64_t>(universe)), false};
   }
   if (count == 0) return decision;
   decision.limited = true;
@@ -78,6 +85,10 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
     Shard& shard = ShardFor(draws[i].id);
     std::lock_guard<std::mutex> lock(shard.mu);
     auto [it, fresh] = shard.buckets.try_emplace(draws[i].id);
+    if (fresh) {
+      it->second.rate = draws[i].rate;
+      it->second.capacity = capacity;
+    }
     Refill(it->second, fresh, draws[i].rate, capacity, now);
     Bucket& bucket = it->second;
     if (bucket.tokens < 1) {
@@ -97,7 +108,7 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
       decision.remaining = std::floor(bucket.tokens);
       decision.reset_seconds = (capacity - bucket.tokens) / draws[i].rate;
     }
-    if (fresh) Trim(shard, now, draws[i].rate, capacity);
+    if (fresh) Trim(shard, now);
   }
   if (!decision.allowed && taken[0] != nullptr) {
     // The universe said no: give the key its token back. (Trim never drops a bucket that

@@ -41,7 +41,8 @@ TEST_CASE("what a request needs: universe and data store from path or query", "[
   REQUIRE(need.ok());
   CHECK(need->universe == 42);
   CHECK(need->data_store == std::optional<std::string_view>("Inventory"));
-  CHECK(need->names == std::vector<std::string_view>{"universe-datastores.objects:read"});
+  CHECK(std::vector<std::string_view>(need->names.begin(), need->names.end()) ==
+        std::vector<std::string_view>{"universe-datastores.objects:read"});
 
   auto v1 = FindRouteAccess({"POST",
                              "/datastores/v1/universes/{universe}/standard-datastores/datastore/"

@@ -91,7 +91,8 @@ TEST_CASE("bootstrap: a first start creates admin once; a supplied secret replac
   auto admin = f.keys->Authenticate(**first);
   REQUIRE(admin.ok());
   CHECK((*admin)->id == kBootstrapKeyId);
-  CHECK(Grants(**admin, AccessNeed{{kAdminScope}, 0, std::nullopt}));
+  const std::string_view admin_scope[] = {kAdminScope};
+  CHECK(Grants(**admin, AccessNeed{admin_scope, 0, std::nullopt}));
   // Keys exist now: nothing new.
   auto second = f.keys->EnsureBootstrapKey(std::nullopt);
   REQUIRE(second.ok());
