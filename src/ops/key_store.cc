@@ -1,6 +1,7 @@
 #include "ops/key_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "core/digest.h"
@@ -22,11 +23,13 @@ std::string StorageKey(std::string_view id) {
 
 const Status kInvalidKey = Status::Unauthenticated("Invalid API Key");
 
+std::atomic<uint64_t> next_instance{1};
+
 }  // namespace
 
 KeyStore::KeyStore(const store::Engine* engine, store::CommitPipeline* pipeline,
                    const core::Clock* clock)
-    : engine_(engine), pipeline_(pipeline), clock_(clock) {}
+    : engine_(engine), pipeline_(pipeline), clock_(clock), instance_(next_instance.fetch_add(1)) {}
 
 Status KeyStore::Load() {
   auto it = engine_->NewIterator(ColumnFamily::kAuth);
@@ -45,6 +48,7 @@ void KeyStore::Remember(ApiKey key) {
   std::unique_lock lock(mu_);
   std::string id = key.id;
   keys_[id] = std::make_shared<const ApiKey>(std::move(key));
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 Status KeyStore::CheckNewKey(const NewKey& request) const {
@@ -144,8 +148,37 @@ std::vector<ApiKey> KeyStore::List() const {
   return out;
 }
 
-Result<std::shared_ptr<const ApiKey>> KeyStore::Authenticate(std::string_view secret) const {
+namespace {
+
+// Secrets this IO thread has verified, per key store. Checking one again is a hash-map lookup
+// on thread-local memory: no lock, no shared reference count, no SHA-256, so IO threads never
+// contend on the hot path. A change to any key (create, revoke, rotate) bumps the store's
+// generation and empties every thread's cache at its next check; expiry is checked on each use.
+// Only secrets that matched are cached, so a wrong guess always pays the salted hash.
+struct VerifiedSecrets {
+  uint64_t store = 0;  // KeyStore::instance_
+  uint64_t generation = 0;
+  std::unordered_map<std::string, std::shared_ptr<const ApiKey>, KeyStore::IdHash, std::equal_to<>>
+      keys;
+};
+thread_local VerifiedSecrets verified_secrets;
+constexpr size_t kMaxVerifiedSecrets = 4096;
+
+}  // namespace
+
+Result<const ApiKey*> KeyStore::Authenticate(std::string_view secret) const {
   if (secret.empty() || secret.size() > 1024) return kInvalidKey;
+  VerifiedSecrets& cache = verified_secrets;
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (cache.store != instance_ || cache.generation != generation) {
+    cache.keys.clear();
+    cache.store = instance_;
+    cache.generation = generation;
+  }
+  if (auto hit = cache.keys.find(secret); hit != cache.keys.end()) {
+    if (!hit->second->ActiveAt(clock_->Now())) return kInvalidKey;
+    return hit->second.get();
+  }
   std::shared_ptr<const ApiKey> key;
   {
     std::shared_lock lock(mu_);
@@ -154,7 +187,10 @@ Result<std::shared_ptr<const ApiKey>> KeyStore::Authenticate(std::string_view se
     key = it->second;
   }
   if (!SecretMatches(*key, secret) || !key->ActiveAt(clock_->Now())) return kInvalidKey;
-  return key;
+  if (cache.keys.size() >= kMaxVerifiedSecrets) cache.keys.clear();
+  const ApiKey* found = key.get();
+  cache.keys.emplace(std::string(secret), std::move(key));
+  return found;
 }
 
 Result<std::optional<std::string>> KeyStore::EnsureBootstrapKey(

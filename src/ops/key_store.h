@@ -8,6 +8,7 @@
 // the memory mirror changes only in the write's OnCommitted hook, so it never shows a key that
 // is not durable. Durability: as the pipeline's.
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <memory>
 #include <optional>
@@ -52,8 +53,17 @@ class KeyStore {
   std::vector<ApiKey> List() const;  // by id
 
   // The active key `secret` belongs to; kUnauthenticated otherwise (unknown, wrong, revoked,
-  // expired: one answer for all, so a caller learns nothing about which).
-  core::Result<std::shared_ptr<const ApiKey>> Authenticate(std::string_view secret) const;
+  // expired: one answer for all, so a caller learns nothing about which). The pointer stays
+  // valid until this thread's next Authenticate call: use it at once, never across a co_await.
+  // Verified secrets are cached per thread in memory (never written anywhere), so a repeated
+  // check costs a lookup; any key change empties the caches.
+  core::Result<const ApiKey*> Authenticate(std::string_view secret) const;
+
+  // Heterogeneous lookup, so checking a presented secret allocates no key id string.
+  struct IdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
 
   // The bootstrap admin key (api.md §7). With `supplied` (--admin-key-file), makes sure the
   // key "admin" is active with that secret and answers nullopt. Otherwise, when no key exists
@@ -73,13 +83,10 @@ class KeyStore {
   store::CommitPipeline* pipeline_;
   const core::Clock* clock_;
   mutable std::shared_mutex mu_;
-  // Heterogeneous lookup, so checking a presented secret allocates no key id string.
-  struct IdHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
-  };
   std::unordered_map<std::string, std::shared_ptr<const ApiKey>, IdHash, std::equal_to<>>
-      keys_;  // guarded by mu_
+      keys_;                             // guarded by mu_
+  std::atomic<uint64_t> generation_{0};  // bumped on every change of keys_
+  const uint64_t instance_;              // tells the per-thread caches of two stores apart
 };
 
 }  // namespace strongbox::ops

@@ -59,6 +59,8 @@ TEST_CASE("wrong, unknown, revoked and expired secrets all fail the same way", "
   f.clock.Advance(std::chrono::seconds(60));
   CHECK(f.keys->Authenticate(short_lived->secret).status().code() == StatusCode::kUnauthenticated);
 
+  // Verified once (and so cached on this thread), then revoked: refused at once.
+  REQUIRE(f.keys->Authenticate(created->secret).ok());
   auto revoked = f.keys->RevokeAndWait(created->key.id);
   REQUIRE(revoked.ok());
   CHECK(revoked->revoke_time.has_value());
