@@ -7,6 +7,8 @@
 #             every request; the limits are set far above the load so none is refused
 # wrk: 2 threads, CONNS connections (default 64), DURATION seconds (default 10), loopback only.
 # Aim (issue #8): auth+rl within 5% of open.
+# BASELINE_BIN=path/to/an/older/strongbox adds a fourth target, "baseline GET": a build from
+# before the access gate existed (e.g. commit ff901ee), started with only the flags it knows.
 #
 # wrk and the server share this machine's cores, so throughput moves by several percent between
 # two identical servers; the order rotates every round and ROUNDS defaults to 5. The steadier
@@ -40,14 +42,26 @@ seed "$LIMITED"
 
 # The order rotates every round, so whatever drifts during a run (CPU frequency, page cache,
 # a noisy neighbour) does not always favour the same target.
+if [ -n "${BASELINE_BIN:-}" ]; then
+  mkdir -p "$WORK/sb-baseline"
+  "$BASELINE_BIN" --port 0 --port-file "$WORK/sb-baseline/port" --data-dir "$WORK/sb-baseline/data" \
+    --log-level warn >"$WORK/sb-baseline/log" 2>&1 &
+  BASE_PID=$!
+  PIDS+=($!)
+  BASE=$(wait_port_file "$WORK/sb-baseline/port")
+  seed "$BASE"
+fi
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 CPU="$WORK/cpu.tsv"
 : > "$CPU"
 targets=("open GET|$OPEN|$OPEN_PID" "auth GET|$AUTH|$AUTH_PID" "auth+rl GET|$LIMITED|$LIMITED_PID")
+[ -n "${BASELINE_BIN:-}" ] && targets+=("baseline GET|$BASE|$BASE_PID")
+n=${#targets[@]}
 for round in $(seq 1 "$ROUNDS"); do
   echo "# round $round"
-  for i in 0 1 2; do
-    IFS='|' read -r name port pid <<<"${targets[$(((round + i) % 3))]}"
+  for i in $(seq 0 $((n - 1))); do
+    IFS='|' read -r name port pid <<<"${targets[$(((round + i) % n))]}"
     before=$(cpu_ticks "$pid")
     run_wrk "$name" "http://127.0.0.1:$port" "$BENCH_LUA_DIR/strongbox_get.lua"
     after=$(cpu_ticks "$pid")
@@ -58,7 +72,9 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-print_summary "auth GET / open GET" "auth+rl GET / open GET"
+pairs=("auth GET / open GET" "auth+rl GET / open GET")
+[ -n "${BASELINE_BIN:-}" ] && pairs+=("auth+rl GET / baseline GET" "open GET / baseline GET")
+print_summary "${pairs[@]}"
 echo
 echo "# server CPU per request (median µs)"
 python3 - "$CPU" <<'PY'
@@ -72,4 +88,7 @@ for n, v in med.items():
     print("%-28s %8.2f µs" % (n, v))
 for n in ("auth GET", "auth+rl GET"):
     print("%-50s = %.3f" % (n + " / open GET (CPU per request)", med[n] / med["open GET"]))
+if "baseline GET" in med:
+    print("%-50s = %.3f" % ("auth+rl GET / baseline GET (CPU per request)",
+                            med["auth+rl GET"] / med["baseline GET"]))
 PY

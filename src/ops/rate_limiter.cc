@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <mutex>
 
 namespace strongbox::ops {
 
@@ -23,9 +24,9 @@ std::string_view RateFamilyName(RateFamily family) {
   return "admin";
 }
 
-RateLimiter::RateLimiter(Options options) : options_(options) {}
-
 namespace {
+
+std::atomic<uint64_t> next_instance{1};
 
 // splitmix64's finalizer: spreads (tag, value) over 64 bits.
 uint64_t Mix(uint64_t tag, uint64_t value) {
@@ -35,24 +36,65 @@ uint64_t Mix(uint64_t tag, uint64_t value) {
   return z ^ (z >> 31);
 }
 
+// This thread's bucket pointers, per limiter. The shared_ptrs keep a bucket alive while a
+// thread still points at it, even after Trim dropped it from its shard.
+struct CachedBuckets {
+  uint64_t limiter = 0;
+  uint64_t generation = 0;
+  std::unordered_map<uint64_t, std::shared_ptr<RateLimiter::Bucket>> buckets;
+};
+thread_local CachedBuckets cached_buckets;
+constexpr size_t kMaxCachedBuckets = 4096;
+
 }  // namespace
 
-void RateLimiter::Refill(Bucket& bucket, bool fresh, double rate, double capacity, double now) {
-  if (fresh) {
-    bucket.tokens = capacity;
-  } else if (now > bucket.updated) {
-    bucket.tokens = std::min(capacity, bucket.tokens + (now - bucket.updated) * rate);
+RateLimiter::RateLimiter(Options options)
+    : options_(options), instance_(next_instance.fetch_add(1)) {}
+
+RateLimiter::~RateLimiter() = default;
+
+RateLimiter::Bucket& RateLimiter::BucketFor(uint64_t id, double rate, int64_t now_ns) {
+  CachedBuckets& cache = cached_buckets;
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (cache.limiter != instance_ || cache.generation != generation ||
+      cache.buckets.size() >= kMaxCachedBuckets) {
+    cache.buckets.clear();
+    cache.limiter = instance_;
+    cache.generation = generation;
   }
-  bucket.updated = std::max(bucket.updated, now);
+  if (auto hit = cache.buckets.find(id); hit != cache.buckets.end()) return *hit->second;
+
+  Shard& shard = ShardFor(id);
+  std::shared_ptr<Bucket> bucket;
+  {
+    std::shared_lock lock(shard.mu);
+    if (auto it = shard.buckets.find(id); it != shard.buckets.end()) bucket = it->second;
+  }
+  if (!bucket) {
+    std::unique_lock lock(shard.mu);
+    auto it = shard.buckets.find(id);
+    if (it == shard.buckets.end()) {
+      Trim(shard, now_ns);  // before the insert, so the new (full) bucket is never dropped
+      auto fresh = std::make_shared<Bucket>();
+      fresh->interval_ns = std::max<int64_t>(1, static_cast<int64_t>(1e9 / rate));
+      fresh->capacity = std::max<int64_t>(1, static_cast<int64_t>(rate * options_.burst_seconds));
+      fresh->tat_ns.store(now_ns);  // full
+      it = shard.buckets.emplace(id, std::move(fresh)).first;
+    }
+    bucket = it->second;
+  }
+  Bucket& out = *bucket;
+  cache.buckets.emplace(id, std::move(bucket));
+  return out;
 }
 
-void RateLimiter::Trim(Shard& shard, double now) {
+void RateLimiter::Trim(Shard& shard, int64_t now_ns) {
   if (shard.buckets.size() <= options_.max_buckets_per_shard) return;
-  // A bucket that would be full by now carries no information.
-  std::erase_if(shard.buckets, [&](const auto& entry) {
-    const Bucket& b = entry.second;
-    return b.tokens + (now - b.updated) * b.rate >= b.capacity;
-  });
+  const size_t before = shard.buckets.size();
+  // A bucket that is full by now carries no information.
+  std::erase_if(shard.buckets,
+                [&](const auto& entry) { return entry.second->tat_ns.load() <= now_ns; });
+  if (shard.buckets.size() != before) generation_.fetch_add(1, std::memory_order_release);
 }
 
 RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view key_id,
@@ -78,45 +120,42 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
   if (count == 0) return decision;
   decision.limited = true;
 
-  Bucket* taken[2] = {nullptr, nullptr};
+  const int64_t now_ns = static_cast<int64_t>(now * 1e9);
+  Bucket* taken = nullptr;
   double tightest = 2;  // fraction of capacity left in the tightest bucket
   for (size_t i = 0; i < count; ++i) {
-    const double capacity = std::max(1.0, draws[i].rate * options_.burst_seconds);
-    Shard& shard = ShardFor(draws[i].id);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    auto [it, fresh] = shard.buckets.try_emplace(draws[i].id);
-    if (fresh) {
-      it->second.rate = draws[i].rate;
-      it->second.capacity = capacity;
-    }
-    Refill(it->second, fresh, draws[i].rate, capacity, now);
-    Bucket& bucket = it->second;
-    if (bucket.tokens < 1) {
+    Bucket& bucket = BucketFor(draws[i].id, draws[i].rate, now_ns);
+    const int64_t interval = bucket.interval_ns;
+    const int64_t window = interval * bucket.capacity;  // a full bucket's worth of time
+    int64_t tat = bucket.tat_ns.load(std::memory_order_relaxed);
+    int64_t next = 0;
+    bool allowed = false;
+    do {
+      next = std::max(tat, now_ns) + interval;
+      allowed = next - now_ns <= window;
+      if (!allowed) break;
+    } while (!bucket.tat_ns.compare_exchange_weak(tat, next, std::memory_order_relaxed));
+    if (!allowed) {
       decision.allowed = false;
       decision.limit = draws[i].rate;
       decision.remaining = 0;
-      decision.retry_after_seconds = (1 - bucket.tokens) / draws[i].rate;
-      decision.reset_seconds = (capacity - bucket.tokens) / draws[i].rate;
+      decision.retry_after_seconds = static_cast<double>(next - now_ns - window) / 1e9;
+      decision.reset_seconds = static_cast<double>(std::max(tat, now_ns) - now_ns) / 1e9;
       (draws[i].by_key ? rejected_key_ : rejected_universe_)[f].fetch_add(1);
       break;
     }
-    bucket.tokens -= 1;
-    taken[i] = &bucket;
-    if (bucket.tokens / capacity < tightest) {
-      tightest = bucket.tokens / capacity;
+    if (i == 0) taken = &bucket;
+    const double left = static_cast<double>(window - (next - now_ns)) / interval;  // tokens
+    if (left / bucket.capacity < tightest) {
+      tightest = left / bucket.capacity;
       decision.limit = draws[i].rate;
-      decision.remaining = std::floor(bucket.tokens);
-      decision.reset_seconds = (capacity - bucket.tokens) / draws[i].rate;
+      decision.remaining = std::floor(left);
+      decision.reset_seconds = static_cast<double>(next - now_ns) / 1e9;
     }
-    if (fresh) Trim(shard, now);
   }
-  if (!decision.allowed && taken[0] != nullptr) {
-    // The universe said no: give the key its token back. (Trim never drops a bucket that
-    // just paid, because a paid bucket is not full.)
-    Shard& shard = ShardFor(draws[0].id);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    auto it = shard.buckets.find(draws[0].id);
-    if (it != shard.buckets.end()) it->second.tokens += 1;
+  if (!decision.allowed && taken != nullptr && count == 2) {
+    // The universe said no: give the key its token back.
+    taken->tat_ns.fetch_sub(taken->interval_ns, std::memory_order_relaxed);
   }
   return decision;
 }

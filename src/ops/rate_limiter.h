@@ -2,18 +2,20 @@
 
 // RateLimiter: token buckets per (API key, family) and per (universe, family) (api.md §7).
 // A bucket holds up to rate × burst_seconds tokens and refills at `rate` per second; a request
-// takes one token from its key's bucket and one from its universe's, or is rejected without
-// touching either. Deciding costs a hash lookup under one of 32 shard locks: a rejected
-// request does no other work.
+// takes one token from its key's bucket and one from its universe's, or is rejected (and the
+// key's token given back). Deciding is a lookup in a per-thread cache of bucket pointers and a
+// compare-and-swap per bucket: no lock on the hot path, and a rejected request does no other
+// work.
 //
 // Memory is bounded: a bucket that has refilled to capacity is the same as no bucket, so a
-// shard past its size bound drops those.
+// shard past its size bound drops those (and every thread's cache is refreshed).
 // Thread safety: Acquire and the counters from any thread.
 
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <mutex>
+#include <memory>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,6 +46,7 @@ class RateLimiter {
     size_t max_buckets_per_shard = 4096;
   };
   explicit RateLimiter(Options options);
+  ~RateLimiter();
 
   struct Decision {
     bool allowed = true;
@@ -61,26 +64,33 @@ class RateLimiter {
   uint64_t rejected_by_key(RateFamily family) const;
   uint64_t rejected_by_universe(RateFamily family) const;
 
- private:
+  // A bucket as the generic cell rate algorithm keeps it: one atomic "theoretical arrival
+  // time", so taking a token is one compare-and-swap and IO threads never wait on a lock.
+  // Full when tat <= now; each token moves tat one interval later; empty when tat would pass
+  // now + capacity × interval.
   struct Bucket {
-    double tokens = 0;
-    double updated = 0;
-    double rate = 0;
-    double capacity = 0;
+    std::atomic<int64_t> tat_ns{0};
+    int64_t interval_ns = 0;
+    int64_t capacity = 0;
   };
+
+ private:
   struct Shard {
-    std::mutex mu;
-    // By a 64-bit mix of (family, key id or universe): no allocation per request. Two keys
-    // colliding would only share a budget, and with 64 bits that does not happen in practice.
-    std::unordered_map<uint64_t, Bucket> buckets;  // guarded by mu
+    std::shared_mutex mu;
+    // By a 64-bit mix of (family, key id or universe), so a request allocates nothing here.
+    // Two ids colliding would only share a budget; at 64 bits that does not happen in practice.
+    std::unordered_map<uint64_t, std::shared_ptr<Bucket>> buckets;  // guarded by mu
   };
-  // Refills `bucket` to `now`; a new bucket starts full.
-  static void Refill(Bucket& bucket, bool fresh, double rate, double capacity, double now);
+  // The bucket for `id` (created full), through this thread's cache of bucket pointers.
+  Bucket& BucketFor(uint64_t id, double rate, int64_t now_ns);
   Shard& ShardFor(uint64_t id) { return shards_[id % shards_.size()]; }
-  void Trim(Shard& shard, double now);
+  // Drops full buckets from a shard past its size bound. REQUIRES: shard.mu held exclusively.
+  void Trim(Shard& shard, int64_t now_ns);
 
   const Options options_;
+  const uint64_t instance_;  // tells the per-thread caches of two limiters apart
   std::array<Shard, 32> shards_;
+  std::atomic<uint64_t> generation_{0};  // bumped when Trim drops buckets: caches must refresh
   std::array<std::atomic<uint64_t>, static_cast<size_t>(RateFamily::kCount)> rejected_key_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(RateFamily::kCount)> rejected_universe_{};
 };
