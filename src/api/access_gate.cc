@@ -157,7 +157,9 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
     response =
         result.ok() ? std::move(result).value() : http::ErrorResponse(result.status(), route.style);
   }
-  if (limit.limited) {
+  // x-ratelimit-* go on a 429 and on every answer once the tighter bucket is below half: a
+  // client nearing its limit sees them, and the common request carries three fewer headers.
+  if (limit.limited && (!limit.allowed || limit.remaining * 2 < limit.burst)) {
     response.headers.emplace_back("x-ratelimit-limit",
                                   std::to_string(static_cast<int64_t>(limit.limit)));
     response.headers.emplace_back("x-ratelimit-remaining",

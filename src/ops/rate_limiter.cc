@@ -139,6 +139,7 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
       decision.allowed = false;
       decision.limit = draws[i].rate;
       decision.remaining = 0;
+      decision.burst = static_cast<double>(bucket.capacity);
       decision.retry_after_seconds = static_cast<double>(next - now_ns - window) / 1e9;
       decision.reset_seconds = static_cast<double>(std::max(tat, now_ns) - now_ns) / 1e9;
       (draws[i].by_key ? rejected_key_ : rejected_universe_)[f].fetch_add(1);
@@ -150,6 +151,7 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
       tightest = left / bucket.capacity;
       decision.limit = draws[i].rate;
       decision.remaining = std::floor(left);
+      decision.burst = static_cast<double>(bucket.capacity);
       decision.reset_seconds = static_cast<double>(next - now_ns) / 1e9;
     }
   }

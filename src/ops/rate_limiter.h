@@ -53,6 +53,7 @@ class RateLimiter {
     bool limited = false;      // some limit applies; the fields below describe the tighter bucket
     double limit = 0;          // its rate, per second
     double remaining = 0;      // whole tokens left in it after this request
+    double burst = 0;          // its capacity, in tokens
     double reset_seconds = 0;  // until it is full again
     double retry_after_seconds = 0;  // when rejected: until one token is there
   };
