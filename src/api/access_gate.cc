@@ -170,6 +170,11 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (entry != nullptr) metrics_->Observe(entry->metrics_index, response.status, seconds);
+  if (response.status >= 500 && !options_.access_log) {
+    // error_response logged the detail; this ties it to the id the client saw.
+    spdlog::warn("request id={} {} {} answered {}", request.request_id, request.method,
+                 route.pattern, response.status);
+  }
   if (options_.access_log) {
     spdlog::info("request id={} key={} {} {} route=\"{}\" status={} ms={:.3f}", request.request_id,
                  request.principal.empty() ? "-" : request.principal, request.method, request.path,
