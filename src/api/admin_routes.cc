@@ -128,7 +128,7 @@ void RegisterAdminRoutes(http::Router& router, const Services& services) {
     co_return http::JsonResponse(200, core::DumpCompact(BackupJson(info)));
   });
   router.Add("GET", "/admin/v1/backups", [backups](Request&) -> asio::awaitable<Result<Response>> {
-    SB_CO_ASSIGN_OR_RETURN(auto infos, backups->List());
+    SB_CO_ASSIGN_OR_RETURN(auto infos, co_await backups->List());
     Json list = Json::array();
     for (auto it = infos.rbegin(); it != infos.rend(); ++it) list.push_back(BackupJson(*it));
     co_return http::JsonResponse(

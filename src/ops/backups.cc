@@ -48,7 +48,6 @@ Result<std::unique_ptr<Backups>> Backups::Open(store::Engine* engine, std::strin
 }
 
 Result<BackupInfo> Backups::CreateNow(size_t keep) {
-  std::lock_guard<std::mutex> lock(mu_);
   rocksdb::CreateBackupOptions options;
   // Flushing first makes the backup exactly the live SST files: everything acknowledged
   // before this call is in them; writes during the copy go to new files, not these.
@@ -71,20 +70,24 @@ asio::awaitable<Result<BackupInfo>> Backups::Create(size_t keep) {
   co_return result;
 }
 
-Result<std::vector<BackupInfo>> Backups::List() {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<rocksdb::BackupInfo> infos;
-  backup_engine_->GetBackupInfo(&infos);
-  std::vector<BackupInfo> out;
-  for (const auto& info : infos) out.push_back(ToInfo(info));
-  return out;
+asio::awaitable<Result<std::vector<BackupInfo>>> Backups::List() {
+  auto result = co_await asio::co_spawn(
+      worker_,
+      [this]() -> asio::awaitable<Result<std::vector<BackupInfo>>> {
+        std::vector<rocksdb::BackupInfo> infos;
+        backup_engine_->GetBackupInfo(&infos);
+        std::vector<BackupInfo> out;
+        for (const auto& info : infos) out.push_back(ToInfo(info));
+        co_return out;
+      },
+      asio::use_awaitable);
+  co_return result;
 }
 
 asio::awaitable<Status> Backups::Delete(uint32_t id) {
   auto status = co_await asio::co_spawn(
       worker_,
       [this, id]() -> asio::awaitable<Status> {
-        std::lock_guard<std::mutex> lock(mu_);
         rocksdb::BackupInfo info;
         if (!backup_engine_->GetBackupInfo(id, &info).ok()) {
           co_return Status::NotFound("Backup " + std::to_string(id) + " not found.");

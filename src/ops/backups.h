@@ -7,14 +7,13 @@
 // tokens, API keys). Files are shared between backups, so each one after the first copies
 // only what changed.
 //
-// Ownership: app/. Thread safety: every method from any thread; backup work runs one at a
-// time on the object's own thread, never on an IO thread.
+// Ownership: app/. Thread safety: every method from any thread; backup work (create, list,
+// delete) runs one at a time on the object's own thread, never on an IO thread.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,7 +43,9 @@ class Backups {
 
   // Takes a backup; then, when `keep` > 0, deletes the oldest past `keep`.
   boost::asio::awaitable<core::Result<BackupInfo>> Create(size_t keep = 0);
-  core::Result<std::vector<BackupInfo>> List();  // oldest first
+  // Oldest first. Runs on the backup thread too, so it waits for a backup in progress
+  // without holding an IO thread.
+  boost::asio::awaitable<core::Result<std::vector<BackupInfo>>> List();
   boost::asio::awaitable<core::Status> Delete(uint32_t id);
 
   const std::string& dir() const { return dir_; }
@@ -59,11 +60,13 @@ class Backups {
 
  private:
   Backups(store::Engine* engine, std::string dir, rocksdb::BackupEngine* backup_engine);
+  // REQUIRES: on worker_.
   core::Result<BackupInfo> CreateNow(size_t keep);
 
   store::Engine* engine_;
   const std::string dir_;
-  std::mutex mu_;  // BackupEngine is not safe for concurrent use
+  // Used only on worker_, whose one thread runs every backup operation in turn: BackupEngine
+  // is not safe for concurrent use, and its work must never hold an IO thread.
   std::unique_ptr<rocksdb::BackupEngine> backup_engine_;
   boost::asio::thread_pool worker_{1};
 };
