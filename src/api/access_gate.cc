@@ -57,11 +57,12 @@ double MonotonicSeconds() {
 
 std::string Seconds(double s) { return std::to_string(static_cast<int64_t>(std::ceil(s))); }
 
-}  // namespace
-
+// The 401 of api.md §1: one fixed body, whatever the route's error style.
 http::Response InvalidApiKeyResponse() {
   return http::JsonResponse(401, R"({"errors":[{"code":0,"message":"Invalid API Key"}]})");
 }
+
+}  // namespace
 
 AccessGate::AccessGate(const ops::KeyStore* keys, ops::RateLimiter* limiter, Options options)
     : keys_(keys), limiter_(limiter), options_(options) {}

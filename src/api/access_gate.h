@@ -61,7 +61,4 @@ class AccessGate {
   std::unique_ptr<ops::RequestMetrics> metrics_;
 };
 
-// The 401 body of api.md §1.
-http::Response InvalidApiKeyResponse();
-
 }  // namespace strongbox::api

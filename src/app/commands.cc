@@ -108,13 +108,8 @@ Json KeyLine(const ops::ApiKey& key) {
 }  // namespace
 
 int RunKeysCommand(const std::vector<std::string>& args) {
-  auto parsed = ParseArgs(args, 1);
-  if (args.size() < 2 || !parsed) {
-    std::cerr << kKeysUsage;
-    return 2;
-  }
-  const std::string verb = args[1];
-  parsed = ParseArgs(args, 2);
+  const std::string verb = args.size() >= 2 ? args[1] : "";
+  auto parsed = ParseArgs(args, 2);
   if (!parsed || (verb != "create" && verb != "list" && verb != "revoke")) {
     std::cerr << kKeysUsage;
     return 2;

@@ -1,20 +1,17 @@
 #include "ops/metrics_text.h"
 
 #include <cmath>
-#include <cstdio>
+
+#include "core/json_util.h"
 
 namespace strongbox::ops {
 
 namespace {
 
 std::string FormatValue(double value) {
+  if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  if (value == std::floor(value) && std::fabs(value) < 1e15) {
-    return std::to_string(static_cast<int64_t>(value));
-  }
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.9g", value);
-  return buffer;
+  return core::FormatJsonNumber(value);  // integers exactly, others in shortest round-trip form
 }
 
 }  // namespace
