@@ -1,6 +1,8 @@
 #include "core/strings.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace strongbox::core {
 namespace {
@@ -103,12 +105,108 @@ std::optional<uint64_t> ParseUint64(std::string_view s) {
   return v;
 }
 
+namespace {
+
+// JSON number grammar (RFC 8259 §6): -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumberSyntax(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+}  // namespace
+
+WholeNumber WholeNumberFromDouble(double d) {
+  WholeNumber out;
+  if (!std::isfinite(d)) {
+    out.error = WholeNumberError::kOutOfRange;
+  } else if (std::trunc(d) != d) {
+    out.error = WholeNumberError::kFraction;
+  } else if (d <= -9223372036854775808.0 || d >= 9223372036854775808.0) {
+    // ±2^63 are exact doubles, and every double strictly between them converts without
+    // overflow. -2^63 itself is refused: as a double it may be a rounded -2^63 - 1 (the
+    // integer spelling -9223372036854775808 is parsed exactly and accepted).
+    out.error = WholeNumberError::kOutOfRange;
+  } else {
+    out.value = static_cast<int64_t>(d);
+  }
+  return out;
+}
+
+WholeNumber ParseWholeNumber(std::string_view s) {
+  if (auto exact = ParseInt64(s)) return WholeNumber{*exact, std::nullopt};
+  WholeNumber out;
+  if (!IsJsonNumberSyntax(s)) {
+    out.error = WholeNumberError::kNotANumber;
+    return out;
+  }
+  double d = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec == std::errc::result_out_of_range) {
+    // Overflow (1e400) is out of range; underflow (1e-400) is a fraction.
+    const bool negative_exponent =
+        s.find("e-") != std::string_view::npos || s.find("E-") != std::string_view::npos;
+    out.error = negative_exponent ? WholeNumberError::kFraction : WholeNumberError::kOutOfRange;
+    return out;
+  }
+  if (ec != std::errc() || ptr != s.data() + s.size()) {
+    out.error = WholeNumberError::kNotANumber;
+    return out;
+  }
+  return WholeNumberFromDouble(d);
+}
+
+std::string WholeNumberMessage(std::string_view what, WholeNumberError error) {
+  switch (error) {
+    case WholeNumberError::kFraction:
+      return std::string(what) + " must be a whole number.";
+    case WholeNumberError::kOutOfRange:
+      return std::string(what) +
+             " must be a whole number from -9223372036854775808 to 9223372036854775807.";
+    case WholeNumberError::kNotANumber:
+      break;
+  }
+  return std::string(what) + " must be a 64-bit integer.";
+}
+
 std::string ToLowerAscii(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
+}
+
+bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    auto lower = [](char c) {
+      return static_cast<unsigned char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+    };
+    const unsigned char x = lower(a[i]);
+    const unsigned char y = lower(b[i]);
+    if (x != y) return x < y;
+  }
+  return a.size() < b.size();
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

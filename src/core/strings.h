@@ -23,8 +23,29 @@ bool IsValidUtf8(std::string_view s);
 std::optional<int64_t> ParseInt64(std::string_view s);
 std::optional<uint64_t> ParseUint64(std::string_view s);
 
+// A whole number in the int64 range as a JSON writer may spell it: "5", "5.0", "1e3", "-0.0"
+// (JSON number syntax, no spaces). Clients whose language has only doubles send those forms
+// (api.md §1 "Numbers").
+enum class WholeNumberError { kNotANumber, kFraction, kOutOfRange };
+struct WholeNumber {
+  int64_t value = 0;
+  std::optional<WholeNumberError> error;  // set when the text is not an accepted whole number
+};
+WholeNumber ParseWholeNumber(std::string_view s);
+// The same check for a double already parsed (a JSON number that was not an integer).
+WholeNumber WholeNumberFromDouble(double d);
+// "<what> must be …": the 400 message for each error, shared so every surface says the same.
+std::string WholeNumberMessage(std::string_view what, WholeNumberError error);
+
 std::string ToLowerAscii(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Orders ASCII case-insensitively: a map keyed by query parameter names with it finds
+// `AllScopes` when asked for `allScopes` (api.md §1: parameter names match case-insensitively).
+struct CaseInsensitiveLess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const;
+};
 
 // Upper-case hexadecimal, zero-padded to `width` digits.
 std::string HexUpper(uint64_t v, int width);

@@ -47,6 +47,7 @@ struct EntryLimits {
   size_t max_attributes_bytes = 300;
   size_t max_users = 4;
   size_t max_revisions_per_entry = 100;  // older ones are dropped as new ones are written
+  size_t max_patch_operations = 100;     // operations in one :patch
 };
 
 // Name rules of api.md §1: 1–50 bytes of valid UTF-8. `what` names the field in the message.

@@ -224,12 +224,12 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Increment(
                           core::Timestamp now) -> Result<EntryRecord> {
     int64_t base = 0;
     if (IsLive(current)) {
+      // A whole number stored as 3.0 (a client whose numbers are all doubles) increments too.
       auto value = core::ParseJson(current->value);
-      if (!value.ok() || !value->is_number_integer() ||
-          (value->is_number_unsigned() && value->get<uint64_t>() > INT64_MAX)) {
+      if (!value.ok() || !value->is_number() || !core::IsWholeInt64(*value)) {
         return Status::InvalidArgument("The entry's value is not an integer; cannot increment.");
       }
-      base = value->get<int64_t>();
+      base = core::JsonToInt64(*value, "The entry's value").value();
     }
     int64_t sum = 0;
     if (__builtin_add_overflow(base, amount, &sum)) {
@@ -248,13 +248,17 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
                                                                 PatchRequest request,
                                                                 CommitHook hook) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
-  SB_CO_RETURN_IF_ERROR(ValidatePatchOperations(request.operations));
+  PatchLimits patch_limits;
+  patch_limits.max_operations = limits_.max_patch_operations;
+  patch_limits.max_depth = core::MaxJsonDepth();
+  patch_limits.max_value_bytes = limits_.max_value_bytes;
+  SB_CO_RETURN_IF_ERROR(ValidatePatchOperations(request.operations, patch_limits));
   EntryWrite metadata;
   metadata.users = request.users.value_or(std::vector<int64_t>());
   metadata.attributes = request.attributes.value_or("{}");
   SB_CO_RETURN_IF_ERROR(ValidateWrite(metadata, limits_));
   const size_t max_value_bytes = limits_.max_value_bytes;
-  NextRecordFn next = [request = std::move(request), max_value_bytes](
+  NextRecordFn next = [request = std::move(request), max_value_bytes, patch_limits](
                           const std::optional<EntryRecord>& current,
                           core::Timestamp now) -> Result<EntryRecord> {
     if (!IsLive(current) && !request.allow_missing) return EntryNotFound();
@@ -263,7 +267,8 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
     }
     SB_ASSIGN_OR_RETURN(core::Json value,
                         core::ParseJson(IsLive(current) ? current->value : request.initial_value));
-    SB_ASSIGN_OR_RETURN(core::Json patched, ApplyPatch(std::move(value), request.operations));
+    SB_ASSIGN_OR_RETURN(core::Json patched,
+                        ApplyPatch(std::move(value), request.operations, patch_limits));
     EntryRecord record = NextRevision(current, now);
     record.value = core::DumpCompact(patched);
     if (record.value.size() > max_value_bytes) {

@@ -1,5 +1,6 @@
 #include "datastore/json_patch.h"
 
+#include <algorithm>
 #include <string>
 
 namespace strongbox::datastore {
@@ -21,9 +22,10 @@ Status Failed(size_t index, const char* reason, const std::string& why) {
       .WithMetadata("operationIndex", std::to_string(index));
 }
 
-bool IsInt64(const Json& j) {
-  return j.is_number_integer() && !(j.is_number_unsigned() && j.get<uint64_t>() > INT64_MAX);
-}
+bool IsInt64(const Json& j) { return j.is_number() && core::IsWholeInt64(j); }
+
+// REQUIRES: IsInt64(j) (checked by validation).
+int64_t Int64Of(const Json& j) { return core::JsonToInt64(j, "operand").value(); }
 
 // nlohmann reports bad pointers by exception; this is the edge where they become values.
 bool ParsePointer(const std::string& text, Json::json_pointer* out) {
@@ -45,20 +47,20 @@ Status ApplyIncrement(Json& value, const Json& op, size_t index) {
       return Failed(index, "NOT_A_NUMBER",
                     "the value at " + ptr.to_string() + " is not a 64-bit integer");
     }
-    current = target.get<int64_t>();
+    current = Int64Of(target);
   } else if (!ptr.empty() && !value.contains(ptr.parent_pointer())) {
     return Failed(index, "PATH_NOT_FOUND", "no parent for " + ptr.to_string());
   }
-  const int64_t amount = op["value"].get<int64_t>();
+  const int64_t amount = Int64Of(op["value"]);
   int64_t next = 0;
   if (__builtin_add_overflow(current, amount, &next)) {
     return Failed(index, amount < 0 ? "BELOW_MIN" : "ABOVE_MAX",
                   "the result leaves the 64-bit integer range");
   }
-  if (op.contains("min") && next < op["min"].get<int64_t>()) {
+  if (op.contains("min") && next < Int64Of(op["min"])) {
     return Failed(index, "BELOW_MIN", std::to_string(next) + " is below min " + op["min"].dump());
   }
-  if (op.contains("max") && next > op["max"].get<int64_t>()) {
+  if (op.contains("max") && next > Int64Of(op["max"])) {
     return Failed(index, "ABOVE_MAX", std::to_string(next) + " is above max " + op["max"].dump());
   }
   if (ptr.empty()) {
@@ -76,11 +78,53 @@ Status ApplyIncrement(Json& value, const Json& op, size_t index) {
   return Status::Ok();
 }
 
+// After an operation that inserted something at `path`: the inserted part is measured (not the
+// whole value), and the running totals checked against the limits.
+Status CheckGrowth(const Json& value, const std::string& path, size_t index,
+                   const PatchLimits& limits, bool adds_bytes, size_t* depth, size_t* bytes) {
+  Json::json_pointer ptr;
+  if (!ParsePointer(path, &ptr) || !value.contains(ptr)) return Status::Ok();
+  size_t tokens = 0;
+  for (char c : path) tokens += (c == '/');
+  const core::JsonExtent inserted =
+      core::MeasureJson(value.at(ptr), limits.max_depth, limits.max_value_bytes);
+  *depth = std::max(*depth, tokens + inserted.depth);
+  if (adds_bytes) *bytes += inserted.bytes;
+  if (*depth > limits.max_depth) {
+    return Status::InvalidArgument("operations[" + std::to_string(index) +
+                                   "]: the patched value would nest deeper than " +
+                                   std::to_string(limits.max_depth) +
+                                   " arrays/objects (config max_json_depth).")
+        .WithReason("LIMIT_EXCEEDED")
+        .WithMetadata("limit", "max_json_depth")
+        .WithMetadata("value", std::to_string(limits.max_depth))
+        .WithMetadata("operationIndex", std::to_string(index));
+  }
+  if (*bytes > limits.max_value_bytes) {
+    return Status::PayloadTooLarge("operations[" + std::to_string(index) +
+                                   "]: the patched value would exceed " +
+                                   std::to_string(limits.max_value_bytes) + " bytes.")
+        .WithReason("LIMIT_EXCEEDED")
+        .WithMetadata("limit", "max_value_bytes")
+        .WithMetadata("value", std::to_string(limits.max_value_bytes))
+        .WithMetadata("operationIndex", std::to_string(index));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-Status ValidatePatchOperations(const Json& operations) {
+Status ValidatePatchOperations(const Json& operations, const PatchLimits& limits) {
   if (!operations.is_array() || operations.empty()) {
     return Status::InvalidArgument("Field 'operations' must be a non-empty array.");
+  }
+  if (operations.size() > limits.max_operations) {
+    return Status::InvalidArgument("A patch takes at most " +
+                                   std::to_string(limits.max_operations) +
+                                   " operations (config max_patch_operations).")
+        .WithReason("LIMIT_EXCEEDED")
+        .WithMetadata("limit", "max_patch_operations")
+        .WithMetadata("value", std::to_string(limits.max_operations));
   }
   for (size_t i = 0; i < operations.size(); ++i) {
     const Json& op = operations[i];
@@ -120,12 +164,25 @@ Status ValidatePatchOperations(const Json& operations) {
   return Status::Ok();
 }
 
-core::Result<Json> ApplyPatch(Json value, const Json& operations) {
+core::Result<Json> ApplyPatch(Json value, const Json& operations, const PatchLimits& limits) {
+  const core::JsonExtent start = core::MeasureJson(value, limits.max_depth, limits.max_value_bytes);
+  size_t depth = start.depth;
+  size_t bytes = start.bytes;
   for (size_t i = 0; i < operations.size(); ++i) {
     const Json& op = operations[i];
     if (op["op"] == "increment") {
       SB_RETURN_IF_ERROR(ApplyIncrement(value, op, i));
       continue;
+    }
+    const std::string& name = op["op"].get_ref<const std::string&>();
+    if (name == "replace") {
+      // What is replaced no longer counts towards the size.
+      Json::json_pointer ptr;
+      if (ParsePointer(op["path"].get<std::string>(), &ptr) && value.contains(ptr)) {
+        bytes -= std::min(
+            bytes,
+            core::MeasureJson(value.at(ptr), limits.max_depth, limits.max_value_bytes).bytes);
+      }
     }
     // nlohmann's RFC 6902 implementation throws; each failure becomes this operation's Status.
     try {
@@ -136,6 +193,10 @@ core::Result<Json> ApplyPatch(Json value, const Json& operations) {
       return Failed(i, "PATH_NOT_FOUND", e.what());
     } catch (const Json::exception& e) {
       return Failed(i, "PATH_NOT_FOUND", std::string("path not found: ") + e.what());
+    }
+    if (name == "add" || name == "replace" || name == "copy" || name == "move") {
+      SB_RETURN_IF_ERROR(CheckGrowth(value, op["path"].get<std::string>(), i, limits,
+                                     /*adds_bytes=*/name != "move", &depth, &bytes));
     }
   }
   return value;

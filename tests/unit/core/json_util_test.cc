@@ -37,5 +37,66 @@ TEST_CASE("typed member readers", "[core]") {
   CHECK_FALSE(GetOptionalBool(j, "Value", true).ok());
 }
 
+TEST_CASE("ParseJson refuses nesting past max_json_depth before parsing it", "[core]") {
+  auto nested = [](size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  const size_t saved = MaxJsonDepth();
+  SetMaxJsonDepth(10);
+  CHECK(ParseJson(nested(10)).ok());
+  auto deep = ParseJson(nested(11));
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.status().code() == StatusCode::kInvalidArgument);
+  CHECK(deep.status().reason() == "LIMIT_EXCEEDED");
+  CHECK(deep.status().MetadataValue("limit") == "max_json_depth");
+  CHECK(deep.status().message().find("10") != std::string::npos);
+  // Brackets inside strings are text, escaped quotes included.
+  CHECK(ParseJson(R"({"a":"[[[[[[[[[[[[[[[[[[[[[[\"[[[[[[[[[[[[[[[\\"})").ok());
+  // Objects count like arrays; closing brackets bring the depth back.
+  CHECK(ParseJson(R"({"a":{"b":{"c":[[[[[1]]]]]}},"d":{"e":{"f":[[[[[2]]]]]}}})").ok());
+  CHECK_FALSE(ParseJson(R"({"a":{"b":{"c":[[[[[[[[1]]]]]]]]}}})").ok());
+  // Far past the old crash depth: refused quickly, no recursion.
+  CHECK(ParseJson("{\"value\":" + nested(1'000'000) + "}").status().reason() == "LIMIT_EXCEEDED");
+  SetMaxJsonDepth(saved);
+  CHECK(MaxJsonDepth() == kDefaultMaxJsonDepth);
+}
+
+TEST_CASE("MeasureJson walks without recursion and stops at its bounds", "[core]") {
+  auto j = *ParseJson(R"({"ab":[1,"xyz",{"k":null}]})");
+  auto extent = MeasureJson(j, 100, 1000);
+  CHECK(extent.depth == 3);
+  CHECK(extent.bytes >= 10);  // keys and strings at least
+  CHECK(MeasureJson(Json(5), 100, 1000).depth == 0);
+  // A value built past any parse limit (as a patch could) is measured up to the bound only.
+  Json deep = Json::array();
+  Json* at = &deep;
+  for (int i = 0; i < 100'000; ++i) {
+    (*at)[0] = Json::array();
+    at = &(*at)[0];
+  }
+  CHECK(MeasureJson(deep, 50, 1 << 20).depth == 51);
+}
+
+TEST_CASE("integers are whole JSON numbers however spelled", "[core]") {
+  auto j = *ParseJson(
+      R"({"a":5,"b":5.0,"c":1e3,"d":-0.0,"e":1.5,"f":1e19,"g":"42","h":"1e3","i":true,)"
+      R"("j":18446744073709551615,"k":-9223372036854775808,"l":-9.2233720368547758e18})");
+  CHECK(GetOptionalInt64(j, "a")->value() == 5);
+  CHECK(GetOptionalInt64(j, "b")->value() == 5);
+  CHECK(GetOptionalInt64(j, "c")->value() == 1000);
+  CHECK(GetOptionalInt64(j, "d")->value() == 0);
+  CHECK(GetOptionalInt64(j, "e").status().message() == "Field 'e' must be a whole number.");
+  CHECK(GetOptionalInt64(j, "f").status().message().find("from -9223372036854775808") !=
+        std::string::npos);
+  CHECK(GetOptionalInt64(j, "g")->value() == 42);
+  CHECK_FALSE(GetOptionalInt64(j, "h").ok());
+  CHECK_FALSE(GetOptionalInt64(j, "i").ok());
+  CHECK_FALSE(GetOptionalInt64(j, "j").ok());
+  CHECK(GetOptionalInt64(j, "k")->value() == INT64_MIN);
+  // -2^63 as a double may be a rounded -9223372036854775809: refused (the integer form works).
+  CHECK_FALSE(GetOptionalInt64(j, "l").ok());
+  CHECK_FALSE(GetOptionalInt64(j, "missing")->has_value());
+  CHECK(IsWholeInt64(Json(3.0)));
+  CHECK_FALSE(IsWholeInt64(Json(3.25)));
+}
+
 }  // namespace
 }  // namespace strongbox::core

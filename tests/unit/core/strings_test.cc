@@ -1,6 +1,7 @@
 #include "core/strings.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 
 namespace strongbox::core {
 namespace {
@@ -59,6 +60,43 @@ TEST_CASE("content-md5 is base64 of MD5", "[core]") {
   CHECK(Md5Base64("") == "1B2M2Y8AsgTpgAmY7PhCfg==");
   CHECK(Md5Base64(R"({"gold":5})") == Md5Base64(std::string(R"({"gold":5})")));
   CHECK(Md5Base64("hello") == "XUFAKrxLKna5cZ2REBfFkg==");
+}
+
+TEST_CASE("ParseWholeNumber takes the JSON spellings of a whole int64", "[core]") {
+  struct Case {
+    const char* text;
+    int64_t value;
+  };
+  for (auto c : {Case{"5", 5}, Case{"5.0", 5}, Case{"1e3", 1000}, Case{"1E+3", 1000},
+                 Case{"-0.0", 0}, Case{"2.50e1", 25}, Case{"-9223372036854775808", INT64_MIN},
+                 Case{"9223372036854775807", INT64_MAX}}) {
+    INFO(c.text);
+    auto n = ParseWholeNumber(c.text);
+    REQUIRE_FALSE(n.error.has_value());
+    CHECK(n.value == c.value);
+  }
+  CHECK(ParseWholeNumber("1.5").error == WholeNumberError::kFraction);
+  CHECK(ParseWholeNumber("1e-400").error == WholeNumberError::kFraction);
+  CHECK(ParseWholeNumber("25e-1").error == WholeNumberError::kFraction);
+  CHECK(ParseWholeNumber("1e19").error == WholeNumberError::kOutOfRange);
+  CHECK(ParseWholeNumber("1e400").error == WholeNumberError::kOutOfRange);
+  CHECK(ParseWholeNumber("9223372036854775808").error == WholeNumberError::kOutOfRange);
+  for (const char* bad :
+       {"", " 5", "5 ", "+5", "0x10", "5.", ".5", "inf", "nan", "1e", "--1", "-25e-1e"}) {
+    INFO(bad);
+    CHECK(ParseWholeNumber(bad).error == WholeNumberError::kNotANumber);
+  }
+  CHECK(WholeNumberMessage("Field 'x'", WholeNumberError::kFraction) ==
+        "Field 'x' must be a whole number.");
+}
+
+TEST_CASE("CaseInsensitiveLess finds parameter names in any case", "[core]") {
+  std::map<std::string, std::string, CaseInsensitiveLess> m{{"AllScopes", "true"}};
+  CHECK(m.count("allScopes") == 1);
+  CHECK(m.count("ALLSCOPES") == 1);
+  CHECK(m.count("allScope") == 0);
+  CHECK(CaseInsensitiveLess()("a", "B"));
+  CHECK_FALSE(CaseInsensitiveLess()("B", "a"));
 }
 
 }  // namespace

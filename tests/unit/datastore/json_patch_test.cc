@@ -9,11 +9,11 @@ using core::Json;
 
 Json J(const char* text) { return *core::ParseJson(text); }
 
-core::Result<Json> Apply(const char* value, const char* ops) {
+core::Result<Json> Apply(const char* value, const char* ops, PatchLimits limits = {}) {
   Json operations = J(ops);
-  core::Status valid = ValidatePatchOperations(operations);
+  core::Status valid = ValidatePatchOperations(operations, limits);
   if (!valid.ok()) return valid;
-  return ApplyPatch(J(value), operations);
+  return ApplyPatch(J(value), operations, limits);
 }
 
 TEST_CASE("RFC 6902 operations apply in order", "[datastore]") {
@@ -72,8 +72,69 @@ TEST_CASE("malformed operations are INVALID_ARGUMENT", "[datastore]") {
         R"([{"op":"increment","path":"/a","value":1.5}])",
         R"([{"op":"increment","path":"/a","value":1,"min":"0"}])"}) {
     INFO(ops);
-    CHECK(ValidatePatchOperations(J(ops)).code() == core::StatusCode::kInvalidArgument);
+    CHECK(ValidatePatchOperations(J(ops), {}).code() == core::StatusCode::kInvalidArgument);
   }
+}
+
+TEST_CASE("increment takes whole numbers however they are spelled", "[datastore]") {
+  // A client whose numbers are doubles sends 5.0; a value it stored reads back as 3.0.
+  auto r = Apply(R"({"coins":3.0})",
+                 R"([{"op":"increment","path":"/coins","value":5.0,"min":0.0,"max":1e3}])");
+  REQUIRE(r.ok());
+  CHECK(core::DumpCompact(*r) == R"({"coins":8})");
+  CHECK(Apply(R"({"coins":3.5})", R"([{"op":"increment","path":"/coins","value":1}])")
+            .status()
+            .reason() == "NOT_A_NUMBER");
+}
+
+TEST_CASE("a patch cannot grow a value without bound", "[datastore]") {
+  // Copying the whole document into a new member of itself doubles it and nests it a level
+  // deeper each time.
+  std::string ops = "[";
+  for (int i = 0; i < 60; ++i) {
+    ops += std::string(i ? "," : "") + R"({"op":"copy","from":"","path":"/c)" + std::to_string(i) +
+           R"("})";
+  }
+  ops += "]";
+  PatchLimits limits;
+  limits.max_value_bytes = 1 << 20;
+  auto grown = Apply(R"({"a":"xxxxxxxxxxxxxxxx"})", ops.c_str(), limits);
+  REQUIRE_FALSE(grown.ok());
+  CHECK(grown.status().reason() == "LIMIT_EXCEEDED");
+  // Depth: each copy nests one level deeper; the limit stops it at the operation that passes it.
+  limits.max_depth = 10;
+  auto deep = Apply(R"({"a":1})", ops.c_str(), limits);
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.status().code() == core::StatusCode::kInvalidArgument);
+  CHECK(deep.status().MetadataValue("limit") == "max_json_depth");
+  CHECK(deep.status().MetadataValue("operationIndex") == "9");
+  // Adding a value at a deep path counts the path too.
+  limits.max_depth = 3;
+  CHECK(Apply(R"({"a":{"b":{}}})", R"([{"op":"add","path":"/a/b/c","value":[1]}])", limits)
+            .status()
+            .MetadataValue("limit") == "max_json_depth");
+  CHECK(Apply(R"({"a":{"b":{}}})", R"([{"op":"add","path":"/a/b/c","value":1}])", limits).ok());
+  // Replacing a large member with a small one many times is not growth.
+  limits = PatchLimits{};
+  limits.max_value_bytes = 100;
+  CHECK(Apply(R"({"s":"0123456789012345678901234567890123456789"})",
+              R"([{"op":"replace","path":"/s","value":"01234567890123456789012345678901234567"},
+                  {"op":"replace","path":"/s","value":"01234567890123456789012345678901234567"},
+                  {"op":"replace","path":"/s","value":"01234567890123456789012345678901234567"}])",
+              limits)
+            .ok());
+}
+
+TEST_CASE("a patch has at most max_operations operations", "[datastore]") {
+  PatchLimits limits;
+  limits.max_operations = 2;
+  const char* three = R"([{"op":"test","path":"","value":{}},{"op":"test","path":"","value":{}},
+                          {"op":"test","path":"","value":{}}])";
+  auto status = ValidatePatchOperations(J(three), limits);
+  CHECK(status.code() == core::StatusCode::kInvalidArgument);
+  CHECK(status.MetadataValue("limit") == "max_patch_operations");
+  limits.max_operations = 3;
+  CHECK(ValidatePatchOperations(J(three), limits).ok());
 }
 
 }  // namespace
