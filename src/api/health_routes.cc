@@ -1,5 +1,7 @@
 #include "api/health_routes.h"
 
+#include "core/json_util.h"
+
 namespace strongbox::api {
 
 void RegisterHealthRoutes(http::Router& router, const Services& services) {
@@ -8,10 +10,26 @@ void RegisterHealthRoutes(http::Router& router, const Services& services) {
                co_return http::JsonResponse(200, R"({"status":"ok"})");
              });
   router.Add("GET", "/readyz",
-             [ready = services.ready](
+             [ready = services.ready, pipeline = services.pipeline](
                  http::Request&) -> boost::asio::awaitable<core::Result<http::Response>> {
-               if (ready && ready()) co_return http::JsonResponse(200, R"({"status":"ready"})");
-               co_return core::Status::Unavailable("Not ready: starting or draining.");
+               if (!ready || !ready()) {
+                 co_return core::Status::Unavailable("Not ready: starting or draining.");
+               }
+               // Reads still answer while storage refuses writes, but a balancer should send
+               // traffic elsewhere: 503, saying why.
+               if (pipeline != nullptr) {
+                 const auto health = pipeline->health();
+                 if (!health.writable) {
+                   core::Json body = {{"status", "writes-stopped"},
+                                      {"reason", health.fault.reason()},
+                                      {"message", health.fault.message()}};
+                   http::Response r = http::JsonResponse(503, core::DumpCompact(body));
+                   r.SetHeader("retry-after",
+                               std::string(health.fault.MetadataValue("retryAfterSeconds")));
+                   co_return r;
+                 }
+               }
+               co_return http::JsonResponse(200, R"({"status":"ready"})");
              });
 }
 

@@ -36,6 +36,19 @@ std::string RenderMetrics(const Services& s) {
              "Time of each durable write: the WAL write and, in sync durability, its fsync.");
   out.HistogramSeries("strongbox_commit_write_seconds", {}, s.pipeline->write_seconds().Read());
 
+  const auto health = s.pipeline->health();
+  out.Family("strongbox_storage_writable", "gauge",
+             "1 while writes are accepted; 0 while a storage fault (full disk, IO error) stops "
+             "them.");
+  out.Sample("strongbox_storage_writable", {}, health.writable ? 1.0 : 0.0);
+  out.Family("strongbox_storage_faults_total", "counter", "Times writes have stopped.");
+  out.Sample("strongbox_storage_faults_total", {}, static_cast<double>(health.faults));
+  if (health.free_bytes) {
+    out.Family("strongbox_storage_free_bytes", "gauge",
+               "Free bytes on the data directory's disk at the last check.");
+    out.Sample("strongbox_storage_free_bytes", {}, static_cast<double>(*health.free_bytes));
+  }
+
   out.Family("strongbox_rocksdb_live_data_bytes", "gauge",
              "RocksDB's estimate of live data, over every column family.");
   out.Sample("strongbox_rocksdb_live_data_bytes", {},

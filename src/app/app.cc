@@ -35,6 +35,7 @@
 #include "api/write_hooks.h"
 #include "app/logging.h"
 #include "core/clock.h"
+#include "core/json_util.h"
 #include "datastore/catalog.h"
 #include "datastore/entry_service.h"
 #include "datastore/revision_purger.h"
@@ -149,6 +150,7 @@ std::string BackupDir(const config::Config& config) {
 
 int Run(const config::Config& config) {
   ConfigureLogging(config.log_level, config.log_format);
+  core::SetMaxJsonDepth(static_cast<size_t>(config.max_json_depth));
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -159,6 +161,7 @@ int Run(const config::Config& config) {
   store::Engine::Options engine_options;
   engine_options.path = config.data_dir;
   engine_options.sync_writes = config.durability == config::Durability::kSync;
+  engine_options.reserve_free_bytes = static_cast<uint64_t>(config.storage_min_free_bytes);
   const auto open_started = std::chrono::steady_clock::now();
   auto engine = store::Engine::Open(engine_options);
   if (!engine.ok()) {
@@ -170,12 +173,18 @@ int Run(const config::Config& config) {
                std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - open_started)
                    .count());
-  store::CommitPipeline pipeline(engine->get(), {static_cast<size_t>(config.commit_queue_limit),
-                                                 static_cast<size_t>(config.commit_batch_limit)});
+  store::CommitPipeline::Options pipeline_options;
+  pipeline_options.queue_limit = static_cast<size_t>(config.commit_queue_limit);
+  pipeline_options.batch_limit = static_cast<size_t>(config.commit_batch_limit);
+  pipeline_options.min_free_bytes = static_cast<uint64_t>(config.storage_min_free_bytes);
+  pipeline_options.recovery_interval =
+      std::chrono::milliseconds(config.storage_recovery_interval_ms);
+  store::CommitPipeline pipeline(engine->get(), pipeline_options);
   core::SystemClock clock;
   datastore::EntryLimits limits;
   limits.max_value_bytes = static_cast<size_t>(config.max_value_bytes);
   limits.max_revisions_per_entry = static_cast<size_t>(config.max_revisions_per_entry);
+  limits.max_patch_operations = static_cast<size_t>(config.max_patch_operations);
   datastore::EntryService entries(engine->get(), &pipeline, &clock, limits);
   datastore::RetentionPolicy retention;
   retention.retention = std::chrono::hours(24) * config.revision_retention_days;
@@ -245,6 +254,7 @@ int Run(const config::Config& config) {
   server_options.body_limit_bytes = static_cast<uint64_t>(config.body_limit_bytes);
   server_options.header_limit_bytes = static_cast<uint32_t>(config.header_limit_bytes);
   server_options.io_timeout = std::chrono::milliseconds(config.io_timeout_ms);
+  server_options.lingering_close = std::chrono::milliseconds(config.lingering_close_ms);
   server_options.max_connections = static_cast<size_t>(config.max_connections);
 
   http::Router router;

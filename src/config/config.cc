@@ -114,6 +114,9 @@ const std::vector<Field>& Fields() {
                          "largest request header block; larger gets 413"));
     v.push_back(IntField("io_timeout_ms", &Config::io_timeout_ms, 100, 3'600'000,
                          "deadline for each read or write on a connection"));
+    v.push_back(IntField("lingering_close_ms", &Config::lingering_close_ms, 0, 60'000,
+                         "after answering 413 before a body was read, how long the rest is "
+                         "drained so the client can read the answer"));
     v.push_back(IntField("max_connections", &Config::max_connections, 1, 1'000'000,
                          "open connections at most; more are answered 503 and closed"));
     v.push_back(IntField("commit_queue_limit", &Config::commit_queue_limit, 1, 10'000'000,
@@ -142,6 +145,22 @@ const std::vector<Field>& Fields() {
     v.push_back(level);
     v.push_back(IntField("max_value_bytes", &Config::max_value_bytes, 1, int64_t{1} << 30,
                          "largest data store value, serialized; larger gets 413"));
+    v.push_back(IntField("max_json_depth", &Config::max_json_depth, 2, 1'000,
+                         "arrays/objects nested at most this deep in any JSON Strongbox parses "
+                         "(bodies, values, patches); deeper gets 400"));
+    v.push_back(IntField("max_patch_operations", &Config::max_patch_operations, 1, 10'000,
+                         "operations in one :patch at most; more gets 400"));
+    // Not 0: Debian's RocksDB 7.8 can abort on a WAL append that meets a full disk
+    // (store/engine.h), so the disk must never be allowed to fill.
+    v.push_back(IntField("storage_min_free_bytes", &Config::storage_min_free_bytes,
+                         int64_t{4} << 20, int64_t{1} << 50,
+                         "writes stop (503 STORAGE_FULL) and compactions wait while the data "
+                         "directory's disk has less free than this, leaving RocksDB room to "
+                         "flush; at least 4 MiB"));
+    v.push_back(IntField("storage_recovery_interval_ms", &Config::storage_recovery_interval_ms, 10,
+                         600'000,
+                         "while writes are stopped by a storage fault, how often free space is "
+                         "checked and writing resumed"));
     v.push_back(IntField("idempotency_ttl_seconds", &Config::idempotency_ttl_seconds, 1,
                          int64_t{90} * 24 * 3600,
                          "how long the response of an Idempotency-Key request is replayed"));
@@ -245,7 +264,10 @@ Status ApplyFile(Config& c, const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   auto parsed = core::ParseJson(ss.str());
-  if (!parsed.ok() || !parsed->is_object()) {
+  if (!parsed.ok()) {
+    return Status::InvalidArgument("config file " + path + ": " + parsed.status().message());
+  }
+  if (!parsed->is_object()) {
     return Status::InvalidArgument("config file " + path + ": not a JSON object");
   }
   for (auto it = parsed->begin(); it != parsed->end(); ++it) {
@@ -256,8 +278,10 @@ Status ApplyFile(Config& c, const std::string& path) {
     std::string text;
     if (it->is_string()) {
       text = it->get<std::string>();
-    } else if (it->is_number_integer()) {
-      text = it->dump();
+    } else if (it->is_number()) {
+      // 5, 5.0 and 5e0 alike (api.md §1 "Numbers").
+      SB_ASSIGN_OR_RETURN(int64_t n, core::JsonToInt64(*it, "config field '" + it.key() + "'"));
+      text = std::to_string(n);
     } else {
       return Status::InvalidArgument("config file " + path + ": field '" + it.key() +
                                      "' must be a string or an integer");

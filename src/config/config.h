@@ -25,16 +25,23 @@ struct Config {
   std::string port_file;  // when set, the bound port is written here once listening
   std::string data_dir = "./data";
   Durability durability = Durability::kSync;
-  int io_threads = 0;  // 0 = one per core
-  int64_t body_limit_bytes = 8 * 1024 * 1024;
+  int io_threads = 0;                          // 0 = one per core
+  int64_t body_limit_bytes = 5 * 1024 * 1024;  // one 4 MiB value and the JSON around it
   int64_t header_limit_bytes = 16 * 1024;
-  int64_t io_timeout_ms = 30'000;  // each read or write of a connection
+  int64_t io_timeout_ms = 30'000;      // each read or write of a connection
+  int64_t lingering_close_ms = 2'000;  // unread body drained after an early 413
   int max_connections = 4096;
   int commit_queue_limit = 100'000;  // mutations waiting for the sequencer; past it: 429
   int commit_batch_limit = 4096;     // mutations grouped into one durable write at most
   int64_t shutdown_grace_ms = 10'000;
   std::string log_level = "info";
-  int64_t max_value_bytes = 4 * 1024 * 1024;    // a data store value, serialized
+  int64_t max_value_bytes = 4 * 1024 * 1024;  // a data store value, serialized
+  int max_json_depth = 100;        // nesting of any JSON parsed (core::kDefaultMaxJsonDepth)
+  int max_patch_operations = 100;  // operations in one :patch
+  // Storage faults (store/commit_pipeline.h): writes stop below this much free disk, and are
+  // retried this often once stopped.
+  int64_t storage_min_free_bytes = 128ll * 1024 * 1024;
+  int64_t storage_recovery_interval_ms = 1'000;
   int64_t idempotency_ttl_seconds = 24 * 3600;  // how long an Idempotency-Key response is kept
   int64_t revision_retention_days = 30;  // non-current revisions and tombstones are kept this long
   int max_revisions_per_entry = 100;     // revisions kept per entry, the current one included

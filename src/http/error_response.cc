@@ -99,8 +99,10 @@ Response ErrorResponse(const core::Status& status, ErrorStyle style) {
     }
   }
   Response r = JsonResponse(http_status, core::DumpCompact(body));
-  if (status.code() == StatusCode::kResourceExhausted) {
-    auto retry = status.MetadataValue("retryAfterSeconds");
+  // Rate limits and full queues always say when to come back; a storage fault does too.
+  auto retry = status.MetadataValue("retryAfterSeconds");
+  if (status.code() == StatusCode::kResourceExhausted ||
+      (status.code() == StatusCode::kUnavailable && !retry.empty())) {
     r.SetHeader("retry-after", retry.empty() ? "1" : std::string(retry));
   }
   return r;

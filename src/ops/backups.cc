@@ -53,7 +53,15 @@ Result<BackupInfo> Backups::CreateNow(size_t keep) {
   // before this call is in them; writes during the copy go to new files, not these.
   options.flush_before_backup = true;
   rocksdb::BackupID id = 0;
-  SB_RETURN_IF_ERROR(store::ToStatus(backup_engine_->CreateNewBackup(options, engine_->db(), &id)));
+  {
+    // The database stays open for the whole copy (a storage-fault reopen waits for it).
+    auto hold = engine_->SharedAccess();
+    if (engine_->db() == nullptr) {
+      return Status::Unavailable("Storage is recovering from a fault; retry the backup later.");
+    }
+    SB_RETURN_IF_ERROR(
+        store::ToStatus(backup_engine_->CreateNewBackup(options, engine_->db(), &id)));
+  }
   rocksdb::BackupInfo info;
   SB_RETURN_IF_ERROR(store::ToStatus(backup_engine_->GetBackupInfo(id, &info)));
   if (keep > 0) {

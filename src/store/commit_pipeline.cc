@@ -3,6 +3,7 @@
 #include <rocksdb/comparator.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <future>
@@ -63,6 +64,8 @@ void CommitPipeline::Enqueue(Mutation mutation, Completion done) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) {
       rejected = core::Status::Unavailable("The server is shutting down.");
+    } else if (!fault_.ok()) {
+      rejected = fault_;  // writes are stopped (storage fault): refused at once
     } else if (queue_.size() >= options_.queue_limit) {
       rejected = core::Status::ResourceExhausted("Too many writes are waiting to commit.")
                      .WithReason("LIMIT_EXCEEDED")
@@ -92,22 +95,167 @@ CommitPipeline::Stats CommitPipeline::stats() const {
   return Stats{batches_, mutations_, queue_.size()};
 }
 
+CommitPipeline::Health CommitPipeline::health() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Health{fault_.ok(), fault_, faults_, free_bytes_};
+}
+
 void CommitPipeline::RunSequencer() {
   std::vector<Pending> group;
   for (;;) {
+    std::deque<Pending> rejected;
+    core::Status fault;
+    bool stopping = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued has committed
-      // Everything that queued while the previous write was on disk goes into this one.
-      while (!queue_.empty() && group.size() < options_.batch_limit) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      auto ready = [this] { return stopping_ || !queue_.empty(); };
+      if (fault_.ok()) {
+        cv_.wait(lock, ready);
+      } else {
+        cv_.wait_for(lock, options_.recovery_interval, ready);  // then try to recover
       }
+      fault = fault_;
+      stopping = stopping_;
+      if (!fault.ok()) {
+        rejected.swap(queue_);  // queued before the fault: refused like everything after it
+      } else if (queue_.empty()) {
+        if (stopping) return;  // everything queued has committed
+        continue;
+      } else {
+        // Everything that queued while the previous write was on disk goes into this one.
+        while (!queue_.empty() && group.size() < options_.batch_limit) {
+          group.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+    }
+    if (!fault.ok()) {
+      FailAll(rejected, fault);
+      if (stopping) return;
+      TryRecover();
+      continue;
     }
     CommitGroup(group);
     group.clear();
   }
+}
+
+void CommitPipeline::FailAll(std::deque<Pending>& pending, const core::Status& status) {
+  for (auto& p : pending) {
+    Completion done = std::move(p.done);
+    p.mutation = nullptr;
+    done(status);
+  }
+  pending.clear();
+}
+
+namespace {
+
+// Below this much free space recovery is not tried even without a configured reserve: it
+// writes the memtables out, a new WAL, a MANIFEST and an OPTIONS file.
+constexpr uint64_t kMinFreeBytesToReopen = 16ull << 20;
+
+core::Status BelowReserve(uint64_t free_bytes, uint64_t reserve) {
+  return core::Status::Unavailable(
+             "Storage is nearly full: " + std::to_string(free_bytes) +
+             " bytes free on the data directory's disk, below the reserve of " +
+             std::to_string(reserve) +
+             " (config storage_min_free_bytes). Writes are refused until space is freed; reads "
+             "still work.")
+      .WithReason("STORAGE_FULL")
+      .WithMetadata("retryAfterSeconds", "5");
+}
+
+}  // namespace
+
+core::Status CommitPipeline::CheckFreeSpace(size_t bytes_to_write) {
+  if (options_.min_free_bytes == 0) return core::Status::Ok();
+  const auto now = std::chrono::steady_clock::now();
+  bytes_since_space_check_ += bytes_to_write;
+  // statvfs costs a system call: ask every few milliseconds, or sooner once a quarter of the
+  // reserve may have been written since the last answer.
+  if (now < next_space_check_ && bytes_since_space_check_ < options_.min_free_bytes / 4) {
+    return core::Status::Ok();
+  }
+  next_space_check_ = now + std::chrono::milliseconds(20);
+  bytes_since_space_check_ = 0;
+  const std::optional<uint64_t> free_bytes = engine_->FreeBytes();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_bytes_ = free_bytes;
+  }
+  if (free_bytes && *free_bytes < options_.min_free_bytes) {
+    return BelowReserve(*free_bytes, options_.min_free_bytes);
+  }
+  return core::Status::Ok();
+}
+
+void CommitPipeline::EnterFault(core::Status fault,
+                                std::vector<std::function<void()>> unapplied_hooks) {
+  if (fault.code() != core::StatusCode::kUnavailable) {
+    fault = core::Status::Unavailable(
+                "Storage write failed: writes are refused until the data directory is writable "
+                "again (reads still work).")
+                .WithReason("STORAGE_ERROR")
+                .WithMetadata("retryAfterSeconds", "5");
+  }
+  // RocksDB advances its sequence only after a write is in the WAL and the memtable, so this
+  // is the last write that surely happened; more after a reopen means the failed one did too.
+  sequence_before_fault_ = engine_->write_failed() ? engine_->LatestSequence() : 0;
+  unapplied_hooks_ = std::move(unapplied_hooks);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fault_ = fault;
+    ++faults_;
+  }
+  spdlog::error(
+      "storage: writes stopped ({}): {} Free space on the disk of the data directory (or fix "
+      "the device); writes resume by themselves, checked every {} ms, once {} bytes are free.",
+      fault.reason(), fault.message(), options_.recovery_interval.count(),
+      std::max<uint64_t>(options_.min_free_bytes, kMinFreeBytesToReopen));
+  next_recovery_log_ = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+}
+
+void CommitPipeline::TryRecover() {
+  const std::optional<uint64_t> free_bytes = engine_->FreeBytes();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_bytes_ = free_bytes;
+  }
+  const uint64_t needed = engine_->write_failed()
+                              ? std::max<uint64_t>(options_.min_free_bytes, kMinFreeBytesToReopen)
+                              : options_.min_free_bytes;
+  auto log_still_stopped = [this](const std::string& why) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_recovery_log_) return;
+    next_recovery_log_ = now + std::chrono::seconds(30);
+    spdlog::warn("storage: writes still stopped: {}", why);
+  };
+  if (free_bytes && *free_bytes < needed) {
+    log_still_stopped(std::to_string(*free_bytes) + " bytes free, " + std::to_string(needed) +
+                      " needed (config storage_min_free_bytes)");
+    return;
+  }
+  if (engine_->write_failed()) {
+    core::Status recovered = engine_->Recover(options_.recovery_interval);
+    if (!recovered.ok()) {
+      log_still_stopped("recovering the database: " + recovered.ToString());
+      return;
+    }
+    if (engine_->LatestSequence() > sequence_before_fault_) {
+      spdlog::warn(
+          "storage: the write that failed had reached the WAL whole and was replayed on reopen; "
+          "its clients were told it failed (503), so a retry with the same Idempotency-Key is "
+          "answered from its record");
+      for (auto& hook : unapplied_hooks_) hook();
+    }
+  }
+  unapplied_hooks_.clear();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fault_ = core::Status::Ok();
+  }
+  spdlog::info("storage: writes resumed");
 }
 
 void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
@@ -138,16 +286,22 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
   }
 
   if (any_staged && batch.GetWriteBatch()->Count() > 0) {
-    const auto write_started = std::chrono::steady_clock::now();
-    core::Status written = engine_->Write(batch.GetWriteBatch());
-    write_seconds_.Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - write_started).count());
-    group_sizes_.Observe(static_cast<double>(group.size()));
+    core::Status written = CheckFreeSpace(batch.GetWriteBatch()->GetDataSize());
+    if (written.ok()) {
+      const auto write_started = std::chrono::steady_clock::now();
+      written = engine_->Write(batch.GetWriteBatch());
+      write_seconds_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - write_started).count());
+      group_sizes_.Observe(static_cast<double>(group.size()));
+    }
     if (!written.ok()) {
-      hooks.clear();
       for (auto& r : results) {
         if (r.ok()) r = written;
       }
+      // Kept only when RocksDB may have taken the write whole (TryRecover decides).
+      EnterFault(written,
+                 engine_->write_failed() ? std::move(hooks) : std::vector<std::function<void()>>());
+      hooks.clear();
     }
   }
   for (auto& h : hooks) h();

@@ -15,6 +15,17 @@
 // level (fsynced in `sync`, in the WAL in `wal`). Readers using Engine never see a batch in
 // flight.
 //
+// Storage faults: when the durable write of a group fails (ENOSPC, EIO), or before it when the
+// data directory's filesystem has less free space than `min_free_bytes` (so RocksDB still has
+// room to flush and compact), the group's mutations fail with kUnavailable (reason STORAGE_FULL
+// or STORAGE_ERROR, retryAfterSeconds) and the pipeline stops writing: every mutation queued
+// or submitted later fails at once with that status, without touching RocksDB, while reads go
+// on. Every `recovery_interval` the sequencer checks the free space again and, once it is back
+// above the reserve, reopens the Engine if a write had failed (engine.h says why) and resumes.
+// A write that failed as the disk filled was never acknowledged, so nothing acknowledged is
+// lost; if the device failed after taking a whole WAL record (a failed fsync), the reopened
+// database replays it, and the mutations' OnCommitted hooks then run so in-memory state matches.
+//
 // Ownership: the composition root owns it; it must be stopped before the Engine closes, and
 // before the execution contexts of its waiters are destroyed (completions hold their executors).
 // Thread safety: Commit/AsyncCommit/CommitAndWait may be called from any thread. Mutations and
@@ -25,6 +36,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -81,11 +93,20 @@ class CommitPipeline {
   struct Options {
     size_t queue_limit = 100'000;  // queued mutations at most; past it kResourceExhausted
     size_t batch_limit = 4096;     // mutations in one durable write at most
+    uint64_t min_free_bytes = 0;   // free bytes the data directory keeps; 0 = no reserve
+    std::chrono::milliseconds recovery_interval{1000};  // between recovery attempts
   };
   struct Stats {
     uint64_t batches = 0;    // durable writes made
     uint64_t mutations = 0;  // mutations evaluated
     size_t queued = 0;       // waiting now
+  };
+  // Whether writes are being accepted, for /readyz, /metrics and logs.
+  struct Health {
+    bool writable = true;
+    core::Status fault;                  // why writes stop (OK when writable)
+    uint64_t faults = 0;                 // times writes have stopped since start
+    std::optional<uint64_t> free_bytes;  // at the last check
   };
 
   CommitPipeline(Engine* engine, Options options);
@@ -122,6 +143,7 @@ class CommitPipeline {
   core::Status CommitAndWait(Mutation mutation);
 
   Stats stats() const;
+  Health health() const;
   // Mutations per durable write, and the seconds each durable write (WAL write + fsync) took.
   const core::Histogram& group_sizes() const { return group_sizes_; }
   const core::Histogram& write_seconds() const { return write_seconds_; }
@@ -136,15 +158,30 @@ class CommitPipeline {
   void Enqueue(Mutation mutation, Completion done);
   void RunSequencer();
   void CommitGroup(std::vector<Pending>& group);
+  // Sequencer thread only. kUnavailable STORAGE_FULL when the free space is below the reserve
+  // (checked at most every few ms or after a share of the reserve has been written).
+  core::Status CheckFreeSpace(size_t bytes_to_write);
+  void EnterFault(core::Status fault, std::vector<std::function<void()>> unapplied_hooks);
+  void TryRecover();
+  void FailAll(std::deque<Pending>& pending, const core::Status& status);
 
   Engine* engine_;
   const Options options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
-  uint64_t batches_ = 0;       // guarded by mu_
-  uint64_t mutations_ = 0;     // guarded by mu_
+  std::deque<Pending> queue_;           // guarded by mu_
+  bool stopping_ = false;               // guarded by mu_
+  uint64_t batches_ = 0;                // guarded by mu_
+  uint64_t mutations_ = 0;              // guarded by mu_
+  core::Status fault_;                  // guarded by mu_; not OK while writes are stopped
+  uint64_t faults_ = 0;                 // guarded by mu_
+  std::optional<uint64_t> free_bytes_;  // guarded by mu_; the last reading
+  // Sequencer thread only: the free-space probe's pacing, and what a failed write left.
+  std::chrono::steady_clock::time_point next_space_check_{};
+  uint64_t bytes_since_space_check_ = 0;
+  uint64_t sequence_before_fault_ = 0;
+  std::vector<std::function<void()>> unapplied_hooks_;
+  std::chrono::steady_clock::time_point next_recovery_log_{};
   core::Histogram group_sizes_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}};
   core::Histogram write_seconds_{core::Histogram::LatencyBuckets()};
   std::thread sequencer_;

@@ -2,9 +2,14 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
+#include <rocksdb/sst_file_manager.h>
 #include <rocksdb/table.h>
+#include <rocksdb/transaction_log.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 
@@ -19,6 +24,9 @@ struct Iterator::State {
   rocksdb::Slice lower_slice;
   rocksdb::Slice upper_slice;
   rocksdb::ReadOptions read_options;  // for batch iterators, which keep a pointer to it
+  // Held for the iterator's life so a Reopen waits for it (declared before `it`, so the
+  // iterator is destroyed first and the lock released last).
+  std::shared_lock<std::shared_timed_mutex> reader;
   std::unique_ptr<rocksdb::Iterator> it;
 };
 
@@ -65,17 +73,59 @@ std::string_view Iterator::value() const {
 }
 core::Status Iterator::status() const { return ToStatus(state_->it->status()); }
 
+namespace {
+
+// What reads and writes answer while the database is closed between a failed write and a
+// successful Reopen.
+core::Status ClosedStatus() {
+  return core::Status::Unavailable("Storage is recovering from a fault; retry shortly.")
+      .WithReason("STORAGE_UNAVAILABLE")
+      .WithMetadata("retryAfterSeconds", "1");
+}
+
+// Leaves recovery from background errors to the Engine's owner (see engine.h): RocksDB's own
+// automatic recovery would resume on a WAL writer that has seen an error.
+class NoAutoRecovery : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status /*bg_error*/,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
+}  // namespace
+
 core::Result<std::unique_ptr<Engine>> Engine::Open(const Options& options) {
+  std::unique_ptr<Engine> engine(new Engine());
+  engine->options_ = options;
+  engine->sync_writes_ = options.sync_writes;
+  SB_RETURN_IF_ERROR(engine->OpenDb());
+  return engine;
+}
+
+core::Status Engine::OpenDb() {
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   // Keep the WAL small enough that recovery after a crash stays quick.
   db_options.max_total_wal_size = 256ull << 20;
+  // Recovery from storage faults is Reopen's (engine.h), not RocksDB's background retries.
+  db_options.max_bgerror_resume_count = 0;
+  db_options.listeners.push_back(std::make_shared<NoAutoRecovery>());
+  if (options_.reserve_free_bytes > 0) {
+    // A WAL append that meets a full disk can trip an assertion inside RocksDB itself (engine.h),
+    // so the disk must never fill: compactions keep the reserve free here, writes in the
+    // CommitPipeline.
+    std::shared_ptr<rocksdb::SstFileManager> sst_files(
+        rocksdb::NewSstFileManager(rocksdb::Env::Default()));
+    sst_files->SetCompactionBufferSize(options_.reserve_free_bytes);
+    db_options.sst_file_manager = std::move(sst_files);
+  }
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.OptimizeLevelStyleCompaction();
-  if (options.write_buffer_size > 0) cf_options.write_buffer_size = options.write_buffer_size;
+  if (options_.write_buffer_size > 0) cf_options.write_buffer_size = options_.write_buffer_size;
   rocksdb::BlockBasedTableOptions table_options;
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
@@ -84,7 +134,7 @@ core::Result<std::unique_ptr<Engine>> Engine::Open(const Options& options) {
   std::vector<std::string> names;
   for (auto n : kColumnFamilyNames) names.emplace_back(n);
   std::vector<std::string> existing;
-  if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {
+  if (rocksdb::DB::ListColumnFamilies(db_options, options_.path, &existing).ok()) {
     for (const auto& n : existing) {
       if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
     }
@@ -94,33 +144,42 @@ core::Result<std::unique_ptr<Engine>> Engine::Open(const Options& options) {
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, descriptors, &handles, &raw);
   if (!s.ok()) return ToStatus(s);
 
-  std::unique_ptr<Engine> engine(new Engine());
-  engine->db_.reset(raw);
-  engine->sync_writes_ = options.sync_writes;
+  db_.reset(raw);
   const size_t ours = kColumnFamilyNames.size();
-  engine->handles_.assign(handles.begin(), handles.begin() + static_cast<ptrdiff_t>(ours));
-  engine->extra_handles_.assign(handles.begin() + static_cast<ptrdiff_t>(ours), handles.end());
-  return engine;
+  handles_.assign(handles.begin(), handles.begin() + static_cast<ptrdiff_t>(ours));
+  extra_handles_.assign(handles.begin() + static_cast<ptrdiff_t>(ours), handles.end());
+  closed_ = false;
+  return core::Status::Ok();
 }
 
 Engine::~Engine() { (void)Close(); }
 
 core::Status Engine::Close() {
+  std::unique_lock<std::shared_timed_mutex> lock(reopen_mu_);
+  return CloseDb();
+}
+
+core::Status Engine::CloseDb() {
   if (closed_ || !db_) return core::Status::Ok();
   closed_ = true;
-  core::Status result = ToStatus(db_->FlushWAL(/*sync=*/true));
-  // Writing the memtables out now makes the next open quick: otherwise it replays the whole
-  // WAL (up to max_total_wal_size) and flushes it again before serving. The WAL synced above
-  // already made everything durable, so a failed flush loses nothing.
-  if (result.ok()) {
-    std::vector<rocksdb::ColumnFamilyHandle*> all(handles_);
-    all.insert(all.end(), extra_handles_.begin(), extra_handles_.end());
-    rocksdb::FlushOptions flush;
-    flush.wait = true;
-    (void)db_->Flush(flush, all);
+  core::Status result;
+  // After a failed write the WAL's file writer must not be flushed or synced again (engine.h);
+  // what was acknowledged is already durable, and the memtables are replayed from the WAL.
+  if (!write_failed_) {
+    result = ToStatus(db_->FlushWAL(/*sync=*/true));
+    // Writing the memtables out now makes the next open quick: otherwise it replays the whole
+    // WAL (up to max_total_wal_size) and flushes it again before serving. The WAL synced above
+    // already made everything durable, so a failed flush loses nothing.
+    if (result.ok()) {
+      std::vector<rocksdb::ColumnFamilyHandle*> all(handles_);
+      all.insert(all.end(), extra_handles_.begin(), extra_handles_.end());
+      rocksdb::FlushOptions flush;
+      flush.wait = true;
+      (void)db_->Flush(flush, all);
+    }
   }
   for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
   for (auto* h : extra_handles_) (void)db_->DestroyColumnFamilyHandle(h);
@@ -131,7 +190,51 @@ core::Status Engine::Close() {
   return result.ok() ? closed : result;
 }
 
+uint64_t Engine::CurrentWalNumber() const {
+  std::unique_ptr<rocksdb::LogFile> wal;
+  if (!db_ || !db_->GetCurrentWalFile(&wal).ok() || !wal) return 0;
+  return wal->LogNumber();
+}
+
+core::Status Engine::Recover(std::chrono::milliseconds wait) {
+  if (db_) {
+    rocksdb::Status resumed = db_->Resume();
+    if (!resumed.ok()) return ToStatus(resumed);
+    const uint64_t wal = CurrentWalNumber();
+    if (wal != 0 && wal != failed_wal_number_) {
+      // Resume switched to a new WAL: the failed file writer is retired.
+      write_failed_ = false;
+      return core::Status::Ok();
+    }
+  }
+  return Reopen(wait);
+}
+
+core::Status Engine::Reopen(std::chrono::milliseconds wait) {
+  std::unique_lock<std::shared_timed_mutex> lock(reopen_mu_, std::defer_lock);
+  if (!lock.try_lock_for(wait)) {
+    return core::Status::Unavailable("storage: readers still hold the database; retrying");
+  }
+  (void)CloseDb();  // its error is the fault being recovered from
+  SB_RETURN_IF_ERROR(OpenDb());
+  write_failed_ = false;
+  return core::Status::Ok();
+}
+
+std::optional<uint64_t> Engine::FreeBytes() const {
+  struct statvfs st {};
+  if (::statvfs(options_.path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<uint64_t>(st.f_bavail) * static_cast<uint64_t>(st.f_frsize);
+}
+
+uint64_t Engine::LatestSequence() const {
+  std::shared_lock<std::shared_timed_mutex> lock(reopen_mu_);
+  return db_ ? db_->GetLatestSequenceNumber() : 0;
+}
+
 core::Result<std::optional<std::string>> Engine::Get(ColumnFamily cf, std::string_view key) const {
+  std::shared_lock<std::shared_timed_mutex> lock(reopen_mu_);
+  if (!db_) return ClosedStatus();
   std::string value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
@@ -164,7 +267,14 @@ rocksdb::ReadOptions BoundedReadOptions(Iterator::State* state, std::string_view
 std::unique_ptr<Iterator> Engine::NewIterator(ColumnFamily cf, std::string_view lower,
                                               std::string_view upper) const {
   auto state = std::make_unique<Iterator::State>();
+  state->reader = std::shared_lock<std::shared_timed_mutex>(reopen_mu_);
   const rocksdb::ReadOptions ro = BoundedReadOptions(state.get(), lower, upper);
+  if (!db_) {
+    // Closed after a failed Reopen: an iterator that is never valid and says why.
+    state->it.reset(rocksdb::NewErrorIterator(
+        rocksdb::Status::IOError("storage is closed after a fault; retrying")));
+    return std::make_unique<Iterator>(std::move(state));
+  }
   state->it.reset(db_->NewIterator(ro, handle(cf)));
   return std::make_unique<Iterator>(std::move(state));
 }
@@ -181,9 +291,17 @@ std::unique_ptr<Iterator> Engine::NewIteratorOverBatch(rocksdb::WriteBatchWithIn
 }
 
 core::Status Engine::Write(rocksdb::WriteBatch* batch) {
+  if (!db_ || write_failed_) return ClosedStatus();
   rocksdb::WriteOptions wo;
   wo.sync = sync_writes_;
-  return ToStatus(db_->Write(wo, batch));
+  rocksdb::Status s = db_->Write(wo, batch);
+  if (!s.ok()) {
+    write_failed_ = true;
+    failed_wal_number_ = CurrentWalNumber();
+    // RocksDB's text names the file and the errno; clients get a generic message.
+    spdlog::error("storage: write failed: {}", s.ToString());
+  }
+  return ToStatus(s);
 }
 
 }  // namespace strongbox::store
@@ -191,6 +309,7 @@ core::Status Engine::Write(rocksdb::WriteBatch* batch) {
 namespace strongbox::store {
 
 uint64_t Engine::SumIntProperty(const std::string& name) const {
+  std::shared_lock<std::shared_timed_mutex> lock(reopen_mu_);
   uint64_t total = 0;
   for (auto* handle : handles_) {
     uint64_t value = 0;

@@ -3,11 +3,27 @@
 // Engine: the one RocksDB instance with every column family of column_families.h open.
 // Owned by the composition root (app/); outlives every reader and the CommitPipeline.
 // Thread safety: Get and NewIterator may be called from any thread concurrently. Writes go only
-// through CommitPipeline (the single writer), which calls Write.
+// through CommitPipeline (the single writer), which calls Write and, after a failed write,
+// Reopen.
+//
+// Storage faults (ENOSPC, EIO): after a failed write RocksDB holds a background error and
+// refuses writes. RocksDB also marks the WAL file writer that failed and asserts (Debian keeps
+// the assertion) if anything appends to or syncs it again, unless its own recovery resets it
+// while switching to a new WAL, which it does only when some memtable holds data (RocksDB
+// issues 11643, 12998). So after a failed write this engine never touches the write path until
+// Recover: Close skips the WAL flush, RocksDB's automatic recovery is off, and Recover calls
+// Resume() (it flushes the memtables to a new WAL and SST files; on failure nothing changes
+// and reads go on) and, when that left the same WAL file in place, closes and reopens the
+// database, which starts a fresh WAL (replay stops at the torn record of the failed write, and
+// the memtables Resume flushed need not be written again). Readers hold a shared lock for the
+// duration of a Get or an iterator's life so a reopen never pulls the database from under them.
 // RocksDB types never appear in this header's public API beyond forward declarations.
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +46,7 @@ namespace strongbox::store {
 // [lower, upper) when given, so a prefix scan stops by itself.
 class Iterator {
  public:
-  struct State;  // the RocksDB iterator and the bounds it points at (engine.cc)
+  struct State;  // the RocksDB iterator, the bounds it points at, the reader lock (engine.cc)
   explicit Iterator(std::unique_ptr<State> state);
   ~Iterator();
   Iterator(const Iterator&) = delete;
@@ -57,6 +73,10 @@ class Engine {
     std::string path;
     bool sync_writes = true;       // fsync each write batch (durability `sync`)
     size_t write_buffer_size = 0;  // 0 = RocksDB's default; tests use a tiny one to flush often
+    // Free bytes compactions leave on the disk (RocksDB's SstFileManager compaction buffer:
+    // a compaction that would eat into it waits). The CommitPipeline stops writes at the same
+    // reserve, so neither the WAL nor a compaction runs the disk dry; 0 = none.
+    uint64_t reserve_free_bytes = 0;
   };
 
   static core::Result<std::unique_ptr<Engine>> Open(const Options& options);
@@ -64,8 +84,32 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Flushes and syncs the WAL and closes the database. Idempotent; the destructor calls it.
+  // Flushes and syncs the WAL and closes the database (without the flush after a failed
+  // write). Idempotent; the destructor calls it.
   core::Status Close();
+
+  // After a failed write, makes the database writable again (see above): Resume(), then, if
+  // the failed WAL file is still the current one, a close and reopen that waits up to `wait`
+  // for readers to let go. An error when RocksDB could not resume (nothing changed: reads go
+  // on; try again later), when readers held on past `wait`, or when the reopen failed (then
+  // the engine stays closed and reads answer kUnavailable until a later Recover succeeds).
+  // Only the single writer (CommitPipeline's sequencer) calls it.
+  core::Status Recover(std::chrono::milliseconds wait);
+
+  // True once a write failed and until Recover succeeds.
+  bool write_failed() const { return write_failed_; }
+  // Bytes free for an unprivileged writer on the filesystem of the data directory; nullopt
+  // when statvfs fails.
+  std::optional<uint64_t> FreeBytes() const;
+  // The sequence number of the last write RocksDB holds (to tell after a Reopen whether a
+  // write that reported failure had reached the WAL whole, so its effects are replayed).
+  uint64_t LatestSequence() const;
+
+  // A shared hold on the open database, for callers outside store/ that need db() for a while
+  // (backups). Reopen waits for it.
+  std::shared_lock<std::shared_timed_mutex> SharedAccess() const {
+    return std::shared_lock<std::shared_timed_mutex>(reopen_mu_);
+  }
 
   // nullopt when the key is absent.
   core::Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
@@ -84,8 +128,11 @@ class Engine {
   // column family; 0 where a family does not report it. For metrics.
   uint64_t SumIntProperty(const std::string& name) const;
 
-  // For store/ internals (the pipeline): one atomic, durable write of a whole batch.
+  // For store/ internals (the pipeline): one atomic, durable write of a whole batch. A failure
+  // sets write_failed(); the caller must then write nothing more until Reopen succeeds.
   core::Status Write(rocksdb::WriteBatch* batch);
+  // The open database; nullptr while closed after a failed Reopen. Outside the sequencer, hold
+  // SharedAccess() while using it.
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* handle(ColumnFamily cf) const {
     return handles_[static_cast<size_t>(cf)];
@@ -94,7 +141,16 @@ class Engine {
 
  private:
   Engine() = default;
+  core::Status OpenDb();
+  core::Status CloseDb();  // REQUIRES: reopen_mu_ held exclusively, or no other user left
+  core::Status Reopen(std::chrono::milliseconds wait);
+  uint64_t CurrentWalNumber() const;  // 0 when unknown
 
+  Options options_;
+  // Readers hold it shared; Reopen and Close take it exclusively.
+  mutable std::shared_timed_mutex reopen_mu_;
+  bool write_failed_ = false;       // only the sequencer writes it; readers never look
+  uint64_t failed_wal_number_ = 0;  // the WAL file current when the write failed
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;        // indexed by ColumnFamily
   std::vector<rocksdb::ColumnFamilyHandle*> extra_handles_;  // families of a newer version

@@ -10,9 +10,11 @@ class Status;
 
 namespace strongbox::store {
 
-// OK → OK; NotFound → kNotFound; Busy/TryAgain/TimedOut → kUnavailable; everything else
-// (corruption, IO error, ...) → kInternal with RocksDB's text, which error_response logs but
-// never sends to a client.
+// OK → OK; NotFound → kNotFound; Busy/TryAgain/TimedOut → kUnavailable; NoSpace →
+// kUnavailable reason STORAGE_FULL and any other IO error → kUnavailable reason STORAGE_ERROR
+// (both with retryAfterSeconds; RocksDB's text, which names files, stays in the log that the
+// CommitPipeline writes); everything else (corruption, ...) → kInternal with RocksDB's text,
+// which error_response logs but never sends to a client.
 core::Status ToStatus(const rocksdb::Status& s);
 
 }  // namespace strongbox::store

@@ -96,7 +96,13 @@ TEST_CASE("rocksdb statuses map to core statuses", "[store]") {
   CHECK(ToStatus(rocksdb::Status::NotFound()).code() == core::StatusCode::kNotFound);
   CHECK(ToStatus(rocksdb::Status::Busy()).code() == core::StatusCode::kUnavailable);
   CHECK(ToStatus(rocksdb::Status::Corruption("bad block")).code() == core::StatusCode::kInternal);
-  CHECK(ToStatus(rocksdb::Status::IOError("disk")).code() == core::StatusCode::kInternal);
+  // A failing or full disk is a 503 the client may retry, with the reason (issue #13).
+  CHECK(ToStatus(rocksdb::Status::IOError("disk")).code() == core::StatusCode::kUnavailable);
+  CHECK(ToStatus(rocksdb::Status::IOError("disk")).reason() == "STORAGE_ERROR");
+  CHECK(ToStatus(rocksdb::Status::NoSpace("full")).reason() == "STORAGE_FULL");
+  CHECK(ToStatus(rocksdb::Status::NoSpace("full")).message().find("full") != std::string::npos);
+  CHECK(ToStatus(rocksdb::Status::IOError("/secret/path")).message().find("/secret") ==
+        std::string::npos);
 }
 
 }  // namespace
