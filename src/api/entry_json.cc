@@ -27,8 +27,8 @@ core::Result<std::optional<std::vector<int64_t>>> DecodeOptionalUsers(const Json
   }
   for (const auto& u : *users) {
     std::optional<int64_t> id;
-    if (u.is_number_integer() && !(u.is_number_unsigned() && u.get<uint64_t>() > INT64_MAX)) {
-      id = u.get<int64_t>();
+    if (u.is_number() && core::IsWholeInt64(u)) {
+      id = core::JsonToInt64(u, "user id").value();
     } else if (u.is_string()) {
       id = ParseUserRef(u.get_ref<const std::string&>());
     }

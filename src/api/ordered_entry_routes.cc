@@ -113,10 +113,9 @@ Result<leaderboard::SortOrder> OrderOf(const Request& request, const Surface& su
 
 // `before` / `after` of :neighbors: 0–100, absent → 5; more than 100 is coerced to 100.
 Result<size_t> NeighborCount(const Request& request, std::string_view name) {
-  auto text = request.Query(name);
-  if (!text) return size_t{5};
-  auto n = core::ParseInt64(*text);
-  if (!n || *n < 0) {
+  SB_ASSIGN_OR_RETURN(auto n, QueryInt64(request, name));
+  if (!n) return size_t{5};
+  if (*n < 0) {
     return Status::InvalidArgument("Query parameter '" + std::string(name) +
                                    "' must be an integer from 0 to 100.");
   }

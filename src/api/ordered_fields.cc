@@ -20,38 +20,65 @@ Result<leaderboard::SortOrder> ParseSortOrder(std::string_view text) {
       "\"desc\" also work).");
 }
 
+namespace {
+
+// One clause of an ordered filter: `entry >= N` or `entry <= N`, with any whitespace (or none)
+// between the tokens. Consumes it from `rest`; false when `rest` does not start with one.
+bool TakeClause(std::string_view* rest, bool* is_lower, int64_t* bound) {
+  auto skip_space = [rest] {
+    while (!rest->empty() && (rest->front() == ' ' || rest->front() == '\t'))
+      rest->remove_prefix(1);
+  };
+  skip_space();
+  if (rest->substr(0, 5) != "entry") return false;
+  rest->remove_prefix(5);
+  skip_space();
+  const std::string_view op = rest->substr(0, 2);
+  if (op != ">=" && op != "<=") return false;
+  *is_lower = op == ">=";
+  rest->remove_prefix(2);
+  skip_space();
+  size_t end = 0;
+  while (end < rest->size() && (*rest)[end] != ' ' && (*rest)[end] != '\t' && (*rest)[end] != '&') {
+    ++end;
+  }
+  const core::WholeNumber n = core::ParseWholeNumber(rest->substr(0, end));
+  if (n.error) return false;
+  *bound = n.value;
+  rest->remove_prefix(end);
+  skip_space();
+  return true;
+}
+
+}  // namespace
+
 Result<leaderboard::ValueRange> ParseValueFilter(std::string_view text) {
   leaderboard::ValueRange range;
   if (text.empty()) return range;
   const Status bad = Status::InvalidArgument(
       "Invalid filter; the accepted forms are \"entry >= N\", \"entry <= N\" and "
-      "\"entry >= N && entry <= N\" (single spaces, N a 64-bit integer).");
-  constexpr std::string_view kLower = "entry >= ";
-  constexpr std::string_view kUpper = "entry <= ";
-  constexpr std::string_view kAnd = " && ";
+      "\"entry >= N && entry <= N\" (the two clauses in either order, whitespace between "
+      "tokens optional, N a 64-bit integer).");
   std::string_view rest = text;
-  if (rest.substr(0, kLower.size()) == kLower) {
-    rest.remove_prefix(kLower.size());
-    const size_t end = std::min(rest.find(' '), rest.size());
-    auto min = core::ParseInt64(rest.substr(0, end));
-    if (!min) return bad;
-    range.min = *min;
-    rest.remove_prefix(end);
-    if (rest.empty()) return range;
-    if (rest.substr(0, kAnd.size()) != kAnd) return bad;
-    rest.remove_prefix(kAnd.size());
-  }
-  if (rest.substr(0, kUpper.size()) != kUpper) return bad;
-  rest.remove_prefix(kUpper.size());
-  auto max = core::ParseInt64(rest);
-  if (!max) return bad;
-  range.max = *max;
+  bool is_lower = false;
+  int64_t bound = 0;
+  if (!TakeClause(&rest, &is_lower, &bound)) return bad;
+  (is_lower ? range.min : range.max) = bound;
+  if (rest.empty()) return range;
+  if (rest.substr(0, 2) != "&&") return bad;
+  rest.remove_prefix(2);
+  bool second_is_lower = false;
+  if (!TakeClause(&rest, &second_is_lower, &bound) || !rest.empty()) return bad;
+  // One lower and one upper bound: `entry >= 1 && entry >= 2` is not a range.
+  if (second_is_lower == is_lower) return bad;
+  (second_is_lower ? range.min : range.max) = bound;
   return range;
 }
 
 Result<int64_t> RequiredInt64(const core::Json& body, std::string_view name) {
-  auto value = core::GetOptionalInt64(body, name);
-  if (value.ok() && value->has_value()) return **value;
+  // A fraction or an out-of-range number says so; only a missing field is "required".
+  SB_ASSIGN_OR_RETURN(auto value, core::GetOptionalInt64(body, name));
+  if (value) return *value;
   return Status::InvalidArgument(
       "Field '" + std::string(name) +
       "' is required: an integer from -9223372036854775808 to 9223372036854775807.");

@@ -16,8 +16,10 @@ namespace strongbox::api {
 // forms, v2 clients the long ones). Empty is ascending.
 core::Result<leaderboard::SortOrder> ParseSortOrder(std::string_view text);
 
-// Exactly `entry >= N`, `entry <= N` or `entry >= N && entry <= N` with single spaces and
-// int64 N; "" is no filter.
+// `entry >= N`, `entry <= N`, or one of each joined by `&&` in either order (api.md §4), with
+// any spaces or tabs (or none) between tokens and N a whole number in int64 (5, 5.0, 1e3); ""
+// is no filter. Anything else → 400 listing the accepted forms. No recursion: two clauses at
+// most are read, left to right.
 core::Result<leaderboard::ValueRange> ParseValueFilter(std::string_view text);
 
 // A required int64 field: a JSON integer, or a decimal string (proto3 JSON writes int64 so).

@@ -123,21 +123,21 @@ class QueueRoutes {
   asio::awaitable<Result<Response>> Read(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
     memstore::QueueService::ReadRequest read;
-    if (auto count = request.Query("count")) {
-      auto n = core::ParseInt64(*count);
-      if (!n || *n < 1 || *n > 200) {
+    SB_CO_ASSIGN_OR_RETURN(auto count, QueryInt64(request, "count"));
+    if (count) {
+      if (*count < 1 || *count > 200) {
         co_return Status::InvalidArgument("count must be an integer from 1 to 200.");
       }
-      read.count = static_cast<size_t>(*n);
+      read.count = static_cast<size_t>(*count);
     }
     SB_CO_ASSIGN_OR_RETURN(read.all_or_nothing, QueryBool(request, "allOrNothing", false));
     SB_CO_ASSIGN_OR_RETURN(auto window, QueryDuration(request, "invisibilityWindow"));
-    if (auto seconds = request.Query("invisibilityTimeoutSeconds")) {
-      auto n = core::ParseInt64(*seconds);
-      if (!n || *n <= 0) {
+    SB_CO_ASSIGN_OR_RETURN(auto seconds, QueryInt64(request, "invisibilityTimeoutSeconds"));
+    if (seconds) {
+      if (*seconds <= 0) {
         co_return Status::InvalidArgument("invisibilityTimeoutSeconds must be a positive integer.");
       }
-      window = std::chrono::seconds(*n);
+      window = std::chrono::seconds(*seconds);
     }
     if (window) read.invisibility = *window;
     SB_CO_ASSIGN_OR_RETURN(auto wait, QueryDuration(request, "waitTime"));
@@ -155,11 +155,11 @@ class QueueRoutes {
     }
     if (!read_id) co_return Status::InvalidArgument("readId is required (body or query).");
     auto hook = services_.writes->Hook<QueueRead>(
-        request, [](const QueueRead&) { return http::JsonResponse(200, ""); });
+        request, [](const QueueRead&) { return http::JsonResponse(200, "{}"); });
     SB_CO_ASSIGN_OR_RETURN(QueueRead discarded,
                            co_await services_.queues->Discard(name, *read_id, std::move(hook)));
     (void)discarded;
-    co_return http::JsonResponse(200, "");
+    co_return http::JsonResponse(200, "{}");
   }
 
   asio::awaitable<Result<Response>> Get(Request& request) {

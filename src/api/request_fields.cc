@@ -24,12 +24,23 @@ core::Result<bool> QueryBool(const http::Request& request, std::string_view name
                                        "' must be true or false.");
 }
 
+core::Result<std::optional<int64_t>> QueryInt64(const http::Request& request,
+                                                std::string_view name) {
+  auto v = request.Query(name);
+  if (!v) return std::optional<int64_t>();
+  const core::WholeNumber n = core::ParseWholeNumber(*v);
+  if (n.error) {
+    return core::Status::InvalidArgument(
+        core::WholeNumberMessage("Query parameter '" + std::string(name) + "'", *n.error));
+  }
+  return std::optional<int64_t>(n.value);
+}
+
 core::Result<size_t> QueryPageSize(const http::Request& request, std::string_view name,
                                    size_t fallback, size_t max) {
-  auto v = request.Query(name);
-  if (!v) return fallback;
-  auto n = core::ParseInt64(*v);
-  if (!n || *n < 0) {
+  SB_ASSIGN_OR_RETURN(auto n, QueryInt64(request, name));
+  if (!n) return fallback;
+  if (*n < 0) {
     return core::Status::InvalidArgument("Query parameter '" + std::string(name) +
                                          "' must be a non-negative integer.");
   }

@@ -20,6 +20,12 @@ core::Result<int64_t> ParseUniverseId(std::string_view text);
 // "true" / "false" (any case); absent or empty → `fallback`.
 core::Result<bool> QueryBool(const http::Request& request, std::string_view name, bool fallback);
 
+// An integer query parameter, spelled as any JSON number whose value is whole (`5`, `5.0`,
+// `1e3`; api.md §1 "Numbers"); nullopt when absent or empty. A fraction → 400 "must be a whole
+// number"; anything else that is not an int64 → 400 naming the parameter.
+core::Result<std::optional<int64_t>> QueryInt64(const http::Request& request,
+                                                std::string_view name);
+
 // A page size query parameter: absent, empty or 0 → `fallback`; over `max` → `max` (api.md §1);
 // negative or not a number → 400.
 core::Result<size_t> QueryPageSize(const http::Request& request, std::string_view name,

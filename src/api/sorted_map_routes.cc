@@ -139,12 +139,12 @@ class SortedMapRoutes {
     std::optional<std::string> etag;
     if (auto q = request.Query("etag")) etag = std::string(*q);
     auto hook = services_.writes->Hook<SortedMapItem>(
-        request, [](const SortedMapItem&) { return http::JsonResponse(200, ""); });
+        request, [](const SortedMapItem&) { return http::JsonResponse(200, "{}"); });
     SB_CO_ASSIGN_OR_RETURN(SortedMapItem item,
                            co_await services_.sorted_maps->Delete(
                                name, request.Param("item"), std::move(etag), std::move(hook)));
     (void)item;
-    co_return http::JsonResponse(200, "");
+    co_return http::JsonResponse(200, "{}");
   }
 
  private:

@@ -48,18 +48,21 @@ Status ReadMetadataHeaders(const Request& request, datastore::EntryWrite* write)
   write->attributes = "{}";
   if (auto users = request.Header("roblox-entry-userids")) {
     auto parsed = core::ParseJson(*users);
+    if (!parsed.ok() && parsed.status().reason() == "LIMIT_EXCEEDED") return parsed.status();
     if (!parsed.ok() || !parsed->is_array()) {
       return Status::InvalidArgument("roblox-entry-userids must be a JSON array of integers.");
     }
     for (const auto& u : *parsed) {
-      if (!u.is_number_integer() || (u.is_number_unsigned() && u.get<uint64_t>() > INT64_MAX)) {
+      if (!u.is_number() || !core::IsWholeInt64(u)) {
         return Status::InvalidArgument("roblox-entry-userids must be a JSON array of integers.");
       }
-      write->users.push_back(u.get<int64_t>());
+      write->users.push_back(core::JsonToInt64(u, "user id").value());
     }
   }
   if (auto attributes = request.Header("roblox-entry-attributes")) {
     auto parsed = core::ParseJson(*attributes);
+    // A nesting limit names itself; anything else unparseable is "not an object".
+    if (!parsed.ok() && parsed.status().reason() == "LIMIT_EXCEEDED") return parsed.status();
     if (!parsed.ok() || !parsed->is_object()) {
       return Status::InvalidArgument("roblox-entry-attributes must be a JSON object.");
     }
@@ -198,12 +201,8 @@ class StandardRoutes {
 
   asio::awaitable<Result<Response>> Increment(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, EntryNameFromQuery(request));
-    int64_t amount = 1;
-    if (auto by = request.Query("incrementBy")) {
-      auto parsed = core::ParseInt64(*by);
-      if (!parsed) co_return Status::InvalidArgument("incrementBy must be a 64-bit integer.");
-      amount = *parsed;
-    }
+    SB_CO_ASSIGN_OR_RETURN(auto by, QueryInt64(request, "incrementBy"));
+    const int64_t amount = by.value_or(1);
     datastore::EntryWrite metadata;
     SB_CO_RETURN_IF_ERROR(ReadMetadataHeaders(request, &metadata));
     // v1 metadata headers work as in set: omitted means cleared.

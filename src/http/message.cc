@@ -12,7 +12,7 @@ std::optional<std::string_view> Request::Header(std::string_view name) const {
 }
 
 std::optional<std::string_view> Request::Query(std::string_view name) const {
-  auto it = query.find(std::string(name));
+  auto it = query.find(name);
   if (it == query.end() || it->second.empty()) return std::nullopt;
   return std::string_view(it->second);
 }
@@ -34,8 +34,7 @@ Response JsonResponse(unsigned status, std::string body) {
   return r;
 }
 
-bool ParseTarget(std::string_view target, std::string* path,
-                 std::map<std::string, std::string>* query) {
+bool ParseTarget(std::string_view target, std::string* path, QueryParams* query) {
   auto q = target.find('?');
   *path = std::string(target.substr(0, q));
   if (q == std::string_view::npos) return true;

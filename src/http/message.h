@@ -11,14 +11,20 @@
 #include <utility>
 #include <vector>
 
+#include "core/strings.h"
+
 namespace strongbox::http {
+
+// Decoded query parameters by name. Names match case-insensitively (api.md §1: clients send
+// `AllScopes`); values are kept as sent.
+using QueryParams = std::map<std::string, std::string, core::CaseInsensitiveLess>;
 
 struct Request {
   std::string method;                                        // "GET", "POST", ...
   std::string target;                                        // raw request target, path and query
   std::string path;                                          // raw path (still percent-encoded)
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
-  std::map<std::string, std::string> query;                  // decoded; first occurrence wins
+  QueryParams query;  // decoded; names case-insensitive; first occurrence wins
   std::string body;
   // Filled by the router: decoded `{name}` captures and the custom method (":verb"), if any.
   std::map<std::string, std::string> params;
@@ -53,7 +59,6 @@ Response JsonResponse(unsigned status, std::string body);
 
 // Splits a raw target into path and decoded query parameters ('+' is a space in queries).
 // False on a malformed percent escape.
-bool ParseTarget(std::string_view target, std::string* path,
-                 std::map<std::string, std::string>* query);
+bool ParseTarget(std::string_view target, std::string* path, QueryParams* query);
 
 }  // namespace strongbox::http

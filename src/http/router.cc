@@ -53,12 +53,16 @@ bool Router::Matches(const Route& route, const std::vector<std::string_view>& se
                      std::string_view last, std::string_view verb,
                      std::map<std::string, std::string>* params,
                      std::map<std::string, std::string>* raw_params, bool* bad_escape) {
-  if (route.segments.size() != segments.size() || route.verb != verb) return false;
+  // Fixed segments and custom methods match case-insensitively (`orderedDatastores`, api.md §1);
+  // captured ids, names and keys are taken as sent.
+  if (route.segments.size() != segments.size() || !core::EqualsIgnoreCase(route.verb, verb)) {
+    return false;
+  }
   auto raw_at = [&](size_t i) { return i + 1 == segments.size() ? last : segments[i]; };
   // Literals first: most routes fail here, before anything is decoded or allocated.
   for (size_t i = 0; i < segments.size(); ++i) {
     const Segment& s = route.segments[i];
-    if (s.capture ? raw_at(i).empty() : raw_at(i) != s.text) return false;
+    if (s.capture ? raw_at(i).empty() : !core::EqualsIgnoreCase(raw_at(i), s.text)) return false;
   }
   params->clear();
   raw_params->clear();

@@ -32,9 +32,12 @@ class Session;
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
-  uint64_t body_limit_bytes = 8 << 20;
+  uint64_t body_limit_bytes = 5 << 20;
   uint32_t header_limit_bytes = 16 << 10;
   std::chrono::milliseconds io_timeout{30'000};
+  // After refusing a request before its body (413): how long the unread body is drained so the
+  // client can read the answer (session.cc).
+  std::chrono::milliseconds lingering_close{2'000};
   size_t max_connections = 4096;
 };
 

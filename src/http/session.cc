@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -96,6 +97,24 @@ asio::awaitable<std::tuple<beast::error_code, size_t>> Session::ReadRequest(
   co_return co_await bhttp::async_read(socket_, buffer, parser, as_tuple(use_awaitable));
 }
 
+asio::awaitable<void> Session::LingeringClose() {
+  // The client may still be sending the body we refused. Closing now with its bytes unread
+  // makes the kernel answer them with a reset, which can destroy our answer in the client's
+  // receive buffer before it is read. So: stop sending, then read and drop what still comes,
+  // for a bounded time and amount (Apache's and nginx's "lingering close").
+  beast::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  deadline_ = std::chrono::steady_clock::now() + server_.options_.lingering_close;
+  watchdog_.cancel();  // re-armed at the new deadline by the watchdog loop
+  std::array<char, 16 * 1024> sink;
+  uint64_t drained = 0;
+  while (drained < server_.options_.body_limit_bytes) {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
+    if (ec) break;  // the client closed, or the watchdog closed the socket at the deadline
+    drained += n;
+  }
+}
+
 asio::awaitable<void> Session::Run() {
   const ServerOptions& options = server_.options_;
   SetDeadline();
@@ -132,7 +151,9 @@ asio::awaitable<void> Session::Run() {
       if (answer) {
         auto res = ToWire(ErrorResponse(*answer), 11, false);
         SetDeadline();
-        co_await bhttp::async_write(socket_, res, as_tuple(use_awaitable));
+        auto [wec, written] = co_await bhttp::async_write(socket_, res, as_tuple(use_awaitable));
+        (void)written;
+        if (!wec) co_await LingeringClose();
       }
       break;
     }

@@ -41,6 +41,8 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   friend class Server;
   boost::asio::awaitable<Response> Handle(Request& request);
+  // After an error answer to a request whose body was not read: half-close, then drain.
+  boost::asio::awaitable<void> LingeringClose();
   // Reads one request (header, then `100 Continue` if asked for, then the body).
   boost::asio::awaitable<std::tuple<boost::beast::error_code, size_t>> ReadRequest(
       boost::beast::flat_buffer& buffer,

@@ -7,7 +7,7 @@ namespace {
 
 using leaderboard::SortOrder;
 
-TEST_CASE("The ordered filter accepts exactly the three forms of the contract", "[api]") {
+TEST_CASE("The ordered filter accepts the three forms of the contract and nothing else", "[api]") {
   auto both = ParseValueFilter("entry >= 10 && entry <= 50");
   REQUIRE(both.ok());
   REQUIRE(both->min == 10);
@@ -24,10 +24,22 @@ TEST_CASE("The ordered filter accepts exactly the three forms of the contract", 
   REQUIRE(none.ok());
   REQUIRE_FALSE(none->min.has_value());
 
+  // Real clients write the clauses in either order and with their own spacing (issue #13).
+  for (const char* spelled :
+       {"entry <= 50 && entry >= 10", "entry>=10&&entry<=50", "entry >=  10  &&  entry <= 50 ",
+        "  entry\t>=\t10 && entry <= 5e1", "entry <= 50.0 && entry >= 1e1"}) {
+    INFO(spelled);
+    auto parsed = ParseValueFilter(spelled);
+    REQUIRE(parsed.ok());
+    CHECK(parsed->min == 10);
+    CHECK(parsed->max == 50);
+  }
+
   for (const char* bad :
-       {"entry > 10", "entry>=10", "entry >=  10", "entry >= 10 &&entry <= 5", "entry >= 1.5",
-        "entry <= 50 && entry >= 10", "entry >= 10 && entry <= 50 ", "value >= 10",
-        "entry >= 9223372036854775808", "entry >= 10 || entry <= 50", "entry >= "}) {
+       {"entry > 10", "entry >= 1.5", "entry >= 10 && entry >= 20", "entry <= 1 && entry <= 2",
+        "value >= 10", "entry >= 9223372036854775808", "entry >= 10 || entry <= 50",
+        "entry >= ", "entry >= 10 &&", "entry >= 10 && entry <= 50 && entry <= 60",
+        "entry >= 10 entry <= 5", "&& entry >= 10", "entry >= 0x10", "Entry >= 10"}) {
     INFO(bad);
     auto parsed = ParseValueFilter(bad);
     REQUIRE(parsed.status().code() == core::StatusCode::kInvalidArgument);
@@ -51,12 +63,20 @@ TEST_CASE("Ordered values are int64 or an error, never rounded or wrapped", "[ap
   REQUIRE(*value(R"({"value":9223372036854775807})") == INT64_MAX);
   REQUIRE(*value(R"({"value":-9223372036854775808})") == INT64_MIN);
   REQUIRE(*value(R"({"value":"42"})") == 42);
-  for (const char* bad :
-       {R"({"value":9223372036854775808})", R"({"value":-9223372036854775809})", R"({"value":1.5})",
-        R"({"value":true})", R"({"value":"1e3"})", R"({})", R"({"value":null})"}) {
+  // Whole numbers however a double-only client spells them (api.md §1 "Numbers").
+  REQUIRE(*value(R"({"value":5.0})") == 5);
+  REQUIRE(*value(R"({"value":1e3})") == 1000);
+  REQUIRE(*value(R"({"value":-0.0})") == 0);
+  REQUIRE(*value(R"({"value":-2.5e1})") == -25);
+  for (const char* bad : {R"({"value":9223372036854775808})", R"({"value":-9223372036854775809})",
+                          R"({"value":1.5})", R"({"value":true})", R"({"value":"1e3"})", R"({})",
+                          R"({"value":null})", R"({"value":1e19})", R"({"value":9.3e18})"}) {
     INFO(bad);
     REQUIRE(value(bad).status().code() == core::StatusCode::kInvalidArgument);
   }
+  CHECK(value(R"({"value":1.5})").status().message().find("must be a whole number") !=
+        std::string::npos);
+  CHECK(value(R"({})").status().message().find("is required") != std::string::npos);
 }
 
 }  // namespace
