@@ -75,7 +75,7 @@ std::vector<Probe> Probes() {
   };
 }
 
-TEST_CASE("only /healthz and /readyz answer without a key; 401 has the contract's body",
+TEST_CASE("only /healthz and /readyz answer without a key, 401 has the contract's body",
           "[integration]") {
   ServerFixture f;
   HttpClient anonymous(f.server.port());
@@ -149,7 +149,7 @@ TEST_CASE("a scope holds for its universe and its named data stores only", "[int
 }
 
 TEST_CASE(
-    "keys: create shows the secret once; list and get never; revoked and expired keys "
+    "keys: create shows the secret once, list and get never, revoked and expired keys "
     "get 401",
     "[integration]") {
   ServerFixture f;

@@ -109,7 +109,7 @@ TEST_CASE("update with etag compare-and-swap, revisions and time travel", "[inte
         json::array());
 }
 
-TEST_CASE("delete writes a tombstone; a deleted entry can be created again", "[integration]") {
+TEST_CASE("delete writes a tombstone, a deleted entry can be created again", "[integration]") {
   ServerFixture f;
   auto created = MustJson(f.client->Post(kEntries + "?id=d", R"({"value":[1,2]})"));
   auto wrong_etag = f.client->Delete(kEntries + "/d?etag=nope");

@@ -92,7 +92,7 @@ TEST_CASE("a reused key with another request is 409 KEY_REUSED and changes nothi
   CHECK(f.client->Get(kEntries + "/n").status == 404);
 }
 
-TEST_CASE("failed requests are not stored; a retry runs again", "[integration]") {
+TEST_CASE("failed requests are not stored, a retry runs again", "[integration]") {
   ServerFixture f;
   auto missing = f.client->Send("PATCH", kEntries + "/later", R"({"value":1})", Key("try"));
   CHECK(missing.status == 404);
@@ -102,7 +102,7 @@ TEST_CASE("failed requests are not stored; a retry runs again", "[integration]")
   CHECK(retry.Header("idempotent-replayed").empty());
 }
 
-TEST_CASE("idempotency records survive a restart; v1 replays too", "[integration]") {
+TEST_CASE("idempotency records survive a restart, v1 replays too", "[integration]") {
   ServerFixture f;
   const std::string v1 =
       "/datastores/v1/universes/42/standard-datastores/datastore/entries/entry/increment"

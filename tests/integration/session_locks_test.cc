@@ -62,7 +62,7 @@ TEST_CASE("fencing: a writer whose lease expired can never overwrite the new hol
   CHECK(f.client->Get(kEntries + "/p7").Json()["value"] == json{{"coins", 50}});
 }
 
-TEST_CASE("fencing after a steal; renew after steal fails; requestRelease reaches the holder",
+TEST_CASE("fencing after a steal, renew after steal fails, requestRelease reaches the holder",
           "[integration]") {
   ServerFixture f;
   Acquire(*f.client, "server-a");

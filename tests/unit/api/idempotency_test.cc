@@ -61,7 +61,7 @@ TEST_CASE("expired idempotency records are reclaimed in bounded passes", "[api]"
   CHECK(f.Records() == 1);  // the fresh one stays until it expires
 }
 
-TEST_CASE("requests without the header get no hook; bad keys none either", "[api]") {
+TEST_CASE("requests without the header get no hook, bad keys none either", "[api]") {
   Fixture f;
   http::Request plain;
   plain.method = "POST";

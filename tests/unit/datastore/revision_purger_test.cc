@@ -57,7 +57,7 @@ EntryName Name(const std::string& key) {
   return n;
 }
 
-TEST_CASE("revisions older than retention after being replaced are purged; current is kept",
+TEST_CASE("revisions older than retention after being replaced are purged, current is kept",
           "[datastore]") {
   RetentionPolicy policy;
   policy.retention = 10 * kDay;

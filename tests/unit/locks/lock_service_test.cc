@@ -87,7 +87,7 @@ TEST_CASE("the guard holds only for the current token of a live lease", "[locks]
   CHECK(f.Guard(3).ok());
 }
 
-TEST_CASE("release requests reach the holder; get and list", "[locks]") {
+TEST_CASE("release requests reach the holder, get and list", "[locks]") {
   Fixture f;
   CHECK(f.service->Get(1, "player-7").status().code() == StatusCode::kNotFound);
   CHECK(f.Await(f.service->RequestRelease(1, "player-7", "x", "")).status().code() ==

@@ -50,7 +50,7 @@ TEST_CASE("a route needing two scopes needs both", "[ops]") {
                 {kRead, kWrite}, 42, "S"));
 }
 
-TEST_CASE("admin on * grants everything; admin on a universe only that universe's routes",
+TEST_CASE("admin on * grants everything, admin on a universe only that universe's routes",
           "[ops]") {
   const ApiKey root = KeyWith({{0, std::string(kAdminScope), {}}});
   CHECK(Allowed(root, {kRead}, 7, "S"));

@@ -85,7 +85,7 @@ TEST_CASE("new keys are validated", "[ops]") {
   CHECK(f.keys->List().empty());
 }
 
-TEST_CASE("bootstrap: a first start creates admin once; a supplied secret replaces it", "[ops]") {
+TEST_CASE("bootstrap: a first start creates admin once, a supplied secret replaces it", "[ops]") {
   Fixture f;
   auto first = f.keys->EnsureBootstrapKey(std::nullopt);
   REQUIRE(first.ok());
