@@ -134,6 +134,18 @@ void RegisterAdminRoutes(http::Router& router, const Services& services) {
     co_return http::JsonResponse(
         200, core::DumpCompact(Json{{"backups", list}, {"backupDir", backups->dir()}}));
   });
+  // The route table, for tooling and for the tests that must cover every route (each v2 answer
+  // is JSON, every body is depth-bounded): a route added later is listed by itself.
+  router.Add("GET", "/admin/v1/routes", [&router](Request&) -> asio::awaitable<Result<Response>> {
+    Json list = Json::array();
+    for (const auto& route : router.Routes()) {
+      const char* style = route.style == http::ErrorStyle::kStandardV1    ? "standardV1"
+                          : route.style == http::ErrorStyle::kMemoryStore ? "memoryStore"
+                                                                          : "cloudV2";
+      list.push_back({{"method", route.method}, {"pattern", route.pattern}, {"style", style}});
+    }
+    co_return http::JsonResponse(200, core::DumpCompact(Json{{"routes", list}}));
+  });
   router.Add("DELETE", "/admin/v1/backups/{backup}",
              [backups](Request& request) -> asio::awaitable<Result<Response>> {
                SB_CO_ASSIGN_OR_RETURN(uint32_t id, ParseBackupId(request.Param("backup")));

@@ -148,6 +148,7 @@ std::vector<RouteAccess> BuildTable() {
     add("POST", "/admin/v1/backups", {ops::kAdminScope}, ad);
     add("GET", "/admin/v1/backups", {ops::kAdminScope}, ad);
     add("DELETE", "/admin/v1/backups/{backup}", {ops::kAdminScope}, ad);
+    add("GET", "/admin/v1/routes", {ops::kAdminScope}, ad);
   }
   return t;
 }
