@@ -192,13 +192,7 @@ core::Status CommitPipeline::CheckFreeSpace(size_t bytes_to_write) {
 
 void CommitPipeline::EnterFault(core::Status fault,
                                 std::vector<std::function<void()>> unapplied_hooks) {
-  if (fault.code() != core::StatusCode::kUnavailable) {
-    fault = core::Status::Unavailable(
-                "Storage write failed: writes are refused until the data directory is writable "
-                "again (reads still work).")
-                .WithReason("STORAGE_ERROR")
-                .WithMetadata("retryAfterSeconds", "5");
-  }
+  if (fault.code() != core::StatusCode::kUnavailable) fault = StorageErrorStatus();
   // RocksDB advances its sequence only after a write is in the WAL and the memtable, so this
   // is the last write that surely happened; more after a reopen means the failed one did too.
   sequence_before_fault_ = engine_->write_failed() ? engine_->LatestSequence() : 0;

@@ -17,4 +17,9 @@ namespace strongbox::store {
 // which error_response logs but never sends to a client.
 core::Status ToStatus(const rocksdb::Status& s);
 
+// What every write answers while storage refuses them: 503 with retryAfterSeconds and reason
+// STORAGE_FULL (no space) or STORAGE_ERROR (any other failed write).
+core::Status StorageFullStatus();
+core::Status StorageErrorStatus();
+
 }  // namespace strongbox::store

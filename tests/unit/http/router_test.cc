@@ -129,5 +129,22 @@ TEST_CASE("custom methods on a capture after routes without one", "[http]") {
   CHECK(Body(Run(router, "GET", "/v2/u/42/entries/c:listRevisions"))["route"] == "revisions");
 }
 
+TEST_CASE("fixed segments and verbs match in any case, captures keep theirs", "[http]") {
+  Router r = MakeRouter();
+  auto b = Body(Run(r, "POST", "/V2/U/42/ENTRIES/Users%3A7:Increment"));
+  CHECK(b["route"] == "increment");
+  CHECK(b["params"]["entry"] == "Users:7");  // the id exactly as sent
+  CHECK(Body(Run(r, "GET", "/v2/u/42/entries/SPECIAL"))["route"] == "literal");
+  CHECK(Body(Run(r, "GET", "/v2/u/42/entries/x:LISTREVISIONS"))["route"] == "revisions");
+}
+
+TEST_CASE("query parameter names match in any case", "[http]") {
+  Request req;
+  REQUIRE(ParseTarget("/p?AllScopes=True&datastorename=D", &req.path, &req.query));
+  CHECK(req.Query("allScopes") == std::optional<std::string_view>("True"));
+  CHECK(req.Query("datastoreName") == std::optional<std::string_view>("D"));
+  CHECK_FALSE(req.Query("scope").has_value());
+}
+
 }  // namespace
 }  // namespace strongbox::http

@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "core/strings.h"
 #include "support/temp_dir.h"
@@ -269,6 +270,38 @@ TEST_CASE("a mutation's iterator sees committed rows overlaid with its batch", "
               })
               .ok());
   REQUIRE(seen == std::vector<std::string>{"a=old", "bb=new", "c=new"});
+}
+
+TEST_CASE("below the free-space reserve writes stop at once and nothing is written", "[store]") {
+  CommitPipeline::Options options;
+  options.min_free_bytes = uint64_t{1} << 60;  // more than any disk has free
+  options.recovery_interval = std::chrono::milliseconds(20);
+  Fixture f(options);
+  Status first = f.pipeline->CommitAndWait(CasIncrement(0));
+  CHECK(first.code() == core::StatusCode::kUnavailable);
+  CHECK(first.reason() == "STORAGE_FULL");
+  CHECK_FALSE(first.MetadataValue("retryAfterSeconds").empty());
+  const auto health = f.pipeline->health();
+  CHECK_FALSE(health.writable);
+  CHECK(health.faults == 1);
+  REQUIRE(health.free_bytes.has_value());
+  // Refused at once while stopped, whatever the mutation, and the sequencer keeps checking.
+  for (int i = 0; i < 3; ++i) {
+    CHECK(f.pipeline->CommitAndWait(CasIncrement(0)).reason() == "STORAGE_FULL");
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  CHECK(f.pipeline->health().faults == 1);  // one episode, not one per write
+  CHECK(f.ReadCounter() == 0);
+  CHECK_FALSE(f.engine->write_failed());  // RocksDB was never asked
+}
+
+TEST_CASE("with room above the reserve writes go on", "[store]") {
+  CommitPipeline::Options options;
+  options.min_free_bytes = 4 << 20;
+  Fixture f(options);
+  REQUIRE(f.pipeline->CommitAndWait(CasIncrement(0)).ok());
+  CHECK(f.pipeline->health().writable);
+  CHECK(f.ReadCounter() == 1);
 }
 
 }  // namespace
