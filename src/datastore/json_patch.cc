@@ -164,39 +164,47 @@ Status ValidatePatchOperations(const Json& operations, const PatchLimits& limits
   return Status::Ok();
 }
 
+// One operation, applied in place. nlohmann's JSON Pointer and RFC 6902 code report failures
+// by exception (a test that fails, a path that is missing, an array index that is empty or
+// past size_t); ApplyPatch turns them into this operation's Status.
+Status ApplyOne(Json& value, const Json& op, size_t i, const PatchLimits& limits, size_t* depth,
+                size_t* bytes) {
+  const std::string& name = op["op"].get_ref<const std::string&>();
+  if (name == "increment") return ApplyIncrement(value, op, i);
+  if (name == "replace") {
+    // What is replaced no longer counts towards the size.
+    Json::json_pointer ptr;
+    if (ParsePointer(op["path"].get<std::string>(), &ptr) && value.contains(ptr)) {
+      *bytes -= std::min(
+          *bytes, core::MeasureJson(value.at(ptr), limits.max_depth, limits.max_value_bytes).bytes);
+    }
+  }
+  try {
+    value = value.patch(Json::array({op}));
+  } catch (const Json::other_error& e) {
+    if (name == "test") {
+      return Failed(i, "TEST_FAILED", "test failed at " + op["path"].get<std::string>());
+    }
+    return Failed(i, "PATH_NOT_FOUND", e.what());
+  }
+  if (name == "add" || name == "replace" || name == "copy" || name == "move") {
+    return CheckGrowth(value, op["path"].get<std::string>(), i, limits,
+                       /*adds_bytes=*/name != "move", depth, bytes);
+  }
+  return Status::Ok();
+}
+
 core::Result<Json> ApplyPatch(Json value, const Json& operations, const PatchLimits& limits) {
   const core::JsonExtent start = core::MeasureJson(value, limits.max_depth, limits.max_value_bytes);
   size_t depth = start.depth;
   size_t bytes = start.bytes;
   for (size_t i = 0; i < operations.size(); ++i) {
-    const Json& op = operations[i];
-    if (op["op"] == "increment") {
-      SB_RETURN_IF_ERROR(ApplyIncrement(value, op, i));
-      continue;
-    }
-    const std::string& name = op["op"].get_ref<const std::string&>();
-    if (name == "replace") {
-      // What is replaced no longer counts towards the size.
-      Json::json_pointer ptr;
-      if (ParsePointer(op["path"].get<std::string>(), &ptr) && value.contains(ptr)) {
-        bytes -= std::min(
-            bytes,
-            core::MeasureJson(value.at(ptr), limits.max_depth, limits.max_value_bytes).bytes);
-      }
-    }
-    // nlohmann's RFC 6902 implementation throws; each failure becomes this operation's Status.
     try {
-      value = value.patch(Json::array({op}));
-    } catch (const Json::other_error& e) {
-      if (op["op"] == "test")
-        return Failed(i, "TEST_FAILED", "test failed at " + op["path"].get<std::string>());
-      return Failed(i, "PATH_NOT_FOUND", e.what());
+      SB_RETURN_IF_ERROR(ApplyOne(value, operations[i], i, limits, &depth, &bytes));
     } catch (const Json::exception& e) {
+      // A pointer nlohmann cannot resolve (found by fuzzing: "/slots/" and
+      // "/slots/99999999999999999999" on an array threw out_of_range past every handler).
       return Failed(i, "PATH_NOT_FOUND", std::string("path not found: ") + e.what());
-    }
-    if (name == "add" || name == "replace" || name == "copy" || name == "move") {
-      SB_RETURN_IF_ERROR(CheckGrowth(value, op["path"].get<std::string>(), i, limits,
-                                     /*adds_bytes=*/name != "move", &depth, &bytes));
     }
   }
   return value;

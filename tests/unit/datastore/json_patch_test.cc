@@ -137,5 +137,21 @@ TEST_CASE("a patch has at most max_operations operations", "[datastore]") {
   CHECK(ValidatePatchOperations(J(three), limits).ok());
 }
 
+TEST_CASE("array indexes nlohmann cannot resolve are PATH_NOT_FOUND, not an exception",
+          "[datastore]") {
+  // Found by tests/fuzz/json_patch_fuzz.cc: json_pointer::contains threw out_of_range.
+  for (const char* ops : {R"([{"op":"increment","path":"/slots/","value":5}])",
+                          R"([{"op":"increment","path":"/slots/99999999999999999999","value":5}])",
+                          R"([{"op":"replace","path":"/slots/","value":5}])",
+                          R"([{"op":"replace","path":"/slots/99999999999999999999","value":5}])",
+                          R"([{"op":"add","path":"/slots/99999999999999999999","value":5}])",
+                          R"([{"op":"copy","from":"/slots/","path":"/x"}])"}) {
+    INFO(ops);
+    auto r = Apply(R"({"slots":[1]})", ops);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().reason() == "PATH_NOT_FOUND");
+  }
+}
+
 }  // namespace
 }  // namespace strongbox::datastore
