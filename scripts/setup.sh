@@ -10,6 +10,9 @@ PACKAGES=(
   librocksdb-dev libgflags-dev libsnappy-dev zlib1g-dev libbz2-dev liblz4-dev libzstd-dev
   nlohmann-json3-dev libspdlog-dev catch2 libssl-dev
   clang-format curl python3 git
+  # The fuzz build (scripts/fuzz.sh): clang++, libFuzzer and the sanitizer runtimes, and
+  # llvm-symbolizer for file:line in its reports.
+  clang libclang-rt-14-dev llvm-14
 )
 
 missing=()

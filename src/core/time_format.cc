@@ -1,6 +1,7 @@
 #include "core/time_format.h"
 
 #include <cstdio>
+#include <limits>
 
 namespace strongbox::core {
 namespace {
@@ -21,15 +22,23 @@ bool ReadDigits(std::string_view s, size_t pos, size_t width, int* out) {
 
 std::string FormatRfc3339(Timestamp t) {
   using namespace std::chrono;
-  const auto day = floor<days>(t);
+  // Seconds and the nanoseconds past them first: the midnight before `t` in int64 nanoseconds
+  // (floor<days>(t)) does not fit for the earliest day of the range, 1677-09-21.
+  long long secs = t.time_since_epoch().count() / 1'000'000'000;
+  long long frac = t.time_since_epoch().count() % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  const sys_seconds whole{seconds(secs)};
+  const auto day = floor<days>(whole);
   const year_month_day ymd(day);
-  const hh_mm_ss<nanoseconds> hms(t - day);
+  const hh_mm_ss<seconds> hms(whole - day);
   char buf[64];
   int n = std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d", int(ymd.year()),
                         unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
                         int(hms.minutes().count()), int(hms.seconds().count()));
   std::string out(buf, static_cast<size_t>(n));
-  long long frac = hms.subseconds().count();
   if (frac != 0) {
     char fbuf[16];
     std::snprintf(fbuf, sizeof(fbuf), "%09lld", frac);
@@ -86,6 +95,11 @@ Result<Timestamp> ParseRfc3339(std::string_view s) {
   if (pos != s.size()) return bad;
   Timestamp t = time_point_cast<nanoseconds>(sys_days(ymd)) + hours(h) + minutes(mi) +
                 seconds(sec) + nanoseconds(frac_nanos) - minutes(offset_minutes);
+  // The years are those of the instant in UTC, not of the text: an offset or a leap second
+  // must not carry it outside them, where its own formatted form would be refused.
+  if (t < sys_days(year(1678) / January / 1) || t >= sys_days(year(2262) / January / 1)) {
+    return bad;
+  }
   return t;
 }
 
@@ -113,6 +127,8 @@ Result<std::chrono::nanoseconds> ParseDuration(std::string_view s) {
   }
   if (i != s.size() || whole_digits == 0) return bad;
   for (size_t k = frac_digits; k < 9; ++k) frac *= 10;
+  // The result is int64 nanoseconds (~292 years): past that it would wrap, not fail.
+  if (whole > (std::numeric_limits<int64_t>::max() - frac) / 1'000'000'000) return bad;
   return std::chrono::nanoseconds(whole * 1'000'000'000 + frac);
 }
 

@@ -59,7 +59,7 @@ class RankBoards {
 
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Board>> boards_;  // guarded by mu_
-  const RankIndex empty_;
+  const RankIndex empty_{};
 };
 
 }  // namespace strongbox::leaderboard

@@ -1,6 +1,7 @@
 #include "core/time_format.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 
 namespace strongbox::core {
 namespace {
@@ -28,6 +29,34 @@ TEST_CASE("RFC 3339 parsing", "[core]") {
   }
 }
 
+// Found by the time_format fuzz target: the midnight before a time on the first day of the
+// int64 range does not fit in int64 nanoseconds (signed overflow inside std::chrono).
+TEST_CASE("RFC 3339 formatting of the whole int64 range", "[core]") {
+  CHECK(FormatRfc3339(FromUnixNanos(std::numeric_limits<int64_t>::min())) ==
+        "1677-09-21T00:12:43.145224192Z");
+  CHECK(FormatRfc3339(FromUnixNanos(std::numeric_limits<int64_t>::max())) ==
+        "2262-04-11T23:47:16.854775807Z");
+  CHECK(FormatRfc3339(FromUnixNanos(-1)) == "1969-12-31T23:59:59.999999999Z");
+  CHECK(FormatRfc3339(FromUnixNanos(-1'000'000'000)) == "1969-12-31T23:59:59Z");
+}
+
+// Found by the time_format fuzz target: "2261-12-31T23:59:60Z" parsed to 2262-01-01T00:00:00Z,
+// which formats to a text the parser refuses.
+TEST_CASE("RFC 3339 years bound the instant in UTC, not the text", "[core]") {
+  for (const char* good : {"1678-01-01T00:00:00Z", "1678-01-01T00:30:00+00:30",
+                           "2261-12-31T23:59:59.999999999Z", "2261-12-31T22:59:59-01:00"}) {
+    INFO(good);
+    auto t = ParseRfc3339(good);
+    REQUIRE(t.ok());
+    CHECK(ParseRfc3339(FormatRfc3339(*t)).ok());
+  }
+  for (const char* bad :
+       {"2261-12-31T23:59:60Z", "2261-12-31T23:00:00-05:00", "1678-01-01T00:00:00+01:00"}) {
+    INFO(bad);
+    CHECK(ParseRfc3339(bad).status().code() == StatusCode::kInvalidArgument);
+  }
+}
+
 TEST_CASE("formatting and parsing round-trip", "[core]") {
   for (int64_t n : {int64_t{0}, int64_t{1}, int64_t{1'234'567'890'123'456'789},
                     int64_t{4'102'444'800'000'000'000}}) {
@@ -44,6 +73,17 @@ TEST_CASE("protobuf durations", "[core]") {
   for (const char* bad : {"", "s", "30", "-1s", "1.s", "abc", "1.0000000001s"}) {
     INFO(bad);
     CHECK_FALSE(ParseDuration(bad).ok());
+  }
+}
+
+// Found by the time_format fuzz target: 12 whole digits times 10^9 overflowed int64.
+TEST_CASE("durations past the int64 nanosecond range are rejected, not wrapped", "[core]") {
+  CHECK(ParseDuration("9223372036.854775807s")->count() == std::numeric_limits<int64_t>::max());
+  CHECK(ParseDuration("9223372036s")->count() == 9'223'372'036'000'000'000);
+  for (const char* bad :
+       {"55555555555s", "9223372037s", "9223372036.854775808s", "999999999999s"}) {
+    INFO(bad);
+    CHECK(ParseDuration(bad).status().code() == StatusCode::kInvalidArgument);
   }
 }
 
