@@ -51,6 +51,11 @@ TEST_CASE("oversize headers and bodies get 413 JSON before being read", "[integr
   std::string out = RawExchange(f.server.port(), big_header);
   CHECK(out.rfind("HTTP/1.1 413", 0) == 0);
   CHECK(out.find("PAYLOAD_TOO_LARGE") != std::string::npos);
+  // The limit is on the whole block: a long target plus long fields, each under it, is over.
+  out = RawExchange(f.server.port(),
+                    "GET /healthz?pad=" + std::string(1500, 'p') +
+                        " HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(1500, 'a') + "\r\n\r\n");
+  CHECK(out.rfind("HTTP/1.1 413", 0) == 0);
   // A declared Content-Length past the limit is refused without reading the body.
   std::string declared =
       "POST " + kEntries + "?id=x HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n";
