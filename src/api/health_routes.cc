@@ -24,8 +24,8 @@ void RegisterHealthRoutes(http::Router& router, const Services& services) {
                                       {"reason", health.fault.reason()},
                                       {"message", health.fault.message()}};
                    http::Response r = http::JsonResponse(503, core::DumpCompact(body));
-                   r.SetHeader("retry-after",
-                               std::string(health.fault.MetadataValue("retryAfterSeconds")));
+                   const auto retry = health.fault.MetadataValue("retryAfterSeconds");
+                   if (!retry.empty()) r.SetHeader("retry-after", std::string(retry));
                    co_return r;
                  }
                }

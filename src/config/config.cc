@@ -154,9 +154,9 @@ const std::vector<Field>& Fields() {
     // (store/engine.h), so the disk must never be allowed to fill.
     v.push_back(IntField("storage_min_free_bytes", &Config::storage_min_free_bytes,
                          int64_t{4} << 20, int64_t{1} << 50,
-                         "writes stop (503 STORAGE_FULL) and compactions wait while the data "
-                         "directory's disk has less free than this, leaving RocksDB room to "
-                         "flush; at least 4 MiB"));
+                         "writes stop (503 STORAGE_FULL) while the data directory's disk has "
+                         "less free than this, leaving RocksDB room to flush and compact; at "
+                         "least 4 MiB"));
     v.push_back(IntField("storage_recovery_interval_ms", &Config::storage_recovery_interval_ms, 10,
                          600'000,
                          "while writes are stopped by a storage fault, how often free space is "

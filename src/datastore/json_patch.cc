@@ -78,18 +78,18 @@ Status ApplyIncrement(Json& value, const Json& op, size_t index) {
   return Status::Ok();
 }
 
-// After an operation that inserted something at `path`: the inserted part is measured (not the
-// whole value), and the running totals checked against the limits.
-Status CheckGrowth(const Json& value, const std::string& path, size_t index,
+// Before an operation that inserts `inserted` at `path` (add, replace, copy, move): checks the
+// value after it against the limits from running totals, measuring only the inserted part.
+// Measured before applying, from the operand, so neither a destination that JSON Pointer cannot
+// probe afterwards (`/-`, the end of an array) nor the copy itself can get past the bounds.
+Status CheckGrowth(const Json& inserted, const std::string& path, size_t index,
                    const PatchLimits& limits, bool adds_bytes, size_t* depth, size_t* bytes) {
-  Json::json_pointer ptr;
-  if (!ParsePointer(path, &ptr) || !value.contains(ptr)) return Status::Ok();
   size_t tokens = 0;
   for (char c : path) tokens += (c == '/');
-  const core::JsonExtent inserted =
-      core::MeasureJson(value.at(ptr), limits.max_depth, limits.max_value_bytes);
-  *depth = std::max(*depth, tokens + inserted.depth);
-  if (adds_bytes) *bytes += inserted.bytes;
+  const core::JsonExtent extent =
+      core::MeasureJson(inserted, limits.max_depth, limits.max_value_bytes);
+  *depth = std::max(*depth, tokens + extent.depth);
+  if (adds_bytes) *bytes += extent.bytes;
   if (*depth > limits.max_depth) {
     return Status::InvalidArgument("operations[" + std::to_string(index) +
                                    "]: the patched value would nest deeper than " +
@@ -171,12 +171,24 @@ Status ApplyOne(Json& value, const Json& op, size_t i, const PatchLimits& limits
                 size_t* bytes) {
   const std::string& name = op["op"].get_ref<const std::string&>();
   if (name == "increment") return ApplyIncrement(value, op, i);
-  if (name == "replace") {
-    // What is replaced no longer counts towards the size.
-    Json::json_pointer ptr;
-    if (ParsePointer(op["path"].get<std::string>(), &ptr) && value.contains(ptr)) {
-      *bytes -= std::min(
-          *bytes, core::MeasureJson(value.at(ptr), limits.max_depth, limits.max_value_bytes).bytes);
+  if (name == "add" || name == "replace") {
+    if (name == "replace") {
+      // What is replaced no longer counts towards the size.
+      Json::json_pointer ptr;
+      if (ParsePointer(op["path"].get<std::string>(), &ptr) && value.contains(ptr)) {
+        *bytes -= std::min(
+            *bytes,
+            core::MeasureJson(value.at(ptr), limits.max_depth, limits.max_value_bytes).bytes);
+      }
+    }
+    SB_RETURN_IF_ERROR(CheckGrowth(op["value"], op["path"].get<std::string>(), i, limits,
+                                   /*adds_bytes=*/true, depth, bytes));
+  } else if (name == "copy" || name == "move") {
+    // A missing `from` fails in patch() below, as PATH_NOT_FOUND.
+    Json::json_pointer from;
+    if (ParsePointer(op["from"].get<std::string>(), &from) && value.contains(from)) {
+      SB_RETURN_IF_ERROR(CheckGrowth(value.at(from), op["path"].get<std::string>(), i, limits,
+                                     /*adds_bytes=*/name == "copy", depth, bytes));
     }
   }
   try {
@@ -186,10 +198,6 @@ Status ApplyOne(Json& value, const Json& op, size_t i, const PatchLimits& limits
       return Failed(i, "TEST_FAILED", "test failed at " + op["path"].get<std::string>());
     }
     return Failed(i, "PATH_NOT_FOUND", e.what());
-  }
-  if (name == "add" || name == "replace" || name == "copy" || name == "move") {
-    return CheckGrowth(value, op["path"].get<std::string>(), i, limits,
-                       /*adds_bytes=*/name != "move", depth, bytes);
   }
   return Status::Ok();
 }

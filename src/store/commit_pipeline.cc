@@ -184,7 +184,8 @@ core::Status CommitPipeline::CheckFreeSpace(size_t bytes_to_write) {
     std::lock_guard<std::mutex> lock(mu_);
     free_bytes_ = free_bytes;
   }
-  if (free_bytes && *free_bytes < options_.min_free_bytes) {
+  // The group itself must fit above the reserve too (its WAL record is about its data size).
+  if (free_bytes && *free_bytes < options_.min_free_bytes + bytes_to_write) {
     return BelowReserve(*free_bytes, options_.min_free_bytes);
   }
   return core::Status::Ok();
@@ -192,7 +193,10 @@ core::Status CommitPipeline::CheckFreeSpace(size_t bytes_to_write) {
 
 void CommitPipeline::EnterFault(core::Status fault,
                                 std::vector<std::function<void()>> unapplied_hooks) {
-  if (fault.code() != core::StatusCode::kUnavailable) fault = StorageErrorStatus();
+  // Only the storage statuses say what to do and when to come back (retry-after).
+  if (fault.reason() != "STORAGE_FULL" && fault.reason() != "STORAGE_ERROR") {
+    fault = StorageErrorStatus();
+  }
   // RocksDB advances its sequence only after a write is in the WAL and the memtable, so this
   // is the last write that surely happened; more after a reopen means the failed one did too.
   sequence_before_fault_ = engine_->write_failed() ? engine_->LatestSequence() : 0;
@@ -205,9 +209,15 @@ void CommitPipeline::EnterFault(core::Status fault,
   spdlog::error(
       "storage: writes stopped ({}): {} Free space on the disk of the data directory (or fix "
       "the device); writes resume by themselves, checked every {} ms, once {} bytes are free.",
-      fault.reason(), fault.message(), options_.recovery_interval.count(),
-      std::max<uint64_t>(options_.min_free_bytes, kMinFreeBytesToReopen));
+      fault.reason(), fault.message(), options_.recovery_interval.count(), ResumeThreshold());
   next_recovery_log_ = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+}
+
+uint64_t CommitPipeline::ResumeThreshold() const {
+  // A quarter above the reserve, so that writes do not stop and start again with every
+  // megabyte freed or written while the disk hovers at the reserve.
+  const uint64_t resume_at = options_.min_free_bytes + options_.min_free_bytes / 4;
+  return engine_->write_failed() ? std::max<uint64_t>(resume_at, kMinFreeBytesToReopen) : resume_at;
 }
 
 void CommitPipeline::TryRecover() {
@@ -216,9 +226,7 @@ void CommitPipeline::TryRecover() {
     std::lock_guard<std::mutex> lock(mu_);
     free_bytes_ = free_bytes;
   }
-  const uint64_t needed = engine_->write_failed()
-                              ? std::max<uint64_t>(options_.min_free_bytes, kMinFreeBytesToReopen)
-                              : options_.min_free_bytes;
+  const uint64_t needed = ResumeThreshold();
   auto log_still_stopped = [this](const std::string& why) {
     const auto now = std::chrono::steady_clock::now();
     if (now < next_recovery_log_) return;
@@ -289,13 +297,14 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
       group_sizes_.Observe(static_cast<double>(group.size()));
     }
     if (!written.ok()) {
-      for (auto& r : results) {
-        if (r.ok()) r = written;
-      }
       // Kept only when RocksDB may have taken the write whole (TryRecover decides).
       EnterFault(written,
                  engine_->write_failed() ? std::move(hooks) : std::vector<std::function<void()>>());
       hooks.clear();
+      const core::Status fault = health().fault;
+      for (auto& r : results) {
+        if (r.ok()) r = fault;
+      }
     }
   }
   for (auto& h : hooks) h();

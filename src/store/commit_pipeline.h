@@ -163,6 +163,7 @@ class CommitPipeline {
   core::Status CheckFreeSpace(size_t bytes_to_write);
   void EnterFault(core::Status fault, std::vector<std::function<void()>> unapplied_hooks);
   void TryRecover();
+  uint64_t ResumeThreshold() const;  // free bytes needed before writes resume
   void FailAll(std::deque<Pending>& pending, const core::Status& status);
 
   Engine* engine_;

@@ -115,8 +115,9 @@ core::Status Engine::OpenDb() {
   db_options.listeners.push_back(std::make_shared<NoAutoRecovery>());
   if (options_.reserve_free_bytes > 0) {
     // A WAL append that meets a full disk can trip an assertion inside RocksDB itself (engine.h),
-    // so the disk must never fill: compactions keep the reserve free here, writes in the
-    // CommitPipeline.
+    // so the disk should never fill. Writes stop at the reserve in the CommitPipeline; RocksDB
+    // 7.8's SstFileManager holds compactions to it only once the database has met a NoSpace
+    // error (before that it checks free space only against a max_allowed_space, unset here).
     std::shared_ptr<rocksdb::SstFileManager> sst_files(
         rocksdb::NewSstFileManager(rocksdb::Env::Default()));
     sst_files->SetCompactionBufferSize(options_.reserve_free_bytes);
@@ -155,11 +156,20 @@ core::Status Engine::OpenDb() {
   return core::Status::Ok();
 }
 
-Engine::~Engine() { (void)Close(); }
-
 core::Status Engine::Close() {
-  std::unique_lock<std::shared_timed_mutex> lock(reopen_mu_);
+  // A coroutine suspended with an iterator (so a shared hold) when the IO threads stopped keeps
+  // it until its frame is destroyed with the IO contexts, after this call at shutdown: wait a
+  // little, then leave the close to the destructor, which runs after them.
+  std::unique_lock<std::shared_timed_mutex> lock(reopen_mu_, std::defer_lock);
+  if (!lock.try_lock_for(std::chrono::seconds(5))) {
+    return core::Status::Unavailable("readers still hold the database; it closes at exit");
+  }
   return CloseDb();
+}
+
+Engine::~Engine() {
+  std::unique_lock<std::shared_timed_mutex> lock(reopen_mu_);
+  (void)CloseDb();
 }
 
 core::Status Engine::CloseDb() {
@@ -199,9 +209,12 @@ uint64_t Engine::CurrentWalNumber() const {
 core::Status Engine::Recover(std::chrono::milliseconds wait) {
   if (db_) {
     rocksdb::Status resumed = db_->Resume();
-    if (!resumed.ok()) return ToStatus(resumed);
+    // Still no room: nothing changed, reads go on; the caller tries again later.
+    if (resumed.IsNoSpace()) return ToStatus(resumed);
+    // Any other refusal (RocksDB 7.8 rates an IO error on the WAL fatal: Resume never clears
+    // it) is left to a reopen, which starts from the files on disk.
     const uint64_t wal = CurrentWalNumber();
-    if (wal != 0 && wal != failed_wal_number_) {
+    if (resumed.ok() && wal != 0 && wal != failed_wal_number_) {
       // Resume switched to a new WAL: the failed file writer is retired.
       write_failed_ = false;
       return core::Status::Ok();

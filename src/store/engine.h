@@ -73,9 +73,10 @@ class Engine {
     std::string path;
     bool sync_writes = true;       // fsync each write batch (durability `sync`)
     size_t write_buffer_size = 0;  // 0 = RocksDB's default; tests use a tiny one to flush often
-    // Free bytes compactions leave on the disk (RocksDB's SstFileManager compaction buffer:
-    // a compaction that would eat into it waits). The CommitPipeline stops writes at the same
-    // reserve, so neither the WAL nor a compaction runs the disk dry; 0 = none.
+    // RocksDB's SstFileManager compaction buffer: after a NoSpace error, a compaction that
+    // would eat into this much free space waits (RocksDB 7.8 checks only then). The
+    // CommitPipeline stops writes at the same reserve. Flushes (up to a memtable per column
+    // family) and backups on the same disk are not held to it; 0 = none.
     uint64_t reserve_free_bytes = 0;
   };
 
@@ -85,7 +86,8 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Flushes and syncs the WAL and closes the database (without the flush after a failed
-  // write). Idempotent; the destructor calls it.
+  // write). Idempotent. kUnavailable, closing nothing, when readers still hold the database
+  // after 5 s; the destructor then closes it once they are gone.
   core::Status Close();
 
   // After a failed write, makes the database writable again (see above): Resume(), then, if
@@ -106,7 +108,8 @@ class Engine {
   uint64_t LatestSequence() const;
 
   // A shared hold on the open database, for callers outside store/ that need db() for a while
-  // (backups). Reopen waits for it.
+  // (backups). Reopen waits for it. Holds nest on one thread (an iterator alive during a Get)
+  // because libstdc++'s shared_timed_mutex is a glibc rwlock, which prefers readers.
   std::shared_lock<std::shared_timed_mutex> SharedAccess() const {
     return std::shared_lock<std::shared_timed_mutex>(reopen_mu_);
   }
@@ -119,7 +122,8 @@ class Engine {
                                         std::string_view upper = {}) const;
 
   // For store/ internals (the pipeline): committed state overlaid with `batch`, over [lower,
-  // upper). REQUIRES: the batch is not modified while the iterator lives.
+  // upper). REQUIRES: the batch is not modified while the iterator lives; called only on the
+  // sequencer, which alone reopens the database, so it takes no reader lock.
   std::unique_ptr<Iterator> NewIteratorOverBatch(rocksdb::WriteBatchWithIndex* batch,
                                                  ColumnFamily cf, std::string_view lower,
                                                  std::string_view upper) const;

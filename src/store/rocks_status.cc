@@ -15,7 +15,8 @@ core::Status StorageFullStatus() {
 core::Status StorageErrorStatus() {
   return core::Status::Unavailable(
              "Storage write failed: writes are refused until the data directory is writable "
-             "again (reads still work).")
+             "again (reads still work). A write answered this way when the device failed may "
+             "still have reached the disk: retry it with the same Idempotency-Key.")
       .WithReason("STORAGE_ERROR")
       .WithMetadata("retryAfterSeconds", "5");
 }

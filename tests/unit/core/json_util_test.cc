@@ -39,7 +39,11 @@ TEST_CASE("typed member readers", "[core]") {
 
 TEST_CASE("ParseJson refuses nesting past max_json_depth before parsing it", "[core]") {
   auto nested = [](size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
-  const size_t saved = MaxJsonDepth();
+  // Restored however the test ends: the limit is process-wide.
+  struct DepthGuard {
+    size_t saved = MaxJsonDepth();
+    ~DepthGuard() { SetMaxJsonDepth(saved); }
+  } guard;
   SetMaxJsonDepth(10);
   CHECK(ParseJson(nested(10)).ok());
   auto deep = ParseJson(nested(11));
@@ -55,8 +59,6 @@ TEST_CASE("ParseJson refuses nesting past max_json_depth before parsing it", "[c
   CHECK_FALSE(ParseJson(R"({"a":{"b":{"c":[[[[[[[[1]]]]]]]]}}})").ok());
   // Far past the old crash depth: refused quickly, no recursion.
   CHECK(ParseJson("{\"value\":" + nested(1'000'000) + "}").status().reason() == "LIMIT_EXCEEDED");
-  SetMaxJsonDepth(saved);
-  CHECK(MaxJsonDepth() == kDefaultMaxJsonDepth);
 }
 
 TEST_CASE("MeasureJson walks without recursion and stops at its bounds", "[core]") {

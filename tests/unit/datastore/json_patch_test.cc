@@ -153,5 +153,24 @@ TEST_CASE("array indexes nlohmann cannot resolve are PATH_NOT_FOUND, not an exce
   }
 }
 
+TEST_CASE("appending at the end of an array (/-) is bounded like any other insert", "[datastore]") {
+  // JSON Pointer cannot probe `/-` after the fact, so the bounds measure the operand first.
+  std::string ops = "[";
+  for (int i = 0; i < 40; ++i) {
+    ops += std::string(i ? "," : "") + R"({"op":"copy","from":"","path":"/-"})";
+  }
+  ops += "]";
+  PatchLimits limits;
+  limits.max_value_bytes = 1 << 20;
+  auto doubled = Apply(R"(["0123456789012345678901234567890123456789"])", ops.c_str(), limits);
+  REQUIRE_FALSE(doubled.ok());
+  CHECK(doubled.status().reason() == "LIMIT_EXCEEDED");
+  limits.max_depth = 3;
+  CHECK(Apply(R"({"a":[]})", R"([{"op":"add","path":"/a/-","value":[[1]]}])", limits)
+            .status()
+            .MetadataValue("limit") == "max_json_depth");
+  CHECK(Apply(R"({"a":[]})", R"([{"op":"add","path":"/a/-","value":[1]}])", limits).ok());
+}
+
 }  // namespace
 }  // namespace strongbox::datastore
