@@ -27,8 +27,8 @@ core::Result<std::optional<std::vector<int64_t>>> DecodeOptionalUsers(const Json
   }
   for (const auto& u : *users) {
     std::optional<int64_t> id;
-    if (u.is_number() && core::IsWholeInt64(u)) {
-      id = core::JsonToInt64(u, "user id").value();
+    if (auto n = core::JsonToInt64(u, "user id"); u.is_number() && n.ok()) {
+      id = *n;
     } else if (u.is_string()) {
       id = ParseUserRef(u.get_ref<const std::string&>());
     }

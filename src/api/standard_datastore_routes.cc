@@ -53,10 +53,11 @@ Status ReadMetadataHeaders(const Request& request, datastore::EntryWrite* write)
       return Status::InvalidArgument("roblox-entry-userids must be a JSON array of integers.");
     }
     for (const auto& u : *parsed) {
-      if (!u.is_number() || !core::IsWholeInt64(u)) {
+      auto id = core::JsonToInt64(u, "user id");
+      if (!u.is_number() || !id.ok()) {
         return Status::InvalidArgument("roblox-entry-userids must be a JSON array of integers.");
       }
-      write->users.push_back(core::JsonToInt64(u, "user id").value());
+      write->users.push_back(*id);
     }
   }
   if (auto attributes = request.Header("roblox-entry-attributes")) {

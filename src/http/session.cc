@@ -70,6 +70,18 @@ bhttp::response<bhttp::string_body> ToWire(Response&& r, unsigned version, bool 
 
 }  // namespace
 
+Request RequestFromWire(bhttp::request<bhttp::string_body>&& wire) {
+  Request request;
+  request.method = std::string(wire.method_string());
+  request.target = std::string(wire.target());
+  for (const auto& field : wire) {
+    request.headers.emplace_back(core::ToLowerAscii(field.name_string()),
+                                 std::string(field.value()));
+  }
+  request.body = std::move(wire.body());
+  return request;
+}
+
 asio::awaitable<Response> Session::Handle(Request& request) {
   try {
     co_return co_await server_.router_.Dispatch(request);
@@ -167,14 +179,7 @@ asio::awaitable<void> Session::Run() {
     // No I/O is pending while the handler runs (it may wait on a commit): no deadline.
     deadline_ = std::chrono::steady_clock::time_point::max();
     auto& wire = parser.get();
-    Request request;
-    request.method = std::string(wire.method_string());
-    request.target = std::string(wire.target());
-    for (const auto& field : wire) {
-      request.headers.emplace_back(core::ToLowerAscii(field.name_string()),
-                                   std::string(field.value()));
-    }
-    request.body = std::move(wire.body());
+    Request request = RequestFromWire(std::move(wire));
     request.remote_address = remote_address;
     Response response;
     if (!ParseTarget(request.target, &request.path, &request.query)) {

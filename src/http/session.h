@@ -27,6 +27,10 @@
 
 namespace strongbox::http {
 
+// The transport-neutral Request of a parsed wire request: method, target, header names
+// lower-cased, the body moved out. Path and query are not split yet (ParseTarget).
+Request RequestFromWire(boost::beast::http::request<boost::beast::http::string_body>&& wire);
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Server& server, boost::asio::ip::tcp::socket socket, uint64_t id);

@@ -15,10 +15,10 @@
 #include <string_view>
 
 #include "config/config.h"
-#include "core/strings.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_router.h"
 #include "http/message.h"
+#include "http/session.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace strongbox;
@@ -60,14 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(wire.body().size() <= body_limit);
 
   // http::Session::Run from here on.
-  http::Request request;
-  request.method = std::string(wire.method_string());
-  request.target = std::string(wire.target());
-  for (const auto& field : wire) {
-    request.headers.emplace_back(core::ToLowerAscii(field.name_string()),
-                                 std::string(field.value()));
-  }
-  request.body = std::move(wire.body());
+  http::Request request = http::RequestFromWire(std::move(wire));
   if (!http::ParseTarget(request.target, &request.path, &request.query)) return 0;
   (void)fuzz::RouteRequest(request);
   return 0;
