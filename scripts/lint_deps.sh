@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Enforces the one-way module graph of design.md §3 by grepping includes:
-#   core ← config ← store ← {datastore, …} ← api ← app, and http ← core only.
+#   core ← config ← store ← {datastore, …, idempotency} ← gate ← api ← app, and http ← core only.
 # RocksDB headers stay in store/ (and ops/ for backups); Beast stays in http/ and api/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,15 +16,20 @@ forbid() {  # forbid <folder> <include-regex> <why>
   fi
 }
 
-domain='datastore|leaderboard|memstore|locks|ops'
+domain='datastore|leaderboard|memstore|locks|ops|idempotency'
 forbid src/core "(config|store|http|api|app|$domain)/|rocksdb/|boost/beast" "core depends on nothing"
 forbid src/config "(store|http|api|app|$domain)/|rocksdb/|boost/beast" "config sees only core"
 forbid src/http "(config|store|api|app|$domain)/|rocksdb/" "http knows no endpoint and no domain"
-forbid src/store "(http|api|app|$domain)/|boost/beast" "store knows no record kind and no HTTP"
-for d in src/datastore src/leaderboard src/memstore src/locks; do
-  forbid "$d" "(http|api|app)/|rocksdb/|boost/beast" "domain code sees neither HTTP nor RocksDB"
+forbid src/store "(http|gate|api|app|$domain)/|boost/beast" "store knows no record kind and no HTTP"
+for d in src/datastore src/leaderboard src/memstore src/locks src/idempotency; do
+  forbid "$d" "(http|gate|api|app)/|rocksdb/|boost/beast" "domain code sees neither HTTP nor RocksDB"
 done
-forbid src/ops "(http|api|app)/|boost/beast" "ops sees no HTTP"
+forbid src/ops "(http|gate|api|app)/|boost/beast" "ops sees no HTTP"
+# The request gate (access, route table, write context) sits between HTTP and the domain.
+forbid src/gate "(api|app|config)/|rocksdb/|boost/beast|(datastore|leaderboard|memstore)/" \
+  "gate sees HTTP, the stores it guards with (locks, idempotency, ops) and nothing above"
 forbid src/api "app/|rocksdb/" "api sees no RocksDB and not the composition root"
+# Record formats live with their module: api renders resources, it never encodes a key or value.
+forbid src/api "store/(key_codec|value_codec)\.h" "api encodes no storage key or value"
 
 exit "$fail"

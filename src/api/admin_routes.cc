@@ -4,6 +4,8 @@
 #include "core/json_util.h"
 #include "core/strings.h"
 #include "core/time_format.h"
+#include "gate/access_gate.h"
+#include "gate/request_write.h"
 #include "ops/backups.h"
 #include "ops/key_store.h"
 
@@ -96,63 +98,87 @@ Result<uint32_t> ParseBackupId(const std::string& text) {
 
 }  // namespace
 
-void RegisterAdminRoutes(http::Router& router, const Services& services) {
+void RegisterAdminRoutes(gate::RouteTable& routes, const Services& services) {
   ops::KeyStore* keys = services.keys;
   ops::Backups* backups = services.backups;
-  router.Add("POST", "/admin/v1/api-keys",
-             [keys](Request& request) -> asio::awaitable<Result<Response>> {
-               SB_CO_ASSIGN_OR_RETURN(auto new_key, ParseNewKey(request));
-               SB_CO_ASSIGN_OR_RETURN(auto created, co_await keys->Create(std::move(new_key)));
-               Json body = KeyJson(created.key);
-               body["secret"] = created.secret;  // the only time it is ever shown
-               co_return http::JsonResponse(200, core::DumpCompact(body));
-             });
-  router.Add("GET", "/admin/v1/api-keys", [keys](Request&) -> asio::awaitable<Result<Response>> {
+  // Administration has no universe, so a lock guard here can never hold (409 LOCK_LOST). The
+  // key store and backups commit on their own, so the gate checks the guard before and stores
+  // an Idempotency-Key answer after (Commits::kMany).
+  auto add = [&routes](std::string method, std::string pattern, http::Handler read,
+                       gate::WriteHandler write = {}) {
+    routes.Add({.method = std::move(method),
+                .pattern = std::move(pattern),
+                .scopes = {ops::scopes::kAdmin},
+                .family = ops::RateFamily::kAdmin,
+                .read = std::move(read),
+                .write = std::move(write),
+                .commits = gate::Commits::kMany});
+  };
+  add("POST", "/admin/v1/api-keys", {},
+      [keys](Request& request, gate::RequestWrite&) -> asio::awaitable<Result<Response>> {
+        SB_CO_ASSIGN_OR_RETURN(auto new_key, ParseNewKey(request));
+        SB_CO_ASSIGN_OR_RETURN(auto created, co_await keys->Create(std::move(new_key)));
+        Json body = KeyJson(created.key);
+        body["secret"] = created.secret;  // shown only now (and to a replay of this request)
+        co_return http::JsonResponse(200, core::DumpCompact(body));
+      });
+  add("GET", "/admin/v1/api-keys", [keys](Request&) -> asio::awaitable<Result<Response>> {
     Json list = Json::array();
     for (const auto& key : keys->List()) list.push_back(KeyJson(key));
     co_return http::JsonResponse(200, core::DumpCompact(Json{{"apiKeys", list}}));
   });
-  router.Add("GET", "/admin/v1/api-keys/{key}",
-             [keys](Request& request) -> asio::awaitable<Result<Response>> {
-               SB_CO_ASSIGN_OR_RETURN(ops::ApiKey key, keys->Get(request.Param("key")));
-               co_return http::JsonResponse(200, core::DumpCompact(KeyJson(key)));
-             });
-  router.Add("DELETE", "/admin/v1/api-keys/{key}",
-             [keys](Request& request) -> asio::awaitable<Result<Response>> {
-               SB_CO_ASSIGN_OR_RETURN(ops::ApiKey key, co_await keys->Revoke(request.Param("key")));
-               co_return http::JsonResponse(200, core::DumpCompact(KeyJson(key)));
-             });
-
-  router.Add("POST", "/admin/v1/backups", [backups](Request&) -> asio::awaitable<Result<Response>> {
-    SB_CO_ASSIGN_OR_RETURN(ops::BackupInfo info, co_await backups->Create());
-    co_return http::JsonResponse(200, core::DumpCompact(BackupJson(info)));
-  });
-  router.Add("GET", "/admin/v1/backups", [backups](Request&) -> asio::awaitable<Result<Response>> {
+  add("GET", "/admin/v1/api-keys/{key}",
+      [keys](Request& request) -> asio::awaitable<Result<Response>> {
+        SB_CO_ASSIGN_OR_RETURN(ops::ApiKey key, keys->Get(request.Param("key")));
+        co_return http::JsonResponse(200, core::DumpCompact(KeyJson(key)));
+      });
+  add("DELETE", "/admin/v1/api-keys/{key}", {},
+      [keys](Request& request, gate::RequestWrite&) -> asio::awaitable<Result<Response>> {
+        SB_CO_ASSIGN_OR_RETURN(ops::ApiKey key, co_await keys->Revoke(request.Param("key")));
+        co_return http::JsonResponse(200, core::DumpCompact(KeyJson(key)));
+      });
+  add("POST", "/admin/v1/backups", {},
+      [backups](Request&, gate::RequestWrite&) -> asio::awaitable<Result<Response>> {
+        SB_CO_ASSIGN_OR_RETURN(ops::BackupInfo info, co_await backups->Create());
+        co_return http::JsonResponse(200, core::DumpCompact(BackupJson(info)));
+      });
+  add("GET", "/admin/v1/backups", [backups](Request&) -> asio::awaitable<Result<Response>> {
     SB_CO_ASSIGN_OR_RETURN(auto infos, co_await backups->List());
     Json list = Json::array();
     for (auto it = infos.rbegin(); it != infos.rend(); ++it) list.push_back(BackupJson(*it));
     co_return http::JsonResponse(
         200, core::DumpCompact(Json{{"backups", list}, {"backupDir", backups->dir()}}));
   });
+  add("DELETE", "/admin/v1/backups/{backup}", {},
+      [backups](Request& request, gate::RequestWrite&) -> asio::awaitable<Result<Response>> {
+        SB_CO_ASSIGN_OR_RETURN(uint32_t id, ParseBackupId(request.Param("backup")));
+        Status deleted = co_await backups->Delete(id);
+        SB_CO_RETURN_IF_ERROR(deleted);
+        co_return http::JsonResponse(200, "{}");
+      });
   // The route table, for tooling and for the tests that must cover every route (each v2 answer
-  // is JSON, every body is depth-bounded): a route added later is listed by itself.
-  router.Add("GET", "/admin/v1/routes", [&router](Request&) -> asio::awaitable<Result<Response>> {
+  // is JSON, every body is depth-bounded, every write replays and honours the guard): a route
+  // added later is listed by itself, with its declaration.
+  add("GET", "/admin/v1/routes", [&services](Request&) -> asio::awaitable<Result<Response>> {
     Json list = Json::array();
-    for (const auto& route : router.Routes()) {
-      const char* style = route.style == http::ErrorStyle::kStandardV1    ? "standardV1"
-                          : route.style == http::ErrorStyle::kMemoryStore ? "memoryStore"
-                                                                          : "cloudV2";
-      list.push_back({{"method", route.method}, {"pattern", route.pattern}, {"style", style}});
+    if (services.gate != nullptr) {
+      for (const gate::RouteSpec& spec : services.gate->routes()) {
+        Json scopes = Json::array();
+        for (auto scope : spec.scopes) scopes.push_back(scope);
+        Json route = {{"method", spec.method},
+                      {"pattern", spec.pattern},
+                      {"style", gate::SurfaceName(spec.surface)},
+                      {"scopes", std::move(scopes)},
+                      {"mutates", spec.mutates()}};
+        if (spec.mutates()) {
+          route["commits"] = spec.commits == gate::Commits::kOne ? "one" : "many";
+          route["guard"] = spec.guard == gate::Guard::kHonoured ? "honoured" : "refused";
+        }
+        list.push_back(std::move(route));
+      }
     }
     co_return http::JsonResponse(200, core::DumpCompact(Json{{"routes", list}}));
   });
-  router.Add("DELETE", "/admin/v1/backups/{backup}",
-             [backups](Request& request) -> asio::awaitable<Result<Response>> {
-               SB_CO_ASSIGN_OR_RETURN(uint32_t id, ParseBackupId(request.Param("backup")));
-               Status deleted = co_await backups->Delete(id);
-               SB_CO_RETURN_IF_ERROR(deleted);
-               co_return http::JsonResponse(200, "{}");
-             });
 }
 
 }  // namespace strongbox::api

@@ -3,9 +3,9 @@
 #include "api/entry_json.h"
 #include "api/paging.h"
 #include "api/request_fields.h"
-#include "api/write_hooks.h"
 #include "core/strings.h"
 #include "core/time_format.h"
+#include "gate/request_write.h"
 
 namespace strongbox::api {
 
@@ -105,28 +105,28 @@ Response EntryResponse(const datastore::EntryName& name, bool scoped,
 
 class EntryRoutes {
  public:
-  EntryRoutes(datastore::EntryService* entries, const core::Clock* clock, const WriteHooks* writes)
-      : entries_(entries), clock_(clock), writes_(writes) {}
+  EntryRoutes(datastore::EntryService* entries, const core::Clock* clock)
+      : entries_(entries), clock_(clock) {}
 
-  // The Idempotency-Key hook of a write whose response is the entry resource.
-  datastore::EntryService::CommitHook EntryHook(const Request& request,
-                                                const datastore::EntryName& name, bool scoped) {
-    return writes_->Hook<datastore::EntryRecord>(
-        request,
+  // The responder of a write whose answer is the entry resource.
+  static gate::RequestWrite::Responder<datastore::EntryRecord> EntryResponder(
+      gate::RequestWrite& write, const datastore::EntryName& name, bool scoped) {
+    return write.Respond<datastore::EntryRecord>(
         [name, scoped](const datastore::EntryRecord& r) { return EntryResponse(name, scoped, r); });
   }
 
-  asio::awaitable<Result<Response>> Create(Request& request, bool scoped) {
+  asio::awaitable<Result<Response>> Create(Request& request, gate::RequestWrite& request_write,
+                                           bool scoped) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, NameFromPath(request, scoped));
     auto id = request.Query("id");
     if (!id) co_return Status::InvalidArgument("Query parameter 'id' (the entry key) is required.");
     name.key = std::string(*id);
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryWrite write, DecodeEntryWrite(body));
-    auto hook = EntryHook(request, name, scoped);
+    auto respond = EntryResponder(request_write, name, scoped);
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
-                           co_await entries_->Create(name, std::move(write), std::move(hook)));
-    co_return EntryResponse(name, scoped, record);
+                           co_await entries_->Create(name, std::move(write), respond.context()));
+    co_return respond(record);
   }
 
   asio::awaitable<Result<Response>> Get(Request& request, bool scoped) {
@@ -153,7 +153,8 @@ class EntryRoutes {
     co_return Status::Internal("unreachable revision selector");
   }
 
-  asio::awaitable<Result<Response>> Update(Request& request, bool scoped) {
+  asio::awaitable<Result<Response>> Update(Request& request, gate::RequestWrite& request_write,
+                                           bool scoped) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     SB_CO_ASSIGN_OR_RETURN(bool allow_missing, QueryBool(request, "allowMissing", false));
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
@@ -162,39 +163,41 @@ class EntryRoutes {
       if (auto q = request.Query("etag")) etag = std::string(*q);
     }
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryWrite write, DecodeEntryWrite(body));
-    auto hook = EntryHook(request, name, scoped);
+    auto respond = EntryResponder(request_write, name, scoped);
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
                            co_await entries_->Update(name, std::move(write), std::move(etag),
-                                                     allow_missing, std::move(hook)));
-    co_return EntryResponse(name, scoped, record);
+                                                     allow_missing, respond.context()));
+    co_return respond(record);
   }
 
-  asio::awaitable<Result<Response>> Delete(Request& request, bool scoped) {
+  asio::awaitable<Result<Response>> Delete(Request& request, gate::RequestWrite& write,
+                                           bool scoped) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     std::optional<std::string> etag;
     if (auto q = request.Query("etag")) etag = std::string(*q);
-    auto hook = writes_->Hook<datastore::EntryRecord>(
-        request, [](const datastore::EntryRecord&) { return http::JsonResponse(200, "{}"); });
+    auto respond = write.Respond<datastore::EntryRecord>(
+        [](const datastore::EntryRecord&) { return http::JsonResponse(200, "{}"); });
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
-                           co_await entries_->Delete(name, std::move(etag), std::move(hook)));
-    (void)record;
-    co_return http::JsonResponse(200, "{}");
+                           co_await entries_->Delete(name, std::move(etag), respond.context()));
+    co_return respond(record);
   }
 
-  asio::awaitable<Result<Response>> Increment(Request& request, bool scoped) {
+  asio::awaitable<Result<Response>> Increment(Request& request, gate::RequestWrite& write,
+                                              bool scoped) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(auto amount, core::GetOptionalInt64(body, "amount"));
     SB_CO_ASSIGN_OR_RETURN(auto users, DecodeOptionalUsers(body));
     SB_CO_ASSIGN_OR_RETURN(auto attributes, DecodeOptionalAttributes(body));
-    auto hook = EntryHook(request, name, scoped);
+    auto respond = EntryResponder(write, name, scoped);
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
                            co_await entries_->Increment(name, amount.value_or(1), std::move(users),
-                                                        std::move(attributes), std::move(hook)));
-    co_return EntryResponse(name, scoped, record);
+                                                        std::move(attributes), respond.context()));
+    co_return respond(record);
   }
 
-  asio::awaitable<Result<Response>> Patch(Request& request, bool scoped) {
+  asio::awaitable<Result<Response>> Patch(Request& request, gate::RequestWrite& write,
+                                          bool scoped) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
     datastore::EntryService::PatchRequest patch;
@@ -209,23 +212,24 @@ class EntryRoutes {
     }
     SB_CO_ASSIGN_OR_RETURN(patch.users, DecodeOptionalUsers(body));
     SB_CO_ASSIGN_OR_RETURN(patch.attributes, DecodeOptionalAttributes(body));
-    auto hook = EntryHook(request, name, scoped);
+    auto respond = EntryResponder(write, name, scoped);
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
-                           co_await entries_->Patch(name, std::move(patch), std::move(hook)));
-    co_return EntryResponse(name, scoped, record);
+                           co_await entries_->Patch(name, std::move(patch), respond.context()));
+    co_return respond(record);
   }
 
-  asio::awaitable<Result<Response>> RestoreRevision(Request& request, bool scoped) {
+  asio::awaitable<Result<Response>> RestoreRevision(Request& request, gate::RequestWrite& write,
+                                                    bool scoped) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(auto revision_id, core::GetOptionalString(body, "revisionId"));
     if (!revision_id) co_return Status::InvalidArgument("Field 'revisionId' is required.");
     SB_CO_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));
-    auto hook = EntryHook(request, name, scoped);
+    auto respond = EntryResponder(write, name, scoped);
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
                            co_await entries_->RestoreRevision(name, std::move(*revision_id),
-                                                              std::move(etag), std::move(hook)));
-    co_return EntryResponse(name, scoped, record);
+                                                              std::move(etag), respond.context()));
+    co_return respond(record);
   }
 
   asio::awaitable<Result<Response>> ListRevisions(Request& request, bool scoped) {
@@ -257,34 +261,80 @@ class EntryRoutes {
  private:
   datastore::EntryService* entries_;
   const core::Clock* clock_;
-  const WriteHooks* writes_;
 };
 
 }  // namespace
 
-void RegisterDataStoreEntryRoutes(http::Router& router, const Services& services) {
-  auto routes = std::make_shared<EntryRoutes>(services.entries, services.clock, services.writes);
-  // Every mutating route honours Idempotency-Key and the lock guard.
-  auto idem = [&services](http::Handler h) { return services.writes->Wrap(std::move(h)); };
+void RegisterDataStoreEntryRoutes(gate::RouteTable& table, const Services& services) {
+  using gate::RequestWrite;
+  using namespace ops::scopes;  // NOLINT: the scope names of api.md §7
+  auto routes = std::make_shared<EntryRoutes>(services.entries, services.clock);
+  const auto ds = ops::RateFamily::kDataStores;
+  const auto p = gate::DataStoreSource::kParam;
   for (bool scoped : {false, true}) {
     const std::string collection =
         std::string(kBase) + (scoped ? "/scopes/{scope}/entries" : "/entries");
     const std::string item = collection + "/{entry}";
-    router.Add("POST", collection,
-               idem([routes, scoped](Request& r) { return routes->Create(r, scoped); }));
-    router.Add("GET", item, [routes, scoped](Request& r) { return routes->Get(r, scoped); });
-    router.Add("PATCH", item,
-               idem([routes, scoped](Request& r) { return routes->Update(r, scoped); }));
-    router.Add("DELETE", item,
-               idem([routes, scoped](Request& r) { return routes->Delete(r, scoped); }));
-    router.Add("POST", item + ":increment",
-               idem([routes, scoped](Request& r) { return routes->Increment(r, scoped); }));
-    router.Add("POST", item + ":patch",
-               idem([routes, scoped](Request& r) { return routes->Patch(r, scoped); }));
-    router.Add("POST", item + ":restoreRevision",
-               idem([routes, scoped](Request& r) { return routes->RestoreRevision(r, scoped); }));
-    router.Add("GET", item + ":listRevisions",
-               [routes, scoped](Request& r) { return routes->ListRevisions(r, scoped); });
+    table.Add({.method = "POST",
+               .pattern = collection,
+               .scopes = {kObjectsCreate},
+               .family = ds,
+               .data_store = p,
+               .write = [routes, scoped](Request& r, RequestWrite& w) {
+                 return routes->Create(r, w, scoped);
+               }});
+    table.Add({.method = "GET",
+               .pattern = item,
+               .scopes = {kObjectsRead},
+               .family = ds,
+               .data_store = p,
+               .read = [routes, scoped](Request& r) { return routes->Get(r, scoped); }});
+    table.Add({.method = "PATCH",
+               .pattern = item,
+               .scopes = {kObjectsUpdate},
+               .family = ds,
+               .data_store = p,
+               .write = [routes, scoped](Request& r, RequestWrite& w) {
+                 return routes->Update(r, w, scoped);
+               }});
+    table.Add({.method = "DELETE",
+               .pattern = item,
+               .scopes = {kObjectsDelete},
+               .family = ds,
+               .data_store = p,
+               .write = [routes, scoped](Request& r, RequestWrite& w) {
+                 return routes->Delete(r, w, scoped);
+               }});
+    table.Add({.method = "POST",
+               .pattern = item + ":increment",
+               .scopes = {kObjectsUpdate},
+               .family = ds,
+               .data_store = p,
+               .write = [routes, scoped](Request& r, RequestWrite& w) {
+                 return routes->Increment(r, w, scoped);
+               }});
+    table.Add({.method = "POST",
+               .pattern = item + ":patch",
+               .scopes = {kObjectsUpdate},
+               .family = ds,
+               .data_store = p,
+               .write = [routes, scoped](Request& r, RequestWrite& w) {
+                 return routes->Patch(r, w, scoped);
+               }});
+    table.Add({.method = "POST",
+               .pattern = item + ":restoreRevision",
+               .scopes = {kObjectsUpdate},
+               .family = ds,
+               .data_store = p,
+               .write = [routes, scoped](Request& r, RequestWrite& w) {
+                 return routes->RestoreRevision(r, w, scoped);
+               }});
+    table.Add({.method = "GET",
+               .pattern = item + ":listRevisions",
+               .scopes = {kVersionsList},
+               .family = ds,
+               .data_store = p,
+               .read = [routes, scoped](Request& r) { return routes->ListRevisions(r, scoped); }});
   }
 }
 

@@ -4,10 +4,10 @@
 // @latest:<time>), update, delete, on the unscoped (scope `global`) and scoped paths.
 
 #include "api/services.h"
-#include "http/router.h"
+#include "gate/route_spec.h"
 
 namespace strongbox::api {
 
-void RegisterDataStoreEntryRoutes(http::Router& router, const Services& services);
+void RegisterDataStoreEntryRoutes(gate::RouteTable& routes, const Services& services);
 
 }  // namespace strongbox::api

@@ -6,6 +6,7 @@
 #include "core/strings.h"
 #include "core/time_format.h"
 #include "datastore/listing.h"
+#include "gate/request_write.h"
 
 namespace strongbox::api {
 
@@ -32,24 +33,29 @@ Json DataStoreResource(const datastore::DataStoreCatalog& catalog, int64_t unive
 
 // DELETE …/data-stores/{dataStore} and POST …/data-stores/{dataStore}:undelete
 asio::awaitable<Result<Response>> SetDeleted(const Services& services, Request& request,
-                                             bool deleted) {
+                                             gate::RequestWrite& write, bool deleted) {
   SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
   std::string name = request.Param("dataStore");
   SB_CO_RETURN_IF_ERROR(datastore::ValidateName(name, "Data store name"));
+  auto respond = write.Respond<datastore::DataStoreInfo>(
+      [catalog = services.catalog, universe, name](const datastore::DataStoreInfo& info) {
+        Json body = DataStoreResource(*catalog, universe, name, info);
+        return http::JsonResponse(200, core::DumpCompact(body));
+      });
   Result<datastore::DataStoreInfo> info = Status::Internal("unset");
   if (deleted) {
-    info = co_await services.catalog->Delete(universe, name);
+    info = co_await services.catalog->Delete(universe, name, respond.context());
   } else {
-    info = co_await services.catalog->Undelete(universe, name);
+    info = co_await services.catalog->Undelete(universe, name, respond.context());
   }
   if (!info.ok()) co_return std::move(info).status();
-  Json body = DataStoreResource(*services.catalog, universe, name, *info);
-  co_return http::JsonResponse(200, core::DumpCompact(body));
+  co_return respond(*info);
 }
 
 // POST …/data-stores:snapshot. Every write already keeps a revision and any past moment can be
 // read back (@latest:<time>), so a snapshot needs no work: now is a restore point.
-asio::awaitable<Result<Response>> Snapshot(const Services& services, Request& request) {
+asio::awaitable<Result<Response>> Snapshot(const Services& services, Request& request,
+                                           gate::RequestWrite&) {
   SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
   (void)universe;
   Json body = {{"newSnapshotTaken", true},
@@ -109,7 +115,8 @@ asio::awaitable<Result<Response>> ListEntries(const Services& services, Request&
 }
 
 // POST /cloud/v2/universes/{u}/data-stores:eraseUser {"user":"users/123"}
-asio::awaitable<Result<Response>> EraseUser(const Services& services, Request& request) {
+asio::awaitable<Result<Response>> EraseUser(const Services& services, Request& request,
+                                            gate::RequestWrite&) {
   SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
   SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
   SB_CO_ASSIGN_OR_RETURN(auto user, core::GetOptionalString(body, "user"));
@@ -126,21 +133,62 @@ asio::awaitable<Result<Response>> EraseUser(const Services& services, Request& r
 
 }  // namespace
 
-void RegisterDataStoreListRoutes(http::Router& router, const Services& services) {
+void RegisterDataStoreListRoutes(gate::RouteTable& routes, const Services& services) {
+  using gate::RequestWrite;
+  using namespace ops::scopes;  // NOLINT: the scope names of api.md §7
   const std::string base = "/cloud/v2/universes/{universe}/data-stores";
-  router.Add("GET", base, [&services](Request& r) { return ListDataStores(services, r); });
-  router.Add("DELETE", base + "/{dataStore}",
-             [&services](Request& r) { return SetDeleted(services, r, true); });
-  router.Add("POST", base + "/{dataStore}:undelete",
-             [&services](Request& r) { return SetDeleted(services, r, false); });
-  router.Add("POST", base + ":snapshot", [&services](Request& r) { return Snapshot(services, r); });
-  // Erasing is idempotent by nature: a repeat finds nothing left and answers 0.
-  router.Add("POST", base + ":eraseUser",
-             [&services](Request& r) { return EraseUser(services, r); });
-  router.Add("GET", base + "/{dataStore}/entries",
-             [&services](Request& r) { return ListEntries(services, r, false); });
-  router.Add("GET", base + "/{dataStore}/scopes/{scope}/entries",
-             [&services](Request& r) { return ListEntries(services, r, true); });
+  const auto ds = ops::RateFamily::kDataStores;
+  const auto p = gate::DataStoreSource::kParam;
+  routes.Add({.method = "GET",
+              .pattern = base,
+              .scopes = {kControlList},
+              .family = ds,
+              .read = [&services](Request& r) { return ListDataStores(services, r); }});
+  routes.Add({.method = "DELETE",
+              .pattern = base + "/{dataStore}",
+              .scopes = {kControlDelete},
+              .family = ds,
+              .data_store = p,
+              .write = [&services](Request& r, RequestWrite& w) {
+                return SetDeleted(services, r, w, true);
+              }});
+  routes.Add({.method = "POST",
+              .pattern = base + "/{dataStore}:undelete",
+              .scopes = {kControlCreate},
+              .family = ds,
+              .data_store = p,
+              .write = [&services](Request& r, RequestWrite& w) {
+                return SetDeleted(services, r, w, false);
+              }});
+  // No write at all: the gate checks the guard and stores the answer in commits of their own.
+  routes.Add(
+      {.method = "POST",
+       .pattern = base + ":snapshot",
+       .scopes = {kControlCreate},
+       .family = ds,
+       .write = [&services](Request& r, RequestWrite& w) { return Snapshot(services, r, w); },
+       .commits = gate::Commits::kMany});
+  // One commit per batch of entries, so the guard is checked once, before the first. Erasing
+  // is idempotent by nature: a repeat finds nothing left and answers 0.
+  routes.Add(
+      {.method = "POST",
+       .pattern = base + ":eraseUser",
+       .scopes = {kObjectsDelete},
+       .family = ds,
+       .write = [&services](Request& r, RequestWrite& w) { return EraseUser(services, r, w); },
+       .commits = gate::Commits::kMany});
+  routes.Add({.method = "GET",
+              .pattern = base + "/{dataStore}/entries",
+              .scopes = {kObjectsList},
+              .family = ds,
+              .data_store = p,
+              .read = [&services](Request& r) { return ListEntries(services, r, false); }});
+  routes.Add({.method = "GET",
+              .pattern = base + "/{dataStore}/scopes/{scope}/entries",
+              .scopes = {kObjectsList},
+              .family = ds,
+              .data_store = p,
+              .read = [&services](Request& r) { return ListEntries(services, r, true); }});
 }
 
 }  // namespace strongbox::api

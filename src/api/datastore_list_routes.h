@@ -5,10 +5,10 @@
 // tokens.
 
 #include "api/services.h"
-#include "http/router.h"
+#include "gate/route_spec.h"
 
 namespace strongbox::api {
 
-void RegisterDataStoreListRoutes(http::Router& router, const Services& services);
+void RegisterDataStoreListRoutes(gate::RouteTable& routes, const Services& services);
 
 }  // namespace strongbox::api

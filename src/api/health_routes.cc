@@ -4,33 +4,37 @@
 
 namespace strongbox::api {
 
-void RegisterHealthRoutes(http::Router& router, const Services& services) {
-  router.Add("GET", "/healthz",
-             [](http::Request&) -> boost::asio::awaitable<core::Result<http::Response>> {
-               co_return http::JsonResponse(200, R"({"status":"ok"})");
-             });
-  router.Add("GET", "/readyz",
-             [ready = services.ready, pipeline = services.pipeline](
-                 http::Request&) -> boost::asio::awaitable<core::Result<http::Response>> {
-               if (!ready || !ready()) {
-                 co_return core::Status::Unavailable("Not ready: starting or draining.");
-               }
-               // Reads still answer while storage refuses writes, but a balancer should send
-               // traffic elsewhere: 503, saying why.
-               if (pipeline != nullptr) {
-                 const auto health = pipeline->health();
-                 if (!health.writable) {
-                   core::Json body = {{"status", "writes-stopped"},
-                                      {"reason", health.fault.reason()},
-                                      {"message", health.fault.message()}};
-                   http::Response r = http::JsonResponse(503, core::DumpCompact(body));
-                   const auto retry = health.fault.MetadataValue("retryAfterSeconds");
-                   if (!retry.empty()) r.SetHeader("retry-after", std::string(retry));
-                   co_return r;
-                 }
-               }
-               co_return http::JsonResponse(200, R"({"status":"ready"})");
-             });
+void RegisterHealthRoutes(gate::RouteTable& routes, const Services& services) {
+  routes.Add({.method = "GET",
+              .pattern = "/healthz",
+              .access = gate::Access::kPublic,
+              .read = [](http::Request&) -> boost::asio::awaitable<core::Result<http::Response>> {
+                co_return http::JsonResponse(200, R"({"status":"ok"})");
+              }});
+  routes.Add({.method = "GET",
+              .pattern = "/readyz",
+              .access = gate::Access::kPublic,
+              .read = [ready = services.ready, pipeline = services.pipeline](
+                          http::Request&) -> boost::asio::awaitable<core::Result<http::Response>> {
+                if (!ready || !ready()) {
+                  co_return core::Status::Unavailable("Not ready: starting or draining.");
+                }
+                // Reads still answer while storage refuses writes, but a balancer should send
+                // traffic elsewhere: 503, saying why.
+                if (pipeline != nullptr) {
+                  const auto health = pipeline->health();
+                  if (!health.writable) {
+                    core::Json body = {{"status", "writes-stopped"},
+                                       {"reason", health.fault.reason()},
+                                       {"message", health.fault.message()}};
+                    http::Response r = http::JsonResponse(503, core::DumpCompact(body));
+                    const auto retry = health.fault.MetadataValue("retryAfterSeconds");
+                    if (!retry.empty()) r.SetHeader("retry-after", std::string(retry));
+                    co_return r;
+                  }
+                }
+                co_return http::JsonResponse(200, R"({"status":"ready"})");
+              }});
 }
 
 }  // namespace strongbox::api

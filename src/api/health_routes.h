@@ -4,10 +4,10 @@
 // api.md §7. Neither needs an API key.
 
 #include "api/services.h"
-#include "http/router.h"
+#include "gate/route_spec.h"
 
 namespace strongbox::api {
 
-void RegisterHealthRoutes(http::Router& router, const Services& services);
+void RegisterHealthRoutes(gate::RouteTable& routes, const Services& services);
 
 }  // namespace strongbox::api

@@ -1,7 +1,7 @@
 #include "api/memory_store_routes.h"
 
 #include "api/request_fields.h"
-#include "api/write_hooks.h"
+#include "gate/request_write.h"
 
 namespace strongbox::api {
 
@@ -23,36 +23,39 @@ Response OperationResponse(int64_t universe, const std::string& id) {
 
 }  // namespace
 
-void RegisterMemoryStoreRoutes(http::Router& router, const Services& services) {
+void RegisterMemoryStoreRoutes(gate::RouteTable& routes, const Services& services) {
   const std::string base = "/cloud/v2/universes/{universe}/memory-store";
-  constexpr auto kStyle = http::ErrorStyle::kMemoryStore;
-  router.Add(
-      "POST", base + ":flush",
-      services.writes->Wrap([&services](Request& request) -> asio::awaitable<Result<Response>> {
-        SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
-        // A flush is many commits, so a guard could not make it all-or-nothing: refuse one
-        // rather than half-honour it.
-        SB_CO_ASSIGN_OR_RETURN(auto guard, ParseLockGuard(request));
-        if (guard) {
-          co_return core::Status::InvalidArgument(
-              "memory-store:flush does not take Strongbox-Lock-Id / Strongbox-Fencing-Token.");
-        }
-        auto hook = services.writes->Hook<std::string>(
-            request, [universe](const std::string& id) { return OperationResponse(universe, id); });
-        SB_CO_ASSIGN_OR_RETURN(
-            std::string id, co_await services.memory_store_flush->Flush(universe, std::move(hook)));
-        co_return OperationResponse(universe, id);
-      }),
-      kStyle);
-  router.Add(
-      "GET", base + "/operations/{operation}",
-      [&services](Request& request) -> asio::awaitable<Result<Response>> {
-        SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
-        const std::string& id = request.Param("operation");
-        SB_CO_RETURN_IF_ERROR(services.memory_store_flush->GetOperation(universe, id));
-        co_return OperationResponse(universe, id);
-      },
-      kStyle);
+  routes.Add({.method = "POST",
+              .pattern = base + ":flush",
+              .surface = gate::Surface::kMemoryStore,
+              .scopes = {ops::scopes::kFlush},
+              .family = ops::RateFamily::kMemoryStore,
+              .write = [&services](Request& request,
+                                   gate::RequestWrite& write) -> asio::awaitable<Result<Response>> {
+                SB_CO_ASSIGN_OR_RETURN(int64_t universe,
+                                       ParseUniverseId(request.Param("universe")));
+                auto respond = write.Respond<std::string>(
+                    [universe](const std::string& id) { return OperationResponse(universe, id); });
+                SB_CO_ASSIGN_OR_RETURN(std::string id, co_await services.memory_store_flush->Flush(
+                                                           universe, respond.context()));
+                co_return respond(id);
+              },
+              // The contract's one opt-out (api.md §5): a flush is many commits, so a guard could
+              // not make it all-or-nothing; it is refused rather than half-honoured. The operation
+              // record is the last commit and carries the Idempotency-Key answer.
+              .guard = gate::Guard::kRefused});
+  routes.Add({.method = "GET",
+              .pattern = base + "/operations/{operation}",
+              .surface = gate::Surface::kMemoryStore,
+              .scopes = {ops::scopes::kFlush},
+              .family = ops::RateFamily::kMemoryStore,
+              .read = [&services](Request& request) -> asio::awaitable<Result<Response>> {
+                SB_CO_ASSIGN_OR_RETURN(int64_t universe,
+                                       ParseUniverseId(request.Param("universe")));
+                const std::string& id = request.Param("operation");
+                SB_CO_RETURN_IF_ERROR(services.memory_store_flush->GetOperation(universe, id));
+                co_return OperationResponse(universe, id);
+              }});
 }
 
 }  // namespace strongbox::api

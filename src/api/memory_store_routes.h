@@ -4,10 +4,10 @@
 // `GET …/memory-store/operations/{id}`.
 
 #include "api/services.h"
-#include "http/router.h"
+#include "gate/route_spec.h"
 
 namespace strongbox::api {
 
-void RegisterMemoryStoreRoutes(http::Router& router, const Services& services);
+void RegisterMemoryStoreRoutes(gate::RouteTable& routes, const Services& services);
 
 }  // namespace strongbox::api

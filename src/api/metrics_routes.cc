@@ -1,6 +1,6 @@
 #include "api/metrics_routes.h"
 
-#include "api/access_gate.h"
+#include "gate/access_gate.h"
 #include "ops/metrics_text.h"
 #include "ops/rate_limiter.h"
 #include "store/commit_pipeline.h"
@@ -93,13 +93,17 @@ std::string RenderMetrics(const Services& s) {
 
 }  // namespace
 
-void RegisterMetricsRoutes(http::Router& router, const Services& services) {
-  router.Add("GET", "/metrics", [&services](Request&) -> asio::awaitable<Result<Response>> {
-    Response response;
-    response.content_type = std::string(ops::kMetricsContentType);
-    response.body = RenderMetrics(services);
-    co_return response;
-  });
+void RegisterMetricsRoutes(gate::RouteTable& routes, const Services& services) {
+  routes.Add({.method = "GET",
+              .pattern = "/metrics",
+              .access = gate::Access::kMetrics,
+              .scopes = {ops::scopes::kAdmin},
+              .read = [&services](Request&) -> asio::awaitable<Result<Response>> {
+                Response response;
+                response.content_type = std::string(ops::kMetricsContentType);
+                response.body = RenderMetrics(services);
+                co_return response;
+              }});
 }
 
 }  // namespace strongbox::api

@@ -5,8 +5,8 @@
 #include "api/ordered_fields.h"
 #include "api/paging.h"
 #include "api/request_fields.h"
-#include "api/write_hooks.h"
 #include "core/strings.h"
+#include "gate/request_write.h"
 
 namespace strongbox::api {
 
@@ -149,21 +149,21 @@ class OrderedRoutes {
         200, EntryWriter(surface_, query.board).List(surface_.list_key, page.entries, tail));
   }
 
-  asio::awaitable<Result<Response>> Create(Request& request) {
+  asio::awaitable<Result<Response>> Create(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     auto id = request.Query("id");
     if (!id) co_return Status::InvalidArgument("Query parameter 'id' (the entry id) is required.");
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
-    auto hook = EntryHook(request, board);
+    auto respond = EntryResponder(write, board);
     auto created =
-        co_await services_.leaderboards->Create(board, std::string(*id), value, std::move(hook));
+        co_await services_.leaderboards->Create(board, std::string(*id), value, respond.context());
     // v1 answers a create on an existing entry with 400 (api.md §4); v2 with 409.
     if (surface_.v1 && created.status().code() == core::StatusCode::kAlreadyExists) {
       co_return Status::InvalidArgument(created.status().message());
     }
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry, std::move(created));
-    co_return Answer(board, entry);
+    co_return respond(entry);
   }
 
   asio::awaitable<Result<Response>> Get(Request& request) {
@@ -173,7 +173,7 @@ class OrderedRoutes {
     co_return Answer(board, entry);
   }
 
-  asio::awaitable<Result<Response>> Update(Request& request) {
+  asio::awaitable<Result<Response>> Update(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     // v1 spells it allow_missing, v2 allowMissing; live clients also send allowIfMissing.
     bool allow_missing = false;
@@ -183,34 +183,33 @@ class OrderedRoutes {
     }
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
-    auto hook = EntryHook(request, board);
+    auto respond = EntryResponder(write, board);
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry, co_await services_.leaderboards->Update(
                                                    board, request.Param("entry"), value,
-                                                   allow_missing, std::move(hook)));
-    co_return Answer(board, entry);
+                                                   allow_missing, respond.context()));
+    co_return respond(entry);
   }
 
-  asio::awaitable<Result<Response>> Increment(Request& request) {
+  asio::awaitable<Result<Response>> Increment(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t amount, RequiredInt64(body, "amount"));
-    auto hook = EntryHook(request, board);
+    auto respond = EntryResponder(write, board);
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
                            co_await services_.leaderboards->Increment(board, request.Param("entry"),
-                                                                      amount, std::move(hook)));
-    co_return Answer(board, entry);
+                                                                      amount, respond.context()));
+    co_return respond(entry);
   }
 
-  asio::awaitable<Result<Response>> Delete(Request& request) {
+  asio::awaitable<Result<Response>> Delete(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
-    auto hook = services_.writes->Hook<OrderedEntry>(
-        request, [](const OrderedEntry&) { return http::JsonResponse(200, "{}"); });
+    auto respond = write.Respond<OrderedEntry>(
+        [](const OrderedEntry&) { return http::JsonResponse(200, "{}"); });
     // v1 answers 200 for a missing entry; v2 404.
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
                            co_await services_.leaderboards->Delete(board, request.Param("entry"),
-                                                                   surface_.v1, std::move(hook)));
-    (void)entry;
-    co_return http::JsonResponse(200, "{}");
+                                                                   surface_.v1, respond.context()));
+    co_return respond(entry);
   }
 
   asio::awaitable<Result<Response>> Rank(Request& request) {
@@ -248,11 +247,11 @@ class OrderedRoutes {
     return http::JsonResponse(200, EntryWriter(surface_, board).Entry(entry.id, entry.value));
   }
 
-  // The lock guard and Idempotency-Key hook of a write whose response is the entry.
-  leaderboard::LeaderboardService::CommitHook EntryHook(const Request& request,
-                                                        const BoardName& board) const {
-    return services_.writes->Hook<OrderedEntry>(
-        request, [writer = EntryWriter(surface_, board)](const OrderedEntry& e) {
+  // The responder of a write whose answer is the entry.
+  gate::RequestWrite::Responder<OrderedEntry> EntryResponder(gate::RequestWrite& write,
+                                                             const BoardName& board) const {
+    return write.Respond<OrderedEntry>(
+        [writer = EntryWriter(surface_, board)](const OrderedEntry& e) {
           return http::JsonResponse(200, writer.Entry(e.id, e.value));
         });
   }
@@ -261,30 +260,45 @@ class OrderedRoutes {
   const Surface& surface_;
 };
 
-void RegisterSurface(http::Router& router, const Services& services, const Surface& surface) {
+void RegisterSurface(gate::RouteTable& table, const Services& services, const Surface& surface) {
+  using gate::RequestWrite;
+  using ops::scopes::kOrderedRead;
+  using ops::scopes::kOrderedWrite;
   auto routes = std::make_shared<OrderedRoutes>(services, surface);
-  // Every mutating route honours Idempotency-Key and the lock guard.
-  auto guarded = [&services](http::Handler h) { return services.writes->Wrap(std::move(h)); };
   const std::string base = surface.route_base;
   const std::string item = base + "/{entry}";
-  router.Add("GET", base, [routes](Request& r) { return routes->List(r); });
-  router.Add("POST", base, guarded([routes](Request& r) { return routes->Create(r); }));
-  router.Add("GET", item, [routes](Request& r) { return routes->Get(r); });
-  router.Add("PATCH", item, guarded([routes](Request& r) { return routes->Update(r); }));
-  router.Add("DELETE", item, guarded([routes](Request& r) { return routes->Delete(r); }));
-  router.Add("POST", item + ":increment",
-             guarded([routes](Request& r) { return routes->Increment(r); }));
+  auto add = [&table](std::string method, std::string pattern, std::string_view scope,
+                      http::Handler read, gate::WriteHandler write = {}) {
+    table.Add({.method = std::move(method),
+               .pattern = std::move(pattern),
+               .scopes = {scope},
+               .family = ops::RateFamily::kOrdered,
+               .data_store = gate::DataStoreSource::kParam,
+               .read = std::move(read),
+               .write = std::move(write)});
+  };
+  add("GET", base, kOrderedRead, [routes](Request& r) { return routes->List(r); });
+  add("POST", base, kOrderedWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Create(r, w); });
+  add("GET", item, kOrderedRead, [routes](Request& r) { return routes->Get(r); });
+  add("PATCH", item, kOrderedWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Update(r, w); });
+  add("DELETE", item, kOrderedWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Delete(r, w); });
+  add("POST", item + ":increment", kOrderedWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Increment(r, w); });
   if (surface.v1) return;
-  router.Add("GET", item + ":rank", [routes](Request& r) { return routes->Rank(r); });
-  router.Add("GET", item + ":neighbors", [routes](Request& r) { return routes->Neighbors(r); });
-  router.Add("GET", base + ":count", [routes](Request& r) { return routes->Count(r); });
+  add("GET", item + ":rank", kOrderedRead, [routes](Request& r) { return routes->Rank(r); });
+  add("GET", item + ":neighbors", kOrderedRead,
+      [routes](Request& r) { return routes->Neighbors(r); });
+  add("GET", base + ":count", kOrderedRead, [routes](Request& r) { return routes->Count(r); });
 }
 
 }  // namespace
 
-void RegisterOrderedEntryRoutes(http::Router& router, const Services& services) {
-  RegisterSurface(router, services, kV1);
-  RegisterSurface(router, services, kV2);
+void RegisterOrderedEntryRoutes(gate::RouteTable& routes, const Services& services) {
+  RegisterSurface(routes, services, kV1);
+  RegisterSurface(routes, services, kV2);
 }
 
 }  // namespace strongbox::api

@@ -5,10 +5,10 @@
 // `orderedDataStoreEntries`), plus the [SB] calls :rank, :neighbors and entries:count on v2.
 
 #include "api/services.h"
-#include "http/router.h"
+#include "gate/route_spec.h"
 
 namespace strongbox::api {
 
-void RegisterOrderedEntryRoutes(http::Router& router, const Services& services);
+void RegisterOrderedEntryRoutes(gate::RouteTable& routes, const Services& services);
 
 }  // namespace strongbox::api

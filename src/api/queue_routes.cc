@@ -3,9 +3,9 @@
 #include <memory>
 
 #include "api/request_fields.h"
-#include "api/write_hooks.h"
 #include "core/strings.h"
 #include "core/time_format.h"
+#include "gate/request_write.h"
 
 namespace strongbox::api {
 
@@ -100,7 +100,7 @@ class QueueRoutes {
  public:
   explicit QueueRoutes(const Services& services) : services_(services) {}
 
-  asio::awaitable<Result<Response>> Add(Request& request) {
+  asio::awaitable<Result<Response>> Add(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     const Json* data = core::FindMember(body, "data", /*ignore_case=*/true);
@@ -112,12 +112,12 @@ class QueueRoutes {
     }
     SB_CO_ASSIGN_OR_RETURN(auto ttl, GetOptionalDuration(body, "ttl", /*ignore_case=*/true));
     if (!ttl) co_return Status::InvalidArgument("Field 'ttl' is required, e.g. \"3600s\".");
-    auto hook = services_.writes->Hook<QueueItem>(
-        request, [name](const QueueItem& item) { return ItemResponse(name, item); });
+    auto respond = write.Respond<QueueItem>(
+        [name](const QueueItem& item) { return ItemResponse(name, item); });
     SB_CO_ASSIGN_OR_RETURN(QueueItem item,
                            co_await services_.queues->Add(name, core::DumpCompact(*data), priority,
-                                                          *ttl, std::move(hook)));
-    co_return ItemResponse(name, item);
+                                                          *ttl, respond.context()));
+    co_return respond(item);
   }
 
   asio::awaitable<Result<Response>> Read(Request& request) {
@@ -146,7 +146,7 @@ class QueueRoutes {
     co_return ReadResponse(name, result);
   }
 
-  asio::awaitable<Result<Response>> Discard(Request& request) {
+  asio::awaitable<Result<Response>> Discard(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(auto read_id, core::GetOptionalString(body, "readId", true));
@@ -154,12 +154,11 @@ class QueueRoutes {
       if (auto q = request.Query("readId")) read_id = std::string(*q);
     }
     if (!read_id) co_return Status::InvalidArgument("readId is required (body or query).");
-    auto hook = services_.writes->Hook<QueueRead>(
-        request, [](const QueueRead&) { return http::JsonResponse(200, "{}"); });
+    auto respond =
+        write.Respond<QueueRead>([](const QueueRead&) { return http::JsonResponse(200, "{}"); });
     SB_CO_ASSIGN_OR_RETURN(QueueRead discarded,
-                           co_await services_.queues->Discard(name, *read_id, std::move(hook)));
-    (void)discarded;
-    co_return http::JsonResponse(200, "{}");
+                           co_await services_.queues->Discard(name, *read_id, respond.context()));
+    co_return respond(discarded);
   }
 
   asio::awaitable<Result<Response>> Get(Request& request) {
@@ -168,19 +167,19 @@ class QueueRoutes {
     co_return InfoResponse(name, info);
   }
 
-  asio::awaitable<Result<Response>> Update(Request& request) {
+  asio::awaitable<Result<Response>> Update(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(auto max, core::GetOptionalInt64(body, "maxDeliveries", true));
     if (max && *max < 0) co_return Status::InvalidArgument("maxDeliveries must be 0 or more.");
     SB_CO_ASSIGN_OR_RETURN(auto dlq, core::GetOptionalString(body, "deadLetterQueue", true));
-    auto hook = services_.writes->Hook<QueueInfo>(
-        request, [name](const QueueInfo& info) { return InfoResponse(name, info); });
+    auto respond = write.Respond<QueueInfo>(
+        [name](const QueueInfo& info) { return InfoResponse(name, info); });
     std::optional<uint64_t> max_deliveries;
     if (max) max_deliveries = static_cast<uint64_t>(*max);
     SB_CO_ASSIGN_OR_RETURN(QueueInfo info, co_await services_.queues->UpdateSettings(
-                                               name, max_deliveries, dlq, std::move(hook)));
-    co_return InfoResponse(name, info);
+                                               name, max_deliveries, dlq, respond.context()));
+    co_return respond(info);
   }
 
  private:
@@ -189,22 +188,34 @@ class QueueRoutes {
 
 }  // namespace
 
-void RegisterQueueRoutes(http::Router& router, const Services& services) {
+void RegisterQueueRoutes(gate::RouteTable& table, const Services& services) {
+  using gate::RequestWrite;
+  using namespace ops::scopes;  // NOLINT: the scope names of api.md §7
   auto routes = std::make_shared<QueueRoutes>(services);
-  auto guarded = [&services](http::Handler h) { return services.writes->Wrap(std::move(h)); };
   const std::string queue = "/cloud/v2/universes/{universe}/memory-store/queues/{queue}";
   const std::string items = queue + "/items";
-  constexpr auto kStyle = http::ErrorStyle::kMemoryStore;
-  router.Add("POST", items, guarded([routes](Request& r) { return routes->Add(r); }), kStyle);
-  router.Add("POST", items + ":add", guarded([routes](Request& r) { return routes->Add(r); }),
-             kStyle);
-  router.Add(
-      "GET", items + ":read", [routes](Request& r) { return routes->Read(r); }, kStyle);
-  router.Add("POST", items + ":discard",
-             guarded([routes](Request& r) { return routes->Discard(r); }), kStyle);
-  router.Add(
-      "GET", queue, [routes](Request& r) { return routes->Get(r); }, kStyle);
-  router.Add("PATCH", queue, guarded([routes](Request& r) { return routes->Update(r); }), kStyle);
+  auto add = [&table](std::string method, std::string pattern, std::string_view scope,
+                      http::Handler read, gate::WriteHandler write = {}) {
+    table.Add({.method = std::move(method),
+               .pattern = std::move(pattern),
+               .surface = gate::Surface::kMemoryStore,
+               .scopes = {scope},
+               .family = ops::RateFamily::kMemoryStore,
+               .read = std::move(read),
+               .write = std::move(write)});
+  };
+  auto add_item = [routes](Request& r, RequestWrite& w) { return routes->Add(r, w); };
+  add("POST", items, kQueueAdd, {}, add_item);
+  add("POST", items + ":add", kQueueAdd, {}, add_item);
+  // A read changes the items' visibility but is a GET in the contract (api.md §5): no
+  // Idempotency-Key; a repeat is simply another read.
+  add("GET", items + ":read", kQueueDequeue, [routes](Request& r) { return routes->Read(r); });
+  add("POST", items + ":discard", kQueueDiscard, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Discard(r, w); });
+  // [SB] queue resource: consumers look at it, producers configure it.
+  add("GET", queue, kQueueDequeue, [routes](Request& r) { return routes->Get(r); });
+  add("PATCH", queue, kQueueAdd, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Update(r, w); });
 }
 
 }  // namespace strongbox::api

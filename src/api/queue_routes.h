@@ -5,10 +5,10 @@
 // `/cloud/v2/universes/{u}/memory-store/queues/{q}`. Errors carry both "code" and "error".
 
 #include "api/services.h"
-#include "http/router.h"
+#include "gate/route_spec.h"
 
 namespace strongbox::api {
 
-void RegisterQueueRoutes(http::Router& router, const Services& services);
+void RegisterQueueRoutes(gate::RouteTable& routes, const Services& services);
 
 }  // namespace strongbox::api

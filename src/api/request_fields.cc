@@ -7,14 +7,6 @@
 
 namespace strongbox::api {
 
-core::Result<int64_t> ParseUniverseId(std::string_view text) {
-  auto v = core::ParseInt64(text);
-  if (!v || *v <= 0) {
-    return core::Status::InvalidArgument("Universe id must be a positive 64-bit integer.");
-  }
-  return *v;
-}
-
 core::Result<bool> QueryBool(const http::Request& request, std::string_view name, bool fallback) {
   auto v = request.Query(name);
   if (!v) return fallback;

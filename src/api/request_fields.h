@@ -9,13 +9,13 @@
 #include <string_view>
 
 #include "core/json_util.h"
+#include "core/names.h"
 #include "core/status.h"
 #include "http/message.h"
 
 namespace strongbox::api {
 
-// `universeId`: a decimal int64 > 0.
-core::Result<int64_t> ParseUniverseId(std::string_view text);
+using core::ParseUniverseId;
 
 // "true" / "false" (any case); absent or empty → `fallback`.
 core::Result<bool> QueryBool(const http::Request& request, std::string_view name, bool fallback);

@@ -18,18 +18,16 @@
 #include "ops/rate_limiter.h"
 #include "store/commit_pipeline.h"
 
-namespace strongbox::api {
-
+namespace strongbox::gate {
 class AccessGate;
-class Idempotency;
-class WriteHooks;
+}
+
+namespace strongbox::api {
 
 struct Services {
   const core::Clock* clock = nullptr;
   const store::Engine* engine = nullptr;  // read-only listings
   datastore::EntryService* entries = nullptr;
-  Idempotency* idempotency = nullptr;
-  const WriteHooks* writes = nullptr;  // wraps every mutating route: guard + idempotency
   datastore::UserErasure* user_erasure = nullptr;
   datastore::DataStoreCatalog* catalog = nullptr;
   locks::LockService* locks = nullptr;
@@ -40,7 +38,8 @@ struct Services {
   ops::KeyStore* keys = nullptr;
   ops::Backups* backups = nullptr;
   ops::RateLimiter* limiter = nullptr;
-  const AccessGate* gate = nullptr;  // request metrics; set once routes are registered
+  // Request metrics and the route table; set once the routes are installed.
+  const gate::AccessGate* gate = nullptr;
   const store::CommitPipeline* pipeline = nullptr;  // commit metrics
   size_t metrics_max_queues = 1000;
   // True while the server is serving (not starting, not draining): /readyz.

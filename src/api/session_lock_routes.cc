@@ -4,6 +4,7 @@
 #include "api/request_fields.h"
 #include "core/strings.h"
 #include "core/time_format.h"
+#include "gate/request_write.h"
 
 namespace strongbox::api {
 
@@ -85,60 +86,68 @@ class LockRoutes {
  public:
   explicit LockRoutes(const Services& services) : services_(services) {}
 
-  asio::awaitable<Result<Response>> Acquire(Request& request) {
+  asio::awaitable<Result<Response>> Acquire(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(LockCall call, ParseLockCall(request));
     const Json& body = call.body;
     SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
     SB_CO_ASSIGN_OR_RETURN(auto ttl, RequiredTtl(body));
     SB_CO_ASSIGN_OR_RETURN(auto wait, GetOptionalDuration(body, "waitTime"));
-    SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->Acquire(
-                                          call.universe, call.id, std::move(owner), ttl,
-                                          wait.value_or(std::chrono::nanoseconds::zero())));
-    co_return Answer(call.universe, call.id, lock);
+    auto respond = Responder(write, call);
+    SB_CO_ASSIGN_OR_RETURN(auto lock,
+                           co_await services_.locks->Acquire(
+                               call.universe, call.id, std::move(owner), ttl,
+                               wait.value_or(std::chrono::nanoseconds::zero()), respond.context()));
+    co_return respond(lock);
   }
 
-  asio::awaitable<Result<Response>> Renew(Request& request) {
+  asio::awaitable<Result<Response>> Renew(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(LockCall call, ParseLockCall(request));
     const Json& body = call.body;
     SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
     SB_CO_ASSIGN_OR_RETURN(uint64_t token, RequiredToken(body));
     SB_CO_ASSIGN_OR_RETURN(auto ttl, RequiredTtl(body));
-    SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->Renew(
-                                          call.universe, call.id, std::move(owner), token, ttl));
-    co_return Answer(call.universe, call.id, lock);
+    auto respond = Responder(write, call);
+    SB_CO_ASSIGN_OR_RETURN(
+        auto lock, co_await services_.locks->Renew(call.universe, call.id, std::move(owner), token,
+                                                   ttl, respond.context()));
+    co_return respond(lock);
   }
 
-  asio::awaitable<Result<Response>> Release(Request& request) {
+  asio::awaitable<Result<Response>> Release(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(LockCall call, ParseLockCall(request));
     const Json& body = call.body;
     SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
     SB_CO_ASSIGN_OR_RETURN(uint64_t token, RequiredToken(body));
-    SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->Release(call.universe, call.id,
-                                                                        std::move(owner), token));
-    co_return Answer(call.universe, call.id, lock);
+    auto respond = Responder(write, call);
+    SB_CO_ASSIGN_OR_RETURN(
+        auto lock, co_await services_.locks->Release(call.universe, call.id, std::move(owner),
+                                                     token, respond.context()));
+    co_return respond(lock);
   }
 
-  asio::awaitable<Result<Response>> Steal(Request& request) {
+  asio::awaitable<Result<Response>> Steal(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(LockCall call, ParseLockCall(request));
     const Json& body = call.body;
     SB_CO_ASSIGN_OR_RETURN(std::string owner, RequiredString(body, "owner"));
     SB_CO_ASSIGN_OR_RETURN(auto ttl, RequiredTtl(body));
     SB_CO_ASSIGN_OR_RETURN(auto reason, core::GetOptionalString(body, "reason"));
+    auto respond = Responder(write, call);
     SB_CO_ASSIGN_OR_RETURN(
         auto lock, co_await services_.locks->Steal(call.universe, call.id, std::move(owner), ttl,
-                                                   reason.value_or("")));
-    co_return Answer(call.universe, call.id, lock);
+                                                   reason.value_or(""), respond.context()));
+    co_return respond(lock);
   }
 
-  asio::awaitable<Result<Response>> RequestRelease(Request& request) {
+  asio::awaitable<Result<Response>> RequestRelease(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(LockCall call, ParseLockCall(request));
     const Json& body = call.body;
     SB_CO_ASSIGN_OR_RETURN(std::string requester, RequiredString(body, "requester"));
     SB_CO_ASSIGN_OR_RETURN(auto reason, core::GetOptionalString(body, "reason"));
-    SB_CO_ASSIGN_OR_RETURN(auto lock,
-                           co_await services_.locks->RequestRelease(
-                               call.universe, call.id, std::move(requester), reason.value_or("")));
-    co_return Answer(call.universe, call.id, lock);
+    auto respond = Responder(write, call);
+    SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->RequestRelease(
+                                          call.universe, call.id, std::move(requester),
+                                          reason.value_or(""), respond.context()));
+    co_return respond(lock);
   }
 
   asio::awaitable<Result<Response>> Get(Request& request) {
@@ -168,6 +177,15 @@ class LockRoutes {
   }
 
  private:
+  // The responder of a verb whose answer is the lock resource.
+  gate::RequestWrite::Responder<locks::LockRecord> Responder(gate::RequestWrite& write,
+                                                             const LockCall& call) {
+    return write.Respond<locks::LockRecord>(
+        [this, universe = call.universe, id = call.id](const locks::LockRecord& lock) {
+          return Answer(universe, id, lock);
+        });
+  }
+
   Response Answer(int64_t universe, const std::string& id, const locks::LockRecord& lock) {
     return http::JsonResponse(
         200, core::DumpCompact(LockResource(universe, id, lock, services_.clock->Now())));
@@ -178,18 +196,34 @@ class LockRoutes {
 
 }  // namespace
 
-void RegisterSessionLockRoutes(http::Router& router, const Services& services) {
+void RegisterSessionLockRoutes(gate::RouteTable& table, const Services& services) {
+  using gate::RequestWrite;
+  using ops::scopes::kLocksRead;
+  using ops::scopes::kLocksWrite;
   auto routes = std::make_shared<LockRoutes>(services);
   const std::string base = "/cloud/v2/universes/{universe}/session-locks";
   const std::string lock = base + "/{lock}";
-  router.Add("POST", lock + ":acquire", [routes](Request& r) { return routes->Acquire(r); });
-  router.Add("POST", lock + ":renew", [routes](Request& r) { return routes->Renew(r); });
-  router.Add("POST", lock + ":release", [routes](Request& r) { return routes->Release(r); });
-  router.Add("POST", lock + ":steal", [routes](Request& r) { return routes->Steal(r); });
-  router.Add("POST", lock + ":requestRelease",
-             [routes](Request& r) { return routes->RequestRelease(r); });
-  router.Add("GET", lock, [routes](Request& r) { return routes->Get(r); });
-  router.Add("GET", base, [routes](Request& r) { return routes->List(r); });
+  auto add = [&table](std::string method, std::string pattern, std::string_view scope,
+                      http::Handler read, gate::WriteHandler write = {}) {
+    table.Add({.method = std::move(method),
+               .pattern = std::move(pattern),
+               .scopes = {scope},
+               .family = ops::RateFamily::kSessionLocks,
+               .read = std::move(read),
+               .write = std::move(write)});
+  };
+  add("POST", lock + ":acquire", kLocksWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Acquire(r, w); });
+  add("POST", lock + ":renew", kLocksWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Renew(r, w); });
+  add("POST", lock + ":release", kLocksWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Release(r, w); });
+  add("POST", lock + ":steal", kLocksWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Steal(r, w); });
+  add("POST", lock + ":requestRelease", kLocksWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->RequestRelease(r, w); });
+  add("GET", lock, kLocksRead, [routes](Request& r) { return routes->Get(r); });
+  add("GET", base, kLocksRead, [routes](Request& r) { return routes->List(r); });
 }
 
 }  // namespace strongbox::api

@@ -3,10 +3,10 @@
 // Session locks (api.md §6): acquire, renew, release, steal, requestRelease, get, list.
 
 #include "api/services.h"
-#include "http/router.h"
+#include "gate/route_spec.h"
 
 namespace strongbox::api {
 
-void RegisterSessionLockRoutes(http::Router& router, const Services& services);
+void RegisterSessionLockRoutes(gate::RouteTable& routes, const Services& services);
 
 }  // namespace strongbox::api

@@ -6,9 +6,9 @@
 #include "api/paging.h"
 #include "api/request_fields.h"
 #include "api/sorted_map_fields.h"
-#include "api/write_hooks.h"
 #include "core/strings.h"
 #include "core/time_format.h"
+#include "gate/request_write.h"
 
 namespace strongbox::api {
 
@@ -91,7 +91,7 @@ class SortedMapRoutes {
     co_return http::JsonResponse(200, std::move(body));
   }
 
-  asio::awaitable<Result<Response>> Create(Request& request) {
+  asio::awaitable<Result<Response>> Create(Request& request, gate::RequestWrite& request_write) {
     SB_CO_ASSIGN_OR_RETURN(SortedMapName name, MapFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     // The id comes in the query (?id=) or, as some clients send it, in the body.
@@ -103,11 +103,11 @@ class SortedMapRoutes {
     if (!id)
       co_return Status::InvalidArgument("The item id is required: ?id= or \"id\" in the body.");
     SB_CO_ASSIGN_OR_RETURN(auto write, DecodeItemWrite(body));
-    auto hook = ItemHook(request, name);
+    auto respond = ItemResponder(request_write, name);
     SB_CO_ASSIGN_OR_RETURN(SortedMapItem item,
                            co_await services_.sorted_maps->Create(
-                               name, std::move(*id), std::move(write), std::move(hook)));
-    co_return ItemResponse(name, item);
+                               name, std::move(*id), std::move(write), respond.context()));
+    co_return respond(item);
   }
 
   asio::awaitable<Result<Response>> Get(Request& request) {
@@ -117,7 +117,7 @@ class SortedMapRoutes {
     co_return ItemResponse(name, item);
   }
 
-  asio::awaitable<Result<Response>> Update(Request& request) {
+  asio::awaitable<Result<Response>> Update(Request& request, gate::RequestWrite& request_write) {
     SB_CO_ASSIGN_OR_RETURN(SortedMapName name, MapFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(bool allow_missing, QueryBool(request, "allowMissing", false));
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
@@ -126,31 +126,31 @@ class SortedMapRoutes {
       if (auto q = request.Query("etag")) etag = std::string(*q);
     }
     SB_CO_ASSIGN_OR_RETURN(auto write, DecodeItemWrite(body));
-    auto hook = ItemHook(request, name);
+    auto respond = ItemResponder(request_write, name);
     SB_CO_ASSIGN_OR_RETURN(
         SortedMapItem item,
         co_await services_.sorted_maps->Update(name, request.Param("item"), std::move(write),
-                                               std::move(etag), allow_missing, std::move(hook)));
-    co_return ItemResponse(name, item);
+                                               std::move(etag), allow_missing, respond.context()));
+    co_return respond(item);
   }
 
-  asio::awaitable<Result<Response>> Delete(Request& request) {
+  asio::awaitable<Result<Response>> Delete(Request& request, gate::RequestWrite& request_write) {
     SB_CO_ASSIGN_OR_RETURN(SortedMapName name, MapFromPath(request));
     std::optional<std::string> etag;
     if (auto q = request.Query("etag")) etag = std::string(*q);
-    auto hook = services_.writes->Hook<SortedMapItem>(
-        request, [](const SortedMapItem&) { return http::JsonResponse(200, "{}"); });
+    auto respond = request_write.Respond<SortedMapItem>(
+        [](const SortedMapItem&) { return http::JsonResponse(200, "{}"); });
     SB_CO_ASSIGN_OR_RETURN(SortedMapItem item,
                            co_await services_.sorted_maps->Delete(
-                               name, request.Param("item"), std::move(etag), std::move(hook)));
-    (void)item;
-    co_return http::JsonResponse(200, "{}");
+                               name, request.Param("item"), std::move(etag), respond.context()));
+    co_return respond(item);
   }
 
  private:
-  SortedMapService::CommitHook ItemHook(const Request& request, const SortedMapName& name) const {
-    return services_.writes->Hook<SortedMapItem>(
-        request, [name](const SortedMapItem& item) { return ItemResponse(name, item); });
+  static gate::RequestWrite::Responder<SortedMapItem> ItemResponder(
+      gate::RequestWrite& request_write, const SortedMapName& name) {
+    return request_write.Respond<SortedMapItem>(
+        [name](const SortedMapItem& item) { return ItemResponse(name, item); });
   }
 
   const Services& services_;
@@ -158,19 +158,31 @@ class SortedMapRoutes {
 
 }  // namespace
 
-void RegisterSortedMapRoutes(http::Router& router, const Services& services) {
+void RegisterSortedMapRoutes(gate::RouteTable& table, const Services& services) {
+  using gate::RequestWrite;
+  using ops::scopes::kMapRead;
+  using ops::scopes::kMapWrite;
   auto routes = std::make_shared<SortedMapRoutes>(services);
-  auto guarded = [&services](http::Handler h) { return services.writes->Wrap(std::move(h)); };
   const std::string items = "/cloud/v2/universes/{universe}/memory-store/sorted-maps/{map}/items";
   const std::string item = items + "/{item}";
-  constexpr auto kStyle = http::ErrorStyle::kMemoryStore;
-  router.Add(
-      "GET", items, [routes](Request& r) { return routes->List(r); }, kStyle);
-  router.Add("POST", items, guarded([routes](Request& r) { return routes->Create(r); }), kStyle);
-  router.Add(
-      "GET", item, [routes](Request& r) { return routes->Get(r); }, kStyle);
-  router.Add("PATCH", item, guarded([routes](Request& r) { return routes->Update(r); }), kStyle);
-  router.Add("DELETE", item, guarded([routes](Request& r) { return routes->Delete(r); }), kStyle);
+  auto add = [&table](std::string method, std::string pattern, std::string_view scope,
+                      http::Handler read, gate::WriteHandler write = {}) {
+    table.Add({.method = std::move(method),
+               .pattern = std::move(pattern),
+               .surface = gate::Surface::kMemoryStore,
+               .scopes = {scope},
+               .family = ops::RateFamily::kMemoryStore,
+               .read = std::move(read),
+               .write = std::move(write)});
+  };
+  add("GET", items, kMapRead, [routes](Request& r) { return routes->List(r); });
+  add("POST", items, kMapWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Create(r, w); });
+  add("GET", item, kMapRead, [routes](Request& r) { return routes->Get(r); });
+  add("PATCH", item, kMapWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Update(r, w); });
+  add("DELETE", item, kMapWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Delete(r, w); });
 }
 
 }  // namespace strongbox::api

@@ -2,12 +2,12 @@
 
 #include "api/paging.h"
 #include "api/request_fields.h"
-#include "api/write_hooks.h"
 #include "core/digest.h"
 #include "core/strings.h"
 #include "core/time_format.h"
 #include "datastore/listing.h"
 #include "datastore/revision_id.h"
+#include "gate/request_write.h"
 
 namespace strongbox::api {
 
@@ -156,7 +156,7 @@ class StandardRoutes {
     co_return ValueResponse(record);
   }
 
-  asio::awaitable<Result<Response>> Set(Request& request) {
+  asio::awaitable<Result<Response>> Set(Request& request, gate::RequestWrite& request_write) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, EntryNameFromQuery(request));
     auto match_version = request.Query("matchVersion");
     SB_CO_ASSIGN_OR_RETURN(bool exclusive_create, QueryBool(request, "exclusiveCreate", false));
@@ -170,18 +170,18 @@ class StandardRoutes {
     datastore::EntryWrite write;
     write.value = core::DumpCompact(value);
     SB_CO_RETURN_IF_ERROR(ReadMetadataHeaders(request, &write));
-    auto hook = services_.writes->Hook<datastore::EntryRecord>(
-        request, [](const datastore::EntryRecord& r) {
+    auto respond =
+        request_write.Respond<datastore::EntryRecord>([](const datastore::EntryRecord& r) {
           return http::JsonResponse(200, core::DumpCompact(VersionJson(r)));
         });
     Result<datastore::EntryRecord> result = Status::Internal("unset");
     if (exclusive_create) {
-      result = co_await services_.entries->Create(name, std::move(write), std::move(hook));
+      result = co_await services_.entries->Create(name, std::move(write), respond.context());
     } else {
       std::optional<std::string> etag;
       if (match_version) etag = std::string(*match_version);
       result = co_await services_.entries->Update(name, std::move(write), std::move(etag),
-                                                  /*allow_missing=*/true, std::move(hook));
+                                                  /*allow_missing=*/true, respond.context());
     }
     if (!result.ok()) {
       const auto code = result.status().code();
@@ -195,12 +195,10 @@ class StandardRoutes {
       }
       co_return std::move(result).status();
     }
-    const datastore::EntryRecord& record = *result;
-    Json body = VersionJson(record);
-    co_return http::JsonResponse(200, core::DumpCompact(body));
+    co_return respond(*result);
   }
 
-  asio::awaitable<Result<Response>> Increment(Request& request) {
+  asio::awaitable<Result<Response>> Increment(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, EntryNameFromQuery(request));
     SB_CO_ASSIGN_OR_RETURN(auto by, QueryInt64(request, "incrementBy"));
     const int64_t amount = by.value_or(1);
@@ -209,28 +207,24 @@ class StandardRoutes {
     // v1 metadata headers work as in set: omitted means cleared.
     std::optional<std::vector<int64_t>> users = std::move(metadata.users);
     std::optional<std::string> attributes = std::move(metadata.attributes);
-    auto hook = services_.writes->Hook<datastore::EntryRecord>(
-        request, [](const datastore::EntryRecord& r) { return ValueResponse(r); });
+    auto respond = write.Respond<datastore::EntryRecord>(
+        [](const datastore::EntryRecord& r) { return ValueResponse(r); });
     SB_CO_ASSIGN_OR_RETURN(
-        auto record, co_await services_.entries->Increment(name, amount, std::move(users),
-                                                           std::move(attributes), std::move(hook)));
-    co_return ValueResponse(record);
+        auto record, co_await services_.entries->Increment(
+                         name, amount, std::move(users), std::move(attributes), respond.context()));
+    co_return respond(record);
   }
 
-  asio::awaitable<Result<Response>> Delete(Request& request) {
+  asio::awaitable<Result<Response>> Delete(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, EntryNameFromQuery(request));
-    auto hook =
-        services_.writes->Hook<datastore::EntryRecord>(request, [](const datastore::EntryRecord&) {
-          Response r;
-          r.status = 204;
-          return r;
-        });
-    SB_CO_ASSIGN_OR_RETURN(auto record,
-                           co_await services_.entries->Delete(name, std::nullopt, std::move(hook)));
-    (void)record;
-    Response r;
-    r.status = 204;
-    co_return r;
+    auto respond = write.Respond<datastore::EntryRecord>([](const datastore::EntryRecord&) {
+      Response r;
+      r.status = 204;
+      return r;
+    });
+    SB_CO_ASSIGN_OR_RETURN(
+        auto record, co_await services_.entries->Delete(name, std::nullopt, respond.context()));
+    co_return respond(record);
   }
 
   asio::awaitable<Result<Response>> ListVersions(Request& request) {
@@ -283,28 +277,72 @@ class StandardRoutes {
 
 }  // namespace
 
-void RegisterStandardDataStoreRoutes(http::Router& router, const Services& services) {
+void RegisterStandardDataStoreRoutes(gate::RouteTable& table, const Services& services) {
+  using gate::RequestWrite;
+  using namespace ops::scopes;  // NOLINT: the scope names of api.md §7
   auto routes = std::make_shared<StandardRoutes>(services);
   const std::string base = kBase;
   const std::string entry = base + "/datastore/entries/entry";
-  const auto v1 = http::ErrorStyle::kStandardV1;
-  router.Add(
-      "GET", base, [routes](Request& r) { return routes->ListDataStores(r); }, v1);
-  router.Add(
-      "GET", base + "/datastore/entries", [routes](Request& r) { return routes->ListKeys(r); }, v1);
-  router.Add(
-      "GET", entry, [routes](Request& r) { return routes->Get(r); }, v1);
-  // Every mutating route honours Idempotency-Key and the lock guard.
-  const WriteHooks* idem = services.writes;
-  router.Add("POST", entry, idem->Wrap([routes](Request& r) { return routes->Set(r); }), v1);
-  router.Add("DELETE", entry, idem->Wrap([routes](Request& r) { return routes->Delete(r); }), v1);
-  router.Add("POST", entry + "/increment",
-             idem->Wrap([routes](Request& r) { return routes->Increment(r); }), v1);
-  router.Add(
-      "GET", entry + "/versions", [routes](Request& r) { return routes->ListVersions(r); }, v1);
-  router.Add(
-      "GET", entry + "/versions/version", [routes](Request& r) { return routes->GetVersion(r); },
-      v1);
+  // The data store is a query parameter here.
+  const auto v1 = gate::Surface::kStandardV1;
+  const auto ds = ops::RateFamily::kDataStores;
+  const auto q = gate::DataStoreSource::kQuery;
+  table.Add({.method = "GET",
+             .pattern = base,
+             .surface = v1,
+             .scopes = {kControlList},
+             .family = ds,
+             .read = [routes](Request& r) { return routes->ListDataStores(r); }});
+  table.Add({.method = "GET",
+             .pattern = base + "/datastore/entries",
+             .surface = v1,
+             .scopes = {kObjectsList},
+             .family = ds,
+             .data_store = q,
+             .read = [routes](Request& r) { return routes->ListKeys(r); }});
+  table.Add({.method = "GET",
+             .pattern = entry,
+             .surface = v1,
+             .scopes = {kObjectsRead},
+             .family = ds,
+             .data_store = q,
+             .read = [routes](Request& r) { return routes->Get(r); }});
+  // Set and increment create the entry or change it: both scopes, as Open Cloud asks.
+  table.Add({.method = "POST",
+             .pattern = entry,
+             .surface = v1,
+             .scopes = {kObjectsCreate, kObjectsUpdate},
+             .family = ds,
+             .data_store = q,
+             .write = [routes](Request& r, RequestWrite& w) { return routes->Set(r, w); }});
+  table.Add({.method = "POST",
+             .pattern = entry + "/increment",
+             .surface = v1,
+             .scopes = {kObjectsCreate, kObjectsUpdate},
+             .family = ds,
+             .data_store = q,
+             .write = [routes](Request& r, RequestWrite& w) { return routes->Increment(r, w); }});
+  table.Add({.method = "DELETE",
+             .pattern = entry,
+             .surface = v1,
+             .scopes = {kObjectsDelete},
+             .family = ds,
+             .data_store = q,
+             .write = [routes](Request& r, RequestWrite& w) { return routes->Delete(r, w); }});
+  table.Add({.method = "GET",
+             .pattern = entry + "/versions",
+             .surface = v1,
+             .scopes = {kVersionsList},
+             .family = ds,
+             .data_store = q,
+             .read = [routes](Request& r) { return routes->ListVersions(r); }});
+  table.Add({.method = "GET",
+             .pattern = entry + "/versions/version",
+             .surface = v1,
+             .scopes = {kVersionsRead},
+             .family = ds,
+             .data_store = q,
+             .read = [routes](Request& r) { return routes->GetVersion(r); }});
 }
 
 }  // namespace strongbox::api

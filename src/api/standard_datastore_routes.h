@@ -4,10 +4,10 @@
 // in bodies, metadata in roblox-entry-* headers, errors in the v1 shape.
 
 #include "api/services.h"
-#include "http/router.h"
+#include "gate/route_spec.h"
 
 namespace strongbox::api {
 
-void RegisterStandardDataStoreRoutes(http::Router& router, const Services& services);
+void RegisterStandardDataStoreRoutes(gate::RouteTable& routes, const Services& services);
 
 }  // namespace strongbox::api

@@ -18,21 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "api/access_gate.h"
-#include "api/admin_routes.h"
-#include "api/datastore_entry_routes.h"
-#include "api/datastore_list_routes.h"
-#include "api/health_routes.h"
-#include "api/idempotency.h"
-#include "api/memory_store_routes.h"
-#include "api/metrics_routes.h"
-#include "api/ordered_entry_routes.h"
-#include "api/queue_routes.h"
+#include "api/server_routes.h"
 #include "api/services.h"
-#include "api/session_lock_routes.h"
-#include "api/sorted_map_routes.h"
-#include "api/standard_datastore_routes.h"
-#include "api/write_hooks.h"
 #include "app/logging.h"
 #include "core/clock.h"
 #include "core/json_util.h"
@@ -40,8 +27,12 @@
 #include "datastore/entry_service.h"
 #include "datastore/revision_purger.h"
 #include "datastore/user_erasure.h"
+#include "gate/access_gate.h"
+#include "gate/route_spec.h"
+#include "gate/write_gate.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "idempotency/idempotency_store.h"
 #include "leaderboard/leaderboard_service.h"
 #include "locks/lock_service.h"
 #include "memstore/expiry_sweeper.h"
@@ -195,9 +186,9 @@ int Run(const config::Config& config) {
       engine->get(), &pipeline, &clock,
       std::chrono::hours(24) * config.datastore_delete_retention_days);
   datastore::RevisionPurger purger(engine->get(), &pipeline, &clock, retention);
-  api::Idempotency idempotency(engine->get(), &pipeline, &clock,
-                               std::chrono::seconds(config.idempotency_ttl_seconds));
-  api::WriteHooks writes(&idempotency, &clock);
+  idempotency::IdempotencyStore idempotency(engine->get(), &pipeline, &clock,
+                                            std::chrono::seconds(config.idempotency_ttl_seconds));
+  gate::WriteGate writes(&idempotency, &pipeline, &clock);
   locks::LockLimits lock_limits;
   lock_limits.max_ttl = std::chrono::seconds(config.lock_max_ttl_seconds);
   lock_limits.max_wait = std::chrono::milliseconds(config.lock_max_wait_ms);
@@ -263,10 +254,8 @@ int Run(const config::Config& config) {
   services.clock = &clock;
   services.engine = engine->get();
   services.entries = &entries;
-  services.idempotency = &idempotency;
   services.user_erasure = &user_erasure;
   services.catalog = &catalog;
-  services.writes = &writes;
   services.locks = &lock_service;
   services.leaderboards = &leaderboards;
   services.sorted_maps = &sorted_maps;
@@ -278,35 +267,20 @@ int Run(const config::Config& config) {
   services.pipeline = &pipeline;
   services.metrics_max_queues = static_cast<size_t>(config.metrics_max_queues);
   services.ready = [&server] { return server.state() == http::ServingState::kServing; };
-  api::RegisterHealthRoutes(router, services);
-  api::RegisterDataStoreEntryRoutes(router, services);
-  api::RegisterDataStoreListRoutes(router, services);
-  api::RegisterStandardDataStoreRoutes(router, services);
-  api::RegisterSessionLockRoutes(router, services);
-  api::RegisterOrderedEntryRoutes(router, services);
-  api::RegisterSortedMapRoutes(router, services);
-  api::RegisterMemoryStoreRoutes(router, services);
-  api::RegisterQueueRoutes(router, services);
-  api::RegisterAdminRoutes(router, services);
-  api::RegisterMetricsRoutes(router, services);
-
-  api::AccessGate::Options gate_options;
+  gate::AccessGate::Options gate_options;
   gate_options.auth_required = config.auth == "required";
   gate_options.access_log = config.access_log == "on";
   gate_options.metrics_access =
-      config.metrics_access == "open"  ? api::AccessGate::Options::Metrics::kOpen
-      : config.metrics_access == "key" ? api::AccessGate::Options::Metrics::kKey
-                                       : api::AccessGate::Options::Metrics::kLoopback;
-  auto gate = api::AccessGate::Create(router.Routes(), &keys, &limiter, gate_options);
+      config.metrics_access == "open"  ? gate::AccessGate::Options::Metrics::kOpen
+      : config.metrics_access == "key" ? gate::AccessGate::Options::Metrics::kKey
+                                       : gate::AccessGate::Options::Metrics::kLoopback;
+  auto gate = gate::AccessGate::Install(api::ServerRoutes(services), router, &writes, &keys,
+                                        &limiter, gate_options);
   if (!gate.ok()) {
     spdlog::critical("{}", gate.status().message());
     return 1;
   }
   services.gate = gate->get();
-  router.SetInterceptor([gate = gate->get()](http::Request& request, const http::RouteInfo& route,
-                                             const http::Handler& next) {
-    return gate->Intercept(request, route, next);
-  });
 
   auto port = server.Start();
   if (!port.ok()) {

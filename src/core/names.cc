@@ -16,4 +16,12 @@ Status ValidateName(std::string_view name, std::string_view what, size_t max_byt
   return Status::Ok();
 }
 
+Result<int64_t> ParseUniverseId(std::string_view text) {
+  auto v = ParseInt64(text);
+  if (!v || *v <= 0) {
+    return Status::InvalidArgument("Universe id must be a positive 64-bit integer.");
+  }
+  return *v;
+}
+
 }  // namespace strongbox::core

@@ -72,11 +72,12 @@ Status DataStoreCatalog::CheckReadable(int64_t universe, const std::string& data
 }
 
 boost::asio::awaitable<Result<DataStoreInfo>> DataStoreCatalog::Delete(int64_t universe,
-                                                                       std::string data_store) {
-  auto out = std::make_shared<DataStoreInfo>();
+                                                                       std::string data_store,
+                                                                       Context context) {
   const core::Clock* clock = clock_;
-  store::Mutation mutation = [universe, data_store = std::move(data_store), out,
-                              clock](store::WriteView& view) -> Status {
+  std::function<Result<DataStoreInfo>(store::WriteView&)> mutation =
+      [universe, data_store = std::move(data_store),
+       clock](store::WriteView& view) -> Result<DataStoreInfo> {
     const std::string key = CatalogKey(universe, kCatalogKindDataStore, data_store);
     SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kCatalog, key));
     if (!row) return NoSuchDataStore();
@@ -85,21 +86,20 @@ boost::asio::awaitable<Result<DataStoreInfo>> DataStoreCatalog::Delete(int64_t u
     info.deleted = true;
     info.delete_time = clock->Now();
     view.Put(ColumnFamily::kCatalog, key, EncodeDataStoreInfo(info));
-    *out = info;
-    return Status::Ok();
+    return info;
   };
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return *out;
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  co_return co_await pipeline_->Commit<DataStoreInfo>(std::move(mutation), std::move(context));
 }
 
 boost::asio::awaitable<Result<DataStoreInfo>> DataStoreCatalog::Undelete(int64_t universe,
-                                                                         std::string data_store) {
-  auto out = std::make_shared<DataStoreInfo>();
+                                                                         std::string data_store,
+                                                                         Context context) {
   const core::Timestamp now = clock_->Now();
   const auto retention = delete_retention_;
-  store::Mutation mutation = [universe, data_store = std::move(data_store), out, now,
-                              retention](store::WriteView& view) -> Status {
+  std::function<Result<DataStoreInfo>(store::WriteView&)> mutation =
+      [universe, data_store = std::move(data_store), now,
+       retention](store::WriteView& view) -> Result<DataStoreInfo> {
     const std::string key = CatalogKey(universe, kCatalogKindDataStore, data_store);
     SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kCatalog, key));
     if (!row) return NoSuchDataStore();
@@ -110,12 +110,10 @@ boost::asio::awaitable<Result<DataStoreInfo>> DataStoreCatalog::Undelete(int64_t
     info.deleted = false;
     info.delete_time = {};
     view.Put(ColumnFamily::kCatalog, key, EncodeDataStoreInfo(info));
-    *out = info;
-    return Status::Ok();
+    return info;
   };
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return *out;
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  co_return co_await pipeline_->Commit<DataStoreInfo>(std::move(mutation), std::move(context));
 }
 
 boost::asio::awaitable<Result<size_t>> DataStoreCatalog::PurgeExpired(size_t budget) {

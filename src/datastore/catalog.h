@@ -41,12 +41,18 @@ class DataStoreCatalog {
   // mutation).
   core::Status CheckReadable(int64_t universe, const std::string& data_store) const;
 
+  // A request's lock guard and Idempotency-Key record (store/write_context.h), applied in the
+  // write's own commit.
+  using Context = store::WriteContext<DataStoreInfo>;
+
   // Soft delete / undelete. kNotFound when the data store does not exist (or, for Delete, is
   // already deleted; for Undelete, is not deleted).
   boost::asio::awaitable<core::Result<DataStoreInfo>> Delete(int64_t universe,
-                                                             std::string data_store);
+                                                             std::string data_store,
+                                                             Context context = {});
   boost::asio::awaitable<core::Result<DataStoreInfo>> Undelete(int64_t universe,
-                                                               std::string data_store);
+                                                               std::string data_store,
+                                                               Context context = {});
 
   // When a deleted data store is purged for good.
   core::Timestamp ExpireTime(const DataStoreInfo& info) const {

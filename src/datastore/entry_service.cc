@@ -115,13 +115,12 @@ Result<EntryRecord> EntryService::GetAt(const EntryName& name, core::Timestamp a
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(EntryName name,
                                                                            NextRecordFn next_record,
-                                                                           CommitHook hook) {
-  auto out = std::make_shared<EntryRecord>();
+                                                                           Context context) {
   const core::Clock* clock = clock_;
   const uint64_t keep = limits_.max_revisions_per_entry;
-  store::Mutation mutation = [name = std::move(name), next_record = std::move(next_record), out,
-                              clock, keep,
-                              hook = std::move(hook)](store::WriteView& view) -> Status {
+  std::function<Result<EntryRecord>(store::WriteView&)> mutation =
+      [name = std::move(name), next_record = std::move(next_record), clock,
+       keep](store::WriteView& view) -> Result<EntryRecord> {
     // A deleted data store takes no writes (checked in the sequencer, so a delete racing this
     // write cannot be missed).
     const std::string catalog_key =
@@ -153,18 +152,14 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(Entry
       info.create_time = now;
       view.Put(ColumnFamily::kCatalog, catalog_key, EncodeDataStoreInfo(info));
     }
-    if (hook) SB_RETURN_IF_ERROR(hook(view, next));
-    *out = std::move(next);
-    return Status::Ok();
+    return next;
   };
   // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return std::move(*out);
+  co_return co_await pipeline_->Commit<EntryRecord>(std::move(mutation), std::move(context));
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::Create(EntryName name, EntryWrite write,
-                                                                 CommitHook hook) {
+                                                                 Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   SB_CO_RETURN_IF_ERROR(ValidateWrite(write, limits_));
   NextRecordFn next = [write = std::move(write)](const std::optional<EntryRecord>& current,
@@ -172,14 +167,14 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Create(EntryName name,
     if (IsLive(current)) return Status::AlreadyExists("Entry already exists.");
     return WithContent(NextRevision(current, now), write);
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::Update(EntryName name, EntryWrite write,
                                                                  std::optional<std::string> etag,
                                                                  bool allow_missing,
-                                                                 CommitHook hook) {
+                                                                 Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   SB_CO_RETURN_IF_ERROR(ValidateWrite(write, limits_));
   NextRecordFn next = [write = std::move(write), etag = std::move(etag), allow_missing](
@@ -191,13 +186,13 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Update(EntryName name,
     }
     return WithContent(NextRevision(current, now), write);
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::Delete(EntryName name,
                                                                  std::optional<std::string> etag,
-                                                                 CommitHook hook) {
+                                                                 Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   NextRecordFn next = [etag = std::move(etag)](const std::optional<EntryRecord>& current,
                                                core::Timestamp now) -> Result<EntryRecord> {
@@ -207,13 +202,13 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Delete(EntryName name,
     tombstone.deleted = true;
     return tombstone;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::Increment(
     EntryName name, int64_t amount, std::optional<std::vector<int64_t>> users,
-    std::optional<std::string> attributes, CommitHook hook) {
+    std::optional<std::string> attributes, Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   EntryWrite metadata;
   metadata.users = users.value_or(std::vector<int64_t>());
@@ -240,13 +235,13 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Increment(
     KeepOrReplaceMetadata(record, current, users, attributes);
     return record;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
                                                                 PatchRequest request,
-                                                                CommitHook hook) {
+                                                                Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   PatchLimits patch_limits;
   patch_limits.max_operations = limits_.max_patch_operations;
@@ -282,12 +277,12 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
     KeepOrReplaceMetadata(record, current, request.users, request.attributes);
     return record;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::RestoreRevision(
-    EntryName name, std::string revision_id, std::optional<std::string> etag, CommitHook hook) {
+    EntryName name, std::string revision_id, std::optional<std::string> etag, Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
   // Revisions are immutable once written, so reading the old one outside the sequencer is safe.
   SB_CO_ASSIGN_OR_RETURN(EntryRecord old, GetRevision(name, revision_id));
@@ -306,7 +301,7 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::RestoreRevision(
     record.attributes = old.attributes;
     return record;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(hook));
+  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
   co_return result;
 }
 

@@ -23,10 +23,9 @@ namespace strongbox::datastore {
 
 class EntryService {
  public:
-  // Runs inside a write's mutation with the new record, after the record is staged; what it
-  // stages commits atomically with the write (the stored Idempotency-Key response, for one).
-  // A non-OK status fails the write.
-  using CommitHook = std::function<core::Status(store::WriteView&, const EntryRecord&)>;
+  // A request's lock guard and Idempotency-Key record (store/write_context.h), applied in the
+  // write's own commit.
+  using Context = store::WriteContext<EntryRecord>;
 
   EntryService(const store::Engine* engine, store::CommitPipeline* pipeline,
                const core::Clock* clock, EntryLimits limits);
@@ -41,7 +40,7 @@ class EntryService {
 
   // Creates the entry. kAlreadyExists when it exists (a deleted entry may be created again).
   boost::asio::awaitable<core::Result<EntryRecord>> Create(EntryName name, EntryWrite write,
-                                                           CommitHook hook = {});
+                                                           Context context = {});
 
   // Replaces value, users and attributes. With `etag`, only if it is the current revision
   // (else kAborted, reason ETAG_MISMATCH). Missing or deleted: kNotFound unless
@@ -49,19 +48,19 @@ class EntryService {
   boost::asio::awaitable<core::Result<EntryRecord>> Update(EntryName name, EntryWrite write,
                                                            std::optional<std::string> etag,
                                                            bool allow_missing,
-                                                           CommitHook hook = {});
+                                                           Context context = {});
 
   // Writes a tombstone revision. kNotFound when missing or already deleted; `etag` as Update.
   boost::asio::awaitable<core::Result<EntryRecord>> Delete(EntryName name,
                                                            std::optional<std::string> etag,
-                                                           CommitHook hook = {});
+                                                           Context context = {});
 
   // Adds `amount` to an integer value; a missing or deleted entry starts from 0 (created).
   // Existing non-integer value → kInvalidArgument; overflow → kInvalidArgument. `users` /
   // `attributes` replace the entry's when given and are kept when not.
   boost::asio::awaitable<core::Result<EntryRecord>> Increment(
       EntryName name, int64_t amount, std::optional<std::vector<int64_t>> users,
-      std::optional<std::string> attributes, CommitHook hook = {});
+      std::optional<std::string> attributes, Context context = {});
 
   // Applies JSON Patch operations (json_patch.h) to the current value atomically. Missing or
   // deleted: kNotFound unless `allow_missing`, which starts from `initial_value`. Omitted
@@ -75,14 +74,14 @@ class EntryService {
     std::optional<std::string> attributes;
   };
   boost::asio::awaitable<core::Result<EntryRecord>> Patch(EntryName name, PatchRequest request,
-                                                          CommitHook hook = {});
+                                                          Context context = {});
 
   // Writes a new revision holding that revision's value, users and attributes (also when the
   // entry is deleted now). A tombstone revision cannot be restored.
   boost::asio::awaitable<core::Result<EntryRecord>> RestoreRevision(EntryName name,
                                                                     std::string revision_id,
                                                                     std::optional<std::string> etag,
-                                                                    CommitHook hook = {});
+                                                                    Context context = {});
 
   // Revisions newest first (or oldest first), optionally within [start, end] by revision time,
   // resuming after revision counter `after` (from the previous page).
@@ -111,7 +110,7 @@ class EntryService {
   // and stages entry + revision (+ catalog row) in one batch.
   boost::asio::awaitable<core::Result<EntryRecord>> CommitEntryWrite(EntryName name,
                                                                      NextRecordFn next_record,
-                                                                     CommitHook hook);
+                                                                     Context context);
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;

@@ -19,11 +19,11 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string_view pattern, Handler handler, ErrorStyle style) {
+void Router::Add(std::string method, std::string_view pattern, Handler handler) {
   Route r;
   r.method = std::move(method);
   r.handler = std::move(handler);
-  r.info = RouteInfo{r.method, std::string(pattern), style, routes_.size()};
+  r.info = RouteInfo{r.method, std::string(pattern), routes_.size()};
   auto parts = SplitPath(pattern);
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string_view part = parts[i];
@@ -136,7 +136,7 @@ boost::asio::awaitable<Response> Router::Dispatch(Request& request) const {
     co_return response;
   }
   core::Result<Response> result = co_await best->handler(request);
-  if (!result.ok()) co_return ErrorResponse(result.status(), best->info.style);
+  if (!result.ok()) co_return ErrorResponse(result.status());
   co_return std::move(result).value();
 }
 

@@ -10,8 +10,9 @@
 // unencoded `users:42` still reaches `{entry}`. Captures are percent-decoded. With several
 // matches the one with more literal segments wins.
 //
-// Handlers are coroutines returning Result<Response>: an error Status becomes the error body of
-// the route's ErrorStyle (error_response), so handlers can use SB_CO_ASSIGN_OR_RETURN.
+// Handlers are coroutines returning Result<Response>, so they can use SB_CO_ASSIGN_OR_RETURN: the
+// interceptor turns an error Status into the route's error body (or, without one, the Cloud v2
+// body of error_response.h).
 // Thread safety: routes are added before serving starts; Dispatch is then safe from any thread.
 
 #include <boost/asio/awaitable.hpp>
@@ -28,25 +29,23 @@ namespace strongbox::http {
 
 using Handler = std::function<boost::asio::awaitable<core::Result<Response>>(Request&)>;
 
-// What a matched route is, for an Interceptor: its method, its pattern as registered (so
-// metrics and access rules can name it) and its error style.
+// What a matched route is, for an Interceptor: its method and its pattern as registered (so
+// metrics and access rules can name it).
 struct RouteInfo {
   std::string method;
   std::string pattern;
-  ErrorStyle style = ErrorStyle::kCloudV2;
   size_t index = 0;  // position in Routes(): lets an interceptor keep per-route state in a vector
 };
 
 // Runs around every matched route: it may answer by itself (e.g. a missing credential) or call
 // `next`, and sees the final response (e.g. to count it). It turns an error of `next` into a
-// response itself, with ErrorResponse(status, route.style).
+// response itself.
 using Interceptor = std::function<boost::asio::awaitable<Response>(
     Request& request, const RouteInfo& route, const Handler& next)>;
 
 class Router {
  public:
-  void Add(std::string method, std::string_view pattern, Handler handler,
-           ErrorStyle style = ErrorStyle::kCloudV2);
+  void Add(std::string method, std::string_view pattern, Handler handler);
 
   // REQUIRES: called before serving starts, at most once.
   void SetInterceptor(Interceptor interceptor) { interceptor_ = std::move(interceptor); }

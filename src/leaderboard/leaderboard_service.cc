@@ -65,13 +65,13 @@ Result<OrderedEntry> LeaderboardService::Get(const BoardName& board, const std::
 boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::CommitWrite(BoardName board,
                                                                              std::string id,
                                                                              NextValueFn next_value,
-                                                                             CommitHook hook) {
+                                                                             Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateBoardName(board));
   SB_CO_RETURN_IF_ERROR(ValidateEntryId(id));
-  auto out = std::make_shared<OrderedEntry>();
-  store::Mutation mutation = [this, board = std::move(board), id = std::move(id),
-                              next_value = std::move(next_value), hook = std::move(hook),
-                              out](store::WriteView& view) -> Status {
+  std::function<Result<OrderedEntry>(store::WriteView&)> mutation =
+      [this, board = std::move(board), id = std::move(id),
+       next_value = std::move(next_value)](store::WriteView& view) -> Result<OrderedEntry> {
+    OrderedEntry out;
     const std::string key = OrderedKey(board, id);
     SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kOrdered, key));
     std::optional<OrderedRecord> current;
@@ -101,33 +101,30 @@ boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::CommitWrite(Boa
             [this, board_key = BoardKey(board), id, next] { boards_.Apply(board_key, id, next); });
       }
     }
-    out->id = id;
-    out->value = next ? next->value : (current ? current->value : 0);
-    if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
-    return Status::Ok();
+    out.id = id;
+    out.value = next ? next->value : (current ? current->value : 0);
+    return out;
   };
   // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return std::move(*out);
+  co_return co_await pipeline_->Commit<OrderedEntry>(std::move(mutation), std::move(context));
 }
 
 boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Create(BoardName board,
                                                                         std::string id,
                                                                         int64_t value,
-                                                                        CommitHook hook) {
+                                                                        Context context) {
   NextValueFn next =
       [value](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
     if (current) return Status::AlreadyExists("Entry already exists.");
     return std::optional<int64_t>(value);
   };
   auto result =
-      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(hook));
+      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Update(
-    BoardName board, std::string id, int64_t value, bool allow_missing, CommitHook hook) {
+    BoardName board, std::string id, int64_t value, bool allow_missing, Context context) {
   NextValueFn next =
       [value, allow_missing](
           const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
@@ -135,14 +132,14 @@ boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Update(
     return std::optional<int64_t>(value);
   };
   auto result =
-      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(hook));
+      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Increment(BoardName board,
                                                                            std::string id,
                                                                            int64_t amount,
-                                                                           CommitHook hook) {
+                                                                           Context context) {
   NextValueFn next =
       [amount](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
     const int64_t base = current ? current->value : 0;
@@ -156,21 +153,21 @@ boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Increment(Board
     return std::optional<int64_t>(sum);
   };
   auto result =
-      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(hook));
+      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Delete(BoardName board,
                                                                         std::string id,
                                                                         bool missing_ok,
-                                                                        CommitHook hook) {
+                                                                        Context context) {
   NextValueFn next =
       [missing_ok](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
     if (!current && !missing_ok) return EntryNotFound();
     return std::optional<int64_t>();
   };
   auto result =
-      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(hook));
+      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(context));
   co_return result;
 }
 

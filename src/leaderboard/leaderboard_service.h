@@ -51,10 +51,10 @@ struct ValueRange {
 
 class LeaderboardService {
  public:
-  // Runs inside a write's mutation with its result (for a delete: the removed entry, value 0
-  // when there was none); what it stages commits atomically with the write (lock guard,
-  // Idempotency-Key response). A non-OK status fails the write.
-  using CommitHook = std::function<core::Status(store::WriteView&, const OrderedEntry&)>;
+  // A request's lock guard and Idempotency-Key record (store/write_context.h), applied in the
+  // write's own commit; its result is the entry written (for a delete: the removed entry, value
+  // 0 when there was none).
+  using Context = store::WriteContext<OrderedEntry>;
 
   LeaderboardService(const store::Engine* engine, store::CommitPipeline* pipeline);
 
@@ -66,18 +66,18 @@ class LeaderboardService {
 
   // kAlreadyExists "Entry already exists." when present.
   boost::asio::awaitable<core::Result<OrderedEntry>> Create(BoardName board, std::string id,
-                                                            int64_t value, CommitHook hook = {});
+                                                            int64_t value, Context context = {});
   // Missing: kNotFound unless `allow_missing`, which creates it.
   boost::asio::awaitable<core::Result<OrderedEntry>> Update(BoardName board, std::string id,
                                                             int64_t value, bool allow_missing,
-                                                            CommitHook hook = {});
+                                                            Context context = {});
   // Adds `amount`; a missing entry starts from 0. Overflow → kInvalidArgument, nothing written.
   boost::asio::awaitable<core::Result<OrderedEntry>> Increment(BoardName board, std::string id,
                                                                int64_t amount,
-                                                               CommitHook hook = {});
+                                                               Context context = {});
   // Removes the entry. Missing: kNotFound unless `missing_ok` (then OK, nothing changes).
   boost::asio::awaitable<core::Result<OrderedEntry>> Delete(BoardName board, std::string id,
-                                                            bool missing_ok, CommitHook hook = {});
+                                                            bool missing_ok, Context context = {});
 
   struct ListQuery {
     BoardName board;
@@ -119,7 +119,7 @@ class LeaderboardService {
   // The one write path (see the class comment).
   boost::asio::awaitable<core::Result<OrderedEntry>> CommitWrite(BoardName board, std::string id,
                                                                  NextValueFn next_value,
-                                                                 CommitHook hook);
+                                                                 Context context);
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;

@@ -83,12 +83,13 @@ Status LockService::CheckTtl(std::chrono::nanoseconds ttl) const {
 }
 
 asio::awaitable<Result<LockRecord>> LockService::Commit(int64_t universe, const std::string& id,
-                                                        Transition transition, bool wakes) {
-  auto out = std::make_shared<LockRecord>();
+                                                        Transition transition, bool wakes,
+                                                        Context context) {
   const core::Clock* clock = clock_;
   const std::string key = LockKey(universe, id);
-  store::Mutation mutation = [key, transition = std::move(transition), out, clock, wakes,
-                              this](store::WriteView& view) -> Status {
+  std::function<Result<LockRecord>(store::WriteView&)> mutation =
+      [key, transition = std::move(transition), clock, wakes,
+       this](store::WriteView& view) -> Result<LockRecord> {
     SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kLocks, key));
     std::optional<LockRecord> current;
     if (bytes) {
@@ -97,18 +98,17 @@ asio::awaitable<Result<LockRecord>> LockService::Commit(int64_t universe, const 
     SB_ASSIGN_OR_RETURN(LockRecord next, transition(current, clock->Now()));
     view.Put(ColumnFamily::kLocks, key, EncodeLockRecord(next));
     if (wakes) view.OnCommitted([this, key] { waiters_.Wake(key); });
-    *out = std::move(next);
-    return Status::Ok();
+    return next;
   };
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return *out;
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  co_return co_await pipeline_->Commit<LockRecord>(std::move(mutation), std::move(context));
 }
 
 asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::string id,
                                                          std::string owner,
                                                          std::chrono::nanoseconds ttl,
-                                                         std::chrono::nanoseconds wait) {
+                                                         std::chrono::nanoseconds wait,
+                                                         Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
   SB_CO_RETURN_IF_ERROR(CheckOwner(owner));
   SB_CO_RETURN_IF_ERROR(CheckTtl(ttl));
@@ -133,7 +133,9 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::
       }
       return NextHolder(current, owner, now, ttl);
     };
-    auto result = co_await Commit(universe, id, std::move(take), /*wakes=*/false);
+    Context attempt = context;  // each attempt is a commit of its own
+    auto result =
+        co_await Commit(universe, id, std::move(take), /*wakes=*/false, std::move(attempt));
     const auto remaining = deadline - std::chrono::steady_clock::now();
     if (result.ok() || result.status().reason() != "LOCK_HELD" ||
         remaining <= std::chrono::nanoseconds::zero()) {
@@ -155,7 +157,8 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::
 
 asio::awaitable<Result<LockRecord>> LockService::Renew(int64_t universe, std::string id,
                                                        std::string owner, uint64_t token,
-                                                       std::chrono::nanoseconds ttl) {
+                                                       std::chrono::nanoseconds ttl,
+                                                       Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
   SB_CO_RETURN_IF_ERROR(CheckTtl(ttl));
   Transition renew = [owner, token, ttl](const std::optional<LockRecord>& current,
@@ -168,12 +171,14 @@ asio::awaitable<Result<LockRecord>> LockService::Renew(int64_t universe, std::st
     renewed.expire_time = now + ttl;
     return renewed;
   };
-  auto result = co_await Commit(universe, id, std::move(renew), /*wakes=*/false);
+  auto result =
+      co_await Commit(universe, id, std::move(renew), /*wakes=*/false, std::move(context));
   co_return result;
 }
 
 asio::awaitable<Result<LockRecord>> LockService::Release(int64_t universe, std::string id,
-                                                         std::string owner, uint64_t token) {
+                                                         std::string owner, uint64_t token,
+                                                         Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
   Transition release = [owner, token](const std::optional<LockRecord>& current,
                                       core::Timestamp now) -> Result<LockRecord> {
@@ -187,14 +192,15 @@ asio::awaitable<Result<LockRecord>> LockService::Release(int64_t universe, std::
     freed.release_request.reset();
     return freed;
   };
-  auto result = co_await Commit(universe, id, std::move(release), /*wakes=*/true);
+  auto result =
+      co_await Commit(universe, id, std::move(release), /*wakes=*/true, std::move(context));
   co_return result;
 }
 
 asio::awaitable<Result<LockRecord>> LockService::Steal(int64_t universe, std::string id,
                                                        std::string owner,
                                                        std::chrono::nanoseconds ttl,
-                                                       std::string reason) {
+                                                       std::string reason, Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
   SB_CO_RETURN_IF_ERROR(CheckOwner(owner));
   SB_CO_RETURN_IF_ERROR(CheckTtl(ttl));
@@ -205,13 +211,14 @@ asio::awaitable<Result<LockRecord>> LockService::Steal(int64_t universe, std::st
                                   core::Timestamp now) -> Result<LockRecord> {
     return NextHolder(current, owner, now, ttl);
   };
-  auto result = co_await Commit(universe, id, std::move(steal), /*wakes=*/true);
+  auto result = co_await Commit(universe, id, std::move(steal), /*wakes=*/true, std::move(context));
   co_return result;
 }
 
 asio::awaitable<Result<LockRecord>> LockService::RequestRelease(int64_t universe, std::string id,
                                                                 std::string requester,
-                                                                std::string reason) {
+                                                                std::string reason,
+                                                                Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
   if (requester.empty() || requester.size() > 128 || reason.size() > 1024) {
     co_return Status::InvalidArgument(
@@ -224,7 +231,8 @@ asio::awaitable<Result<LockRecord>> LockService::RequestRelease(int64_t universe
     asked.release_request = ReleaseRequest{requester, reason, now};
     return asked;
   };
-  auto result = co_await Commit(universe, id, std::move(request), /*wakes=*/false);
+  auto result =
+      co_await Commit(universe, id, std::move(request), /*wakes=*/false, std::move(context));
   co_return result;
 }
 

@@ -46,29 +46,38 @@ class LockService {
   LockService(const store::Engine* engine, store::CommitPipeline* pipeline,
               const core::Clock* clock, LockLimits limits);
 
+  // A request's lock guard and Idempotency-Key record (store/write_context.h), applied in the
+  // verb's own commit: a guard names another lock, e.g. to take a second lock only while the
+  // first is still held.
+  using Context = store::WriteContext<LockRecord>;
+
   // Takes the lock (new token) if free or expired; renews it (same token) if `owner` holds it;
   // else, after waiting up to `wait` for it, kAborted reason LOCK_HELD with the holder and its
   // expireTime in the metadata.
   boost::asio::awaitable<core::Result<LockRecord>> Acquire(int64_t universe, std::string id,
                                                            std::string owner,
                                                            std::chrono::nanoseconds ttl,
-                                                           std::chrono::nanoseconds wait);
+                                                           std::chrono::nanoseconds wait,
+                                                           Context context = {});
   // Extends the lease; kAborted LOCK_LOST unless `owner` holds it now with `token`.
   boost::asio::awaitable<core::Result<LockRecord>> Renew(int64_t universe, std::string id,
                                                          std::string owner, uint64_t token,
-                                                         std::chrono::nanoseconds ttl);
+                                                         std::chrono::nanoseconds ttl,
+                                                         Context context = {});
   // Frees the lock; kAborted LOCK_LOST unless `owner` holds it now with `token`.
   boost::asio::awaitable<core::Result<LockRecord>> Release(int64_t universe, std::string id,
-                                                           std::string owner, uint64_t token);
+                                                           std::string owner, uint64_t token,
+                                                           Context context = {});
   // Takes the lock whoever holds it, with the next token.
   boost::asio::awaitable<core::Result<LockRecord>> Steal(int64_t universe, std::string id,
                                                          std::string owner,
                                                          std::chrono::nanoseconds ttl,
-                                                         std::string reason);
+                                                         std::string reason, Context context = {});
   // Asks the holder to let go (seen on renew). kNotFound if never acquired.
   boost::asio::awaitable<core::Result<LockRecord>> RequestRelease(int64_t universe, std::string id,
                                                                   std::string requester,
-                                                                  std::string reason);
+                                                                  std::string reason,
+                                                                  Context context = {});
 
   core::Result<LockRecord> Get(int64_t universe, const std::string& id) const;
 
@@ -93,7 +102,8 @@ class LockService {
                                                             core::Timestamp now)>;
   // Applies a transition in one mutation; `wakes` wakes waiters of the lock once durable.
   boost::asio::awaitable<core::Result<LockRecord>> Commit(int64_t universe, const std::string& id,
-                                                          Transition transition, bool wakes);
+                                                          Transition transition, bool wakes,
+                                                          Context context);
   core::Status CheckTtl(std::chrono::nanoseconds ttl) const;
 
   const store::Engine* engine_;

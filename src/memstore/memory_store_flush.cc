@@ -28,7 +28,7 @@ std::string OperationKey(int64_t universe, const std::string& id) {
 }  // namespace
 
 boost::asio::awaitable<Result<std::string>> MemoryStoreFlush::Flush(int64_t universe,
-                                                                    CommitHook hook) {
+                                                                    Context context) {
   if (universe <= 0) co_return Status::InvalidArgument("Universe id must be a positive integer.");
   std::string prefix;
   store::PutKeyInt64(&prefix, universe);
@@ -52,16 +52,14 @@ boost::asio::awaitable<Result<std::string>> MemoryStoreFlush::Flush(int64_t univ
   }
   const int64_t now = core::ToUnixNanos(clock_->Now());
   const std::string id = core::HexUpper(static_cast<uint64_t>(now), 16);
-  store::Mutation record = [key = OperationKey(universe, id), id, now,
-                            hook = std::move(hook)](store::WriteView& view) -> Status {
+  std::function<Result<std::string>(store::WriteView&)> record =
+      [key = OperationKey(universe, id), id, now](store::WriteView& view) -> Result<std::string> {
     std::string value(1, static_cast<char>(kOperationFormat));
     value.append(std::to_string(now));
     view.Put(ColumnFamily::kCatalog, key, value);
-    return hook ? hook(view, id) : Status::Ok();
+    return id;
   };
-  Status s = co_await pipeline_->Commit(std::move(record));
-  if (!s.ok()) co_return s;
-  co_return id;
+  co_return co_await pipeline_->Commit<std::string>(std::move(record), std::move(context));
 }
 
 Status MemoryStoreFlush::GetOperation(int64_t universe, const std::string& id) const {

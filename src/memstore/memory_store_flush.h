@@ -29,11 +29,12 @@ class MemoryStoreFlush {
                    const core::Clock* clock)
       : engine_(engine), pipeline_(pipeline), clock_(clock) {}
 
-  // Runs in the commit that records the operation, with its id (Idempotency-Key, lock guard).
-  using CommitHook = std::function<core::Status(store::WriteView&, const std::string& id)>;
+  // Applied in the last commit, the one that records the operation, with its id: the request's
+  // Idempotency-Key record (store/write_context.h).
+  using Context = store::WriteContext<std::string>;
 
   // Removes everything, then returns the id of the (done) operation.
-  boost::asio::awaitable<core::Result<std::string>> Flush(int64_t universe, CommitHook hook = {});
+  boost::asio::awaitable<core::Result<std::string>> Flush(int64_t universe, Context context = {});
 
   // kNotFound unless `id` names a flush of `universe`.
   core::Status GetOperation(int64_t universe, const std::string& id) const;

@@ -91,14 +91,15 @@ Result<std::string> QueueService::FreeItemKey(const store::WriteView& view, cons
 
 asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string data,
                                                      double priority, std::chrono::nanoseconds ttl,
-                                                     CommitHook<QueueItem> hook) {
+                                                     Context<QueueItem> context) {
   SB_CO_RETURN_IF_ERROR(ValidateQueueName(name));
   SB_CO_RETURN_IF_ERROR(CheckItemBytes(data.size(), "data", limits_));
   SB_CO_RETURN_IF_ERROR(CheckTtl(ttl, limits_));
-  auto out = std::make_shared<QueueItem>();
   const size_t max_items = limits_.max_items_per_structure;
-  store::Mutation mutation = [this, name, data = std::move(data), priority, ttl, max_items, out,
-                              hook = std::move(hook)](store::WriteView& view) -> Status {
+  std::function<Result<QueueItem>(store::WriteView&)> mutation =
+      [this, name, data = std::move(data), priority, ttl,
+       max_items](store::WriteView& view) -> Result<QueueItem> {
+    QueueItem out;
     const core::Timestamp now = clock_->Now();
     const std::string count_key = QueueCountKey(name);
     SB_ASSIGN_OR_RETURN(uint64_t count, ReadItemCount(view, ColumnFamily::kQueues, count_key));
@@ -115,13 +116,10 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
     view.Put(ColumnFamily::kExpiry, ExpiryKey(record.expire_time, ExpiryKind::kQueueItem, key), "");
     LowerHead(QueuePrefix(name), key);
     view.OnCommitted([this, prefix = QueuePrefix(name)] { waiters_.WakeOne(prefix); });
-    *out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
-    if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
-    return Status::Ok();
+    out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
+    return out;
   };
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return std::move(*out);
+  co_return co_await pipeline_->Commit<QueueItem>(std::move(mutation), std::move(context));
 }
 
 asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
@@ -308,12 +306,12 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
 }
 
 asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::string read_id,
-                                                         CommitHook<QueueRead> hook) {
+                                                         Context<QueueRead> context) {
   SB_CO_RETURN_IF_ERROR(ValidateQueueName(name));
   if (read_id.empty()) co_return Status::InvalidArgument("readId is required.");
-  auto out = std::make_shared<QueueRead>();
-  store::Mutation mutation = [this, name, read_id, out,
-                              hook = std::move(hook)](store::WriteView& view) -> Status {
+  std::function<Result<QueueRead>(store::WriteView&)> mutation =
+      [this, name, read_id](store::WriteView& view) -> Result<QueueRead> {
+    QueueRead out;
     const core::Timestamp now = clock_->Now();
     const std::string read_key = QueueReadKey(name, read_id);
     SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kQueues, read_key));
@@ -333,22 +331,19 @@ asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::st
       view.Delete(ColumnFamily::kQueues, key);
       view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
       SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, count_key, -1));
-      out->items.push_back(QueueItem{ItemId(key), std::move(r)});
+      out.items.push_back(QueueItem{ItemId(key), std::move(r)});
     }
     view.Delete(ColumnFamily::kQueues, read_key);
     view.Delete(ColumnFamily::kExpiry,
                 ExpiryKey(read->invisible_until, ExpiryKind::kQueueRead, read_key));
-    out->read_id = read_id;
+    out.read_id = read_id;
     view.OnCommitted([this, prefix = QueuePrefix(name), keys = read->item_keys] {
       Head& h = heads_[prefix];
       for (const auto& key : keys) h.invisible.erase(key);
     });
-    if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
-    return Status::Ok();
+    return out;
   };
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return std::move(*out);
+  co_return co_await pipeline_->Commit<QueueRead>(std::move(mutation), std::move(context));
 }
 
 Result<QueueInfo> QueueService::Info(const QueueName& name) const {
@@ -365,7 +360,7 @@ Result<QueueInfo> QueueService::Info(const QueueName& name) const {
 
 asio::awaitable<Result<QueueInfo>> QueueService::UpdateSettings(
     QueueName name, std::optional<uint64_t> max_deliveries,
-    std::optional<std::string> dead_letter_queue, CommitHook<QueueInfo> hook) {
+    std::optional<std::string> dead_letter_queue, Context<QueueInfo> context) {
   SB_CO_RETURN_IF_ERROR(ValidateQueueName(name));
   if (dead_letter_queue && !dead_letter_queue->empty()) {
     SB_CO_RETURN_IF_ERROR(ValidateQueueName(QueueName{name.universe, *dead_letter_queue}));
@@ -373,24 +368,21 @@ asio::awaitable<Result<QueueInfo>> QueueService::UpdateSettings(
       co_return Status::InvalidArgument("A queue cannot be its own dead-letter queue.");
     }
   }
-  auto out = std::make_shared<QueueInfo>();
-  store::Mutation mutation = [this, name, max_deliveries, dead_letter_queue, out,
-                              hook = std::move(hook)](store::WriteView& view) -> Status {
+  std::function<Result<QueueInfo>(store::WriteView&)> mutation =
+      [this, name, max_deliveries, dead_letter_queue](store::WriteView& view) -> Result<QueueInfo> {
+    QueueInfo out;
     SB_ASSIGN_OR_RETURN(QueueSettings settings, ReadSettings(view, name));
     if (max_deliveries) settings.max_deliveries = *max_deliveries;
     if (dead_letter_queue) settings.dead_letter_queue = *dead_letter_queue;
     view.Put(ColumnFamily::kQueues, QueueSettingsKey(name), EncodeQueueSettings(settings));
-    out->settings = settings;
+    out.settings = settings;
     {
       auto it = view.NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), QueueItemsEnd(name));
-      SB_RETURN_IF_ERROR(CountItems(*it, clock_->Now(), out.get()));
+      SB_RETURN_IF_ERROR(CountItems(*it, clock_->Now(), &out));
     }
-    if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
-    return Status::Ok();
+    return out;
   };
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return *out;
+  co_return co_await pipeline_->Commit<QueueInfo>(std::move(mutation), std::move(context));
 }
 
 Result<bool> QueueService::ReclaimExpired(store::WriteView& view, ExpiryKind kind,

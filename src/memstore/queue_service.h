@@ -54,8 +54,10 @@ struct QueueInfo {
 
 class QueueService {
  public:
+  // A request's lock guard and Idempotency-Key record (store/write_context.h), applied in the
+  // write's own commit.
   template <class T>
-  using CommitHook = std::function<core::Status(store::WriteView&, const T&)>;
+  using Context = store::WriteContext<T>;
 
   QueueService(const store::Engine* engine, store::CommitPipeline* pipeline,
                const core::Clock* clock, MemoryStoreLimits limits,
@@ -63,7 +65,7 @@ class QueueService {
 
   boost::asio::awaitable<core::Result<QueueItem>> Add(QueueName name, std::string data,
                                                       double priority, std::chrono::nanoseconds ttl,
-                                                      CommitHook<QueueItem> hook = {});
+                                                      Context<QueueItem> context = {});
 
   struct ReadRequest {
     size_t count = 1;  // 1–200
@@ -76,7 +78,7 @@ class QueueService {
 
   // Removes the items of a read. kNotFound when the read id is unknown or its window ended.
   boost::asio::awaitable<core::Result<QueueRead>> Discard(QueueName name, std::string read_id,
-                                                          CommitHook<QueueRead> hook = {});
+                                                          Context<QueueRead> context = {});
 
   core::Result<QueueInfo> Info(const QueueName& name) const;
 
@@ -89,7 +91,7 @@ class QueueService {
   // Sets maxDeliveries / deadLetterQueue (those given).
   boost::asio::awaitable<core::Result<QueueInfo>> UpdateSettings(
       QueueName name, std::optional<uint64_t> max_deliveries,
-      std::optional<std::string> dead_letter_queue, CommitHook<QueueInfo> hook = {});
+      std::optional<std::string> dead_letter_queue, Context<QueueInfo> context = {});
 
   // For the expiry sweeper, inside its mutation: removes the queue row `key` of kind `kind` if
   // it still expires at `expire_time`. Returns whether it removed something.

@@ -65,15 +65,15 @@ Status SortedMapService::CheckWrite(const ItemWrite& write) const {
 boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::CommitWrite(SortedMapName name,
                                                                             std::string id,
                                                                             NextFn next,
-                                                                            CommitHook hook) {
+                                                                            Context context) {
   SB_CO_RETURN_IF_ERROR(ValidateSortedMapName(name));
   SB_CO_RETURN_IF_ERROR(ValidateItemId(id));
-  auto out = std::make_shared<SortedMapItem>();
   const core::Clock* clock = clock_;
   const size_t max_items = limits_.max_items_per_structure;
-  store::Mutation mutation = [name = std::move(name), id = std::move(id), next = std::move(next),
-                              hook = std::move(hook), out, clock,
-                              max_items](store::WriteView& view) -> Status {
+  std::function<Result<SortedMapItem>(store::WriteView&)> mutation =
+      [name = std::move(name), id = std::move(id), next = std::move(next), clock,
+       max_items](store::WriteView& view) -> Result<SortedMapItem> {
+    SortedMapItem out;
     const std::string item_key = SortedMapItemKey(name, id);
     SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kSortedMaps, item_key));
     std::optional<SortedMapRecord> stored;
@@ -109,21 +109,18 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::CommitWrite(Sort
                           ReadItemCount(view, ColumnFamily::kSortedMaps, count_key));
       WriteItemCount(view, ColumnFamily::kSortedMaps, count_key, count > 0 ? count - 1 : 0);
     }
-    out->id = id;
-    out->record = result ? *result : live.value_or(SortedMapRecord{});
-    if (hook) SB_RETURN_IF_ERROR(hook(view, *out));
-    return Status::Ok();
+    out.id = id;
+    out.record = result ? *result : live.value_or(SortedMapRecord{});
+    return out;
   };
   // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return std::move(*out);
+  co_return co_await pipeline_->Commit<SortedMapItem>(std::move(mutation), std::move(context));
 }
 
 boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Create(SortedMapName name,
                                                                        std::string id,
                                                                        ItemWrite write,
-                                                                       CommitHook hook) {
+                                                                       Context context) {
   SB_CO_RETURN_IF_ERROR(CheckWrite(write));
   if (!write.ttl) co_return Status::InvalidArgument("Field 'ttl' is required, e.g. \"3600s\".");
   NextFn next = [write = std::move(write)](
@@ -134,13 +131,13 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Create(SortedMap
         SortedMapRecord{write.value, write.sort_key, now + *write.ttl, 0});
   };
   auto result =
-      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(hook));
+      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Update(
     SortedMapName name, std::string id, ItemWrite write, std::optional<std::string> etag,
-    bool allow_missing, CommitHook hook) {
+    bool allow_missing, Context context) {
   SB_CO_RETURN_IF_ERROR(CheckWrite(write));
   NextFn next = [write = std::move(write), etag = std::move(etag), allow_missing](
                     const std::optional<SortedMapRecord>& live,
@@ -157,12 +154,12 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Update(
     return std::optional<SortedMapRecord>(SortedMapRecord{write.value, write.sort_key, expire, 0});
   };
   auto result =
-      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(hook));
+      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Delete(
-    SortedMapName name, std::string id, std::optional<std::string> etag, CommitHook hook) {
+    SortedMapName name, std::string id, std::optional<std::string> etag, Context context) {
   NextFn next = [etag = std::move(etag)](
                     const std::optional<SortedMapRecord>& live,
                     core::Timestamp) -> Result<std::optional<SortedMapRecord>> {
@@ -173,7 +170,7 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Delete(
     return std::optional<SortedMapRecord>();
   };
   auto result =
-      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(hook));
+      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(context));
   co_return result;
 }
 

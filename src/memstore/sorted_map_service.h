@@ -39,9 +39,10 @@ std::string FormatEtag(const SortedMapRecord& record);
 
 class SortedMapService {
  public:
-  // Runs inside a write's mutation with its result (for a delete: the item removed, or one with
-  // only the id when there was none); what it stages commits with the write.
-  using CommitHook = std::function<core::Status(store::WriteView&, const SortedMapItem&)>;
+  // A request's lock guard and Idempotency-Key record (store/write_context.h), applied in the
+  // write's own commit; its result is the item written (for a delete: the item removed, or one
+  // with only the id when there was none).
+  using Context = store::WriteContext<SortedMapItem>;
 
   SortedMapService(const store::Engine* engine, store::CommitPipeline* pipeline,
                    const core::Clock* clock, MemoryStoreLimits limits);
@@ -56,18 +57,18 @@ class SortedMapService {
   };
   // kAlreadyExists when a live item has the id.
   boost::asio::awaitable<core::Result<SortedMapItem>> Create(SortedMapName name, std::string id,
-                                                             ItemWrite write, CommitHook hook = {});
+                                                             ItemWrite write, Context context = {});
   // Replaces value and sort key. With `etag`, only if it is the item's current one (else
   // kAborted ETAG_MISMATCH). Missing: kNotFound unless `allow_missing`, which creates it.
   boost::asio::awaitable<core::Result<SortedMapItem>> Update(SortedMapName name, std::string id,
                                                              ItemWrite write,
                                                              std::optional<std::string> etag,
                                                              bool allow_missing,
-                                                             CommitHook hook = {});
+                                                             Context context = {});
   // Removes the item; OK when missing. With `etag`, a live item with another etag → kAborted.
   boost::asio::awaitable<core::Result<SortedMapItem>> Delete(SortedMapName name, std::string id,
                                                              std::optional<std::string> etag,
-                                                             CommitHook hook = {});
+                                                             Context context = {});
 
   // Exclusive bounds; each present one must hold. Sort-key bounds compare in the map's total
   // order (numbers < strings < no key), so `sortKey > 10` also takes string-keyed items.
@@ -97,7 +98,7 @@ class SortedMapService {
   // the new record, or nullopt to remove the item.
   boost::asio::awaitable<core::Result<SortedMapItem>> CommitWrite(SortedMapName name,
                                                                   std::string id, NextFn next,
-                                                                  CommitHook hook);
+                                                                  Context context);
   core::Status CheckWrite(const ItemWrite& write) const;
 
   const store::Engine* engine_;

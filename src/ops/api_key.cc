@@ -8,28 +8,12 @@
 namespace strongbox::ops {
 
 const std::vector<std::string_view>& KnownScopeNames() {
+  using namespace scopes;  // NOLINT: the list is the namespace
   static const std::vector<std::string_view> kNames = {
-      "universe-datastores.objects:read",
-      "universe-datastores.objects:create",
-      "universe-datastores.objects:update",
-      "universe-datastores.objects:delete",
-      "universe-datastores.objects:list",
-      "universe-datastores.versions:read",
-      "universe-datastores.versions:list",
-      "universe-datastores.control:list",
-      "universe-datastores.control:create",
-      "universe-datastores.control:delete",
-      "universe.ordered-data-store.scope.entry:read",
-      "universe.ordered-data-store.scope.entry:write",
-      "memory-store.sorted-map:read",
-      "memory-store.sorted-map:write",
-      "memory-store.queue:add",
-      "memory-store.queue:dequeue",
-      "memory-store.queue:discard",
-      "memory-store:flush",
-      "session-locks:read",
-      "session-locks:write",
-      kAdminScope,
+      kObjectsRead,  kObjectsCreate, kObjectsUpdate, kObjectsDelete, kObjectsList,  kVersionsRead,
+      kVersionsList, kControlList,   kControlCreate, kControlDelete, kOrderedRead,  kOrderedWrite,
+      kMapRead,      kMapWrite,      kQueueAdd,      kQueueDequeue,  kQueueDiscard, kFlush,
+      kLocksRead,    kLocksWrite,    kAdmin,
   };
   return kNames;
 }

@@ -41,6 +41,31 @@ struct ApiKey {
 };
 
 inline constexpr std::string_view kAdminScope = "admin";
+
+// The scope names of api.md §7: Roblox's Open Cloud names, then Strongbox's own.
+namespace scopes {
+inline constexpr std::string_view kObjectsRead = "universe-datastores.objects:read";
+inline constexpr std::string_view kObjectsCreate = "universe-datastores.objects:create";
+inline constexpr std::string_view kObjectsUpdate = "universe-datastores.objects:update";
+inline constexpr std::string_view kObjectsDelete = "universe-datastores.objects:delete";
+inline constexpr std::string_view kObjectsList = "universe-datastores.objects:list";
+inline constexpr std::string_view kVersionsRead = "universe-datastores.versions:read";
+inline constexpr std::string_view kVersionsList = "universe-datastores.versions:list";
+inline constexpr std::string_view kControlList = "universe-datastores.control:list";
+inline constexpr std::string_view kControlCreate = "universe-datastores.control:create";
+inline constexpr std::string_view kControlDelete = "universe-datastores.control:delete";
+inline constexpr std::string_view kOrderedRead = "universe.ordered-data-store.scope.entry:read";
+inline constexpr std::string_view kOrderedWrite = "universe.ordered-data-store.scope.entry:write";
+inline constexpr std::string_view kMapRead = "memory-store.sorted-map:read";
+inline constexpr std::string_view kMapWrite = "memory-store.sorted-map:write";
+inline constexpr std::string_view kQueueAdd = "memory-store.queue:add";
+inline constexpr std::string_view kQueueDequeue = "memory-store.queue:dequeue";
+inline constexpr std::string_view kQueueDiscard = "memory-store.queue:discard";
+inline constexpr std::string_view kFlush = "memory-store:flush";
+inline constexpr std::string_view kLocksRead = "session-locks:read";
+inline constexpr std::string_view kLocksWrite = "session-locks:write";
+inline constexpr std::string_view kAdmin = kAdminScope;
+}  // namespace scopes
 inline constexpr std::string_view kBootstrapKeyId = "admin";
 
 // Every scope name a key may hold: Roblox's (api.md §7) plus session-locks and admin.

@@ -53,6 +53,7 @@
 #include "core/status.h"
 #include "store/column_families.h"
 #include "store/engine.h"
+#include "store/write_context.h"
 
 namespace rocksdb {
 class WriteBatchWithIndex;
@@ -137,6 +138,30 @@ class CommitPipeline {
 
   boost::asio::awaitable<core::Status> Commit(Mutation mutation) {
     return AsyncCommit(std::move(mutation), boost::asio::use_awaitable);
+  }
+
+  // The typed form most domain writes use: `mutation` reads, checks and stages, and returns
+  // what the caller answers with; `context` adds the request's lock guard (checked before
+  // `mutation` runs) and its Idempotency-Key record (staged after it, with its result). The
+  // result is moved out once the batch is durable; any failure is returned as is.
+  template <class T>
+  boost::asio::awaitable<core::Result<T>> Commit(
+      std::function<core::Result<T>(WriteView&)> mutation, WriteContext<T> context = {}) {
+    // Lives in this coroutine's frame, which outlives the commit: the sequencer writes it before
+    // the completion is posted, this coroutine reads it after.
+    std::optional<T> result;
+    Mutation typed = [&](WriteView& view) -> core::Status {
+      if (context.check) SB_RETURN_IF_ERROR(context.check(view));
+      core::Result<T> value = mutation(view);
+      if (!value.ok()) return value.status();
+      if (context.record) context.record(view, *value);
+      result = std::move(value).value();
+      return core::Status::Ok();
+    };
+    // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+    core::Status s = co_await Commit(std::move(typed));
+    if (!s.ok()) co_return s;
+    co_return std::move(*result);
   }
 
   // Blocking form for code that is not a coroutine (tools, tests).

@@ -8,9 +8,10 @@
 #include <set>
 #include <string_view>
 
-#include "api/route_access.h"
+#include "api/server_routes.h"
 #include "core/strings.h"
 #include "fuzz/fuzz_check.h"
+#include "gate/access_gate.h"
 
 namespace strongbox::fuzz {
 namespace {
@@ -28,9 +29,9 @@ std::set<std::string> Captures(std::string_view pattern) {
 }
 
 // The handler of every route: what the router handed it must fit the route's pattern.
-http::Handler CheckingHandler(const api::RouteAccess& access) {
-  return [&access](http::Request& request) -> asio::awaitable<core::Result<http::Response>> {
-    const std::set<std::string> names = Captures(access.pattern);
+http::Handler CheckingHandler(const gate::RouteSpec& spec) {
+  return [&spec](http::Request& request) -> asio::awaitable<core::Result<http::Response>> {
+    const std::set<std::string> names = Captures(spec.pattern);
     FUZZ_CHECK(request.params.size() == names.size());
     FUZZ_CHECK(request.raw_params.size() == names.size());
     for (const std::string& name : names) {
@@ -39,7 +40,7 @@ http::Handler CheckingHandler(const api::RouteAccess& access) {
       FUZZ_CHECK(core::PercentDecode(request.raw_params.at(name)) == request.params.at(name));
     }
     // What the access gate reads from a routed request: the universe id and the data store.
-    (void)api::NeedOf(access, request);
+    (void)gate::NeedOf(spec, request);
     co_return http::JsonResponse(200, "{}");
   };
 }
@@ -49,14 +50,16 @@ const http::RouteInfo* g_routed = nullptr;
 const http::Router& FuzzRouter() {
   static const http::Router* const router = [] {
     auto* r = new http::Router();
-    for (const api::RouteAccess& access : api::RouteAccessTable()) {
-      r->Add(access.method, access.pattern, CheckingHandler(access));
+    static const api::Services services;
+    static const gate::RouteTable table = api::ServerRoutes(services);
+    for (const gate::RouteSpec& spec : table.specs()) {
+      r->Add(spec.method, spec.pattern, CheckingHandler(spec));
     }
     r->SetInterceptor([](http::Request& request, const http::RouteInfo& route,
                          const http::Handler& next) -> asio::awaitable<http::Response> {
       g_routed = &route;
       core::Result<http::Response> result = co_await next(request);
-      if (!result.ok()) co_return http::ErrorResponse(result.status(), route.style);
+      if (!result.ok()) co_return http::ErrorResponse(result.status());
       co_return std::move(result).value();
     });
     return r;

@@ -1,10 +1,9 @@
 #pragma once
 
 // The router of the HTTP fuzz targets (router, http_request): every route of the real API, as
-// api::RouteAccessTable() lists them (the server refuses to start with a route that has no row
-// there), each with a trivial handler that checks its captures: one per `{name}` of its
-// pattern, each the percent-decoding of its raw text. Thread safety: none; libFuzzer calls a
-// target from one thread.
+// api::ServerRoutes() declares them, each with a trivial handler that checks its captures: one per
+// `{name}` of its pattern, each the percent-decoding of its raw text. Thread safety: none;
+// libFuzzer calls a target from one thread.
 
 #include <map>
 #include <string>

@@ -1,8 +1,10 @@
 // Every route of the server's own table (GET /admin/v1/routes), probed over HTTP (issue #13):
 // each answers its success as a JSON body with content-type application/json (a v2 call with an
 // empty result answers `{}`, api.md §1, because clients parse every answer), and each that
-// takes a body refuses a deeply nested one with a 400 naming max_json_depth. A route added
-// without a probe here fails the test, so no route escapes either rule.
+// takes a body refuses a deeply nested one with a 400 naming max_json_depth. Every mutating
+// route (issue #14) refuses a stale fencing token with 409 LOCK_LOST and replays an
+// Idempotency-Key retry (api.md §1). A route added without a probe here fails the test, so no
+// route escapes these rules.
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -225,6 +227,84 @@ TEST_CASE("every route has a probe, and answers its success as JSON ({} when emp
       const json& value = parsed.at(json::json_pointer(pointer));
       vars[name] = value.is_string() ? value.get<std::string>() : value.dump();
     }
+  }
+}
+
+// The mutating routes of the table, with whether each honours the lock guard.
+std::map<std::string, std::string> WriteRoutes(HttpClient& client) {
+  auto r = client.Get("/admin/v1/routes");
+  REQUIRE(r.status == 200);
+  std::map<std::string, std::string> writes;
+  const json table = r.Json();
+  for (const auto& route : table["routes"]) {
+    if (!route["mutates"].get<bool>()) continue;
+    writes[route["method"].get<std::string>() + " " + route["pattern"].get<std::string>()] =
+        route["guard"].get<std::string>();
+  }
+  return writes;
+}
+
+TEST_CASE("every mutating route refuses a stale fencing token and replays an Idempotency-Key",
+          "[integration]") {
+  ServerFixture f;
+  const auto writes = WriteRoutes(*f.client);
+  REQUIRE(writes.size() > 30);
+  // A fencing token that was current once: lock G is taken, then stolen.
+  auto taken = f.client->Post(u + "/session-locks/G:acquire", R"({"owner":"a","ttl":"300s"})");
+  REQUIRE(taken.status == 200);
+  const std::string stale_token = taken.Json()["fencingToken"].get<std::string>();
+  REQUIRE(f.client->Post(u + "/session-locks/G:steal", R"({"owner":"b","ttl":"300s"})").status ==
+          200);
+  const std::vector<std::pair<std::string, std::string>> stale = {
+      {"Strongbox-Lock-Id", "G"}, {"Strongbox-Fencing-Token", stale_token}};
+
+  std::map<std::string, std::string> vars;
+  std::set<std::string> covered;
+  int n = 0;
+  for (const auto& p : Probes()) {
+    const std::string route = p.method + " " + p.pattern;
+    const std::string target = Expand(p.target, vars);
+    const std::string body = Expand(p.body, vars);
+    INFO(route);
+    HttpResponse answer;
+    auto write = writes.find(route);
+    if (write == writes.end()) {
+      answer = f.client->Send(p.method, target, body);
+    } else {
+      covered.insert(route);
+      // A stale guard: refused, and nothing written (the call below still succeeds).
+      auto guarded = f.client->Send(p.method, target, body, stale);
+      INFO("guarded → " << guarded.status << " " << guarded.body);
+      if (write->second == "refused") {
+        CHECK(guarded.status == 400);
+      } else {
+        CHECK(guarded.status == 409);
+        CHECK(guarded.body.find("LOCK_LOST") != std::string::npos);
+      }
+      // The same request twice under one Idempotency-Key: the second is the first's answer.
+      const std::vector<std::pair<std::string, std::string>> key = {
+          {"Idempotency-Key", "probe-" + std::to_string(++n)}};
+      answer = f.client->Send(p.method, target, body, key);
+      auto again = f.client->Send(p.method, target, body, key);
+      INFO("first → " << answer.status << " " << answer.body);
+      INFO("again → " << again.status << " " << again.body);
+      CHECK(again.status == answer.status);
+      CHECK(again.body == answer.body);
+      CHECK(again.Header("idempotent-replayed") == "true");
+      CHECK(answer.Header("idempotent-replayed").empty());
+    }
+    INFO(answer.status << " " << answer.body);
+    REQUIRE(answer.status / 100 == 2);
+    if (kNotJson.count(route) != 0) continue;
+    const json parsed = json::parse(answer.body, nullptr, false);
+    for (const auto& [name, pointer] : p.captures) {
+      const json& value = parsed.at(json::json_pointer(pointer));
+      vars[name] = value.is_string() ? value.get<std::string>() : value.dump();
+    }
+  }
+  for (const auto& [route, guard] : writes) {
+    INFO("no probe covered the write route " << route);
+    CHECK(covered.count(route) == 1);
   }
 }
 

@@ -36,16 +36,6 @@ TEST_CASE("v2 error body carries code, message and reason details", "[http]") {
   CHECK(j["details"][0]["metadata"]["currentEtag"] == "E2");
 }
 
-TEST_CASE("standard v1 error body", "[http]") {
-  Response r = ErrorResponse(Status::NotFound("Entry not found."), ErrorStyle::kStandardV1);
-  CHECK(r.status == 404);
-  auto j = nlohmann::json::parse(r.body);
-  CHECK(j["error"] == "NOT_FOUND");
-  CHECK(j["message"] == "Entry not found.");
-  CHECK(j["errorDetails"][0]["errorDetailType"] == "DatastoreErrorInfo");
-  CHECK(j["errorDetails"][0]["datastoreErrorCode"] == "KeyNotFound");
-}
-
 TEST_CASE("internal errors never leak their detail", "[http]") {
   Response r = ErrorResponse(Status::Internal("storage: IO error: /secret/path"));
   CHECK(r.status == 500);

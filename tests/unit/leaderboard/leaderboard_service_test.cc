@@ -202,13 +202,17 @@ TEST_CASE("Leaderboard writes refuse overflow and bad names, and change nothing"
   REQUIRE(*f.service->Count(kBoard, {}) == 2);
 }
 
-TEST_CASE("A failed commit hook leaves neither the entry nor its rank", "[leaderboard]") {
+TEST_CASE("A failed guard check leaves neither the entry nor its rank", "[leaderboard]") {
   Fixture f;
-  LeaderboardService::CommitHook refuse = [](store::WriteView&, const OrderedEntry&) {
+  LeaderboardService::Context refuse;
+  refuse.check = [](const store::WriteView&) {
     return core::Status::Aborted("guard failed").WithReason("LOCK_LOST");
   };
+  bool recorded = false;
+  refuse.record = [&recorded](store::WriteView&, const OrderedEntry&) { recorded = true; };
   auto r = Fixture::Await(f.service->Create(kBoard, "a", 5, refuse));
   REQUIRE(r.status().code() == StatusCode::kAborted);
+  CHECK_FALSE(recorded);  // checked before anything is staged, so nothing is recorded either
   REQUIRE(f.service->Get(kBoard, "a").status().code() == StatusCode::kNotFound);
   REQUIRE(f.service->Rank(kBoard, "a", SortOrder::kAscending).status().code() ==
           StatusCode::kNotFound);

@@ -1,4 +1,4 @@
-#include "api/access_gate.h"
+#include "gate/access_gate.h"
 
 #include <spdlog/spdlog.h>
 
@@ -7,10 +7,11 @@
 #include <cmath>
 
 #include "core/digest.h"
+#include "core/names.h"
 #include "core/strings.h"
-#include "http/error_response.h"
+#include "gate/surface.h"
 
-namespace strongbox::api {
+namespace strongbox::gate {
 
 namespace {
 
@@ -64,33 +65,58 @@ http::Response InvalidApiKeyResponse() {
 
 }  // namespace
 
-AccessGate::AccessGate(const ops::KeyStore* keys, ops::RateLimiter* limiter, Options options)
-    : keys_(keys), limiter_(limiter), options_(options) {}
+core::Result<ops::AccessNeed> NeedOf(const RouteSpec& spec, const http::Request& request) {
+  ops::AccessNeed need;
+  need.names = spec.scopes;
+  if (auto it = request.params.find("universe"); it != request.params.end()) {
+    SB_ASSIGN_OR_RETURN(need.universe, core::ParseUniverseId(it->second));
+  }
+  switch (spec.data_store) {
+    case DataStoreSource::kNone:
+      break;
+    case DataStoreSource::kParam:
+      for (const char* name : {"dataStore", "store"}) {
+        if (auto it = request.params.find(name); it != request.params.end()) {
+          need.data_store = it->second;
+        }
+      }
+      break;
+    case DataStoreSource::kQuery:
+      need.data_store = request.Query("datastoreName");
+      break;
+  }
+  return need;
+}
 
-core::Result<std::unique_ptr<AccessGate>> AccessGate::Create(
-    const std::vector<http::RouteInfo>& routes, const ops::KeyStore* keys,
+AccessGate::AccessGate(RouteTable table, const ops::KeyStore* keys, ops::RateLimiter* limiter,
+                       Options options)
+    : keys_(keys), limiter_(limiter), options_(options), table_(std::move(table)) {}
+
+core::Result<std::unique_ptr<AccessGate>> AccessGate::Install(
+    RouteTable table, http::Router& router, WriteGate* writes, const ops::KeyStore* keys,
     ops::RateLimiter* limiter, Options options) {
-  std::unique_ptr<AccessGate> gate(new AccessGate(keys, limiter, options));
+  SB_RETURN_IF_ERROR(table.Validate());
+  if (!router.Routes().empty()) return core::Status::Internal("the router already has routes");
+  std::unique_ptr<AccessGate> gate(new AccessGate(std::move(table), keys, limiter, options));
   std::vector<ops::RequestMetrics::Route> metric_routes;
-  for (const auto& route : routes) {
-    SB_ASSIGN_OR_RETURN(const RouteAccess* access, FindRouteAccess(route));
-    if (route.index != gate->routes_.size()) {
-      return core::Status::Internal("routes must be given in Router::Routes() order");
-    }
-    gate->routes_.push_back(Entry{access, metric_routes.size()});
-    metric_routes.push_back({route.method, route.pattern});
+  // The specs live as long as the gate, which outlives serving: handlers may point at them.
+  for (const RouteSpec& spec : gate->table_.specs()) {
+    router.Add(spec.method, spec.pattern, spec.mutates() ? writes->Wrap(spec) : spec.read);
+    metric_routes.push_back({spec.method, spec.pattern});
   }
   gate->metrics_ = std::make_unique<ops::RequestMetrics>(std::move(metric_routes));
+  router.SetInterceptor(
+      [g = gate.get()](http::Request& request, const http::RouteInfo& route,
+                       const http::Handler& next) { return g->Intercept(request, route, next); });
   return gate;
 }
 
 std::optional<http::Response> AccessGate::Check(http::Request& request,
-                                                const http::RouteInfo& route,
-                                                const RouteAccess& access,
+                                                const http::RouteInfo& route, const RouteSpec& spec,
                                                 ops::RateLimiter::Decision* limit) {
-  using Kind = RouteAccess::Kind;
-  if (access.kind == Kind::kPublic) return std::nullopt;
-  if (access.kind == Kind::kMetrics) {
+  (void)route;
+  if (spec.access == Access::kPublic) return std::nullopt;
+  if (spec.access == Access::kMetrics) {
     using M = Options::Metrics;
     if (options_.metrics_access == M::kOpen) return std::nullopt;
     if (options_.metrics_access == M::kLoopback && IsLoopback(request.remote_address)) {
@@ -98,24 +124,24 @@ std::optional<http::Response> AccessGate::Check(http::Request& request,
     }
   }
   int64_t universe = 0;
-  if (options_.auth_required || access.kind == Kind::kMetrics) {
+  if (options_.auth_required || spec.access == Access::kMetrics) {
     auto credential = Credential(request);
     if (!credential) return InvalidApiKeyResponse();
     auto key = keys_->Authenticate(*credential);
     if (!key.ok()) return InvalidApiKeyResponse();
-    auto need = NeedOf(access, request);
-    if (!need.ok()) return http::ErrorResponse(need.status(), route.style);
+    auto need = NeedOf(spec, request);
+    if (!need.ok()) return ErrorResponse(need.status(), spec.surface);
     if (!ops::Grants(**key, *need)) {
       std::string names;
-      for (auto name : access.scopes) names += (names.empty() ? "" : ", ") + std::string(name);
-      return http::ErrorResponse(
+      for (auto name : spec.scopes) names += (names.empty() ? "" : ", ") + std::string(name);
+      return ErrorResponse(
           core::Status::PermissionDenied(
               "This API key lacks the scope this route needs (" + names + ") on universe " +
               (need->universe ? std::to_string(need->universe) : "*") +
               (need->data_store ? ", data store " + std::string(*need->data_store)
                                 : std::string()) +
               "."),
-          route.style);
+          spec.surface);
     }
     request.principal = (*key)->id;
     universe = need->universe;
@@ -123,17 +149,17 @@ std::optional<http::Response> AccessGate::Check(http::Request& request,
     auto parsed = core::ParseInt64(it->second);
     if (parsed && *parsed > 0) universe = *parsed;
   }
-  if (access.kind == Kind::kMetrics) return std::nullopt;
-  const auto decision =
-      limiter_->Acquire(access.family, request.principal, universe, MonotonicSeconds());
+  if (spec.access == Access::kMetrics) return std::nullopt;
+  const ops::RateFamily family = spec.family.value_or(ops::RateFamily::kAdmin);
+  const auto decision = limiter_->Acquire(family, request.principal, universe, MonotonicSeconds());
   if (!decision.limited) return std::nullopt;
   *limit = decision;
   if (decision.allowed) return std::nullopt;
-  http::Response rejected = http::ErrorResponse(
-      core::Status::ResourceExhausted(
-          "Rate limit exceeded for " + std::string(ops::RateFamilyName(access.family)) +
-          " requests; retry after " + Seconds(decision.retry_after_seconds) + " s."),
-      route.style);
+  http::Response rejected =
+      ErrorResponse(core::Status::ResourceExhausted(
+                        "Rate limit exceeded for " + std::string(ops::RateFamilyName(family)) +
+                        " requests; retry after " + Seconds(decision.retry_after_seconds) + " s."),
+                    spec.surface);
   rejected.SetHeader("retry-after", Seconds(decision.retry_after_seconds));
   return rejected;
 }
@@ -145,18 +171,20 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
   auto header_id = request.Header("x-request-id");
   request.request_id =
       header_id && SaneRequestId(*header_id) ? std::string(*header_id) : NewRequestId();
-  const Entry* entry = route.index < routes_.size() ? &routes_[route.index] : nullptr;
+  const auto& specs = table_.specs();
+  const RouteSpec* spec = route.index < specs.size() ? &specs[route.index] : nullptr;
   http::Response response;
   ops::RateLimiter::Decision limit;
-  if (entry == nullptr) {
-    // Create() checked every route; a route added later is refused, never open.
-    response = http::ErrorResponse(core::Status::Internal("route without an access rule"));
-  } else if (auto refused = Check(request, route, *entry->access, &limit)) {
+  if (spec == nullptr) {
+    // Install() added every route; one added to the router later is refused, never open.
+    response =
+        ErrorResponse(core::Status::Internal("route without a declaration"), Surface::kCloudV2);
+  } else if (auto refused = Check(request, route, *spec, &limit)) {
     response = std::move(*refused);
   } else {
     core::Result<http::Response> result = co_await next(request);
     response =
-        result.ok() ? std::move(result).value() : http::ErrorResponse(result.status(), route.style);
+        result.ok() ? std::move(result).value() : ErrorResponse(result.status(), spec->surface);
   }
   // x-ratelimit-* go on a 429 and on every answer once the tighter bucket is below half: a
   // client nearing its limit sees them, and the common request carries three fewer headers.
@@ -170,7 +198,7 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
   response.headers.emplace_back("x-request-id", request.request_id);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (entry != nullptr) metrics_->Observe(entry->metrics_index, response.status, seconds);
+  if (spec != nullptr) metrics_->Observe(route.index, response.status, seconds);
   if (response.status >= 500 && !options_.access_log) {
     // error_response logged the detail; this ties it to the id the client saw.
     spdlog::warn("request id={} {} {} answered {}", request.request_id, request.method,
@@ -184,4 +212,4 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
   co_return response;
 }
 
-}  // namespace strongbox::api
+}  // namespace strongbox::gate

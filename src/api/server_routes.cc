@@ -1,0 +1,33 @@
+#include "api/server_routes.h"
+
+#include "api/admin_routes.h"
+#include "api/datastore_entry_routes.h"
+#include "api/datastore_list_routes.h"
+#include "api/health_routes.h"
+#include "api/memory_store_routes.h"
+#include "api/metrics_routes.h"
+#include "api/ordered_entry_routes.h"
+#include "api/queue_routes.h"
+#include "api/session_lock_routes.h"
+#include "api/sorted_map_routes.h"
+#include "api/standard_datastore_routes.h"
+
+namespace strongbox::api {
+
+gate::RouteTable ServerRoutes(const Services& services) {
+  gate::RouteTable routes;
+  RegisterHealthRoutes(routes, services);
+  RegisterDataStoreEntryRoutes(routes, services);
+  RegisterDataStoreListRoutes(routes, services);
+  RegisterStandardDataStoreRoutes(routes, services);
+  RegisterSessionLockRoutes(routes, services);
+  RegisterOrderedEntryRoutes(routes, services);
+  RegisterSortedMapRoutes(routes, services);
+  RegisterMemoryStoreRoutes(routes, services);
+  RegisterQueueRoutes(routes, services);
+  RegisterAdminRoutes(routes, services);
+  RegisterMetricsRoutes(routes, services);
+  return routes;
+}
+
+}  // namespace strongbox::api
