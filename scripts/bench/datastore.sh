@@ -13,21 +13,10 @@ bench_build
 start_strongbox sync sync
 SB="http://127.0.0.1:$SB_PORT"
 echo "# loading $KEYS keys"
-python3 - "$SB_PORT" "$KEYS" <<'PY'
-import http.client, sys, threading
-port, total = int(sys.argv[1]), int(sys.argv[2])
-def load(start, step):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for i in range(start, total, step):
-        c.request("POST", "/cloud/v2/universes/1/data-stores/Big/entries?id=player%06d" % i,
-                  '{"value":{"coins":100}}', {"Content-Type": "application/json"})
-        r = c.getresponse(); r.read()
-        if r.status != 200:
-            raise SystemExit("load failed: %d" % r.status)
-threads = [threading.Thread(target=load, args=(t, 16)) for t in range(16)]
-for t in threads: t.start()
-for t in threads: t.join()
-PY
+seq 0 $((KEYS - 1)) | awk '{
+  printf "POST /cloud/v2/universes/1/data-stores/Big/entries?id=player%06d ", $1
+  print "{\"value\":{\"coins\":100}}"
+}' | sb_fill "$SB_PORT"
 start_etcd
 
 for round in $(seq 1 "$ROUNDS"); do

@@ -18,29 +18,32 @@ BOARD="/cloud/v2/universes/1/ordered-data-stores/Bench/scopes/global/entries"
 # --- Strongbox: load -------------------------------------------------------------------------
 start_strongbox lb sync
 SB="http://127.0.0.1:$SB_PORT"
-SB_PID="${PIDS[-1]}"
 rss_empty=$(rss_kb "$SB_PID")
 echo "# loading $ENTRIES entries (PATCH allowMissing, 256 connections)"
 load_start=$(date +%s.%N)
 # wrk cannot stop after a number of requests: it runs in the background and is stopped as soon
-# as the board holds every entry.
+# as the board holds every entry; the load fails if that takes more than FILL_TIMEOUT seconds.
 board_count() {
   sbcurl -s "$SB$BOARD:count" | python3 -c 'import sys,json; print(json.load(sys.stdin)["totalSize"])'
 }
-LB_ENTRIES="$ENTRIES" LB_THREADS=2 wrk -t2 -c256 -d600s --timeout 10s \
+LB_ENTRIES="$ENTRIES" LB_THREADS=2 wrk -t2 -c256 -d"${FILL_TIMEOUT}s" --timeout 10s \
   -s "$BENCH_LUA_DIR/leaderboard_load.lua" "$SB" >"$WORK/load.txt" &
 LOAD_PID=$!
 count=0
-for _ in $(seq 1 3000); do
+deadline=$((SECONDS + FILL_TIMEOUT))
+while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$LOAD_PID" 2>/dev/null; do
   count=$(board_count)
   [ "$count" = "$ENTRIES" ] && break
-  kill -0 "$LOAD_PID" 2>/dev/null || break
   sleep 0.2
 done
 load_end=$(date +%s.%N)
 kill "$LOAD_PID" 2>/dev/null || true
 wait "$LOAD_PID" 2>/dev/null || true
-[ "$count" = "$ENTRIES" ] || { echo "bench: loaded $count entries, expected $ENTRIES" >&2; exit 1; }
+count=$(board_count)
+[ "$count" = "$ENTRIES" ] || {
+  echo "bench: loaded $count entries, expected $ENTRIES (FILL_TIMEOUT ${FILL_TIMEOUT}s)" >&2
+  exit 1
+}
 rss_loaded=$(rss_kb "$SB_PID")
 
 # --- Strongbox: restart to serving ------------------------------------------------------------
@@ -48,11 +51,8 @@ kill -TERM "$SB_PID"
 wait "$SB_PID" 2>/dev/null || true
 rm -f "$WORK/sb-lb/port"
 restart_start=$(date +%s.%N)
-"$BIN" --port 0 --port-file "$WORK/sb-lb/port" --data-dir "$WORK/sb-lb/data" --durability sync \
-  --log-level info >"$WORK/sb-lb/log" 2>&1 &
-SB_PID=$!
-PIDS+=("$SB_PID")
-SB_PORT=$(wait_port_file "$WORK/sb-lb/port")
+# The same flags as the first start (key, SB_FLAGS); info logs the leaderboard rebuild.
+start_strongbox lb sync --log-level info
 SB="http://127.0.0.1:$SB_PORT"
 wait_http "$SB/readyz"
 restart_end=$(date +%s.%N)
@@ -61,7 +61,7 @@ rebuild_line=$(grep -oE "(opened the database|loaded [0-9]* leaderboard entries)
 
 # --- Redis 7 + webdis: load -------------------------------------------------------------------
 start_redis
-python3 - "$ENTRIES" <<'PY' | redis-cli -p "$REDIS_PORT" --pipe >/dev/null
+python3 - "$ENTRIES" <<'PY' | timeout "$FILL_TIMEOUT" redis-cli -p "$REDIS_PORT" --pipe >/dev/null
 import random, sys
 n = int(sys.argv[1])
 out = sys.stdout
@@ -81,7 +81,8 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "# round $round of $ROUNDS"
   run_wrk "strongbox :rank" "$SB" "$BENCH_LUA_DIR/leaderboard_rank.lua"
   run_wrk "webdis ZREVRANK" "$WD" "$BENCH_LUA_DIR/webdis_zrevrank.lua"
-  run_wrk "strongbox top-100" "$SB$BOARD?orderBy=value%20desc&maxPageSize=100"
+  run_wrk "strongbox top-100" "$SB$BOARD?orderBy=value%20desc&maxPageSize=100" \
+    "$BENCH_LUA_DIR/strongbox_url.lua"
   run_wrk "webdis ZREVRANGE 0 99" "$WD/ZREVRANGE/bench/0/99/WITHSCORES"
   run_wrk "strongbox :increment" "$SB" "$BENCH_LUA_DIR/leaderboard_increment.lua"
   run_wrk "webdis ZINCRBY" "$WD" "$BENCH_LUA_DIR/webdis_zincrby.lua"

@@ -5,6 +5,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DURATION="${DURATION:-10}"
 ROUNDS="${ROUNDS:-3}"
 CONNS="${CONNS:-64}"
+# A fill (the data a bench reads) runs until it is done, not for a fixed time, so a slower
+# machine still finishes; it fails if it is not done within FILL_TIMEOUT seconds.
+FILL_TIMEOUT="${FILL_TIMEOUT:-600}"
 export BENCH_LUA_DIR="$ROOT/scripts/bench/lua"
 
 # bench_install PKG… : installs the Debian packages that are missing (services kept down).
@@ -60,6 +63,41 @@ export SB_KEY="sb_admin_bench$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \
 printf '%s\n' "$SB_KEY" > "$WORK/admin.key"
 # curl with the key, for requests to strongbox.
 sbcurl() { curl -H "x-api-key: $SB_KEY" "$@"; }
+
+# sb_fill PORT: sends the requests on stdin, one "METHOD PATH [BODY]" a line, to the strongbox on
+# PORT with the key, over 16 connections (so in no set order), until every one has had a 2xx
+# answer; fails at the first other answer, and when they are not all done within FILL_TIMEOUT
+# seconds.
+sb_fill() {
+  local rc=0
+  timeout "$FILL_TIMEOUT" python3 -c '
+import http.client, os, sys, threading
+port = int(sys.argv[1])
+requests = [line.rstrip("\n").split(" ", 2) for line in sys.stdin if line.strip()]
+headers = {"Content-Type": "application/json", "x-api-key": os.environ["SB_KEY"]}
+failed = []
+def send(share):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for r in share:
+            if failed:
+                return
+            c.request(r[0], r[1], r[2] if len(r) > 2 else None, headers)
+            answer = c.getresponse()
+            body = answer.read()
+            if not 200 <= answer.status < 300:
+                failed.append("%s %s: %d %s" % (r[0], r[1], answer.status, body[:200]))
+    except Exception as e:
+        failed.append(repr(e))
+threads = [threading.Thread(target=send, args=(requests[t::16],)) for t in range(16)]
+for t in threads: t.start()
+for t in threads: t.join()
+if failed:
+    sys.exit("bench: fill failed: " + failed[0])
+' "$1" || rc=$?
+  [ "$rc" -eq 124 ] && echo "bench: the fill was not done within ${FILL_TIMEOUT}s (FILL_TIMEOUT)" >&2
+  return "$rc"
+}
 
 # Rate limits measure nothing here but the workload's own rate: off unless a bench (auth.sh)
 # sets SB_FLAGS itself.

@@ -19,27 +19,34 @@ MAP="/cloud/v2/universes/1/memory-store/sorted-maps/Bench/items"
 start_redis
 start_webdis
 
-# Fill both first, so gets find items.
+# Fill both first, so gets find items: i1 … i100000 (600 s ttl, numeric sort keys 0–1000), each
+# written once, until done (FILL_TIMEOUT bounds it).
 echo "# filling both with 100,000 items"
-wrk -t2 -c64 -d"${FILL_SECONDS:-20}s" -s "$BENCH_LUA_DIR/sortedmap_fill.lua" "$SB" >/dev/null
+seq 1 100000 | awk -v map="$MAP" '{
+  printf "PATCH %s/i%d?allowMissing=true ", map, $1
+  printf "{\"value\":{\"n\":%d},\"ttl\":\"600s\",\"numericSortKey\":%d}\n", $1, $1 % 1001
+}' | sb_fill "$SB_PORT"
 missing=$(python3 - "$SB_PORT" <<'PY'
-import http.client, sys
+import http.client, os, sys
 c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
 missing = 0
 for i in range(1, 100001, 997):
-    c.request("GET", "/cloud/v2/universes/1/memory-store/sorted-maps/Bench/items/i%d" % i)
+    c.request("GET", "/cloud/v2/universes/1/memory-store/sorted-maps/Bench/items/i%d" % i,
+              headers={"x-api-key": os.environ["SB_KEY"]})
     r = c.getresponse(); r.read()
     missing += r.status != 200
 print(missing)
 PY
 )
 [ "$missing" = "0" ] || { echo "bench: the fill left items missing" >&2; exit 1; }
-python3 - <<'PY' | redis-cli -p "$REDIS_PORT" --pipe >/dev/null
+python3 - <<'PY' | timeout "$FILL_TIMEOUT" redis-cli -p "$REDIS_PORT" --pipe >/dev/null
 import random, sys
 for i in range(1, 100001):
     a = ["ZADD", "bench", str(random.randrange(1001)), "i%d" % i]
     sys.stdout.write("*4\r\n" + "".join("$%d\r\n%s\r\n" % (len(x), x) for x in a))
 PY
+[ "$(redis-cli -p "$REDIS_PORT" zcard bench)" = "100000" ] ||
+  { echo "bench: redis fill failed" >&2; exit 1; }
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "# round $round of $ROUNDS"
@@ -47,7 +54,7 @@ for round in $(seq 1 "$ROUNDS"); do
   run_wrk "webdis ZADD" "$WD" "$BENCH_LUA_DIR/webdis_zadd.lua"
   run_wrk "strongbox sorted map get" "$SB" "$BENCH_LUA_DIR/sortedmap_get.lua"
   run_wrk "webdis ZSCORE" "$WD" "$BENCH_LUA_DIR/webdis_zscore.lua"
-  run_wrk "strongbox first 10" "$SB$MAP?maxPageSize=10"
+  run_wrk "strongbox first 10" "$SB$MAP?maxPageSize=10" "$BENCH_LUA_DIR/strongbox_url.lua"
   run_wrk "webdis ZRANGE 0 9" "$WD/ZRANGE/bench/0/9/WITHSCORES"
 done
 
