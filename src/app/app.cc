@@ -167,6 +167,7 @@ int Run(const config::Config& config) {
   store::CommitPipeline::Options pipeline_options;
   pipeline_options.queue_limit = static_cast<size_t>(config.commit_queue_limit);
   pipeline_options.batch_limit = static_cast<size_t>(config.commit_batch_limit);
+  pipeline_options.batch_bytes_limit = static_cast<uint64_t>(config.commit_group_max_bytes);
   pipeline_options.min_free_bytes = static_cast<uint64_t>(config.storage_min_free_bytes);
   pipeline_options.recovery_interval =
       std::chrono::milliseconds(config.storage_recovery_interval_ms);

@@ -123,6 +123,9 @@ const std::vector<Field>& Fields() {
                          "mutations waiting to commit at most; more get 429"));
     v.push_back(IntField("commit_batch_limit", &Config::commit_batch_limit, 1, 1'000'000,
                          "mutations grouped into one durable write at most"));
+    v.push_back(IntField("commit_group_max_bytes", &Config::commit_group_max_bytes, 4096,
+                         int64_t{1} << 30,
+                         "bytes one durable write gathers before the rest waits for the next"));
     v.push_back(IntField("shutdown_grace_ms", &Config::shutdown_grace_ms, 0, 3'600'000,
                          "time in-flight requests get to finish on SIGTERM/SIGINT"));
     Field level;

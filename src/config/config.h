@@ -33,6 +33,10 @@ struct Config {
   int max_connections = 4096;
   int commit_queue_limit = 100'000;  // mutations waiting for the sequencer; past it: 429
   int commit_batch_limit = 4096;     // mutations grouped into one durable write at most
+  // Bytes one durable write gathers before the rest waits for the next (LevelDB caps its
+  // group commit near 1 MiB): a burst of large values does not make one huge fsync that every
+  // small write behind it waits for. A single larger mutation still commits alone.
+  int64_t commit_group_max_bytes = 1024 * 1024;
   int64_t shutdown_grace_ms = 10'000;
   std::string log_level = "info";
   int64_t max_value_bytes = 4 * 1024 * 1024;  // a data store value, serialized

@@ -267,7 +267,13 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
   results.reserve(group.size());
   std::vector<std::function<void()>> hooks;
   bool any_staged = false;
-  for (auto& p : group) {
+  size_t evaluated = 0;
+  for (; evaluated < group.size(); ++evaluated) {
+    // Past the group's byte cap the rest waits for the next durable write (see Options).
+    if (evaluated > 0 && batch.GetWriteBatch()->GetDataSize() >= options_.batch_bytes_limit) {
+      break;
+    }
+    Pending& p = group[evaluated];
     batch.SetSavePoint();
     WriteView view(engine_, &batch);
     core::Status s;
@@ -285,6 +291,11 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
       (void)batch.RollbackToSavePoint();
     }
     results.push_back(std::move(s));
+  }
+  if (evaluated < group.size()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = group.size(); i > evaluated; --i) queue_.push_front(std::move(group[i - 1]));
+    group.resize(evaluated);
   }
 
   if (any_staged && batch.GetWriteBatch()->Count() > 0) {

@@ -94,7 +94,10 @@ class CommitPipeline {
   struct Options {
     size_t queue_limit = 100'000;  // queued mutations at most; past it kResourceExhausted
     size_t batch_limit = 4096;     // mutations in one durable write at most
-    uint64_t min_free_bytes = 0;   // free bytes the data directory keeps; 0 = no reserve
+    // Staged bytes after which a group stops taking mutations: the rest of what was queued
+    // goes to the next durable write, in order. A single larger mutation commits alone.
+    uint64_t batch_bytes_limit = 1 << 20;
+    uint64_t min_free_bytes = 0;  // free bytes the data directory keeps; 0 = no reserve
     std::chrono::milliseconds recovery_interval{1000};  // between recovery attempts
   };
   struct Stats {

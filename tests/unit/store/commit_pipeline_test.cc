@@ -215,6 +215,40 @@ TEST_CASE("a full queue answers RESOURCE_EXHAUSTED instead of growing", "[store]
   CHECK(queued.get().ok());
 }
 
+TEST_CASE("a group stops at its byte cap and the rest commits next, in order", "[store]") {
+  CommitPipeline::Options options;
+  options.batch_bytes_limit = 1000;
+  Fixture f(options);
+  std::promise<void> release;
+  auto blocker = HoldSequencer(f, release);
+  // 20 writes of 600 bytes queue up behind the blocker; the cap allows two to a group.
+  std::vector<std::future<Status>> writes;
+  std::mutex order_mu;
+  std::vector<int> order;
+  for (int i = 0; i < 20; ++i) {
+    writes.push_back(std::async(std::launch::async, [&f, &order_mu, &order, i] {
+      return f.pipeline->CommitAndWait([&order_mu, &order, i](WriteView& v) {
+        v.Put(ColumnFamily::kEntries, "k" + std::to_string(i), std::string(600, 'x'));
+        std::lock_guard<std::mutex> lock(order_mu);
+        order.push_back(i);
+        return Status::Ok();
+      });
+    }));
+    while (f.pipeline->stats().queued != static_cast<size_t>(i + 1)) std::this_thread::yield();
+  }
+  const uint64_t before = f.pipeline->stats().batches;
+  release.set_value();
+  CHECK(blocker.get().ok());
+  for (auto& w : writes) CHECK(w.get().ok());
+  CHECK(f.pipeline->stats().batches - before == 1 + 10);  // the blocker's, then 10 of two
+  std::vector<int> expected(20);
+  for (int i = 0; i < 20; ++i) expected[i] = i;
+  CHECK(order == expected);  // what waited kept its place in the queue
+  for (int i = 0; i < 20; ++i) {
+    CHECK(f.engine->Get(ColumnFamily::kEntries, "k" + std::to_string(i))->has_value());
+  }
+}
+
 TEST_CASE("after Stop, mutations are refused as UNAVAILABLE", "[store]") {
   Fixture f;
   REQUIRE(f.pipeline->CommitAndWait(CasIncrement(0)).ok());
