@@ -6,6 +6,7 @@
 #include "datastore/entry_keys.h"
 #include "datastore/entry_record.h"
 #include "store/key_codec.h"
+#include "store/scan_delete.h"
 #include "store/value_codec.h"
 
 namespace strongbox::datastore {
@@ -141,39 +142,38 @@ boost::asio::awaitable<Result<size_t>> DataStoreCatalog::PurgeExpired(size_t bud
     store::PutKeyInt64(&prefix, universe);
     store::PutKeyString(&prefix, name);
     const std::string upper = store::PrefixSuccessor(prefix);
-    // Entries (with their user index rows), then revisions, then the catalog row.
+    // Entries, then revisions (with the user index rows they name), then the catalog row; in
+    // bounded commits, no iterator living across one.
     for (ColumnFamily cf : {ColumnFamily::kEntries, ColumnFamily::kRevisions}) {
-      for (;;) {
-        std::vector<std::string> keys;
-        std::vector<std::string> index_rows;
-        auto it = engine_->NewIterator(cf, prefix, upper);
-        for (it->SeekToFirst(); it->Valid() && keys.size() < kDeleteBatch; it->Next()) {
-          keys.emplace_back(it->key());
-          if (cf == ColumnFamily::kRevisions) {
-            EntryName entry;
-            auto record = DecodeEntryRecord(it->value());
-            std::string_view k = it->key();
-            if (record.ok() && ParseEntryKey(k.substr(0, k.size() - 8), &entry)) {
+      std::string cursor;
+      store::ScanDelete pass;
+      pass.cf = cf;
+      pass.lower = prefix;
+      pass.upper = upper;
+      pass.cursor = &cursor;
+      pass.budget = kDeleteBatch;
+      pass.select = [](std::string_view, std::string_view) { return true; };
+      pass.remove = [cf, universe](store::WriteView& view, const std::string& key) -> Result<bool> {
+        if (cf == ColumnFamily::kRevisions) {
+          SB_ASSIGN_OR_RETURN(auto bytes, view.Get(cf, key));
+          EntryName entry;
+          if (bytes && ParseEntryKey(std::string_view(key).substr(0, key.size() - 8), &entry)) {
+            auto record = DecodeEntryRecord(*bytes);
+            if (record.ok()) {
               for (int64_t u : record->users) {
-                index_rows.push_back(UserIndexKey(universe, u, entry));
+                view.Delete(ColumnFamily::kUserIndex, UserIndexKey(universe, u, entry));
               }
             }
           }
         }
-        SB_CO_RETURN_IF_ERROR(it->status());
-        if (keys.empty()) break;
-        const size_t n = keys.size();
-        store::Mutation mutation = [cf, keys = std::move(keys),
-                                    index_rows = std::move(index_rows)](store::WriteView& view) {
-          for (const auto& k : keys) view.Delete(cf, k);
-          for (const auto& k : index_rows) view.Delete(ColumnFamily::kUserIndex, k);
-          return Status::Ok();
-        };
-        Status s = co_await pipeline_->Commit(std::move(mutation));
-        SB_CO_RETURN_IF_ERROR(s);
+        view.Delete(cf, key);
+        return true;
+      };
+      do {
+        SB_CO_ASSIGN_OR_RETURN(size_t n, co_await store::ScanAndDelete(*engine_, *pipeline_, pass));
         removed += n;
         if (removed >= budget) co_return removed;  // the next pass continues
-      }
+      } while (!cursor.empty());
     }
     // Last, the catalog row — only if the data store is still deleted (not undeleted meanwhile).
     const std::string catalog_key = CatalogKey(universe, kCatalogKindDataStore, name);

@@ -101,14 +101,13 @@ boost::asio::awaitable<Result<RevisionPurger::Stats>> RevisionPurger::RunOnce() 
   }
   // Tombstones: only if the entry is still exactly that tombstone (not re-created meanwhile).
   for (auto& purge : purges) {
-    auto removed = std::make_shared<bool>(false);
     const size_t keys = purge.revision_keys.size();
-    store::Mutation mutation = [purge = std::move(purge),
-                                removed](store::WriteView& view) -> Status {
+    std::function<Result<bool>(store::WriteView&)> mutation =
+        [purge = std::move(purge)](store::WriteView& view) -> Result<bool> {
       SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kEntries, purge.entry_key));
       if (bytes) {
         SB_ASSIGN_OR_RETURN(EntryRecord current, DecodeEntryRecord(*bytes));
-        if (!current.deleted || current.revision != purge.revision) return Status::Ok();
+        if (!current.deleted || current.revision != purge.revision) return false;
         view.Delete(ColumnFamily::kEntries, purge.entry_key);
       }
       for (const auto& key : purge.revision_keys) view.Delete(ColumnFamily::kRevisions, key);
@@ -117,12 +116,11 @@ boost::asio::awaitable<Result<RevisionPurger::Stats>> RevisionPurger::RunOnce() 
       for (int64_t user : purge.users) {
         view.Delete(ColumnFamily::kUserIndex, UserIndexKey(name.universe, user, name));
       }
-      *removed = true;
-      return Status::Ok();
+      return true;
     };
-    Status s = co_await pipeline_->Commit(std::move(mutation));
-    SB_CO_RETURN_IF_ERROR(s);
-    if (*removed) {
+    // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+    SB_CO_ASSIGN_OR_RETURN(bool removed, co_await pipeline_->Commit<bool>(std::move(mutation)));
+    if (removed) {
       ++stats.entries_purged;
       stats.revisions_deleted += keys;
     }

@@ -48,14 +48,12 @@ boost::asio::awaitable<Result<size_t>> UserErasure::Erase(int64_t universe, int6
       }
       SB_CO_RETURN_IF_ERROR(it->status());
     }
-    auto existed = std::make_shared<bool>(false);
-    store::Mutation mutation = [name, revision_keys = std::move(revision_keys),
-                                users = std::move(users), newest, universe,
-                                existed](store::WriteView& view) -> Status {
+    std::function<Result<bool>(store::WriteView&)> mutation =
+        [name, revision_keys = std::move(revision_keys), users = std::move(users), newest,
+         universe](store::WriteView& view) -> Result<bool> {
       const std::string entry_key = EntryKey(name);
       SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kEntries, entry_key));
       if (bytes) {
-        *existed = true;
         SB_ASSIGN_OR_RETURN(EntryRecord current, DecodeEntryRecord(*bytes));
         // Revisions written after the scan above.
         for (uint64_t r = newest + 1; r <= current.revision; ++r) {
@@ -69,11 +67,11 @@ boost::asio::awaitable<Result<size_t>> UserErasure::Erase(int64_t universe, int6
       for (const auto& key : revision_keys) view.Delete(ColumnFamily::kRevisions, key);
       for (int64_t u : users)
         view.Delete(ColumnFamily::kUserIndex, UserIndexKey(universe, u, name));
-      return Status::Ok();
+      return bytes.has_value();  // whether there was an entry to erase
     };
-    Status s = co_await pipeline_->Commit(std::move(mutation));
-    SB_CO_RETURN_IF_ERROR(s);
-    if (*existed) ++erased;
+    // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+    SB_CO_ASSIGN_OR_RETURN(bool existed, co_await pipeline_->Commit<bool>(std::move(mutation)));
+    if (existed) ++erased;
   }
   co_return erased;
 }

@@ -6,6 +6,7 @@
 #include "memstore/queue_service.h"
 #include "memstore/sorted_map_service.h"
 #include "store/key_codec.h"
+#include "store/scan_delete.h"
 
 namespace strongbox::memstore {
 
@@ -14,45 +15,35 @@ using core::Status;
 using store::ColumnFamily;
 
 boost::asio::awaitable<Result<size_t>> ExpirySweeper::SweepExpired(size_t budget) {
-  std::string upper;
-  store::PutKeyUint64(&upper, static_cast<uint64_t>(core::ToUnixNanos(clock_->Now())) + 1);
-  std::vector<std::string> due;
-  {
-    auto it = engine_->NewIterator(ColumnFamily::kExpiry, {}, upper);
-    for (it->SeekToFirst(); it->Valid() && due.size() < budget; it->Next()) {
-      due.emplace_back(it->key());
-    }
-    SB_CO_RETURN_IF_ERROR(it->status());
-  }
-  if (due.empty()) co_return size_t{0};
-  const size_t found = due.size();
-  store::Mutation mutation = [due = std::move(due)](store::WriteView& view) -> Status {
-    for (const std::string& expiry_key : due) {
-      // The row goes in any case; what it points at goes only if it still expires then.
-      view.Delete(ColumnFamily::kExpiry, expiry_key);
-      ExpiryRow row;
-      if (!ParseExpiryKey(expiry_key, &row)) continue;
-      switch (row.kind) {
-        case ExpiryKind::kSortedMapItem: {
-          SB_ASSIGN_OR_RETURN(
-              bool removed, SortedMapService::ReclaimExpired(view, row.item_key, row.expire_time));
-          (void)removed;
-          break;
-        }
-        case ExpiryKind::kQueueItem:
-        case ExpiryKind::kQueueRead: {
-          SB_ASSIGN_OR_RETURN(bool removed, QueueService::ReclaimExpired(
-                                                view, row.kind, row.item_key, row.expire_time));
-          (void)removed;
-          break;
-        }
+  // Expiry rows sort by time: everything due is at the front, so every pass starts there.
+  store::ScanDelete pass;
+  pass.cf = ColumnFamily::kExpiry;
+  store::PutKeyUint64(&pass.upper, static_cast<uint64_t>(core::ToUnixNanos(clock_->Now())) + 1);
+  pass.budget = budget;
+  pass.select = [](std::string_view, std::string_view) { return true; };
+  pass.remove = [](store::WriteView& view, const std::string& expiry_key) -> Result<bool> {
+    // The row goes in any case; what it points at goes only if it still expires then.
+    view.Delete(ColumnFamily::kExpiry, expiry_key);
+    ExpiryRow row;
+    if (!ParseExpiryKey(expiry_key, &row)) return true;
+    switch (row.kind) {
+      case ExpiryKind::kSortedMapItem: {
+        SB_ASSIGN_OR_RETURN(bool removed,
+                            SortedMapService::ReclaimExpired(view, row.item_key, row.expire_time));
+        (void)removed;
+        break;
+      }
+      case ExpiryKind::kQueueItem:
+      case ExpiryKind::kQueueRead: {
+        SB_ASSIGN_OR_RETURN(bool removed, QueueService::ReclaimExpired(view, row.kind, row.item_key,
+                                                                       row.expire_time));
+        (void)removed;
+        break;
       }
     }
-    return Status::Ok();
+    return true;
   };
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  if (!s.ok()) co_return s;
-  co_return found;
+  co_return co_await store::ScanAndDelete(*engine_, *pipeline_, pass);
 }
 
 }  // namespace strongbox::memstore

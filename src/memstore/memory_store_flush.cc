@@ -4,6 +4,7 @@
 
 #include "core/strings.h"
 #include "store/key_codec.h"
+#include "store/scan_delete.h"
 
 namespace strongbox::memstore {
 
@@ -35,20 +36,24 @@ boost::asio::awaitable<Result<std::string>> MemoryStoreFlush::Flush(int64_t univ
   const std::string end = store::PrefixSuccessor(prefix);
   for (ColumnFamily cf :
        {ColumnFamily::kSortedMapIndex, ColumnFamily::kSortedMaps, ColumnFamily::kQueues}) {
-    auto it = engine_->NewIterator(cf, prefix, end);
-    it->SeekToFirst();
-    while (it->Valid()) {
-      std::vector<std::string> keys;
-      for (; it->Valid() && keys.size() < kDeletesPerCommit; it->Next())
-        keys.emplace_back(it->key());
-      store::Mutation mutation = [cf, keys = std::move(keys)](store::WriteView& view) {
-        for (const auto& key : keys) view.Delete(cf, key);
-        return Status::Ok();
-      };
-      Status s = co_await pipeline_->Commit(std::move(mutation));
-      if (!s.ok()) co_return s;
-    }
-    SB_CO_RETURN_IF_ERROR(it->status());
+    // Bounded commits over the universe's range; no iterator lives across a commit.
+    std::string cursor;
+    store::ScanDelete pass;
+    pass.cf = cf;
+    pass.lower = prefix;
+    pass.upper = end;
+    pass.cursor = &cursor;
+    pass.budget = kDeletesPerCommit;
+    pass.select = [](std::string_view, std::string_view) { return true; };
+    pass.remove = [cf](store::WriteView& view, const std::string& key) -> Result<bool> {
+      view.Delete(cf, key);
+      return true;
+    };
+    do {
+      SB_CO_ASSIGN_OR_RETURN(size_t removed,
+                             co_await store::ScanAndDelete(*engine_, *pipeline_, pass));
+      (void)removed;
+    } while (!cursor.empty());
   }
   const int64_t now = core::ToUnixNanos(clock_->Now());
   const std::string id = core::HexUpper(static_cast<uint64_t>(now), 16);

@@ -114,87 +114,92 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
     QueueItemRecord record{data, priority, now + ttl, {}, "", 0};
     view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(record));
     view.Put(ColumnFamily::kExpiry, ExpiryKey(record.expire_time, ExpiryKind::kQueueItem, key), "");
-    LowerHead(QueuePrefix(name), key);
-    view.OnCommitted([this, prefix = QueuePrefix(name)] { waiters_.WakeOne(prefix); });
+    // Once durable: the head comes down to the new item (hooks run in mutation order, so a read
+    // staged earlier in this batch has raised it first) and one waiting reader wakes.
+    view.OnCommitted([this, prefix = QueuePrefix(name), key] {
+      LowerHead(prefix, key);
+      waiters_.WakeOne(prefix);
+    });
     out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
     return out;
   };
   co_return co_await pipeline_->Commit<QueueItem>(std::move(mutation), std::move(context));
 }
 
+Result<QueueService::ReadScan> QueueService::ScanForRead(const store::WriteView& view,
+                                                         const QueueName& name, size_t count,
+                                                         core::Timestamp now) const {
+  ReadScan scan;
+  static const Head kUnknown;
+  auto found = heads_.find(QueuePrefix(name));
+  const Head& head = found == heads_.end() ? kUnknown : found->second;
+  for (const auto& [key, until] : head.invisible) {
+    if (until > now) {
+      scan.wake_at = std::min(scan.wake_at, until);
+      continue;
+    }
+    SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kQueues, key));
+    if (!bytes) {
+      scan.gone.push_back(key);
+      continue;
+    }
+    SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(*bytes));
+    if (r.ExpiredAt(now)) {
+      scan.gone.push_back(key);
+    } else if (r.invisible_until > now) {
+      scan.wake_at = std::min(scan.wake_at, r.invisible_until);
+    } else {
+      scan.visible.emplace(key, std::move(r));
+    }
+  }
+  const std::string end = QueueItemsEnd(name);
+  auto it = view.NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), end);
+  if (head.key.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(head.key);
+  }
+  size_t scanned_visible = 0;
+  for (; it->Valid() && scanned_visible < count; it->Next()) {
+    SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it->value()));
+    if (r.ExpiredAt(now)) continue;
+    std::string key(it->key());
+    if (r.invisible_until > now) {
+      scan.wake_at = std::min(scan.wake_at, r.invisible_until);
+      scan.tracked[key] = r.invisible_until;  // tracked, so the head may pass it
+      continue;
+    }
+    if (scan.first_visible.empty()) scan.first_visible = key;
+    ++scanned_visible;
+    scan.visible.emplace(std::move(key), std::move(r));
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  // Below the first visible row there is nothing but tracked invisible items: the head may rise
+  // there (to the end when the scan found nothing visible).
+  if (scan.first_visible.empty()) scan.first_visible = end;
+  return scan;
+}
+
 asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
                                                           const ReadRequest& request,
                                                           core::Timestamp* wake_at) {
-  struct Outcome {
-    QueueRead read;
-    core::Timestamp wake_at = core::Timestamp::max();
-  };
-  auto out = std::make_shared<Outcome>();
-  store::Mutation mutation = [this, name, request, out](store::WriteView& view) -> Status {
+  // Written by the mutation on the sequencer, read here once the commit completes.
+  core::Timestamp wake = core::Timestamp::max();
+  std::function<Result<QueueRead>(store::WriteView&)> mutation =
+      [this, name, request, &wake](store::WriteView& view) -> Result<QueueRead> {
     const core::Timestamp now = clock_->Now();
     SB_ASSIGN_OR_RETURN(QueueSettings settings, ReadSettings(view, name));
+    SB_ASSIGN_OR_RETURN(ReadScan scan, ScanForRead(view, name, request.count, now));
+    wake = scan.wake_at;
     const std::string prefix = QueuePrefix(name);
+    // Not a hint but a raise in flight: an add staged later in this batch below it cancels the
+    // raise (LowerHead bumps the generation). The hook below clears it.
     Head& head = heads_[prefix];
-    // Visible items by key (the read order), from the invisible set and from the scan.
-    std::map<std::string, QueueItemRecord> visible;
-    std::vector<std::string> gone;  // tracked keys that no longer need tracking
-    for (const auto& [key, until] : head.invisible) {
-      if (until > now) {
-        out->wake_at = std::min(out->wake_at, until);
-        continue;
-      }
-      SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kQueues, key));
-      if (!bytes) {
-        gone.push_back(key);
-        continue;
-      }
-      SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(*bytes));
-      if (r.ExpiredAt(now)) {
-        gone.push_back(key);
-      } else if (r.invisible_until > now) {
-        out->wake_at = std::min(out->wake_at, r.invisible_until);
-      } else {
-        visible.emplace(key, std::move(r));
-      }
-    }
-    {
-      // Collect first: nothing may be staged while the iterator lives.
-      const std::string end = QueueItemsEnd(name);
-      auto it = view.NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), end);
-      if (head.key.empty()) {
-        it->SeekToFirst();
-      } else {
-        it->Seek(head.key);
-      }
-      std::string first_visible;
-      size_t scanned_visible = 0;
-      for (; it->Valid() && scanned_visible < request.count; it->Next()) {
-        SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it->value()));
-        if (r.ExpiredAt(now)) continue;
-        std::string key(it->key());
-        if (r.invisible_until > now) {
-          out->wake_at = std::min(out->wake_at, r.invisible_until);
-          head.invisible[key] = r.invisible_until;  // tracked, so the head may pass it
-          continue;
-        }
-        if (first_visible.empty()) first_visible = key;
-        ++scanned_visible;
-        visible.emplace(std::move(key), std::move(r));
-      }
-      SB_RETURN_IF_ERROR(it->status());
-      // Below the first visible row there is nothing but tracked invisible items: raise the
-      // head there once this commits (to the end when the scan found nothing visible).
-      if (first_visible.empty()) first_visible = end;
-      head.pending = std::max(head.pending, first_visible);
-      view.OnCommitted([this, prefix, first_visible, generation = head.generation] {
-        Head& h = heads_[prefix];
-        if (h.generation == generation) h.key = first_visible;
-        // Hooks run after every mutation of the batch: no raise is pending any more.
-        h.pending.clear();
-      });
-    }
+    head.pending = std::max(head.pending, scan.first_visible);
+    const uint64_t generation = head.generation;
+
     std::vector<std::pair<std::string, QueueItemRecord>> picked, dead;
-    for (auto& [key, r] : visible) {
+    for (auto& [key, r] : scan.visible) {
       if (picked.size() == request.count) break;
       if (settings.max_deliveries > 0 && r.deliveries >= settings.max_deliveries) {
         dead.emplace_back(key, std::move(r));
@@ -208,50 +213,63 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     }
     // Delivered too often: to the dead-letter queue (or dropped without one), never again here.
     const std::string count_key = QueueCountKey(name);
+    std::vector<std::pair<std::string, std::string>> moved;  // dead-letter queue prefix, key
     for (auto& [key, r] : dead) {
       view.Delete(ColumnFamily::kQueues, key);
       view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
       SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, count_key, -1));
+      scan.gone.push_back(key);
       if (settings.dead_letter_queue.empty()) continue;
       const QueueName dlq{name.universe, settings.dead_letter_queue};
       uint64_t dlq_seq;
       SB_ASSIGN_OR_RETURN(std::string dlq_key, FreeItemKey(view, dlq, r.priority, now, &dlq_seq));
-      QueueItemRecord moved{r.data, r.priority, r.expire_time, {}, "", 0};
-      view.Put(ColumnFamily::kQueues, dlq_key, EncodeQueueItemRecord(moved));
-      LowerHead(QueuePrefix(dlq), dlq_key);
-      view.Put(ColumnFamily::kExpiry, ExpiryKey(moved.expire_time, ExpiryKind::kQueueItem, dlq_key),
+      QueueItemRecord copy{r.data, r.priority, r.expire_time, {}, "", 0};
+      view.Put(ColumnFamily::kQueues, dlq_key, EncodeQueueItemRecord(copy));
+      view.Put(ColumnFamily::kExpiry, ExpiryKey(copy.expire_time, ExpiryKind::kQueueItem, dlq_key),
                "");
       SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, QueueCountKey(dlq), 1));
-      view.OnCommitted([this, prefix = QueuePrefix(dlq)] { waiters_.WakeOne(prefix); });
+      moved.emplace_back(QueuePrefix(dlq), std::move(dlq_key));
     }
-    for (const auto& [key, r] : dead) gone.push_back(key);
-    view.OnCommitted([this, prefix, gone = std::move(gone)] {
+    QueueRead out;
+    if (!picked.empty()) {
+      out.read_id = core::HexUpper(NextSeq(now), 16);
+      QueueReadRecord read{now + request.invisibility, {}};
+      for (auto& [key, r] : picked) {
+        r.invisible_until = read.invisible_until;
+        r.read_id = out.read_id;
+        ++r.deliveries;
+        view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(r));
+        read.item_keys.push_back(key);
+        scan.tracked[key] = read.invisible_until;
+        out.items.push_back(QueueItem{ItemId(key), r});
+      }
+      const std::string read_key = QueueReadKey(name, out.read_id);
+      view.Put(ColumnFamily::kQueues, read_key, EncodeQueueReadRecord(read));
+      view.Put(ColumnFamily::kExpiry,
+               ExpiryKey(read.invisible_until, ExpiryKind::kQueueRead, read_key), "");
+    }
+    // The in-memory hints change only once the batch is durable: a read that fails or rolls
+    // back leaves them as they were.
+    view.OnCommitted([this, prefix, generation, first_visible = std::move(scan.first_visible),
+                      gone = std::move(scan.gone), tracked = std::move(scan.tracked),
+                      moved = std::move(moved)] {
       Head& h = heads_[prefix];
       for (const auto& key : gone) h.invisible.erase(key);
+      for (const auto& [key, until] : tracked) h.invisible[key] = until;
+      if (h.generation == generation) h.key = first_visible;
+      // Hooks run after every mutation of the batch: no raise is pending any more.
+      h.pending.clear();
+      for (const auto& [dlq_prefix, dlq_key] : moved) {
+        LowerHead(dlq_prefix, dlq_key);
+        waiters_.WakeOne(dlq_prefix);
+      }
     });
-    if (picked.empty()) return Status::Ok();
-    const std::string read_id = core::HexUpper(NextSeq(now), 16);
-    QueueReadRecord read{now + request.invisibility, {}};
-    for (auto& [key, r] : picked) {
-      r.invisible_until = read.invisible_until;
-      r.read_id = read_id;
-      ++r.deliveries;
-      view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(r));
-      read.item_keys.push_back(key);
-      head.invisible[key] = read.invisible_until;
-      out->read.items.push_back(QueueItem{ItemId(key), r});
-    }
-    const std::string read_key = QueueReadKey(name, read_id);
-    view.Put(ColumnFamily::kQueues, read_key, EncodeQueueReadRecord(read));
-    view.Put(ColumnFamily::kExpiry,
-             ExpiryKey(read.invisible_until, ExpiryKind::kQueueRead, read_key), "");
-    out->read.read_id = read_id;
-    return Status::Ok();
+    return out;
   };
-  Status s = co_await pipeline_->Commit(std::move(mutation));
-  *wake_at = out->wake_at;
-  if (!s.ok()) co_return s;
-  co_return std::move(out->read);
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  Result<QueueRead> result = co_await pipeline_->Commit<QueueRead>(std::move(mutation));
+  *wake_at = wake;
+  co_return result;
 }
 
 asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadRequest request) {

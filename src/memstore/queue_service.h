@@ -99,6 +99,20 @@ class QueueService {
                                            std::string_view key, core::Timestamp expire_time);
 
  private:
+  struct Head;
+  // What one read attempt saw of a queue, before it stages anything.
+  struct ReadScan {
+    std::map<std::string, QueueItemRecord> visible;    // by key, the read order
+    std::vector<std::string> gone;                     // tracked keys that no longer need tracking
+    std::map<std::string, core::Timestamp> tracked;    // invisible rows to track → window end
+    std::string first_visible;                         // where the head may rise to
+    core::Timestamp wake_at = core::Timestamp::max();  // earliest end of a skipped window
+  };
+  // The first half of a read, inside its mutation: the visible items from the head on (at most
+  // `count` from the scan) and the tracked ones whose window ended. Reads the hints, changes
+  // nothing.
+  core::Result<ReadScan> ScanForRead(const store::WriteView& view, const QueueName& name,
+                                     size_t count, core::Timestamp now) const;
   // One read attempt; `wake_at` gets the earliest end of a window it had to skip.
   boost::asio::awaitable<core::Result<QueueRead>> ReadOnce(const QueueName& name,
                                                            const ReadRequest& request,
@@ -120,10 +134,12 @@ class QueueService {
   // Reads seek to `key` instead of the first row, so they do not walk over the tombstones of
   // consumed items (an LSM keeps them until compaction), nor over the tombstones behind an item
   // a slow consumer holds. Items in `invisible` are checked by key when their window ends.
-  // Adds lower `key` at once. A read raises it to the first visible row it saw, once its batch
-  // is durable, unless an add below that row was staged after the read (the add bumps
-  // `generation`). Touched only by mutations and their OnCommitted hooks, i.e. only on the
-  // sequencer thread. A restart starts from the first row and finds everything again.
+  // Every change to these hints is made by an OnCommitted hook, once the batch is durable (a
+  // failed or rolled-back write leaves them as they were); hooks run in mutation order. An add
+  // lowers `key`; a read raises it to the first visible row it saw, unless an add below that
+  // row was staged after the read (the read marks `pending` while its batch is built, and the
+  // add's hook then bumps `generation`). Touched only on the sequencer thread (mutations read,
+  // hooks write). A restart starts from the first row and finds everything again.
   struct Head {
     std::string key;      // "" = unknown: the start of the queue
     std::string pending;  // the highest raise registered in the batch being built; "" = none

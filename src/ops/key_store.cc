@@ -102,8 +102,8 @@ Result<KeyStore::Created> KeyStore::CreateAndWait(NewKey request) {
   return created;
 }
 
-store::Mutation KeyStore::RevokeMutation(std::string id, std::shared_ptr<ApiKey> out) {
-  return [this, id = std::move(id), out](store::WriteView& view) -> Status {
+std::function<Result<ApiKey>(store::WriteView&)> KeyStore::RevokeMutation(std::string id) {
+  return [this, id = std::move(id)](store::WriteView& view) -> Result<ApiKey> {
     const std::string storage_key = StorageKey(id);
     SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kAuth, storage_key));
     if (!row) return Status::NotFound("API key " + id + " not found.");
@@ -113,22 +113,24 @@ store::Mutation KeyStore::RevokeMutation(std::string id, std::shared_ptr<ApiKey>
       view.Put(ColumnFamily::kAuth, storage_key, EncodeApiKey(key));
       view.OnCommitted([this, key] { Remember(key); });
     }
-    *out = std::move(key);
-    return Status::Ok();
+    return key;
   };
 }
 
 boost::asio::awaitable<Result<ApiKey>> KeyStore::Revoke(std::string id) {
-  auto out = std::make_shared<ApiKey>();
-  Status committed = co_await pipeline_->Commit(RevokeMutation(std::move(id), out));
-  SB_CO_RETURN_IF_ERROR(committed);
-  co_return *out;
+  auto revoke = RevokeMutation(std::move(id));
+  co_return co_await pipeline_->Commit<ApiKey>(std::move(revoke));
 }
 
 Result<ApiKey> KeyStore::RevokeAndWait(const std::string& id) {
-  auto out = std::make_shared<ApiKey>();
-  SB_RETURN_IF_ERROR(pipeline_->CommitAndWait(RevokeMutation(id, out)));
-  return *out;
+  auto revoke = RevokeMutation(id);
+  std::optional<ApiKey> out;
+  SB_RETURN_IF_ERROR(pipeline_->CommitAndWait([&](store::WriteView& view) -> Status {
+    SB_ASSIGN_OR_RETURN(ApiKey key, revoke(view));
+    out = std::move(key);
+    return Status::Ok();
+  }));
+  return std::move(*out);
 }
 
 Result<ApiKey> KeyStore::Get(const std::string& id) const {

@@ -76,7 +76,7 @@ class KeyStore {
   // Validates and fills a new key with a fresh id and secret; nothing is written.
   core::Result<Created> Prepare(NewKey request) const;
   store::Mutation PutMutation(ApiKey key, bool must_be_new);
-  store::Mutation RevokeMutation(std::string id, std::shared_ptr<ApiKey> out);
+  std::function<core::Result<ApiKey>(store::WriteView&)> RevokeMutation(std::string id);
   void Remember(ApiKey key);
 
   const store::Engine* engine_;
