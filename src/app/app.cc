@@ -1,25 +1,25 @@
 #include "app/app.h"
 
-#include <fcntl.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "api/server_routes.h"
 #include "api/services.h"
+#include "app/admin_key.h"
+#include "app/background_work.h"
 #include "app/logging.h"
 #include "core/clock.h"
 #include "core/json_util.h"
@@ -51,6 +51,17 @@ namespace asio = boost::asio;
 
 namespace {
 
+// `what`, then the status that explains it: "cannot open the database in D: INTERNAL: …".
+core::Status Because(const std::string& what, const core::Status& cause) {
+  return core::Status(cause.code(), what + ": " + cause.ToString());
+}
+
+int64_t MillisecondsSince(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               started)
+      .count();
+}
+
 // Written to a temporary name and renamed, so a reader never sees a partial port number.
 bool WritePortFile(const std::string& path, uint16_t port) {
   const std::string tmp = path + ".tmp";
@@ -63,55 +74,6 @@ bool WritePortFile(const std::string& path, uint16_t port) {
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   return !ec;
-}
-
-// Creates `path` with mode 0600 and writes `secret`; refuses to replace an existing file.
-bool WriteSecretFile(const std::string& path, const std::string& secret) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  const std::string line = secret + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  return written && synced;
-}
-
-std::optional<std::string> ReadSecretFile(const std::string& path) {
-  std::ifstream in(path);
-  std::string secret;
-  if (!in || !std::getline(in, secret)) return std::nullopt;
-  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
-  return secret;
-}
-
-// The bootstrap admin key of api.md §7: --admin-key-file supplies it, or on a first start
-// (no keys at all) a new one is written to <data-dir>/admin.key. The secret is never logged.
-bool BootstrapAdminKey(const config::Config& config, ops::KeyStore& keys) {
-  std::optional<std::string> supplied;
-  if (!config.admin_key_file.empty()) {
-    supplied = ReadSecretFile(config.admin_key_file);
-    if (!supplied) {
-      spdlog::critical("cannot read the admin key file {}", config.admin_key_file);
-      return false;
-    }
-  }
-  auto created = keys.EnsureBootstrapKey(supplied);
-  if (!created.ok()) {
-    spdlog::critical("bootstrap admin key: {}", created.status().message());
-    return false;
-  }
-  if (supplied) {
-    spdlog::info("admin key \"admin\" uses the secret in {}", config.admin_key_file);
-  } else if (*created) {
-    const std::string path = (std::filesystem::path(config.data_dir) / "admin.key").string();
-    std::filesystem::remove(path);  // a stale file from a wiped database would block O_EXCL
-    if (!WriteSecretFile(path, **created)) {
-      spdlog::critical("cannot write the admin key to {}", path);
-      return false;
-    }
-    spdlog::info("created the admin API key; its secret is in {} (mode 0600)", path);
-  }
-  return true;
 }
 
 ops::RateLimiter::Options RateLimiterOptions(const config::Config& c) {
@@ -139,270 +101,331 @@ std::string BackupDir(const config::Config& config) {
                                    : config.backup_dir;
 }
 
-int Run(const config::Config& config) {
-  ConfigureLogging(config.log_level, config.log_format);
-  core::SetMaxJsonDepth(static_cast<size_t>(config.max_json_depth));
+namespace {
 
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
-  if (ec) {
-    spdlog::critical("cannot create data dir {}: {}", config.data_dir, ec.message());
-    return 1;
+// Storage: the database and its only writer, the commit pipeline (design.md §1). Opened first
+// and closed last: Close stops the pipeline (committing what is queued) before the engine
+// closes, and so does the destructor when startup stops half-way.
+// Ownership: Run owns it; everything else borrows the engine and the pipeline.
+// Thread safety: Open and Close on the thread that runs Run; the engine and the pipeline
+// themselves are used from any thread.
+class Storage {
+ public:
+  // Creates the data dir, opens the database (logging how long that took), starts the pipeline.
+  static core::Result<std::unique_ptr<Storage>> Open(const config::Config& config) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) {
+      return core::Status::Internal("cannot create data dir " + config.data_dir + ": " +
+                                    ec.message());
+    }
+    store::Engine::Options engine_options;
+    engine_options.path = config.data_dir;
+    engine_options.sync_writes = config.durability == config::Durability::kSync;
+    engine_options.reserve_free_bytes = static_cast<uint64_t>(config.storage_min_free_bytes);
+    const auto started = std::chrono::steady_clock::now();
+    auto engine = store::Engine::Open(engine_options);
+    if (!engine.ok()) {
+      return Because("cannot open the database in " + config.data_dir, engine.status());
+    }
+    spdlog::info("opened the database in {} ms", MillisecondsSince(started));
+    store::CommitPipeline::Options pipeline_options;
+    pipeline_options.queue_limit = static_cast<size_t>(config.commit_queue_limit);
+    pipeline_options.batch_limit = static_cast<size_t>(config.commit_batch_limit);
+    pipeline_options.batch_bytes_limit = static_cast<uint64_t>(config.commit_group_max_bytes);
+    pipeline_options.min_free_bytes = static_cast<uint64_t>(config.storage_min_free_bytes);
+    pipeline_options.recovery_interval =
+        std::chrono::milliseconds(config.storage_recovery_interval_ms);
+    return std::unique_ptr<Storage>(new Storage(std::move(*engine), pipeline_options));
   }
-  store::Engine::Options engine_options;
-  engine_options.path = config.data_dir;
-  engine_options.sync_writes = config.durability == config::Durability::kSync;
-  engine_options.reserve_free_bytes = static_cast<uint64_t>(config.storage_min_free_bytes);
-  const auto open_started = std::chrono::steady_clock::now();
-  auto engine = store::Engine::Open(engine_options);
-  if (!engine.ok()) {
-    spdlog::critical("cannot open the database in {}: {}", config.data_dir,
-                     engine.status().ToString());
-    return 1;
+
+  store::Engine* engine() { return engine_.get(); }
+  store::CommitPipeline* pipeline() { return &pipeline_; }
+
+  // Commits what is queued and stops the pipeline, then flushes the WAL and closes the
+  // database.
+  core::Status Close() {
+    pipeline_.Stop();
+    return engine_->Close();
   }
-  spdlog::info("opened the database in {} ms",
-               std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - open_started)
-                   .count());
-  store::CommitPipeline::Options pipeline_options;
-  pipeline_options.queue_limit = static_cast<size_t>(config.commit_queue_limit);
-  pipeline_options.batch_limit = static_cast<size_t>(config.commit_batch_limit);
-  pipeline_options.batch_bytes_limit = static_cast<uint64_t>(config.commit_group_max_bytes);
-  pipeline_options.min_free_bytes = static_cast<uint64_t>(config.storage_min_free_bytes);
-  pipeline_options.recovery_interval =
-      std::chrono::milliseconds(config.storage_recovery_interval_ms);
-  store::CommitPipeline pipeline(engine->get(), pipeline_options);
-  core::SystemClock clock;
+
+ private:
+  Storage(std::unique_ptr<store::Engine> engine, store::CommitPipeline::Options pipeline_options)
+      : engine_(std::move(engine)), pipeline_(engine_.get(), pipeline_options) {}
+
+  std::unique_ptr<store::Engine> engine_;
+  store::CommitPipeline pipeline_;  // after engine_: destroyed (stopped) before it closes
+};
+
+datastore::EntryLimits EntryLimitsOf(const config::Config& config) {
   datastore::EntryLimits limits;
   limits.max_value_bytes = static_cast<size_t>(config.max_value_bytes);
   limits.max_revisions_per_entry = static_cast<size_t>(config.max_revisions_per_entry);
   limits.max_patch_operations = static_cast<size_t>(config.max_patch_operations);
-  datastore::EntryService entries(engine->get(), &pipeline, &clock, limits);
+  return limits;
+}
+
+datastore::RetentionPolicy RetentionOf(const config::Config& config) {
   datastore::RetentionPolicy retention;
   retention.retention = std::chrono::hours(24) * config.revision_retention_days;
   retention.max_revisions = static_cast<size_t>(config.max_revisions_per_entry);
   retention.scan_budget = static_cast<size_t>(config.revision_purge_scan_budget);
-  datastore::UserErasure user_erasure(engine->get(), &pipeline);
-  datastore::DataStoreCatalog catalog(
-      engine->get(), &pipeline, &clock,
-      std::chrono::hours(24) * config.datastore_delete_retention_days);
-  datastore::RevisionPurger purger(engine->get(), &pipeline, &clock, retention);
-  idempotency::IdempotencyStore idempotency(engine->get(), &pipeline, &clock,
-                                            std::chrono::seconds(config.idempotency_ttl_seconds));
-  gate::WriteGate writes(&idempotency, &pipeline, &clock);
-  locks::LockLimits lock_limits;
-  lock_limits.max_ttl = std::chrono::seconds(config.lock_max_ttl_seconds);
-  lock_limits.max_wait = std::chrono::milliseconds(config.lock_max_wait_ms);
-  locks::LockService lock_service(engine->get(), &pipeline, &clock, lock_limits);
-  leaderboard::LeaderboardService leaderboards(engine->get(), &pipeline);
-  memstore::MemoryStoreLimits memstore_limits;
-  memstore_limits.max_item_bytes = static_cast<size_t>(config.memstore_max_item_bytes);
-  memstore_limits.max_items_per_structure =
-      static_cast<size_t>(config.memstore_max_items_per_structure);
-  memstore_limits.max_ttl = std::chrono::seconds(config.memstore_max_ttl_seconds);
-  memstore::SortedMapService sorted_maps(engine->get(), &pipeline, &clock, memstore_limits);
-  memstore::MemoryStoreFlush memory_store_flush(engine->get(), &pipeline, &clock);
-  memstore::QueueService queues(engine->get(), &pipeline, &clock, memstore_limits,
-                                std::chrono::milliseconds(config.memstore_max_wait_ms));
-  memstore::ExpirySweeper expiry_sweeper(engine->get(), &pipeline, &clock);
-  ops::KeyStore keys(engine->get(), &pipeline, &clock);
-  if (auto loaded = keys.Load(); !loaded.ok()) {
-    spdlog::critical("cannot load the API keys: {}", loaded.ToString());
-    return 1;
+  return retention;
+}
+
+locks::LockLimits LockLimitsOf(const config::Config& config) {
+  locks::LockLimits limits;
+  limits.max_ttl = std::chrono::seconds(config.lock_max_ttl_seconds);
+  limits.max_wait = std::chrono::milliseconds(config.lock_max_wait_ms);
+  return limits;
+}
+
+memstore::MemoryStoreLimits MemoryStoreLimitsOf(const config::Config& config) {
+  memstore::MemoryStoreLimits limits;
+  limits.max_item_bytes = static_cast<size_t>(config.memstore_max_item_bytes);
+  limits.max_items_per_structure = static_cast<size_t>(config.memstore_max_items_per_structure);
+  limits.max_ttl = std::chrono::seconds(config.memstore_max_ttl_seconds);
+  return limits;
+}
+
+// Domain: every service the routes and the background work call, over the Storage, with the
+// clock, the API keys, the rate limiter and the backups. Wire returns it loaded: API keys read
+// (and the bootstrap admin key in place) and every leaderboard's rank index in memory, so the
+// port never opens before rank answers are ready.
+// Ownership: Run owns it; the HTTP side and the background work borrow its members. It borrows
+// the Storage, which must outlive it.
+// Thread safety: each service's own (its header).
+struct Domain {
+  Domain(const config::Config& config, Storage& storage)
+      : entries(storage.engine(), storage.pipeline(), &clock, EntryLimitsOf(config)),
+        user_erasure(storage.engine(), storage.pipeline()),
+        catalog(storage.engine(), storage.pipeline(), &clock,
+                std::chrono::hours(24) * config.datastore_delete_retention_days),
+        revision_purger(storage.engine(), storage.pipeline(), &clock, RetentionOf(config)),
+        idempotency_store(storage.engine(), storage.pipeline(), &clock,
+                          std::chrono::seconds(config.idempotency_ttl_seconds)),
+        writes(&idempotency_store, storage.pipeline(), &clock),
+        lock_service(storage.engine(), storage.pipeline(), &clock, LockLimitsOf(config)),
+        leaderboards(storage.engine(), storage.pipeline()),
+        sorted_maps(storage.engine(), storage.pipeline(), &clock, MemoryStoreLimitsOf(config)),
+        memory_store_flush(storage.engine(), storage.pipeline(), &clock),
+        queues(storage.engine(), storage.pipeline(), &clock, MemoryStoreLimitsOf(config),
+               std::chrono::milliseconds(config.memstore_max_wait_ms)),
+        expiry_sweeper(storage.engine(), storage.pipeline(), &clock),
+        keys(storage.engine(), storage.pipeline(), &clock),
+        limiter(RateLimiterOptions(config)) {}
+
+  static core::Result<std::unique_ptr<Domain>> Wire(const config::Config& config,
+                                                    Storage& storage) {
+    auto domain = std::make_unique<Domain>(config, storage);
+    SB_RETURN_IF_ERROR(domain->Load(config, storage));
+    return domain;
   }
-  if (!BootstrapAdminKey(config, keys)) return 1;
-  if (config.auth != "required") {
-    spdlog::warn("auth is disabled: every route is open to anyone who can connect");
-  }
-  ops::RateLimiter limiter(RateLimiterOptions(config));
-  auto backups = ops::Backups::Open(engine->get(), BackupDir(config));
-  if (!backups.ok()) {
-    spdlog::critical("cannot open the backup dir: {}", backups.status().ToString());
-    return 1;
-  }
-  {
+
+  core::SystemClock clock;
+  datastore::EntryService entries;
+  datastore::UserErasure user_erasure;
+  datastore::DataStoreCatalog catalog;
+  datastore::RevisionPurger revision_purger;
+  idempotency::IdempotencyStore idempotency_store;
+  gate::WriteGate writes;
+  locks::LockService lock_service;
+  leaderboard::LeaderboardService leaderboards;
+  memstore::SortedMapService sorted_maps;
+  memstore::MemoryStoreFlush memory_store_flush;
+  memstore::QueueService queues;
+  memstore::ExpirySweeper expiry_sweeper;
+  ops::KeyStore keys;
+  ops::RateLimiter limiter;
+  std::unique_ptr<ops::Backups> backups;  // set by Load
+
+ private:
+  core::Status Load(const config::Config& config, Storage& storage) {
+    if (auto loaded = keys.Load(); !loaded.ok()) {
+      return Because("cannot load the API keys", loaded);
+    }
+    SB_RETURN_IF_ERROR(BootstrapAdminKey(config, keys));
+    if (config.auth != config::Auth::kRequired) {
+      spdlog::warn("auth is disabled: every route is open to anyone who can connect");
+    }
+    auto opened = ops::Backups::Open(storage.engine(), BackupDir(config));
+    if (!opened.ok()) return Because("cannot open the backup dir", opened.status());
+    backups = std::move(*opened);
     // Rank answers come from memory: load every leaderboard before the port opens.
     const auto started = std::chrono::steady_clock::now();
     auto rebuilt = leaderboards.Rebuild();
-    if (!rebuilt.ok()) {
-      spdlog::critical("cannot load the leaderboards: {}", rebuilt.status().ToString());
-      return 1;
-    }
+    if (!rebuilt.ok()) return Because("cannot load the leaderboards", rebuilt.status());
     spdlog::info("loaded {} leaderboard entries in {} boards in {} ms", rebuilt->entries,
-                 rebuilt->boards,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - started)
-                     .count());
+                 rebuilt->boards, MillisecondsSince(started));
+    return core::Status::Ok();
+  }
+};
+
+http::ServerOptions ServerOptionsOf(const config::Config& config) {
+  http::ServerOptions options;
+  options.address = config.listen_address;
+  options.port = static_cast<uint16_t>(config.port);
+  options.body_limit_bytes = static_cast<uint64_t>(config.body_limit_bytes);
+  options.header_limit_bytes = static_cast<uint32_t>(config.header_limit_bytes);
+  options.io_timeout = std::chrono::milliseconds(config.io_timeout_ms);
+  options.lingering_close = std::chrono::milliseconds(config.lingering_close_ms);
+  options.max_connections = static_cast<size_t>(config.max_connections);
+  return options;
+}
+
+size_t IoThreads(const config::Config& config) {
+  return static_cast<size_t>(
+      config.io_threads > 0 ? config.io_threads
+                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+}
+
+gate::AccessGate::Options GateOptionsOf(const config::Config& config) {
+  using Metrics = gate::AccessGate::Options::Metrics;
+  gate::AccessGate::Options options;
+  options.auth_required = config.auth == config::Auth::kRequired;
+  options.access_log = config.access_log == config::AccessLog::kOn;
+  switch (config.metrics_access) {
+    case config::MetricsAccess::kLoopback:
+      options.metrics_access = Metrics::kLoopback;
+      break;
+    case config::MetricsAccess::kOpen:
+      options.metrics_access = Metrics::kOpen;
+      break;
+    case config::MetricsAccess::kKey:
+      options.metrics_access = Metrics::kKey;
+      break;
+  }
+  return options;
+}
+
+// Front: the HTTP side: the IO contexts (whose main context also runs the background work and
+// the drain), the router, the server, the api::Services table handed to the routes, and the
+// AccessGate that owns the route table.
+// Ownership: Run owns it, after the Domain and the Storage it borrows (so it goes first).
+// Thread safety: Register and Listen on the thread that runs Run, before pool.Run(); the
+// server and the gate then serve on the IO threads.
+struct Front {
+  explicit Front(const config::Config& config)
+      : pool(IoThreads(config)), server(pool, router, ServerOptionsOf(config)) {}
+  Front(const Front&) = delete;
+  Front& operator=(const Front&) = delete;
+
+  // Fills the services table and installs api::ServerRoutes through the AccessGate.
+  core::Status Register(const config::Config& config, Storage& storage, Domain& domain) {
+    services.clock = &domain.clock;
+    services.engine = storage.engine();
+    services.entries = &domain.entries;
+    services.user_erasure = &domain.user_erasure;
+    services.catalog = &domain.catalog;
+    services.locks = &domain.lock_service;
+    services.leaderboards = &domain.leaderboards;
+    services.sorted_maps = &domain.sorted_maps;
+    services.memory_store_flush = &domain.memory_store_flush;
+    services.queues = &domain.queues;
+    services.keys = &domain.keys;
+    services.backups = domain.backups.get();
+    services.limiter = &domain.limiter;
+    services.pipeline = storage.pipeline();
+    services.metrics_max_queues = static_cast<size_t>(config.metrics_max_queues);
+    services.ready = [this] { return server.state() == http::ServingState::kServing; };
+    auto installed =
+        gate::AccessGate::Install(api::ServerRoutes(services), router, &domain.writes, &domain.keys,
+                                  &domain.limiter, GateOptionsOf(config));
+    if (!installed.ok()) return std::move(installed).status();
+    gate = std::move(*installed);
+    services.gate = gate.get();
+    return core::Status::Ok();
   }
 
-  const int threads = config.io_threads > 0
-                          ? config.io_threads
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  http::IoContextPool pool(static_cast<size_t>(threads));
+  // Opens the port, writes the port file, turns ready and logs where it serves.
+  core::Status Listen(const config::Config& config) {
+    auto port = server.Start();
+    if (!port.ok()) return std::move(port).status();
+    if (!config.port_file.empty() && !WritePortFile(config.port_file, *port)) {
+      return core::Status::Internal("cannot write port file " + config.port_file);
+    }
+    server.set_state(http::ServingState::kServing);
+    spdlog::info("strongbox serving on {}:{} (data dir {}, durability {}, {} IO threads)",
+                 config.listen_address, *port, config.data_dir, config::Name(config.durability),
+                 pool.size());
+    return core::Status::Ok();
+  }
 
-  http::ServerOptions server_options;
-  server_options.address = config.listen_address;
-  server_options.port = static_cast<uint16_t>(config.port);
-  server_options.body_limit_bytes = static_cast<uint64_t>(config.body_limit_bytes);
-  server_options.header_limit_bytes = static_cast<uint32_t>(config.header_limit_bytes);
-  server_options.io_timeout = std::chrono::milliseconds(config.io_timeout_ms);
-  server_options.lingering_close = std::chrono::milliseconds(config.lingering_close_ms);
-  server_options.max_connections = static_cast<size_t>(config.max_connections);
-
+  http::IoContextPool pool;
   http::Router router;
-  http::Server server(pool, router, server_options);
+  http::Server server;
   api::Services services;
-  services.clock = &clock;
-  services.engine = engine->get();
-  services.entries = &entries;
-  services.user_erasure = &user_erasure;
-  services.catalog = &catalog;
-  services.locks = &lock_service;
-  services.leaderboards = &leaderboards;
-  services.sorted_maps = &sorted_maps;
-  services.memory_store_flush = &memory_store_flush;
-  services.queues = &queues;
-  services.keys = &keys;
-  services.backups = backups->get();
-  services.limiter = &limiter;
-  services.pipeline = &pipeline;
-  services.metrics_max_queues = static_cast<size_t>(config.metrics_max_queues);
-  services.ready = [&server] { return server.state() == http::ServingState::kServing; };
-  gate::AccessGate::Options gate_options;
-  gate_options.auth_required = config.auth == "required";
-  gate_options.access_log = config.access_log == "on";
-  gate_options.metrics_access =
-      config.metrics_access == "open"  ? gate::AccessGate::Options::Metrics::kOpen
-      : config.metrics_access == "key" ? gate::AccessGate::Options::Metrics::kKey
-                                       : gate::AccessGate::Options::Metrics::kLoopback;
-  auto gate = gate::AccessGate::Install(api::ServerRoutes(services), router, &writes, &keys,
-                                        &limiter, gate_options);
-  if (!gate.ok()) {
-    spdlog::critical("{}", gate.status().message());
-    return 1;
-  }
-  services.gate = gate->get();
+  std::unique_ptr<gate::AccessGate> gate;
+};
 
-  auto port = server.Start();
-  if (!port.ok()) {
-    spdlog::critical("{}", port.status().message());
-    return 1;
-  }
-  if (!config.port_file.empty() && !WritePortFile(config.port_file, *port)) {
-    spdlog::critical("cannot write port file {}", config.port_file);
-    return 1;
-  }
-  server.set_state(http::ServingState::kServing);
-  spdlog::info("strongbox serving on {}:{} (data dir {}, durability {}, {} IO threads)",
-               config.listen_address, *port, config.data_dir,
-               config.durability == config::Durability::kSync ? "sync" : "wal", threads);
+// The graceful shutdown of design.md §4, on the main context once SIGINT/SIGTERM arrives: the
+// background jobs stop, the server drains within the grace, then the pipeline commits what is
+// left and stops (every request has answered, so nothing more can be queued, and it stops
+// before the contexts its waiters complete on), then the pool stops and Run goes on to Close.
+asio::awaitable<void> Drain(const config::Config& config, Front& front, BackgroundWork& background,
+                            Storage& storage) {
+  background.Stop();
+  co_await front.server.Drain(std::chrono::milliseconds(config.shutdown_grace_ms));
+  storage.pipeline()->Stop();
+  front.pool.Stop();
+}
 
-  // Background purge of old revisions, expired deleted data stores and expired idempotency
-  // records: one bounded pass each per interval, stopped by the drain.
-  asio::steady_timer purge_timer(pool.Main());
-  bool stopping = false;
-  asio::co_spawn(
-      pool.Main(),
-      [&]() -> asio::awaitable<void> {
-        while (!stopping) {
-          purge_timer.expires_after(std::chrono::milliseconds(config.revision_purge_interval_ms));
-          auto [wait_error] = co_await purge_timer.async_wait(asio::as_tuple(asio::use_awaitable));
-          if (wait_error || stopping) break;
-          auto purged =
-              co_await catalog.PurgeExpired(static_cast<size_t>(config.revision_purge_scan_budget));
-          if (!purged.ok()) spdlog::warn("data store purge: {}", purged.status().ToString());
-          auto idempotency_purged = co_await idempotency.PurgeExpired(
-              static_cast<size_t>(config.revision_purge_scan_budget));
-          if (!idempotency_purged.ok()) {
-            spdlog::warn("idempotency purge: {}", idempotency_purged.status().ToString());
-          }
-          auto stats = co_await purger.RunOnce();
-          if (!stats.ok()) {
-            spdlog::warn("revision purge: {}", stats.status().ToString());
-          } else if (stats->revisions_deleted > 0) {
-            spdlog::debug("revision purge: {} revisions, {} entries removed",
-                          stats->revisions_deleted, stats->entries_purged);
-          }
-        }
-      },
-      asio::detached);
-
-  // Expired memory-store items are already invisible; this reclaims them, one bounded commit
-  // at a time, so the sweep never holds the sequencer long.
-  asio::steady_timer sweep_timer(pool.Main());
-  asio::co_spawn(
-      pool.Main(),
-      [&]() -> asio::awaitable<void> {
-        while (!stopping) {
-          sweep_timer.expires_after(std::chrono::milliseconds(config.memstore_sweep_interval_ms));
-          auto [wait_error] = co_await sweep_timer.async_wait(asio::as_tuple(asio::use_awaitable));
-          if (wait_error || stopping) break;
-          const auto batch = static_cast<size_t>(config.memstore_sweep_batch);
-          // A full batch means more may be due: go on at once.
-          for (;;) {
-            auto swept = co_await expiry_sweeper.SweepExpired(batch);
-            if (!swept.ok()) {
-              spdlog::warn("memory-store sweep: {}", swept.status().ToString());
-              break;
-            }
-            if (*swept < batch || stopping) break;
-          }
-        }
-      },
-      asio::detached);
-
-  // Scheduled backups (config backup_interval_seconds), keeping backup_keep of them.
-  asio::steady_timer backup_timer(pool.Main());
-  if (config.backup_interval_seconds > 0) {
-    asio::co_spawn(
-        pool.Main(),
-        [&]() -> asio::awaitable<void> {
-          while (!stopping) {
-            backup_timer.expires_after(std::chrono::seconds(config.backup_interval_seconds));
-            auto [wait_error] =
-                co_await backup_timer.async_wait(asio::as_tuple(asio::use_awaitable));
-            if (wait_error || stopping) break;
-            auto taken = co_await (*backups)->Create(static_cast<size_t>(config.backup_keep));
-            if (taken.ok()) {
-              spdlog::info("scheduled backup {} taken ({} bytes)", taken->id, taken->size_bytes);
-            } else {
-              spdlog::error("scheduled backup failed: {}", taken.status().ToString());
-            }
-          }
-        },
-        asio::detached);
-  }
-
-  asio::signal_set signals(pool.Main(), SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& error, int signal) {
-    if (error) return;
-    spdlog::info("signal {}: draining (grace {} ms)", signal, config.shutdown_grace_ms);
-    asio::co_spawn(
-        pool.Main(),
-        [&]() -> asio::awaitable<void> {
-          stopping = true;
-          purge_timer.cancel();
-          sweep_timer.cancel();
-          backup_timer.cancel();
-          co_await server.Drain(std::chrono::milliseconds(config.shutdown_grace_ms));
-          // Every request has answered; nothing more can be queued. Commit what is left.
-          pipeline.Stop();
-          pool.Stop();
-        },
-        asio::detached);
-  });
-
-  pool.Run();
-
-  (*backups)->Stop();
-  pipeline.Stop();
-  core::Status closed = (*engine)->Close();
+// Once the pool has stopped: waits for a backup in progress, stops the pipeline, closes the
+// database. The exit code.
+int Close(Storage& storage, Domain& domain) {
+  domain.backups->Stop();
+  core::Status closed = storage.Close();
   if (!closed.ok()) {
     spdlog::error("closing the database: {}", closed.ToString());
     return 1;
   }
   spdlog::info("strongbox stopped cleanly");
   return 0;
+}
+
+// A startup step failed: the reason, logged once, and the exit code.
+int StartupFailed(const core::Status& status) {
+  spdlog::critical("{}", status.message());
+  return 1;
+}
+
+}  // namespace
+
+// Open (storage), wire (services), register (routes), serve (port, then background work),
+// drain on a signal, close. Each object is declared in the order it must be destroyed in
+// reverse, so an early return releases what was opened in the right order too.
+int Run(const config::Config& config) {
+  ConfigureLogging(config.log_level, config.log_format);
+  core::SetMaxJsonDepth(static_cast<size_t>(config.max_json_depth));
+
+  auto storage = Storage::Open(config);
+  if (!storage.ok()) return StartupFailed(storage.status());
+  auto domain = Domain::Wire(config, **storage);
+  if (!domain.ok()) return StartupFailed(domain.status());
+  Front front(config);
+  if (auto registered = front.Register(config, **storage, **domain); !registered.ok()) {
+    return StartupFailed(registered);
+  }
+  if (auto listening = front.Listen(config); !listening.ok()) return StartupFailed(listening);
+
+  BackgroundWork background(config, front.pool.Main().get_executor(),
+                            {.catalog = &(*domain)->catalog,
+                             .idempotency_store = &(*domain)->idempotency_store,
+                             .revision_purger = &(*domain)->revision_purger,
+                             .expiry_sweeper = &(*domain)->expiry_sweeper,
+                             .backups = (*domain)->backups.get()});
+  background.Start();
+
+  // Lives until Run returns, so a second signal during Close is caught, not fatal.
+  asio::signal_set signals(front.pool.Main(), SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("signal {}: draining (grace {} ms)", signal, config.shutdown_grace_ms);
+    asio::co_spawn(front.pool.Main(), Drain(config, front, background, **storage), asio::detached);
+  });
+
+  front.pool.Run();
+  return Close(**storage, **domain);
 }
 
 }  // namespace strongbox::app

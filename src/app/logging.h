@@ -2,11 +2,11 @@
 
 // Process-wide log setup: level, and the text or JSON line format (config log_format).
 
-#include <string>
+#include "config/config.h"
 
 namespace strongbox::app {
 
-// `format` is "text" or "json": one object per line, {"time","level","msg"}, time in UTC.
-void ConfigureLogging(const std::string& level, const std::string& format);
+// kJson: one object per line, {"time","level","msg"}, time in UTC.
+void ConfigureLogging(config::LogLevel level, config::LogFormat format);
 
 }  // namespace strongbox::app

@@ -55,25 +55,58 @@ Field StringField(std::string name, std::string Config::*member, std::string hel
   return f;
 }
 
-// A string field that takes one of a few words.
-Field ChoiceField(std::string name, std::string Config::*member, std::vector<std::string> choices,
+// A choice's spellings, in the order --help and error messages list them.
+template <class E>
+struct Choice {
+  std::string_view name;
+  E value;
+};
+
+constexpr Choice<Durability> kDurabilities[] = {{"sync", Durability::kSync},
+                                                {"wal", Durability::kWal}};
+constexpr Choice<LogLevel> kLogLevels[] = {
+    {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
+    {"warn", LogLevel::kWarn},   {"error", LogLevel::kError}, {"critical", LogLevel::kCritical},
+    {"off", LogLevel::kOff}};
+constexpr Choice<LogFormat> kLogFormats[] = {{"text", LogFormat::kText},
+                                             {"json", LogFormat::kJson}};
+constexpr Choice<Auth> kAuths[] = {{"required", Auth::kRequired}, {"disabled", Auth::kDisabled}};
+constexpr Choice<AccessLog> kAccessLogs[] = {{"off", AccessLog::kOff}, {"on", AccessLog::kOn}};
+constexpr Choice<MetricsAccess> kMetricsAccesses[] = {{"loopback", MetricsAccess::kLoopback},
+                                                      {"open", MetricsAccess::kOpen},
+                                                      {"key", MetricsAccess::kKey}};
+
+template <class E, size_t N>
+std::string_view NameIn(const Choice<E> (&choices)[N], E value) {
+  for (const auto& choice : choices) {
+    if (choice.value == value) return choice.name;
+  }
+  return "?";  // unreachable while every enumerator has a row
+}
+
+// A field that takes one of a few words, stored as the enum value the word names.
+template <class E, size_t N>
+Field ChoiceField(std::string name, E Config::*member, const Choice<E> (&choices)[N],
                   std::string help) {
   Field f;
   f.name = name;
   f.help = std::move(help);
-  f.set = [member, choices, name](Config& c, std::string_view text) {
+  f.set = [member, &choices, name](Config& c, std::string_view text) {
     for (const auto& choice : choices) {
-      if (text == choice) {
-        c.*member = choice;
+      if (text == choice.name) {
+        c.*member = choice.value;
         return Status::Ok();
       }
     }
     std::string list;
-    for (const auto& choice : choices) list += (list.empty() ? "" : ", ") + choice;
+    for (const auto& choice : choices) {
+      if (!list.empty()) list += ", ";
+      list += choice.name;
+    }
     return Status::InvalidArgument("config " + name + ": '" + std::string(text) +
                                    "' is not one of " + list);
   };
-  f.show = [member](const Config& c) { return c.*member; };
+  f.show = [member, &choices](const Config& c) { return std::string(NameIn(choices, c.*member)); };
   return f;
 }
 
@@ -86,26 +119,9 @@ const std::vector<Field>& Fields() {
     v.push_back(StringField("port_file", &Config::port_file,
                             "write the bound port to this file once listening"));
     v.push_back(StringField("data_dir", &Config::data_dir, "RocksDB data directory"));
-    Field durability;
-    durability.name = "durability";
-    durability.help =
-        "sync: every acknowledged write is fsynced (survives power loss); wal: written to the "
-        "WAL (survives a process crash)";
-    durability.set = [](Config& c, std::string_view text) {
-      if (text == "sync") {
-        c.durability = Durability::kSync;
-      } else if (text == "wal") {
-        c.durability = Durability::kWal;
-      } else {
-        return Status::InvalidArgument("config durability: '" + std::string(text) +
-                                       "' is not one of sync, wal");
-      }
-      return Status::Ok();
-    };
-    durability.show = [](const Config& c) {
-      return std::string(c.durability == Durability::kSync ? "sync" : "wal");
-    };
-    v.push_back(durability);
+    v.push_back(ChoiceField("durability", &Config::durability, kDurabilities,
+                            "sync: every acknowledged write is fsynced (survives power loss); wal: "
+                            "written to the WAL (survives a process crash)"));
     v.push_back(
         IntField("io_threads", &Config::io_threads, 0, 1024, "IO threads; 0 = one per core"));
     v.push_back(IntField("body_limit_bytes", &Config::body_limit_bytes, 1024, int64_t{1} << 30,
@@ -128,24 +144,8 @@ const std::vector<Field>& Fields() {
                          "bytes one durable write gathers before the rest waits for the next"));
     v.push_back(IntField("shutdown_grace_ms", &Config::shutdown_grace_ms, 0, 3'600'000,
                          "time in-flight requests get to finish on SIGTERM/SIGINT"));
-    Field level;
-    level.name = "log_level";
-    level.help = "trace, debug, info, warn, error, critical or off";
-    level.set = [](Config& c, std::string_view text) {
-      static const std::vector<std::string> kLevels = {"trace", "debug",    "info", "warn",
-                                                       "error", "critical", "off"};
-      for (const auto& l : kLevels) {
-        if (text == l) {
-          c.log_level = l;
-          return Status::Ok();
-        }
-      }
-      return Status::InvalidArgument("config log_level: '" + std::string(text) +
-                                     "' is not one of trace, debug, info, warn, error, "
-                                     "critical, off");
-    };
-    level.show = [](const Config& c) { return "\"" + c.log_level + "\""; };
-    v.push_back(level);
+    v.push_back(ChoiceField("log_level", &Config::log_level, kLogLevels,
+                            "trace, debug, info, warn, error, critical or off"));
     v.push_back(IntField("max_value_bytes", &Config::max_value_bytes, 1, int64_t{1} << 30,
                          "largest data store value, serialized; larger gets 413"));
     v.push_back(IntField("max_json_depth", &Config::max_json_depth, 2, 1'000,
@@ -196,17 +196,17 @@ const std::vector<Field>& Fields() {
                          "expired items reclaimed in one commit at most"));
     v.push_back(IntField("memstore_max_wait_ms", &Config::memstore_max_wait_ms, 0, 3'600'000,
                          "longest waitTime of a queue read (long poll)"));
-    v.push_back(ChoiceField("auth", &Config::auth, {"required", "disabled"},
+    v.push_back(ChoiceField("auth", &Config::auth, kAuths,
                             "required: every route but /healthz and /readyz needs an API key; "
                             "disabled: none is checked (benchmarks, trusted labs only)"));
     v.push_back(StringField("admin_key_file", &Config::admin_key_file,
                             "file holding the bootstrap admin key's secret (instead of "
                             "<data_dir>/admin.key), e.g. a docker secret"));
-    v.push_back(ChoiceField("log_format", &Config::log_format, {"text", "json"},
+    v.push_back(ChoiceField("log_format", &Config::log_format, kLogFormats,
                             "text, or json: one JSON object per line"));
-    v.push_back(ChoiceField("access_log", &Config::access_log, {"off", "on"},
+    v.push_back(ChoiceField("access_log", &Config::access_log, kAccessLogs,
                             "on: log one line per request (request id, route, status, time)"));
-    v.push_back(ChoiceField("metrics_access", &Config::metrics_access, {"loopback", "open", "key"},
+    v.push_back(ChoiceField("metrics_access", &Config::metrics_access, kMetricsAccesses,
                             "who may GET /metrics: loopback (127.0.0.1/::1 without a key, "
                             "others with an admin key), open, or key (always an admin key)"));
     v.push_back(IntField("metrics_max_queues", &Config::metrics_max_queues, 0, 1'000'000,
@@ -295,6 +295,13 @@ Status ApplyFile(Config& c, const std::string& path) {
 }
 
 }  // namespace
+
+std::string_view Name(Durability value) { return NameIn(kDurabilities, value); }
+std::string_view Name(LogLevel value) { return NameIn(kLogLevels, value); }
+std::string_view Name(LogFormat value) { return NameIn(kLogFormats, value); }
+std::string_view Name(Auth value) { return NameIn(kAuths, value); }
+std::string_view Name(AccessLog value) { return NameIn(kAccessLogs, value); }
+std::string_view Name(MetricsAccess value) { return NameIn(kMetricsAccesses, value); }
 
 Result<Config> LoadConfig(const std::vector<std::string>& args,
                           const std::map<std::string, std::string>& env) {

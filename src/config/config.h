@@ -8,16 +8,52 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
 
 namespace strongbox::config {
 
+// The settings that are a choice of a few words. Each is parsed once, in config.cc, from the
+// spellings Name() returns; anything else is refused with the field and the allowed words named.
+
 enum class Durability {
-  kSync,  // every acknowledged write is fsynced: survives power loss
-  kWal,   // every acknowledged write is in the WAL (OS buffers): survives a process crash
+  kSync,  // "sync": every acknowledged write is fsynced: survives power loss
+  kWal,   // "wal": every acknowledged write is in the WAL (OS buffers): survives a process crash
 };
+
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
+
+enum class LogFormat {
+  kText,  // "text"
+  kJson,  // "json": one object per line
+};
+
+enum class Auth {
+  kRequired,  // "required": every route but /healthz and /readyz needs a key
+  kDisabled,  // "disabled": no key checked (benchmarks, trusted labs)
+};
+
+enum class AccessLog {
+  kOff,  // "off"
+  kOn,   // "on": one log line per request
+};
+
+// Who may GET /metrics.
+enum class MetricsAccess {
+  kLoopback,  // "loopback": 127.0.0.1/::1 without a key, others with an `admin` key
+  kOpen,      // "open": anyone
+  kKey,       // "key": always an `admin` key
+};
+
+// The spelling of a choice in flags, environment variables, the config file and --help.
+std::string_view Name(Durability value);
+std::string_view Name(LogLevel value);
+std::string_view Name(LogFormat value);
+std::string_view Name(Auth value);
+std::string_view Name(AccessLog value);
+std::string_view Name(MetricsAccess value);
 
 struct Config {
   std::string listen_address = "127.0.0.1";
@@ -38,7 +74,7 @@ struct Config {
   // small write behind it waits for. A single larger mutation still commits alone.
   int64_t commit_group_max_bytes = 1024 * 1024;
   int64_t shutdown_grace_ms = 10'000;
-  std::string log_level = "info";
+  LogLevel log_level = LogLevel::kInfo;
   int64_t max_value_bytes = 4 * 1024 * 1024;  // a data store value, serialized
   int max_json_depth = 100;        // nesting of any JSON parsed (core::kDefaultMaxJsonDepth)
   int max_patch_operations = 100;  // operations in one :patch
@@ -61,13 +97,11 @@ struct Config {
   int memstore_sweep_batch = 1'000;            // items reclaimed in one commit at most
   int64_t memstore_max_wait_ms = 30'000;       // longest waitTime of a queue read (long poll)
   // Operations (api.md §7).
-  std::string auth = "required";    // "required": every route but /healthz and /readyz needs a
-                                    // key; "disabled": no key checked (benchmarks, trusted labs)
-  std::string admin_key_file;       // a secret for the bootstrap admin key, instead of admin.key
-  std::string log_format = "text";  // "text" or "json" (one object per line)
-  std::string access_log = "off";   // "on": one log line per request
-  std::string metrics_access = "loopback";        // "loopback": open to 127.0.0.1/::1, else a key
-                                                  // with `admin`; "open"; "key": always a key
+  Auth auth = Auth::kRequired;
+  std::string admin_key_file;  // a secret for the bootstrap admin key, instead of admin.key
+  LogFormat log_format = LogFormat::kText;
+  AccessLog access_log = AccessLog::kOff;
+  MetricsAccess metrics_access = MetricsAccess::kLoopback;
   int metrics_max_queues = 1'000;                 // queues reported one by one in /metrics at most
   int64_t rate_limit_burst_seconds = 2;           // a bucket holds this many seconds of its rate
   int64_t rate_limit_datastore_per_key = 20'000;  // requests/s; 0 = unlimited

@@ -1,0 +1,64 @@
+#pragma once
+
+// BackgroundWork: the server's timer-driven jobs, each one PeriodicTask on the pool's main
+// context:
+//   - purge: expired deleted data stores, expired idempotency records and old revisions, one
+//     bounded pass each per revision_purge_interval_ms;
+//   - memory-store sweep: reclaims expired items (already invisible to reads), one bounded
+//     commit at a time, so the sweep never holds the sequencer long;
+//   - scheduled backups, when backup_interval_seconds > 0, keeping backup_keep of them.
+// Started once the port is open; stopped first thing in the drain.
+//
+// Ownership: app/ owns it and the services it borrows, which must outlive it. Destroy it
+// before the executor's context (PeriodicTask).
+// Thread safety: as PeriodicTask: Start before the executor runs or on its thread, Stop on it.
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "app/periodic_task.h"
+#include "config/config.h"
+#include "datastore/catalog.h"
+#include "datastore/revision_purger.h"
+#include "idempotency/idempotency_store.h"
+#include "memstore/expiry_sweeper.h"
+#include "ops/backups.h"
+
+namespace strongbox::app {
+
+class BackgroundWork {
+ public:
+  // What the jobs work on; borrowed.
+  struct Services {
+    datastore::DataStoreCatalog* catalog = nullptr;
+    idempotency::IdempotencyStore* idempotency_store = nullptr;
+    datastore::RevisionPurger* revision_purger = nullptr;
+    memstore::ExpirySweeper* expiry_sweeper = nullptr;
+    ops::Backups* backups = nullptr;
+  };
+
+  BackgroundWork(const config::Config& config, boost::asio::any_io_executor executor,
+                 Services services);
+  BackgroundWork(const BackgroundWork&) = delete;
+  BackgroundWork& operator=(const BackgroundWork&) = delete;
+
+  // Starts every configured job. REQUIRES: called at most once.
+  void Start();
+  // No job starts another pass; waits end now. Idempotent.
+  void Stop();
+
+ private:
+  boost::asio::awaitable<void> PurgeOnce();
+  boost::asio::awaitable<void> SweepOnce();
+  boost::asio::awaitable<void> BackupOnce();
+
+  const Services services_;
+  const size_t purge_scan_budget_;
+  const size_t sweep_batch_;
+  const size_t backup_keep_;
+  const bool backups_scheduled_;
+  PeriodicTask purge_;
+  PeriodicTask sweep_;
+  PeriodicTask backup_;
+};
+
+}  // namespace strongbox::app
