@@ -105,22 +105,33 @@ void RegisterAdminRoutes(gate::RouteTable& routes, const Services& services) {
   // key store and backups commit on their own, so the gate checks the guard before and stores
   // an Idempotency-Key answer after (Commits::kMany).
   auto add = [&routes](std::string method, std::string pattern, http::Handler read,
-                       gate::WriteHandler write = {}) {
+                       gate::WriteHandler write = {},
+                       std::function<void(http::Response&)> redact_stored = {}) {
     routes.Add({.method = std::move(method),
                 .pattern = std::move(pattern),
                 .scopes = {ops::scopes::kAdmin},
                 .family = ops::RateFamily::kAdmin,
                 .read = std::move(read),
                 .write = std::move(write),
-                .commits = gate::Commits::kMany});
+                .commits = gate::Commits::kMany,
+                .redact_stored = std::move(redact_stored)});
   };
-  add("POST", "/admin/v1/api-keys", {},
+  add(
+      "POST", "/admin/v1/api-keys", {},
       [keys](Request& request, gate::RequestWrite&) -> asio::awaitable<Result<Response>> {
         SB_CO_ASSIGN_OR_RETURN(auto new_key, ParseNewKey(request));
         SB_CO_ASSIGN_OR_RETURN(auto created, co_await keys->Create(std::move(new_key)));
         Json body = KeyJson(created.key);
-        body["secret"] = created.secret;  // shown only now (and to a replay of this request)
+        body["secret"] = created.secret;  // the only time it is ever shown
         co_return http::JsonResponse(200, core::DumpCompact(body));
+      },
+      // The secret is never stored, not even in the Idempotency-Key answer: a replay shows the
+      // key without it (revoke it and create another if the first answer was lost).
+      [](http::Response& stored) {
+        auto body = core::ParseJson(stored.body);
+        if (!body.ok() || !body->is_object()) return;
+        (*body)["secret"] = nullptr;
+        stored.body = core::DumpCompact(*body);
       });
   add("GET", "/admin/v1/api-keys", [keys](Request&) -> asio::awaitable<Result<Response>> {
     Json list = Json::array();

@@ -116,7 +116,7 @@ asio::awaitable<Result<Response>> ListEntries(const Services& services, Request&
 
 // POST /cloud/v2/universes/{u}/data-stores:eraseUser {"user":"users/123"}
 asio::awaitable<Result<Response>> EraseUser(const Services& services, Request& request,
-                                            gate::RequestWrite&) {
+                                            gate::RequestWrite& write) {
   SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
   SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
   SB_CO_ASSIGN_OR_RETURN(auto user, core::GetOptionalString(body, "user"));
@@ -126,7 +126,10 @@ asio::awaitable<Result<Response>> EraseUser(const Services& services, Request& r
   if (!id) {
     co_return Status::InvalidArgument("Field 'user' must look like \"users/123\".");
   }
-  SB_CO_ASSIGN_OR_RETURN(size_t erased, co_await services.user_erasure->Erase(universe, *id));
+  // The guard is checked in every entry's commit, so a lock lost midway stops the erasure.
+  auto check = write.GuardCheck();
+  SB_CO_ASSIGN_OR_RETURN(size_t erased,
+                         co_await services.user_erasure->Erase(universe, *id, std::move(check)));
   Json out = {{"erasedEntries", erased}};
   co_return http::JsonResponse(200, core::DumpCompact(out));
 }
@@ -168,8 +171,8 @@ void RegisterDataStoreListRoutes(gate::RouteTable& routes, const Services& servi
        .family = ds,
        .write = [&services](Request& r, RequestWrite& w) { return Snapshot(services, r, w); },
        .commits = gate::Commits::kMany});
-  // One commit per batch of entries, so the guard is checked once, before the first. Erasing
-  // is idempotent by nature: a repeat finds nothing left and answers 0.
+  // One commit per entry: the guard is checked before the first and in each. Erasing is
+  // idempotent by nature: a repeat finds nothing left and answers 0.
   routes.Add(
       {.method = "POST",
        .pattern = base + ":eraseUser",

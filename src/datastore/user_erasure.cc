@@ -17,7 +17,8 @@ using store::ColumnFamily;
 UserErasure::UserErasure(const store::Engine* engine, store::CommitPipeline* pipeline)
     : engine_(engine), pipeline_(pipeline) {}
 
-boost::asio::awaitable<Result<size_t>> UserErasure::Erase(int64_t universe, int64_t user) {
+boost::asio::awaitable<Result<size_t>> UserErasure::Erase(
+    int64_t universe, int64_t user, std::function<Status(const store::WriteView&)> check) {
   std::vector<EntryName> tagged;
   {
     const std::string prefix = UserIndexPrefix(universe, user);
@@ -69,8 +70,11 @@ boost::asio::awaitable<Result<size_t>> UserErasure::Erase(int64_t universe, int6
         view.Delete(ColumnFamily::kUserIndex, UserIndexKey(universe, u, name));
       return bytes.has_value();  // whether there was an entry to erase
     };
+    store::WriteContext<bool> context;
+    context.check = check;
     // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-    SB_CO_ASSIGN_OR_RETURN(bool existed, co_await pipeline_->Commit<bool>(std::move(mutation)));
+    SB_CO_ASSIGN_OR_RETURN(
+        bool existed, co_await pipeline_->Commit<bool>(std::move(mutation), std::move(context)));
     if (existed) ++erased;
   }
   co_return erased;

@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <functional>
 
 #include "core/status.h"
 #include "store/commit_pipeline.h"
@@ -20,8 +21,12 @@ class UserErasure {
  public:
   UserErasure(const store::Engine* engine, store::CommitPipeline* pipeline);
 
-  // The number of entries erased.
-  boost::asio::awaitable<core::Result<size_t>> Erase(int64_t universe, int64_t user);
+  // The number of entries erased. `check` (a request's lock guard, store/write_context.h) runs
+  // first in every entry's commit: once it fails, that commit writes nothing and the erasure
+  // stops with its error (entries already erased stay erased; a retry finishes the rest).
+  boost::asio::awaitable<core::Result<size_t>> Erase(
+      int64_t universe, int64_t user,
+      std::function<core::Status(const store::WriteView&)> check = {});
 
  private:
   const store::Engine* engine_;

@@ -27,6 +27,9 @@ core::Status RouteTable::Validate() const {
     if (spec.method != "GET" && !spec.mutates()) {
       return incomplete("a POST, PATCH or DELETE must be declared with a write handler");
     }
+    if (spec.redact_stored && spec.commits != Commits::kMany) {
+      return incomplete("redact_stored applies to Commits::kMany routes only");
+    }
     switch (spec.access) {
       case Access::kPublic:
         if (!spec.scopes.empty()) return incomplete("a public route takes no scopes");

@@ -77,6 +77,9 @@ struct RouteSpec {
   WriteHandler write;  // a mutating route
   Commits commits = Commits::kOne;
   Guard guard = Guard::kHonoured;
+  // Commits::kMany only: changes the copy of a successful answer that is stored for an
+  // Idempotency-Key replay, e.g. to keep a secret that is shown once out of storage.
+  std::function<void(http::Response&)> redact_stored;
 
   bool mutates() const { return static_cast<bool>(write); }
 };

@@ -1,5 +1,7 @@
 #include "gate/write_gate.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -71,11 +73,20 @@ asio::awaitable<Result<http::Response>> WriteGate::RunHandler(const RouteSpec& s
     co_return result;
   }
   if (write.key() && result->status < 300) {
-    store::Mutation stage = [&write, &response = *result](store::WriteView& view) {
-      write.StageResponse(view, response);
+    http::Response stored = *result;
+    if (spec.redact_stored) spec.redact_stored(stored);
+    store::Mutation stage = [&write, &stored](store::WriteView& view) {
+      write.StageResponse(view, stored);
       return Status::Ok();
     };
-    SB_CO_RETURN_IF_ERROR(co_await pipeline_->Commit(std::move(stage)));
+    // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+    Status staged = co_await pipeline_->Commit(std::move(stage));
+    if (!staged.ok()) {
+      // The call itself succeeded and is not undone: answer it. Only a retry with this key
+      // would run it again (the documented window of Commits::kMany).
+      spdlog::warn("{} {}: the Idempotency-Key answer was not stored: {}", spec.method,
+                   spec.pattern, staged.ToString());
+    }
   }
   co_return result;
 }
@@ -83,27 +94,35 @@ asio::awaitable<Result<http::Response>> WriteGate::RunHandler(const RouteSpec& s
 asio::awaitable<Status> WriteGate::Claim(const std::string& storage_key) {
   const auto deadline = std::chrono::steady_clock::now() + kMaxDuplicateWait;
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+  // Removes the wake-up however the wait ends, even when the frame is destroyed mid-wait at
+  // shutdown: a release must never post to a context that is gone.
+  struct Registration {
+    core::KeyedWaiters* waiters;
+    const std::string* key;
+    uint64_t id;
+    ~Registration() { waiters->Remove(*key, id); }
+  };
   for (;;) {
     // Registered before the claim is tried, so a release between the try and the wait still
     // wakes this coroutine: the cancel is posted to its own executor and runs once it waits.
     auto executor = timer->get_executor();
-    const uint64_t waiter = released_.Add(
-        storage_key, [executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });
+    Registration registration{&released_, &storage_key,
+                              released_.Add(storage_key, [executor, timer] {
+                                asio::post(executor, [timer] { timer->cancel(); });
+                              })};
     bool claimed;
     {
       std::lock_guard<std::mutex> lock(mu_);
       claimed = in_flight_.insert(storage_key).second;
     }
-    if (claimed || std::chrono::steady_clock::now() >= deadline) {
-      released_.Remove(storage_key, waiter);
-      if (claimed) co_return Status::Ok();
+    if (claimed) co_return Status::Ok();
+    if (std::chrono::steady_clock::now() >= deadline) {
       co_return Status::Unavailable(
           "The original request with this Idempotency-Key is still running; retry later.");
     }
     // A duplicate of a request still committing: its answer is moments away.
     timer->expires_at(deadline);
     co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    released_.Remove(storage_key, waiter);
   }
 }
 

@@ -114,12 +114,12 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
     QueueItemRecord record{data, priority, now + ttl, {}, "", 0};
     view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(record));
     view.Put(ColumnFamily::kExpiry, ExpiryKey(record.expire_time, ExpiryKind::kQueueItem, key), "");
-    // Once durable: the head comes down to the new item (hooks run in mutation order, so a read
-    // staged earlier in this batch has raised it first) and one waiting reader wakes.
-    view.OnCommitted([this, prefix = QueuePrefix(name), key] {
-      LowerHead(prefix, key);
-      waiters_.WakeOne(prefix);
-    });
+    // Lowered now, not once durable: a read staged later in this batch must scan from here to
+    // see the item. A lowering can only make a scan start earlier (should the batch fail, the
+    // next read's raise puts the head back); only raises, which could hide an item, wait for
+    // durability.
+    LowerHead(QueuePrefix(name), key);
+    view.OnCommitted([this, prefix = QueuePrefix(name)] { waiters_.WakeOne(prefix); });
     out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
     return out;
   };
@@ -213,7 +213,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     }
     // Delivered too often: to the dead-letter queue (or dropped without one), never again here.
     const std::string count_key = QueueCountKey(name);
-    std::vector<std::pair<std::string, std::string>> moved;  // dead-letter queue prefix, key
+    std::vector<std::string> moved;  // prefixes of the dead-letter queues that got items
     for (auto& [key, r] : dead) {
       view.Delete(ColumnFamily::kQueues, key);
       view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
@@ -228,7 +228,8 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       view.Put(ColumnFamily::kExpiry, ExpiryKey(copy.expire_time, ExpiryKind::kQueueItem, dlq_key),
                "");
       SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, QueueCountKey(dlq), 1));
-      moved.emplace_back(QueuePrefix(dlq), std::move(dlq_key));
+      LowerHead(QueuePrefix(dlq), dlq_key);  // now, as an add does (see Add)
+      moved.push_back(QueuePrefix(dlq));
     }
     QueueRead out;
     if (!picked.empty()) {
@@ -248,8 +249,8 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       view.Put(ColumnFamily::kExpiry,
                ExpiryKey(read.invisible_until, ExpiryKind::kQueueRead, read_key), "");
     }
-    // The in-memory hints change only once the batch is durable: a read that fails or rolls
-    // back leaves them as they were.
+    // The hints that could hide an item (raising the head, forgetting a tracked item) change
+    // only once the batch is durable: a read that fails or rolls back leaves them as they were.
     view.OnCommitted([this, prefix, generation, first_visible = std::move(scan.first_visible),
                       gone = std::move(scan.gone), tracked = std::move(scan.tracked),
                       moved = std::move(moved)] {
@@ -259,10 +260,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       if (h.generation == generation) h.key = first_visible;
       // Hooks run after every mutation of the batch: no raise is pending any more.
       h.pending.clear();
-      for (const auto& [dlq_prefix, dlq_key] : moved) {
-        LowerHead(dlq_prefix, dlq_key);
-        waiters_.WakeOne(dlq_prefix);
-      }
+      for (const auto& dlq_prefix : moved) waiters_.WakeOne(dlq_prefix);
     });
     return out;
   };

@@ -134,12 +134,14 @@ class QueueService {
   // Reads seek to `key` instead of the first row, so they do not walk over the tombstones of
   // consumed items (an LSM keeps them until compaction), nor over the tombstones behind an item
   // a slow consumer holds. Items in `invisible` are checked by key when their window ends.
-  // Every change to these hints is made by an OnCommitted hook, once the batch is durable (a
-  // failed or rolled-back write leaves them as they were); hooks run in mutation order. An add
-  // lowers `key`; a read raises it to the first visible row it saw, unless an add below that
-  // row was staged after the read (the read marks `pending` while its batch is built, and the
-  // add's hook then bumps `generation`). Touched only on the sequencer thread (mutations read,
-  // hooks write). A restart starts from the first row and finds everything again.
+  // A change that could hide an item — raising `key`, forgetting a tracked item — is made only
+  // by an OnCommitted hook, once the batch is durable: a failed or rolled-back read leaves the
+  // hints as they were. A lowering cannot hide anything, and a read staged later in the same
+  // batch must scan from it, so an add (or a move to a dead-letter queue) lowers `key` in its
+  // mutation. A read raises `key` to the first visible row it saw, unless an add below that row
+  // was staged after the read (the read marks `pending` while its batch is built, and the add
+  // bumps `generation`). Touched only on the sequencer thread. A restart starts from the first
+  // row and finds everything again.
   struct Head {
     std::string key;      // "" = unknown: the start of the queue
     std::string pending;  // the highest raise registered in the batch being built; "" = none
