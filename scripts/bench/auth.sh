@@ -7,10 +7,11 @@
 #             every request; the limits are set far above the load so none is refused
 # wrk: 2 threads, CONNS connections (default 64), DURATION seconds (default 10), loopback only.
 # Aim (issue #8): auth+rl within 5% of open.
-# BASELINE_BIN=path/to/an/older/strongbox adds a fourth target, "baseline GET": a build from
-# before the access gate existed (e.g. commit ff901ee), started with only the flags it knows,
-# plus BASELINE_ARGS (e.g. "--auth disabled" for a baseline that has the gate, so that
-# "open GET / baseline GET" compares two servers without the key check).
+# BASELINE_BIN=path/to/an/older/strongbox adds a fourth target, "baseline GET", started with
+# BASELINE_FLAGS (default: SB_FLAGS, rate limits off, which builds since #8 know; set it empty
+# for a build from before the access gate, e.g. commit ff901ee) plus BASELINE_ARGS (e.g.
+# "--auth disabled" for a baseline that has the gate, so that "open GET / baseline GET"
+# compares two servers without the key check).
 #
 # wrk and the server share this machine's cores, so throughput moves by several percent between
 # two identical servers; the order rotates every round and ROUNDS defaults to 5. The steadier
@@ -46,9 +47,10 @@ seed "$LIMITED"
 # a noisy neighbour) does not always favour the same target.
 if [ -n "${BASELINE_BIN:-}" ]; then
   mkdir -p "$WORK/sb-baseline"
-  # shellcheck disable=SC2086  # BASELINE_ARGS is a list of flags
+  # The same bench flags as every other server here (rate limits off), then BASELINE_ARGS.
+  # shellcheck disable=SC2086  # the flags are lists
   "$BASELINE_BIN" --port 0 --port-file "$WORK/sb-baseline/port" --data-dir "$WORK/sb-baseline/data" \
-    --log-level warn ${BASELINE_ARGS:-} >"$WORK/sb-baseline/log" 2>&1 &
+    --log-level warn ${BASELINE_FLAGS-$SB_FLAGS} ${BASELINE_ARGS:-} >"$WORK/sb-baseline/log" 2>&1 &
   BASE_PID=$!
   PIDS+=($!)
   BASE=$(wait_port_file "$WORK/sb-baseline/port")
