@@ -23,6 +23,17 @@ Response OperationResponse(int64_t universe, const std::string& id) {
 
 }  // namespace
 
+void AddMemoryStoreRoute(gate::RouteTable& routes, std::string method, std::string pattern,
+                         std::string_view scope, http::Handler read, gate::WriteHandler write) {
+  routes.Add({.method = std::move(method),
+              .pattern = std::move(pattern),
+              .surface = gate::Surface::kMemoryStore,
+              .scopes = {scope},
+              .family = ops::RateFamily::kMemoryStore,
+              .read = std::move(read),
+              .write = std::move(write)});
+}
+
 void RegisterMemoryStoreRoutes(gate::RouteTable& routes, const Services& services) {
   const std::string base = "/cloud/v2/universes/{universe}/memory-store";
   routes.Add({.method = "POST",
@@ -44,18 +55,14 @@ void RegisterMemoryStoreRoutes(gate::RouteTable& routes, const Services& service
               // not make it all-or-nothing; it is refused rather than half-honoured. The operation
               // record is the last commit and carries the Idempotency-Key answer.
               .guard = gate::Guard::kRefused});
-  routes.Add({.method = "GET",
-              .pattern = base + "/operations/{operation}",
-              .surface = gate::Surface::kMemoryStore,
-              .scopes = {ops::scopes::kFlush},
-              .family = ops::RateFamily::kMemoryStore,
-              .read = [&services](Request& request) -> asio::awaitable<Result<Response>> {
-                SB_CO_ASSIGN_OR_RETURN(int64_t universe,
-                                       ParseUniverseId(request.Param("universe")));
-                const std::string& id = request.Param("operation");
-                SB_CO_RETURN_IF_ERROR(services.memory_store_flush->GetOperation(universe, id));
-                co_return OperationResponse(universe, id);
-              }});
+  AddMemoryStoreRoute(
+      routes, "GET", base + "/operations/{operation}", ops::scopes::kFlush,
+      [&services](Request& request) -> asio::awaitable<Result<Response>> {
+        SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+        const std::string& id = request.Param("operation");
+        SB_CO_RETURN_IF_ERROR(services.memory_store_flush->GetOperation(universe, id));
+        co_return OperationResponse(universe, id);
+      });
 }
 
 }  // namespace strongbox::api

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "api/memory_store_routes.h"
 #include "api/request_fields.h"
 #include "core/strings.h"
 #include "core/time_format.h"
@@ -196,13 +197,8 @@ void RegisterQueueRoutes(gate::RouteTable& table, const Services& services) {
   const std::string items = queue + "/items";
   auto add = [&table](std::string method, std::string pattern, std::string_view scope,
                       http::Handler read, gate::WriteHandler write = {}) {
-    table.Add({.method = std::move(method),
-               .pattern = std::move(pattern),
-               .surface = gate::Surface::kMemoryStore,
-               .scopes = {scope},
-               .family = ops::RateFamily::kMemoryStore,
-               .read = std::move(read),
-               .write = std::move(write)});
+    AddMemoryStoreRoute(table, std::move(method), std::move(pattern), scope, std::move(read),
+                        std::move(write));
   };
   auto add_item = [routes](Request& r, RequestWrite& w) { return routes->Add(r, w); };
   add("POST", items, kQueueAdd, {}, add_item);

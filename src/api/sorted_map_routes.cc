@@ -3,6 +3,7 @@
 #include <cmath>
 #include <memory>
 
+#include "api/memory_store_routes.h"
 #include "api/paging.h"
 #include "api/request_fields.h"
 #include "api/sorted_map_fields.h"
@@ -167,13 +168,8 @@ void RegisterSortedMapRoutes(gate::RouteTable& table, const Services& services) 
   const std::string item = items + "/{item}";
   auto add = [&table](std::string method, std::string pattern, std::string_view scope,
                       http::Handler read, gate::WriteHandler write = {}) {
-    table.Add({.method = std::move(method),
-               .pattern = std::move(pattern),
-               .surface = gate::Surface::kMemoryStore,
-               .scopes = {scope},
-               .family = ops::RateFamily::kMemoryStore,
-               .read = std::move(read),
-               .write = std::move(write)});
+    AddMemoryStoreRoute(table, std::move(method), std::move(pattern), scope, std::move(read),
+                        std::move(write));
   };
   add("GET", items, kMapRead, [routes](Request& r) { return routes->List(r); });
   add("POST", items, kMapWrite, {},

@@ -146,14 +146,10 @@ boost::asio::awaitable<Result<size_t>> DataStoreCatalog::PurgeExpired(size_t bud
     // bounded commits, no iterator living across one.
     for (ColumnFamily cf : {ColumnFamily::kEntries, ColumnFamily::kRevisions}) {
       std::string cursor;
-      store::ScanDelete pass;
-      pass.cf = cf;
-      pass.lower = prefix;
-      pass.upper = upper;
-      pass.cursor = &cursor;
-      pass.budget = kDeleteBatch;
-      pass.select = [](std::string_view, std::string_view) { return true; };
-      pass.remove = [cf, universe](store::WriteView& view, const std::string& key) -> Result<bool> {
+      auto pass = store::ScanDelete::EveryKey(cf, prefix, upper, &cursor, kDeleteBatch);
+      // universe = universe: Clang 14 cannot capture a structured binding by name.
+      pass.remove = [cf, universe = universe](store::WriteView& view,
+                                              const std::string& key) -> Result<bool> {
         if (cf == ColumnFamily::kRevisions) {
           SB_ASSIGN_OR_RETURN(auto bytes, view.Get(cf, key));
           EntryName entry;

@@ -38,17 +38,7 @@ boost::asio::awaitable<Result<std::string>> MemoryStoreFlush::Flush(int64_t univ
        {ColumnFamily::kSortedMapIndex, ColumnFamily::kSortedMaps, ColumnFamily::kQueues}) {
     // Bounded commits over the universe's range; no iterator lives across a commit.
     std::string cursor;
-    store::ScanDelete pass;
-    pass.cf = cf;
-    pass.lower = prefix;
-    pass.upper = end;
-    pass.cursor = &cursor;
-    pass.budget = kDeletesPerCommit;
-    pass.select = [](std::string_view, std::string_view) { return true; };
-    pass.remove = [cf](store::WriteView& view, const std::string& key) -> Result<bool> {
-      view.Delete(cf, key);
-      return true;
-    };
+    const auto pass = store::ScanDelete::EveryKey(cf, prefix, end, &cursor, kDeletesPerCommit);
     do {
       SB_CO_ASSIGN_OR_RETURN(size_t removed,
                              co_await store::ScanAndDelete(*engine_, *pipeline_, pass));

@@ -4,6 +4,22 @@
 
 namespace strongbox::store {
 
+ScanDelete ScanDelete::EveryKey(ColumnFamily cf, std::string lower, std::string upper,
+                                std::string* cursor, size_t batch) {
+  ScanDelete pass;
+  pass.cf = cf;
+  pass.lower = std::move(lower);
+  pass.upper = std::move(upper);
+  pass.cursor = cursor;
+  pass.budget = batch;
+  pass.select = [](std::string_view, std::string_view) { return true; };
+  pass.remove = [cf](WriteView& view, const std::string& key) -> core::Result<bool> {
+    view.Delete(cf, key);
+    return true;
+  };
+  return pass;
+}
+
 boost::asio::awaitable<core::Result<size_t>> ScanAndDelete(const Engine& engine,
                                                            CommitPipeline& pipeline,
                                                            const ScanDelete& pass) {

@@ -39,6 +39,12 @@ struct ScanDelete {
   std::function<bool(std::string_view key, std::string_view value)> select;
   // Inside the commit, for each collected key: re-check and stage its removal; true if removed.
   std::function<core::Result<bool>(WriteView& view, const std::string& key)> remove;
+
+  // A pass that deletes every key of [lower, upper) of `cf`, `batch` keys a commit, resuming at
+  // *cursor: call ScanAndDelete until *cursor is empty again. `remove` may be replaced to
+  // delete more with each key.
+  static ScanDelete EveryKey(ColumnFamily cf, std::string lower, std::string upper,
+                             std::string* cursor, size_t batch);
 };
 
 boost::asio::awaitable<core::Result<size_t>> ScanAndDelete(const Engine& engine,
