@@ -359,12 +359,16 @@ struct Front {
 };
 
 // The graceful shutdown of design.md §4, on the main context once SIGINT/SIGTERM arrives: the
-// background jobs stop, the server drains within the grace, then the pipeline commits what is
-// left and stops (every request has answered, so nothing more can be queued, and it stops
-// before the contexts its waiters complete on), then the pool stops and Run goes on to Close.
+// background jobs stop, long polls (queue reads, lock acquires with a waitTime) answer at once
+// with what they have instead of outliving the grace, the server drains within the grace, then
+// the pipeline commits what is left and stops (every request has answered, so nothing more can
+// be queued, and it stops before the contexts its waiters complete on), then the pool stops and
+// Run goes on to Close.
 asio::awaitable<void> Drain(const config::Config& config, Front& front, BackgroundWork& background,
-                            Storage& storage) {
+                            Domain& domain, Storage& storage) {
   background.Stop();
+  domain.queues.StopWaiting();
+  domain.lock_service.StopWaiting();
   co_await front.server.Drain(std::chrono::milliseconds(config.shutdown_grace_ms));
   storage.pipeline()->Stop();
   front.pool.Stop();
@@ -421,7 +425,8 @@ int Run(const config::Config& config) {
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     spdlog::info("signal {}: draining (grace {} ms)", signal, config.shutdown_grace_ms);
-    asio::co_spawn(front.pool.Main(), Drain(config, front, background, **storage), asio::detached);
+    asio::co_spawn(front.pool.Main(), Drain(config, front, background, **domain, **storage),
+                   asio::detached);
   });
 
   front.pool.Run();

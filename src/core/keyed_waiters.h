@@ -47,6 +47,18 @@ class KeyedWaiters {
     wake();
   }
 
+  // Wakes every callback of every key (a server draining: long polls answer now).
+  void WakeAll() {
+    std::vector<std::function<void()>> wakes;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& [key, callbacks] : waiters_) {
+        for (auto& [id, wake] : callbacks) wakes.push_back(wake);
+      }
+    }
+    for (auto& wake : wakes) wake();
+  }
+
   void Wake(const std::string& key) {
     std::vector<std::function<void()>> wakes;
     {

@@ -138,7 +138,7 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::
         co_await Commit(universe, id, std::move(take), /*wakes=*/false, std::move(attempt));
     const auto remaining = deadline - std::chrono::steady_clock::now();
     if (result.ok() || result.status().reason() != "LOCK_HELD" ||
-        remaining <= std::chrono::nanoseconds::zero()) {
+        remaining <= std::chrono::nanoseconds::zero() || stop_waiting_.load()) {
       co_return result;
     }
     // Sleep until the holder's lease ends or the wait is over, or until a release or steal of
@@ -150,9 +150,16 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::
     auto executor = timer->get_executor();
     const uint64_t waiter = waiters_.Add(
         key, [executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });
-    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    // StopWaiting sets the flag before it wakes every waiter: registered after that wake, this
+    // one sees the flag instead.
+    if (!stop_waiting_.load()) co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
     waiters_.Remove(key, waiter);
   }
+}
+
+void LockService::StopWaiting() {
+  stop_waiting_.store(true);
+  waiters_.WakeAll();
 }
 
 asio::awaitable<Result<LockRecord>> LockService::Renew(int64_t universe, std::string id,

@@ -12,6 +12,7 @@
 // lease expires or a release/steal of that lock commits, then tries again.
 // Ownership: app/ owns it. Thread safety: all methods may be called concurrently.
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
@@ -81,6 +82,11 @@ class LockService {
 
   core::Result<LockRecord> Get(int64_t universe, const std::string& id) const;
 
+  // For a draining server: every Acquire that waits for a lock answers now with what it has
+  // (LOCK_HELD), and none waits from here on, so no client is left without an answer when the
+  // process exits. Thread-safe; idempotent.
+  void StopWaiting();
+
   struct ListQuery {
     int64_t universe = 0;
     std::string id_prefix;
@@ -111,6 +117,7 @@ class LockService {
   const core::Clock* clock_;
   const LockLimits limits_;
   core::KeyedWaiters waiters_;  // sleeping Acquire coroutines, by lock key
+  std::atomic<bool> stop_waiting_{false};
 };
 
 }  // namespace strongbox::locks

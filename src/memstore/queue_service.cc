@@ -303,7 +303,7 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
     const auto remaining = deadline - std::chrono::steady_clock::now();
     const bool empty =
         result.ok() ? result->items.empty() : result.status().code() == core::StatusCode::kNotFound;
-    if (!empty || remaining <= std::chrono::nanoseconds::zero()) {
+    if (!empty || remaining <= std::chrono::nanoseconds::zero() || stop_waiting_.load()) {
       waiters_.Remove(key, waiter);
       co_return result;
     }
@@ -443,6 +443,11 @@ Result<std::vector<QueueService::Depth>> QueueService::Depths(size_t max) const 
   }
   SB_RETURN_IF_ERROR(it->status());
   return out;
+}
+
+void QueueService::StopWaiting() {
+  stop_waiting_.store(true);
+  waiters_.WakeAll();
 }
 
 }  // namespace strongbox::memstore

@@ -82,6 +82,11 @@ class QueueService {
 
   core::Result<QueueInfo> Info(const QueueName& name) const;
 
+  // For a draining server: every long-poll Read answers now with what it finds (empty arrays,
+  // as when its waitTime ends), and none waits from here on, so no client is left without an
+  // answer when the process exits. Thread-safe; idempotent.
+  void StopWaiting();
+
   // The item count of up to `max` queues (in key order), one seek per queue, for metrics.
   struct Depth {
     QueueName name;
@@ -151,6 +156,7 @@ class QueueService {
   void LowerHead(const std::string& prefix, const std::string& key);
   std::map<std::string, Head> heads_;  // a map: references stay valid across inserts
   core::KeyedWaiters waiters_;         // sleeping Read coroutines, by queue prefix
+  std::atomic<bool> stop_waiting_{false};
 };
 
 }  // namespace strongbox::memstore

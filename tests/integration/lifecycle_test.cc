@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <thread>
 
 #include "integration/fixture.h"
 
@@ -38,6 +39,33 @@ TEST_CASE("SIGTERM drains, closes the database and exits 0", "[integration]") {
   f.server.Start();
   HttpClient after(f.server.port(), f.server.admin_key());
   CHECK(after.Get(kEntries + "/before").status == 200);
+}
+
+TEST_CASE("SIGTERM answers waiting long polls at once instead of dropping them", "[integration]") {
+  ServerFixture f;
+  const std::string L = "/cloud/v2/universes/42/session-locks/held";
+  REQUIRE(f.client->Post(L + ":acquire", R"({"owner":"a","ttl":"60s"})").status == 200);
+  // Each waits up to 25 s: far past the 10 s grace, so without the drain's wake-up the process
+  // would exit under them and their clients would get no answer at all.
+  HttpResponse read, acquire;
+  std::thread reader([&] {
+    HttpClient c(f.server.port(), f.server.admin_key());
+    read = c.Get("/cloud/v2/universes/42/memory-store/queues/q/items:read?waitTime=25s");
+  });
+  std::thread locker([&] {
+    HttpClient c(f.server.port(), f.server.admin_key());
+    acquire = c.Post(L + ":acquire", R"({"owner":"b","ttl":"60s","waitTime":"25s"})");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // both are waiting now
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(f.server.Stop() == 0);
+  reader.join();
+  locker.join();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK(read.status == 200);  // as when waitTime ends: empty arrays
+  CHECK(read.Json()["items"].empty());
+  CHECK(acquire.status == 409);  // still held by a: LOCK_HELD, as when waitTime ends
+  CHECK(acquire.body.find("LOCK_HELD") != std::string::npos);
 }
 
 TEST_CASE("durability wal mode serves and survives a clean restart", "[integration]") {
