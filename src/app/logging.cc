@@ -26,30 +26,11 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
   }
 };
 
-spdlog::level::level_enum SpdlogLevel(config::LogLevel level) {
-  switch (level) {
-    case config::LogLevel::kTrace:
-      return spdlog::level::trace;
-    case config::LogLevel::kDebug:
-      return spdlog::level::debug;
-    case config::LogLevel::kInfo:
-      return spdlog::level::info;
-    case config::LogLevel::kWarn:
-      return spdlog::level::warn;
-    case config::LogLevel::kError:
-      return spdlog::level::err;
-    case config::LogLevel::kCritical:
-      return spdlog::level::critical;
-    case config::LogLevel::kOff:
-      return spdlog::level::off;
-  }
-  return spdlog::level::info;
-}
-
 }  // namespace
 
 void ConfigureLogging(config::LogLevel level, config::LogFormat format) {
-  spdlog::set_level(SpdlogLevel(level));
+  // The config spellings are spdlog's own level names.
+  spdlog::set_level(spdlog::level::from_str(std::string(config::Name(level))));
   if (format == config::LogFormat::kJson) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonEscapedMessage>('*').set_pattern(

@@ -111,10 +111,8 @@ core::Result<std::unique_ptr<AccessGate>> AccessGate::Install(
   return gate;
 }
 
-std::optional<http::Response> AccessGate::Check(http::Request& request,
-                                                const http::RouteInfo& route, const RouteSpec& spec,
+std::optional<http::Response> AccessGate::Check(http::Request& request, const RouteSpec& spec,
                                                 ops::RateLimiter::Decision* limit) {
-  (void)route;
   if (spec.access == Access::kPublic) return std::nullopt;
   if (spec.access == Access::kMetrics) {
     using M = Options::Metrics;
@@ -179,7 +177,7 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
     // Install() added every route; one added to the router later is refused, never open.
     response =
         ErrorResponse(core::Status::Internal("route without a declaration"), Surface::kCloudV2);
-  } else if (auto refused = Check(request, route, *spec, &limit)) {
+  } else if (auto refused = Check(request, *spec, &limit)) {
     response = std::move(*refused);
   } else {
     core::Result<http::Response> result = co_await next(request);

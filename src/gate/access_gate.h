@@ -62,8 +62,8 @@ class AccessGate {
 
   // The reason to refuse `request`, or nullopt to let it through (then principal is set).
   // `limit` receives the rate-limit decision, for the x-ratelimit-* headers.
-  std::optional<http::Response> Check(http::Request& request, const http::RouteInfo& route,
-                                      const RouteSpec& spec, ops::RateLimiter::Decision* limit);
+  std::optional<http::Response> Check(http::Request& request, const RouteSpec& spec,
+                                      ops::RateLimiter::Decision* limit);
 
   const ops::KeyStore* keys_;
   ops::RateLimiter* limiter_;

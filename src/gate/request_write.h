@@ -93,6 +93,7 @@ class RequestWrite::Responder {
     store::WriteContext<T> context;
     context.check = write_->GuardCheck();
     if (write_->key_) {
+      rendered_ = std::make_shared<std::optional<http::Response>>();
       context.record = [write = write_, render = render_, rendered = rendered_](
                            store::WriteView& view, const T& result) {
         http::Response response = render(result);
@@ -105,7 +106,7 @@ class RequestWrite::Responder {
 
   // The answer to a committed write: the response rendered in the commit, else render(result).
   http::Response operator()(const T& result) {
-    if (*rendered_) return std::move(**rendered_);
+    if (rendered_ && *rendered_) return std::move(**rendered_);
     return render_(result);
   }
 
@@ -116,9 +117,9 @@ class RequestWrite::Responder {
 
   RequestWrite* write_;
   std::function<http::Response(const T&)> render_;
-  // Shared with the context's record, which may outlive a failed commit's Responder.
-  std::shared_ptr<std::optional<http::Response>> rendered_ =
-      std::make_shared<std::optional<http::Response>>();
+  // Shared with the context's record, which may outlive a failed commit's Responder; made
+  // only for a request with an Idempotency-Key (the only one rendered inside the commit).
+  std::shared_ptr<std::optional<http::Response>> rendered_;
 };
 
 }  // namespace strongbox::gate
