@@ -13,6 +13,9 @@ PACKAGES=(
   # The fuzz build (scripts/fuzz.sh): clang++, libFuzzer and the sanitizer runtimes, and
   # llvm-symbolizer for file:line in its reports.
   clang libclang-rt-14-dev llvm-14
+  # PostgreSQL storage (--storage postgres): the client library, and the server the tests start
+  # in a scratch directory (scripts/pg.sh).
+  libpq-dev postgresql-15
 )
 
 missing=()
@@ -29,6 +32,12 @@ fi
 echo "setup: installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+# Debian's postgresql-common creates and starts a cluster on port 5432 when the server package
+# is installed; Strongbox's tests start their own (scripts/pg.sh), so ask it not to.
+if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+  $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/strongbox.conf >/dev/null
+fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

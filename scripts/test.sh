@@ -24,11 +24,23 @@ step "compose file"
 # no engine is needed to validate it.
 if command -v docker >/dev/null && docker compose version >/dev/null 2>&1; then
   docker compose -f docker/docker-compose.yml config -q
+  docker compose -f docker/docker-compose.postgres.yml config -q
 elif command -v docker-compose >/dev/null; then
   docker-compose -f docker/docker-compose.yml config -q
+  docker-compose -f docker/docker-compose.postgres.yml config -q
 else
   echo "no docker compose client: skipped"
 fi
+
+step "PostgreSQL for the storage-mode postgres pass"
+# A scratch server on a loopback port (scripts/pg.sh), stopped and deleted however this script
+# ends. Every integration test runs against it too ("postgres:" tests, label postgres), each
+# server on a database of its own.
+pg_dir="$(mktemp -d /tmp/strongbox-test-pg-XXXXXX)"
+trap 'scripts/pg.sh stop "$pg_dir" || true; rm -rf "$pg_dir"' EXIT
+STRONGBOX_TEST_POSTGRES_URL="$(scripts/pg.sh start "$pg_dir")"
+export STRONGBOX_TEST_POSTGRES_URL
+echo "$STRONGBOX_TEST_POSTGRES_URL"
 
 step "build (warnings are errors)"
 cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRONGBOX_WERROR=ON >/dev/null
@@ -37,8 +49,9 @@ cmake --build build/test -j "$JOBS"
 step "unit and integration tests"
 ctest --test-dir build/test -j "$JOBS" --output-on-failure --timeout 300
 
-step "crash test (SIGKILL at random moments, 3 cycles)"
+step "crash test (SIGKILL at random moments, 3 cycles; then storage postgres, 3 cycles)"
 STRONGBOX_BIN=build/test/server/strongbox scripts/crash/kill9.sh 3
+STRONGBOX_BIN=build/test/server/strongbox scripts/crash/kill9.sh --storage postgres 3
 
 step "build with AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTRONGBOX_WERROR=ON \
@@ -48,7 +61,12 @@ cmake --build build/asan -j "$JOBS"
 step "unit and integration tests under sanitizers"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_init_order=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-ctest --test-dir build/asan -j "$JOBS" --output-on-failure --timeout 600
+# The embedded mode in full; storage mode postgres on a representative subset, for time (the
+# -Werror pass above ran all of it): the tests of that mode alone, Idempotency-Key replays,
+# the route table's probe of every route, and the lifecycle tests.
+ctest --test-dir build/asan -j "$JOBS" --output-on-failure --timeout 600 -LE postgres
+ctest --test-dir build/asan -j "$JOBS" --output-on-failure --timeout 600 -L postgres \
+  -R '^postgres:(every acknowledged|a second strongbox|a paused owner|sessions killed|PostgreSQL restarted|a synchronous standby|.*Idempotency-Key|every mutating route|SIGTERM)'
 
 step "fuzz (each target ${FUZZ_SECONDS:-20} s)"
 # scripts/fuzz.sh builds build/fuzz (clang++, libFuzzer + ASan + UBSan; only the libraries the

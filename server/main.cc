@@ -1,4 +1,4 @@
-// strongbox: flags → Config → app::Run(), or an offline subcommand (keys, restore); nothing else.
+// strongbox: flags → Config → app::Run(), or a subcommand (keys, restore, db); nothing else.
 
 #include <iostream>
 #include <string>
@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   try {
     if (!args.empty() && args[0] == "keys") return strongbox::app::RunKeysCommand(args);
     if (!args.empty() && args[0] == "restore") return strongbox::app::RunRestoreCommand(args);
+    if (!args.empty() && args[0] == "db") return strongbox::app::RunDbCommand(args);
   } catch (const std::exception& e) {
     std::cerr << "strongbox: fatal: " << e.what() << "\n";
     return 1;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark (issue #3): entry GET and entry writes (sync and wal) against two peers measured in
+# Benchmark (issues #3, #15): entry GET and entry writes (sync and wal, and storage mode
+# postgres on a scratch PostgreSQL 15 with synchronous_commit on) against two peers measured in
 # the same run: nginx serving a static 100-byte file (the HTTP ceiling of this machine) and
 # etcd's v3 JSON gateway doing put and range (the nearest durable HTTP key-value store).
 # wrk: 2 threads, 64 connections, DURATION seconds (default 10), loopback only. All servers run
@@ -19,6 +20,12 @@ sbcurl -s -o /dev/null -X POST \
   -d '{"value":{"gold":100,"level":7,"name":"benchmark player"}}'
 start_strongbox wal wal
 SB_WAL=$SB_PORT
+start_postgres
+start_strongbox postgres sync --storage postgres --postgres-url "$PG_URL"
+SB_PG=$SB_PORT
+sbcurl -s -o /dev/null -X POST \
+  "http://127.0.0.1:$SB_PG/cloud/v2/universes/1/data-stores/Bench/entries?id=hot" \
+  -d '{"value":{"gold":100,"level":7,"name":"benchmark player"}}'
 
 NGX="$WORK/nginx"
 mkdir -p "$NGX/html" "$NGX/logs"
@@ -52,9 +59,15 @@ for round in $(seq 1 "$ROUNDS"); do
   run_wrk "etcd range" "http://127.0.0.1:$ETCD_PORT" "$BENCH_LUA_DIR/etcd_range.lua"
   run_wrk "strongbox write sync" "http://127.0.0.1:$SB_SYNC" "$BENCH_LUA_DIR/strongbox_write.lua"
   run_wrk "strongbox write wal" "http://127.0.0.1:$SB_WAL" "$BENCH_LUA_DIR/strongbox_write.lua"
+  run_wrk "strongbox GET postgres" "http://127.0.0.1:$SB_PG" "$BENCH_LUA_DIR/strongbox_get.lua"
+  run_wrk "strongbox write postgres" "http://127.0.0.1:$SB_PG" \
+    "$BENCH_LUA_DIR/strongbox_write.lua"
   run_wrk "etcd put" "http://127.0.0.1:$ETCD_PORT" "$BENCH_LUA_DIR/etcd_put.lua"
 done
 
 print_summary "strongbox GET / nginx static GET" "strongbox GET / etcd range" \
-  "strongbox write sync / etcd put" "strongbox write wal / etcd put"
-echo "(aims: GET / nginx >= 0.7, sync write / etcd put >= 2, p99 < 10 ms)"
+  "strongbox write sync / etcd put" "strongbox write wal / etcd put" \
+  "strongbox GET postgres / strongbox GET" "strongbox write postgres / etcd put" \
+  "strongbox write postgres / strongbox write sync"
+echo "(aims: GET / nginx >= 0.7, sync write / etcd put >= 2, p99 < 10 ms;"
+echo " postgres: GET postgres / GET >= 0.9, write postgres / etcd put >= 1)"

@@ -40,6 +40,7 @@ PIDS=()
 bench_cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -n "${PG_DIR:-}" ]; then "$ROOT/scripts/pg.sh" stop "$PG_DIR" || true; fi
   rm -rf "$WORK"
 }
 trap bench_cleanup EXIT
@@ -117,6 +118,17 @@ start_strongbox() {
   SB_PID=$!
   PIDS+=($!)
   SB_PORT=$(wait_port_file "$d/port")
+}
+
+# start_postgres → PG_URL: a scratch PostgreSQL 15 on loopback (scripts/pg.sh, default settings:
+# synchronous_commit on, fsync on) with an empty database `strongbox`; stopped on exit.
+start_postgres() {
+  PG_DIR="$WORK/pg"
+  chmod 755 "$WORK"  # the server runs as the postgres user when this runs as root
+  local url
+  url="$("$ROOT/scripts/pg.sh" start "$PG_DIR")"
+  psql "$url" -qc "CREATE DATABASE strongbox"
+  PG_URL="${url/dbname=postgres/dbname=strongbox}"
 }
 
 # start_etcd → ETCD_PORT (etcd 3.4's v3 JSON gateway)

@@ -44,8 +44,9 @@ BOARD = "/cloud/v2/universes/7/ordered-data-stores/CrashBoard/scopes/global/entr
 
 
 class Server:
-    def __init__(self, binary, data_dir, work_dir):
+    def __init__(self, binary, data_dir, work_dir, extra_args=()):
         self.binary, self.data_dir, self.work_dir = binary, data_dir, work_dir
+        self.extra_args = list(extra_args)
         self.proc = None
         self.port = None
         self.starts = 0
@@ -56,7 +57,7 @@ class Server:
         log = open(os.path.join(self.work_dir, "server.log"), "ab")
         self.proc = subprocess.Popen(
             [self.binary, "--port", "0", "--port-file", port_file, "--data-dir", self.data_dir,
-             "--listen-address", "127.0.0.1", "--log-level", "warn"],
+             "--listen-address", "127.0.0.1", "--log-level", "warn"] + self.extra_args,
             stdout=log, stderr=log)
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -80,6 +81,18 @@ class Server:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
 
+    def wipe_cache(self):
+        """Storage mode postgres: the data directory is a cache; delete it but the admin key."""
+        key_path = os.path.join(self.data_dir, "admin.key")
+        with open(key_path) as f:
+            key = f.read()
+        shutil.rmtree(self.data_dir)
+        os.makedirs(self.data_dir)
+        with open(key_path, "w") as f:
+            f.write(key)
+        os.chmod(key_path, 0o600)
+
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -87,6 +100,22 @@ class Server:
         except subprocess.TimeoutExpired:
             self.kill()
             return -9
+
+
+class ScratchPostgres:
+    """A PostgreSQL of this run's own (scripts/pg.sh), with one database for strongbox."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="strongbox-kill9-pg-")
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pg.sh")
+        self.script = os.path.normpath(script)
+        url = subprocess.check_output([self.script, "start", self.dir], text=True).strip()
+        subprocess.check_call(["psql", url, "-qc", "CREATE DATABASE strongbox"])
+        self.url = url.replace("dbname=postgres", "dbname=strongbox")
+
+    def close(self):
+        subprocess.call([self.script, "stop", self.dir])
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class KeyState:
@@ -254,10 +283,15 @@ def main():
     ap.add_argument("--cycles", type=int, default=3)
     ap.add_argument("--writers", type=int, default=16)
     ap.add_argument("--keys-per-writer", type=int, default=8)
+    ap.add_argument("--storage", choices=["rocksdb", "postgres"], default="rocksdb",
+                    help="postgres: a scratch PostgreSQL holds the truth, and every other "
+                         "cycle deletes the local data directory (a cache) before restarting")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="strongbox-kill9-")
-    server = Server(os.path.abspath(args.binary), os.path.join(work, "data"), work)
+    postgres = ScratchPostgres() if args.storage == "postgres" else None
+    extra = ["--storage", "postgres", "--postgres-url", postgres.url] if postgres else []
+    server = Server(os.path.abspath(args.binary), os.path.join(work, "data"), work, extra)
     states = {}
     writer_keys = []
     for w in range(args.writers):
@@ -293,6 +327,8 @@ def main():
             stop.set()
             for t in threads:
                 t.join(timeout=10)
+            if postgres and cycle % 2 == 0:
+                server.wipe_cache()
             server.start()
             cycle_lost = (verify(server.port, states) + verify_tokens(server.port, tokens) +
                           verify_board(server.port, scores))
@@ -308,8 +344,10 @@ def main():
         if server.proc and server.proc.poll() is None:
             server.kill()
         shutil.rmtree(work, ignore_errors=True)
-    print("cycles=%d acknowledged=%d tokens=%d increments=%d lost=%d" %
-          (args.cycles, counters["acknowledged"], counters["tokens"], counters["increments"], lost))
+        if postgres:
+            postgres.close()
+    print("storage=%s cycles=%d acknowledged=%d tokens=%d increments=%d lost=%d" %
+          (args.storage, args.cycles, counters["acknowledged"], counters["tokens"], counters["increments"], lost))
     if counters["acknowledged"] == 0:
         print("no write was acknowledged: the test proved nothing", file=sys.stderr)
         return 1

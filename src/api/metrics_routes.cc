@@ -19,6 +19,48 @@ namespace {
 // LockService would make this O(1) and drop the bound.
 constexpr size_t kMaxLockRowsPerScrape = 1'000'000;
 
+// Storage mode postgres: the commit transactions, the sessions, the partitions and leases.
+void RenderPostgresMetrics(const Services& s, ops::MetricsText& out) {
+  const auto stats = s.postgres->stats();
+  out.Family("strongbox_postgres_commit_seconds", "histogram",
+             "Time of each commit transaction (one pipelined round trip; retries included).");
+  out.HistogramSeries("strongbox_postgres_commit_seconds", {}, s.postgres->commit_seconds().Read());
+  out.Family("strongbox_postgres_transactions_total", "counter", "Commit transactions committed.");
+  out.Sample("strongbox_postgres_transactions_total", {}, static_cast<double>(stats.transactions));
+  out.Family("strongbox_postgres_retries_total", "counter",
+             "Commit transactions sent again after a serialization failure or deadlock.");
+  out.Sample("strongbox_postgres_retries_total", {}, static_cast<double>(stats.retries));
+  out.Family("strongbox_postgres_unknown_outcomes_total", "counter",
+             "Commits whose session failed in flight, settled by claiming their partitions "
+             "again.");
+  out.Sample("strongbox_postgres_unknown_outcomes_total", {}, static_cast<double>(stats.unknown));
+  out.Family("strongbox_postgres_reconnects_total", "counter", "New commit sessions opened.");
+  out.Sample("strongbox_postgres_reconnects_total", {}, static_cast<double>(stats.reconnects));
+  out.Family("strongbox_postgres_sessions", "gauge",
+             "PostgreSQL sessions in use by role (1 up, 0 down): one commits, one renews "
+             "leases.");
+  out.Sample("strongbox_postgres_sessions", {{"role", "commit"}}, stats.connected ? 1.0 : 0.0);
+  if (s.leases != nullptr) {
+    out.Sample("strongbox_postgres_sessions", {{"role", "lease"}},
+               s.leases->connected() ? 1.0 : 0.0);
+  }
+  out.Family("strongbox_partitions_owned", "gauge", "Partitions this node claimed.");
+  out.Sample("strongbox_partitions_owned", {}, static_cast<double>(stats.partitions_owned));
+  if (s.leases != nullptr) {
+    out.Family("strongbox_partition_lease_renewals_total", "counter", "Lease renewals made.");
+    out.Sample("strongbox_partition_lease_renewals_total", {},
+               static_cast<double>(s.leases->renewals()));
+    out.Family("strongbox_partition_lease_renew_failures_total", "counter",
+               "Lease renewals that failed (the leases run out partition_lease_ms after the last "
+               "success).");
+    out.Sample("strongbox_partition_lease_renew_failures_total", {},
+               static_cast<double>(s.leases->renew_failures()));
+    out.Family("strongbox_partition_lease_renew_seconds", "gauge",
+               "Time the last lease renewal took.");
+    out.Sample("strongbox_partition_lease_renew_seconds", {}, s.leases->last_renew_seconds());
+  }
+}
+
 std::string RenderMetrics(const Services& s) {
   ops::MetricsText out;
   if (s.gate != nullptr) s.gate->metrics().Render(out);
@@ -35,6 +77,8 @@ std::string RenderMetrics(const Services& s) {
   out.Family("strongbox_commit_write_seconds", "histogram",
              "Time of each durable write: the WAL write and, in sync durability, its fsync.");
   out.HistogramSeries("strongbox_commit_write_seconds", {}, s.pipeline->write_seconds().Read());
+
+  if (s.postgres != nullptr) RenderPostgresMetrics(s, out);
 
   const auto health = s.pipeline->health();
   out.Family("strongbox_storage_writable", "gauge",

@@ -17,6 +17,8 @@
 #include "ops/key_store.h"
 #include "ops/rate_limiter.h"
 #include "store/commit_pipeline.h"
+#include "store/pg_commit.h"
+#include "store/pg_leases.h"
 
 namespace strongbox::gate {
 class AccessGate;
@@ -41,6 +43,9 @@ struct Services {
   // Request metrics and the route table; set once the routes are installed.
   const gate::AccessGate* gate = nullptr;
   const store::CommitPipeline* pipeline = nullptr;  // commit metrics
+  // Storage mode postgres only (null otherwise): its metrics.
+  const store::pg::PostgresCommit* postgres = nullptr;
+  const store::pg::LeaseKeeper* leases = nullptr;
   size_t metrics_max_queues = 1000;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;

@@ -21,6 +21,8 @@
 #include "app/admin_key.h"
 #include "app/background_work.h"
 #include "app/logging.h"
+#include "app/postgres_storage.h"
+#include "app/startup_steps.h"
 #include "core/clock.h"
 #include "core/json_util.h"
 #include "datastore/catalog.h"
@@ -44,23 +46,13 @@
 #include "ops/rate_limiter.h"
 #include "store/commit_pipeline.h"
 #include "store/engine.h"
+#include "store/pg_cache.h"
 
 namespace strongbox::app {
 
 namespace asio = boost::asio;
 
 namespace {
-
-// `what`, then the status that explains it: "cannot open the database in D: INTERNAL: …".
-core::Status Because(const std::string& what, const core::Status& cause) {
-  return core::Status(cause.code(), what + ": " + cause.ToString());
-}
-
-int64_t MillisecondsSince(std::chrono::steady_clock::time_point started) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               started)
-      .count();
-}
 
 // Written to a temporary name and renamed, so a reader never sees a partial port number.
 bool WritePortFile(const std::string& path, uint16_t port) {
@@ -103,15 +95,18 @@ std::string BackupDir(const config::Config& config) {
 
 namespace {
 
-// Storage: the database and its only writer, the commit pipeline (design.md §1). Opened first
-// and closed last: Close stops the pipeline (committing what is queued) before the engine
-// closes, and so does the destructor when startup stops half-way.
+// Storage: the database and its only writer, the commit pipeline (design.md §1), and in
+// storage mode `postgres` the PostgreSQL side that makes each commit group durable (the local
+// database is then its cache). Opened first and closed last: Close stops the pipeline
+// (committing what is queued) before the engine closes, and so does the destructor when
+// startup stops half-way.
 // Ownership: Run owns it; everything else borrows the engine and the pipeline.
 // Thread safety: Open and Close on the thread that runs Run; the engine and the pipeline
 // themselves are used from any thread.
 class Storage {
  public:
-  // Creates the data dir, opens the database (logging how long that took), starts the pipeline.
+  // Creates the data dir, opens the database (logging how long that took), in `postgres` mode
+  // connects and brings the cache level with PostgreSQL, starts the pipeline.
   static core::Result<std::unique_ptr<Storage>> Open(const config::Config& config) {
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir, ec);
@@ -119,9 +114,11 @@ class Storage {
       return core::Status::Internal("cannot create data dir " + config.data_dir + ": " +
                                     ec.message());
     }
+    const bool postgres = config.storage == config::Storage::kPostgres;
     store::Engine::Options engine_options;
     engine_options.path = config.data_dir;
-    engine_options.sync_writes = config.durability == config::Durability::kSync;
+    // In `postgres` mode the local database is a cache PostgreSQL can refill: no fsync.
+    engine_options.sync_writes = !postgres && config.durability == config::Durability::kSync;
     engine_options.reserve_free_bytes = static_cast<uint64_t>(config.storage_min_free_bytes);
     const auto started = std::chrono::steady_clock::now();
     auto engine = store::Engine::Open(engine_options);
@@ -129,6 +126,18 @@ class Storage {
       return Because("cannot open the database in " + config.data_dir, engine.status());
     }
     spdlog::info("opened the database in {} ms", MillisecondsSince(started));
+    std::unique_ptr<PostgresStorage> pg;
+    if (postgres) {
+      auto opened = PostgresStorage::Open(config, engine->get());
+      if (!opened.ok()) return opened.status();
+      pg = std::move(*opened);
+    } else if (store::pg::IsPostgresCache(**engine)) {
+      return core::Status::FailedPrecondition(
+          "the data directory " + config.data_dir +
+          " is a cache of a PostgreSQL database (storage mode `postgres`), not an embedded "
+          "database: start with --storage postgres and its --postgres-url, or use another "
+          "--data-dir");
+    }
     store::CommitPipeline::Options pipeline_options;
     pipeline_options.queue_limit = static_cast<size_t>(config.commit_queue_limit);
     pipeline_options.batch_limit = static_cast<size_t>(config.commit_batch_limit);
@@ -136,25 +145,33 @@ class Storage {
     pipeline_options.min_free_bytes = static_cast<uint64_t>(config.storage_min_free_bytes);
     pipeline_options.recovery_interval =
         std::chrono::milliseconds(config.storage_recovery_interval_ms);
-    return std::unique_ptr<Storage>(new Storage(std::move(*engine), pipeline_options));
+    return std::unique_ptr<Storage>(
+        new Storage(std::move(*engine), std::move(pg), pipeline_options));
   }
 
   store::Engine* engine() { return engine_.get(); }
   store::CommitPipeline* pipeline() { return &pipeline_; }
+  // Null in storage mode `rocksdb`.
+  PostgresStorage* postgres() { return postgres_.get(); }
 
-  // Commits what is queued and stops the pipeline, then flushes the WAL and closes the
-  // database.
+  // Commits what is queued and stops the pipeline, releases the partitions (`postgres`), then
+  // flushes the WAL and closes the database.
   core::Status Close() {
     pipeline_.Stop();
+    if (postgres_) postgres_->Close();
     return engine_->Close();
   }
 
  private:
-  Storage(std::unique_ptr<store::Engine> engine, store::CommitPipeline::Options pipeline_options)
-      : engine_(std::move(engine)), pipeline_(engine_.get(), pipeline_options) {}
+  Storage(std::unique_ptr<store::Engine> engine, std::unique_ptr<PostgresStorage> postgres,
+          store::CommitPipeline::Options pipeline_options)
+      : engine_(std::move(engine)),
+        postgres_(std::move(postgres)),
+        pipeline_(engine_.get(), pipeline_options, postgres_ ? postgres_->commit() : nullptr) {}
 
   std::unique_ptr<store::Engine> engine_;
-  store::CommitPipeline pipeline_;  // after engine_: destroyed (stopped) before it closes
+  std::unique_ptr<PostgresStorage> postgres_;  // after engine_: closed before it
+  store::CommitPipeline pipeline_;             // after both: destroyed (stopped) before them
 };
 
 datastore::EntryLimits EntryLimitsOf(const config::Config& config) {
@@ -248,9 +265,16 @@ struct Domain {
     if (config.auth != config::Auth::kRequired) {
       spdlog::warn("auth is disabled: every route is open to anyone who can connect");
     }
-    auto opened = ops::Backups::Open(storage.engine(), BackupDir(config));
-    if (!opened.ok()) return Because("cannot open the backup dir", opened.status());
-    backups = std::move(*opened);
+    if (config.storage == config::Storage::kPostgres) {
+      backups = ops::Backups::Unsupported(
+          "In storage mode postgres the durable copy is PostgreSQL's, so backups are "
+          "PostgreSQL's own: pg_dump or pg_basebackup (CockroachDB: BACKUP). The local data "
+          "directory is only a cache of it (README, \"Backups and restore\").");
+    } else {
+      auto opened = ops::Backups::Open(storage.engine(), BackupDir(config));
+      if (!opened.ok()) return Because("cannot open the backup dir", opened.status());
+      backups = std::move(*opened);
+    }
     // Rank answers come from memory: load every leaderboard before the port opens.
     const auto started = std::chrono::steady_clock::now();
     auto rebuilt = leaderboards.Rebuild();
@@ -326,6 +350,10 @@ struct Front {
     services.backups = domain.backups.get();
     services.limiter = &domain.limiter;
     services.pipeline = storage.pipeline();
+    if (storage.postgres() != nullptr) {
+      services.postgres = storage.postgres()->commit();
+      services.leases = storage.postgres()->leases();
+    }
     services.metrics_max_queues = static_cast<size_t>(config.metrics_max_queues);
     services.ready = [this] { return server.state() == http::ServingState::kServing; };
     auto installed =
@@ -345,9 +373,12 @@ struct Front {
       return core::Status::Internal("cannot write port file " + config.port_file);
     }
     server.set_state(http::ServingState::kServing);
-    spdlog::info("strongbox serving on {}:{} (data dir {}, durability {}, {} IO threads)",
-                 config.listen_address, *port, config.data_dir, config::Name(config.durability),
-                 pool.size());
+    const bool postgres = config.storage == config::Storage::kPostgres;
+    spdlog::info(
+        "strongbox serving on {}:{} (storage {}, data dir {}{}, {} IO threads)",
+        config.listen_address, *port, config::Name(config.storage), config.data_dir,
+        postgres ? " as a cache" : ", durability " + std::string(config::Name(config.durability)),
+        pool.size());
     return core::Status::Ok();
   }
 

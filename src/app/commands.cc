@@ -14,6 +14,9 @@
 #include "ops/key_store.h"
 #include "store/commit_pipeline.h"
 #include "store/engine.h"
+#include "store/pg_cache.h"
+#include "store/pg_connection.h"
+#include "store/pg_schema.h"
 
 namespace strongbox::app {
 
@@ -122,6 +125,12 @@ int RunKeysCommand(const std::vector<std::string>& args) {
     return Fail("cannot open " + options.path +
                 " (is the server still running?): " + engine.status().message());
   }
+  if (store::pg::IsPostgresCache(**engine)) {
+    // Written here, keys would reach only the cache, never PostgreSQL.
+    return Fail(options.path +
+                " caches a PostgreSQL database (storage mode postgres): manage its API keys "
+                "through the running server, /admin/v1/api-keys");
+  }
   store::CommitPipeline pipeline(engine->get(), {});
   core::SystemClock clock;
   ops::KeyStore keys(engine->get(), &pipeline, &clock);
@@ -185,6 +194,37 @@ int RunRestoreCommand(const std::vector<std::string>& args) {
   if (!restored.ok()) return Fail("restore: " + restored.message());
   std::cout << "restored " << (id ? "backup " + std::to_string(*id) : "the newest backup")
             << " from " << backup_dir << " into " << data_dir << "\n";
+  return 0;
+}
+
+int RunDbCommand(const std::vector<std::string>& args) {
+  const std::string verb = args.size() >= 2 ? args[1] : "";
+  auto parsed = ParseArgs(args, 2);
+  const std::string url = parsed ? Flag(*parsed, "--postgres-url") : "";
+  if (!parsed || (verb != "init" && verb != "migrate") || url.empty() || !parsed->words.empty()) {
+    std::cerr << "usage: strongbox db init|migrate --postgres-url URL [--postgres-partitions N]\n"
+                 "init creates what is missing of the schema (partitions apply to a new "
+                 "database only, default 64); migrate brings it to this build's version.\n";
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::warn);
+  int64_t partitions = 64;
+  if (const std::string text = Flag(*parsed, "--postgres-partitions"); !text.empty()) {
+    auto value = core::ParseInt64(text);
+    if (!value || *value < 1 || *value > 4096) {
+      return Fail("--postgres-partitions: 1 to 4096, not " + text);
+    }
+    partitions = *value;
+  }
+  auto conn = store::pg::Connection::Open(url, "strongbox-db", std::chrono::seconds(10));
+  if (!conn.ok()) return Fail("cannot connect to PostgreSQL: " + conn.status().message());
+  auto schema = verb == "init" ? store::pg::InitSchema(**conn, static_cast<uint32_t>(partitions))
+                               : store::pg::MigrateSchema(**conn);
+  if (!schema.ok()) return Fail(verb + ": " + schema.status().message());
+  std::cout << core::DumpCompact(core::Json{{"schemaVersion", schema->version},
+                                            {"partitions", schema->partitions},
+                                            {"databaseId", schema->database_id}})
+            << "\n";
   return 0;
 }
 

@@ -6,6 +6,9 @@
 //   strongbox keys list   --data-dir D
 //   strongbox keys revoke --data-dir D ID
 //   strongbox restore --backup-dir B [--backup-id N] --data-dir D
+//   strongbox db init|migrate --postgres-url URL [--postgres-partitions N]
+//     (storage mode postgres: creates the schema, or brings it to this build's version; safe
+//     while servers run, and what a server also does at start)
 // Each returns the process exit code; output goes to stdout, errors to stderr.
 
 #include <string>
@@ -15,5 +18,6 @@ namespace strongbox::app {
 
 int RunKeysCommand(const std::vector<std::string>& args);
 int RunRestoreCommand(const std::vector<std::string>& args);
+int RunDbCommand(const std::vector<std::string>& args);
 
 }  // namespace strongbox::app

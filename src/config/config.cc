@@ -64,6 +64,8 @@ struct Choice {
 
 constexpr Choice<Durability> kDurabilities[] = {{"sync", Durability::kSync},
                                                 {"wal", Durability::kWal}};
+constexpr Choice<Storage> kStorages[] = {{"rocksdb", Storage::kRocksdb},
+                                         {"postgres", Storage::kPostgres}};
 constexpr Choice<LogLevel> kLogLevels[] = {
     {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
     {"warn", LogLevel::kWarn},   {"error", LogLevel::kError}, {"critical", LogLevel::kCritical},
@@ -122,6 +124,24 @@ const std::vector<Field>& Fields() {
     v.push_back(ChoiceField("durability", &Config::durability, kDurabilities,
                             "sync: every acknowledged write is fsynced (survives power loss); wal: "
                             "written to the WAL (survives a process crash)"));
+    v.push_back(ChoiceField("storage", &Config::storage, kStorages,
+                            "rocksdb: the embedded RocksDB in data_dir holds every write; "
+                            "postgres: PostgreSQL does (postgres_url), data_dir caches it"));
+    v.push_back(StringField("postgres_url", &Config::postgres_url,
+                            "libpq connection string or URL of the database (storage postgres); "
+                            "several hosts with target_session_attrs=read-write follow a "
+                            "promoted standby"));
+    v.push_back(IntField("postgres_partitions", &Config::postgres_partitions, 1, 4096,
+                         "partitions of a new database (fixed once it is initialised)"));
+    v.push_back(StringField("node_id", &Config::node_id,
+                            "this node's name in the partitions table; empty = "
+                            "<hostname>:<absolute data_dir>"));
+    v.push_back(IntField("partition_lease_ms", &Config::partition_lease_ms, 1'000, 600'000,
+                         "how long a partition lease lasts without renewal"));
+    v.push_back(IntField("partition_renew_ms", &Config::partition_renew_ms, 100, 300'000,
+                         "how often leases are renewed (below partition_lease_ms)"));
+    v.push_back(IntField("postgres_timeout_ms", &Config::postgres_timeout_ms, 500, 600'000,
+                         "connecting to PostgreSQL, and each wait for its answer"));
     v.push_back(
         IntField("io_threads", &Config::io_threads, 0, 1024, "IO threads; 0 = one per core"));
     v.push_back(IntField("body_limit_bytes", &Config::body_limit_bytes, 1024, int64_t{1} << 30,
@@ -297,6 +317,7 @@ Status ApplyFile(Config& c, const std::string& path) {
 }  // namespace
 
 std::string_view Name(Durability value) { return NameIn(kDurabilities, value); }
+std::string_view Name(Storage value) { return NameIn(kStorages, value); }
 std::string_view Name(LogLevel value) { return NameIn(kLogLevels, value); }
 std::string_view Name(LogFormat value) { return NameIn(kLogFormats, value); }
 std::string_view Name(Auth value) { return NameIn(kAuths, value); }
@@ -352,6 +373,21 @@ Status Validate(const Config& c) {
   if (c.data_dir.empty()) return Status::InvalidArgument("config data_dir: must not be empty");
   if (c.listen_address.empty()) {
     return Status::InvalidArgument("config listen_address: must not be empty");
+  }
+  if (c.storage == Storage::kPostgres && c.postgres_url.empty()) {
+    return Status::InvalidArgument(
+        "config postgres_url: storage postgres needs a connection string, e.g. "
+        "--postgres-url 'host=127.0.0.1 dbname=strongbox user=strongbox'");
+  }
+  if (c.storage == Storage::kPostgres && c.backup_interval_seconds > 0) {
+    return Status::InvalidArgument(
+        "config backup_interval_seconds: storage postgres is backed up with PostgreSQL's own "
+        "tools (pg_dump, pg_basebackup), not by strongbox");
+  }
+  if (c.partition_renew_ms >= c.partition_lease_ms) {
+    return Status::InvalidArgument(
+        "config partition_renew_ms: must be below partition_lease_ms, or leases lapse between "
+        "renewals");
   }
   if (c.commit_batch_limit > c.commit_queue_limit) {
     return Status::InvalidArgument("config commit_batch_limit: must not exceed commit_queue_limit");

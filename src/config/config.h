@@ -23,6 +23,12 @@ enum class Durability {
   kWal,   // "wal": every acknowledged write is in the WAL (OS buffers): survives a process crash
 };
 
+// Where acknowledged writes live (README "Storage: embedded or PostgreSQL").
+enum class Storage {
+  kRocksdb,   // "rocksdb": the embedded RocksDB under data_dir is the truth
+  kPostgres,  // "postgres": PostgreSQL is the truth; data_dir holds a cache of it
+};
+
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
 
 enum class LogFormat {
@@ -49,6 +55,7 @@ enum class MetricsAccess {
 
 // The spelling of a choice in flags, environment variables, the config file and --help.
 std::string_view Name(Durability value);
+std::string_view Name(Storage value);
 std::string_view Name(LogLevel value);
 std::string_view Name(LogFormat value);
 std::string_view Name(Auth value);
@@ -61,6 +68,14 @@ struct Config {
   std::string port_file;  // when set, the bound port is written here once listening
   std::string data_dir = "./data";
   Durability durability = Durability::kSync;
+  // Storage mode `postgres` (proto-docs/storage-postgres.md). Leases and timeouts in ms.
+  Storage storage = Storage::kRocksdb;
+  std::string postgres_url;      // a libpq connection string or URL
+  int postgres_partitions = 64;  // fixed when the database is initialised
+  std::string node_id;           // "" = <hostname>:<absolute data_dir>
+  int64_t partition_lease_ms = 10'000;
+  int64_t partition_renew_ms = 3'000;
+  int64_t postgres_timeout_ms = 10'000;        // connect, and each wait for an answer
   int io_threads = 0;                          // 0 = one per core
   int64_t body_limit_bytes = 5 * 1024 * 1024;  // one 4 MiB value and the JSON around it
   int64_t header_limit_bytes = 16 * 1024;

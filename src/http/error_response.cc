@@ -39,6 +39,14 @@ unsigned HttpStatusFor(StatusCode code) {
   return 500;
 }
 
+unsigned HttpStatusFor(const core::Status& status) {
+  if (status.code() == StatusCode::kFailedPrecondition &&
+      (status.reason() == "STORAGE_MODE" || status.reason() == "CHANGES_EXPIRED")) {
+    return 400;
+  }
+  return HttpStatusFor(status.code());
+}
+
 std::string PublicMessage(const core::Status& status) {
   if (status.code() != StatusCode::kInternal) return status.message();
   spdlog::error("internal error: {}", status.ToString());
@@ -62,7 +70,7 @@ core::Json CloudErrorBody(const core::Status& status) {
 }
 
 Response ErrorResponseWithBody(const core::Status& status, const core::Json& body) {
-  Response r = JsonResponse(HttpStatusFor(status.code()), core::DumpCompact(body));
+  Response r = JsonResponse(HttpStatusFor(status), core::DumpCompact(body));
   auto retry = status.MetadataValue("retryAfterSeconds");
   if (status.code() == StatusCode::kResourceExhausted ||
       (status.code() == StatusCode::kUnavailable && !retry.empty())) {

@@ -15,6 +15,10 @@
 namespace strongbox::http {
 
 unsigned HttpStatusFor(core::StatusCode code);
+// As above, except FAILED_PRECONDITION: 412 when a guard the client sent failed, 400 when the
+// server's state or storage mode refuses the operation (reasons in api.md §1 "Errors":
+// STORAGE_MODE, CHANGES_EXPIRED) — retrying cannot help, and there is no guard to re-read.
+unsigned HttpStatusFor(const core::Status& status);
 
 // What a client may read of `status`: its message, or a generic one for kInternal (whose
 // detail is logged here).

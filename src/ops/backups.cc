@@ -71,7 +71,18 @@ Result<BackupInfo> Backups::CreateNow(size_t keep) {
   return ToInfo(info);
 }
 
+Status Backups::Unsupported() const {
+  return Status::FailedPrecondition(unsupported_).WithReason("STORAGE_MODE");
+}
+
+std::unique_ptr<Backups> Backups::Unsupported(std::string reason) {
+  std::unique_ptr<Backups> backups(new Backups(nullptr, "", nullptr));
+  backups->unsupported_ = std::move(reason);
+  return backups;
+}
+
 asio::awaitable<Result<BackupInfo>> Backups::Create(size_t keep) {
+  if (!unsupported_.empty()) co_return Unsupported();
   auto result = co_await asio::co_spawn(
       worker_, [this, keep]() -> asio::awaitable<Result<BackupInfo>> { co_return CreateNow(keep); },
       asio::use_awaitable);
@@ -79,6 +90,7 @@ asio::awaitable<Result<BackupInfo>> Backups::Create(size_t keep) {
 }
 
 asio::awaitable<Result<std::vector<BackupInfo>>> Backups::List() {
+  if (!unsupported_.empty()) co_return Unsupported();
   auto result = co_await asio::co_spawn(
       worker_,
       [this]() -> asio::awaitable<Result<std::vector<BackupInfo>>> {
@@ -93,6 +105,7 @@ asio::awaitable<Result<std::vector<BackupInfo>>> Backups::List() {
 }
 
 asio::awaitable<Status> Backups::Delete(uint32_t id) {
+  if (!unsupported_.empty()) co_return Unsupported();
   auto status = co_await asio::co_spawn(
       worker_,
       [this, id]() -> asio::awaitable<Status> {

@@ -39,6 +39,10 @@ class Backups {
  public:
   // Opens (creating) the backup directory. `engine` must outlive this object.
   static core::Result<std::unique_ptr<Backups>> Open(store::Engine* engine, std::string backup_dir);
+  // Backups that this storage mode takes with other tools (`postgres`: PostgreSQL's own):
+  // Create, List and Delete answer kFailedPrecondition, reason STORAGE_MODE (HTTP 400), with
+  // `reason` as the message, which names those tools.
+  static std::unique_ptr<Backups> Unsupported(std::string reason);
   ~Backups();
 
   // Takes a backup; then, when `keep` > 0, deletes the oldest past `keep`.
@@ -62,9 +66,11 @@ class Backups {
   Backups(store::Engine* engine, std::string dir, rocksdb::BackupEngine* backup_engine);
   // REQUIRES: on worker_.
   core::Result<BackupInfo> CreateNow(size_t keep);
+  core::Status Unsupported() const;
 
   store::Engine* engine_;
   const std::string dir_;
+  std::string unsupported_;  // not empty: every operation refuses with it
   // Used only on worker_, whose one thread runs every backup operation in turn: BackupEngine
   // is not safe for concurrent use, and its work must never hold an IO thread.
   std::unique_ptr<rocksdb::BackupEngine> backup_engine_;

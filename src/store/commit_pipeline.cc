@@ -41,8 +41,8 @@ void WriteView::OnCommitted(std::function<void()> hook) {
   on_committed_.push_back(std::move(hook));
 }
 
-CommitPipeline::CommitPipeline(Engine* engine, Options options)
-    : engine_(engine), options_(options) {
+CommitPipeline::CommitPipeline(Engine* engine, Options options, DurableStep* durable)
+    : engine_(engine), options_(options), durable_(durable) {
   sequencer_ = std::thread([this] { RunSequencer(); });
 }
 
@@ -194,7 +194,8 @@ core::Status CommitPipeline::CheckFreeSpace(size_t bytes_to_write) {
 void CommitPipeline::EnterFault(core::Status fault,
                                 std::vector<std::function<void()>> unapplied_hooks) {
   // Only the storage statuses say what to do and when to come back (retry-after).
-  if (fault.reason() != "STORAGE_FULL" && fault.reason() != "STORAGE_ERROR") {
+  if (fault.reason() != "STORAGE_FULL" && fault.reason() != "STORAGE_ERROR" &&
+      fault.reason() != "STORAGE_UNAVAILABLE" && fault.reason() != "PARTITION_LOST") {
     fault = StorageErrorStatus();
   }
   // RocksDB advances its sequence only after a write is in the WAL and the memtable, so this
@@ -206,10 +207,16 @@ void CommitPipeline::EnterFault(core::Status fault,
     fault_ = fault;
     ++faults_;
   }
-  spdlog::error(
-      "storage: writes stopped ({}): {} Free space on the disk of the data directory (or fix "
-      "the device); writes resume by themselves, checked every {} ms, once {} bytes are free.",
-      fault.reason(), fault.message(), options_.recovery_interval.count(), ResumeThreshold());
+  if (fault.reason() == "STORAGE_UNAVAILABLE" || fault.reason() == "PARTITION_LOST") {
+    spdlog::error("storage: writes stopped ({}): {} Checked again every {} ms.", fault.reason(),
+                  fault.message(), options_.recovery_interval.count());
+  } else {
+    spdlog::error(
+        "storage: writes stopped ({}): {} Free space on the disk of the data directory (or fix "
+        "the device); writes resume by themselves, checked every {} ms, once {} bytes are "
+        "free.",
+        fault.reason(), fault.message(), options_.recovery_interval.count(), ResumeThreshold());
+  }
   next_recovery_log_ = std::chrono::steady_clock::now() + std::chrono::seconds(30);
 }
 
@@ -244,7 +251,7 @@ void CommitPipeline::TryRecover() {
       log_still_stopped("recovering the database: " + recovered.ToString());
       return;
     }
-    if (engine_->LatestSequence() > sequence_before_fault_) {
+    if (durable_ == nullptr && engine_->LatestSequence() > sequence_before_fault_) {
       spdlog::warn(
           "storage: the write that failed had reached the WAL whole and was replayed on reopen; "
           "its clients were told it failed (503), so a retry with the same Idempotency-Key is "
@@ -252,12 +259,71 @@ void CommitPipeline::TryRecover() {
       for (auto& hook : unapplied_hooks_) hook();
     }
   }
+  if (durable_ != nullptr && !RecoverDurableStep(log_still_stopped)) return;
   unapplied_hooks_.clear();
   {
     std::lock_guard<std::mutex> lock(mu_);
     fault_ = core::Status::Ok();
   }
   spdlog::info("storage: writes resumed");
+}
+
+bool CommitPipeline::RecoverDurableStep(
+    const std::function<void(const std::string&)>& log_still_stopped) {
+  rocksdb::WriteBatch scratch;
+  rocksdb::WriteBatch* local = unresolved_ ? unresolved_.get() : &scratch;
+  bool committed = false;
+  core::Status recovered = durable_->Recover(local, &committed);
+  if (!recovered.ok()) {
+    log_still_stopped(recovered.message());
+    return false;
+  }
+  if (unresolved_ && committed) {
+    core::Status written = engine_->Write(unresolved_.get());
+    if (!written.ok()) {
+      // Durable all the same: the cache reloads what it touched at the next recovery.
+      durable_->LocalWriteFailed(*unresolved_);
+      unresolved_.reset();
+      for (auto& hook : unapplied_hooks_) hook();
+      unapplied_hooks_.clear();
+      log_still_stopped("writing the local cache: " + written.ToString());
+      return false;
+    }
+    for (auto& hook : unapplied_hooks_) hook();
+  }
+  unresolved_.reset();
+  return true;
+}
+
+core::Status CommitPipeline::CommitDurably(rocksdb::WriteBatch* batch,
+                                           std::vector<std::function<void()>>& hooks) {
+  const DurableStep::Result result = durable_->Commit(*batch, batch);
+  switch (result.outcome) {
+    case DurableStep::Outcome::kCommitted: {
+      core::Status cached = engine_->Write(batch);
+      if (!cached.ok()) {
+        // The group is durable, so it is answered OK and its hooks run; the cache misses it
+        // until recovery reloads what it touched, and writes stop until then.
+        durable_->LocalWriteFailed(*batch);
+        EnterFault(cached, {});
+      }
+      return core::Status::Ok();
+    }
+    case DurableStep::Outcome::kRejected:
+      hooks.clear();
+      return result.status;
+    case DurableStep::Outcome::kUnknown:
+      unresolved_ = std::make_unique<rocksdb::WriteBatch>(*batch);
+      EnterFault(result.status, std::move(hooks));
+      hooks.clear();
+      return result.status;
+    case DurableStep::Outcome::kNotCommitted:
+    case DurableStep::Outcome::kFenced:
+      EnterFault(result.status, {});
+      hooks.clear();
+      return result.status;
+  }
+  return result.status;
 }
 
 void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
@@ -300,7 +366,16 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
 
   if (any_staged && batch.GetWriteBatch()->Count() > 0) {
     core::Status written = CheckFreeSpace(batch.GetWriteBatch()->GetDataSize());
-    if (written.ok()) {
+    if (written.ok() && durable_ != nullptr) {
+      const auto write_started = std::chrono::steady_clock::now();
+      const core::Status group_status = CommitDurably(batch.GetWriteBatch(), hooks);
+      write_seconds_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - write_started).count());
+      group_sizes_.Observe(static_cast<double>(group.size()));
+      for (auto& r : results) {
+        if (r.ok()) r = group_status;
+      }
+    } else if (written.ok()) {
       const auto write_started = std::chrono::steady_clock::now();
       written = engine_->Write(batch.GetWriteBatch());
       write_seconds_.Observe(

@@ -12,8 +12,17 @@
 // needs no locks and two conflicting mutations can never both succeed.
 //
 // Durability promise: a mutation completes OK only after its batch is durable at the Engine's
-// level (fsynced in `sync`, in the WAL in `wal`). Readers using Engine never see a batch in
-// flight.
+// level (fsynced in `sync`, in the WAL in `wal`), or, with a DurableStep (storage mode
+// `postgres`), once that step committed it: the engine is then a cache, written afterwards
+// without fsync (durable_step.h). Readers using Engine never see a batch in flight.
+//
+// With a DurableStep, a group it could not commit because the database is unreachable, or
+// whose outcome it cannot know (the connection died during COMMIT), fails with kUnavailable
+// (reason STORAGE_UNAVAILABLE) and stops writes as a storage fault does; every
+// `recovery_interval` the sequencer asks the step to Recover, which settles the unknown
+// outcome: a group that had committed is then written to the engine and its hooks run, so
+// in-memory state matches; one that had not is dropped. Its clients were told 503 either way;
+// their retry with the same Idempotency-Key gets the right answer.
 //
 // Storage faults: when the durable write of a group fails (ENOSPC, EIO), or before it when the
 // data directory's filesystem has less free space than `min_free_bytes` (so RocksDB still has
@@ -52,12 +61,14 @@
 #include "core/histogram.h"
 #include "core/status.h"
 #include "store/column_families.h"
+#include "store/durable_step.h"
 #include "store/engine.h"
 #include "store/write_context.h"
 
 namespace rocksdb {
+class WriteBatch;
 class WriteBatchWithIndex;
-}
+}  // namespace rocksdb
 
 namespace strongbox::store {
 
@@ -113,7 +124,8 @@ class CommitPipeline {
     std::optional<uint64_t> free_bytes;  // at the last check
   };
 
-  CommitPipeline(Engine* engine, Options options);
+  // `durable` (may be null: the engine is the truth) outlives the pipeline.
+  CommitPipeline(Engine* engine, Options options, DurableStep* durable = nullptr);
   ~CommitPipeline();
   CommitPipeline(const CommitPipeline&) = delete;
   CommitPipeline& operator=(const CommitPipeline&) = delete;
@@ -191,11 +203,16 @@ class CommitPipeline {
   core::Status CheckFreeSpace(size_t bytes_to_write);
   void EnterFault(core::Status fault, std::vector<std::function<void()>> unapplied_hooks);
   void TryRecover();
+  // The durable step of a group with a DurableStep; returns the status for the group's
+  // successful mutations (OK when committed). Runs or keeps `hooks` as the outcome says.
+  core::Status CommitDurably(rocksdb::WriteBatch* batch, std::vector<std::function<void()>>& hooks);
+  bool RecoverDurableStep(const std::function<void(const std::string&)>& log_still_stopped);
   uint64_t ResumeThreshold() const;  // free bytes needed before writes resume
   void FailAll(std::deque<Pending>& pending, const core::Status& status);
 
   Engine* engine_;
   const Options options_;
+  DurableStep* durable_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;           // guarded by mu_
@@ -210,6 +227,8 @@ class CommitPipeline {
   uint64_t bytes_since_space_check_ = 0;
   uint64_t sequence_before_fault_ = 0;
   std::vector<std::function<void()>> unapplied_hooks_;
+  // With a DurableStep: the batch of a group whose outcome is unknown, until Recover settles it.
+  std::unique_ptr<rocksdb::WriteBatch> unresolved_;
   std::chrono::steady_clock::time_point next_recovery_log_{};
   core::Histogram group_sizes_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}};
   core::Histogram write_seconds_{core::Histogram::LatencyBuckets()};

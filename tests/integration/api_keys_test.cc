@@ -231,7 +231,7 @@ TEST_CASE("an admin key file (--admin-key-file) supplies the admin secret instea
 }
 
 TEST_CASE("strongbox keys create/list/revoke work on a stopped server's data dir",
-          "[integration]") {
+          "[integration][rocksdb]") {
   ServerFixture f;
   const std::string data = f.server.data_dir();
   std::string out;

@@ -194,7 +194,7 @@ void Writer(uint16_t port, const std::string& secret, const std::string& key,
 }
 
 TEST_CASE("a backup taken under write load restores everything acknowledged before it",
-          "[integration]") {
+          "[integration][rocksdb]") {
   ServerFixture f;
   auto& c = *f.client;
   // Every kind of record, written before the backup.
@@ -269,7 +269,7 @@ TEST_CASE("a backup taken under write load restores everything acknowledged befo
   CHECK(copy.Stop() == 0);
 }
 
-TEST_CASE("restore refuses a non-empty data dir and leaves it alone", "[integration]") {
+TEST_CASE("restore refuses a non-empty data dir and leaves it alone", "[integration][rocksdb]") {
   ServerFixture f;
   REQUIRE(f.client->Patch(kEntries + "/a?allowMissing=true", R"({"value":1})").status == 200);
   REQUIRE(f.client->Post("/admin/v1/backups", "").status == 200);
@@ -308,7 +308,8 @@ TEST_CASE("restore refuses a non-empty data dir and leaves it alone", "[integrat
                      &out) == 0);
 }
 
-TEST_CASE("scheduled backups run on their interval and keep only backup_keep", "[integration]") {
+TEST_CASE("scheduled backups run on their interval and keep only backup_keep",
+          "[integration][rocksdb]") {
   ServerFixture f({"--backup-interval-seconds", "1", "--backup-keep", "2"});
   REQUIRE(f.client->Patch(kEntries + "/a?allowMissing=true", R"({"value":1})").status == 200);
   json backups;

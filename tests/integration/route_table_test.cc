@@ -200,6 +200,11 @@ std::vector<std::pair<std::string, std::string>> RouteTable(HttpClient& client) 
   return routes;
 }
 
+// Backups are PostgreSQL's own in storage mode postgres: those routes answer 400 STORAGE_MODE.
+bool RefusedByStorageMode(const std::string& route) {
+  return PostgresMode() && route.find("/admin/v1/backups") != std::string::npos;
+}
+
 TEST_CASE("every route has a probe, and answers its success as JSON ({} when empty)",
           "[integration]") {
   ServerFixture f;
@@ -216,6 +221,10 @@ TEST_CASE("every route has a probe, and answers its success as JSON ({} when emp
     const std::string route = p.method + " " + p.pattern;
     auto r = f.client->Send(p.method, Expand(p.target, vars), Expand(p.body, vars));
     INFO(route << " → " << r.status << " " << r.body);
+    if (RefusedByStorageMode(route)) {
+      CHECK(r.status == 400);  // STORAGE_MODE, or the id of a backup that was never taken
+      continue;
+    }
     REQUIRE(r.status / 100 == 2);
     if (kNotJson.count(route) != 0) continue;
     CHECK(r.status == 200);
@@ -270,6 +279,10 @@ TEST_CASE("every mutating route refuses a stale fencing token and replays an Ide
     auto write = writes.find(route);
     if (write == writes.end()) {
       answer = f.client->Send(p.method, target, body);
+      if (RefusedByStorageMode(route)) {
+        CHECK(answer.status == 400);
+        continue;
+      }
     } else {
       covered.insert(route);
       // A stale guard: refused, and nothing written (the call below still succeeds).
@@ -280,6 +293,10 @@ TEST_CASE("every mutating route refuses a stale fencing token and replays an Ide
       } else {
         CHECK(guarded.status == 409);
         CHECK(guarded.body.find("LOCK_LOST") != std::string::npos);
+      }
+      if (RefusedByStorageMode(route)) {
+        CHECK(f.client->Send(p.method, target, body).status == 400);
+        continue;
       }
       // The same request twice under one Idempotency-Key: the second is the first's answer.
       const std::vector<std::pair<std::string, std::string>> key = {

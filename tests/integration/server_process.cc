@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -17,7 +19,8 @@ namespace strongbox::testing {
 
 namespace {
 
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path) {
+pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path,
+            const std::string& program = STRONGBOX_BINARY) {
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -28,12 +31,12 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path) {
       close(fd);
     }
     std::vector<char*> argv;
-    std::string binary = STRONGBOX_BINARY;
+    std::string binary = program;
     argv.push_back(binary.data());
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
+    execvp(binary.c_str(), argv.data());
     _exit(127);
   }
   return pid;
@@ -46,6 +49,34 @@ int ExitCode(int status) {
 }
 
 }  // namespace
+
+// Storage mode `postgres` for the whole suite (scripts/test.sh's second pass): each data dir
+// gets its own database on the server STRONGBOX_TEST_POSTGRES_URL names, made at its first
+// start, so every server starts as empty as a fresh data dir and a restart finds its data.
+std::string TestDatabaseUrl(const std::string& data_dir) {
+  const char* url = std::getenv("STRONGBOX_TEST_POSTGRES_URL");
+  if (url == nullptr || *url == '\0') {
+    throw std::runtime_error(
+        "STRONGBOX_TEST_STORAGE=postgres needs STRONGBOX_TEST_POSTGRES_URL (scripts/pg.sh start "
+        "DIR prints one)");
+  }
+  uint64_t h = 14695981039346656037ull;  // FNV-1a of the path: a stable database name
+  for (unsigned char c : data_dir) h = (h ^ c) * 1099511628211ull;
+  char name[32];
+  snprintf(name, sizeof(name), "sbtest_%016llx", static_cast<unsigned long long>(h));
+  const std::string database_url = std::string(url) + " dbname=" + name;
+  std::string output;
+  if (RunCommand({"psql", database_url, "-qtAc", "SELECT 1"}, &output) != 0 &&
+      RunCommand({"psql", url, "-qc", std::string("CREATE DATABASE ") + name}, &output) != 0) {
+    throw std::runtime_error("cannot create test database: " + output);
+  }
+  return database_url;
+}
+
+bool PostgresMode() {
+  const char* storage = std::getenv("STRONGBOX_TEST_STORAGE");
+  return storage != nullptr && std::string(storage) == "postgres";
+}
 
 ServerProcess::ServerProcess(std::string work_dir, std::string data_dir,
                              std::vector<std::string> extra)
@@ -63,6 +94,11 @@ void ServerProcess::Start() {
   std::vector<std::string> args = {"--port",      "0",       "--port-file",  port_file,
                                    "--data-dir",  data_dir_, "--io-threads", "2",
                                    "--log-level", "info"};
+  if (PostgresMode()) {
+    // Before the test's own flags, so a test may point two servers at one database.
+    args.insert(args.end(),
+                {"--storage", "postgres", "--postgres-url", TestDatabaseUrl(data_dir_)});
+  }
   args.insert(args.end(), extra_.begin(), extra_.end());
   pid_ = Spawn(args, work_dir_ + "/server.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -129,11 +165,22 @@ std::string ServerProcess::Log() const {
 }
 
 int RunStrongbox(const std::vector<std::string>& args, std::string* output) {
+  return RunCommand(
+      [&] {
+        std::vector<std::string> command = {STRONGBOX_BINARY};
+        command.insert(command.end(), args.begin(), args.end());
+        return command;
+      }(),
+      output);
+}
+
+int RunCommand(const std::vector<std::string>& command, std::string* output) {
   char tmpl[] = "/tmp/strongbox-run-XXXXXX";
   int fd = mkstemp(tmpl);
   if (fd < 0) throw std::runtime_error("mkstemp failed");
   close(fd);
-  pid_t pid = Spawn(args, tmpl);
+  pid_t pid =
+      Spawn(std::vector<std::string>(command.begin() + 1, command.end()), tmpl, command.front());
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   int code = -1;

@@ -23,6 +23,7 @@ class ServerProcess {
   int Stop(int timeout_ms = 20'000);
   void Kill();  // SIGKILL, wait
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }  // for SIGSTOP/SIGCONT; -1 when not running
   uint16_t port() const { return port_; }
   // The bootstrap admin key's secret (<data_dir>/admin.key), read at each start; "" if none.
   const std::string& admin_key() const { return admin_key_; }
@@ -43,5 +44,13 @@ class ServerProcess {
 
 // Runs the binary with `args` to completion (bounded); returns exit code and output.
 int RunStrongbox(const std::vector<std::string>& args, std::string* output);
+// Runs `command` (a program found in PATH, then its arguments) the same way.
+int RunCommand(const std::vector<std::string>& command, std::string* output);
+
+// True when the suite runs in storage mode `postgres` (STRONGBOX_TEST_STORAGE=postgres): every
+// ServerProcess then gets its own database on STRONGBOX_TEST_POSTGRES_URL.
+bool PostgresMode();
+// The database of `data_dir` in that mode (created when missing): its libpq URL.
+std::string TestDatabaseUrl(const std::string& data_dir);
 
 }  // namespace strongbox::testing

@@ -165,7 +165,7 @@ TEST_CASE("a filling disk stops writes at the free-space reserve, and they resum
 }
 
 TEST_CASE("a flush that meets a full disk stops writes, and RocksDB resumes once space returns",
-          "[integration][storage]") {
+          "[integration][storage][rocksdb]") {
   FillRecoverAndRestart(Fault::kFailedFlush);
 }
 

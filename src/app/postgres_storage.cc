@@ -1,0 +1,93 @@
+#include "app/postgres_storage.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <climits>
+#include <filesystem>
+
+#include "app/startup_steps.h"
+#include "store/pg_cache.h"
+#include "store/pg_connection.h"
+#include "store/pg_schema.h"
+
+namespace strongbox::app {
+
+std::string NodeIdOf(const config::Config& config) {
+  if (!config.node_id.empty()) return config.node_id;
+  char host[HOST_NAME_MAX + 1] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  std::error_code ec;
+  const auto dir = std::filesystem::absolute(config.data_dir, ec).lexically_normal();
+  return std::string(host) + ":" + (ec ? config.data_dir : dir.string());
+}
+
+core::Result<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(const config::Config& config,
+                                                                     store::Engine* engine) {
+  std::unique_ptr<PostgresStorage> storage(new PostgresStorage());
+  storage->conninfo_ = config.postgres_url;
+  storage->node_id_ = NodeIdOf(config);
+  storage->timeout_ = std::chrono::milliseconds(config.postgres_timeout_ms);
+  const auto lease = std::chrono::milliseconds(config.partition_lease_ms);
+  const auto started = std::chrono::steady_clock::now();
+
+  auto conn =
+      store::pg::Connection::Open(config.postgres_url, "strongbox-commit", storage->timeout_);
+  if (!conn.ok()) return Because("cannot connect to PostgreSQL (postgres_url)", conn.status());
+  auto schema = store::pg::InitSchema(**conn, static_cast<uint32_t>(config.postgres_partitions));
+  if (!schema.ok()) return Because("cannot create or read the schema", schema.status());
+  auto claims = store::pg::ClaimAll(**conn, storage->node_id_, schema->partitions, lease);
+  if (!claims.ok()) return Because("cannot claim the partitions", claims.status());
+  storage->claimed_ = true;
+  spdlog::info("postgres: node '{}' claimed {} partitions of database {}", storage->node_id_,
+               claims->size(), schema->database_id);
+
+  std::map<store::PartitionId, int64_t> seqs;
+  for (const auto& [p, claim] : *claims) seqs[p] = claim.commit_seq;
+  store::pg::CatchUpStats stats;
+  core::Status caught_up = store::pg::CatchUp(*engine, **conn, *schema, seqs, &stats);
+  if (!caught_up.ok()) {
+    store::pg::ReleaseAll(**conn, storage->node_id_);
+    return Because("cannot bring the local cache level with PostgreSQL", caught_up);
+  }
+  spdlog::info("postgres: local cache ready in {} ms: {} partitions current, {} loaded ({} rows)",
+               MillisecondsSince(started), stats.partitions_current, stats.partitions_loaded,
+               stats.rows_loaded);
+
+  store::pg::PostgresCommit::Options commit_options;
+  commit_options.conninfo = config.postgres_url;
+  commit_options.node_id = storage->node_id_;
+  commit_options.timeout = storage->timeout_;
+  commit_options.lease = lease;
+  const size_t owned = claims->size();
+  storage->commit_ = std::make_unique<store::pg::PostgresCommit>(
+      engine, commit_options, *schema, std::move(*claims), std::move(*conn));
+  store::pg::LeaseKeeper::Options lease_options;
+  lease_options.conninfo = config.postgres_url;
+  lease_options.node_id = storage->node_id_;
+  lease_options.lease = lease;
+  lease_options.renew_interval = std::chrono::milliseconds(config.partition_renew_ms);
+  lease_options.timeout = storage->timeout_;
+  lease_options.partitions_owned = owned;
+  storage->leases_ = std::make_unique<store::pg::LeaseKeeper>(lease_options);
+  return storage;
+}
+
+void PostgresStorage::Close() {
+  if (closed_ || !claimed_) return;
+  closed_ = true;
+  if (leases_) leases_->Stop();
+  auto conn = store::pg::Connection::Open(conninfo_, "strongbox-release", timeout_);
+  if (!conn.ok()) {
+    spdlog::warn(
+        "postgres: could not release the partitions ({}); they are free once their "
+        "leases expire",
+        conn.status().ToString());
+    return;
+  }
+  store::pg::ReleaseAll(**conn, node_id_);
+}
+
+PostgresStorage::~PostgresStorage() { Close(); }
+
+}  // namespace strongbox::app

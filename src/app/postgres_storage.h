@@ -1,0 +1,54 @@
+#pragma once
+
+// The PostgreSQL side of storage mode `postgres`, opened before the commit pipeline starts and
+// closed after it stops: connect, create or check the schema, claim the partitions, bring the
+// local cache level with the database, then hand the pipeline its durable step and keep the
+// leases renewed. proto-docs/storage-postgres.md "Start, cache and takeover".
+//
+// Errors: kUnavailable naming the URL's host when PostgreSQL cannot be reached;
+// kFailedPrecondition when another node holds the partitions, the schema is newer than this
+// build, or the data directory holds embedded-mode data.
+// Ownership: the app's Storage owns it; it borrows the engine, which outlives it.
+// Thread safety: Open and Close on the thread that runs app::Run; commit() is the sequencer's.
+
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "core/status.h"
+#include "store/engine.h"
+#include "store/pg_commit.h"
+#include "store/pg_leases.h"
+
+namespace strongbox::app {
+
+class PostgresStorage {
+ public:
+  static core::Result<std::unique_ptr<PostgresStorage>> Open(const config::Config& config,
+                                                             store::Engine* engine);
+  // Stops renewing and releases the partitions so another node may claim them at once.
+  // Call after the commit pipeline has stopped.
+  void Close();
+  ~PostgresStorage();
+
+  store::pg::PostgresCommit* commit() { return commit_.get(); }
+  const store::pg::LeaseKeeper* leases() const { return leases_.get(); }
+  const std::string& node_id() const { return node_id_; }
+
+ private:
+  PostgresStorage() = default;
+
+  std::string conninfo_;
+  std::string node_id_;
+  std::chrono::milliseconds timeout_{};
+  std::unique_ptr<store::pg::PostgresCommit> commit_;
+  std::unique_ptr<store::pg::LeaseKeeper> leases_;
+  bool claimed_ = false;  // Close releases only what Open claimed
+  bool closed_ = false;
+};
+
+// The node id a config names: node_id, or "<hostname>:<absolute data_dir>" — unique per
+// process on a host (RocksDB locks the data dir), and the same across restarts of one node.
+std::string NodeIdOf(const config::Config& config);
+
+}  // namespace strongbox::app

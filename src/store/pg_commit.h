@@ -1,0 +1,102 @@
+#pragma once
+
+// PostgresCommit: the durable step of storage mode `postgres` (DurableStep). One commit group
+// becomes one PostgreSQL transaction, sent as one pipeline (one network round trip):
+//
+//   BEGIN
+//   per partition the group touches: the fence — commit_seq + 1, only if this node still
+//     owns the partition at the epoch it claimed and the commit_seq it last committed
+//   per key: INSERT … ON CONFLICT DO UPDATE (the last Put), or DELETE (the last Delete)
+//   COMMIT
+//
+// proto-docs/storage-postgres.md "One commit group = one transaction" gives every statement
+// and why. Outcomes: a failed fence → kFenced (another process owns the partition: writes stop
+// for good, 503 PARTITION_LOST); SQLSTATE 40001/40P01 → the transaction is sent again, up to
+// `max_retries`; the connection lost after sending → kUnknown, settled by Recover, which claims
+// the touched partitions again (a new epoch, so a transaction still in flight on the old
+// session can no longer commit) and reads their commit_seq: one more than before means the
+// group committed. Every other server error → kRejected after a ROLLBACK.
+//
+// Ownership: the composition root owns it, with the connection it was given.
+// Thread safety: the sequencer thread only (DurableStep); stats() from any thread.
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/histogram.h"
+#include "store/durable_step.h"
+#include "store/engine.h"
+#include "store/pg_connection.h"
+#include "store/pg_leases.h"
+#include "store/pg_schema.h"
+
+namespace strongbox::store::pg {
+
+class PostgresCommit final : public DurableStep {
+ public:
+  struct Options {
+    std::string conninfo;
+    std::string node_id;
+    std::chrono::milliseconds timeout{10'000};  // per wait for the server
+    std::chrono::milliseconds lease{10'000};    // set again when Recover re-claims
+    int max_retries = 5;                        // serialization failures per group
+  };
+  struct Stats {
+    uint64_t transactions = 0;  // committed
+    uint64_t retries = 0;       // serialization failures retried
+    uint64_t unknown = 0;       // outcomes settled by Recover
+    uint64_t reconnects = 0;
+    bool connected = false;       // the commit session is up now
+    size_t partitions_owned = 0;  // claimed at start (#15: all of them)
+  };
+
+  PostgresCommit(Engine* engine, Options options, SchemaInfo schema,
+                 std::map<PartitionId, PartitionClaim> claims, std::unique_ptr<Connection> conn);
+
+  Result Commit(const rocksdb::WriteBatch& batch, rocksdb::WriteBatch* local) override;
+  core::Status Recover(rocksdb::WriteBatch* local, bool* unknown_committed) override;
+  void LocalWriteFailed(const rocksdb::WriteBatch& batch) override;
+
+  Stats stats() const;
+  // Seconds per commit transaction (the pipeline's round trip, retries included).
+  const core::Histogram& commit_seconds() const { return commit_seconds_; }
+
+ private:
+  struct Row {
+    ColumnFamily cf;
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete
+    PartitionId partition;
+  };
+  core::Result<std::vector<Row>> Fold(const rocksdb::WriteBatch& batch) const;
+  Result Attempt(const std::vector<Row>& rows, const std::set<PartitionId>& touched,
+                 rocksdb::WriteBatch* local);
+  core::Status Reconnect();
+  core::Status Fenced(PartitionId partition);
+
+  Engine* engine_;
+  const Options options_;
+  const SchemaInfo schema_;
+  std::map<PartitionId, PartitionClaim> claims_;
+  std::unique_ptr<Connection> conn_;
+  std::vector<ColumnFamily> family_of_id_;  // RocksDB column family id → ours
+  // After kUnknown: the partitions the group touched, to settle in Recover.
+  std::set<PartitionId> unknown_touched_;
+  // After LocalWriteFailed: partitions the local cache must reload.
+  std::set<PartitionId> reload_;
+  core::Status fenced_;  // not OK once a fence failed: permanent
+  core::Histogram commit_seconds_{core::Histogram::LatencyBuckets()};
+  std::atomic<uint64_t> transactions_{0};
+  std::atomic<uint64_t> retries_{0};
+  std::atomic<uint64_t> unknown_{0};
+  std::atomic<uint64_t> reconnects_{0};
+  std::atomic<bool> connected_{false};  // mirrors conn_ for other threads
+};
+
+}  // namespace strongbox::store::pg

@@ -1,0 +1,119 @@
+#include "store/pg_schema.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/digest.h"
+
+namespace strongbox::store::pg {
+
+namespace {
+
+// Every table with its primary key, so each is a plain B-tree ordered the way scans read it.
+// `bytea` orders bytewise (memcmp, then length): the order of RocksDB's bytewise comparator,
+// so the key codec's order-preserving keys keep working.
+constexpr const char* kCreateTables[] = {
+    "CREATE TABLE IF NOT EXISTS strongbox_meta ("
+    " name TEXT PRIMARY KEY,"
+    " value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS strongbox_partitions ("
+    " partition INTEGER PRIMARY KEY,"
+    " owner TEXT,"
+    " epoch BIGINT NOT NULL,"
+    " lease_expires BIGINT NOT NULL,"
+    " commit_seq BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS strongbox_kv ("
+    " partition INTEGER NOT NULL,"
+    " cf SMALLINT NOT NULL,"
+    " k BYTEA NOT NULL,"
+    " v BYTEA NOT NULL,"
+    " PRIMARY KEY (partition, cf, k))",
+};
+
+bool MissingTable(const core::Status& s) { return s.MetadataValue("sqlstate") == "42P01"; }
+
+}  // namespace
+
+core::Result<SchemaInfo> ReadSchema(Connection& conn) {
+  auto rows = conn.Run("SELECT name, value FROM strongbox_meta");
+  if (!rows.ok()) {
+    if (MissingTable(rows.status())) {
+      return core::Status::NotFound("the database has no Strongbox schema yet");
+    }
+    return rows.status();
+  }
+  SchemaInfo info;
+  for (int i = 0; i < rows->size(); ++i) {
+    const std::string_view name = rows->bytes(i, 0);
+    const std::string value(rows->bytes(i, 1));
+    if (name == "schema_version") info.version = std::stoll(value);
+    if (name == "partitions") info.partitions = static_cast<uint32_t>(std::stoul(value));
+    if (name == "database_id") info.database_id = value;
+  }
+  if (info.version == 0 || info.partitions == 0 || info.database_id.empty()) {
+    return core::Status::FailedPrecondition(
+        "strongbox_meta lacks schema_version, partitions or database_id: the schema was not "
+        "made by `strongbox db init`, or its initialisation was interrupted (run it again)");
+  }
+  if (info.version > kSchemaVersion) {
+    return core::Status::FailedPrecondition(
+        "the database's Strongbox schema is version " + std::to_string(info.version) +
+        ", newer than this build knows (" + std::to_string(kSchemaVersion) +
+        "): run a newer strongbox");
+  }
+  return info;
+}
+
+core::Result<SchemaInfo> InitSchema(Connection& conn, uint32_t partitions) {
+  for (const char* create : kCreateTables) {
+    auto created = conn.Run(create);
+    // Two nodes creating at once may both pass IF NOT EXISTS; the loser's unique violation on
+    // the catalog means the table exists now.
+    if (!created.ok() && created.status().MetadataValue("sqlstate") != "23505") {
+      return created.status();
+    }
+  }
+  // Values first written win: a second init (or a node racing this one) leaves them alone.
+  std::string partition_rows;
+  for (uint32_t p = 0; p <= partitions; ++p) {
+    if (p > 0) partition_rows += ",";
+    partition_rows += "(" + std::to_string(p) + ", NULL, 0, 0, 0)";
+  }
+  const std::string database_id = core::HexEncode(core::SecureRandomBytes(16));
+  std::vector<Statement> statements = {
+      {"BEGIN", {}, false},
+      {"INSERT INTO strongbox_meta (name, value) VALUES ('schema_version', $1), "
+       "('partitions', $2), ('database_id', $3), ('created_at_ms', " +
+           std::string(kDatabaseNowMs) + "::TEXT) ON CONFLICT (name) DO NOTHING",
+       {Param::Int(kSchemaVersion), Param::Int(partitions), Param::Text(database_id)},
+       false},
+      {"INSERT INTO strongbox_partitions (partition, owner, epoch, lease_expires, commit_seq) "
+       "VALUES " +
+           partition_rows + " ON CONFLICT (partition) DO NOTHING",
+       {},
+       false},
+      {"COMMIT", {}, false},
+  };
+  std::vector<Rows> results;
+  bool started = false;
+  core::Status inserted = conn.RunPipeline(statements, &results, &started);
+  if (!inserted.ok()) {
+    if (conn.healthy()) (void)conn.Run("ROLLBACK");
+    return inserted;
+  }
+  SB_ASSIGN_OR_RETURN(SchemaInfo info, ReadSchema(conn));
+  if (info.partitions != partitions) {
+    spdlog::warn(
+        "postgres: the database was initialised with {} partitions; config postgres_partitions "
+        "({}) applies only to a new database and is ignored",
+        info.partitions, partitions);
+  }
+  return info;
+}
+
+core::Result<SchemaInfo> MigrateSchema(Connection& conn) {
+  // Version 1 is the first: there is nothing to migrate from yet. A later version adds its
+  // steps here, each in its own transaction that also sets schema_version.
+  return ReadSchema(conn);
+}
+
+}  // namespace strongbox::store::pg
