@@ -161,7 +161,8 @@ DurableStep::Result PostgresCommit::Attempt(const std::vector<Row>& rows,
     statements.push_back({kFence,
                           {Param::Int(p), Param::Text(options_.node_id), Param::Int(claim.epoch),
                            Param::Int(claim.commit_seq)},
-                          false});
+                          false,
+                          /*prepared=*/true});
   }
   for (const Row& row : rows) {
     const auto cf = static_cast<int64_t>(row.cf);
@@ -169,10 +170,13 @@ DurableStep::Result PostgresCommit::Attempt(const std::vector<Row>& rows,
       statements.push_back({kUpsert,
                             {Param::Int(row.partition), Param::Int(cf), Param::Bytes(row.key),
                              Param::Bytes(*row.value)},
-                            false});
+                            false,
+                            /*prepared=*/true});
     } else {
-      statements.push_back(
-          {kDelete, {Param::Int(row.partition), Param::Int(cf), Param::Bytes(row.key)}, false});
+      statements.push_back({kDelete,
+                            {Param::Int(row.partition), Param::Int(cf), Param::Bytes(row.key)},
+                            false,
+                            /*prepared=*/true});
     }
   }
   statements.push_back({"COMMIT", {}, false});

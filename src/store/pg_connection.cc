@@ -142,7 +142,8 @@ core::Status Connection::Flush() {
   }
 }
 
-core::Status Connection::Send(const Statement& statement) {
+core::Status Connection::Send(const Statement& statement, bool* parse_sent) {
+  *parse_sent = false;
   std::vector<const char*> values;
   std::vector<int> lengths;
   std::vector<int> formats;
@@ -151,9 +152,28 @@ core::Status Connection::Send(const Statement& statement) {
     lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
     formats.push_back(p.binary ? 1 : 0);
   }
-  const int sent = PQsendQueryParams(
-      conn_, statement.sql.c_str(), static_cast<int>(statement.params.size()), nullptr,
-      values.data(), lengths.data(), formats.data(), statement.binary_result ? 1 : 0);
+  const int count = static_cast<int>(statement.params.size());
+  const int result_format = statement.binary_result ? 1 : 0;
+  int sent = 0;
+  if (statement.prepared) {
+    auto it = prepared_.find(statement.sql);
+    std::string name = it != prepared_.end() ? it->second : "";
+    if (name.empty()) {
+      name = "sb" + std::to_string(prepared_.size() + 1);
+      if (PQsendPrepare(conn_, name.c_str(), statement.sql.c_str(), count, nullptr) == 0) {
+        return ConnectionError("sending");
+      }
+      // Known from now on, so a second use in the same pipeline does not parse again;
+      // RunPipeline forgets it if the Parse fails or is skipped.
+      prepared_[statement.sql] = name;
+      *parse_sent = true;
+    }
+    sent = PQsendQueryPrepared(conn_, name.c_str(), count, values.data(), lengths.data(),
+                               formats.data(), result_format);
+  } else {
+    sent = PQsendQueryParams(conn_, statement.sql.c_str(), count, nullptr, values.data(),
+                             lengths.data(), formats.data(), result_format);
+  }
   if (sent == 0) return ConnectionError("sending");
   return Flush();
 }
@@ -182,27 +202,44 @@ core::Status Connection::RunPipeline(const std::vector<Statement>& statements,
   if (PQenterPipelineMode(conn_) == 0) return ConnectionError("entering pipeline mode");
   core::Status failure;
   *started = true;
-  for (const Statement& s : statements) {
-    failure = Send(s);
+  // The answers to read, in order: a statement's, preceded by its Parse's the first time.
+  struct Answer {
+    size_t statement;
+    bool parse;
+  };
+  std::vector<Answer> answers;
+  answers.reserve(statements.size());
+  for (size_t i = 0; i < statements.size(); ++i) {
+    bool parse_sent = false;
+    failure = Send(statements[i], &parse_sent);
     if (!failure.ok()) return failure;  // the connection is unusable: nothing to drain
+    if (parse_sent) answers.push_back({i, true});
+    answers.push_back({i, false});
   }
   if (PQpipelineSync(conn_) == 0) return ConnectionError("sending");
   SB_RETURN_IF_ERROR(Flush());
-  // Each statement answers with one result, then nullptr; the sync answers last. After an
-  // error the server skips the rest (PGRES_PIPELINE_ABORTED) up to the sync.
-  for (size_t i = 0; i < statements.size(); ++i) {
+  // Each answer is one result, then nullptr; the sync answers last. After an error the server
+  // skips the rest (PGRES_PIPELINE_ABORTED) up to the sync.
+  std::vector<std::string> parse_failed;
+  for (const Answer& answer : answers) {
     SB_ASSIGN_OR_RETURN(PGresult * result, NextResult());
     if (result == nullptr) return ConnectionError("reading");
     Rows rows(result);
     const ExecStatusType status = PQresultStatus(result);
     SB_ASSIGN_OR_RETURN(PGresult * end, NextResult());
     if (end != nullptr) PQclear(end);
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    if (answer.parse) {
+      if (!ok) parse_failed.push_back(statements[answer.statement].sql);
+    } else if (ok) {
       if (failure.ok()) results->push_back(std::move(rows));
-    } else if (status != PGRES_PIPELINE_ABORTED && failure.ok()) {
-      failure = StatementError(result).WithMetadata("statement", std::to_string(i));
+    }
+    if (!ok && status != PGRES_PIPELINE_ABORTED && failure.ok()) {
+      failure = StatementError(result).WithMetadata("statement", std::to_string(answer.statement));
     }
   }
+  // A statement whose Parse failed or was skipped is not prepared in this session.
+  for (const std::string& sql : parse_failed) prepared_.erase(sql);
   SB_ASSIGN_OR_RETURN(PGresult * sync, NextResult());
   if (sync == nullptr) return ConnectionError("reading");
   const bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,9 @@ struct Statement {
   std::string sql;
   std::vector<Param> params;
   bool binary_result = false;
+  // Parse and plan once per session (a named prepared statement, made in the same pipeline
+  // the first time): for the statements every commit sends.
+  bool prepared = false;
 };
 
 class Connection {
@@ -97,7 +101,9 @@ class Connection {
  private:
   explicit Connection(PGconn* conn, std::chrono::milliseconds timeout)
       : conn_(conn), timeout_(timeout) {}
-  core::Status Send(const Statement& statement);
+  // Sends `statement`; when it is to be prepared and is not yet, sends the Parse first and
+  // sets `*parse_sent` (its answer comes before the statement's).
+  core::Status Send(const Statement& statement, bool* parse_sent);
   core::Status Flush();
   core::Status WaitReadable();
   core::Result<PGresult*> NextResult();  // nullptr = this statement's results ended
@@ -105,6 +111,8 @@ class Connection {
 
   PGconn* conn_;
   std::chrono::milliseconds timeout_;
+  // SQL text → statement name, for statements this session has prepared.
+  std::map<std::string, std::string> prepared_;
 };
 
 // Quotes an identifier for SQL text ("name" with inner quotes doubled).
