@@ -66,7 +66,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # the route table's probe of every route, and the lifecycle tests.
 ctest --test-dir build/asan -j "$JOBS" --output-on-failure --timeout 600 -LE postgres
 ctest --test-dir build/asan -j "$JOBS" --output-on-failure --timeout 600 -L postgres \
-  -R '^postgres:(every acknowledged|a second strongbox|a paused owner|sessions killed|PostgreSQL restarted|a synchronous standby|.*Idempotency-Key|every mutating route|SIGTERM)'
+  -R '^postgres:(every acknowledged|a second strongbox|a paused owner|sessions killed|a commit stuck|PostgreSQL restarted|a synchronous standby|.*Idempotency-Key|every mutating route|SIGTERM)'
 
 step "fuzz (each target ${FUZZ_SECONDS:-20} s)"
 # scripts/fuzz.sh builds build/fuzz (clang++, libFuzzer + ASan + UBSan; only the libraries the

@@ -39,15 +39,25 @@ core::Result<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(const confi
   auto claims = store::pg::ClaimAll(**conn, storage->node_id_, schema->partitions, lease);
   if (!claims.ok()) return Because("cannot claim the partitions", claims.status());
   storage->claimed_ = true;
+  storage->claims_ = *claims;
   spdlog::info("postgres: node '{}' claimed {} partitions of database {}", storage->node_id_,
                claims->size(), schema->database_id);
+
+  // Renewed from now on: loading a large cache may take longer than a lease.
+  store::pg::LeaseKeeper::Options lease_options;
+  lease_options.conninfo = config.postgres_url;
+  lease_options.node_id = storage->node_id_;
+  lease_options.lease = lease;
+  lease_options.renew_interval = std::chrono::milliseconds(config.partition_renew_ms);
+  lease_options.timeout = storage->timeout_;
+  lease_options.partitions_owned = claims->size();
+  storage->leases_ = std::make_unique<store::pg::LeaseKeeper>(lease_options);
 
   std::map<store::PartitionId, int64_t> seqs;
   for (const auto& [p, claim] : *claims) seqs[p] = claim.commit_seq;
   store::pg::CatchUpStats stats;
   core::Status caught_up = store::pg::CatchUp(*engine, **conn, *schema, seqs, &stats);
   if (!caught_up.ok()) {
-    store::pg::ReleaseAll(**conn, storage->node_id_);
     return Because("cannot bring the local cache level with PostgreSQL", caught_up);
   }
   spdlog::info("postgres: local cache ready in {} ms: {} partitions current, {} loaded ({} rows)",
@@ -59,17 +69,8 @@ core::Result<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(const confi
   commit_options.node_id = storage->node_id_;
   commit_options.timeout = storage->timeout_;
   commit_options.lease = lease;
-  const size_t owned = claims->size();
   storage->commit_ = std::make_unique<store::pg::PostgresCommit>(
       engine, commit_options, *schema, std::move(*claims), std::move(*conn));
-  store::pg::LeaseKeeper::Options lease_options;
-  lease_options.conninfo = config.postgres_url;
-  lease_options.node_id = storage->node_id_;
-  lease_options.lease = lease;
-  lease_options.renew_interval = std::chrono::milliseconds(config.partition_renew_ms);
-  lease_options.timeout = storage->timeout_;
-  lease_options.partitions_owned = owned;
-  storage->leases_ = std::make_unique<store::pg::LeaseKeeper>(lease_options);
   return storage;
 }
 
@@ -77,15 +78,20 @@ void PostgresStorage::Close() {
   if (closed_ || !claimed_) return;
   closed_ = true;
   if (leases_) leases_->Stop();
+  if (commit_) {
+    commit_->Release();  // at the epochs it holds: never another process's claim
+    return;
+  }
+  // Start failed after the claim: release what was claimed, at those epochs.
   auto conn = store::pg::Connection::Open(conninfo_, "strongbox-release", timeout_);
   if (!conn.ok()) {
     spdlog::warn(
-        "postgres: could not release the partitions ({}); they are free once their "
-        "leases expire",
+        "postgres: could not release the partitions ({}); they are free once their leases "
+        "expire",
         conn.status().ToString());
     return;
   }
-  store::pg::ReleaseAll(**conn, node_id_);
+  store::pg::Release(**conn, node_id_, claims_);
 }
 
 PostgresStorage::~PostgresStorage() { Close(); }

@@ -11,6 +11,7 @@
 // Ownership: the app's Storage owns it; it borrows the engine, which outlives it.
 // Thread safety: Open and Close on the thread that runs app::Run; commit() is the sequencer's.
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -44,6 +45,7 @@ class PostgresStorage {
   std::unique_ptr<store::pg::PostgresCommit> commit_;
   std::unique_ptr<store::pg::LeaseKeeper> leases_;
   bool claimed_ = false;  // Close releases only what Open claimed
+  std::map<store::PartitionId, store::pg::PartitionClaim> claims_;  // as claimed at start
   bool closed_ = false;
 };
 

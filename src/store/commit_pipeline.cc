@@ -259,6 +259,15 @@ void CommitPipeline::TryRecover() {
       for (auto& hook : unapplied_hooks_) hook();
     }
   }
+  if (unwritten_) {
+    // A committed group the cache could not take: it goes in before anything else.
+    core::Status written = engine_->Write(unwritten_.get());
+    if (!written.ok()) {
+      log_still_stopped("writing the local cache: " + written.ToString());
+      return;
+    }
+    unwritten_.reset();
+  }
   if (durable_ != nullptr && !RecoverDurableStep(log_still_stopped)) return;
   unapplied_hooks_.clear();
   {
@@ -281,9 +290,8 @@ bool CommitPipeline::RecoverDurableStep(
   if (unresolved_ && committed) {
     core::Status written = engine_->Write(unresolved_.get());
     if (!written.ok()) {
-      // Durable all the same: the cache reloads what it touched at the next recovery.
-      durable_->LocalWriteFailed(*unresolved_);
-      unresolved_.reset();
+      // Durable all the same: the cache takes it at a later recovery, before any other write.
+      unwritten_ = std::move(unresolved_);
       for (auto& hook : unapplied_hooks_) hook();
       unapplied_hooks_.clear();
       log_still_stopped("writing the local cache: " + written.ToString());
@@ -303,8 +311,8 @@ core::Status CommitPipeline::CommitDurably(rocksdb::WriteBatch* batch,
       core::Status cached = engine_->Write(batch);
       if (!cached.ok()) {
         // The group is durable, so it is answered OK and its hooks run; the cache misses it
-        // until recovery reloads what it touched, and writes stop until then.
-        durable_->LocalWriteFailed(*batch);
+        // until recovery writes it again, and writes stop until then.
+        unwritten_ = std::make_unique<rocksdb::WriteBatch>(*batch);
         EnterFault(cached, {});
       }
       return core::Status::Ok();

@@ -229,6 +229,8 @@ class CommitPipeline {
   std::vector<std::function<void()>> unapplied_hooks_;
   // With a DurableStep: the batch of a group whose outcome is unknown, until Recover settles it.
   std::unique_ptr<rocksdb::WriteBatch> unresolved_;
+  // With a DurableStep: a committed group the engine failed to take, written again on recovery.
+  std::unique_ptr<rocksdb::WriteBatch> unwritten_;
   std::chrono::steady_clock::time_point next_recovery_log_{};
   core::Histogram group_sizes_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}};
   core::Histogram write_seconds_{core::Histogram::LatencyBuckets()};

@@ -42,10 +42,6 @@ class DurableStep {
   // finds out whether that batch committed (`*unknown_committed`; then its bookkeeping rows
   // are appended to `local`). OK when writes may resume; an error when not yet (try later).
   virtual core::Status Recover(rocksdb::WriteBatch* local, bool* unknown_committed) = 0;
-
-  // The local engine failed to take a batch that Commit had made durable: the cache misses it
-  // until Recover has reloaded what the batch touched from the durable store.
-  virtual void LocalWriteFailed(const rocksdb::WriteBatch& batch) = 0;
 };
 
 }  // namespace strongbox::store

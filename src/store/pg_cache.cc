@@ -151,6 +151,14 @@ core::Status CatchUp(Engine& engine, Connection& conn, const SchemaInfo& schema,
     rocksdb::WriteBatch batch;
     (void)batch.Put(engine.handle(ColumnFamily::kDefault), Slice(kDatabaseIdKey),
                     Slice(schema.database_id));
+    // In the same batch: no bookkeeping row of the old database may outlive its id.
+    auto old_rows = engine.NewIterator(ColumnFamily::kDefault, kCommitSeqPrefix,
+                                       PrefixSuccessor(kCommitSeqPrefix));
+    for (old_rows->SeekToFirst(); old_rows->Valid(); old_rows->Next()) {
+      (void)batch.Delete(engine.handle(ColumnFamily::kDefault), Slice(old_rows->key()));
+    }
+    SB_RETURN_IF_ERROR(old_rows->status());
+    old_rows.reset();
     SB_RETURN_IF_ERROR(WriteLocal(engine, &batch));
     std::set<PartitionId> all;
     for (PartitionId p = 0; p <= schema.partitions; ++p) all.insert(p);

@@ -97,6 +97,7 @@ core::Result<std::vector<PostgresCommit::Row>> PostgresCommit::Fold(
   for (auto& [where, value] : folded) {
     const ColumnFamily cf =
         where.first < family_of_id_.size() ? family_of_id_[where.first] : ColumnFamily::kCount;
+    if (cf == ColumnFamily::kDefault) continue;  // the cache's own bookkeeping: never sent
     const auto partition = cf == ColumnFamily::kCount
                                ? std::nullopt
                                : PartitionOfKey(cf, where.second, schema_.partitions);
@@ -111,9 +112,11 @@ core::Result<std::vector<PostgresCommit::Row>> PostgresCommit::Fold(
 
 core::Status PostgresCommit::Reconnect() {
   conn_.reset();
+  connected_ = false;
   ++reconnects_;
   SB_ASSIGN_OR_RETURN(conn_,
                       Connection::Open(options_.conninfo, "strongbox-commit", options_.timeout));
+  connected_ = true;
   return core::Status::Ok();
 }
 
@@ -197,14 +200,20 @@ DurableStep::Result PostgresCommit::Attempt(const std::vector<Row>& rows,
   // Only an error a statement reported, with the session alive, says for sure that the
   // transaction did not commit. Anything else after sending began (the session terminated,
   // the connection lost, a reply out of step) may have come after COMMIT ran.
+  // An error on COMMIT itself is no proof either (CockroachDB answers 40003, "result is
+  // ambiguous"), except a serialization failure, which is a definite abort.
   const std::string_view sqlstate = sent.MetadataValue("sqlstate");
+  const std::string_view failed_at = sent.MetadataValue("statement");
   const bool session_gone = sqlstate.empty() || sqlstate.substr(0, 2) == "57" ||
                             sqlstate.substr(0, 2) == "08" || !conn_->healthy();
-  if (sent.MetadataValue("statement").empty() || session_gone) {
+  const bool at_commit = failed_at == std::to_string(statements.size() - 1) &&
+                         sqlstate != "40001" && sqlstate != "40P01";
+  if (failed_at.empty() || session_gone || at_commit || sqlstate == "40003") {
     conn_.reset();  // whatever state it is in, the next group gets a fresh session
     connected_ = false;
     if (!started) return {Outcome::kNotCommitted, sent};
     unknown_touched_ = touched;
+    reclaims_ = 0;
     ++unknown_;
     spdlog::warn(
         "postgres: the session failed while a commit was in flight ({}); its outcome is "
@@ -258,15 +267,6 @@ DurableStep::Result PostgresCommit::Commit(const rocksdb::WriteBatch& batch,
   return result;
 }
 
-void PostgresCommit::LocalWriteFailed(const rocksdb::WriteBatch& batch) {
-  auto rows = Fold(batch);
-  if (!rows.ok()) {
-    for (const auto& [p, claim] : claims_) reload_.insert(p);
-    return;
-  }
-  for (const Row& row : *rows) reload_.insert(row.partition);
-}
-
 core::Status PostgresCommit::Recover(rocksdb::WriteBatch* local, bool* unknown_committed) {
   *unknown_committed = false;
   if (!fenced_.ok()) return fenced_;
@@ -274,16 +274,19 @@ core::Status PostgresCommit::Recover(rocksdb::WriteBatch* local, bool* unknown_c
   if (!unknown_touched_.empty()) {
     // Claim the touched partitions again: the new epoch fences off the old session's
     // transaction if it is still in flight, and the row locks wait for it if it holds them.
-    // Then commit_seq says whether it committed. The claim matches on the owner alone: an
-    // earlier attempt of this claim may have committed with its answer lost, so the epoch
-    // this node knows may be behind its own.
+    // Then commit_seq says whether it committed. An earlier attempt of this claim may have
+    // committed with its answer lost, so the epoch may be up to `reclaims_` past the one this
+    // node knows — and no further: a higher one is another process's claim.
+    ++reclaims_;
     std::vector<Statement> statements = {{"BEGIN", {}, false}};
     for (PartitionId p : unknown_touched_) {
       statements.push_back(
           {"UPDATE strongbox_partitions SET epoch = epoch + 1, lease_expires = " +
                std::string(kDatabaseNowMs) +
-               " + $3 WHERE partition = $1 AND owner = $2 RETURNING epoch, commit_seq",
-           {Param::Int(p), Param::Text(options_.node_id), Param::Int(options_.lease.count())},
+               " + $3 WHERE partition = $1 AND owner = $2 AND epoch >= $4 AND epoch < $4 + $5 "
+               "RETURNING epoch, commit_seq",
+           {Param::Int(p), Param::Text(options_.node_id), Param::Int(options_.lease.count()),
+            Param::Int(claims_[p].epoch), Param::Int(reclaims_)},
            false});
     }
     statements.push_back({"COMMIT", {}, false});
@@ -322,16 +325,17 @@ core::Status PostgresCommit::Recover(rocksdb::WriteBatch* local, bool* unknown_c
                                     : "had not committed: it is dropped");
     unknown_touched_.clear();
   }
-  if (!reload_.empty()) {
-    std::map<PartitionId, int64_t> seqs;
-    for (PartitionId p : reload_) seqs[p] = claims_[p].commit_seq;
-    CatchUpStats stats;
-    SB_RETURN_IF_ERROR(CatchUp(*engine_, *conn_, schema_, seqs, &stats));
-    spdlog::info("postgres: reloaded {} partitions ({} rows) into the local cache",
-                 stats.partitions_loaded, stats.rows_loaded);
-    reload_.clear();
-  }
   return core::Status::Ok();
+}
+
+void PostgresCommit::Release() {
+  if ((conn_ == nullptr || !conn_->healthy()) && !Reconnect().ok()) {
+    spdlog::warn(
+        "postgres: could not release this node's partitions (no session); they are "
+        "free once their leases expire");
+    return;
+  }
+  pg::Release(*conn_, options_.node_id, claims_);
 }
 
 }  // namespace strongbox::store::pg

@@ -15,7 +15,8 @@
 // `max_retries`; the connection lost after sending → kUnknown, settled by Recover, which claims
 // the touched partitions again (a new epoch, so a transaction still in flight on the old
 // session can no longer commit) and reads their commit_seq: one more than before means the
-// group committed. Every other server error → kRejected after a ROLLBACK.
+// group committed. An error on COMMIT itself (but a serialization failure) is an unknown
+// outcome too. Every other server error → kRejected after a ROLLBACK.
 //
 // Ownership: the composition root owns it, with the connection it was given.
 // Thread safety: the sequencer thread only (DurableStep); stats() from any thread.
@@ -61,7 +62,10 @@ class PostgresCommit final : public DurableStep {
 
   Result Commit(const rocksdb::WriteBatch& batch, rocksdb::WriteBatch* local) override;
   core::Status Recover(rocksdb::WriteBatch* local, bool* unknown_committed) override;
-  void LocalWriteFailed(const rocksdb::WriteBatch& batch) override;
+  // Gives up this node's partitions at the epochs it holds (owner NULL), so another node may
+  // claim them at once; a partition claimed since by someone else is left alone. Best effort
+  // (logged). REQUIRES: the pipeline has stopped (it uses the commit session).
+  void Release();
 
   Stats stats() const;
   // Seconds per commit transaction (the pipeline's round trip, retries included).
@@ -88,9 +92,8 @@ class PostgresCommit final : public DurableStep {
   std::vector<ColumnFamily> family_of_id_;  // RocksDB column family id → ours
   // After kUnknown: the partitions the group touched, to settle in Recover.
   std::set<PartitionId> unknown_touched_;
-  // After LocalWriteFailed: partitions the local cache must reload.
-  std::set<PartitionId> reload_;
-  core::Status fenced_;  // not OK once a fence failed: permanent
+  int64_t reclaims_ = 0;  // Recover's claims since the unknown outcome (each may have landed)
+  core::Status fenced_;   // not OK once a fence failed: permanent
   core::Histogram commit_seconds_{core::Histogram::LatencyBuckets()};
   std::atomic<uint64_t> transactions_{0};
   std::atomic<uint64_t> retries_{0};

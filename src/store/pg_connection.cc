@@ -2,8 +2,10 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 
 namespace strongbox::store::pg {
@@ -98,6 +100,11 @@ core::Result<std::unique_ptr<Connection>> Connection::Open(const std::string& co
     PQfinish(conn);
     return failed;
   }
+  // Server notices ("relation … already exists, skipping") go to the log at debug level, not
+  // to stderr, which would break the one-JSON-object-per-line log format.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char* message) { spdlog::debug("postgres: {}", Trimmed(message)); },
+      nullptr);
   if (PQsetnonblocking(conn, 1) != 0) {
     core::Status failed = Unavailable(Trimmed(PQerrorMessage(conn)));
     PQfinish(conn);
@@ -108,16 +115,31 @@ core::Result<std::unique_ptr<Connection>> Connection::Open(const std::string& co
 
 Connection::~Connection() { PQfinish(conn_); }
 
-bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool Connection::healthy() const {
+  return !broken_ && PQstatus(conn_) == CONNECTION_OK && PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
+}
 int Connection::backend_pid() const { return PQbackendPID(conn_); }
 
 core::Status Connection::ConnectionError(const std::string& what) const {
   return Unavailable(what + ": " + Trimmed(PQerrorMessage(conn_)));
 }
 
+int Connection::PollFor(short events, short* revents) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd fd{PQsocket(conn_), events, 0};
+    const int ready = poll(&fd, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+    if (ready < 0 && errno == EINTR) continue;
+    *revents = fd.revents;
+    return ready;
+  }
+}
+
 core::Status Connection::WaitReadable() {
-  pollfd fd{PQsocket(conn_), POLLIN, 0};
-  const int ready = poll(&fd, 1, static_cast<int>(timeout_.count()));
+  short revents = 0;
+  const int ready = PollFor(POLLIN, &revents);
   if (ready == 0) {
     return Unavailable("no answer within " + std::to_string(timeout_.count()) +
                        " ms (config postgres_timeout_ms)");
@@ -132,11 +154,11 @@ core::Status Connection::Flush() {
     if (flushed == 0) return core::Status::Ok();
     if (flushed < 0) return ConnectionError("sending");
     // The server may be blocked writing answers we have not read: read while we wait to send.
-    pollfd fd{PQsocket(conn_), POLLIN | POLLOUT, 0};
-    const int ready = poll(&fd, 1, static_cast<int>(timeout_.count()));
+    short revents = 0;
+    const int ready = PollFor(POLLIN | POLLOUT, &revents);
     if (ready == 0) return Unavailable("sending timed out");
     if (ready < 0) return ConnectionError("sending");
-    if ((fd.revents & POLLIN) != 0 && PQconsumeInput(conn_) == 0) {
+    if ((revents & POLLIN) != 0 && PQconsumeInput(conn_) == 0) {
       return ConnectionError("reading");
     }
   }
@@ -199,6 +221,13 @@ core::Status Connection::RunPipeline(const std::vector<Statement>& statements,
   results->clear();
   *started = false;
   if (!healthy()) return ConnectionError("connection lost");
+  // Every return before the sync was read leaves answers unread: the session is unusable.
+  broken_ = true;
+  return RunPipelineOnce(statements, results, started);
+}
+
+core::Status Connection::RunPipelineOnce(const std::vector<Statement>& statements,
+                                         std::vector<Rows>* results, bool* started) {
   if (PQenterPipelineMode(conn_) == 0) return ConnectionError("entering pipeline mode");
   core::Status failure;
   *started = true;
@@ -246,6 +275,7 @@ core::Status Connection::RunPipeline(const std::vector<Statement>& statements,
   PQclear(sync);
   if (!synced) return ConnectionError("pipeline out of step");
   if (PQexitPipelineMode(conn_) == 0) return ConnectionError("leaving pipeline mode");
+  broken_ = false;  // every answer read: the session can go on
   return failure;
 }
 

@@ -93,7 +93,9 @@ class Connection {
   core::Status RunPipeline(const std::vector<Statement>& statements, std::vector<Rows>* results,
                            bool* started);
 
-  // False once the connection has failed; a new one must be opened.
+  // False once the connection has failed, or a call left it mid-pipeline (a timeout, an
+  // answer out of step): its next answers would belong to the old statements, so a new
+  // connection must be opened.
   bool healthy() const;
   // The server process serving this session (pg_stat_activity.pid), for logs and tests.
   int backend_pid() const;
@@ -106,11 +108,17 @@ class Connection {
   core::Status Send(const Statement& statement, bool* parse_sent);
   core::Status Flush();
   core::Status WaitReadable();
+  // poll() for `events`, retrying when a signal interrupts it, within timeout_ in all.
+  int PollFor(short events, short* revents);
+  // RunPipeline without the bookkeeping of a broken session.
+  core::Status RunPipelineOnce(const std::vector<Statement>& statements, std::vector<Rows>* results,
+                               bool* started);
   core::Result<PGresult*> NextResult();  // nullptr = this statement's results ended
   core::Status ConnectionError(const std::string& what) const;
 
   PGconn* conn_;
   std::chrono::milliseconds timeout_;
+  bool broken_ = false;  // a call returned before reading every answer up to the sync
   // SQL text → statement name, for statements this session has prepared.
   std::map<std::string, std::string> prepared_;
 };

@@ -66,18 +66,29 @@ core::Result<std::map<PartitionId, PartitionClaim>> ClaimAll(Connection& conn,
   return claims;
 }
 
-void ReleaseAll(Connection& conn, const std::string& node_id) {
-  auto released =
-      conn.Run("UPDATE strongbox_partitions SET owner = NULL, lease_expires = 0 WHERE owner = $1",
-               {Param::Text(node_id)});
+void Release(Connection& conn, const std::string& node_id,
+             const std::map<PartitionId, PartitionClaim>& claims) {
+  std::vector<Statement> statements;
+  for (const auto& [p, claim] : claims) {
+    statements.push_back(
+        {"UPDATE strongbox_partitions SET owner = NULL, lease_expires = 0 "
+         "WHERE partition = $1 AND owner = $2 AND epoch = $3",
+         {Param::Int(p), Param::Text(node_id), Param::Int(claim.epoch)},
+         false});
+  }
+  std::vector<Rows> results;
+  bool started = false;
+  core::Status released = conn.RunPipeline(statements, &results, &started);
   if (!released.ok()) {
     spdlog::warn(
         "postgres: could not release this node's partitions ({}); they are free once "
         "their leases expire",
-        released.status().ToString());
+        released.ToString());
     return;
   }
-  spdlog::info("postgres: released {} partitions", released->affected());
+  int64_t count = 0;
+  for (const Rows& r : results) count += r.affected();
+  spdlog::info("postgres: released {} partitions", count);
 }
 
 LeaseKeeper::LeaseKeeper(Options options) : options_(std::move(options)) {

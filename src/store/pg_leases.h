@@ -43,9 +43,11 @@ core::Result<std::map<PartitionId, PartitionClaim>> ClaimAll(Connection& conn,
                                                              uint32_t partitions,
                                                              std::chrono::milliseconds lease);
 
-// Gives up this node's partitions (owner NULL, lease expired) so another node may claim them
-// at once. Best effort: a failure is logged; the leases then simply expire.
-void ReleaseAll(Connection& conn, const std::string& node_id);
+// Gives up `claims` (owner NULL, lease expired) at the epochs given, so another node may claim
+// them at once; a partition claimed since by anyone else is left alone. Best effort: a failure
+// is logged; the leases then simply expire.
+void Release(Connection& conn, const std::string& node_id,
+             const std::map<PartitionId, PartitionClaim>& claims);
 
 // Renews this node's leases every `renew_interval` on a thread with its own connection
 // (reconnecting as needed). Losing partitions is noticed by the commits' fence, not here.

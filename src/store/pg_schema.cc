@@ -73,41 +73,32 @@ core::Result<SchemaInfo> InitSchema(Connection& conn, uint32_t partitions) {
     }
   }
   // Values first written win: a second init (or a node racing this one) leaves them alone.
+  const std::string database_id = core::HexEncode(core::SecureRandomBytes(16));
+  auto meta = conn.Run(
+      "INSERT INTO strongbox_meta (name, value) VALUES ('schema_version', $1), "
+      "('partitions', $2), ('database_id', $3), ('created_at_ms', " +
+          std::string(kDatabaseNowMs) + "::TEXT) ON CONFLICT (name) DO NOTHING",
+      {Param::Int(kSchemaVersion), Param::Int(partitions), Param::Text(database_id)});
+  if (!meta.ok()) return meta.status();
+  SB_ASSIGN_OR_RETURN(SchemaInfo stored, ReadSchema(conn));
+  // One row per partition of the stored count (an earlier init may have fixed another).
   std::string partition_rows;
-  for (uint32_t p = 0; p <= partitions; ++p) {
+  for (uint32_t p = 0; p <= stored.partitions; ++p) {
     if (p > 0) partition_rows += ",";
     partition_rows += "(" + std::to_string(p) + ", NULL, 0, 0, 0)";
   }
-  const std::string database_id = core::HexEncode(core::SecureRandomBytes(16));
-  std::vector<Statement> statements = {
-      {"BEGIN", {}, false},
-      {"INSERT INTO strongbox_meta (name, value) VALUES ('schema_version', $1), "
-       "('partitions', $2), ('database_id', $3), ('created_at_ms', " +
-           std::string(kDatabaseNowMs) + "::TEXT) ON CONFLICT (name) DO NOTHING",
-       {Param::Int(kSchemaVersion), Param::Int(partitions), Param::Text(database_id)},
-       false},
-      {"INSERT INTO strongbox_partitions (partition, owner, epoch, lease_expires, commit_seq) "
-       "VALUES " +
-           partition_rows + " ON CONFLICT (partition) DO NOTHING",
-       {},
-       false},
-      {"COMMIT", {}, false},
-  };
-  std::vector<Rows> results;
-  bool started = false;
-  core::Status inserted = conn.RunPipeline(statements, &results, &started);
-  if (!inserted.ok()) {
-    if (conn.healthy()) (void)conn.Run("ROLLBACK");
-    return inserted;
-  }
-  SB_ASSIGN_OR_RETURN(SchemaInfo info, ReadSchema(conn));
-  if (info.partitions != partitions) {
+  auto rows = conn.Run(
+      "INSERT INTO strongbox_partitions (partition, owner, epoch, lease_expires, commit_seq) "
+      "VALUES " +
+      partition_rows + " ON CONFLICT (partition) DO NOTHING");
+  if (!rows.ok()) return rows.status();
+  if (stored.partitions != partitions) {
     spdlog::warn(
         "postgres: the database was initialised with {} partitions; config postgres_partitions "
         "({}) applies only to a new database and is ignored",
-        info.partitions, partitions);
+        stored.partitions, partitions);
   }
-  return info;
+  return stored;
 }
 
 core::Result<SchemaInfo> MigrateSchema(Connection& conn) {

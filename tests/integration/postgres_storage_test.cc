@@ -166,6 +166,48 @@ TEST_CASE("a bad or unreachable database stops the start with a clear message",
   CHECK(out.find("cannot connect to PostgreSQL") != std::string::npos);
 }
 
+// The JSON line a `strongbox db` command prints last (warnings may come before it).
+nlohmann::json LastJsonLine(const std::string& output) {
+  const size_t end = output.find_last_not_of('\n');
+  const size_t start = output.rfind('\n', end);
+  return nlohmann::json::parse(output.substr(start == std::string::npos ? 0 : start + 1));
+}
+
+TEST_CASE("strongbox db init and migrate make and check the schema, and a server finds it",
+          "[integration][postgres]") {
+  REQUIRE(PostgresMode());
+  TempDir dir;
+  const std::string url = TestDatabaseUrl(dir.Child("data"));
+  std::string out;
+  REQUIRE(RunStrongbox({"db", "init", "--postgres-url", url, "--postgres-partitions", "8"}, &out) ==
+          0);
+  const auto first = LastJsonLine(out);
+  CHECK(first["schemaVersion"] == 1);
+  CHECK(first["partitions"] == 8);
+  // Again: nothing changes (partitions are fixed once initialised), the same database id.
+  REQUIRE(RunStrongbox({"db", "init", "--postgres-url", url}, &out) == 0);
+  CHECK(out.find("initialised with 8 partitions") != std::string::npos);
+  CHECK(LastJsonLine(out) == first);
+  REQUIRE(RunStrongbox({"db", "migrate", "--postgres-url", url}, &out) == 0);
+  CHECK(LastJsonLine(out) == first);
+  CHECK(RunStrongbox({"db", "drop", "--postgres-url", url}, &out) == 2);
+  CHECK(RunStrongbox({"db", "init", "--postgres-url", "host=127.0.0.1 port=1"}, &out) == 1);
+  CHECK(out.find("cannot connect to PostgreSQL") != std::string::npos);
+  // A server on that database claims its 8 partitions and the system one.
+  ServerProcess server(dir.path(), dir.Child("data"));
+  server.Start();
+  CHECK(server.Log().find("claimed 9 partitions of database " +
+                          first["databaseId"].get<std::string>()) != std::string::npos);
+  // A schema from a newer Strongbox is refused, not guessed at.
+  server.Stop();
+  std::string unused;
+  REQUIRE(RunCommand({"psql", url, "-qc",
+                      "UPDATE strongbox_meta SET value = '99' WHERE name = 'schema_version'"},
+                     &unused) == 0);
+  CHECK(RunStrongbox({"db", "migrate", "--postgres-url", url}, &out) == 1);
+  CHECK(out.find("newer than this build") != std::string::npos);
+}
+
 TEST_CASE("neither mode opens the other's data directory, and backups are PostgreSQL's own",
           "[integration][postgres]") {
   REQUIRE(PostgresMode());
@@ -317,6 +359,46 @@ TEST_CASE("sessions killed during commits answer 503 and the Idempotency-Key ret
   CHECK(replay.status == 200);
   CHECK(replay.Header("idempotent-replayed") == "true");
   CHECK(replay.Json()["value"] == answered["inc-0-0"]);
+}
+
+TEST_CASE("a commit stuck past postgres_timeout_ms: 503, then settled exactly once",
+          "[integration][postgres]") {
+  REQUIRE(PostgresMode());
+  ServerFixture f({"--postgres-timeout-ms", "1000", "--storage-recovery-interval-ms", "100"});
+  REQUIRE(f.client->Post(kEntries + "?id=coins", R"({"value":0})").status == 200);
+  const std::string database = TestDatabaseUrl(f.server.data_dir());
+  // Another session holds every partition row for 3 s (a stuck transaction, a lock storm):
+  // the commit waits on its fence past the timeout, and so does recovery's claim, more than
+  // once — each time leaving a session with answers still to come, which must never be
+  // read as the answers of later statements.
+  std::atomic<bool> locked{false};
+  Workers holder;
+  holder.threads.emplace_back([&] {
+    std::string out;
+    locked = true;
+    RunCommand({"psql", database, "-qtAc",
+                "BEGIN; SELECT partition FROM strongbox_partitions FOR UPDATE; "
+                "SELECT pg_sleep(3); COMMIT;"},
+               &out);
+  });
+  while (!locked.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the rows are held now
+  auto first = Increment(*f.client, "stuck-1");
+  CHECK(first.status == 503);
+  holder.Join();
+  HttpResponse retried;
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < deadline) {
+    retried = Increment(*f.client, "stuck-1");
+    if (retried.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO(StorageLog(f.server));
+  REQUIRE(retried.status == 200);
+  CHECK(retried.Json()["value"] == 1);  // applied once, whichever way the stuck commit went
+  CHECK(Increment(*f.client, "stuck-2").Json()["value"] == 2);
+  CHECK(f.client->Get(kEntries + "/coins").Json()["value"] == 2);
+  CHECK(f.client->Get("/readyz").status == 200);
 }
 
 TEST_CASE("PostgreSQL restarted under load: 503 while it is down, nothing acknowledged is lost",

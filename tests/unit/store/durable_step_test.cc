@@ -37,7 +37,6 @@ class ScriptedStep final : public DurableStep {
     *unknown_committed = settle_committed;
     return Status::Ok();
   }
-  void LocalWriteFailed(const rocksdb::WriteBatch&) override {}
 
   std::mutex mu;
   std::deque<Result> outcomes;
