@@ -69,6 +69,21 @@ std::function<Status(const store::WriteView&)> RequestWrite::GuardCheck() const 
   };
 }
 
+std::function<Status(const store::WriteView&)> RequestWrite::CommitCheck() const {
+  auto guard = GuardCheck();
+  if (!key_) return guard;
+  return [guard = std::move(guard), store = store_,
+          key = key_->storage_key](const store::WriteView& view) -> Status {
+    if (guard) SB_RETURN_IF_ERROR(guard(view));
+    SB_ASSIGN_OR_RETURN(bool answered, store->Answered(view, key));
+    if (answered) {
+      return Status::Aborted("An earlier request with this Idempotency-Key was answered meanwhile.")
+          .WithReason(std::string(kIdempotentReplay));
+    }
+    return Status::Ok();
+  };
+}
+
 void RequestWrite::StageResponse(store::WriteView& view, const http::Response& response) const {
   idempotency::StoredResponse stored{response.status, response.content_type, response.headers,
                                      response.body};

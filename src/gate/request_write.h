@@ -34,6 +34,10 @@
 
 namespace strongbox::gate {
 
+// The reason of the status a commit check returns when the request's Idempotency-Key was
+// answered between the gate's lookup and the commit: the gate then replays that answer.
+inline constexpr std::string_view kIdempotentReplay = "IDEMPOTENT_REPLAY";
+
 struct LockGuard {
   int64_t universe = 0;
   std::string lock_id;
@@ -73,6 +77,11 @@ class RequestWrite {
 
   // The lock guard check for a mutation; empty without a guard.
   std::function<core::Status(const store::WriteView&)> GuardCheck() const;
+  // What the domain commit checks before its mutation: the guard, and with an
+  // Idempotency-Key that no answer for it was stored since the gate's lookup (then kAborted
+  // reason IDEMPOTENT_REPLAY, and the gate answers with the stored response). Empty without
+  // either.
+  std::function<core::Status(const store::WriteView&)> CommitCheck() const;
   // Stages `response` as this request's stored answer. REQUIRES: key().
   void StageResponse(store::WriteView& view, const http::Response& response) const;
 
@@ -91,7 +100,7 @@ class RequestWrite::Responder {
   store::WriteContext<T> context() {
     write_->applied_ = true;
     store::WriteContext<T> context;
-    context.check = write_->GuardCheck();
+    context.check = write_->CommitCheck();
     if (write_->key_) {
       rendered_ = std::make_shared<std::optional<http::Response>>();
       context.record = [write = write_, render = render_, rendered = rendered_](

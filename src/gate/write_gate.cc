@@ -41,16 +41,25 @@ asio::awaitable<Result<http::Response>> WriteGate::Run(const RouteSpec& spec,
     ~Releaser() { self->Release(*storage_key); }
   } releaser{this, &storage_key};
   SB_CO_ASSIGN_OR_RETURN(auto stored, store_->Lookup(storage_key, write.key()->fingerprint));
-  if (stored) {
-    http::Response replay;
-    replay.status = stored->status;
-    replay.content_type = std::move(stored->content_type);
-    replay.headers = std::move(stored->headers);
-    replay.body = std::move(stored->body);
-    replay.SetHeader("idempotent-replayed", "true");
-    co_return replay;
+  if (stored) co_return Replay(std::move(*stored));
+  Result<http::Response> result = co_await RunHandler(spec, request, write);
+  if (!result.ok() && result.status().reason() == kIdempotentReplay) {
+    // The answer of an earlier request with this key became visible after the lookup (its
+    // commit's outcome was settled meanwhile): the commit refused to run it twice.
+    SB_CO_ASSIGN_OR_RETURN(auto late, store_->Lookup(storage_key, write.key()->fingerprint));
+    if (late) co_return Replay(std::move(*late));
   }
-  co_return co_await RunHandler(spec, request, write);
+  co_return result;
+}
+
+http::Response WriteGate::Replay(idempotency::StoredResponse stored) {
+  http::Response replay;
+  replay.status = stored.status;
+  replay.content_type = std::move(stored.content_type);
+  replay.headers = std::move(stored.headers);
+  replay.body = std::move(stored.body);
+  replay.SetHeader("idempotent-replayed", "true");
+  return replay;
 }
 
 asio::awaitable<Result<http::Response>> WriteGate::RunHandler(const RouteSpec& spec,

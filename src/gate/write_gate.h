@@ -46,6 +46,8 @@ class WriteGate {
   http::Handler Wrap(const RouteSpec& spec);
 
  private:
+  // A stored answer, as sent again (header idempotent-replayed: true).
+  static http::Response Replay(idempotency::StoredResponse stored);
   boost::asio::awaitable<core::Result<http::Response>> Run(const RouteSpec& spec,
                                                            http::Request& request);
   boost::asio::awaitable<core::Result<http::Response>> RunHandler(const RouteSpec& spec,

@@ -22,6 +22,14 @@ Result<std::optional<StoredResponse>> IdempotencyStore::Lookup(const std::string
   return std::optional<StoredResponse>(std::move(record.response));
 }
 
+Result<bool> IdempotencyStore::Answered(const store::WriteView& view,
+                                        const std::string& key) const {
+  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kIdempotency, key));
+  if (!bytes) return false;
+  auto expiry = IdempotencyRecordExpiry(*bytes);
+  return expiry && *expiry > clock_->Now();
+}
+
 void IdempotencyStore::Stage(store::WriteView& view, const std::string& key, uint64_t fingerprint,
                              StoredResponse response) const {
   IdempotencyRecord record{clock_->Now() + ttl_, fingerprint, std::move(response)};

@@ -36,6 +36,12 @@ class IdempotencyStore {
   core::Result<std::optional<StoredResponse>> Lookup(const std::string& key,
                                                      uint64_t fingerprint) const;
 
+  // Inside a commit: whether `key` has an answer stored that has not expired, as committed
+  // plus staged state shows it. A request checks this in its own mutation, because an earlier
+  // request's answer can become visible between its Lookup and its commit (a commit of unknown
+  // outcome settled as committed by recovery). kInternal when the store fails.
+  core::Result<bool> Answered(const store::WriteView& view, const std::string& key) const;
+
   // Stages `response` as the answer to `key` for `ttl` from now.
   void Stage(store::WriteView& view, const std::string& key, uint64_t fingerprint,
              StoredResponse response) const;

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "gate/request_write.h"
 #include "support/store_fixture.h"
 
 namespace strongbox::idempotency {
@@ -86,6 +87,52 @@ TEST_CASE("expired idempotency records are reclaimed in bounded passes", "[idemp
   }
   CHECK(deleted == 5);
   CHECK(f.Records() == 1);  // the fresh one stays until it expires
+}
+
+}  // namespace
+}  // namespace strongbox::idempotency
+
+namespace strongbox::idempotency {
+namespace {
+
+TEST_CASE("inside a commit, an answer stored since the lookup is seen, staged or committed",
+          "[idempotency]") {
+  Fixture f;
+  const std::string key = IdempotencyKey(1, "key-id", "k");
+  auto answered = [&] {
+    bool seen = false;
+    REQUIRE(f.pipeline
+                ->CommitAndWait([&](store::WriteView& view) {
+                  auto a = f.store->Answered(view, key);
+                  REQUIRE(a.ok());
+                  seen = *a;
+                  return core::Status::Ok();
+                })
+                .ok());
+    return seen;
+  };
+  CHECK_FALSE(answered());
+  f.StoreResponse("k");
+  CHECK(answered());
+  f.clock.Advance(std::chrono::hours(2));
+  CHECK_FALSE(answered());  // expired: as if none
+}
+
+TEST_CASE("a request's commit refuses to run when its key was answered since the lookup",
+          "[idempotency]") {
+  Fixture f;
+  gate::IdempotencyKey key{IdempotencyKey(1, "key-id", "k"), 7};
+  gate::RequestWrite write(std::nullopt, key, f.store.get(), &f.clock);
+  const auto check = write.CommitCheck();
+  REQUIRE(check);
+  auto run = [&] {
+    return f.pipeline->CommitAndWait([&](store::WriteView& view) { return check(view); });
+  };
+  CHECK(run().ok());
+  f.StoreResponse("k");  // e.g. an earlier request's commit, settled as committed by recovery
+  const core::Status refused = run();
+  CHECK(refused.code() == core::StatusCode::kAborted);
+  CHECK(refused.reason() == gate::kIdempotentReplay);
 }
 
 }  // namespace
