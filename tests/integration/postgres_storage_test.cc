@@ -119,6 +119,24 @@ std::string StorageLog(const ServerProcess& server) {
   return out.size() > 4000 ? out.substr(out.size() - 4000) : out;
 }
 
+// `count` writers on `server` until `writers` stops (WriteUntil, unbounded in count).
+void StartWriters(const ServerProcess& server, int count, Workers& writers, Acknowledged& acked) {
+  for (int w = 0; w < count; ++w) {
+    writers.threads.emplace_back(
+        [&, w] { WriteUntil(server.port(), server.admin_key(), w, 100000, writers.stop, acked); });
+  }
+}
+
+// Polls `done` every 10 ms for at most `limit`; its last answer.
+template <class Done>
+bool WaitFor(Done done, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (!done() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
 HttpResponse Increment(HttpClient& client, const std::string& idempotency_key) {
   return client.Send("POST", kEntries + "/coins:increment", R"({"amount":1})",
                      {{"Idempotency-Key", idempotency_key}});
@@ -413,24 +431,14 @@ TEST_CASE("PostgreSQL restarted under load: 503 while it is down, nothing acknow
   server.Start();
   Acknowledged acked;
   Workers writers;
-  for (int w = 0; w < 3; ++w) {
-    writers.threads.emplace_back(
-        [&, w] { WriteUntil(server.port(), server.admin_key(), w, 100000, writers.stop, acked); });
-  }
-  auto wait_for = [&](auto done, std::chrono::seconds limit) {
-    const auto deadline = Clock::now() + limit;
-    while (!done() && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return done();
-  };
-  REQUIRE(wait_for([&] { return acked.ok.load() >= 100; }, std::chrono::seconds(10)));
+  StartWriters(server, 3, writers, acked);
+  REQUIRE(WaitFor([&] { return acked.ok.load() >= 100; }, std::chrono::seconds(10)));
   pg.Kill();  // a crash of the database, not a polite shutdown
-  REQUIRE(wait_for([&] { return acked.unavailable.load() >= 5; }, std::chrono::seconds(10)));
+  REQUIRE(WaitFor([&] { return acked.unavailable.load() >= 5; }, std::chrono::seconds(10)));
   pg.Start();
   const int before = acked.ok.load();
   // Writes resume by themselves once the database is back.
-  CHECK(wait_for([&] { return acked.ok.load() >= before + 100; }, std::chrono::seconds(20)));
+  CHECK(WaitFor([&] { return acked.ok.load() >= before + 100; }, std::chrono::seconds(20)));
   writers.Join();
   HttpClient client(server.port(), server.admin_key());
   CHECK(client.Get("/readyz").status == 200);
@@ -459,22 +467,12 @@ TEST_CASE("a synchronous standby promoted after the primary dies holds every ack
   server.Start();
   Acknowledged acked;
   Workers writers;
-  for (int w = 0; w < 3; ++w) {
-    writers.threads.emplace_back(
-        [&, w] { WriteUntil(server.port(), server.admin_key(), w, 100000, writers.stop, acked); });
-  }
-  auto wait_for = [&](auto done, std::chrono::seconds limit) {
-    const auto deadline = Clock::now() + limit;
-    while (!done() && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return done();
-  };
-  REQUIRE(wait_for([&] { return acked.ok.load() >= 150; }, std::chrono::seconds(10)));
+  StartWriters(server, 3, writers, acked);
+  REQUIRE(WaitFor([&] { return acked.ok.load() >= 150; }, std::chrono::seconds(10)));
   primary.Kill();
   standby.Promote();
   const int at_failover = acked.ok.load();
-  CHECK(wait_for([&] { return acked.ok.load() >= at_failover + 100; }, std::chrono::seconds(20)));
+  CHECK(WaitFor([&] { return acked.ok.load() >= at_failover + 100; }, std::chrono::seconds(20)));
   writers.Join();
   // Everything acknowledged, before and after the failover, is on the promoted standby: read
   // it back through an empty cache.
