@@ -40,24 +40,24 @@ void RenderPostgresMetrics(const Services& s, ops::MetricsText& out) {
              "PostgreSQL sessions in use by role (1 up, 0 down): one commits, one renews "
              "leases.");
   out.Sample("strongbox_postgres_sessions", {{"role", "commit"}}, stats.connected ? 1.0 : 0.0);
+  const auto leases = s.leases != nullptr ? s.leases->stats() : store::pg::LeaseKeeper::Stats{};
   if (s.leases != nullptr) {
-    out.Sample("strongbox_postgres_sessions", {{"role", "lease"}},
-               s.leases->connected() ? 1.0 : 0.0);
+    out.Sample("strongbox_postgres_sessions", {{"role", "lease"}}, leases.connected ? 1.0 : 0.0);
   }
   out.Family("strongbox_partitions_owned", "gauge", "Partitions this node claimed.");
   out.Sample("strongbox_partitions_owned", {}, static_cast<double>(stats.partitions_owned));
   if (s.leases != nullptr) {
     out.Family("strongbox_partition_lease_renewals_total", "counter", "Lease renewals made.");
     out.Sample("strongbox_partition_lease_renewals_total", {},
-               static_cast<double>(s.leases->renewals()));
+               static_cast<double>(leases.renewals));
     out.Family("strongbox_partition_lease_renew_failures_total", "counter",
                "Lease renewals that failed (the leases run out partition_lease_ms after the last "
                "success).");
     out.Sample("strongbox_partition_lease_renew_failures_total", {},
-               static_cast<double>(s.leases->renew_failures()));
+               static_cast<double>(leases.renew_failures));
     out.Family("strongbox_partition_lease_renew_seconds", "gauge",
                "Time the last lease renewal took.");
-    out.Sample("strongbox_partition_lease_renew_seconds", {}, s.leases->last_renew_seconds());
+    out.Sample("strongbox_partition_lease_renew_seconds", {}, leases.last_renew_seconds);
   }
 }
 
@@ -75,7 +75,8 @@ std::string RenderMetrics(const Services& s) {
   out.Family("strongbox_commit_group_size", "histogram", "Mutations per durable write.");
   out.HistogramSeries("strongbox_commit_group_size", {}, s.pipeline->group_sizes().Read());
   out.Family("strongbox_commit_write_seconds", "histogram",
-             "Time of each durable write: the WAL write and, in sync durability, its fsync.");
+             "Time of each durable write: the WAL write and, in sync durability, its fsync; in "
+             "storage mode postgres, the commit transaction and the cache write.");
   out.HistogramSeries("strongbox_commit_write_seconds", {}, s.pipeline->write_seconds().Read());
 
   if (s.postgres != nullptr) RenderPostgresMetrics(s, out);

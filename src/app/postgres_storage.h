@@ -34,7 +34,6 @@ class PostgresStorage {
 
   store::pg::PostgresCommit* commit() { return commit_.get(); }
   const store::pg::LeaseKeeper* leases() const { return leases_.get(); }
-  const std::string& node_id() const { return node_id_; }
 
  private:
   PostgresStorage() = default;

@@ -4,6 +4,7 @@
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <set>
 
 #include "store/key_codec.h"
@@ -14,8 +15,12 @@ namespace {
 
 constexpr std::string_view kDatabaseIdKey = "postgres/database_id";
 constexpr std::string_view kCommitSeqPrefix = "postgres/commit_seq/";
-// Local deletes and loads are written in batches of about this many rows.
+// Local deletes and loads are written in batches of about this many rows or bytes, and a page
+// read from PostgreSQL holds about this many bytes of values (values reach 4 MiB: a page of
+// rows alone could be gigabytes). Fixed, not config: they bound memory, not behaviour.
 constexpr size_t kLocalBatchRows = 8192;
+constexpr size_t kLocalBatchBytes = 32u << 20;
+constexpr int64_t kPageBytes = 32 << 20;
 
 std::string CommitSeqKey(PartitionId partition) {
   std::string key(kCommitSeqPrefix);
@@ -24,6 +29,10 @@ std::string CommitSeqKey(PartitionId partition) {
 }
 
 rocksdb::Slice Slice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+bool BatchFull(const rocksdb::WriteBatch& batch) {
+  return batch.Count() >= kLocalBatchRows || batch.GetDataSize() >= kLocalBatchBytes;
+}
 
 core::Status WriteLocal(Engine& engine, rocksdb::WriteBatch* batch) {
   if (batch->Count() == 0) return core::Status::Ok();
@@ -57,14 +66,16 @@ core::Status DeleteLocal(Engine& engine, const std::set<PartitionId>& partitions
       const auto partition = PartitionOfKey(cf, it->key(), partition_count);
       if (partition && partitions.count(*partition) == 0) continue;
       (void)batch.Delete(engine.handle(cf), Slice(it->key()));
-      if (batch.Count() >= kLocalBatchRows) SB_RETURN_IF_ERROR(WriteLocal(engine, &batch));
+      if (BatchFull(batch)) SB_RETURN_IF_ERROR(WriteLocal(engine, &batch));
     }
     SB_RETURN_IF_ERROR(it->status());
   }
   return WriteLocal(engine, &batch);
 }
 
-uint16_t BigEndian16(std::string_view b) {
+// A binary SMALLINT; nullopt when it is not two bytes (the column was altered by hand).
+std::optional<uint16_t> BigEndian16(std::string_view b) {
+  if (b.size() != 2) return std::nullopt;
   return static_cast<uint16_t>((static_cast<uint8_t>(b[0]) << 8) | static_cast<uint8_t>(b[1]));
 }
 
@@ -74,26 +85,30 @@ core::Status LoadPartition(Engine& engine, Connection& conn, PartitionId partiti
   int64_t after_cf = -1;
   std::string after_key;
   for (;;) {
+    // Up to `page_rows` rows, cut after the row that passes kPageBytes of values (a running
+    // sum over the same order, streamed by the server): at least one row, never unbounded.
     Statement page{
-        "SELECT cf, k, v FROM strongbox_kv WHERE partition = $1 AND (cf, k) > ($2, $3) "
-        "ORDER BY cf, k LIMIT $4",
+        "SELECT cf, k, v FROM (SELECT cf, k, v, SUM(octet_length(v)) OVER (ORDER BY cf, k) AS "
+        "upto FROM strongbox_kv WHERE partition = $1 AND (cf, k) > ($2, $3) ORDER BY cf, k "
+        "LIMIT $4) AS page WHERE upto - octet_length(v) < $5 ORDER BY cf, k",
         {Param::Int(partition), Param::Int(after_cf), Param::Bytes(after_key),
-         Param::Int(page_rows)},
+         Param::Int(page_rows), Param::Int(kPageBytes)},
         /*binary_result=*/true};
     SB_ASSIGN_OR_RETURN(Rows rows, conn.Run(page));
+    if (rows.size() == 0) break;
     for (int i = 0; i < rows.size(); ++i) {
-      const uint16_t cf_id = BigEndian16(rows.bytes(i, 0));
-      if (cf_id == 0 || cf_id >= static_cast<uint16_t>(ColumnFamily::kCount)) {
-        return core::Status::Internal("strongbox_kv holds a row of unknown column family " +
-                                      std::to_string(cf_id) + " (a newer Strongbox wrote it?)");
+      const auto cf_id = BigEndian16(rows.bytes(i, 0));
+      if (!cf_id || *cf_id == 0 || *cf_id >= static_cast<uint16_t>(ColumnFamily::kCount)) {
+        return core::Status::Internal(
+            "strongbox_kv holds a row of unknown column family (a newer Strongbox wrote it, "
+            "or the table was altered)");
       }
-      (void)batch.Put(engine.handle(static_cast<ColumnFamily>(cf_id)), Slice(rows.bytes(i, 1)),
+      (void)batch.Put(engine.handle(static_cast<ColumnFamily>(*cf_id)), Slice(rows.bytes(i, 1)),
                       Slice(rows.bytes(i, 2)));
-      if (batch.Count() >= kLocalBatchRows) SB_RETURN_IF_ERROR(WriteLocal(engine, &batch));
+      if (BatchFull(batch)) SB_RETURN_IF_ERROR(WriteLocal(engine, &batch));
     }
     *rows_loaded += static_cast<uint64_t>(rows.size());
-    if (rows.size() < page_rows) break;
-    after_cf = BigEndian16(rows.bytes(rows.size() - 1, 0));
+    after_cf = *BigEndian16(rows.bytes(rows.size() - 1, 0));
     after_key = std::string(rows.bytes(rows.size() - 1, 1));
   }
   PutCommitSeq(engine, &batch, partition, commit_seq);

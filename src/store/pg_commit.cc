@@ -151,10 +151,7 @@ DurableStep::Result PostgresCommit::Attempt(const std::vector<Row>& rows,
                                             rocksdb::WriteBatch* local) {
   if (conn_ == nullptr || !conn_->healthy()) {
     connected_ = false;
-    return {Outcome::kNotCommitted,
-            core::Status::Unavailable("PostgreSQL connection lost; reconnecting")
-                .WithReason("STORAGE_UNAVAILABLE")
-                .WithMetadata("retryAfterSeconds", "2")};
+    return {Outcome::kNotCommitted, StorageUnavailable("PostgreSQL connection lost; reconnecting")};
   }
   std::vector<Statement> statements;
   statements.reserve(rows.size() + touched.size() + 2);
@@ -220,11 +217,8 @@ DurableStep::Result PostgresCommit::Attempt(const std::vector<Row>& rows,
         "settled when PostgreSQL answers again",
         sent.ToString());
     return {Outcome::kUnknown,
-            core::Status::Unavailable(
-                "PostgreSQL went away during the commit: this write may or may not have been "
-                "applied. Retry it with the same Idempotency-Key.")
-                .WithReason("STORAGE_UNAVAILABLE")
-                .WithMetadata("retryAfterSeconds", "2")};
+            StorageUnavailable("PostgreSQL went away during the commit: this write may or may "
+                               "not have been applied. Retry it with the same Idempotency-Key.")};
   }
   // A server error with the connection intact: the transaction is aborted; end it.
   (void)conn_->Run("ROLLBACK");
@@ -253,11 +247,10 @@ DurableStep::Result PostgresCommit::Commit(const rocksdb::WriteBatch& batch,
         result.outcome == Outcome::kRejected && result.status.reason() == "SERIALIZATION_FAILURE";
     if (!serialization) break;
     if (attempt >= options_.max_retries) {
-      result.status = core::Status::Unavailable(
-                          "PostgreSQL kept refusing the commit with serialization failures (" +
-                          std::to_string(attempt + 1) + " attempts); retry")
-                          .WithReason("STORAGE_UNAVAILABLE")
-                          .WithMetadata("retryAfterSeconds", "1");
+      result.status =
+          StorageUnavailable("PostgreSQL kept refusing the commit with serialization failures (" +
+                                 std::to_string(attempt + 1) + " attempts); retry",
+                             1);
       break;
     }
     ++retries_;

@@ -19,9 +19,7 @@ std::string Trimmed(const char* message) {
 }
 
 core::Status Unavailable(const std::string& message) {
-  return core::Status::Unavailable("PostgreSQL is unavailable: " + message)
-      .WithReason("STORAGE_UNAVAILABLE")
-      .WithMetadata("retryAfterSeconds", "2");
+  return StorageUnavailable("PostgreSQL is unavailable: " + message);
 }
 
 // The SQLSTATE classes that say "the server cannot serve now" rather than "this statement is
@@ -118,7 +116,6 @@ Connection::~Connection() { PQfinish(conn_); }
 bool Connection::healthy() const {
   return !broken_ && PQstatus(conn_) == CONNECTION_OK && PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
 }
-int Connection::backend_pid() const { return PQbackendPID(conn_); }
 
 core::Status Connection::ConnectionError(const std::string& what) const {
   return Unavailable(what + ": " + Trimmed(PQerrorMessage(conn_)));
@@ -279,14 +276,10 @@ core::Status Connection::RunPipelineOnce(const std::vector<Statement>& statement
   return failure;
 }
 
-std::string QuoteIdentifier(std::string_view name) {
-  std::string quoted = "\"";
-  for (char c : name) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  quoted += '"';
-  return quoted;
+core::Status StorageUnavailable(std::string message, int retry_after_seconds) {
+  return core::Status::Unavailable(std::move(message))
+      .WithReason("STORAGE_UNAVAILABLE")
+      .WithMetadata("retryAfterSeconds", std::to_string(retry_after_seconds));
 }
 
 }  // namespace strongbox::store::pg

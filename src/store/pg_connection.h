@@ -97,8 +97,6 @@ class Connection {
   // answer out of step): its next answers would belong to the old statements, so a new
   // connection must be opened.
   bool healthy() const;
-  // The server process serving this session (pg_stat_activity.pid), for logs and tests.
-  int backend_pid() const;
 
  private:
   explicit Connection(PGconn* conn, std::chrono::milliseconds timeout)
@@ -123,7 +121,8 @@ class Connection {
   std::map<std::string, std::string> prepared_;
 };
 
-// Quotes an identifier for SQL text ("name" with inner quotes doubled).
-std::string QuoteIdentifier(std::string_view name);
+// kUnavailable, reason STORAGE_UNAVAILABLE, with retryAfterSeconds: the database cannot serve
+// now (unreachable, gone mid-commit, refusing); the client retries, the node reconnects.
+core::Status StorageUnavailable(std::string message, int retry_after_seconds = 2);
 
 }  // namespace strongbox::store::pg

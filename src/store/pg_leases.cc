@@ -106,24 +106,9 @@ void LeaseKeeper::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-uint64_t LeaseKeeper::renewals() const {
+LeaseKeeper::Stats LeaseKeeper::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return renewals_;
-}
-
-uint64_t LeaseKeeper::renew_failures() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return renew_failures_;
-}
-
-bool LeaseKeeper::connected() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return connected_;
-}
-
-double LeaseKeeper::last_renew_seconds() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return last_renew_seconds_;
+  return stats_;
 }
 
 core::Status LeaseKeeper::RenewOnce() {
@@ -142,8 +127,8 @@ core::Status LeaseKeeper::RenewOnce() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    ++renewals_;
-    last_renew_seconds_ = seconds;
+    ++stats_.renewals;
+    stats_.last_renew_seconds = seconds;
   }
   if (static_cast<size_t>(renewed.affected()) < options_.partitions_owned) {
     spdlog::error(
@@ -162,8 +147,8 @@ void LeaseKeeper::Run() {
     lock.unlock();
     core::Status renewed = RenewOnce();
     lock.lock();
-    connected_ = conn_ != nullptr && conn_->healthy();
-    if (!renewed.ok()) ++renew_failures_;
+    stats_.connected = conn_ != nullptr && conn_->healthy();
+    if (!renewed.ok()) ++stats_.renew_failures;
     lock.unlock();
     if (!renewed.ok()) {
       spdlog::warn(

@@ -67,11 +67,13 @@ class LeaseKeeper {
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
 
   void Stop();
-  // Renewals made, failed, and the seconds the last one took (for /metrics).
-  uint64_t renewals() const;
-  uint64_t renew_failures() const;
-  double last_renew_seconds() const;
-  bool connected() const;  // the keeper's session is up
+  struct Stats {
+    uint64_t renewals = 0;          // made
+    uint64_t renew_failures = 0;    // failed (the leases run out a lease after the last success)
+    double last_renew_seconds = 0;  // how long the last one took
+    bool connected = false;         // the keeper's session is up
+  };
+  Stats stats() const;  // for /metrics
 
  private:
   void Run();
@@ -81,11 +83,8 @@ class LeaseKeeper {
   std::unique_ptr<Connection> conn_;  // the keeper thread's only
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;          // guarded by mu_
-  uint64_t renewals_ = 0;          // guarded by mu_
-  uint64_t renew_failures_ = 0;    // guarded by mu_
-  bool connected_ = false;         // guarded by mu_
-  double last_renew_seconds_ = 0;  // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  Stats stats_;            // guarded by mu_
   std::thread thread_;
 };
 

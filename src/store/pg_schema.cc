@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/digest.h"
+#include "core/strings.h"
 
 namespace strongbox::store::pg {
 
@@ -44,10 +45,14 @@ core::Result<SchemaInfo> ReadSchema(Connection& conn) {
   SchemaInfo info;
   for (int i = 0; i < rows->size(); ++i) {
     const std::string_view name = rows->bytes(i, 0);
-    const std::string value(rows->bytes(i, 1));
-    if (name == "schema_version") info.version = std::stoll(value);
-    if (name == "partitions") info.partitions = static_cast<uint32_t>(std::stoul(value));
-    if (name == "database_id") info.database_id = value;
+    const std::string_view value = rows->bytes(i, 1);
+    // A damaged row reads as missing (refused below), never as a thrown exception.
+    if (name == "schema_version") info.version = core::ParseInt64(value).value_or(0);
+    if (name == "partitions") {
+      const int64_t n = core::ParseInt64(value).value_or(0);
+      info.partitions = n > 0 && n <= 4096 ? static_cast<uint32_t>(n) : 0;
+    }
+    if (name == "database_id") info.database_id = std::string(value);
   }
   if (info.version == 0 || info.partitions == 0 || info.database_id.empty()) {
     return core::Status::FailedPrecondition(
