@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Enforces the one-way module graph of design.md §3 by grepping includes:
-#   core ← config ← store ← {datastore, …, idempotency} ← gate ← api ← app, and http ← core only.
+#   core ← config ← store ← {datastore, …, idempotency} ← gate ← cluster ← api ← app, and
+#   http ← core only.
 # RocksDB headers stay in store/ (and ops/ for backups); Beast stays in http/ and api/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,10 @@ forbid src/ops "(http|gate|api|app)/|boost/beast" "ops sees no HTTP"
 # The request gate (access, route table, write context) sits between HTTP and the domain.
 forbid src/gate "(api|app|config)/|rocksdb/|boost/beast|(datastore|leaderboard|memstore)/" \
   "gate sees HTTP, the stores it guards with (locks, idempotency, ops) and nothing above"
+# The cluster (#16) routes and moves partitions: it sees the store, HTTP and the gate's
+# Placement, and reaches the services only through PartitionHost.
+forbid src/cluster "(api|app|config)/|rocksdb/|boost/beast|(datastore|leaderboard|memstore|locks|ops|idempotency)/" \
+  "cluster sees store, http and gate, not the services or anything above"
 forbid src/api "app/|rocksdb/" "api sees no RocksDB and not the composition root"
 # Record formats live with their module: api renders resources, it never encodes a key or value.
 forbid src/api "store/(key_codec|value_codec)\.h" "api encodes no storage key or value"

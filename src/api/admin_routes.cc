@@ -1,5 +1,7 @@
 #include "api/admin_routes.h"
 
+#include <map>
+
 #include "api/request_fields.h"
 #include "core/json_util.h"
 #include "core/strings.h"
@@ -189,6 +191,40 @@ void RegisterAdminRoutes(gate::RouteTable& routes, const Services& services) {
       }
     }
     co_return http::JsonResponse(200, core::DumpCompact(Json{{"routes", list}}));
+  });
+  // Cluster mode (proto-docs/cluster.md): the members and every partition's owner and epoch,
+  // as this node last read them (at most cluster_tick_ms old).
+  add("GET", "/admin/v1/cluster", [&services](Request&) -> asio::awaitable<Result<Response>> {
+    if (services.cluster == nullptr) {
+      co_return Status::FailedPrecondition(
+          "This node does not run in cluster mode (start it with --cluster).")
+          .WithReason("NOT_CLUSTERED");
+    }
+    const store::pg::ClusterView view = services.cluster->view();
+    Json nodes = Json::array();
+    for (const auto& node : view.nodes) {
+      nodes.push_back({{"nodeId", node.node_id},
+                       {"advertiseUrl", node.advertise_url},
+                       {"heartbeatAgeMs", node.heartbeat_age_ms},
+                       {"draining", node.draining}});
+    }
+    Json partitions = Json::array();
+    std::map<std::string, size_t> owned;
+    for (const auto& row : view.partitions) {
+      Json p = {{"partition", row.partition},
+                {"owner", row.owner ? Json(*row.owner) : Json(nullptr)},
+                {"epoch", row.epoch},
+                {"leaseRemainingMs", row.lease_remaining_ms},
+                {"commitSeq", row.commit_seq}};
+      if (row.handoff_to) p["handoffTo"] = *row.handoff_to;
+      if (row.owner) ++owned[*row.owner];
+      partitions.push_back(std::move(p));
+    }
+    for (auto& node : nodes) node["partitionsOwned"] = owned[node["nodeId"].get<std::string>()];
+    co_return http::JsonResponse(200,
+                                 core::DumpCompact(Json{{"nodeId", services.cluster->node_id()},
+                                                        {"nodes", std::move(nodes)},
+                                                        {"partitions", std::move(partitions)}}));
   });
 }
 

@@ -61,6 +61,48 @@ void RenderPostgresMetrics(const Services& s, ops::MetricsText& out) {
   }
 }
 
+// Cluster mode: ownership, hand-offs, forwarding and lease renewal of this node.
+void RenderClusterMetrics(const Services& s, ops::MetricsText& out) {
+  const auto stats = s.cluster->stats();
+  out.Family("strongbox_cluster_partitions_owned", "gauge", "Partitions this node owns.");
+  out.Sample("strongbox_cluster_partitions_owned", {}, static_cast<double>(stats.owned));
+  out.Family("strongbox_cluster_partition_claims_total", "counter",
+             "Partitions claimed: takeovers of expired leases and hand-offs received.");
+  out.Sample("strongbox_cluster_partition_claims_total", {}, static_cast<double>(stats.claims));
+  out.Family("strongbox_cluster_handoffs_total", "counter", "Partitions handed off gracefully.");
+  out.Sample("strongbox_cluster_handoffs_total", {}, static_cast<double>(stats.handoffs));
+  out.Family("strongbox_cluster_partitions_lost_total", "counter",
+             "Partitions dropped because another node claimed them (a lapsed lease).");
+  out.Sample("strongbox_cluster_partitions_lost_total", {}, static_cast<double>(stats.lost));
+  out.Family("strongbox_cluster_lease_renew_seconds", "histogram",
+             "Time of each heartbeat and lease renewal transaction.");
+  out.HistogramSeries("strongbox_cluster_lease_renew_seconds", {},
+                      s.cluster->renew_seconds().Read());
+  out.Family("strongbox_cluster_lease_renew_failures_total", "counter",
+             "Heartbeats that failed (the leases run out partition_lease_ms after the last one).");
+  out.Sample("strongbox_cluster_lease_renew_failures_total", {},
+             static_cast<double>(stats.renew_failures));
+  out.Family("strongbox_cluster_partition_load_seconds", "gauge",
+             "How long the last claim took to load (cache catch-up and in-memory rebuild).");
+  out.Sample("strongbox_cluster_partition_load_seconds", {}, stats.last_load_seconds);
+  out.Family("strongbox_cluster_api_key_reloads_total", "counter",
+             "Times the API keys were copied again from PostgreSQL.");
+  out.Sample("strongbox_cluster_api_key_reloads_total", {}, static_cast<double>(stats.key_reloads));
+  out.Family("strongbox_cluster_forwarded_requests_total", "counter",
+             "Requests relayed to the node that owns their partition.");
+  out.Sample("strongbox_cluster_forwarded_requests_total", {},
+             static_cast<double>(s.placement->forwarded()));
+  out.Family("strongbox_cluster_refused_requests_total", "counter",
+             "Requests answered 503 PARTITION_MOVING (moving partition, owner unreachable).");
+  out.Sample("strongbox_cluster_refused_requests_total", {},
+             static_cast<double>(s.placement->refused()));
+  const auto client = s.forward_client->stats();
+  out.Family("strongbox_cluster_forward_connections_total", "counter",
+             "Connections opened to other nodes for forwarding.");
+  out.Sample("strongbox_cluster_forward_connections_total", {},
+             static_cast<double>(client.connections));
+}
+
 std::string RenderMetrics(const Services& s) {
   ops::MetricsText out;
   if (s.gate != nullptr) s.gate->metrics().Render(out);
@@ -80,6 +122,7 @@ std::string RenderMetrics(const Services& s) {
   out.HistogramSeries("strongbox_commit_write_seconds", {}, s.pipeline->write_seconds().Read());
 
   if (s.postgres != nullptr) RenderPostgresMetrics(s, out);
+  if (s.cluster != nullptr) RenderClusterMetrics(s, out);
 
   const auto health = s.pipeline->health();
   out.Family("strongbox_storage_writable", "gauge",

@@ -4,6 +4,8 @@
 
 #include <functional>
 
+#include "cluster/coordinator.h"
+#include "cluster/node_placement.h"
 #include "core/clock.h"
 #include "datastore/catalog.h"
 #include "datastore/entry_service.h"
@@ -46,6 +48,11 @@ struct Services {
   // Storage mode postgres only (null otherwise): its metrics.
   const store::pg::PostgresCommit* postgres = nullptr;
   const store::pg::LeaseKeeper* leases = nullptr;
+  // Cluster mode only (null otherwise): membership, ownership and forwarding, for
+  // GET /admin/v1/cluster and /metrics.
+  const cluster::Coordinator* cluster = nullptr;
+  const cluster::NodePlacement* placement = nullptr;
+  const http::ForwardClient* forward_client = nullptr;
   size_t metrics_max_queues = 1000;
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;

@@ -8,6 +8,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +23,7 @@
 #include "api/services.h"
 #include "app/admin_key.h"
 #include "app/background_work.h"
+#include "app/cluster_node.h"
 #include "app/logging.h"
 #include "app/postgres_storage.h"
 #include "app/startup_steps.h"
@@ -232,11 +236,19 @@ struct Domain {
         keys(storage.engine(), storage.pipeline(), &clock),
         limiter(RateLimiterOptions(config)) {}
 
-  static core::Result<std::unique_ptr<Domain>> Wire(const config::Config& config,
-                                                    Storage& storage) {
-    auto domain = std::make_unique<Domain>(config, storage);
-    SB_RETURN_IF_ERROR(domain->Load(config, storage));
-    return domain;
+  // Loads what the services keep in memory (API keys, rank indexes) before the port opens.
+  // In cluster mode after the node's first claim (ClusterNode::Start), and the bootstrap admin
+  // key only on the node that owns the system partition (the others copy the keys from it).
+  core::Status Load(const config::Config& config, Storage& storage, const ClusterNode* cluster) {
+    if (auto loaded = keys.Load(); !loaded.ok()) {
+      return Because("cannot load the API keys", loaded);
+    }
+    if (cluster == nullptr || cluster->OwnsSystemPartition()) {
+      SB_RETURN_IF_ERROR(BootstrapAdminKey(config, keys));
+    } else {
+      spdlog::info("cluster: the API keys are copied from the node that owns the system partition");
+    }
+    return LoadRest(config, storage);
   }
 
   core::SystemClock clock;
@@ -257,11 +269,7 @@ struct Domain {
   std::unique_ptr<ops::Backups> backups;  // set by Load
 
  private:
-  core::Status Load(const config::Config& config, Storage& storage) {
-    if (auto loaded = keys.Load(); !loaded.ok()) {
-      return Because("cannot load the API keys", loaded);
-    }
-    SB_RETURN_IF_ERROR(BootstrapAdminKey(config, keys));
+  core::Status LoadRest(const config::Config& config, Storage& storage) {
     if (config.auth != config::Auth::kRequired) {
       spdlog::warn("auth is disabled: every route is open to anyone who can connect");
     }
@@ -335,7 +343,8 @@ struct Front {
   Front& operator=(const Front&) = delete;
 
   // Fills the services table and installs api::ServerRoutes through the AccessGate.
-  core::Status Register(const config::Config& config, Storage& storage, Domain& domain) {
+  core::Status Register(const config::Config& config, Storage& storage, Domain& domain,
+                        ClusterNode* cluster) {
     services.clock = &domain.clock;
     services.engine = storage.engine();
     services.entries = &domain.entries;
@@ -362,6 +371,12 @@ struct Front {
     if (!installed.ok()) return std::move(installed).status();
     gate = std::move(*installed);
     services.gate = gate.get();
+    if (cluster != nullptr) {
+      gate->SetPlacement(cluster->placement());
+      services.cluster = &cluster->coordinator();
+      services.placement = &cluster->node_placement();
+      services.forward_client = &cluster->forward_client();
+    }
     return core::Status::Ok();
   }
 
@@ -396,7 +411,19 @@ struct Front {
 // be queued, and it stops before the contexts its waiters complete on), then the pool stops and
 // Run goes on to Close.
 asio::awaitable<void> Drain(const config::Config& config, Front& front, BackgroundWork& background,
-                            Domain& domain, Storage& storage) {
+                            Domain& domain, Storage& storage, ClusterNode* cluster) {
+  if (cluster != nullptr) {
+    // Hand every partition to the other nodes while this one still forwards to them, within
+    // the grace; what is left after it is released for the others to claim.
+    cluster->BeginDrain();
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(config.shutdown_grace_ms);
+    while (!cluster->Drained() && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+  }
   background.Stop();
   domain.queues.StopWaiting();
   domain.lock_service.StopWaiting();
@@ -435,20 +462,34 @@ int Run(const config::Config& config) {
 
   auto storage = Storage::Open(config);
   if (!storage.ok()) return StartupFailed(storage.status());
-  auto domain = Domain::Wire(config, **storage);
-  if (!domain.ok()) return StartupFailed(domain.status());
+  auto domain = std::make_unique<Domain>(config, **storage);
+  std::unique_ptr<ClusterNode> cluster;
+  if (config.cluster == config::Cluster::kOn) {
+    auto started = ClusterNode::Start(config, *(*storage)->postgres(),
+                                      {.engine = (*storage)->engine(),
+                                       .pipeline = (*storage)->pipeline(),
+                                       .leaderboards = &domain->leaderboards,
+                                       .queues = &domain->queues,
+                                       .keys = &domain->keys});
+    if (!started.ok()) return StartupFailed(started.status());
+    cluster = std::move(*started);
+  }
+  if (auto loaded = domain->Load(config, **storage, cluster.get()); !loaded.ok()) {
+    return StartupFailed(loaded);
+  }
   Front front(config);
-  if (auto registered = front.Register(config, **storage, **domain); !registered.ok()) {
+  if (auto registered = front.Register(config, **storage, *domain, cluster.get());
+      !registered.ok()) {
     return StartupFailed(registered);
   }
   if (auto listening = front.Listen(config); !listening.ok()) return StartupFailed(listening);
 
   BackgroundWork background(config, front.pool.Main().get_executor(),
-                            {.catalog = &(*domain)->catalog,
-                             .idempotency_store = &(*domain)->idempotency_store,
-                             .revision_purger = &(*domain)->revision_purger,
-                             .expiry_sweeper = &(*domain)->expiry_sweeper,
-                             .backups = (*domain)->backups.get()});
+                            {.catalog = &domain->catalog,
+                             .idempotency_store = &domain->idempotency_store,
+                             .revision_purger = &domain->revision_purger,
+                             .expiry_sweeper = &domain->expiry_sweeper,
+                             .backups = domain->backups.get()});
   background.Start();
 
   // Lives until Run returns, so a second signal during Close is caught, not fatal.
@@ -456,12 +497,14 @@ int Run(const config::Config& config) {
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     spdlog::info("signal {}: draining (grace {} ms)", signal, config.shutdown_grace_ms);
-    asio::co_spawn(front.pool.Main(), Drain(config, front, background, **domain, **storage),
+    asio::co_spawn(front.pool.Main(),
+                   Drain(config, front, background, *domain, **storage, cluster.get()),
                    asio::detached);
   });
 
   front.pool.Run();
-  return Close(**storage, **domain);
+  if (cluster) cluster->Stop();  // before the pipeline and the storage it uses go
+  return Close(**storage, *domain);
 }
 
 }  // namespace strongbox::app

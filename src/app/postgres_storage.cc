@@ -36,6 +36,29 @@ core::Result<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(const confi
   if (!conn.ok()) return Because("cannot connect to PostgreSQL (postgres_url)", conn.status());
   auto schema = store::pg::InitSchema(**conn, static_cast<uint32_t>(config.postgres_partitions));
   if (!schema.ok()) return Because("cannot create or read the schema", schema.status());
+  storage->schema_ = *schema;
+
+  store::pg::PostgresCommit::Options commit_options;
+  commit_options.conninfo = config.postgres_url;
+  commit_options.node_id = storage->node_id_;
+  commit_options.timeout = storage->timeout_;
+  commit_options.lease = lease;
+  if (config.cluster == config::Cluster::kOn) {
+    // Claims, cache loads and renewals are the cluster coordinator's (started by the app once
+    // the services exist); the commit step starts owning nothing.
+    commit_options.drop_lost_partitions = true;
+    commit_options.on_lost = [s = storage.get()](store::PartitionId p) {
+      std::lock_guard<std::mutex> lock(s->lost_mu_);
+      if (s->on_lost_) s->on_lost_(p);
+    };
+    storage->commit_ = std::make_unique<store::pg::PostgresCommit>(
+        engine, commit_options, *schema, std::map<store::PartitionId, store::pg::PartitionClaim>{},
+        std::move(*conn));
+    storage->claimed_ = true;  // Close releases whatever the coordinator left claimed
+    spdlog::info("postgres: node '{}' joins the cluster on database {} ({} partitions)",
+                 storage->node_id_, schema->database_id, schema->partitions + 1);
+    return storage;
+  }
   auto claims = store::pg::ClaimAll(**conn, storage->node_id_, schema->partitions, lease);
   if (!claims.ok()) return Because("cannot claim the partitions", claims.status());
   storage->claimed_ = true;
@@ -64,11 +87,6 @@ core::Result<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(const confi
                MillisecondsSince(started), stats.partitions_current, stats.partitions_loaded,
                stats.rows_loaded);
 
-  store::pg::PostgresCommit::Options commit_options;
-  commit_options.conninfo = config.postgres_url;
-  commit_options.node_id = storage->node_id_;
-  commit_options.timeout = storage->timeout_;
-  commit_options.lease = lease;
   storage->commit_ = std::make_unique<store::pg::PostgresCommit>(
       engine, commit_options, *schema, std::move(*claims), std::move(*conn));
   return storage;
@@ -95,5 +113,10 @@ void PostgresStorage::Close() {
 }
 
 PostgresStorage::~PostgresStorage() { Close(); }
+
+void PostgresStorage::OnPartitionLost(std::function<void(store::PartitionId)> sink) {
+  std::lock_guard<std::mutex> lock(lost_mu_);
+  on_lost_ = std::move(sink);
+}
 
 }  // namespace strongbox::app

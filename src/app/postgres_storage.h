@@ -9,10 +9,14 @@
 // kFailedPrecondition when another node holds the partitions, the schema is newer than this
 // build, or the data directory holds embedded-mode data.
 // Ownership: the app's Storage owns it; it borrows the engine, which outlives it.
+// In cluster mode (#16) Open only connects, checks the schema and makes the commit step, owning
+// nothing: the cluster coordinator claims and loads partitions (cluster/coordinator.h).
 // Thread safety: Open and Close on the thread that runs app::Run; commit() is the sequencer's.
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "config/config.h"
@@ -33,12 +37,20 @@ class PostgresStorage {
   ~PostgresStorage();
 
   store::pg::PostgresCommit* commit() { return commit_.get(); }
+  const store::pg::SchemaInfo& schema() const { return schema_; }
+  const std::string& node_id() const { return node_id_; }
+  // Cluster mode: where a partition whose commit fence failed is reported (the coordinator).
+  // Until set, such a partition is only dropped from the commit step.
+  void OnPartitionLost(std::function<void(store::PartitionId)> sink);
   const store::pg::LeaseKeeper* leases() const { return leases_.get(); }
 
  private:
   PostgresStorage() = default;
 
   std::string conninfo_;
+  store::pg::SchemaInfo schema_;
+  std::mutex lost_mu_;
+  std::function<void(store::PartitionId)> on_lost_;  // guarded by lost_mu_
   std::string node_id_;
   std::chrono::milliseconds timeout_{};
   std::unique_ptr<store::pg::PostgresCommit> commit_;

@@ -66,6 +66,7 @@ constexpr Choice<Durability> kDurabilities[] = {{"sync", Durability::kSync},
                                                 {"wal", Durability::kWal}};
 constexpr Choice<Storage> kStorages[] = {{"rocksdb", Storage::kRocksdb},
                                          {"postgres", Storage::kPostgres}};
+constexpr Choice<Cluster> kClusters[] = {{"off", Cluster::kOff}, {"on", Cluster::kOn}};
 constexpr Choice<LogLevel> kLogLevels[] = {
     {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
     {"warn", LogLevel::kWarn},   {"error", LogLevel::kError}, {"critical", LogLevel::kCritical},
@@ -140,6 +141,17 @@ const std::vector<Field>& Fields() {
                          "how long a partition lease lasts without renewal"));
     v.push_back(IntField("partition_renew_ms", &Config::partition_renew_ms, 100, 300'000,
                          "how often leases are renewed (below partition_lease_ms)"));
+    v.push_back(ChoiceField("cluster", &Config::cluster, kClusters,
+                            "on: share the partitions with the other nodes on the same database "
+                            "(storage postgres; `--cluster` alone means on)"));
+    v.push_back(StringField("advertise_url", &Config::advertise_url,
+                            "cluster: how the other nodes reach this one, http://host:port"));
+    v.push_back(IntField("cluster_tick_ms", &Config::cluster_tick_ms, 50, 60'000,
+                         "cluster: how often a node reads the partition owners and members"));
+    v.push_back(IntField("handoff_drain_ms", &Config::handoff_drain_ms, 0, 60'000,
+                         "cluster: how long a hand-off waits for a partition's requests"));
+    v.push_back(IntField("forward_timeout_ms", &Config::forward_timeout_ms, 100, 600'000,
+                         "cluster: one request forwarded to a partition's owner, at most"));
     v.push_back(IntField("postgres_timeout_ms", &Config::postgres_timeout_ms, 500, 600'000,
                          "connecting to PostgreSQL, and each wait for its answer"));
     v.push_back(
@@ -318,6 +330,7 @@ Status ApplyFile(Config& c, const std::string& path) {
 
 std::string_view Name(Durability value) { return NameIn(kDurabilities, value); }
 std::string_view Name(Storage value) { return NameIn(kStorages, value); }
+std::string_view Name(Cluster value) { return NameIn(kClusters, value); }
 std::string_view Name(LogLevel value) { return NameIn(kLogLevels, value); }
 std::string_view Name(LogFormat value) { return NameIn(kLogFormats, value); }
 std::string_view Name(Auth value) { return NameIn(kAuths, value); }
@@ -337,6 +350,11 @@ Result<Config> LoadConfig(const std::vector<std::string>& args,
     if (auto eq = arg.find('='); eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    if (!has_value && arg == "--cluster" &&
+        (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0)) {
+      value = "on";  // a bare switch, as issue #16 spells it
       has_value = true;
     }
     if (!has_value) {
@@ -383,6 +401,18 @@ Status Validate(const Config& c) {
     return Status::InvalidArgument(
         "config backup_interval_seconds: storage postgres is backed up with PostgreSQL's own "
         "tools (pg_dump, pg_basebackup), not by strongbox");
+  }
+  if (c.cluster == Cluster::kOn && c.storage != Storage::kPostgres) {
+    return Status::InvalidArgument(
+        "config cluster: cluster mode needs storage postgres (the nodes share one database)");
+  }
+  if (c.cluster == Cluster::kOn && c.advertise_url.rfind("http://", 0) != 0) {
+    return Status::InvalidArgument(
+        "config advertise_url: cluster mode needs the URL other nodes reach this one at, e.g. "
+        "--advertise-url http://10.0.0.5:8080");
+  }
+  if (c.cluster == Cluster::kOn && c.cluster_tick_ms > c.partition_renew_ms) {
+    return Status::InvalidArgument("config cluster_tick_ms: must not exceed partition_renew_ms");
   }
   if (c.partition_renew_ms >= c.partition_lease_ms) {
     return Status::InvalidArgument(

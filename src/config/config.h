@@ -24,6 +24,12 @@ enum class Durability {
 };
 
 // Where acknowledged writes live (README "Storage: embedded or PostgreSQL").
+// Cluster mode (issue #16, proto-docs/cluster.md): several nodes on one PostgreSQL database.
+enum class Cluster {
+  kOff,  // "off": this node claims every partition; a second node on the database is refused
+  kOn,   // "on": nodes share the partitions (fair share, hand-off, takeover) and forward
+};
+
 enum class Storage {
   kRocksdb,   // "rocksdb": the embedded RocksDB under data_dir is the truth
   kPostgres,  // "postgres": PostgreSQL is the truth; data_dir holds a cache of it
@@ -55,6 +61,7 @@ enum class MetricsAccess {
 
 // The spelling of a choice in flags, environment variables, the config file and --help.
 std::string_view Name(Durability value);
+std::string_view Name(Cluster value);
 std::string_view Name(Storage value);
 std::string_view Name(LogLevel value);
 std::string_view Name(LogFormat value);
@@ -75,7 +82,13 @@ struct Config {
   std::string node_id;           // "" = <hostname>:<absolute data_dir>
   int64_t partition_lease_ms = 10'000;
   int64_t partition_renew_ms = 3'000;
-  int64_t postgres_timeout_ms = 10'000;        // connect, and each wait for an answer
+  int64_t postgres_timeout_ms = 10'000;  // connect, and each wait for an answer
+  // Cluster mode (storage postgres only). Times in ms.
+  Cluster cluster = Cluster::kOff;
+  std::string advertise_url;                   // how other nodes reach this one: http://host:port
+  int64_t cluster_tick_ms = 500;               // how often a node reads the partitions and nodes
+  int64_t handoff_drain_ms = 2'000;            // a moving partition's in-flight requests, at most
+  int64_t forward_timeout_ms = 10'000;         // one forwarded request, connect to answer
   int io_threads = 0;                          // 0 = one per core
   int64_t body_limit_bytes = 5 * 1024 * 1024;  // one 4 MiB value and the JSON around it
   int64_t header_limit_bytes = 16 * 1024;

@@ -88,6 +88,17 @@ core::Result<ops::AccessNeed> NeedOf(const RouteSpec& spec, const http::Request&
   return need;
 }
 
+std::optional<Placement::Key> PlacementKeyOf(const RouteSpec& spec, const http::Request& request) {
+  if (auto it = request.params.find("universe"); it != request.params.end()) {
+    auto universe = core::ParseUniverseId(it->second);
+    // A bad id is answered by whichever node got it (the handler's 400).
+    if (!universe.ok()) return std::nullopt;
+    return Placement::Key{*universe};
+  }
+  if (spec.mutates()) return Placement::Key{std::nullopt};  // the system partition
+  return std::nullopt;
+}
+
 AccessGate::AccessGate(RouteTable table, const ops::KeyStore* keys, ops::RateLimiter* limiter,
                        Options options)
     : keys_(keys), limiter_(limiter), options_(options), table_(std::move(table)) {}
@@ -173,6 +184,29 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
   const RouteSpec* spec = route.index < specs.size() ? &specs[route.index] : nullptr;
   http::Response response;
   ops::RateLimiter::Decision limit;
+  // Cluster mode: a request for a partition another node owns is relayed as that node
+  // answered it, with nothing added here.
+  std::shared_ptr<void> hold;
+  if (spec != nullptr && placement_ != nullptr) {
+    if (auto key = PlacementKeyOf(*spec, request)) {
+      Placement::Placed placed = co_await placement_->Place(request, *key);
+      if (placed.where == Placement::Placed::Where::kForwarded) {
+        metrics_->Observe(
+            route.index, placed.forwarded.status,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        co_return std::move(placed.forwarded);
+      }
+      if (placed.where == Placement::Placed::Where::kRefused) {
+        response = ErrorResponse(placed.refused, spec->surface);
+        response.headers.emplace_back("x-request-id", request.request_id);
+        metrics_->Observe(
+            route.index, response.status,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        co_return response;
+      }
+      hold = std::move(placed.hold);
+    }
+  }
   if (spec == nullptr) {
     // Install() added every route; one added to the router later is refused, never open.
     response =

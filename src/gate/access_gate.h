@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "gate/placement.h"
 #include "gate/route_spec.h"
 #include "gate/write_gate.h"
 #include "http/router.h"
@@ -30,6 +31,11 @@ namespace strongbox::gate {
 // What `request`, routed to `spec`, needs of a key (api.md §7): the route's scopes, the path's
 // universe, and the data store the route names. kInvalidArgument for a bad universe id.
 core::Result<ops::AccessNeed> NeedOf(const RouteSpec& spec, const http::Request& request);
+
+// The partition key a request is placed by (placement.h): its universe, the system partition
+// for a write without one, nullopt for a request any node serves (or a bad universe id, which
+// the handler refuses wherever it lands).
+std::optional<Placement::Key> PlacementKeyOf(const RouteSpec& spec, const http::Request& request);
 
 class AccessGate {
  public:
@@ -51,6 +57,10 @@ class AccessGate {
                                                    const http::RouteInfo& route,
                                                    const http::Handler& next);
 
+  // Cluster mode: where each request is served (placement.h). Set before serving; null (one
+  // node) serves everything here.
+  void SetPlacement(Placement* placement) { placement_ = placement; }
+
   // Request counts and latencies by route and status.
   const ops::RequestMetrics& metrics() const { return *metrics_; }
   // Every route's declaration, in the router's order (GET /admin/v1/routes).
@@ -70,6 +80,7 @@ class AccessGate {
   const Options options_;
   const RouteTable table_;  // by RouteInfo::index; read-only
   std::unique_ptr<ops::RequestMetrics> metrics_;
+  Placement* placement_ = nullptr;
 };
 
 }  // namespace strongbox::gate

@@ -41,7 +41,8 @@ unsigned HttpStatusFor(StatusCode code) {
 
 unsigned HttpStatusFor(const core::Status& status) {
   if (status.code() == StatusCode::kFailedPrecondition &&
-      (status.reason() == "STORAGE_MODE" || status.reason() == "CHANGES_EXPIRED")) {
+      (status.reason() == "STORAGE_MODE" || status.reason() == "CHANGES_EXPIRED" ||
+       status.reason() == "NOT_CLUSTERED")) {
     return 400;
   }
   return HttpStatusFor(status.code());

@@ -47,9 +47,13 @@ std::pair<size_t, size_t> PositionsOf(const RankIndex& index, const ValueRange& 
 LeaderboardService::LeaderboardService(const store::Engine* engine, store::CommitPipeline* pipeline)
     : engine_(engine), pipeline_(pipeline) {}
 
-Result<RankBoards::RebuildStats> LeaderboardService::Rebuild() {
-  SB_ASSIGN_OR_RETURN(auto stats, boards_.Rebuild(*engine_));
-  next_arrival_.store(stats.max_arrival + 1);
+Result<RankBoards::RebuildStats> LeaderboardService::Rebuild(const RankBoards::Scope& scope) {
+  SB_ASSIGN_OR_RETURN(auto stats, boards_.Rebuild(*engine_, scope));
+  // Only ever raised: other boards keep committing while a scoped rebuild runs.
+  uint64_t next = next_arrival_.load();
+  while (next <= stats.max_arrival &&
+         !next_arrival_.compare_exchange_weak(next, stats.max_arrival + 1)) {
+  }
   return stats;
 }
 

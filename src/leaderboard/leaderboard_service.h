@@ -58,8 +58,12 @@ class LeaderboardService {
 
   LeaderboardService(const store::Engine* engine, store::CommitPipeline* pipeline);
 
-  // Loads every board from the sort index. REQUIRES: nothing else runs yet.
-  core::Result<RankBoards::RebuildStats> Rebuild();
+  // Loads every board from the sort index. REQUIRES: nothing else runs yet. With a scope
+  // (cluster mode, a partition just claimed): only those boards, while none of their writes
+  // can commit; later arrivals are numbered above every arrival loaded.
+  core::Result<RankBoards::RebuildStats> Rebuild(const RankBoards::Scope& scope = nullptr);
+  // Forgets the boards of `scope` (a partition this node no longer owns).
+  size_t Drop(const RankBoards::Scope& scope) { return boards_.Drop(scope); }
 
   // kNotFound "Entry not found." when missing.
   core::Result<OrderedEntry> Get(const BoardName& board, const std::string& id) const;

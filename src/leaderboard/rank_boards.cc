@@ -2,7 +2,8 @@
 
 namespace strongbox::leaderboard {
 
-core::Result<RankBoards::RebuildStats> RankBoards::Rebuild(const store::Engine& engine) {
+core::Result<RankBoards::RebuildStats> RankBoards::Rebuild(const store::Engine& engine,
+                                                           const Scope& scope) {
   std::unordered_map<std::string, std::shared_ptr<Board>> boards;
   RebuildStats stats;
   auto it = engine.NewIterator(store::ColumnFamily::kOrderedIndex);
@@ -15,6 +16,7 @@ core::Result<RankBoards::RebuildStats> RankBoards::Rebuild(const store::Engine& 
     if (!ParseOrderedIndexKey(it->key(), &row)) {
       return core::Status::Internal("corrupt ordered_index key");
     }
+    if (scope && !scope(row.board_key)) continue;
     if (board == nullptr || row.board_key != board_key) {
       board_key.assign(row.board_key);
       auto created = std::make_shared<Board>();
@@ -28,8 +30,23 @@ core::Result<RankBoards::RebuildStats> RankBoards::Rebuild(const store::Engine& 
   SB_RETURN_IF_ERROR(it->status());
   stats.boards = boards.size();
   std::unique_lock<std::shared_mutex> lock(mu_);
-  boards_ = std::move(boards);
+  if (!scope) {
+    boards_ = std::move(boards);
+    return stats;
+  }
+  std::erase_if(boards_, [&scope](const auto& entry) { return scope(entry.first); });
+  boards_.merge(boards);
   return stats;
+}
+
+size_t RankBoards::Drop(const Scope& scope) {
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  if (!scope) {
+    const size_t n = boards_.size();
+    boards_.clear();
+    return n;
+  }
+  return std::erase_if(boards_, [&scope](const auto& entry) { return scope(entry.first); });
 }
 
 void RankBoards::Apply(const std::string& board_key, std::string_view id,

@@ -8,8 +8,11 @@
 // value that is not committed, and a writer that got its answer sees its own write.
 //
 // Ownership: LeaderboardService owns it. Thread safety: Read() from any thread; Apply() from
-// the commit sequencer only (one writer), Rebuild() before anything else runs.
+// the commit sequencer only (one writer), Rebuild() before anything else runs — or, scoped,
+// while no write of that scope can commit (its partition is not admitted yet); Drop() any time
+// (a later Apply in scope is undone by the next scoped Rebuild).
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,8 +35,15 @@ class RankBoards {
     size_t entries = 0;
     uint64_t max_arrival = 0;  // new arrivals must start above it
   };
-  // Replaces every board with what `engine`'s ordered_index holds.
-  core::Result<RebuildStats> Rebuild(const store::Engine& engine);
+  // Which boards a partial rebuild or a drop covers, by board key (which starts with the
+  // universe, so the cluster can ask for one partition's boards). Null: every board.
+  using Scope = std::function<bool(std::string_view board_key)>;
+
+  // Replaces the boards in `scope` with what `engine`'s ordered_index holds for them (cluster
+  // mode: a partition this node just claimed); boards outside it are kept.
+  core::Result<RebuildStats> Rebuild(const store::Engine& engine, const Scope& scope = nullptr);
+  // Forgets the boards in `scope` (a partition this node no longer owns). Returns how many.
+  size_t Drop(const Scope& scope);
 
   // Moves `id` to `record`, or removes it (nullopt).
   void Apply(const std::string& board_key, std::string_view id,

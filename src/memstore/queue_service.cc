@@ -450,4 +450,17 @@ void QueueService::StopWaiting() {
   waiters_.WakeAll();
 }
 
+void QueueService::ForgetHeads(const std::function<bool(std::string_view prefix)>& in_scope) {
+  std::vector<std::string> woken;
+  for (auto it = heads_.begin(); it != heads_.end();) {
+    if (in_scope(it->first)) {
+      woken.push_back(it->first);
+      it = heads_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const std::string& prefix : woken) waiters_.Wake(prefix);
+}
+
 }  // namespace strongbox::memstore

@@ -87,6 +87,12 @@ class QueueService {
   // answer when the process exits. Thread-safe; idempotent.
   void StopWaiting();
 
+  // Cluster mode, when a partition changes owner: forgets the read hints (heads) of the queues
+  // whose key prefix `in_scope` accepts, so reads there start from the first row again, and
+  // wakes their long polls to look again. REQUIRES: the sequencer thread (run it inside a
+  // mutation), like every other use of the hints.
+  void ForgetHeads(const std::function<bool(std::string_view prefix)>& in_scope);
+
   // The item count of up to `max` queues (in key order), one seek per queue, for metrics.
   struct Depth {
     QueueName name;

@@ -44,6 +44,21 @@ Status KeyStore::Load() {
   return it->status();
 }
 
+Status KeyStore::Replace(const std::vector<std::pair<std::string, std::string>>& rows) {
+  std::unordered_map<std::string, std::shared_ptr<const ApiKey>, IdHash, std::equal_to<>> keys;
+  for (const auto& [row_key, value] : rows) {
+    std::string_view in = row_key;
+    std::string id;
+    if (!store::GetKeyString(&in, &id)) return Status::Internal("corrupt API key row");
+    SB_ASSIGN_OR_RETURN(ApiKey key, DecodeApiKey(id, value));
+    keys[id] = std::make_shared<const ApiKey>(std::move(key));
+  }
+  std::unique_lock lock(mu_);
+  keys_ = std::move(keys);
+  generation_.fetch_add(1, std::memory_order_release);
+  return Status::Ok();
+}
+
 void KeyStore::Remember(ApiKey key) {
   std::unique_lock lock(mu_);
   std::string id = key.id;

@@ -32,6 +32,10 @@ class KeyStore {
 
   // Reads every key into memory. REQUIRES: called once, before any other method.
   core::Status Load();
+  // Cluster mode, on a node that does not own the system partition: replaces every key in
+  // memory with `rows` (the `auth` rows as stored: key, value), read from PostgreSQL. Checking
+  // credentials goes on meanwhile. kInternal on a corrupt row (nothing replaced then).
+  core::Status Replace(const std::vector<std::pair<std::string, std::string>>& rows);
 
   struct NewKey {
     std::string name;

@@ -23,7 +23,12 @@ core::Result<std::optional<std::string>> WriteView::Get(ColumnFamily cf,
   return std::optional<std::string>(std::move(value));
 }
 
+void WriteView::Admit(ColumnFamily cf, std::string_view key) {
+  if (durable_ != nullptr && refused_.ok()) refused_ = durable_->Admit(cf, key);
+}
+
 void WriteView::Put(ColumnFamily cf, std::string_view key, std::string_view value) {
+  Admit(cf, key);
   (void)batch_->Put(engine_->handle(cf), rocksdb::Slice(key.data(), key.size()),
                     rocksdb::Slice(value.data(), value.size()));
 }
@@ -34,6 +39,7 @@ std::unique_ptr<Iterator> WriteView::NewIterator(ColumnFamily cf, std::string_vi
 }
 
 void WriteView::Delete(ColumnFamily cf, std::string_view key) {
+  Admit(cf, key);
   (void)batch_->Delete(engine_->handle(cf), rocksdb::Slice(key.data(), key.size()));
 }
 
@@ -349,7 +355,7 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
     }
     Pending& p = group[evaluated];
     batch.SetSavePoint();
-    WriteView view(engine_, &batch);
+    WriteView view(engine_, &batch, durable_);
     core::Status s;
     try {
       s = p.mutation(view);
@@ -357,6 +363,9 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
       // Domain code does not throw; if it does, fail this mutation only.
       s = core::Status::Internal(std::string("mutation threw: ") + e.what());
     }
+    // A write the durable step does not admit (a partition this node does not own) fails
+    // this mutation alone, not the group it would have joined.
+    if (s.ok() && !view.refused_.ok()) s = view.refused_;
     if (s.ok()) {
       (void)batch.PopSavePoint();
       any_staged = true;

@@ -76,6 +76,8 @@ namespace strongbox::store {
 class WriteView {
  public:
   // Committed state overlaid with this batch's staged writes; nullopt when absent.
+  // A Put or Delete the pipeline's DurableStep does not Admit (cluster mode: a partition this
+  // node does not own) is staged all the same, and the mutation then fails with that status.
   core::Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
   void Put(ColumnFamily cf, std::string_view key, std::string_view value);
   void Delete(ColumnFamily cf, std::string_view key);
@@ -89,11 +91,15 @@ class WriteView {
 
  private:
   friend class CommitPipeline;
-  WriteView(const Engine* engine, rocksdb::WriteBatchWithIndex* batch)
-      : engine_(engine), batch_(batch) {}
+  WriteView(const Engine* engine, rocksdb::WriteBatchWithIndex* batch,
+            const DurableStep* durable = nullptr)
+      : engine_(engine), batch_(batch), durable_(durable) {}
+  void Admit(ColumnFamily cf, std::string_view key);
 
   const Engine* engine_;
   rocksdb::WriteBatchWithIndex* batch_;
+  const DurableStep* durable_;
+  core::Status refused_;  // the first write the durable step refused
   std::vector<std::function<void()>> on_committed_;
 };
 

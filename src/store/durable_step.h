@@ -10,7 +10,10 @@
 // Ownership: the composition root owns it; it outlives the CommitPipeline that calls it.
 // Thread safety: called only on the pipeline's sequencer thread.
 
+#include <string_view>
+
 #include "core/status.h"
+#include "store/column_families.h"
 
 namespace rocksdb {
 class WriteBatch;
@@ -37,6 +40,13 @@ class DurableStep {
   // Makes `batch` durable as one transaction. On kCommitted, appends to `local` what the local
   // engine must also hold (bookkeeping rows of the cache).
   virtual Result Commit(const rocksdb::WriteBatch& batch, rocksdb::WriteBatch* local) = 0;
+
+  // Whether a mutation may stage a write of `key` in `cf` at all (cluster mode: only to a
+  // partition this node owns and is not handing off). A refusal fails that mutation alone with
+  // the status, before it joins a group. Called on the sequencer thread for every write.
+  virtual core::Status Admit(ColumnFamily /*cf*/, std::string_view /*key*/) const {
+    return core::Status::Ok();
+  }
 
   // While writes are stopped after kNotCommitted or kUnknown: reconnects and, after kUnknown,
   // finds out whether that batch committed (`*unknown_committed`; then its bookkeeping rows

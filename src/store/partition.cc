@@ -1,5 +1,7 @@
 #include "store/partition.h"
 
+#include <string>
+
 #include "core/strings.h"
 #include "store/key_codec.h"
 
@@ -40,6 +42,13 @@ std::optional<PartitionId> PartitionOfKey(ColumnFamily cf, std::string_view key,
       if (key.size() < kUniverseBytes) return std::nullopt;
       return PartitionOfEncodedUniverse(key.substr(0, kUniverseBytes), count);
   }
+}
+
+core::Status PartitionMoving(PartitionId partition) {
+  return core::Status::Unavailable("Partition " + std::to_string(partition) +
+                                   " is moving to another node; retry in a moment.")
+      .WithReason("PARTITION_MOVING")
+      .WithMetadata("retryAfterSeconds", "1");
 }
 
 }  // namespace strongbox::store

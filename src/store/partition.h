@@ -14,6 +14,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/status.h"
 #include "store/column_families.h"
 
 namespace strongbox::store {
@@ -29,5 +30,9 @@ PartitionId PartitionOfUniverse(int64_t universe, uint32_t count);
 // kind first, then the row's key in its own family, which starts with the universe). nullopt
 // for a key too short to hold its universe (never written by Strongbox) and for `default`.
 std::optional<PartitionId> PartitionOfKey(ColumnFamily cf, std::string_view key, uint32_t count);
+
+// kUnavailable, reason PARTITION_MOVING, retryAfterSeconds 1: the partition is changing owner
+// (a hand-off or takeover, proto-docs/cluster.md); a retry — on any node — reaches its owner.
+core::Status PartitionMoving(PartitionId partition);
 
 }  // namespace strongbox::store

@@ -115,6 +115,16 @@ core::Status LoadPartition(Engine& engine, Connection& conn, PartitionId partiti
   return WriteLocal(engine, &batch);
 }
 
+}  // namespace
+
+core::Status DropPartitions(Engine& engine, const std::set<PartitionId>& partitions,
+                            uint32_t partition_count) {
+  if (partitions.empty()) return core::Status::Ok();
+  return DeleteLocal(engine, partitions, partition_count);
+}
+
+namespace {
+
 bool HoldsAnyRow(const Engine& engine) {
   for (size_t id = 1; id < static_cast<size_t>(ColumnFamily::kCount); ++id) {
     auto it = engine.NewIterator(static_cast<ColumnFamily>(id));

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ struct CatchUpStats {
   size_t partitions_loaded = 0;   // deleted locally and streamed again
   uint64_t rows_loaded = 0;
 };
+
+// Deletes every local row of `partitions` and their bookkeeping rows first (cluster mode: a
+// partition this node no longer owns; a later claim streams it again). Scans the whole cache.
+core::Status DropPartitions(Engine& engine, const std::set<PartitionId>& partitions,
+                            uint32_t partition_count);
 
 // Makes the cache hold exactly what PostgreSQL holds for every partition in `commit_seqs`
 // (partition → its commit_seq now, read while this node owns it, so nothing moves meanwhile):

@@ -72,8 +72,10 @@ PostgresCommit::PostgresCommit(Engine* engine, Options options, SchemaInfo schem
       options_(std::move(options)),
       schema_(std::move(schema)),
       claims_(std::move(claims)),
+      admitted_(new std::atomic<bool>[schema_.partitions + 1]),
       conn_(std::move(conn)) {
   connected_ = conn_ != nullptr;
+  for (PartitionId p = 0; p <= schema_.partitions; ++p) admitted_[p] = claims_.count(p) > 0;
   for (size_t cf = 0; cf < static_cast<size_t>(ColumnFamily::kCount); ++cf) {
     const uint32_t id = engine_->handle(static_cast<ColumnFamily>(cf))->GetID();
     if (family_of_id_.size() <= id) family_of_id_.resize(id + 1, ColumnFamily::kCount);
@@ -82,8 +84,59 @@ PostgresCommit::PostgresCommit(Engine* engine, Options options, SchemaInfo schem
 }
 
 PostgresCommit::Stats PostgresCommit::stats() const {
+  std::lock_guard<std::mutex> lock(claims_mu_);
   return Stats{transactions_.load(), retries_.load(),   unknown_.load(),
                reconnects_.load(),   connected_.load(), claims_.size()};
+}
+
+core::Status PostgresCommit::Admit(ColumnFamily cf, std::string_view key) const {
+  if (cf == ColumnFamily::kDefault) return core::Status::Ok();
+  const auto partition = PartitionOfKey(cf, key, schema_.partitions);
+  if (partition && admitted_[*partition].load(std::memory_order_acquire)) {
+    return core::Status::Ok();
+  }
+  return PartitionMoving(partition.value_or(schema_.partitions));
+}
+
+void PostgresCommit::Adopt(PartitionId partition, PartitionClaim claim) {
+  std::lock_guard<std::mutex> lock(claims_mu_);
+  claims_[partition] = claim;
+  admitted_[partition] = true;
+}
+
+void PostgresCommit::StopAdmitting(PartitionId partition) {
+  if (partition <= schema_.partitions) admitted_[partition] = false;
+}
+
+std::optional<PartitionClaim> PostgresCommit::Forget(PartitionId partition) {
+  std::lock_guard<std::mutex> lock(claims_mu_);
+  StopAdmitting(partition);
+  auto it = claims_.find(partition);
+  if (it == claims_.end()) return std::nullopt;
+  PartitionClaim claim = it->second;
+  claims_.erase(it);
+  return claim;
+}
+
+std::map<PartitionId, PartitionClaim> PostgresCommit::claims() const {
+  std::lock_guard<std::mutex> lock(claims_mu_);
+  return claims_;
+}
+
+std::optional<PartitionClaim> PostgresCommit::ClaimOf(PartitionId partition) const {
+  std::lock_guard<std::mutex> lock(claims_mu_);
+  auto it = claims_.find(partition);
+  if (it == claims_.end()) return std::nullopt;
+  return it->second;
+}
+
+core::Status PostgresCommit::Lost(PartitionId partition, const core::Status& why) {
+  (void)Forget(partition);
+  spdlog::warn("postgres: {} This node drops the partition and serves the rest.", why.message());
+  if (options_.on_lost) options_.on_lost(partition);
+  return core::Status::Unavailable(why.message() + " Retry: the request reaches its new owner.")
+      .WithReason("PARTITION_LOST")
+      .WithMetadata("retryAfterSeconds", "1");
 }
 
 core::Result<std::vector<PostgresCommit::Row>> PostgresCommit::Fold(
@@ -101,10 +154,11 @@ core::Result<std::vector<PostgresCommit::Row>> PostgresCommit::Fold(
     const auto partition = cf == ColumnFamily::kCount
                                ? std::nullopt
                                : PartitionOfKey(cf, where.second, schema_.partitions);
-    if (!partition || claims_.count(*partition) == 0) {
-      return core::Status::Internal("a staged row has no partition this node owns (family " +
+    if (!partition) {
+      return core::Status::Internal("a staged row has no partition (family " +
                                     std::to_string(where.first) + ")");
     }
+    if (!ClaimOf(*partition)) return PartitionMoving(*partition);  // forgotten since staged
     rows.push_back(Row{cf, where.second, std::move(value), *partition});
   }
   return rows;
@@ -121,7 +175,7 @@ core::Status PostgresCommit::Reconnect() {
 }
 
 core::Status PostgresCommit::Fenced(PartitionId partition) {
-  const PartitionClaim& mine = claims_[partition];
+  const PartitionClaim mine = ClaimOf(partition).value_or(PartitionClaim{});
   std::string why = "Partition " + std::to_string(partition) + " is no longer this node's.";
   auto row = conn_->Run(
       "SELECT owner, epoch, commit_seq FROM strongbox_partitions WHERE "
@@ -141,6 +195,7 @@ core::Status PostgresCommit::Fenced(PartitionId partition) {
             "restore, or a failover to a standby that was behind).";
     }
   }
+  if (options_.drop_lost_partitions) return Lost(partition, core::Status::Unavailable(why));
   fenced_ = PartitionLost(why);
   spdlog::error("postgres: {}", fenced_.message());
   return fenced_;
@@ -157,7 +212,7 @@ DurableStep::Result PostgresCommit::Attempt(const std::vector<Row>& rows,
   statements.reserve(rows.size() + touched.size() + 2);
   statements.push_back({"BEGIN", {}, false});
   for (PartitionId p : touched) {
-    const PartitionClaim& claim = claims_[p];
+    const PartitionClaim claim = ClaimOf(p).value_or(PartitionClaim{});
     statements.push_back({kFence,
                           {Param::Int(p), Param::Text(options_.node_id), Param::Int(claim.epoch),
                            Param::Int(claim.commit_seq)},
@@ -186,9 +241,10 @@ DurableStep::Result PostgresCommit::Attempt(const std::vector<Row>& rows,
   core::Status sent = conn_->RunPipeline(statements, &results, &started);
   if (sent.ok()) {
     size_t i = 1;
+    std::lock_guard<std::mutex> lock(claims_mu_);
     for (PartitionId p : touched) {
       const int64_t seq = results[i++].integer(0, 0);
-      claims_[p].commit_seq = seq;
+      if (auto it = claims_.find(p); it != claims_.end()) it->second.commit_seq = seq;
       PutCommitSeq(*engine_, local, p, seq);
     }
     ++transactions_;
@@ -226,7 +282,9 @@ DurableStep::Result PostgresCommit::Attempt(const std::vector<Row>& rows,
   const size_t index = statement.empty() ? 0 : std::stoul(std::string(statement));
   if (sent.MetadataValue("sqlstate") == kFenceFailedState && index >= 1 &&
       index <= touched.size()) {
-    return {Outcome::kFenced, Fenced(*std::next(touched.begin(), static_cast<long>(index - 1)))};
+    core::Status fenced = Fenced(*std::next(touched.begin(), static_cast<long>(index - 1)));
+    // Cluster mode: only that partition is gone; the group fails and writes go on.
+    return {options_.drop_lost_partitions ? Outcome::kRejected : Outcome::kFenced, fenced};
   }
   if (sent.code() == core::StatusCode::kUnavailable) return {Outcome::kNotCommitted, sent};
   return {Outcome::kRejected, sent};
@@ -279,7 +337,7 @@ core::Status PostgresCommit::Recover(rocksdb::WriteBatch* local, bool* unknown_c
                " + $3 WHERE partition = $1 AND owner = $2 AND epoch >= $4 AND epoch < $4 + $5 "
                "RETURNING epoch, commit_seq",
            {Param::Int(p), Param::Text(options_.node_id), Param::Int(options_.lease.count()),
-            Param::Int(claims_[p].epoch), Param::Int(reclaims_)},
+            Param::Int(ClaimOf(p).value_or(PartitionClaim{}).epoch), Param::Int(reclaims_)},
            false});
     }
     statements.push_back({"COMMIT", {}, false});
@@ -296,10 +354,19 @@ core::Status PostgresCommit::Recover(rocksdb::WriteBatch* local, bool* unknown_c
     std::map<PartitionId, PartitionClaim> settled;
     for (PartitionId p : unknown_touched_) {
       const Rows& row = results[i++];
-      if (row.size() != 1) return Fenced(p);
+      if (row.size() != 1) {
+        // Cluster mode: another node owns it now and settles it from the database; this node
+        // drops it and decides by the partitions it keeps.
+        if (options_.drop_lost_partitions) {
+          (void)Fenced(p);
+          continue;
+        }
+        return Fenced(p);
+      }
+      const int64_t known = ClaimOf(p).value_or(PartitionClaim{}).commit_seq;
       settled[p] = PartitionClaim{row.integer(0, 0), row.integer(0, 1)};
-      if (settled[p].commit_seq == claims_[p].commit_seq + 1) ++advanced;
-      if (settled[p].commit_seq == claims_[p].commit_seq) ++same;
+      if (settled[p].commit_seq == known + 1) ++advanced;
+      if (settled[p].commit_seq == known) ++same;
     }
     if (advanced != settled.size() && same != settled.size()) {
       fenced_ = PartitionLost(
@@ -308,10 +375,13 @@ core::Status PostgresCommit::Recover(rocksdb::WriteBatch* local, bool* unknown_c
       spdlog::error("postgres: {}", fenced_.message());
       return fenced_;
     }
-    *unknown_committed = advanced == settled.size();
-    for (const auto& [p, claim] : settled) {
-      claims_[p] = claim;
-      if (*unknown_committed) PutCommitSeq(*engine_, local, p, claim.commit_seq);
+    *unknown_committed = !settled.empty() && advanced == settled.size();
+    {
+      std::lock_guard<std::mutex> lock(claims_mu_);
+      for (const auto& [p, claim] : settled) {
+        if (auto it = claims_.find(p); it != claims_.end()) it->second = claim;
+        if (*unknown_committed) PutCommitSeq(*engine_, local, p, claim.commit_seq);
+      }
     }
     spdlog::warn("postgres: the commit of unknown outcome {}",
                  *unknown_committed ? "had committed: it is applied now"
@@ -328,7 +398,7 @@ void PostgresCommit::Release() {
         "free once their leases expire");
     return;
   }
-  pg::Release(*conn_, options_.node_id, claims_);
+  pg::Release(*conn_, options_.node_id, claims());
 }
 
 }  // namespace strongbox::store::pg

@@ -23,8 +23,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -47,6 +49,11 @@ class PostgresCommit final : public DurableStep {
     std::chrono::milliseconds timeout{10'000};  // per wait for the server
     std::chrono::milliseconds lease{10'000};    // set again when Recover re-claims
     int max_retries = 5;                        // serialization failures per group
+    // Cluster mode (#16): a failed fence drops that one partition (on_lost, then its writes
+    // are refused here) and writes to the others go on; without it (#15, one node) every
+    // write stops until a restart. on_lost runs on the sequencer thread and must not block.
+    bool drop_lost_partitions = false;
+    std::function<void(PartitionId)> on_lost;
   };
   struct Stats {
     uint64_t transactions = 0;  // committed
@@ -61,11 +68,22 @@ class PostgresCommit final : public DurableStep {
                  std::map<PartitionId, PartitionClaim> claims, std::unique_ptr<Connection> conn);
 
   Result Commit(const rocksdb::WriteBatch& batch, rocksdb::WriteBatch* local) override;
+  core::Status Admit(ColumnFamily cf, std::string_view key) const override;
   core::Status Recover(rocksdb::WriteBatch* local, bool* unknown_committed) override;
   // Gives up this node's partitions at the epochs it holds (owner NULL), so another node may
   // claim them at once; a partition claimed since by someone else is left alone. Best effort
   // (logged). REQUIRES: the pipeline has stopped (it uses the commit session).
   void Release();
+
+  // Cluster mode (any thread). Adopt: the partition was claimed at `claim` and its cache and
+  // in-memory state are loaded: its writes are admitted and committed under that epoch.
+  // StopAdmitting: new mutations writing to it are refused (503 PARTITION_MOVING) while groups
+  // already staged still commit — the first step of a hand-off. Forget: it is no longer this
+  // node's; returns the claim it held (nullopt when none).
+  void Adopt(PartitionId partition, PartitionClaim claim);
+  void StopAdmitting(PartitionId partition);
+  std::optional<PartitionClaim> Forget(PartitionId partition);
+  std::map<PartitionId, PartitionClaim> claims() const;
 
   Stats stats() const;
   // Seconds per commit transaction (the pipeline's round trip, retries included).
@@ -87,7 +105,15 @@ class PostgresCommit final : public DurableStep {
   Engine* engine_;
   const Options options_;
   const SchemaInfo schema_;
+  // Guarded by claims_mu_: the sequencer reads and advances commit_seq, the cluster's
+  // coordinator adopts and forgets partitions.
+  mutable std::mutex claims_mu_;
   std::map<PartitionId, PartitionClaim> claims_;
+  // Per partition (the system one last): whether mutations writing to it are admitted.
+  std::unique_ptr<std::atomic<bool>[]> admitted_;
+  // Removes `partition` after its fence failed (cluster mode) and tells on_lost.
+  core::Status Lost(PartitionId partition, const core::Status& why);
+  std::optional<PartitionClaim> ClaimOf(PartitionId partition) const;
   std::unique_ptr<Connection> conn_;
   std::vector<ColumnFamily> family_of_id_;  // RocksDB column family id → ours
   // After kUnknown: the partitions the group touched, to settle in Recover.

@@ -9,6 +9,15 @@ namespace strongbox::store::pg {
 
 namespace {
 
+// Version 2 (#16, the cluster): the membership table. heartbeat is ms since the Unix epoch by
+// the database's clock.
+constexpr const char* kCreateNodes =
+    "CREATE TABLE IF NOT EXISTS strongbox_nodes ("
+    " node_id TEXT PRIMARY KEY,"
+    " advertise_url TEXT NOT NULL,"
+    " heartbeat BIGINT NOT NULL,"
+    " draining BOOLEAN NOT NULL)";
+
 // Every table with its primary key, so each is a plain B-tree ordered the way scans read it.
 // `bytea` orders bytewise (memcmp, then length): the order of RocksDB's bytewise comparator,
 // so the key codec's order-preserving keys keep working.
@@ -21,13 +30,15 @@ constexpr const char* kCreateTables[] = {
     " owner TEXT,"
     " epoch BIGINT NOT NULL,"
     " lease_expires BIGINT NOT NULL,"
-    " commit_seq BIGINT NOT NULL)",
+    " commit_seq BIGINT NOT NULL,"
+    " handoff_to TEXT)",
     "CREATE TABLE IF NOT EXISTS strongbox_kv ("
     " partition INTEGER NOT NULL,"
     " cf SMALLINT NOT NULL,"
     " k BYTEA NOT NULL,"
     " v BYTEA NOT NULL,"
     " PRIMARY KEY (partition, cf, k))",
+    kCreateNodes,
 };
 
 bool MissingTable(const core::Status& s) { return s.MetadataValue("sqlstate") == "42P01"; }
@@ -85,7 +96,7 @@ core::Result<SchemaInfo> InitSchema(Connection& conn, uint32_t partitions) {
           std::string(kDatabaseNowMs) + "::TEXT) ON CONFLICT (name) DO NOTHING",
       {Param::Int(kSchemaVersion), Param::Int(partitions), Param::Text(database_id)});
   if (!meta.ok()) return meta.status();
-  SB_ASSIGN_OR_RETURN(SchemaInfo stored, ReadSchema(conn));
+  SB_ASSIGN_OR_RETURN(SchemaInfo stored, MigrateSchema(conn));
   // One row per partition of the stored count (an earlier init may have fixed another).
   std::string partition_rows;
   for (uint32_t p = 0; p <= stored.partitions; ++p) {
@@ -107,8 +118,27 @@ core::Result<SchemaInfo> InitSchema(Connection& conn, uint32_t partitions) {
 }
 
 core::Result<SchemaInfo> MigrateSchema(Connection& conn) {
-  // Version 1 is the first: there is nothing to migrate from yet. A later version adds its
-  // steps here, each in its own transaction that also sets schema_version.
+  SB_ASSIGN_OR_RETURN(SchemaInfo info, ReadSchema(conn));
+  if (info.version >= kSchemaVersion) return info;
+  // 1 → 2 (#16): the membership table and the hand-off column, in one transaction that also
+  // sets the version, so a node sees either version 1 whole or version 2 whole. The version
+  // row's own UPDATE orders two nodes migrating at once: the second finds nothing left to do.
+  std::vector<Rows> results;
+  bool started = false;
+  core::Status migrated = conn.RunPipeline(
+      {{"BEGIN", {}, false},
+       {"UPDATE strongbox_meta SET value = '2' WHERE name = 'schema_version' AND value = '1'",
+        {},
+        false},
+       {"ALTER TABLE strongbox_partitions ADD COLUMN IF NOT EXISTS handoff_to TEXT", {}, false},
+       {kCreateNodes, {}, false},
+       {"COMMIT", {}, false}},
+      &results, &started);
+  if (!migrated.ok()) {
+    if (conn.healthy()) (void)conn.Run("ROLLBACK");
+    return migrated;
+  }
+  spdlog::info("postgres: schema migrated from version {} to {}", info.version, kSchemaVersion);
   return ReadSchema(conn);
 }
 

@@ -19,7 +19,8 @@
 namespace strongbox::store::pg {
 
 // The schema version this build writes and reads (strongbox_meta 'schema_version').
-inline constexpr int64_t kSchemaVersion = 1;
+// Version 2 (#16) added strongbox_nodes and strongbox_partitions.handoff_to.
+inline constexpr int64_t kSchemaVersion = 2;
 
 struct SchemaInfo {
   int64_t version = 0;
@@ -40,8 +41,9 @@ core::Result<SchemaInfo> InitSchema(Connection& conn, uint32_t partitions);
 // The stored schema; kNotFound when it was never initialised.
 core::Result<SchemaInfo> ReadSchema(Connection& conn);
 
-// Brings an initialised schema up to kSchemaVersion (no step exists yet beyond version 1);
-// kFailedPrecondition when it is newer than this build.
+// Brings an initialised schema up to kSchemaVersion (1 → 2: the cluster's membership table
+// and hand-off column, one transaction); kFailedPrecondition when it is newer than this build.
+// InitSchema runs it too, so a node started on an older schema upgrades it.
 core::Result<SchemaInfo> MigrateSchema(Connection& conn);
 
 }  // namespace strongbox::store::pg

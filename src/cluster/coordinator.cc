@@ -1,0 +1,424 @@
+#include "cluster/coordinator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "store/pg_cache.h"
+
+namespace strongbox::cluster {
+
+namespace pg = store::pg;
+using store::PartitionId;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Sizes of sets in the log, not the partitions themselves: "8 partitions (3, 5, …)".
+std::string Describe(const std::set<PartitionId>& partitions) {
+  std::string out =
+      std::to_string(partitions.size()) + " partition" + (partitions.size() == 1 ? "" : "s") + " (";
+  size_t shown = 0;
+  for (PartitionId p : partitions) {
+    if (shown == 8) {
+      out += ", …";
+      break;
+    }
+    out += (shown++ ? ", " : "") + std::to_string(p);
+  }
+  return out + ")";
+}
+
+}  // namespace
+
+Coordinator::Coordinator(Options options, pg::SchemaInfo schema, store::Engine* engine,
+                         pg::PostgresCommit* commit, store::CommitPipeline* pipeline,
+                         PartitionMap* map, PartitionHost* host)
+    : options_(std::move(options)),
+      schema_(std::move(schema)),
+      engine_(engine),
+      commit_(commit),
+      pipeline_(pipeline),
+      map_(map),
+      host_(host) {}
+
+Coordinator::~Coordinator() { Stop(); }
+
+core::Status Coordinator::Start(bool load_in_memory) {
+  SB_RETURN_IF_ERROR(Tick(load_in_memory));
+  // Rows of partitions this node does not own (an earlier run's) must not linger in the cache:
+  // the background jobs scan it.
+  std::set<PartitionId> others;
+  for (PartitionId p = 0; p <= schema_.partitions; ++p) {
+    if (owned_.count(p) == 0) others.insert(p);
+  }
+  SB_RETURN_IF_ERROR(pg::DropPartitions(*engine_, others, schema_.partitions));
+  thread_ = std::thread([this] { Run(); });
+  return core::Status::Ok();
+}
+
+void Coordinator::BeginDrain() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    draining_ = true;
+  }
+  next_renew_ = {};  // tell the others at once (on the thread's next tick)
+  cv_.notify_all();
+}
+
+bool Coordinator::Drained() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return drained_;
+}
+
+void Coordinator::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Coordinator::PartitionLost(PartitionId partition) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lost_.insert(partition);
+  }
+  cv_.notify_all();
+}
+
+Coordinator::Stats Coordinator::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+pg::ClusterView Coordinator::view() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return view_;
+}
+
+void Coordinator::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, options_.tick, [this] { return stopping_ || !lost_.empty(); });
+    if (stopping_) break;
+    lock.unlock();
+    core::Status ticked = Tick(/*load_in_memory=*/true);
+    if (!ticked.ok()) spdlog::warn("cluster: {}", ticked.ToString());
+    lock.lock();
+  }
+}
+
+bool Coordinator::Live(const pg::NodeRow& node) const {
+  return node.heartbeat_age_ms < options_.lease.count() && !node.draining;
+}
+
+core::Status Coordinator::Renew() {
+  bool draining = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    draining = draining_;
+  }
+  const auto started = Clock::now();
+  auto owned =
+      pg::Heartbeat(*conn_, options_.node_id, options_.advertise_url, draining, options_.lease);
+  if (!owned.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.renew_failures;
+    return owned.status();
+  }
+  // The database set lease_expires after `started`; a tenth is kept as a margin for clock rate.
+  map_->SetLeaseValidUntil(started + options_.lease - options_.lease / 10);
+  next_renew_ = started + options_.renew_interval;
+  const double seconds = SecondsSince(started);
+  renew_seconds_.Observe(seconds);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.renewals;
+    stats_.last_renew_seconds = seconds;
+  }
+  std::set<PartitionId> gone;
+  for (PartitionId p : owned_) {
+    if (owned->count(p) == 0) gone.insert(p);
+  }
+  if (!gone.empty()) Drop(gone, "another node claimed it (this node's lease had lapsed)");
+  return core::Status::Ok();
+}
+
+core::Status Coordinator::Tick(bool load_in_memory) {
+  if (conn_ == nullptr || !conn_->healthy()) {
+    conn_.reset();
+    SB_ASSIGN_OR_RETURN(
+        conn_, pg::Connection::Open(options_.conninfo, "strongbox-cluster", options_.timeout));
+  }
+  std::set<PartitionId> lost;
+  bool draining = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lost.swap(lost_);
+    draining = draining_;
+  }
+  std::set<PartitionId> fenced;
+  for (PartitionId p : lost) {
+    if (owned_.count(p)) fenced.insert(p);
+  }
+  if (!fenced.empty()) Drop(fenced, "its commit was fenced: another node claimed it");
+  if (Clock::now() >= next_renew_) SB_RETURN_IF_ERROR(Renew());
+
+  SB_ASSIGN_OR_RETURN(pg::ClusterView view, pg::ReadCluster(*conn_));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    view_ = view;
+  }
+  size_t live = 0;
+  for (const pg::NodeRow& node : view.nodes) live += Live(node) ? 1 : 0;
+  const size_t total = schema_.partitions + 1;
+  const size_t share = (total + std::max<size_t>(live, 1) - 1) / std::max<size_t>(live, 1);
+  if (draining) {
+    // Everything goes, a batch per tick, to the live node that owns the fewest.
+    std::map<std::string, size_t> counts;
+    for (const pg::NodeRow& node : view.nodes) {
+      if (Live(node) && node.node_id != options_.node_id) counts[node.node_id] = 0;
+    }
+    for (const pg::PartitionRow& row : view.partitions) {
+      if (row.owner && counts.count(*row.owner)) ++counts[*row.owner];
+    }
+    const pg::NodeRow* to = nullptr;
+    size_t fewest = SIZE_MAX;
+    for (const pg::NodeRow& node : view.nodes) {
+      if (counts.count(node.node_id) && counts[node.node_id] < fewest) {
+        fewest = counts[node.node_id];
+        to = &node;
+      }
+    }
+    std::set<PartitionId> batch;
+    for (PartitionId p : owned_) {
+      if (batch.size() == options_.handoffs_per_tick && to != nullptr) break;
+      batch.insert(p);
+    }
+    if (!batch.empty()) HandOff(batch, to ? *to : pg::NodeRow{});
+    if (owned_.empty()) {
+      (void)pg::Deregister(*conn_, options_.node_id);
+      std::lock_guard<std::mutex> lock(mu_);
+      drained_ = true;
+    }
+  } else {
+    Claim(view, share, load_in_memory);
+    Balance(view, share);
+  }
+  UpdateMap(view);
+  SyncKeys(view);
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.owned = owned_.size();
+  return core::Status::Ok();
+}
+
+void Coordinator::Claim(const pg::ClusterView& view, size_t share, bool load_in_memory) {
+  // Handed to this node, or still this node's in the table (an earlier run of the same node
+  // id): always taken. Free or expired: while below the share, lowest partition first.
+  std::vector<PartitionId> wanted;
+  size_t room = share > owned_.size() ? share - owned_.size() : 0;
+  for (const pg::PartitionRow& row : view.partitions) {
+    if (owned_.count(row.partition)) continue;
+    const bool mine = (row.owner && *row.owner == options_.node_id) ||
+                      (!row.owner && row.handoff_to && *row.handoff_to == options_.node_id);
+    const bool free = (!row.owner && !row.handoff_to) || row.lease_remaining_ms <= 0;
+    if (mine) {
+      wanted.push_back(row.partition);
+    } else if (free && room > 0) {
+      wanted.push_back(row.partition);
+      --room;
+    }
+  }
+  if (wanted.empty()) return;
+  const auto started = Clock::now();
+  std::map<PartitionId, pg::PartitionClaim> claimed;
+  std::map<PartitionId, int64_t> seqs;
+  for (PartitionId p : wanted) {
+    auto claim = pg::ClaimPartition(*conn_, options_.node_id, p, options_.lease);
+    if (!claim.ok()) {
+      spdlog::warn("cluster: claiming partition {}: {}", p, claim.status().ToString());
+      break;
+    }
+    if (!*claim) continue;  // another node was first
+    claimed[p] = **claim;
+    seqs[p] = (*claim)->commit_seq;
+    map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
+  }
+  if (claimed.empty()) return;
+  std::set<PartitionId> loaded;
+  for (const auto& [p, claim] : claimed) loaded.insert(p);
+  pg::CatchUpStats caught;
+  core::Status ready = pg::CatchUp(*engine_, *conn_, schema_, seqs, &caught);
+  if (ready.ok() && load_in_memory) ready = host_->Load(loaded);
+  if (!ready.ok()) {
+    spdlog::error("cluster: could not load {}: {}; releasing them", Describe(loaded),
+                  ready.ToString());
+    for (const auto& [p, claim] : claimed) {
+      (void)pg::ReleasePartition(*conn_, options_.node_id, p, claim.epoch, "", options_.lease);
+    }
+    (void)pg::DropPartitions(*engine_, loaded, schema_.partitions);
+    return;
+  }
+  for (const auto& [p, claim] : claimed) {
+    commit_->Adopt(p, claim);
+    owned_.insert(p);
+    map_->Set(p, PartitionMap::Entry{PartitionMap::State::kOwned, options_.node_id, ""});
+  }
+  const double seconds = SecondsSince(started);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.claims += claimed.size();
+    stats_.last_load_seconds = seconds;
+  }
+  spdlog::info("cluster: claimed and loaded {} in {:.3f} s ({} rows streamed); {} owned",
+               Describe(loaded), seconds, caught.rows_loaded, owned_.size());
+}
+
+void Coordinator::Balance(const pg::ClusterView& view, size_t share) {
+  if (owned_.size() <= share) return;
+  std::map<std::string, size_t> counts;
+  for (const pg::NodeRow& node : view.nodes) {
+    if (Live(node) && node.node_id != options_.node_id) counts[node.node_id] = 0;
+  }
+  for (const pg::PartitionRow& row : view.partitions) {
+    if (row.owner && counts.count(*row.owner)) ++counts[*row.owner];
+    // A partition already on its way to a node counts as its own.
+    if (!row.owner && row.handoff_to && counts.count(*row.handoff_to)) ++counts[*row.handoff_to];
+  }
+  const pg::NodeRow* to = nullptr;
+  size_t fewest = share;
+  for (const pg::NodeRow& node : view.nodes) {
+    if (counts.count(node.node_id) && counts[node.node_id] < fewest) {
+      fewest = counts[node.node_id];
+      to = &node;
+    }
+  }
+  if (to == nullptr) return;
+  const size_t moves =
+      std::min({owned_.size() - share, share - fewest, options_.handoffs_per_tick});
+  // The highest partitions go first; the system partition (the last) goes only when it must.
+  std::set<PartitionId> batch;
+  for (auto it = owned_.rbegin(); it != owned_.rend() && batch.size() < moves; ++it) {
+    if (*it == schema_.partitions && owned_.size() - batch.size() > moves) continue;
+    batch.insert(*it);
+  }
+  HandOff(batch, *to);
+}
+
+void Coordinator::HandOff(const std::set<PartitionId>& partitions, const pg::NodeRow& to) {
+  const auto started = Clock::now();
+  // 1. New requests answer 503 PARTITION_MOVING; new writes are refused by the sequencer.
+  for (PartitionId p : partitions) {
+    map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
+    commit_->StopAdmitting(p);
+  }
+  host_->Drop(partitions);  // wakes long polls: they answer rather than hold the drain
+  // 2. Requests already being served finish (bounded), then the sequencer drains.
+  const auto deadline = started + options_.handoff_drain;
+  for (;;) {
+    int64_t in_flight = 0;
+    for (PartitionId p : partitions) in_flight += map_->InFlight(p);
+    if (in_flight == 0 || Clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  (void)pipeline_->CommitAndWait([](store::WriteView&) { return core::Status::Ok(); });
+  // 3. Released at this node's epochs, naming the successor.
+  for (PartitionId p : partitions) {
+    auto claim = commit_->Forget(p);
+    owned_.erase(p);
+    if (!claim) continue;
+    auto released =
+        pg::ReleasePartition(*conn_, options_.node_id, p, claim->epoch, to.node_id, options_.lease);
+    if (!released.ok()) {
+      spdlog::warn("cluster: releasing partition {}: {} (it is free once its lease expires)", p,
+                   released.status().ToString());
+    }
+  }
+  host_->Drop(partitions);  // what an in-flight write applied meanwhile
+  core::Status dropped = pg::DropPartitions(*engine_, partitions, schema_.partitions);
+  if (!dropped.ok()) spdlog::warn("cluster: dropping cache rows: {}", dropped.ToString());
+  for (PartitionId p : partitions) {
+    map_->Set(p, PartitionMap::Entry{to.node_id.empty() ? PartitionMap::State::kMoving
+                                                        : PartitionMap::State::kRemote,
+                                     to.node_id, to.advertise_url});
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.handoffs += partitions.size();
+  }
+  spdlog::info("cluster: handed off {} to '{}' in {:.3f} s; {} owned", Describe(partitions),
+               to.node_id.empty() ? "whoever claims them" : to.node_id, SecondsSince(started),
+               owned_.size());
+}
+
+void Coordinator::Drop(const std::set<PartitionId>& partitions, const char* why) {
+  for (PartitionId p : partitions) {
+    (void)commit_->Forget(p);
+    owned_.erase(p);
+    map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
+  }
+  host_->Drop(partitions);
+  core::Status dropped = pg::DropPartitions(*engine_, partitions, schema_.partitions);
+  if (!dropped.ok()) spdlog::warn("cluster: dropping cache rows: {}", dropped.ToString());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.lost += partitions.size();
+  }
+  spdlog::warn("cluster: dropped {}: {}", Describe(partitions), why);
+}
+
+void Coordinator::UpdateMap(const pg::ClusterView& view) {
+  std::map<std::string, std::string> urls;
+  for (const pg::NodeRow& node : view.nodes) {
+    if (node.heartbeat_age_ms < options_.lease.count()) urls[node.node_id] = node.advertise_url;
+  }
+  for (const pg::PartitionRow& row : view.partitions) {
+    if (owned_.count(row.partition)) continue;  // this node's entry is its own business
+    const std::optional<std::string>& owner = row.owner ? row.owner : row.handoff_to;
+    if (!owner || *owner == options_.node_id || urls.count(*owner) == 0) {
+      map_->Set(row.partition, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
+    } else {
+      map_->Set(row.partition,
+                PartitionMap::Entry{PartitionMap::State::kRemote, *owner, urls[*owner]});
+    }
+  }
+}
+
+void Coordinator::SyncKeys(const pg::ClusterView& view) {
+  if (view.partitions.empty()) return;
+  const pg::PartitionRow& system = view.partitions.back();
+  if (owned_.count(system.partition)) {
+    keys_seq_ = -1;  // kept by this node's own writes; read again if it moves away
+    return;
+  }
+  if (system.commit_seq == keys_seq_) return;
+  auto rows =
+      conn_->Run(pg::Statement{"SELECT k, v FROM strongbox_kv WHERE partition = $1 AND cf = $2",
+                               {pg::Param::Int(system.partition),
+                                pg::Param::Int(static_cast<int64_t>(store::ColumnFamily::kAuth))},
+                               /*binary_result=*/true});
+  if (!rows.ok()) {
+    spdlog::warn("cluster: reading the API keys: {}", rows.status().ToString());
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (int i = 0; i < rows->size(); ++i) {
+    keys.emplace_back(std::string(rows->bytes(i, 0)), std::string(rows->bytes(i, 1)));
+  }
+  core::Status replaced = host_->ReplaceKeys(keys);
+  if (!replaced.ok()) {
+    spdlog::warn("cluster: copying the API keys: {}", replaced.ToString());
+    return;
+  }
+  keys_seq_ = system.commit_seq;
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.key_reloads;
+}
+
+}  // namespace strongbox::cluster

@@ -1,0 +1,47 @@
+#include "cluster/node_placement.h"
+
+namespace strongbox::cluster {
+
+namespace asio = boost::asio;
+
+asio::awaitable<gate::Placement::Placed> NodePlacement::Place(const http::Request& request,
+                                                              Key key) {
+  const store::PartitionId partition =
+      key.universe ? store::PartitionOfUniverse(*key.universe, map_->partitions())
+                   : map_->partitions();
+  const PartitionMap::Entry entry = map_->Get(partition);
+  Placed placed;
+  if (entry.state == PartitionMap::State::kOwned &&
+      map_->LeaseValid(std::chrono::steady_clock::now())) {
+    placed.hold = map_->Hold(partition);
+    // Re-read after taking the hold: a hand-off that marked it moving meanwhile waits for
+    // holds taken before its mark, and this one must not slip past it.
+    if (map_->Get(partition).state == PartitionMap::State::kOwned) co_return placed;
+    placed.hold.reset();
+  }
+  const bool forwarded_already = request.Header(kForwardedByHeader).has_value();
+  if (entry.state != PartitionMap::State::kRemote || entry.owner_url.empty() ||
+      entry.owner_id == node_id_ || forwarded_already) {
+    ++refused_;
+    placed.where = Placed::Where::kRefused;
+    placed.refused = store::PartitionMoving(partition);
+    co_return placed;
+  }
+  // Named, not a braced temporary in the co_await (GCC 12 miscompiles those).
+  std::vector<std::pair<std::string, std::string>> hop;
+  hop.emplace_back(kForwardedByHeader, node_id_);
+  hop.emplace_back("x-request-id", request.request_id);
+  auto answer = co_await client_->Send(entry.owner_url, request, std::move(hop));
+  if (!answer.ok()) {
+    ++refused_;
+    placed.where = Placed::Where::kRefused;
+    placed.refused = answer.status();
+    co_return placed;
+  }
+  ++forwarded_;
+  placed.where = Placed::Where::kForwarded;
+  placed.forwarded = std::move(answer).value();
+  co_return placed;
+}
+
+}  // namespace strongbox::cluster

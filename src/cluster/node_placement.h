@@ -1,0 +1,42 @@
+#pragma once
+
+// NodePlacement: the cluster's gate::Placement (proto-docs/cluster.md "Routing"). A request
+// for a partition this node owns (and holds a live lease on) is served here; one for a
+// partition another node owns is forwarded to that node's advertise URL with the hop header
+// `strongbox-forwarded-by: <this node id>`; a request that already carries that header, or
+// whose partition is moving or has no known owner, is refused with 503 PARTITION_MOVING and
+// retry-after, so a request is forwarded at most once and never loops.
+//
+// Ownership: the Cluster owns it, with the map and the client it borrows.
+// Thread safety: Place from any IO thread.
+
+#include <atomic>
+#include <string>
+
+#include "cluster/partition_map.h"
+#include "gate/placement.h"
+#include "http/forward_client.h"
+
+namespace strongbox::cluster {
+
+inline constexpr const char* kForwardedByHeader = "strongbox-forwarded-by";
+
+class NodePlacement final : public gate::Placement {
+ public:
+  NodePlacement(std::string node_id, PartitionMap* map, http::ForwardClient* client)
+      : node_id_(std::move(node_id)), map_(map), client_(client) {}
+
+  boost::asio::awaitable<Placed> Place(const http::Request& request, Key key) override;
+
+  uint64_t forwarded() const { return forwarded_.load(); }  // requests relayed to an owner
+  uint64_t refused() const { return refused_.load(); }      // 503s while a partition moved
+
+ private:
+  const std::string node_id_;
+  PartitionMap* map_;
+  http::ForwardClient* client_;
+  std::atomic<uint64_t> forwarded_{0};
+  std::atomic<uint64_t> refused_{0};
+};
+
+}  // namespace strongbox::cluster

@@ -1,0 +1,175 @@
+#include "http/forward_client.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/strings.h"
+
+namespace strongbox::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::as_tuple;
+using asio::use_awaitable;
+
+struct ForwardClient::Connection {
+  explicit Connection(asio::any_io_executor executor) : stream(std::move(executor)) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since;
+};
+
+namespace {
+
+struct Peer {
+  std::string host;
+  std::string port;
+};
+
+core::Result<Peer> ParseBaseUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return core::Status::InvalidArgument("peer URL '" + std::string(url) +
+                                         "' is not http://host:port");
+  }
+  std::string_view rest = url.substr(kScheme.size());
+  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size() ||
+      rest.find('/') != std::string_view::npos) {
+    return core::Status::InvalidArgument("peer URL '" + std::string(url) +
+                                         "' is not http://host:port");
+  }
+  return Peer{std::string(rest.substr(0, colon)), std::string(rest.substr(colon + 1))};
+}
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) and the ones Beast sets from the message itself.
+bool HopByHop(std::string_view name) {
+  for (std::string_view h : {"connection", "keep-alive", "proxy-connection", "te", "trailer",
+                             "transfer-encoding", "upgrade", "content-length", "host"}) {
+    if (core::EqualsIgnoreCase(name, h)) return true;
+  }
+  return false;
+}
+
+core::Status PeerUnavailable(const std::string& url, const std::string& what) {
+  return core::Status::Unavailable("The node that owns this data (" + url +
+                                   ") could not be reached: " + what + ". Retry in a moment.")
+      .WithReason("PARTITION_MOVING")
+      .WithMetadata("retryAfterSeconds", "1");
+}
+
+}  // namespace
+
+ForwardClient::ForwardClient(Options options) : options_(options) {}
+ForwardClient::~ForwardClient() = default;
+
+ForwardClient::Stats ForwardClient::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void ForwardClient::CloseIdle() {
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_.clear();
+}
+
+std::unique_ptr<ForwardClient::Connection> ForwardClient::TakeIdle(const std::string& base_url) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& pool = idle_[base_url];
+  while (!pool.empty()) {
+    std::unique_ptr<Connection> c = std::move(pool.back());
+    pool.pop_back();
+    if (now - c->idle_since < options_.max_idle) return c;
+    // Too old: the peer may be closing it; dropped (closed) here.
+  }
+  return nullptr;
+}
+
+void ForwardClient::GiveBack(const std::string& base_url, std::unique_ptr<Connection> connection) {
+  connection->idle_since = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& pool = idle_[base_url];
+  if (pool.size() < options_.max_idle_per_peer) pool.push_back(std::move(connection));
+}
+
+asio::awaitable<core::Result<Response>> ForwardClient::Send(
+    std::string base_url, const Request& request,
+    std::vector<std::pair<std::string, std::string>> extra_headers) {
+  auto peer = ParseBaseUrl(base_url);
+  if (!peer.ok()) co_return peer.status();
+  auto fail = [this, &base_url](const std::string& what) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.failed;
+    return PeerUnavailable(base_url, what);
+  };
+
+  std::unique_ptr<Connection> c = TakeIdle(base_url);
+  if (c == nullptr) {
+    c = std::make_unique<Connection>(co_await asio::this_coro::executor);
+    asio::ip::tcp::resolver resolver(c->stream.get_executor());
+    auto [resolve_error, endpoints] = co_await resolver.async_resolve(
+        peer->host, peer->port, asio::ip::resolver_base::numeric_service, as_tuple(use_awaitable));
+    if (resolve_error) co_return fail("resolving: " + resolve_error.message());
+    c->stream.expires_after(options_.timeout);
+    auto [connect_error, endpoint] =
+        co_await c->stream.async_connect(endpoints, as_tuple(use_awaitable));
+    if (connect_error) co_return fail("connecting: " + connect_error.message());
+    c->stream.socket().set_option(asio::ip::tcp::no_delay(true));
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.connections;
+  }
+
+  bhttp::request<bhttp::string_body> out;
+  out.method_string(request.method);
+  out.target(request.target);
+  out.version(11);
+  for (const auto& [name, value] : request.headers) {
+    if (!HopByHop(name)) out.insert(name, value);
+  }
+  for (const auto& [name, value] : extra_headers) out.set(name, value);
+  out.set(bhttp::field::host, peer->host + ":" + peer->port);
+  out.keep_alive(true);
+  out.body() = request.body;
+  out.prepare_payload();
+
+  c->stream.expires_after(options_.timeout);
+  auto [write_error, written] =
+      co_await bhttp::async_write(c->stream, out, as_tuple(use_awaitable));
+  if (write_error) co_return fail("sending: " + write_error.message());
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(options_.body_limit_bytes);
+  auto [read_error, read] =
+      co_await bhttp::async_read(c->stream, c->buffer, parser, as_tuple(use_awaitable));
+  if (read_error) co_return fail("reading the answer: " + read_error.message());
+  c->stream.expires_never();
+
+  auto& in = parser.get();
+  Response response;
+  response.status = in.result_int();
+  for (const auto& field : in) {
+    const std::string name = core::ToLowerAscii(field.name_string());
+    if (name == "content-type") {
+      response.content_type = std::string(field.value());
+    } else if (!HopByHop(name) && name != "server" && name != "date") {
+      response.headers.emplace_back(name, std::string(field.value()));
+    }
+  }
+  response.body = std::move(in.body());
+  const bool reusable = in.keep_alive();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.sent;
+  }
+  if (reusable) GiveBack(base_url, std::move(c));
+  co_return response;
+}
+
+}  // namespace strongbox::http

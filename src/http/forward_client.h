@@ -1,0 +1,75 @@
+#pragma once
+
+// ForwardClient: sends a Request received here to another Strongbox node and brings its
+// Response back unchanged (cluster mode, proto-docs/cluster.md "Routing"). One pool of
+// keep-alive connections per peer (its base URL, http://host:port), each connection used by
+// one request at a time and returned to the pool after a complete answer.
+//
+// A connection idle longer than `max_idle` is closed instead of reused: the peer's own idle
+// timeout must never close it under a request, because a forwarded write whose connection
+// broke is not sent again (it may have been applied); the caller answers 503 and the client
+// retries (with its Idempotency-Key).
+//
+// Errors: kUnavailable naming the peer when it cannot be reached, times out (`timeout` per
+// request) or answers something that is not HTTP; kInvalidArgument for a base URL that is not
+// http://host:port.
+// Ownership: the composition root owns it; it must outlive the IO threads that call Send.
+// Thread safety: Send from any thread, concurrently.
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "http/message.h"
+
+namespace strongbox::http {
+
+class ForwardClient {
+ public:
+  struct Options {
+    size_t max_idle_per_peer = 32;              // pooled connections kept per peer
+    std::chrono::milliseconds timeout{10'000};  // connect + write + read of one request
+    std::chrono::milliseconds max_idle{2'000};  // a pooled connection older than this is closed
+    uint64_t body_limit_bytes = 8 << 20;        // the largest answer relayed
+  };
+  explicit ForwardClient(Options options);
+  ~ForwardClient();
+  ForwardClient(const ForwardClient&) = delete;
+  ForwardClient& operator=(const ForwardClient&) = delete;
+
+  // Sends `request` (method, raw target, headers but hop-by-hop ones, body) to `base_url`
+  // with `extra_headers` added, and answers the peer's response as received.
+  boost::asio::awaitable<core::Result<Response>> Send(
+      std::string base_url, const Request& request,
+      std::vector<std::pair<std::string, std::string>> extra_headers);
+
+  // Closes every pooled connection. REQUIRES: before the IO contexts the connections were
+  // opened on are destroyed (they are bound to them).
+  void CloseIdle();
+
+  struct Stats {
+    uint64_t sent = 0;         // requests answered by a peer
+    uint64_t failed = 0;       // requests no peer answered
+    uint64_t connections = 0;  // connections opened
+  };
+  Stats stats() const;
+
+ private:
+  struct Connection;
+  std::unique_ptr<Connection> TakeIdle(const std::string& base_url);
+  void GiveBack(const std::string& base_url, std::unique_ptr<Connection> connection);
+
+  const Options options_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;  // guarded by mu_
+  Stats stats_;                                                           // guarded by mu_
+};
+
+}  // namespace strongbox::http

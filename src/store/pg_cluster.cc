@@ -1,0 +1,131 @@
+#include "store/pg_cluster.h"
+
+#include "store/pg_schema.h"
+
+namespace strongbox::store::pg {
+
+namespace {
+
+std::optional<std::string> NullableText(const Rows& rows, int row, int column) {
+  if (rows.null(row, column)) return std::nullopt;
+  return std::string(rows.bytes(row, column));
+}
+
+}  // namespace
+
+core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const std::string& node_id,
+                                                       const std::string& advertise_url,
+                                                       bool draining,
+                                                       std::chrono::milliseconds lease) {
+  std::vector<Rows> results;
+  bool started = false;
+  const std::string now(kDatabaseNowMs);
+  core::Status done = conn.RunPipeline(
+      {{"BEGIN", {}, false},
+       {"INSERT INTO strongbox_nodes (node_id, advertise_url, heartbeat, draining) VALUES ($1, "
+        "$2, " +
+            now +
+            ", $3) ON CONFLICT (node_id) DO UPDATE SET advertise_url = EXCLUDED.advertise_url, "
+            "heartbeat = EXCLUDED.heartbeat, draining = EXCLUDED.draining",
+        {Param::Text(node_id), Param::Text(advertise_url), Param::Text(draining ? "t" : "f")},
+        false,
+        true},
+       {"UPDATE strongbox_partitions SET lease_expires = " + now +
+            " + $2 WHERE owner = $1 RETURNING partition, epoch",
+        {Param::Text(node_id), Param::Int(lease.count())},
+        false,
+        true},
+       {"COMMIT", {}, false}},
+      &results, &started);
+  if (!done.ok()) {
+    if (conn.healthy()) (void)conn.Run("ROLLBACK");
+    return done;
+  }
+  std::map<PartitionId, int64_t> owned;
+  const Rows& renewed = results[2];
+  for (int i = 0; i < renewed.size(); ++i) {
+    owned[static_cast<PartitionId>(renewed.integer(i, 0))] = renewed.integer(i, 1);
+  }
+  return owned;
+}
+
+core::Result<ClusterView> ReadCluster(Connection& conn) {
+  const std::string now(kDatabaseNowMs);
+  std::vector<Rows> results;
+  bool started = false;
+  // One snapshot for both tables (REPEATABLE READ), so a hand-off is never seen half-way.
+  core::Status done = conn.RunPipeline(
+      {{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}, false},
+       {"SELECT node_id, advertise_url, " + now +
+            " - heartbeat, draining FROM strongbox_nodes ORDER BY node_id",
+        {},
+        false,
+        true},
+       {"SELECT partition, owner, epoch, lease_expires - " + now +
+            ", commit_seq, handoff_to FROM strongbox_partitions ORDER BY partition",
+        {},
+        false,
+        true},
+       {"COMMIT", {}, false}},
+      &results, &started);
+  if (!done.ok()) {
+    if (conn.healthy()) (void)conn.Run("ROLLBACK");
+    return done;
+  }
+  ClusterView view;
+  const Rows& nodes = results[1];
+  for (int i = 0; i < nodes.size(); ++i) {
+    view.nodes.push_back(NodeRow{std::string(nodes.bytes(i, 0)), std::string(nodes.bytes(i, 1)),
+                                 nodes.integer(i, 2), nodes.bytes(i, 3) == "t"});
+  }
+  const Rows& partitions = results[2];
+  for (int i = 0; i < partitions.size(); ++i) {
+    view.partitions.push_back(PartitionRow{static_cast<PartitionId>(partitions.integer(i, 0)),
+                                           NullableText(partitions, i, 1), partitions.integer(i, 2),
+                                           partitions.integer(i, 3), partitions.integer(i, 4),
+                                           NullableText(partitions, i, 5)});
+  }
+  return view;
+}
+
+core::Result<std::optional<PartitionClaim>> ClaimPartition(Connection& conn,
+                                                           const std::string& node_id,
+                                                           PartitionId partition,
+                                                           std::chrono::milliseconds lease) {
+  const std::string now(kDatabaseNowMs);
+  // A released partition keeps lease_expires = release time + lease while it is handed to a
+  // successor (ReleasePartition), so others wait for the successor that long, no longer.
+  SB_ASSIGN_OR_RETURN(
+      Rows rows,
+      conn.Run(
+          "UPDATE strongbox_partitions SET owner = $1, epoch = epoch + 1, lease_expires = " + now +
+              " + $3, handoff_to = NULL WHERE partition = $2 AND (owner = $1 OR "
+              "handoff_to = $1 OR lease_expires <= " +
+              now + " OR (owner IS NULL AND handoff_to IS NULL)) RETURNING epoch, commit_seq",
+          {Param::Text(node_id), Param::Int(partition), Param::Int(lease.count())}));
+  if (rows.size() != 1) return std::optional<PartitionClaim>();
+  return std::optional<PartitionClaim>(PartitionClaim{rows.integer(0, 0), rows.integer(0, 1)});
+}
+
+core::Result<bool> ReleasePartition(Connection& conn, const std::string& node_id,
+                                    PartitionId partition, int64_t epoch,
+                                    const std::string& successor, std::chrono::milliseconds lease) {
+  const std::string now(kDatabaseNowMs);
+  // With a successor, the lease window stays open for it alone (see ClaimPartition); without
+  // one the partition is free at once.
+  SB_ASSIGN_OR_RETURN(
+      Rows rows,
+      conn.Run("UPDATE strongbox_partitions SET owner = NULL, handoff_to = NULLIF($4, ''), "
+               "lease_expires = CASE WHEN $4 = '' THEN 0 ELSE " +
+                   now + " + $5 END WHERE partition = $1 AND owner = $2 AND epoch = $3",
+               {Param::Int(partition), Param::Text(node_id), Param::Int(epoch),
+                Param::Text(successor), Param::Int(lease.count())}));
+  return rows.affected() == 1;
+}
+
+core::Status Deregister(Connection& conn, const std::string& node_id) {
+  auto done = conn.Run("DELETE FROM strongbox_nodes WHERE node_id = $1", {Param::Text(node_id)});
+  return done.ok() ? core::Status::Ok() : done.status();
+}
+
+}  // namespace strongbox::store::pg

@@ -1,0 +1,79 @@
+#pragma once
+
+// The cluster's rows in PostgreSQL (issue #16, proto-docs/cluster.md): node membership
+// (`strongbox_nodes`) and per-partition ownership (`strongbox_partitions`: owner, epoch, lease,
+// hand-off). Every statement here is one short transaction; the times are the database's
+// (kDatabaseNowMs), so the nodes' clocks need not agree.
+//
+// A claim increments the partition's epoch: that epoch is the node's fencing token, checked by
+// every commit transaction of the partition (pg_commit.h), so a node that lost a partition can
+// never write to it again. A release names a successor (`handoff_to`) during a graceful
+// hand-off, which only that node may claim until the lease would have run out anyway.
+//
+// Errors: kUnavailable (STORAGE_UNAVAILABLE) when PostgreSQL cannot be reached.
+// Thread safety: as the Connection's (one caller at a time).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "store/partition.h"
+#include "store/pg_connection.h"
+#include "store/pg_leases.h"
+
+namespace strongbox::store::pg {
+
+struct NodeRow {
+  std::string node_id;
+  std::string advertise_url;     // http://host:port
+  int64_t heartbeat_age_ms = 0;  // how long ago its last heartbeat was, by the database's clock
+  bool draining = false;         // shutting down: it takes nothing and hands everything off
+};
+
+struct PartitionRow {
+  PartitionId partition = 0;
+  std::optional<std::string> owner;  // nullopt: unowned
+  int64_t epoch = 0;
+  int64_t lease_remaining_ms = 0;  // <= 0: expired, claimable
+  int64_t commit_seq = 0;
+  std::optional<std::string> handoff_to;  // the successor a graceful release named
+};
+
+struct ClusterView {
+  std::vector<NodeRow> nodes;            // every registered node, by id
+  std::vector<PartitionRow> partitions;  // every partition, the system one last
+};
+
+// Registers or refreshes this node (heartbeat now, `draining` as given) and renews its leases
+// (`lease` from now) in one transaction. Answers the partitions it still owns with their epochs:
+// a partition it believed it owned and that is missing here was claimed by another node.
+core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const std::string& node_id,
+                                                       const std::string& advertise_url,
+                                                       bool draining,
+                                                       std::chrono::milliseconds lease);
+
+// Every node and partition row as the database holds them now.
+core::Result<ClusterView> ReadCluster(Connection& conn);
+
+// Claims `partition` (owner = node_id, epoch + 1, a fresh lease, hand-off cleared) if it is
+// unowned and not handed to another node whose lease window is still open, or its lease has
+// expired, or it is handed to this node. nullopt when another node got it first.
+core::Result<std::optional<PartitionClaim>> ClaimPartition(Connection& conn,
+                                                           const std::string& node_id,
+                                                           PartitionId partition,
+                                                           std::chrono::milliseconds lease);
+
+// Gives up `partition` at `epoch` (owner NULL, lease expired) naming `successor` ("" = none),
+// so that node may claim it at once. False when the partition was claimed since by another.
+core::Result<bool> ReleasePartition(Connection& conn, const std::string& node_id,
+                                    PartitionId partition, int64_t epoch,
+                                    const std::string& successor, std::chrono::milliseconds lease);
+
+// Removes this node's membership row (a clean shutdown, after its partitions are handed off).
+core::Status Deregister(Connection& conn, const std::string& node_id);
+
+}  // namespace strongbox::store::pg
