@@ -63,10 +63,11 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_init_order=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # The embedded mode in full; storage mode postgres on a representative subset, for time (the
 # -Werror pass above ran all of it): the tests of that mode alone, Idempotency-Key replays,
-# the route table's probe of every route, and the lifecycle tests.
+# the route table's probe of every route, the lifecycle tests, and two of the cluster's
+# (three nodes forwarding to each other; a paused owner taken over).
 ctest --test-dir build/asan -j "$JOBS" --output-on-failure --timeout 600 -LE postgres
 ctest --test-dir build/asan -j "$JOBS" --output-on-failure --timeout 600 -L postgres \
-  -R '^postgres:(every acknowledged|a second strongbox|a paused owner|sessions killed|a commit stuck|PostgreSQL restarted|a synchronous standby|.*Idempotency-Key|every mutating route|SIGTERM)'
+  -R '^postgres:(every acknowledged|a second strongbox|a paused owner|sessions killed|a commit stuck|PostgreSQL restarted|a synchronous standby|.*Idempotency-Key|every mutating route|SIGTERM|cluster: three nodes|cluster: a paused owner)'
 
 step "fuzz (each target ${FUZZ_SECONDS:-20} s)"
 # scripts/fuzz.sh builds build/fuzz (clang++, libFuzzer + ASan + UBSan; only the libraries the

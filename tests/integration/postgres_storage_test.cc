@@ -200,7 +200,7 @@ TEST_CASE("strongbox db init and migrate make and check the schema, and a server
   REQUIRE(RunStrongbox({"db", "init", "--postgres-url", url, "--postgres-partitions", "8"}, &out) ==
           0);
   const auto first = LastJsonLine(out);
-  CHECK(first["schemaVersion"] == 1);
+  CHECK(first["schemaVersion"] == 2);
   CHECK(first["partitions"] == 8);
   // Again: nothing changes (partitions are fixed once initialised), the same database id.
   REQUIRE(RunStrongbox({"db", "init", "--postgres-url", url}, &out) == 0);

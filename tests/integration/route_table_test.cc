@@ -161,6 +161,7 @@ std::vector<Probe> Probes() {
       {"GET", "/admin/v1/backups", "/admin/v1/backups", ""},
       {"DELETE", "/admin/v1/backups/{backup}", "/admin/v1/backups/$backup", ""},
       {"GET", "/admin/v1/routes", "/admin/v1/routes", ""},
+      {"GET", "/admin/v1/cluster", "/admin/v1/cluster", ""},
   };
 }
 
@@ -201,8 +202,11 @@ std::vector<std::pair<std::string, std::string>> RouteTable(HttpClient& client) 
 }
 
 // Backups are PostgreSQL's own in storage mode postgres: those routes answer 400 STORAGE_MODE.
-bool RefusedByStorageMode(const std::string& route) {
-  return PostgresMode() && route.find("/admin/v1/backups") != std::string::npos;
+// The cluster's route answers 400 NOT_CLUSTERED on a server outside cluster mode (this test's;
+// cluster_test.cc reads it from a cluster).
+bool RefusedByMode(const std::string& route) {
+  return (PostgresMode() && route.find("/admin/v1/backups") != std::string::npos) ||
+         route == "GET /admin/v1/cluster";
 }
 
 TEST_CASE("every route has a probe, and answers its success as JSON ({} when empty)",
@@ -221,8 +225,9 @@ TEST_CASE("every route has a probe, and answers its success as JSON ({} when emp
     const std::string route = p.method + " " + p.pattern;
     auto r = f.client->Send(p.method, Expand(p.target, vars), Expand(p.body, vars));
     INFO(route << " → " << r.status << " " << r.body);
-    if (RefusedByStorageMode(route)) {
-      CHECK(r.status == 400);  // STORAGE_MODE, or the id of a backup that was never taken
+    if (RefusedByMode(route)) {
+      // STORAGE_MODE, NOT_CLUSTERED, or the id of a backup that was never taken
+      CHECK(r.status == 400);
       continue;
     }
     REQUIRE(r.status / 100 == 2);
@@ -279,7 +284,7 @@ TEST_CASE("every mutating route refuses a stale fencing token and replays an Ide
     auto write = writes.find(route);
     if (write == writes.end()) {
       answer = f.client->Send(p.method, target, body);
-      if (RefusedByStorageMode(route)) {
+      if (RefusedByMode(route)) {
         CHECK(answer.status == 400);
         continue;
       }
@@ -294,7 +299,7 @@ TEST_CASE("every mutating route refuses a stale fencing token and replays an Ide
         CHECK(guarded.status == 409);
         CHECK(guarded.body.find("LOCK_LOST") != std::string::npos);
       }
-      if (RefusedByStorageMode(route)) {
+      if (RefusedByMode(route)) {
         CHECK(f.client->Send(p.method, target, body).status == 400);
         continue;
       }

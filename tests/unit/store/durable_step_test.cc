@@ -8,6 +8,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <deque>
+#include <future>
 #include <mutex>
 
 #include "store/commit_pipeline.h"
@@ -29,6 +30,12 @@ class ScriptedStep final : public DurableStep {
     Result r = outcomes.front();
     outcomes.pop_front();
     return r;
+  }
+  // Refuses writes of keys starting with "foreign" (a partition this node does not own).
+  Status Admit(ColumnFamily, std::string_view key) const override {
+    if (key.substr(0, 7) == "foreign")
+      return Status::Unavailable("not mine").WithReason("PARTITION_MOVING");
+    return Status::Ok();
   }
   Status Recover(rocksdb::WriteBatch*, bool* unknown_committed) override {
     std::lock_guard<std::mutex> lock(mu);
@@ -111,6 +118,28 @@ TEST_CASE("a rejected group fails alone and writes go on", "[store][durable]") {
   CHECK(f.pipeline->health().writable);
   CHECK(f.Put("b", &hooks).ok());
   CHECK(f.Stored("b"));
+}
+
+TEST_CASE("a write the step does not admit fails that mutation alone, not its group",
+          "[store][durable]") {
+  Fixture f;
+  std::atomic<int> hooks{0};
+  // Queued together: the refused one must not take the others' group down with it.
+  std::vector<std::future<Status>> results;
+  for (const char* key : {"mine-1", "foreign-1", "mine-2"}) {
+    results.push_back(
+        std::async(std::launch::async, [&f, &hooks, key] { return f.Put(key, &hooks); }));
+  }
+  CHECK(results[0].get().ok());
+  const Status refused = results[1].get();
+  CHECK(refused.code() == core::StatusCode::kUnavailable);
+  CHECK(refused.reason() == "PARTITION_MOVING");
+  CHECK(results[2].get().ok());
+  CHECK(f.Stored("mine-1"));
+  CHECK(f.Stored("mine-2"));
+  CHECK_FALSE(f.Stored("foreign-1"));
+  CHECK(hooks == 2);
+  CHECK(f.pipeline->health().writable);
 }
 
 TEST_CASE("an unreachable store stops writes until Recover succeeds", "[store][durable]") {
