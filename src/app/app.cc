@@ -470,6 +470,7 @@ int Run(const config::Config& config) {
                                        .pipeline = (*storage)->pipeline(),
                                        .leaderboards = &domain->leaderboards,
                                        .queues = &domain->queues,
+                                       .locks = &domain->lock_service,
                                        .keys = &domain->keys});
     if (!started.ok()) return StartupFailed(started.status());
     cluster = std::move(*started);
@@ -477,6 +478,7 @@ int Run(const config::Config& config) {
   if (auto loaded = domain->Load(config, **storage, cluster.get()); !loaded.ok()) {
     return StartupFailed(loaded);
   }
+  if (cluster) cluster->Run();
   Front front(config);
   if (auto registered = front.Register(config, **storage, *domain, cluster.get());
       !registered.ok()) {

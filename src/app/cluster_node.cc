@@ -40,6 +40,11 @@ class ClusterNode::Host final : public cluster::PartitionHost {
     return core::Status::Ok();
   }
 
+  void Wake() override {
+    s_.queues->WakeWaiters();
+    s_.locks->WakeWaiters();
+  }
+
   void Drop(const std::set<store::PartitionId>& partitions) override {
     s_.leaderboards->Drop([&](std::string_view board_key) {
       return InPartitions(store::ColumnFamily::kOrderedIndex, board_key, partitions, partitions_);
@@ -81,6 +86,14 @@ core::Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(const config::Conf
   node->placement_ = std::make_unique<cluster::NodePlacement>(storage.node_id(), node->map_.get(),
                                                               node->client_.get());
   node->host_ = std::make_unique<Host>(services, partitions);
+  // Long polls that wait here ask, each time they wake, whether their universe is still ours.
+  auto serving = [map = node->map_.get()](int64_t universe) {
+    const store::PartitionId p = store::PartitionOfUniverse(universe, map->partitions());
+    return map->Get(p).state == cluster::PartitionMap::State::kOwned ? core::Status::Ok()
+                                                                     : store::PartitionMoving(p);
+  };
+  services.queues->SetServing(serving);
+  services.locks->SetServing(serving);
 
   cluster::Coordinator::Options options;
   options.conninfo = config.postgres_url;

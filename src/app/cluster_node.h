@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "http/forward_client.h"
 #include "leaderboard/leaderboard_service.h"
+#include "locks/lock_service.h"
 #include "memstore/queue_service.h"
 #include "ops/key_store.h"
 
@@ -30,10 +31,11 @@ class ClusterNode {
     store::CommitPipeline* pipeline = nullptr;
     leaderboard::LeaderboardService* leaderboards = nullptr;
     memstore::QueueService* queues = nullptr;
+    locks::LockService* locks = nullptr;
     ops::KeyStore* keys = nullptr;
   };
   // Registers the node and claims its share (cache only: the services then load everything
-  // once, as on one node), then keeps the partitions balanced on the coordinator's thread.
+  // once, as on one node); Run then keeps the partitions balanced.
   static core::Result<std::unique_ptr<ClusterNode>> Start(const config::Config& config,
                                                           PostgresStorage& storage,
                                                           Services services);
@@ -46,6 +48,9 @@ class ClusterNode {
   const http::ForwardClient& forward_client() const { return *client_; }
   bool OwnsSystemPartition() const;
 
+  // Starts balancing on the coordinator's thread. REQUIRES: the services have loaded their
+  // in-memory state (later claims rebuild it per partition, which must not race that load).
+  void Run() { coordinator_->Run(); }
   void BeginDrain() { coordinator_->BeginDrain(); }
   bool Drained() const { return coordinator_->Drained(); }
   // Stops the coordinator and closes the forwarding connections. REQUIRES: before the IO

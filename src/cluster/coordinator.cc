@@ -49,6 +49,9 @@ Coordinator::Coordinator(Options options, pg::SchemaInfo schema, store::Engine* 
 Coordinator::~Coordinator() { Stop(); }
 
 core::Status Coordinator::Start(bool load_in_memory) {
+  SB_ASSIGN_OR_RETURN(
+      conn_, pg::Connection::Open(options_.conninfo, "strongbox-cluster", options_.timeout));
+  SB_RETURN_IF_ERROR(Renew(conn_));  // registers this node before it counts the live ones
   SB_RETURN_IF_ERROR(Tick(load_in_memory));
   // Rows of partitions this node does not own (an earlier run's) must not linger in the cache:
   // the background jobs scan it.
@@ -57,8 +60,34 @@ core::Status Coordinator::Start(bool load_in_memory) {
     if (owned_.count(p) == 0) others.insert(p);
   }
   SB_RETURN_IF_ERROR(pg::DropPartitions(*engine_, others, schema_.partitions));
-  thread_ = std::thread([this] { Run(); });
+  // Renewals from now on: the caller's load of in-memory state may outlast a short lease.
+  renew_thread_ = std::thread([this] { RenewLoop(); });
   return core::Status::Ok();
+}
+
+void Coordinator::Run() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+}
+
+void Coordinator::RenewLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  bool was_draining = false;
+  while (!stopping_) {
+    // A drain is told to the others at once, not at the next renewal.
+    cv_.wait_for(lock, options_.renew_interval,
+                 [this, was_draining] { return stopping_ || draining_ != was_draining; });
+    if (stopping_) break;
+    was_draining = draining_;
+    lock.unlock();
+    core::Status renewed = Renew(renew_conn_);
+    if (!renewed.ok()) {
+      spdlog::warn(
+          "cluster: heartbeat and lease renewal failed ({}); the leases last {} ms from "
+          "the last renewal",
+          renewed.ToString(), options_.lease.count());
+    }
+    lock.lock();
+  }
 }
 
 void Coordinator::BeginDrain() {
@@ -66,7 +95,6 @@ void Coordinator::BeginDrain() {
     std::lock_guard<std::mutex> lock(mu_);
     draining_ = true;
   }
-  next_renew_ = {};  // tell the others at once (on the thread's next tick)
   cv_.notify_all();
 }
 
@@ -82,6 +110,7 @@ void Coordinator::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (renew_thread_.joinable()) renew_thread_.join();
 }
 
 void Coordinator::PartitionLost(PartitionId partition) {
@@ -102,10 +131,11 @@ pg::ClusterView Coordinator::view() const {
   return view_;
 }
 
-void Coordinator::Run() {
+void Coordinator::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
-    cv_.wait_for(lock, options_.tick, [this] { return stopping_ || !lost_.empty(); });
+    cv_.wait_for(lock, options_.tick,
+                 [this] { return stopping_ || !lost_.empty() || renewed_.has_value(); });
     if (stopping_) break;
     lock.unlock();
     core::Status ticked = Tick(/*load_in_memory=*/true);
@@ -118,35 +148,53 @@ bool Coordinator::Live(const pg::NodeRow& node) const {
   return node.heartbeat_age_ms < options_.lease.count() && !node.draining;
 }
 
-core::Status Coordinator::Renew() {
+core::Status Coordinator::Renew(std::unique_ptr<pg::Connection>& conn) {
   bool draining = false;
+  std::vector<PartitionId> mine;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (drained_) return core::Status::Ok();  // deregistered: no heartbeat brings it back
     draining = draining_;
+    for (const auto& [p, at] : adopted_at_) mine.push_back(p);
   }
   const auto started = Clock::now();
-  auto owned =
-      pg::Heartbeat(*conn_, options_.node_id, options_.advertise_url, draining, options_.lease);
+  if (conn == nullptr || !conn->healthy()) {
+    conn.reset();
+    auto opened = pg::Connection::Open(options_.conninfo, "strongbox-lease", options_.timeout);
+    if (!opened.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.renew_failures;
+      return opened.status();
+    }
+    conn = std::move(*opened);
+  }
+  auto owned = pg::Heartbeat(*conn, options_.node_id, options_.advertise_url, draining, mine,
+                             options_.lease);
   if (!owned.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.renew_failures;
     return owned.status();
   }
-  // The database set lease_expires after `started`; a tenth is kept as a margin for clock rate.
-  map_->SetLeaseValidUntil(started + options_.lease - options_.lease / 10);
-  next_renew_ = started + options_.renew_interval;
   const double seconds = SecondsSince(started);
   renew_seconds_.Observe(seconds);
+  std::set<PartitionId> still;
+  for (const auto& [p, epoch] : *owned) still.insert(p);
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // What another node claimed stops being served before the lease window is extended: the
+    // balancing thread drops it at its next tick, but no read may come from this cache now.
+    for (const auto& [p, at] : adopted_at_) {
+      if (still.count(p) == 0 && at < started) {
+        map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
+      }
+    }
     ++stats_.renewals;
     stats_.last_renew_seconds = seconds;
+    renewed_.emplace(started, std::move(still));
   }
-  std::set<PartitionId> gone;
-  for (PartitionId p : owned_) {
-    if (owned->count(p) == 0) gone.insert(p);
-  }
-  if (!gone.empty()) Drop(gone, "another node claimed it (this node's lease had lapsed)");
+  // The database set lease_expires after `started`; a tenth is kept as a margin for clock rate.
+  map_->SetLeaseValidUntil(started + options_.lease - options_.lease / 10);
+  cv_.notify_all();
   return core::Status::Ok();
 }
 
@@ -158,9 +206,11 @@ core::Status Coordinator::Tick(bool load_in_memory) {
   }
   std::set<PartitionId> lost;
   bool draining = false;
+  std::optional<std::pair<Clock::time_point, std::set<PartitionId>>> renewed;
   {
     std::lock_guard<std::mutex> lock(mu_);
     lost.swap(lost_);
+    renewed.swap(renewed_);
     draining = draining_;
   }
   std::set<PartitionId> fenced;
@@ -168,7 +218,28 @@ core::Status Coordinator::Tick(bool load_in_memory) {
     if (owned_.count(p)) fenced.insert(p);
   }
   if (!fenced.empty()) Drop(fenced, "its commit was fenced: another node claimed it");
-  if (Clock::now() >= next_renew_) SB_RETURN_IF_ERROR(Renew());
+  if (renewed) {
+    std::set<PartitionId> gone;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (PartitionId p : owned_) {
+        auto at = adopted_at_.find(p);
+        if (renewed->second.count(p) == 0 && at != adopted_at_.end() &&
+            at->second < renewed->first) {
+          gone.insert(p);
+        }
+      }
+    }
+    if (!gone.empty()) Drop(gone, "another node claimed it (this node's lease had lapsed)");
+  }
+  // Cache rows of dropped partitions go once the pipeline writes again: a group it still holds
+  // (a local write that failed) must not land after them (store/pg_cache.h).
+  const bool writable = pipeline_->health().writable;
+  if (writable && !pending_drop_.empty()) {
+    core::Status dropped = pg::DropPartitions(*engine_, pending_drop_, schema_.partitions);
+    if (dropped.ok()) pending_drop_.clear();
+    if (!dropped.ok()) spdlog::warn("cluster: dropping cache rows: {}", dropped.ToString());
+  }
 
   SB_ASSIGN_OR_RETURN(pg::ClusterView view, pg::ReadCluster(*conn_));
   {
@@ -187,6 +258,7 @@ core::Status Coordinator::Tick(bool load_in_memory) {
     }
     for (const pg::PartitionRow& row : view.partitions) {
       if (row.owner && counts.count(*row.owner)) ++counts[*row.owner];
+      if (!row.owner && row.handoff_to && counts.count(*row.handoff_to)) ++counts[*row.handoff_to];
     }
     const pg::NodeRow* to = nullptr;
     size_t fewest = SIZE_MAX;
@@ -201,13 +273,15 @@ core::Status Coordinator::Tick(bool load_in_memory) {
       if (batch.size() == options_.handoffs_per_tick && to != nullptr) break;
       batch.insert(p);
     }
-    if (!batch.empty()) HandOff(batch, to ? *to : pg::NodeRow{});
-    if (owned_.empty()) {
+    if (!batch.empty() && writable) HandOff(batch, to ? *to : pg::NodeRow{});
+    if (owned_.empty() && pending_drop_.empty()) {
       (void)pg::Deregister(*conn_, options_.node_id);
       std::lock_guard<std::mutex> lock(mu_);
       drained_ = true;
     }
-  } else {
+  } else if (writable) {
+    // While the pipeline is stopped by a fault nothing moves: a claim's cache load or a
+    // hand-off's drop could be overtaken by the group the pipeline still holds.
     Claim(view, share, load_in_memory);
     Balance(view, share);
   }
@@ -222,9 +296,13 @@ void Coordinator::Claim(const pg::ClusterView& view, size_t share, bool load_in_
   // Handed to this node, or still this node's in the table (an earlier run of the same node
   // id): always taken. Free or expired: while below the share, lowest partition first.
   std::vector<PartitionId> wanted;
-  size_t room = share > owned_.size() ? share - owned_.size() : 0;
+  size_t incoming = 0;  // handed to this node: taken whatever the share
   for (const pg::PartitionRow& row : view.partitions) {
-    if (owned_.count(row.partition)) continue;
+    incoming += !row.owner && row.handoff_to && *row.handoff_to == options_.node_id ? 1 : 0;
+  }
+  size_t room = share > owned_.size() + incoming ? share - owned_.size() - incoming : 0;
+  for (const pg::PartitionRow& row : view.partitions) {
+    if (owned_.count(row.partition) || pending_drop_.count(row.partition)) continue;
     const bool mine = (row.owner && *row.owner == options_.node_id) ||
                       (!row.owner && row.handoff_to && *row.handoff_to == options_.node_id);
     const bool free = (!row.owner && !row.handoff_to) || row.lease_remaining_ms <= 0;
@@ -265,9 +343,14 @@ void Coordinator::Claim(const pg::ClusterView& view, size_t share, bool load_in_
     (void)pg::DropPartitions(*engine_, loaded, schema_.partitions);
     return;
   }
+  const auto adopted = Clock::now();
   for (const auto& [p, claim] : claimed) {
     commit_->Adopt(p, claim);
     owned_.insert(p);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      adopted_at_[p] = adopted;
+    }
     map_->Set(p, PartitionMap::Entry{PartitionMap::State::kOwned, options_.node_id, ""});
   }
   const double seconds = SecondsSince(started);
@@ -300,8 +383,19 @@ void Coordinator::Balance(const pg::ClusterView& view, size_t share) {
     }
   }
   if (to == nullptr) return;
-  const size_t moves =
-      std::min({owned_.size() - share, share - fewest, options_.handoffs_per_tick});
+  // Every node above its share sends to the same (fewest) node in the same tick: each sends its
+  // part of the gap, so the receiver does not overshoot and hand partitions back.
+  size_t givers = 0;
+  std::map<std::string, size_t> all;
+  for (const pg::PartitionRow& row : view.partitions) {
+    if (row.owner) ++all[*row.owner];
+  }
+  for (const pg::NodeRow& node : view.nodes) {
+    if (Live(node) && all[node.node_id] > share) ++givers;
+  }
+  givers = std::max<size_t>(givers, 1);
+  const size_t moves = std::min(
+      {owned_.size() - share, (share - fewest + givers - 1) / givers, options_.handoffs_per_tick});
   // The highest partitions go first; the system partition (the last) goes only when it must.
   std::set<PartitionId> batch;
   for (auto it = owned_.rbegin(); it != owned_.rend() && batch.size() < moves; ++it) {
@@ -318,7 +412,7 @@ void Coordinator::HandOff(const std::set<PartitionId>& partitions, const pg::Nod
     map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
     commit_->StopAdmitting(p);
   }
-  host_->Drop(partitions);  // wakes long polls: they answer rather than hold the drain
+  host_->Wake();  // long polls of these partitions answer 503 rather than hold the drain
   // 2. Requests already being served finish (bounded), then the sequencer drains.
   const auto deadline = started + options_.handoff_drain;
   for (;;) {
@@ -332,17 +426,26 @@ void Coordinator::HandOff(const std::set<PartitionId>& partitions, const pg::Nod
   for (PartitionId p : partitions) {
     auto claim = commit_->Forget(p);
     owned_.erase(p);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      adopted_at_.erase(p);
+    }
     if (!claim) continue;
     auto released =
         pg::ReleasePartition(*conn_, options_.node_id, p, claim->epoch, to.node_id, options_.lease);
     if (!released.ok()) {
       spdlog::warn("cluster: releasing partition {}: {} (it is free once its lease expires)", p,
                    released.status().ToString());
+    } else if (!*released) {
+      spdlog::warn("cluster: partition {} was claimed by another node before its release", p);
     }
   }
-  host_->Drop(partitions);  // what an in-flight write applied meanwhile
+  host_->Drop(partitions);
   core::Status dropped = pg::DropPartitions(*engine_, partitions, schema_.partitions);
-  if (!dropped.ok()) spdlog::warn("cluster: dropping cache rows: {}", dropped.ToString());
+  if (!dropped.ok()) {
+    spdlog::warn("cluster: dropping cache rows: {}", dropped.ToString());
+    pending_drop_.insert(partitions.begin(), partitions.end());
+  }
   for (PartitionId p : partitions) {
     map_->Set(p, PartitionMap::Entry{to.node_id.empty() ? PartitionMap::State::kMoving
                                                         : PartitionMap::State::kRemote,
@@ -359,13 +462,16 @@ void Coordinator::HandOff(const std::set<PartitionId>& partitions, const pg::Nod
 
 void Coordinator::Drop(const std::set<PartitionId>& partitions, const char* why) {
   for (PartitionId p : partitions) {
+    map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
     (void)commit_->Forget(p);
     owned_.erase(p);
-    map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
+    std::lock_guard<std::mutex> lock(mu_);
+    adopted_at_.erase(p);
   }
+  host_->Wake();
   host_->Drop(partitions);
-  core::Status dropped = pg::DropPartitions(*engine_, partitions, schema_.partitions);
-  if (!dropped.ok()) spdlog::warn("cluster: dropping cache rows: {}", dropped.ToString());
+  // The cache rows go at the next tick the pipeline is writable (see Tick).
+  pending_drop_.insert(partitions.begin(), partitions.end());
   {
     std::lock_guard<std::mutex> lock(mu_);
     stats_.lost += partitions.size();

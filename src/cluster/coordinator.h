@@ -1,11 +1,15 @@
 #pragma once
 
 // Coordinator: this node's side of cluster membership and partition ownership
-// (proto-docs/cluster.md). On its own thread, every `tick`, with its own PostgreSQL session:
+// (proto-docs/cluster.md). Two threads, each with its own PostgreSQL session:
 //
-//   1. heartbeat + lease renewal in one transaction (every `renew_interval`); a partition it
-//      believed it owned that the renewal no longer returns was claimed by another node: it is
-//      dropped (as is one whose commit fence failed, PartitionLost);
+//   0. the renewal thread: heartbeat + lease renewal in one transaction every
+//      `renew_interval`, never held up by a long load or hand-off on the other thread;
+//
+// and every `tick` on the balancing thread:
+//
+//   1. a partition it believed it owned that the last renewal no longer returned was claimed
+//      by another node: it is dropped (as is one whose commit fence failed, PartitionLost);
 //   2. reads every node and partition row (the routing map, the API-key copy);
 //   3. fair share, ceil((partitions + 1) / live nodes): claims partitions handed to it, then
 //      unowned or expired ones while below its share; hands off (graceful, below) while above
@@ -29,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -79,8 +84,11 @@ class Coordinator {
 
   // The first round, before the port opens: registers, claims this node's share, loads it
   // (the cache; in-memory state only when `load_in_memory`, else the caller loads everything
-  // once), drops cache rows of every other partition, then starts the thread.
+  // once), drops cache rows of every other partition, and starts the renewal thread.
   core::Status Start(bool load_in_memory);
+  // Starts the thread that runs every later round. REQUIRES: after Start, and after the
+  // caller's own load of in-memory state (the rounds rebuild it per partition meanwhile).
+  void Run();
   // SIGTERM: stop taking partitions, hand every one off (to live nodes; released when there
   // is none). Non-blocking; Drained() says when it is done.
   void BeginDrain();
@@ -97,9 +105,11 @@ class Coordinator {
   const std::string& node_id() const { return options_.node_id; }
 
  private:
-  void Run();
+  void Loop();
+  void RenewLoop();
   core::Status Tick(bool load_in_memory);
-  core::Status Renew();
+  // One heartbeat + renewal on `conn`; records what it returned for the next tick.
+  core::Status Renew(std::unique_ptr<store::pg::Connection>& conn);
   void Claim(const store::pg::ClusterView& view, size_t share, bool load_in_memory);
   void Balance(const store::pg::ClusterView& view, size_t share);
   void HandOff(const std::set<store::PartitionId>& partitions, const store::pg::NodeRow& to);
@@ -119,7 +129,8 @@ class Coordinator {
   // The coordinator thread's own (and Start's, before the thread runs).
   std::unique_ptr<store::pg::Connection> conn_;
   std::set<store::PartitionId> owned_;
-  std::chrono::steady_clock::time_point next_renew_{};
+  // Dropped partitions whose cache rows are still to delete (once the pipeline is writable).
+  std::set<store::PartitionId> pending_drop_;
   int64_t keys_seq_ = -1;  // the system partition's commit_seq the key copy was read at
 
   mutable std::mutex mu_;
@@ -128,8 +139,17 @@ class Coordinator {
   bool draining_ = false;              // guarded by mu_
   bool drained_ = false;               // guarded by mu_
   std::set<store::PartitionId> lost_;  // guarded by mu_: fenced, to drop
-  Stats stats_;                        // guarded by mu_
-  store::pg::ClusterView view_;        // guarded by mu_
+  // Guarded by mu_: when each owned partition was adopted (a renewal that started before it
+  // cannot know it); its keys are the partitions the renewal thread renews.
+  std::map<store::PartitionId, std::chrono::steady_clock::time_point> adopted_at_;
+  // The last renewal's start and the partitions it still found this node's (guarded by mu_;
+  // the balancing thread takes it).
+  std::optional<std::pair<std::chrono::steady_clock::time_point, std::set<store::PartitionId>>>
+      renewed_;
+  std::unique_ptr<store::pg::Connection> renew_conn_;  // the renewal thread's only
+  std::thread renew_thread_;
+  Stats stats_;                  // guarded by mu_
+  store::pg::ClusterView view_;  // guarded by mu_
   core::Histogram renew_seconds_{core::Histogram::LatencyBuckets()};
   std::thread thread_;
 };

@@ -13,11 +13,13 @@ asio::awaitable<gate::Placement::Placed> NodePlacement::Place(const http::Reques
   Placed placed;
   if (entry.state == PartitionMap::State::kOwned &&
       map_->LeaseValid(std::chrono::steady_clock::now())) {
-    placed.hold = map_->Hold(partition);
+    auto hold = map_->Hold(partition);
     // Re-read after taking the hold: a hand-off that marked it moving meanwhile waits for
     // holds taken before its mark, and this one must not slip past it.
-    if (map_->Get(partition).state == PartitionMap::State::kOwned) co_return placed;
-    placed.hold.reset();
+    if (hold && map_->StillServing(*hold, std::chrono::steady_clock::now())) {
+      placed.hold = std::move(hold);
+      co_return placed;
+    }
   }
   const bool forwarded_already = request.Header(kForwardedByHeader).has_value();
   if (entry.state != PartitionMap::State::kRemote || entry.owner_url.empty() ||
@@ -42,6 +44,14 @@ asio::awaitable<gate::Placement::Placed> NodePlacement::Place(const http::Reques
   placed.where = Placed::Where::kForwarded;
   placed.forwarded = std::move(answer).value();
   co_return placed;
+}
+
+core::Status NodePlacement::Recheck(const std::shared_ptr<const void>& hold) const {
+  if (hold == nullptr) return core::Status::Ok();
+  const auto& held = *std::static_pointer_cast<const PartitionMap::Held>(hold);
+  if (map_->StillServing(held, std::chrono::steady_clock::now())) return core::Status::Ok();
+  ++refused_;
+  return store::PartitionMoving(held.partition);
 }
 
 }  // namespace strongbox::cluster

@@ -27,6 +27,7 @@ class NodePlacement final : public gate::Placement {
       : node_id_(std::move(node_id)), map_(map), client_(client) {}
 
   boost::asio::awaitable<Placed> Place(const http::Request& request, Key key) override;
+  core::Status Recheck(const std::shared_ptr<const void>& hold) const override;
 
   uint64_t forwarded() const { return forwarded_.load(); }  // requests relayed to an owner
   uint64_t refused() const { return refused_.load(); }      // 503s while a partition moved
@@ -36,7 +37,7 @@ class NodePlacement final : public gate::Placement {
   PartitionMap* map_;
   http::ForwardClient* client_;
   std::atomic<uint64_t> forwarded_{0};
-  std::atomic<uint64_t> refused_{0};
+  mutable std::atomic<uint64_t> refused_{0};
 };
 
 }  // namespace strongbox::cluster

@@ -25,9 +25,11 @@ class PartitionHost {
   // `partitions` were just claimed and their cache rows loaded; no write of theirs is admitted
   // yet. Rebuilds their in-memory state (the system partition: the API keys from the cache).
   virtual core::Status Load(const std::set<store::PartitionId>& partitions) = 0;
-  // `partitions` are no longer this node's: forgets their in-memory state and wakes their long
-  // polls (which then find nothing to take here and answer).
+  // `partitions` are no longer this node's: forgets their in-memory state.
   virtual void Drop(const std::set<store::PartitionId>& partitions) = 0;
+  // Wakes every long poll (queue reads, lock acquires with a waitTime) to ask again whether its
+  // partition is still served here; those of a partition that moved answer 503.
+  virtual void Wake() = 0;
   // On a node that does not own the system partition: the API keys as PostgreSQL holds them
   // (its `auth` rows: key, value) replace those in memory.
   virtual core::Status ReplaceKeys(

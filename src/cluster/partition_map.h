@@ -43,9 +43,18 @@ class PartitionMap {
   // How many partitions are in `state`.
   size_t Count(State state) const;
 
-  // Counts a request served here for `partition` until the returned hold is released.
-  std::shared_ptr<void> Hold(store::PartitionId partition);
+  // A request being served here: counted in InFlight until released, and remembering the
+  // partition's generation (bumped whenever it stops being owned here) so the answer can be
+  // checked before it leaves (StillServing).
+  struct Held {
+    store::PartitionId partition = 0;
+    uint64_t generation = 0;
+  };
+  std::shared_ptr<const Held> Hold(store::PartitionId partition);
   int64_t InFlight(store::PartitionId partition) const;
+  // True while the partition of `held` has stayed owned here since the hold was taken and the
+  // lease is valid at `now`: an answer read from the cache is then still the truth.
+  bool StillServing(const Held& held, std::chrono::steady_clock::time_point now) const;
 
   // The steady time until which this node's leases are known to hold.
   void SetLeaseValidUntil(std::chrono::steady_clock::time_point until);
@@ -54,9 +63,10 @@ class PartitionMap {
  private:
   const uint32_t partitions_;
   mutable std::shared_mutex mu_;
-  std::vector<Entry> entries_;                         // guarded by mu_
-  std::unique_ptr<std::atomic<int64_t>[]> in_flight_;  // per partition
-  std::atomic<int64_t> lease_valid_until_ns_{0};       // steady clock, ns since its epoch
+  std::vector<Entry> entries_;                           // guarded by mu_
+  std::unique_ptr<std::atomic<int64_t>[]> in_flight_;    // per partition
+  std::unique_ptr<std::atomic<uint64_t>[]> generation_;  // per partition
+  std::atomic<int64_t> lease_valid_until_ns_{0};         // steady clock, ns since its epoch
 };
 
 }  // namespace strongbox::cluster

@@ -411,6 +411,12 @@ Status Validate(const Config& c) {
         "config advertise_url: cluster mode needs the URL other nodes reach this one at, e.g. "
         "--advertise-url http://10.0.0.5:8080");
   }
+  if (c.cluster == Cluster::kOn && (c.forward_timeout_ms <= c.lock_max_wait_ms ||
+                                    c.forward_timeout_ms <= c.memstore_max_wait_ms)) {
+    return Status::InvalidArgument(
+        "config forward_timeout_ms: must exceed lock_max_wait_ms and memstore_max_wait_ms, or a "
+        "forwarded long poll is cut short");
+  }
   if (c.cluster == Cluster::kOn && c.cluster_tick_ms > c.partition_renew_ms) {
     return Status::InvalidArgument("config cluster_tick_ms: must not exceed partition_renew_ms");
   }

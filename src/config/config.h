@@ -88,7 +88,7 @@ struct Config {
   std::string advertise_url;                   // how other nodes reach this one: http://host:port
   int64_t cluster_tick_ms = 500;               // how often a node reads the partitions and nodes
   int64_t handoff_drain_ms = 2'000;            // a moving partition's in-flight requests, at most
-  int64_t forward_timeout_ms = 10'000;         // one forwarded request, connect to answer
+  int64_t forward_timeout_ms = 40'000;         // one forwarded request (> the longest long poll)
   int io_threads = 0;                          // 0 = one per core
   int64_t body_limit_bytes = 5 * 1024 * 1024;  // one 4 MiB value and the JSON around it
   int64_t header_limit_bytes = 16 * 1024;

@@ -186,7 +186,7 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
   ops::RateLimiter::Decision limit;
   // Cluster mode: a request for a partition another node owns is relayed as that node
   // answered it, with nothing added here.
-  std::shared_ptr<void> hold;
+  std::shared_ptr<const void> hold;
   if (spec != nullptr && placement_ != nullptr) {
     if (auto key = PlacementKeyOf(*spec, request)) {
       Placement::Placed placed = co_await placement_->Place(request, *key);
@@ -217,6 +217,13 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
     core::Result<http::Response> result = co_await next(request);
     response =
         result.ok() ? std::move(result).value() : ErrorResponse(result.status(), spec->surface);
+    // Cluster mode: a read answered from a partition that moved (or a lease that lapsed) while
+    // it ran may be stale; a write is safe either way (its commit is fenced by the epoch).
+    if (hold != nullptr && !spec->mutates()) {
+      if (core::Status still = placement_->Recheck(hold); !still.ok()) {
+        response = ErrorResponse(still, spec->surface);
+      }
+    }
   }
   // x-ratelimit-* go on a 429 and on every answer once the tighter bucket is below half: a
   // client nearing its limit sees them, and the common request carries three fewer headers.

@@ -32,13 +32,16 @@ class Placement {
   };
   struct Placed {
     enum class Where { kHere, kForwarded, kRefused } where = Where::kHere;
-    http::Response forwarded;    // kForwarded: the owner's answer, relayed unchanged
-    core::Status refused;        // kRefused: why (kUnavailable with retryAfterSeconds)
-    std::shared_ptr<void> hold;  // kHere: released when the answer has been produced
+    http::Response forwarded;          // kForwarded: the owner's answer, relayed unchanged
+    core::Status refused;              // kRefused: why (kUnavailable with retryAfterSeconds)
+    std::shared_ptr<const void> hold;  // kHere: released when the answer has been produced
   };
 
   virtual ~Placement() = default;
   virtual boost::asio::awaitable<Placed> Place(const http::Request& request, Key key) = 0;
+  // After a read served here (kHere): OK when its partition stayed this node's throughout (and
+  // the lease held), else the 503 to answer instead — the cache it read may be stale.
+  virtual core::Status Recheck(const std::shared_ptr<const void>& hold) const = 0;
 };
 
 }  // namespace strongbox::gate

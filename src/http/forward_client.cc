@@ -52,7 +52,7 @@ core::Result<Peer> ParseBaseUrl(std::string_view url) {
 // Hop-by-hop headers (RFC 9110 §7.6.1) and the ones Beast sets from the message itself.
 bool HopByHop(std::string_view name) {
   for (std::string_view h : {"connection", "keep-alive", "proxy-connection", "te", "trailer",
-                             "transfer-encoding", "upgrade", "content-length", "host"}) {
+                             "transfer-encoding", "upgrade", "content-length", "host", "expect"}) {
     if (core::EqualsIgnoreCase(name, h)) return true;
   }
   return false;
@@ -80,10 +80,10 @@ void ForwardClient::CloseIdle() {
   idle_.clear();
 }
 
-std::unique_ptr<ForwardClient::Connection> ForwardClient::TakeIdle(const std::string& base_url) {
+std::unique_ptr<ForwardClient::Connection> ForwardClient::TakeIdle(const PoolKey& key) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
-  auto& pool = idle_[base_url];
+  auto& pool = idle_[key];
   while (!pool.empty()) {
     std::unique_ptr<Connection> c = std::move(pool.back());
     pool.pop_back();
@@ -93,10 +93,10 @@ std::unique_ptr<ForwardClient::Connection> ForwardClient::TakeIdle(const std::st
   return nullptr;
 }
 
-void ForwardClient::GiveBack(const std::string& base_url, std::unique_ptr<Connection> connection) {
+void ForwardClient::GiveBack(const PoolKey& key, std::unique_ptr<Connection> connection) {
   connection->idle_since = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
-  auto& pool = idle_[base_url];
+  auto& pool = idle_[key];
   if (pool.size() < options_.max_idle_per_peer) pool.push_back(std::move(connection));
 }
 
@@ -111,9 +111,11 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
     return PeerUnavailable(base_url, what);
   };
 
-  std::unique_ptr<Connection> c = TakeIdle(base_url);
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  const PoolKey key{&asio::query(executor, asio::execution::context), base_url};
+  std::unique_ptr<Connection> c = TakeIdle(key);
   if (c == nullptr) {
-    c = std::make_unique<Connection>(co_await asio::this_coro::executor);
+    c = std::make_unique<Connection>(executor);
     asio::ip::tcp::resolver resolver(c->stream.get_executor());
     auto [resolve_error, endpoints] = co_await resolver.async_resolve(
         peer->host, peer->port, asio::ip::resolver_base::numeric_service, as_tuple(use_awaitable));
@@ -150,6 +152,9 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
       co_await bhttp::async_read(c->stream, c->buffer, parser, as_tuple(use_awaitable));
   if (read_error) co_return fail("reading the answer: " + read_error.message());
   c->stream.expires_never();
+  if (parser.get().result_int() < 200) {
+    co_return fail("an interim answer (" + std::to_string(parser.get().result_int()) + ")");
+  }
 
   auto& in = parser.get();
   Response response;
@@ -168,7 +173,7 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.sent;
   }
-  if (reusable) GiveBack(base_url, std::move(c));
+  if (reusable) GiveBack(key, std::move(c));
   co_return response;
 }
 

@@ -2,8 +2,11 @@
 
 // ForwardClient: sends a Request received here to another Strongbox node and brings its
 // Response back unchanged (cluster mode, proto-docs/cluster.md "Routing"). One pool of
-// keep-alive connections per peer (its base URL, http://host:port), each connection used by
-// one request at a time and returned to the pool after a complete answer.
+// keep-alive connections per peer (its base URL, http://host:port) and per IO context (a
+// connection is only ever used by the thread of the context it was opened on), each used by
+// one request at a time and returned to the pool after a complete final answer. `Expect` is
+// not forwarded (this node has the whole body already), so the peer never sends an interim
+// 100; any 1xx answer is refused and its connection closed, never pooled.
 //
 // A connection idle longer than `max_idle` is closed instead of reused: the peer's own idle
 // timeout must never close it under a request, because a forwarded write whose connection
@@ -63,13 +66,15 @@ class ForwardClient {
 
  private:
   struct Connection;
-  std::unique_ptr<Connection> TakeIdle(const std::string& base_url);
-  void GiveBack(const std::string& base_url, std::unique_ptr<Connection> connection);
+  // A pool: the IO context's address and the peer's base URL.
+  using PoolKey = std::pair<const void*, std::string>;
+  std::unique_ptr<Connection> TakeIdle(const PoolKey& key);
+  void GiveBack(const PoolKey& key, std::unique_ptr<Connection> connection);
 
   const Options options_;
   mutable std::mutex mu_;
-  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;  // guarded by mu_
-  Stats stats_;                                                           // guarded by mu_
+  std::map<PoolKey, std::vector<std::unique_ptr<Connection>>> idle_;  // guarded by mu_
+  Stats stats_;                                                       // guarded by mu_
 };
 
 }  // namespace strongbox::http

@@ -141,6 +141,10 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::
         remaining <= std::chrono::nanoseconds::zero() || stop_waiting_.load()) {
       co_return result;
     }
+    if (serving_) {
+      // The lock's partition moved to another node while this acquire waited here.
+      if (Status serving = serving_(universe); !serving.ok()) co_return serving;
+    }
     // Sleep until the holder's lease ends or the wait is over, or until a release or steal of
     // this lock commits and wakes us.
     auto holder = Get(universe, id);

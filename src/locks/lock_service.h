@@ -86,6 +86,13 @@ class LockService {
   // (LOCK_HELD), and none waits from here on, so no client is left without an answer when the
   // process exits. Thread-safe; idempotent.
   void StopWaiting();
+  // Cluster mode: whether this node still serves a universe (OK) or why not (503
+  // PARTITION_MOVING); a waiting Acquire asks it each time it wakes. WakeWaiters wakes every
+  // waiting Acquire to ask (a partition is moving). REQUIRES (SetServing): before serving.
+  void SetServing(std::function<core::Status(int64_t universe)> serving) {
+    serving_ = std::move(serving);
+  }
+  void WakeWaiters() { waiters_.WakeAll(); }
 
   struct ListQuery {
     int64_t universe = 0;
@@ -118,6 +125,7 @@ class LockService {
   const LockLimits limits_;
   core::KeyedWaiters waiters_;  // sleeping Acquire coroutines, by lock key
   std::atomic<bool> stop_waiting_{false};
+  std::function<core::Status(int64_t universe)> serving_;  // null: one node serves everything
 };
 
 }  // namespace strongbox::locks

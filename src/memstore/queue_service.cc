@@ -307,6 +307,13 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
       waiters_.Remove(key, waiter);
       co_return result;
     }
+    if (serving_) {
+      // The queue's partition moved to another node while this read waited here.
+      if (Status serving = serving_(name.universe); !serving.ok()) {
+        waiters_.Remove(key, waiter);
+        co_return serving;
+      }
+    }
     if (!woken->exchange(false)) {
       auto sleep = std::chrono::duration_cast<std::chrono::nanoseconds>(remaining);
       if (wake_at != core::Timestamp::max()) {
@@ -460,7 +467,8 @@ void QueueService::ForgetHeads(const std::function<bool(std::string_view prefix)
       ++it;
     }
   }
-  for (const std::string& prefix : woken) waiters_.Wake(prefix);
+  (void)woken;
+  waiters_.WakeAll();  // rare (a partition moving): every long poll checks SetServing again
 }
 
 }  // namespace strongbox::memstore

@@ -89,9 +89,17 @@ class QueueService {
 
   // Cluster mode, when a partition changes owner: forgets the read hints (heads) of the queues
   // whose key prefix `in_scope` accepts, so reads there start from the first row again, and
-  // wakes their long polls to look again. REQUIRES: the sequencer thread (run it inside a
-  // mutation), like every other use of the hints.
+  // wakes every long poll to look again (see SetServing). REQUIRES: the sequencer thread (run
+  // it inside a mutation), like every other use of the hints.
   void ForgetHeads(const std::function<bool(std::string_view prefix)>& in_scope);
+  // Cluster mode: whether this node still serves a universe (OK) or why not (503
+  // PARTITION_MOVING). A waiting long poll asks it each time it wakes and answers that status
+  // instead of waiting on a queue another node now owns. REQUIRES: before serving.
+  void SetServing(std::function<core::Status(int64_t universe)> serving) {
+    serving_ = std::move(serving);
+  }
+  // Wakes every waiting read to look again (and ask SetServing's function). Thread-safe.
+  void WakeWaiters() { waiters_.WakeAll(); }
 
   // The item count of up to `max` queues (in key order), one seek per queue, for metrics.
   struct Depth {
@@ -163,6 +171,7 @@ class QueueService {
   std::map<std::string, Head> heads_;  // a map: references stay valid across inserts
   core::KeyedWaiters waiters_;         // sleeping Read coroutines, by queue prefix
   std::atomic<bool> stop_waiting_{false};
+  std::function<core::Status(int64_t universe)> serving_;  // null: one node serves everything
 };
 
 }  // namespace strongbox::memstore

@@ -16,7 +16,11 @@ std::optional<std::string> NullableText(const Rows& rows, int row, int column) {
 core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const std::string& node_id,
                                                        const std::string& advertise_url,
                                                        bool draining,
+                                                       const std::vector<PartitionId>& partitions,
                                                        std::chrono::milliseconds lease) {
+  std::string array = "{";
+  for (PartitionId p : partitions) array += (array.size() > 1 ? "," : "") + std::to_string(p);
+  array += "}";
   std::vector<Rows> results;
   bool started = false;
   const std::string now(kDatabaseNowMs);
@@ -31,8 +35,10 @@ core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const s
         false,
         true},
        {"UPDATE strongbox_partitions SET lease_expires = " + now +
-            " + $2 WHERE owner = $1 RETURNING partition, epoch",
-        {Param::Text(node_id), Param::Int(lease.count())},
+            " + $2 WHERE partition IN (SELECT partition FROM strongbox_partitions WHERE owner = "
+            "$1 AND partition = ANY(CAST($3 AS INTEGER[])) ORDER BY partition FOR UPDATE) "
+            "RETURNING partition, epoch",
+        {Param::Text(node_id), Param::Int(lease.count()), Param::Text(array)},
         false,
         true},
        {"COMMIT", {}, false}},
@@ -99,8 +105,8 @@ core::Result<std::optional<PartitionClaim>> ClaimPartition(Connection& conn,
       Rows rows,
       conn.Run(
           "UPDATE strongbox_partitions SET owner = $1, epoch = epoch + 1, lease_expires = " + now +
-              " + $3, handoff_to = NULL WHERE partition = $2 AND (owner = $1 OR "
-              "handoff_to = $1 OR lease_expires <= " +
+              " + $3, handoff_to = NULL WHERE partition = $2 AND (owner = $1 OR (owner IS NULL "
+              "AND handoff_to = $1) OR lease_expires <= " +
               now + " OR (owner IS NULL AND handoff_to IS NULL)) RETURNING epoch, commit_seq",
           {Param::Text(node_id), Param::Int(partition), Param::Int(lease.count())}));
   if (rows.size() != 1) return std::optional<PartitionClaim>();

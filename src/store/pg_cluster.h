@@ -48,12 +48,14 @@ struct ClusterView {
   std::vector<PartitionRow> partitions;  // every partition, the system one last
 };
 
-// Registers or refreshes this node (heartbeat now, `draining` as given) and renews its leases
-// (`lease` from now) in one transaction. Answers the partitions it still owns with their epochs:
-// a partition it believed it owned and that is missing here was claimed by another node.
+// Registers or refreshes this node (heartbeat now, `draining` as given) and renews the leases
+// of `partitions` (`lease` from now; locked in partition order, as the commit fences lock them)
+// in one transaction, but only where this node is still the owner. Answers the partitions it
+// still owns with their epochs: one of `partitions` missing here was claimed by another node.
 core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const std::string& node_id,
                                                        const std::string& advertise_url,
                                                        bool draining,
+                                                       const std::vector<PartitionId>& partitions,
                                                        std::chrono::milliseconds lease);
 
 // Every node and partition row as the database holds them now.

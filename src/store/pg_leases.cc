@@ -47,7 +47,8 @@ core::Result<std::map<PartitionId, PartitionClaim>> ClaimAll(Connection& conn,
         "database; a node that died releases its partitions when its lease expires");
   }
   core::Status claimed = conn.RunPipeline(
-      {{"UPDATE strongbox_partitions SET owner = $1, epoch = epoch + 1, lease_expires = " +
+      {{"UPDATE strongbox_partitions SET owner = $1, epoch = epoch + 1, handoff_to = NULL, "
+        "lease_expires = " +
             std::string(kDatabaseNowMs) +
             " + $2 WHERE partition <= $3 RETURNING partition, epoch, commit_seq",
         {Param::Text(node_id), Param::Int(lease.count()), Param::Int(partitions)},
