@@ -134,6 +134,21 @@ struct Cluster {
     return true;
   }
 
+  // Balanced as every running node sees it, then two ticks more so every routing map (read in
+  // the same tick) has caught up: from then on no 503 is expected without a node moving.
+  bool Settled(size_t running, std::chrono::seconds limit) {
+    const bool balanced = WaitFor(
+        [&] {
+          for (size_t n = 0; n < nodes.size(); ++n) {
+            if (nodes[n]->running() && !Balanced(n, running)) return false;
+          }
+          return true;
+        },
+        limit);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    return balanced;
+  }
+
   // The node id that owns `universe`'s partition, as node `from` sees it.
   std::string OwnerOf(size_t from, int universe) {
     // The partition is not exposed per universe: a write answered by the owner says so in the
@@ -157,7 +172,7 @@ TEST_CASE("cluster: three nodes share the partitions and any node answers any re
   c.Add();
   c.Add();
   c.Add();
-  REQUIRE(WaitFor([&] { return c.Balanced(0, 3); }, std::chrono::seconds(20)));
+  REQUIRE(c.Settled(3, std::chrono::seconds(20)));
 
   // Writes through every node, reads through every other one: one truth.
   for (int u = 1; u <= 24; ++u) {
@@ -211,7 +226,7 @@ TEST_CASE("cluster: a CAS chain from 32 clients spread over three nodes never fo
   c.Add();
   c.Add();
   c.Add();
-  REQUIRE(WaitFor([&] { return c.Balanced(0, 3); }, std::chrono::seconds(20)));
+  REQUIRE(c.Settled(3, std::chrono::seconds(20)));
   REQUIRE(c.Client(0).Post(Entries(9) + "?id=chain", R"({"value":0})").status == 200);
   std::atomic<int> swaps{0};
   std::vector<std::thread> clients;
@@ -308,7 +323,7 @@ TEST_CASE("cluster: kill -9 of a busy owner loses no acknowledged write and serv
   c.Add();
   c.Add();
   c.Add();
-  REQUIRE(WaitFor([&] { return c.Balanced(0, 3); }, std::chrono::seconds(20)));
+  REQUIRE(c.Settled(3, std::chrono::seconds(20)));
   Load load;
   load.Start(c, 12);
   REQUIRE(WaitFor([&] { return load.acked.load() > 200; }, std::chrono::seconds(20)));
@@ -345,7 +360,7 @@ TEST_CASE("cluster: a paused owner never writes again and lock tokens keep incre
   c.Add();
   c.Add();
   c.Add();
-  REQUIRE(WaitFor([&] { return c.Balanced(0, 3); }, std::chrono::seconds(20)));
+  REQUIRE(c.Settled(3, std::chrono::seconds(20)));
   // A universe node 2 owns, with an entry and a session lock held there.
   int u = 0;
   for (int candidate = 200; candidate < 260 && u == 0; ++candidate) {
@@ -408,7 +423,7 @@ TEST_CASE("cluster: nodes join and leave under load with nothing but retried 503
   Cluster c;
   c.Add();
   c.Add();
-  REQUIRE(WaitFor([&] { return c.Balanced(0, 2); }, std::chrono::seconds(20)));
+  REQUIRE(c.Settled(2, std::chrono::seconds(20)));
   Load load;
   load.Start(c, 8);
   REQUIRE(WaitFor([&] { return load.acked.load() > 100; }, std::chrono::seconds(20)));
@@ -416,7 +431,29 @@ TEST_CASE("cluster: nodes join and leave under load with nothing but retried 503
   REQUIRE(WaitFor([&] { return c.Balanced(0, 3); }, std::chrono::seconds(30)));
   int before = load.acked.load();
   REQUIRE(WaitFor([&] { return load.acked.load() > before + 100; }, std::chrono::seconds(15)));
+  // A long poll waiting on the node that leaves, on a queue of a partition it owns, answers
+  // 503 when that partition is handed off (retry: the new owner), not empty after its wait.
+  int polled = 0;
+  for (int u = 300; u < 360 && polled == 0; ++u) {
+    if (c.OwnerOf(0, u) == "node1") polled = u;
+  }
+  REQUIRE(polled != 0);
+  std::atomic<int> poll_status{0};
+  std::atomic<double> poll_seconds{0};
+  std::thread poll([&] {
+    HttpClient client = c.Client(1);
+    const auto sent = Clock::now();
+    poll_status = client
+                      .Get("/cloud/v2/universes/" + std::to_string(polled) +
+                           "/memory-store/queues/q/items:read?waitTime=25s")
+                      .status;
+    poll_seconds = std::chrono::duration<double>(Clock::now() - sent).count();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(c.nodes[1]->Stop() == 0);  // leaves: hands its partitions off before exiting
+  poll.join();
+  CHECK(poll_status.load() == 503);
+  CHECK(poll_seconds.load() < 10.0);
   REQUIRE(WaitFor([&] { return c.Balanced(0, 2); }, std::chrono::seconds(30)));
   before = load.acked.load();
   REQUIRE(WaitFor([&] { return load.acked.load() > before + 100; }, std::chrono::seconds(15)));
