@@ -25,9 +25,11 @@ step "compose file"
 if command -v docker >/dev/null && docker compose version >/dev/null 2>&1; then
   docker compose -f docker/docker-compose.yml config -q
   docker compose -f docker/docker-compose.postgres.yml config -q
+  docker compose -f docker/docker-compose.cluster.yml config -q
 elif command -v docker-compose >/dev/null; then
   docker-compose -f docker/docker-compose.yml config -q
   docker-compose -f docker/docker-compose.postgres.yml config -q
+  docker-compose -f docker/docker-compose.cluster.yml config -q
 else
   echo "no docker compose client: skipped"
 fi
@@ -49,9 +51,10 @@ cmake --build build/test -j "$JOBS"
 step "unit and integration tests"
 ctest --test-dir build/test -j "$JOBS" --output-on-failure --timeout 300
 
-step "crash test (SIGKILL at random moments, 3 cycles; then storage postgres, 3 cycles)"
+step "crash test (SIGKILL at random moments, 3 cycles; storage postgres, 3; cluster, 3)"
 STRONGBOX_BIN=build/test/server/strongbox scripts/crash/kill9.sh 3
 STRONGBOX_BIN=build/test/server/strongbox scripts/crash/kill9.sh --storage postgres 3
+STRONGBOX_BIN=build/test/server/strongbox scripts/crash/kill9.sh --storage cluster 3
 
 step "build with AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTRONGBOX_WERROR=ON \

@@ -11,6 +11,13 @@ each restart every lock must issue a fencing token above every one acknowledged 
 restart every entry must hold its acknowledged score (or that plus the increment in flight), and
 the rank index rebuilt at startup must agree with the stored scores: the listing is exactly the
 stored entries in score order, with consecutive ranks. Traffic goes only to 127.0.0.1.
+
+--storage cluster (issue #16): three nodes in cluster mode on one scratch PostgreSQL with short
+leases; every request goes to a random live node (which forwards it to the owner), each cycle
+SIGKILLs a random node, lets the others take its partitions over, and restarts it (every other
+time from an empty cache). A 503 or a lost connection is not an acknowledgement: the same
+write is sent again (increments with their Idempotency-Key) until one is acknowledged, so each
+key still has one well-defined last write. Writers spread over many universes (partitions).
 """
 import argparse
 import http.client
@@ -19,6 +26,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,15 +46,42 @@ def _with_key(self, method, url, body=None, headers=None, **kw):
 
 http.client.HTTPConnection.request = _with_key
 
-BASE = "/cloud/v2/universes/7/data-stores/CrashTest/entries"
+def base(universe=7):
+    return "/cloud/v2/universes/%d/data-stores/CrashTest/entries" % universe
+
+
 LOCKS = "/cloud/v2/universes/7/session-locks"
-BOARD = "/cloud/v2/universes/7/ordered-data-stores/CrashBoard/scopes/global/entries"
+BOARD = "/cloud/v2/universes/8/ordered-data-stores/CrashBoard/scopes/global/entries"
+# Cluster mode: lease, renewal and tick short enough that a takeover fits a cycle.
+CLUSTER_FLAGS = ["--partition-lease-ms", "3000", "--partition-renew-ms", "1000",
+                 "--cluster-tick-ms", "200", "--postgres-partitions", "16"]
+CLUSTER_SECRET = "kill9-cluster-admin-secret-0123456789"
+
+
+def universe_of(key):
+    """Cluster mode spreads writers over universes: w<N>-k<M> lives in universe 100 + N."""
+    return 100 + int(key[1:key.index("-")])
+
+
+class Target:
+    """Where a worker sends its next request: one server, or a random live node of a cluster."""
+
+    def __init__(self, servers, cluster):
+        self.servers, self.cluster = servers, cluster
+
+    def port(self):
+        live = [s.port for s in self.servers if s.proc and s.proc.poll() is None]
+        return random.choice(live) if live else self.servers[0].port
+
+    def key_base(self, key):
+        return base(universe_of(key)) if self.cluster else base()
 
 
 class Server:
-    def __init__(self, binary, data_dir, work_dir, extra_args=()):
+    def __init__(self, binary, data_dir, work_dir, extra_args=(), fixed_port=0):
         self.binary, self.data_dir, self.work_dir = binary, data_dir, work_dir
         self.extra_args = list(extra_args)
+        self.fixed_port = fixed_port  # cluster mode: the port it advertises
         self.proc = None
         self.port = None
         self.starts = 0
@@ -55,8 +90,9 @@ class Server:
         self.starts += 1
         port_file = os.path.join(self.work_dir, "port.%d" % self.starts)
         log = open(os.path.join(self.work_dir, "server.log"), "ab")
+        port = str(self.fixed_port) if self.fixed_port else "0"
         self.proc = subprocess.Popen(
-            [self.binary, "--port", "0", "--port-file", port_file, "--data-dir", self.data_dir,
+            [self.binary, "--port", port, "--port-file", port_file, "--data-dir", self.data_dir,
              "--listen-address", "127.0.0.1", "--log-level", "warn"] + self.extra_args,
             stdout=log, stderr=log)
         deadline = time.time() + 20
@@ -69,8 +105,9 @@ class Server:
                 if text:
                     self.port = int(text)
                     global API_KEY
-                    with open(os.path.join(self.data_dir, "admin.key")) as f:
-                        API_KEY = f.read().strip()
+                    if "--admin-key-file" not in self.extra_args:
+                        with open(os.path.join(self.data_dir, "admin.key")) as f:
+                            API_KEY = f.read().strip()
                     return
             except FileNotFoundError:
                 pass
@@ -84,13 +121,16 @@ class Server:
     def wipe_cache(self):
         """Storage mode postgres: the data directory is a cache; delete it but the admin key."""
         key_path = os.path.join(self.data_dir, "admin.key")
-        with open(key_path) as f:
-            key = f.read()
+        key = None
+        if os.path.exists(key_path):
+            with open(key_path) as f:
+                key = f.read()
         shutil.rmtree(self.data_dir)
         os.makedirs(self.data_dir)
-        with open(key_path, "w") as f:
-            f.write(key)
-        os.chmod(key_path, 0o600)
+        if key is not None:
+            with open(key_path, "w") as f:
+                f.write(key)
+            os.chmod(key_path, 0o600)
 
 
     def stop(self):
@@ -127,8 +167,69 @@ class KeyState:
         self.seq = 0
 
 
-def writer(port, keys, states, stop, counters, lock):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+class Client:
+    """Keep-alive connections to the target's nodes, one per port; a failed one is closed."""
+
+    def __init__(self, target, timeout=5):
+        self.target, self.timeout, self.conns = target, timeout, {}
+
+    def request(self, method, path, body=None, headers=None):
+        port = self.target.port()
+        conn = self.conns.get(port)
+        if conn is None:
+            conn = self.conns[port] = http.client.HTTPConnection("127.0.0.1", port,
+                                                                 timeout=self.timeout)
+        try:
+            conn.request(method, path, body, headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            del self.conns[port]
+            raise
+
+    def settled(self, method, path, body=None, headers=None, limit=20):
+        """For verification: retries 503s and dead nodes (a partition moving) for `limit` s."""
+        deadline = time.time() + limit
+        while True:
+            try:
+                status, data = self.request(method, path, body, headers)
+                if status != 503 or time.time() > deadline:
+                    return status, data
+            except (OSError, http.client.HTTPException):
+                if time.time() > deadline:
+                    raise
+            time.sleep(0.05)
+
+    def close(self):
+        for conn in self.conns.values():
+            conn.close()
+
+
+def send_until_answered(client, stop, method, path, body, headers):
+    """One write: the answer, or None when the server died under it (one node) or the run
+    stopped while it was still refused (cluster). In cluster mode a 503 or a lost connection
+    sends the same request again: it was not acknowledged, and may or may not have applied."""
+    while True:
+        try:
+            status, data = client.request(method, path, body, headers)
+        except (OSError, http.client.HTTPException):
+            if not client.target.cluster or stop.is_set():
+                return None
+            time.sleep(0.05)
+            continue
+        if status == 503 and client.target.cluster:
+            if stop.is_set():
+                return None
+            time.sleep(0.05)
+            continue
+        if status != 200:
+            raise RuntimeError("unexpected %d: %s" % (status, data[:200]))
+        return data
+
+
+def writer(target, keys, states, stop, counters, lock):
+    client = Client(target)
     try:
         while not stop.is_set():
             key = random.choice(keys)
@@ -136,90 +237,78 @@ def writer(port, keys, states, stop, counters, lock):
             st.seq += 1
             value = {"key": key, "seq": st.seq, "pad": "x" * random.randint(0, 200)}
             st.inflight = value
-            body = json.dumps({"value": value})
-            conn.request("PATCH", "%s/%s?allowMissing=true" % (BASE, key), body,
-                         {"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            data = resp.read()
-            if resp.status != 200:
-                raise RuntimeError("unexpected %d: %s" % (resp.status, data[:200]))
-            entry = json.loads(data)
-            st.acked = (value, entry["etag"])
+            data = send_until_answered(
+                client, stop, "PATCH", "%s/%s?allowMissing=true" % (target.key_base(key), key),
+                json.dumps({"value": value}), {"Content-Type": "application/json"})
+            if data is None:
+                return  # the write in flight stays in st.inflight
+            st.acked = (value, json.loads(data)["etag"])
             st.inflight = None
             with lock:
                 counters["acknowledged"] += 1
-    except (OSError, http.client.HTTPException):
-        pass  # the server was killed under us; the write in flight stays in st.inflight
     finally:
-        conn.close()
+        client.close()
 
 
-def locker(port, lock_ids, tokens, stop, counters, lock):
+def locker(target, lock_ids, tokens, stop, counters, lock):
     """Steals locks in a loop, recording the highest fencing token acknowledged per lock."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    client = Client(target)
     try:
         while not stop.is_set():
             lock_id = random.choice(lock_ids)
-            conn.request("POST", "%s/%s:steal" % (LOCKS, lock_id),
-                         json.dumps({"owner": "crash-test", "ttl": "60s"}),
-                         {"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            data = resp.read()
-            if resp.status != 200:
-                raise RuntimeError("unexpected %d: %s" % (resp.status, data[:200]))
+            data = send_until_answered(client, stop, "POST", "%s/%s:steal" % (LOCKS, lock_id),
+                                       json.dumps({"owner": "crash-test", "ttl": "60s"}),
+                                       {"Content-Type": "application/json"})
+            if data is None:
+                return
             token = int(json.loads(data)["fencingToken"])
             with lock:
                 tokens[lock_id] = max(tokens.get(lock_id, 0), token)
                 counters["tokens"] += 1
-    except (OSError, http.client.HTTPException):
-        pass
     finally:
-        conn.close()
+        client.close()
 
 
-def scorer(port, entries, scores, stop, counters, lock):
-    """Increments its own leaderboard entries; scores[id] = [acknowledged, in flight]."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+def scorer(target, entries, scores, stop, counters, lock):
+    """Increments its own leaderboard entries; scores[id] = [acknowledged, in flight]. Each
+    increment carries an Idempotency-Key, so sending it again can never apply it twice."""
+    client = Client(target)
     try:
         while not stop.is_set():
             entry = random.choice(entries)
             amount = random.randint(1, 5)
             scores[entry][1] = amount
-            conn.request("POST", "%s/%s:increment" % (BOARD, entry),
-                         json.dumps({"amount": amount}), {"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            data = resp.read()
-            if resp.status != 200:
-                raise RuntimeError("unexpected %d: %s" % (resp.status, data[:200]))
+            data = send_until_answered(
+                client, stop, "POST", "%s/%s:increment" % (BOARD, entry),
+                json.dumps({"amount": amount}),
+                {"Content-Type": "application/json", "Idempotency-Key": os.urandom(12).hex()})
+            if data is None:
+                return
             scores[entry] = [json.loads(data)["value"], 0]
             with lock:
                 counters["increments"] += 1
-    except (OSError, http.client.HTTPException):
-        pass
     finally:
-        conn.close()
+        client.close()
 
 
-def verify_board(port, scores):
+def verify_board(target, scores):
     """Scores survive the kill, and the rebuilt rank index matches them. Returns losses."""
     lost = 0
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    client = Client(target, timeout=10)
     stored = {}
     for entry, (acked, inflight) in scores.items():
-        conn.request("GET", "%s/%s" % (BOARD, entry))
-        resp = conn.getresponse()
-        data = resp.read()
-        value = json.loads(data)["value"] if resp.status == 200 else 0
+        status, data = client.settled("GET", "%s/%s" % (BOARD, entry))
+        value = json.loads(data)["value"] if status == 200 else 0
         if value != acked and value != acked + inflight:
             lost += 1
             print("LOST SCORE %s: acked=%d inflight=%d stored=%s" % (entry, acked, inflight, data),
                   file=sys.stderr)
         scores[entry] = [value, 0]
-        if resp.status == 200:
+        if status == 200:
             stored[entry] = value
-    conn.request("GET", "%s?orderBy=value%%20desc&maxPageSize=1000" % BOARD)
-    listed = json.loads(conn.getresponse().read())["orderedDataStoreEntries"]
-    conn.close()
+    _, data = client.settled("GET", "%s?orderBy=value%%20desc&maxPageSize=1000" % BOARD)
+    listed = json.loads(data)["orderedDataStoreEntries"]
+    client.close()
     ranks_ok = [e["rank"] for e in listed] == list(range(1, len(listed) + 1))
     values = [e["value"] for e in listed]
     if ({e["id"]: e["value"] for e in listed} != stored or values != sorted(values, reverse=True)
@@ -229,34 +318,31 @@ def verify_board(port, scores):
     return lost
 
 
-def verify_tokens(port, tokens):
+def verify_tokens(target, tokens):
     """Every lock must hand out a token above every acknowledged one: none is ever reused."""
     reused = 0
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    client = Client(target, timeout=10)
     for lock_id, acked in tokens.items():
-        conn.request("POST", "%s/%s:steal" % (LOCKS, lock_id),
-                     json.dumps({"owner": "verifier", "ttl": "60s"}),
-                     {"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        token = int(json.loads(resp.read())["fencingToken"])
+        _, data = client.settled("POST", "%s/%s:steal" % (LOCKS, lock_id),
+                                 json.dumps({"owner": "verifier", "ttl": "60s"}),
+                                 {"Content-Type": "application/json"})
+        token = int(json.loads(data)["fencingToken"])
         if token <= acked:
             reused += 1
             print("TOKEN REUSED %s: acknowledged %d, now issued %d" % (lock_id, acked, token),
                   file=sys.stderr)
         tokens[lock_id] = token
-    conn.close()
+    client.close()
     return reused
 
 
-def verify(port, states):
+def verify(target, states):
     """Returns the number of lost writes; resets each key's state to what is stored."""
     lost = 0
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    client = Client(target, timeout=10)
     for key, st in states.items():
-        conn.request("GET", "%s/%s" % (BASE, key))
-        resp = conn.getresponse()
-        data = resp.read()
-        stored = json.loads(data) if resp.status == 200 else None
+        status, data = client.settled("GET", "%s/%s" % (target.key_base(key), key))
+        stored = json.loads(data) if status == 200 else None
         ok = False
         if stored is not None and st.acked is not None and stored["value"] == st.acked[0] \
                 and stored["etag"] == st.acked[1]:
@@ -273,8 +359,14 @@ def verify(port, states):
             st.acked = (stored["value"], stored["etag"])
             st.seq = max(st.seq, stored["value"].get("seq", 0))
         st.inflight = None
-    conn.close()
+    client.close()
     return lost
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def main():
@@ -283,15 +375,37 @@ def main():
     ap.add_argument("--cycles", type=int, default=3)
     ap.add_argument("--writers", type=int, default=16)
     ap.add_argument("--keys-per-writer", type=int, default=8)
-    ap.add_argument("--storage", choices=["rocksdb", "postgres"], default="rocksdb",
+    ap.add_argument("--storage", choices=["rocksdb", "postgres", "cluster"], default="rocksdb",
                     help="postgres: a scratch PostgreSQL holds the truth, and every other "
-                         "cycle deletes the local data directory (a cache) before restarting")
+                         "cycle deletes the local data directory (a cache) before restarting; "
+                         "cluster: three nodes in cluster mode on it, a random one killed per "
+                         "cycle")
     args = ap.parse_args()
 
+    global API_KEY
     work = tempfile.mkdtemp(prefix="strongbox-kill9-")
-    postgres = ScratchPostgres() if args.storage == "postgres" else None
-    extra = ["--storage", "postgres", "--postgres-url", postgres.url] if postgres else []
-    server = Server(os.path.abspath(args.binary), os.path.join(work, "data"), work, extra)
+    postgres = ScratchPostgres() if args.storage != "rocksdb" else None
+    cluster = args.storage == "cluster"
+    binary = os.path.abspath(args.binary)
+    servers = []
+    if cluster:
+        API_KEY = CLUSTER_SECRET
+        key_file = os.path.join(work, "admin.secret")
+        with open(key_file, "w") as f:
+            f.write(CLUSTER_SECRET + "\n")
+        for n in range(3):
+            port = free_port()
+            node_dir = os.path.join(work, "node%d" % n)
+            os.makedirs(node_dir)
+            servers.append(Server(binary, os.path.join(node_dir, "data"), node_dir,
+                                  ["--storage", "postgres", "--postgres-url", postgres.url,
+                                   "--cluster", "--node-id", "node%d" % n, "--advertise-url",
+                                   "http://127.0.0.1:%d" % port, "--admin-key-file", key_file]
+                                  + CLUSTER_FLAGS, fixed_port=port))
+    else:
+        extra = ["--storage", "postgres", "--postgres-url", postgres.url] if postgres else []
+        servers.append(Server(binary, os.path.join(work, "data"), work, extra))
+    target = Target(servers, cluster)
     states = {}
     writer_keys = []
     for w in range(args.writers):
@@ -307,47 +421,62 @@ def main():
     lock = threading.Lock()
     lost = 0
     try:
-        server.start()
+        for server in servers:
+            server.start()
         for cycle in range(args.cycles):
             stop = threading.Event()
             threads = [threading.Thread(target=writer,
-                                        args=(server.port, keys, states, stop, counters, lock))
+                                        args=(target, keys, states, stop, counters, lock))
                        for keys in writer_keys]
             threads += [threading.Thread(target=locker,
-                                         args=(server.port, lock_ids, tokens, stop, counters,
-                                               lock))
+                                         args=(target, lock_ids, tokens, stop, counters, lock))
                         for _ in range(2)]
             threads += [threading.Thread(target=scorer,
-                                         args=(server.port, entries, scores, stop, counters, lock))
+                                         args=(target, entries, scores, stop, counters, lock))
                         for entries in scorer_entries]
             for t in threads:
                 t.start()
             time.sleep(random.uniform(0.3, 1.5))
-            server.kill()
+            victim = random.choice(servers)
+            victim.kill()
+            if cluster:
+                # The others go on serving (their partitions). Every other cycle the victim stays
+                # down past its lease (3 s), so they take its partitions over, and comes back
+                # from an empty cache to take a share again by hand-offs; in between it comes
+                # back at once and takes its own partitions back (the same node id).
+                time.sleep(4.5 if cycle % 2 == 0 else random.uniform(0.3, 1.5))
+                if cycle % 2 == 0:
+                    victim.wipe_cache()
+                victim.start()
+                time.sleep(random.uniform(0.5, 2.0))
             stop.set()
             for t in threads:
-                t.join(timeout=10)
-            if postgres and cycle % 2 == 0:
-                server.wipe_cache()
-            server.start()
-            cycle_lost = (verify(server.port, states) + verify_tokens(server.port, tokens) +
-                          verify_board(server.port, scores))
+                t.join(timeout=30)
+            if not cluster:
+                if postgres and cycle % 2 == 0:
+                    victim.wipe_cache()
+                victim.start()
+            cycle_lost = (verify(target, states) + verify_tokens(target, tokens) +
+                          verify_board(target, scores))
             lost += cycle_lost
             print("cycle %d: acknowledged so far %d writes, %d lock tokens, %d increments; lost %d"
                   % (cycle + 1, counters["acknowledged"], counters["tokens"],
                      counters["increments"], cycle_lost), flush=True)
-        code = server.stop()
-        if code != 0:
-            print("strongbox exited %s on SIGTERM" % code, file=sys.stderr)
-            lost += 0 if code == 0 else 1
+        for server in servers:
+            code = server.stop()
+            if code != 0:
+                print("strongbox exited %s on SIGTERM" % code, file=sys.stderr)
+                lost += 1
     finally:
-        if server.proc and server.proc.poll() is None:
-            server.kill()
+        for server in servers:
+            if server.proc and server.proc.poll() is None:
+                server.kill()
         shutil.rmtree(work, ignore_errors=True)
         if postgres:
             postgres.close()
     print("storage=%s cycles=%d acknowledged=%d tokens=%d increments=%d lost=%d" %
-          (args.storage, args.cycles, counters["acknowledged"], counters["tokens"], counters["increments"], lost))
+          (args.storage, args.cycles, counters["acknowledged"], counters["tokens"],
+           counters["increments"], lost))
     if counters["acknowledged"] == 0:
         print("no write was acknowledged: the test proved nothing", file=sys.stderr)
         return 1
