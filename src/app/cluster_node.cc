@@ -89,8 +89,8 @@ core::Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(const config::Conf
   // Long polls that wait here ask, each time they wake, whether their universe is still ours.
   auto serving = [map = node->map_.get()](int64_t universe) {
     const store::PartitionId p = store::PartitionOfUniverse(universe, map->partitions());
-    return map->Get(p).state == cluster::PartitionMap::State::kOwned ? core::Status::Ok()
-                                                                     : store::PartitionMoving(p);
+    return map->StateOf(p) == cluster::PartitionMap::State::kOwned ? core::Status::Ok()
+                                                                   : store::PartitionMoving(p);
   };
   services.queues->SetServing(serving);
   services.locks->SetServing(serving);
@@ -127,7 +127,7 @@ ClusterNode::~ClusterNode() {
 }
 
 bool ClusterNode::OwnsSystemPartition() const {
-  return map_->Get(map_->partitions()).state == cluster::PartitionMap::State::kOwned;
+  return map_->StateOf(map_->partitions()) == cluster::PartitionMap::State::kOwned;
 }
 
 }  // namespace strongbox::app

@@ -177,21 +177,26 @@ core::Status Coordinator::Renew(std::unique_ptr<pg::Connection>& conn) {
   }
   const double seconds = SecondsSince(started);
   renew_seconds_.Observe(seconds);
+  if (seconds * 4 > std::chrono::duration<double>(options_.lease).count()) {
+    spdlog::warn("cluster: a heartbeat took {:.3f} s of a {} ms lease", seconds,
+                 options_.lease.count());
+  }
   std::set<PartitionId> still;
   for (const auto& [p, epoch] : *owned) still.insert(p);
+  std::vector<PartitionId> gone;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    // What another node claimed stops being served before the lease window is extended: the
-    // balancing thread drops it at its next tick, but no read may come from this cache now.
     for (const auto& [p, at] : adopted_at_) {
-      if (still.count(p) == 0 && at < started) {
-        map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
-      }
+      if (still.count(p) == 0 && at < started) gone.push_back(p);
     }
     ++stats_.renewals;
     stats_.last_renew_seconds = seconds;
     renewed_.emplace(started, std::move(still));
   }
+  // What another node claimed stops being served before the lease window is extended: the
+  // balancing thread drops it at its next tick, but no read may come from this cache now.
+  for (PartitionId p : gone)
+    map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
   // The database set lease_expires after `started`; a tenth is kept as a margin for clock rate.
   map_->SetLeaseValidUntil(started + options_.lease - options_.lease / 10);
   cv_.notify_all();
@@ -252,22 +257,8 @@ core::Status Coordinator::Tick(bool load_in_memory) {
   const size_t share = (total + std::max<size_t>(live, 1) - 1) / std::max<size_t>(live, 1);
   if (draining) {
     // Everything goes, a batch per tick, to the live node that owns the fewest.
-    std::map<std::string, size_t> counts;
-    for (const pg::NodeRow& node : view.nodes) {
-      if (Live(node) && node.node_id != options_.node_id) counts[node.node_id] = 0;
-    }
-    for (const pg::PartitionRow& row : view.partitions) {
-      if (row.owner && counts.count(*row.owner)) ++counts[*row.owner];
-      if (!row.owner && row.handoff_to && counts.count(*row.handoff_to)) ++counts[*row.handoff_to];
-    }
-    const pg::NodeRow* to = nullptr;
     size_t fewest = SIZE_MAX;
-    for (const pg::NodeRow& node : view.nodes) {
-      if (counts.count(node.node_id) && counts[node.node_id] < fewest) {
-        fewest = counts[node.node_id];
-        to = &node;
-      }
-    }
+    const pg::NodeRow* to = Receiver(view, &fewest);
     std::set<PartitionId> batch;
     for (PartitionId p : owned_) {
       if (batch.size() == options_.handoffs_per_tick && to != nullptr) break;
@@ -363,8 +354,7 @@ void Coordinator::Claim(const pg::ClusterView& view, size_t share, bool load_in_
                Describe(loaded), seconds, caught.rows_loaded, owned_.size());
 }
 
-void Coordinator::Balance(const pg::ClusterView& view, size_t share) {
-  if (owned_.size() <= share) return;
+const pg::NodeRow* Coordinator::Receiver(const pg::ClusterView& view, size_t* fewest) const {
   std::map<std::string, size_t> counts;
   for (const pg::NodeRow& node : view.nodes) {
     if (Live(node) && node.node_id != options_.node_id) counts[node.node_id] = 0;
@@ -375,13 +365,20 @@ void Coordinator::Balance(const pg::ClusterView& view, size_t share) {
     if (!row.owner && row.handoff_to && counts.count(*row.handoff_to)) ++counts[*row.handoff_to];
   }
   const pg::NodeRow* to = nullptr;
-  size_t fewest = share;
   for (const pg::NodeRow& node : view.nodes) {
-    if (counts.count(node.node_id) && counts[node.node_id] < fewest) {
-      fewest = counts[node.node_id];
+    auto it = counts.find(node.node_id);
+    if (it != counts.end() && it->second < *fewest) {
+      *fewest = it->second;
       to = &node;
     }
   }
+  return to;
+}
+
+void Coordinator::Balance(const pg::ClusterView& view, size_t share) {
+  if (owned_.size() <= share) return;
+  size_t fewest = share;
+  const pg::NodeRow* to = Receiver(view, &fewest);
   if (to == nullptr) return;
   // Every node above its share sends to the same (fewest) node in the same tick: each sends its
   // part of the gap, so the receiver does not overshoot and hand partitions back.

@@ -117,6 +117,9 @@ class Coordinator {
   void UpdateMap(const store::pg::ClusterView& view);
   void SyncKeys(const store::pg::ClusterView& view);
   bool Live(const store::pg::NodeRow& node) const;
+  // The live node (not this one) that owns the fewest partitions, counting those handed to it,
+  // if it owns fewer than `*fewest` (then updated); nullptr when none does.
+  const store::pg::NodeRow* Receiver(const store::pg::ClusterView& view, size_t* fewest) const;
 
   const Options options_;
   const store::pg::SchemaInfo schema_;

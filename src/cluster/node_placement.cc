@@ -9,9 +9,8 @@ asio::awaitable<gate::Placement::Placed> NodePlacement::Place(const http::Reques
   const store::PartitionId partition =
       key.universe ? store::PartitionOfUniverse(*key.universe, map_->partitions())
                    : map_->partitions();
-  const PartitionMap::Entry entry = map_->Get(partition);
   Placed placed;
-  if (entry.state == PartitionMap::State::kOwned &&
+  if (map_->StateOf(partition) == PartitionMap::State::kOwned &&
       map_->LeaseValid(std::chrono::steady_clock::now())) {
     auto hold = map_->Hold(partition);
     // Re-read after taking the hold: a hand-off that marked it moving meanwhile waits for
@@ -21,6 +20,7 @@ asio::awaitable<gate::Placement::Placed> NodePlacement::Place(const http::Reques
       co_return placed;
     }
   }
+  const PartitionMap::Entry entry = map_->Get(partition);  // the owner's URL: not on the hot path
   const bool forwarded_already = request.Header(kForwardedByHeader).has_value();
   if (entry.state != PartitionMap::State::kRemote || entry.owner_url.empty() ||
       entry.owner_id == node_id_ || forwarded_already) {

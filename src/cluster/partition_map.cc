@@ -6,34 +6,41 @@ namespace strongbox::cluster {
 
 PartitionMap::PartitionMap(uint32_t partitions)
     : partitions_(partitions),
+      states_(new std::atomic<State>[partitions + 1]),
       entries_(partitions + 1),
       in_flight_(new std::atomic<int64_t>[partitions + 1]),
       generation_(new std::atomic<uint64_t>[partitions + 1]) {
   for (uint32_t p = 0; p <= partitions; ++p) {
+    states_[p] = State::kMoving;
     in_flight_[p] = 0;
     generation_[p] = 0;
   }
 }
 
+PartitionMap::State PartitionMap::StateOf(store::PartitionId partition) const {
+  return partition > partitions_ ? State::kMoving : states_[partition].load();
+}
+
 PartitionMap::Entry PartitionMap::Get(store::PartitionId partition) const {
-  std::shared_lock lock(mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return partition < entries_.size() ? entries_[partition] : Entry{};
 }
 
 void PartitionMap::Set(store::PartitionId partition, Entry entry) {
-  std::unique_lock lock(mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (partition >= entries_.size()) return;
-  // Leaving kOwned (or re-entering it) ends every hold taken before.
-  if (entry.state != State::kOwned || entries_[partition].state != State::kOwned) {
+  // Leaving kOwned (or re-entering it) ends every hold taken before: the generation moves
+  // before the state does, so a reader that still sees kOwned saw it while it was true.
+  if (entry.state != State::kOwned || states_[partition].load() != State::kOwned) {
     generation_[partition].fetch_add(1);
   }
+  states_[partition].store(entry.state);
   entries_[partition] = std::move(entry);
 }
 
 size_t PartitionMap::Count(State state) const {
-  std::shared_lock lock(mu_);
   size_t n = 0;
-  for (const Entry& e : entries_) n += e.state == state ? 1 : 0;
+  for (uint32_t p = 0; p <= partitions_; ++p) n += states_[p].load() == state ? 1 : 0;
   return n;
 }
 
@@ -50,9 +57,8 @@ std::shared_ptr<const PartitionMap::Held> PartitionMap::Hold(store::PartitionId 
 
 bool PartitionMap::StillServing(const Held& held, std::chrono::steady_clock::time_point now) const {
   if (held.partition > partitions_ || !LeaseValid(now)) return false;
-  std::shared_lock lock(mu_);
-  return generation_[held.partition].load() == held.generation &&
-         entries_[held.partition].state == State::kOwned;
+  return states_[held.partition].load() == State::kOwned &&
+         generation_[held.partition].load() == held.generation;
 }
 
 int64_t PartitionMap::InFlight(store::PartitionId partition) const {

@@ -18,7 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <shared_mutex>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -38,6 +38,9 @@ class PartitionMap {
   explicit PartitionMap(uint32_t partitions);
 
   uint32_t partitions() const { return partitions_; }  // the system partition's id
+  // The state alone: an atomic load, for the request path (no lock, so heavy read traffic can
+  // never starve the coordinator's updates).
+  State StateOf(store::PartitionId partition) const;
   Entry Get(store::PartitionId partition) const;
   void Set(store::PartitionId partition, Entry entry);
   // How many partitions are in `state`.
@@ -62,9 +65,10 @@ class PartitionMap {
 
  private:
   const uint32_t partitions_;
-  mutable std::shared_mutex mu_;
-  std::vector<Entry> entries_;                           // guarded by mu_
-  std::unique_ptr<std::atomic<int64_t>[]> in_flight_;    // per partition
+  std::unique_ptr<std::atomic<State>[]> states_;       // per partition; Set also stores entries_
+  mutable std::mutex mu_;                              // a plain mutex: held only to copy an entry
+  std::vector<Entry> entries_;                         // guarded by mu_
+  std::unique_ptr<std::atomic<int64_t>[]> in_flight_;  // per partition
   std::unique_ptr<std::atomic<uint64_t>[]> generation_;  // per partition
   std::atomic<int64_t> lease_valid_until_ns_{0};         // steady clock, ns since its epoch
 };

@@ -21,12 +21,11 @@ core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const s
   std::string array = "{";
   for (PartitionId p : partitions) array += (array.size() > 1 ? "," : "") + std::to_string(p);
   array += "}";
-  std::vector<Rows> results;
-  bool started = false;
   const std::string now(kDatabaseNowMs);
-  core::Status done = conn.RunPipeline(
-      {{"BEGIN", {}, false},
-       {"INSERT INTO strongbox_nodes (node_id, advertise_url, heartbeat, draining) VALUES ($1, "
+  std::vector<Rows> results;
+  SB_RETURN_IF_ERROR(RunTransaction(
+      conn, "BEGIN",
+      {{"INSERT INTO strongbox_nodes (node_id, advertise_url, heartbeat, draining) VALUES ($1, "
         "$2, " +
             now +
             ", $3) ON CONFLICT (node_id) DO UPDATE SET advertise_url = EXCLUDED.advertise_url, "
@@ -40,15 +39,10 @@ core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const s
             "RETURNING partition, epoch",
         {Param::Text(node_id), Param::Int(lease.count()), Param::Text(array)},
         false,
-        true},
-       {"COMMIT", {}, false}},
-      &results, &started);
-  if (!done.ok()) {
-    if (conn.healthy()) (void)conn.Run("ROLLBACK");
-    return done;
-  }
+        true}},
+      &results));
   std::map<PartitionId, int64_t> owned;
-  const Rows& renewed = results[2];
+  const Rows& renewed = results[1];
   for (int i = 0; i < renewed.size(); ++i) {
     owned[static_cast<PartitionId>(renewed.integer(i, 0))] = renewed.integer(i, 1);
   }
@@ -58,33 +52,27 @@ core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const s
 core::Result<ClusterView> ReadCluster(Connection& conn) {
   const std::string now(kDatabaseNowMs);
   std::vector<Rows> results;
-  bool started = false;
   // One snapshot for both tables (REPEATABLE READ), so a hand-off is never seen half-way.
-  core::Status done = conn.RunPipeline(
-      {{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}, false},
-       {"SELECT node_id, advertise_url, " + now +
-            " - heartbeat, draining FROM strongbox_nodes ORDER BY node_id",
-        {},
-        false,
-        true},
-       {"SELECT partition, owner, epoch, lease_expires - " + now +
-            ", commit_seq, handoff_to FROM strongbox_partitions ORDER BY partition",
-        {},
-        false,
-        true},
-       {"COMMIT", {}, false}},
-      &results, &started);
-  if (!done.ok()) {
-    if (conn.healthy()) (void)conn.Run("ROLLBACK");
-    return done;
-  }
+  SB_RETURN_IF_ERROR(
+      RunTransaction(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                     {{"SELECT node_id, advertise_url, " + now +
+                           " - heartbeat, draining FROM strongbox_nodes ORDER BY node_id",
+                       {},
+                       false,
+                       true},
+                      {"SELECT partition, owner, epoch, lease_expires - " + now +
+                           ", commit_seq, handoff_to FROM strongbox_partitions ORDER BY partition",
+                       {},
+                       false,
+                       true}},
+                     &results));
   ClusterView view;
-  const Rows& nodes = results[1];
+  const Rows& nodes = results[0];
   for (int i = 0; i < nodes.size(); ++i) {
     view.nodes.push_back(NodeRow{std::string(nodes.bytes(i, 0)), std::string(nodes.bytes(i, 1)),
                                  nodes.integer(i, 2), nodes.bytes(i, 3) == "t"});
   }
-  const Rows& partitions = results[2];
+  const Rows& partitions = results[1];
   for (int i = 0; i < partitions.size(); ++i) {
     view.partitions.push_back(PartitionRow{static_cast<PartitionId>(partitions.integer(i, 0)),
                                            NullableText(partitions, i, 1), partitions.integer(i, 2),

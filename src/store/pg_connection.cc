@@ -282,4 +282,20 @@ core::Status StorageUnavailable(std::string message, int retry_after_seconds) {
       .WithMetadata("retryAfterSeconds", std::to_string(retry_after_seconds));
 }
 
+core::Status RunTransaction(Connection& conn, const std::string& begin,
+                            std::vector<Statement> statements, std::vector<Rows>* results) {
+  statements.insert(statements.begin(), Statement{begin, {}, false});
+  statements.push_back(Statement{"COMMIT", {}, false});
+  std::vector<Rows> all;
+  bool started = false;
+  core::Status done = conn.RunPipeline(statements, &all, &started);
+  if (!done.ok()) {
+    if (conn.healthy()) (void)conn.Run("ROLLBACK");
+    return done;
+  }
+  results->clear();
+  for (size_t i = 1; i + 1 < all.size(); ++i) results->push_back(std::move(all[i]));
+  return core::Status::Ok();
+}
+
 }  // namespace strongbox::store::pg

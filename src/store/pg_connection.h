@@ -121,6 +121,13 @@ class Connection {
   std::map<std::string, std::string> prepared_;
 };
 
+// `statements` as one transaction in one pipeline: `begin` ("BEGIN", or with an isolation
+// level), the statements, COMMIT. `results` gets the statements' answers alone (not BEGIN's or
+// COMMIT's). On an error the transaction is rolled back (when the session still can) and the
+// Status says which statement failed, as RunPipeline's does (counting BEGIN as 0).
+core::Status RunTransaction(Connection& conn, const std::string& begin,
+                            std::vector<Statement> statements, std::vector<Rows>* results);
+
 // kUnavailable, reason STORAGE_UNAVAILABLE, with retryAfterSeconds: the database cannot serve
 // now (unreachable, gone mid-commit, refusing); the client retries, the node reconnects.
 core::Status StorageUnavailable(std::string message, int retry_after_seconds = 2);

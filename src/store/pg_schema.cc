@@ -124,20 +124,14 @@ core::Result<SchemaInfo> MigrateSchema(Connection& conn) {
   // sets the version, so a node sees either version 1 whole or version 2 whole. The version
   // row's own UPDATE orders two nodes migrating at once: the second finds nothing left to do.
   std::vector<Rows> results;
-  bool started = false;
-  core::Status migrated = conn.RunPipeline(
-      {{"BEGIN", {}, false},
-       {"UPDATE strongbox_meta SET value = '2' WHERE name = 'schema_version' AND value = '1'",
+  SB_RETURN_IF_ERROR(RunTransaction(
+      conn, "BEGIN",
+      {{"UPDATE strongbox_meta SET value = '2' WHERE name = 'schema_version' AND value = '1'",
         {},
         false},
        {"ALTER TABLE strongbox_partitions ADD COLUMN IF NOT EXISTS handoff_to TEXT", {}, false},
-       {kCreateNodes, {}, false},
-       {"COMMIT", {}, false}},
-      &results, &started);
-  if (!migrated.ok()) {
-    if (conn.healthy()) (void)conn.Run("ROLLBACK");
-    return migrated;
-  }
+       {kCreateNodes, {}, false}},
+      &results));
   spdlog::info("postgres: schema migrated from version {} to {}", info.version, kSchemaVersion);
   return ReadSchema(conn);
 }

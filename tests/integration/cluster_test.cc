@@ -107,6 +107,12 @@ struct Cluster {
     return *nodes.back();
   }
 
+  // `count` nodes, settled (every node's view balanced).
+  void Start(int count) {
+    for (int n = 0; n < count; ++n) Add();
+    REQUIRE(Settled(static_cast<size_t>(count), std::chrono::seconds(20)));
+  }
+
   HttpClient Client(size_t node) { return HttpClient(nodes[node]->port(), kSecret); }
 
   // The cluster as node `node` last read it.
@@ -169,10 +175,7 @@ TEST_CASE("cluster: three nodes share the partitions and any node answers any re
           "[integration][postgres]") {
   REQUIRE(PostgresMode());
   Cluster c;
-  c.Add();
-  c.Add();
-  c.Add();
-  REQUIRE(c.Settled(3, std::chrono::seconds(20)));
+  c.Start(3);
 
   // Writes through every node, reads through every other one: one truth.
   for (int u = 1; u <= 24; ++u) {
@@ -223,10 +226,7 @@ TEST_CASE("cluster: a CAS chain from 32 clients spread over three nodes never fo
           "[integration][postgres]") {
   REQUIRE(PostgresMode());
   Cluster c;
-  c.Add();
-  c.Add();
-  c.Add();
-  REQUIRE(c.Settled(3, std::chrono::seconds(20)));
+  c.Start(3);
   REQUIRE(c.Client(0).Post(Entries(9) + "?id=chain", R"({"value":0})").status == 200);
   std::atomic<int> swaps{0};
   std::vector<std::thread> clients;
@@ -320,10 +320,7 @@ TEST_CASE("cluster: kill -9 of a busy owner loses no acknowledged write and serv
           "[integration][postgres]") {
   REQUIRE(PostgresMode());
   Cluster c;
-  c.Add();
-  c.Add();
-  c.Add();
-  REQUIRE(c.Settled(3, std::chrono::seconds(20)));
+  c.Start(3);
   Load load;
   load.Start(c, 12);
   REQUIRE(WaitFor([&] { return load.acked.load() > 200; }, std::chrono::seconds(20)));
@@ -357,10 +354,7 @@ TEST_CASE("cluster: a paused owner never writes again and lock tokens keep incre
           "[integration][postgres]") {
   REQUIRE(PostgresMode());
   Cluster c;
-  c.Add();
-  c.Add();
-  c.Add();
-  REQUIRE(c.Settled(3, std::chrono::seconds(20)));
+  c.Start(3);
   // A universe node 2 owns, with an entry and a session lock held there.
   int u = 0;
   for (int candidate = 200; candidate < 260 && u == 0; ++candidate) {
@@ -421,9 +415,7 @@ TEST_CASE("cluster: nodes join and leave under load with nothing but retried 503
           "[integration][postgres]") {
   REQUIRE(PostgresMode());
   Cluster c;
-  c.Add();
-  c.Add();
-  REQUIRE(c.Settled(2, std::chrono::seconds(20)));
+  c.Start(2);
   Load load;
   load.Start(c, 8);
   REQUIRE(WaitFor([&] { return load.acked.load() > 100; }, std::chrono::seconds(20)));
