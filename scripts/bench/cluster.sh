@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark (issue #16): cluster mode. Three nodes on one scratch PostgreSQL 15 (leases of 3 s,
-# renewal 1 s, tick 200 ms, 64 partitions), loopback only.
+# Benchmark (issue #16): cluster mode. Three nodes on one scratch PostgreSQL 15 with a 30 s lease
+# and the default renewal (3 s), tick (500 ms) and 64 partitions, loopback only. Why 30 s: with
+# wrk saturating both cores of this machine, PostgreSQL (sharing them) stalls every commit —
+# pgbench's too — for up to 9 s, so a shorter lease lapses mid-run and the partitions move;
+# the takeover figure is then lease + detection + load, and the load part is reported apart.
 #  (a) forwarding cost: the same entry GET and write load (wrk, 2 threads, 64 connections,
 #      DURATION s, ROUNDS rounds in turn, medians) sent to the partition's owner and to a node
 #      that owns nothing of it (every request forwarded once: the worst case; a client spreading
@@ -20,8 +23,11 @@ LB_ENTRIES="${LB_ENTRIES:-1000000}"
 bench_install wrk
 bench_build
 start_postgres
+# On the way out, the nodes' warnings (lease lapses, slow heartbeats, drops): a failed run says
+# why, a good one shows there were none.
+trap 'echo "# node warnings:"; grep -h "warn\|error" "$WORK"/node*/log 2>/dev/null | grep -v "answered" | tail -20; bench_cleanup' EXIT
 
-LEASE_MS=3000
+LEASE_MS=30000
 declare -a PORT NODE_PID
 for n in 0 1 2; do
   PORT[$n]=$(free_port)
@@ -30,8 +36,7 @@ for n in 0 1 2; do
   "$BIN" --port "${PORT[$n]}" --data-dir "$WORK/node$n/data" --log-level info \
     --admin-key-file "$WORK/admin.key" $SB_FLAGS --storage postgres --postgres-url "$PG_URL" \
     --cluster --node-id "node$n" --advertise-url "http://127.0.0.1:${PORT[$n]}" \
-    --partition-lease-ms "$LEASE_MS" --partition-renew-ms 1000 --cluster-tick-ms 200 \
-    >"$WORK/node$n/log" 2>&1 &
+    --partition-lease-ms "$LEASE_MS" >"$WORK/node$n/log" 2>&1 &
   NODE_PID[$n]=$!
   PIDS+=($!)
   wait_http "http://127.0.0.1:${PORT[$n]}/healthz"
@@ -56,23 +61,48 @@ owners = [p["owner"] for p in v["partitions"]]
 counts = {o: owners.count(o) for o in set(owners)}
 sys.exit(0 if None not in counts and len(counts) == 3 and max(counts.values()) <= 22 else 1)'
 }
-for _ in $(seq 1 300); do balanced && break; sleep 0.1; done
-balanced || { echo "bench: the cluster did not balance in 30 s" >&2; exit 1; }
+for _ in $(seq 1 600); do balanced && break; sleep 0.1; done
+balanced || { echo "bench: the cluster did not balance in 60 s" >&2; exit 1; }
 
 # --- (a) forwarding cost -----------------------------------------------------------------------
+# Every node's routing map catches up within a tick of the balance being visible.
+sleep 1
 OWNER=$(owner_of 1)
+[ "$OWNER" -ge 0 ] || { echo "bench: no node serves universe 1" >&2; exit 1; }
 OTHER=$(( (OWNER + 1) % 3 ))
-sbcurl -s -o /dev/null -X POST \
+code=$(sbcurl -s -o /dev/null -w '%{http_code}' -X POST \
   "http://127.0.0.1:${PORT[$OWNER]}/cloud/v2/universes/1/data-stores/Bench/entries?id=hot" \
-  -d '{"value":{"gold":100,"level":7,"name":"benchmark player"}}'
+  -d '{"value":{"gold":100,"level":7,"name":"benchmark player"}}')
+[ "$code" = 200 ] || { echo "bench: creating the hot entry answered $code" >&2; exit 1; }
+# After a write run: the nodes' caches are written without fsync, and the kernel's writeback of
+# them stalls PostgreSQL's fsyncs (heartbeats included) for seconds on this one-disk machine;
+# `sync` lets it finish, then every node must answer the hot entry again before the next run.
+settle() {
+  sync
+  local ok=0
+  for _ in $(seq 1 600); do
+    if [ "$(sbcurl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORT[$OWNER]}/cloud/v2/universes/1/data-stores/Bench/entries/hot")" = 200 ] &&
+      [ "$(sbcurl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORT[$OTHER]}/cloud/v2/universes/1/data-stores/Bench/entries/hot")" = 200 ]; then
+      ok=$((ok + 1))
+      [ "$ok" -ge 10 ] && return 0
+    else
+      ok=0
+    fi
+    sleep 0.1
+  done
+  echo "bench: the cluster did not settle after a write run" >&2
+  exit 1
+}
 for round in $(seq 1 "$ROUNDS"); do
   echo "# round $round of $ROUNDS"
   run_wrk "GET at the owner" "http://127.0.0.1:${PORT[$OWNER]}" "$BENCH_LUA_DIR/strongbox_get.lua"
   run_wrk "GET forwarded" "http://127.0.0.1:${PORT[$OTHER]}" "$BENCH_LUA_DIR/strongbox_get.lua"
   run_wrk "write at the owner" "http://127.0.0.1:${PORT[$OWNER]}" \
     "$BENCH_LUA_DIR/strongbox_write.lua"
+  settle
   run_wrk "write forwarded" "http://127.0.0.1:${PORT[$OTHER]}" \
     "$BENCH_LUA_DIR/strongbox_write.lua"
+  settle
 done
 print_summary "GET forwarded / GET at the owner" "write forwarded / write at the owner"
 
@@ -112,7 +142,7 @@ kill -KILL "${NODE_PID[$VICTIM]}"
 killed=$(date +%s.%N)
 entries_back=""
 board_back=""
-deadline=$((SECONDS + 120))
+deadline=$((SECONDS + 180))
 while [ "$SECONDS" -lt "$deadline" ] && { [ -z "$entries_back" ] || [ -z "$board_back" ]; }; do
   if [ -z "$entries_back" ] && [ "$(sbcurl -s -o /dev/null -w '%{http_code}' \
       "$SURVIVOR/cloud/v2/universes/$U_ENTRIES/data-stores/Bench/entries/e7")" = 200 ]; then
@@ -124,9 +154,9 @@ while [ "$SECONDS" -lt "$deadline" ] && { [ -z "$entries_back" ] || [ -z "$board
   fi
   sleep 0.02
 done
-[ -n "$entries_back" ] && [ -n "$board_back" ] || { echo "bench: no takeover within 120 s" >&2; exit 1; }
+[ -n "$entries_back" ] && [ -n "$board_back" ] || { echo "bench: no takeover within 180 s" >&2; exit 1; }
 echo
-echo "# takeover after kill -9 (lease ${LEASE_MS} ms, renew 1000 ms, tick 200 ms)"
+echo "# takeover after kill -9 (lease ${LEASE_MS} ms, renew 3000 ms, tick 500 ms)"
 python3 -c "import sys; k,e,b=map(float,sys.argv[1:]); print('partition of %s entries: serving again after %.2f s' % ('$ENTRIES_100K', e-k)); print('leaderboard of %s entries: serving again after %.2f s' % ('$LB_ENTRIES', b-k))" \
   "$killed" "$entries_back" "$board_back"
 echo "# the survivors' claim logs (load = cache catch-up from PostgreSQL + in-memory rebuild):"
