@@ -411,6 +411,73 @@ TEST_CASE("cluster: a paused owner never writes again and lock tokens keep incre
   CHECK(c.Client(2).Get(Entries(u) + "/coins").Json()["value"] == 200);
 }
 
+TEST_CASE("cluster: queue windows and TTLs are kept across a takeover", "[integration][postgres]") {
+  REQUIRE(PostgresMode());
+  Cluster c;
+  c.Start(3);
+  int u = 0;
+  for (int candidate = 400; candidate < 460 && u == 0; ++candidate) {
+    if (c.OwnerOf(0, candidate) == "node2") u = candidate;
+  }
+  REQUIRE(u != 0);
+  const std::string base = "/cloud/v2/universes/" + std::to_string(u) + "/memory-store";
+  HttpClient owner = c.Client(2);
+  REQUIRE(owner.Post(base + "/queues/jobs/items", R"({"data":"job-1","ttl":"300s"})").status ==
+          200);
+  REQUIRE(owner
+              .Post(base + "/sorted-maps/lobbies/items?id=short",
+                    R"({"value":1,"ttl":"2s","numericSortKey":1})")
+              .status == 200);
+  REQUIRE(owner
+              .Post(base + "/sorted-maps/lobbies/items?id=long",
+                    R"({"value":2,"ttl":"300s","numericSortKey":2})")
+              .status == 200);
+  // Read and not discarded: invisible for 4 s, wherever the queue lives meanwhile.
+  auto taken = owner.Get(base + "/queues/jobs/items:read?count=1&invisibilityWindow=4s");
+  REQUIRE(taken.status == 200);
+  REQUIRE(taken.Json()["items"].size() == 1);
+  const auto read_at = Clock::now();
+  c.nodes[2]->Kill();
+
+  HttpClient survivor = c.Client(0);
+  // Once another node serves the universe: the item is still invisible within its window...
+  // (WaitFor asks its predicate once more at the end, and a read takes what it finds: each
+  // predicate below reads only until it has its answer.)
+  HttpResponse first;
+  REQUIRE(WaitFor(
+      [&] {
+        if (first.status != 0 && first.status != 503) return true;
+        first = survivor.Get(base + "/queues/jobs/items:read?count=1&invisibilityWindow=30s");
+        return first.status != 503;
+      },
+      std::chrono::milliseconds(kLeaseMs + 8000)));
+  REQUIRE(first.status == 200);
+  bool reappeared = first.Json()["items"].size() == 1;
+  if (!reappeared) {
+    CHECK(Clock::now() - read_at < std::chrono::milliseconds(4500));  // still in its window
+    // ...and it reappears after it (an invisibility window is a stored time, not a timer).
+    HttpResponse again;
+    bool got = false;
+    reappeared = WaitFor(
+        [&] {
+          if (got) return true;
+          again = survivor.Get(base + "/queues/jobs/items:read?count=1&invisibilityWindow=30s");
+          got = again.status == 200 && again.Json()["items"].size() == 1;
+          return got;
+        },
+        std::chrono::seconds(10));
+    INFO("last read: " << again.status << " " << again.body);
+    if (reappeared) CHECK(again.Json()["data"][0] == "job-1");
+  } else {
+    CHECK(first.Json()["data"][0] == "job-1");
+    CHECK(Clock::now() - read_at >= std::chrono::milliseconds(3900));  // never within its window
+  }
+  CHECK(reappeared);
+  // The 2 s item expired while the partition moved; the 300 s one is there.
+  CHECK(survivor.Get(base + "/sorted-maps/lobbies/items/short").status == 404);
+  CHECK(survivor.Get(base + "/sorted-maps/lobbies/items/long").status == 200);
+}
+
 TEST_CASE("cluster: nodes join and leave under load with nothing but retried 503s",
           "[integration][postgres]") {
   REQUIRE(PostgresMode());
