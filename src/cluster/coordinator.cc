@@ -135,7 +135,7 @@ void Coordinator::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     cv_.wait_for(lock, options_.tick,
-                 [this] { return stopping_ || !lost_.empty() || renewed_.has_value(); });
+                 [this] { return stopping_ || !lost_.empty() || !gone_.empty(); });
     if (stopping_) break;
     lock.unlock();
     core::Status ticked = Tick(/*load_in_memory=*/true);
@@ -150,12 +150,14 @@ bool Coordinator::Live(const pg::NodeRow& node) const {
 
 core::Status Coordinator::Renew(std::unique_ptr<pg::Connection>& conn) {
   bool draining = false;
+  std::map<PartitionId, uint64_t> asked;  // partition → its adoption, as renewed now
   std::vector<PartitionId> mine;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (drained_) return core::Status::Ok();  // deregistered: no heartbeat brings it back
     draining = draining_;
-    for (const auto& [p, at] : adopted_at_) mine.push_back(p);
+    asked = adopted_;
+    for (const auto& [p, adoption] : asked) mine.push_back(p);
   }
   const auto started = Clock::now();
   if (conn == nullptr || !conn->healthy()) {
@@ -183,20 +185,22 @@ core::Status Coordinator::Renew(std::unique_ptr<pg::Connection>& conn) {
   }
   std::set<PartitionId> still;
   for (const auto& [p, epoch] : *owned) still.insert(p);
-  std::vector<PartitionId> gone;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [p, at] : adopted_at_) {
-      if (still.count(p) == 0 && at < started) gone.push_back(p);
+    // Renewed for these partitions and refused: another node claimed them. Marked moving (under
+    // mu_, so a drop and re-claim on the balancing thread cannot slip between) before the lease
+    // window is extended: the next tick drops them, but no read may come from this cache now.
+    for (const auto& [p, adoption] : asked) {
+      auto now_adopted = adopted_.find(p);
+      if (still.count(p) || now_adopted == adopted_.end() || now_adopted->second != adoption) {
+        continue;
+      }
+      map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
+      gone_[p] = adoption;
     }
     ++stats_.renewals;
     stats_.last_renew_seconds = seconds;
-    renewed_.emplace(started, std::move(still));
   }
-  // What another node claimed stops being served before the lease window is extended: the
-  // balancing thread drops it at its next tick, but no read may come from this cache now.
-  for (PartitionId p : gone)
-    map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
   // The database set lease_expires after `started`; a tenth is kept as a margin for clock rate.
   map_->SetLeaseValidUntil(started + options_.lease - options_.lease / 10);
   cv_.notify_all();
@@ -211,32 +215,23 @@ core::Status Coordinator::Tick(bool load_in_memory) {
   }
   std::set<PartitionId> lost;
   bool draining = false;
-  std::optional<std::pair<Clock::time_point, std::set<PartitionId>>> renewed;
+  std::set<PartitionId> gone;
   {
     std::lock_guard<std::mutex> lock(mu_);
     lost.swap(lost_);
-    renewed.swap(renewed_);
     draining = draining_;
+    for (const auto& [p, adoption] : gone_) {
+      auto it = adopted_.find(p);
+      if (it != adopted_.end() && it->second == adoption) gone.insert(p);
+    }
+    gone_.clear();
   }
   std::set<PartitionId> fenced;
   for (PartitionId p : lost) {
     if (owned_.count(p)) fenced.insert(p);
   }
   if (!fenced.empty()) Drop(fenced, "its commit was fenced: another node claimed it");
-  if (renewed) {
-    std::set<PartitionId> gone;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (PartitionId p : owned_) {
-        auto at = adopted_at_.find(p);
-        if (renewed->second.count(p) == 0 && at != adopted_at_.end() &&
-            at->second < renewed->first) {
-          gone.insert(p);
-        }
-      }
-    }
-    if (!gone.empty()) Drop(gone, "another node claimed it (this node's lease had lapsed)");
-  }
+  if (!gone.empty()) Drop(gone, "another node claimed it (this node's lease had lapsed)");
   // Cache rows of dropped partitions go once the pipeline writes again: a group it still holds
   // (a local write that failed) must not land after them (store/pg_cache.h).
   const bool writable = pipeline_->health().writable;
@@ -334,14 +329,26 @@ void Coordinator::Claim(const pg::ClusterView& view, size_t share, bool load_in_
     (void)pg::DropPartitions(*engine_, loaded, schema_.partitions);
     return;
   }
-  const auto adopted = Clock::now();
+  // The load may have outlasted the claim's lease, and another node may have claimed since:
+  // only what is still this node's at the claimed epoch, with its lease renewed from now (so
+  // it outlasts the node's read window), is served.
+  auto confirmed = pg::ConfirmClaims(*conn_, options_.node_id, claimed, options_.lease);
+  std::set<PartitionId> lapsed;
+  for (const auto& [p, claim] : claimed) {
+    if (!confirmed.ok() || confirmed->count(p) == 0) lapsed.insert(p);
+  }
+  if (!lapsed.empty()) {
+    spdlog::warn("cluster: {} lapsed while loading ({}); not served", Describe(lapsed),
+                 confirmed.ok() ? "claimed by another node" : confirmed.status().ToString());
+    host_->Drop(lapsed);
+    pending_drop_.insert(lapsed.begin(), lapsed.end());
+    for (PartitionId p : lapsed) claimed.erase(p);
+  }
   for (const auto& [p, claim] : claimed) {
     commit_->Adopt(p, claim);
     owned_.insert(p);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      adopted_at_[p] = adopted;
-    }
+    std::lock_guard<std::mutex> lock(mu_);
+    adopted_[p] = ++adoptions_;
     map_->Set(p, PartitionMap::Entry{PartitionMap::State::kOwned, options_.node_id, ""});
   }
   const double seconds = SecondsSince(started);
@@ -425,7 +432,7 @@ void Coordinator::HandOff(const std::set<PartitionId>& partitions, const pg::Nod
     owned_.erase(p);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      adopted_at_.erase(p);
+      adopted_.erase(p);
     }
     if (!claim) continue;
     auto released =
@@ -463,7 +470,7 @@ void Coordinator::Drop(const std::set<PartitionId>& partitions, const char* why)
     (void)commit_->Forget(p);
     owned_.erase(p);
     std::lock_guard<std::mutex> lock(mu_);
-    adopted_at_.erase(p);
+    adopted_.erase(p);
   }
   host_->Wake();
   host_->Drop(partitions);

@@ -142,13 +142,12 @@ class Coordinator {
   bool draining_ = false;              // guarded by mu_
   bool drained_ = false;               // guarded by mu_
   std::set<store::PartitionId> lost_;  // guarded by mu_: fenced, to drop
-  // Guarded by mu_: when each owned partition was adopted (a renewal that started before it
-  // cannot know it); its keys are the partitions the renewal thread renews.
-  std::map<store::PartitionId, std::chrono::steady_clock::time_point> adopted_at_;
-  // The last renewal's start and the partitions it still found this node's (guarded by mu_;
-  // the balancing thread takes it).
-  std::optional<std::pair<std::chrono::steady_clock::time_point, std::set<store::PartitionId>>>
-      renewed_;
+  // Guarded by mu_: each owned partition's adoption (a number never reused), and the ones a
+  // renewal found claimed by another node since that same adoption, for the next tick to drop.
+  // The renewal thread renews exactly the partitions in adopted_.
+  std::map<store::PartitionId, uint64_t> adopted_;
+  uint64_t adoptions_ = 0;
+  std::map<store::PartitionId, uint64_t> gone_;
   std::unique_ptr<store::pg::Connection> renew_conn_;  // the renewal thread's only
   std::thread renew_thread_;
   Stats stats_;                  // guarded by mu_

@@ -14,6 +14,14 @@ namespace strongbox::store {
 
 core::Result<std::optional<std::string>> WriteView::Get(ColumnFamily cf,
                                                         std::string_view key) const {
+  if (durable_ != nullptr) {
+    // A partition this node no longer owns: its cache may be half deleted, so no answer (not
+    // even "not found") may come from it.
+    if (core::Status admitted = durable_->AdmitRead(cf, key); !admitted.ok()) {
+      if (refused_.ok()) refused_ = admitted;
+      return admitted;
+    }
+  }
   std::string value;
   rocksdb::Status s =
       batch_->GetFromBatchAndDB(engine_->db(), rocksdb::ReadOptions(), engine_->handle(cf),
@@ -365,7 +373,7 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
     }
     // A write the durable step does not admit (a partition this node does not own) fails
     // this mutation alone, not the group it would have joined.
-    if (s.ok() && !view.refused_.ok()) s = view.refused_;
+    if (!view.refused_.ok()) s = view.refused_;
     if (s.ok()) {
       (void)batch.PopSavePoint();
       any_staged = true;

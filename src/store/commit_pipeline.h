@@ -77,7 +77,8 @@ class WriteView {
  public:
   // Committed state overlaid with this batch's staged writes; nullopt when absent.
   // A Put or Delete the pipeline's DurableStep does not Admit (cluster mode: a partition this
-  // node does not own) is staged all the same, and the mutation then fails with that status.
+  // node does not own) is staged all the same, and the mutation then fails with that status;
+  // a Get it does not AdmitRead answers that status, and the mutation fails with it too.
   core::Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
   void Put(ColumnFamily cf, std::string_view key, std::string_view value);
   void Delete(ColumnFamily cf, std::string_view key);
@@ -99,7 +100,7 @@ class WriteView {
   const Engine* engine_;
   rocksdb::WriteBatchWithIndex* batch_;
   const DurableStep* durable_;
-  core::Status refused_;  // the first write the durable step refused
+  mutable core::Status refused_;  // the first read or write the durable step refused
   std::vector<std::function<void()>> on_committed_;
 };
 

@@ -48,6 +48,12 @@ class DurableStep {
     return core::Status::Ok();
   }
 
+  // Whether a mutation may read `key` in `cf` (cluster mode: not from a partition this node no
+  // longer owns, whose cache may be half deleted). Keys of no known partition are allowed.
+  virtual core::Status AdmitRead(ColumnFamily /*cf*/, std::string_view /*key*/) const {
+    return core::Status::Ok();
+  }
+
   // While writes are stopped after kNotCommitted or kUnknown: reconnects and, after kUnknown,
   // finds out whether that batch committed (`*unknown_committed`; then its bookkeeping rows
   // are appended to `local`). OK when writes may resume; an error when not yet (try later).

@@ -101,6 +101,29 @@ core::Result<std::optional<PartitionClaim>> ClaimPartition(Connection& conn,
   return std::optional<PartitionClaim>(PartitionClaim{rows.integer(0, 0), rows.integer(0, 1)});
 }
 
+core::Result<std::set<PartitionId>> ConfirmClaims(
+    Connection& conn, const std::string& node_id,
+    const std::map<PartitionId, PartitionClaim>& claims, std::chrono::milliseconds lease) {
+  const std::string now(kDatabaseNowMs);
+  std::vector<Statement> statements;
+  for (const auto& [p, claim] : claims) {
+    statements.push_back(
+        {"UPDATE strongbox_partitions SET lease_expires = " + now +
+             " + $4 WHERE partition = $1 AND owner = $2 AND epoch = $3 "
+             "RETURNING partition",
+         {Param::Int(p), Param::Text(node_id), Param::Int(claim.epoch), Param::Int(lease.count())},
+         false,
+         true});
+  }
+  std::vector<Rows> results;
+  SB_RETURN_IF_ERROR(RunTransaction(conn, "BEGIN", std::move(statements), &results));
+  std::set<PartitionId> confirmed;
+  for (const Rows& rows : results) {
+    if (rows.size() == 1) confirmed.insert(static_cast<PartitionId>(rows.integer(0, 0)));
+  }
+  return confirmed;
+}
+
 core::Result<bool> ReleasePartition(Connection& conn, const std::string& node_id,
                                     PartitionId partition, int64_t epoch,
                                     const std::string& successor, std::chrono::milliseconds lease) {

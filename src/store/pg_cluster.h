@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,13 @@ core::Result<std::optional<PartitionClaim>> ClaimPartition(Connection& conn,
                                                            const std::string& node_id,
                                                            PartitionId partition,
                                                            std::chrono::milliseconds lease);
+
+// Renews the leases of `claims` (`lease` from now) where this node still owns them at the
+// epoch it claimed, in one transaction; answers those it still owns. For a claim whose load may
+// have outlasted its lease: only what comes back may be served.
+core::Result<std::set<PartitionId>> ConfirmClaims(
+    Connection& conn, const std::string& node_id,
+    const std::map<PartitionId, PartitionClaim>& claims, std::chrono::milliseconds lease);
 
 // Gives up `partition` at `epoch` (owner NULL, lease expired) naming `successor` ("" = none),
 // so that node may claim it at once. False when the partition was claimed since by another.

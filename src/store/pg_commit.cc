@@ -98,6 +98,15 @@ core::Status PostgresCommit::Admit(ColumnFamily cf, std::string_view key) const 
   return PartitionMoving(partition.value_or(schema_.partitions));
 }
 
+core::Status PostgresCommit::AdmitRead(ColumnFamily cf, std::string_view key) const {
+  if (cf == ColumnFamily::kDefault) return core::Status::Ok();
+  const auto partition = PartitionOfKey(cf, key, schema_.partitions);
+  if (!partition || admitted_[*partition].load(std::memory_order_acquire)) {
+    return core::Status::Ok();
+  }
+  return PartitionMoving(*partition);
+}
+
 void PostgresCommit::Adopt(PartitionId partition, PartitionClaim claim) {
   std::lock_guard<std::mutex> lock(claims_mu_);
   claims_[partition] = claim;

@@ -69,6 +69,7 @@ class PostgresCommit final : public DurableStep {
 
   Result Commit(const rocksdb::WriteBatch& batch, rocksdb::WriteBatch* local) override;
   core::Status Admit(ColumnFamily cf, std::string_view key) const override;
+  core::Status AdmitRead(ColumnFamily cf, std::string_view key) const override;
   core::Status Recover(rocksdb::WriteBatch* local, bool* unknown_committed) override;
   // Gives up this node's partitions at the epochs it holds (owner NULL), so another node may
   // claim them at once; a partition claimed since by someone else is left alone. Best effort

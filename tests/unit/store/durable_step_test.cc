@@ -37,6 +37,9 @@ class ScriptedStep final : public DurableStep {
       return Status::Unavailable("not mine").WithReason("PARTITION_MOVING");
     return Status::Ok();
   }
+  Status AdmitRead(ColumnFamily cf, std::string_view key) const override {
+    return Admit(cf, key);
+  }
   Status Recover(rocksdb::WriteBatch*, bool* unknown_committed) override {
     std::lock_guard<std::mutex> lock(mu);
     ++recoveries;
@@ -140,6 +143,22 @@ TEST_CASE("a write the step does not admit fails that mutation alone, not its gr
   CHECK_FALSE(f.Stored("foreign-1"));
   CHECK(hooks == 2);
   CHECK(f.pipeline->health().writable);
+}
+
+TEST_CASE("a read the step does not admit fails its mutation, whatever the mutation answers",
+          "[store][durable]") {
+  Fixture f;
+  // A mutation that reads a key of a partition this node no longer owns and would answer "not
+  // found" from a half-deleted cache: it must fail with the step's status instead.
+  Status s = f.pipeline->CommitAndWait([](WriteView& view) {
+    auto got = view.Get(ColumnFamily::kEntries, "foreign-2");
+    if (got.ok() && !got->has_value()) return Status::NotFound("Entry not found.");
+    return Status::NotFound("swallowed: " + got.status().message());
+  });
+  CHECK(s.code() == core::StatusCode::kUnavailable);
+  CHECK(s.reason() == "PARTITION_MOVING");
+  std::atomic<int> hooks{0};
+  CHECK(f.Put("mine-3", &hooks).ok());  // reads of admitted partitions go on
 }
 
 TEST_CASE("an unreachable store stops writes until Recover succeeds", "[store][durable]") {
