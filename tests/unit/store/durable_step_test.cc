@@ -37,9 +37,7 @@ class ScriptedStep final : public DurableStep {
       return Status::Unavailable("not mine").WithReason("PARTITION_MOVING");
     return Status::Ok();
   }
-  Status AdmitRead(ColumnFamily cf, std::string_view key) const override {
-    return Admit(cf, key);
-  }
+  Status AdmitRead(ColumnFamily cf, std::string_view key) const override { return Admit(cf, key); }
   Status Recover(rocksdb::WriteBatch*, bool* unknown_committed) override {
     std::lock_guard<std::mutex> lock(mu);
     ++recoveries;
