@@ -44,7 +44,6 @@ class ClusterNode {
   gate::Placement* placement() { return placement_.get(); }
   const cluster::NodePlacement& node_placement() const { return *placement_; }
   const cluster::Coordinator& coordinator() const { return *coordinator_; }
-  const cluster::PartitionMap& map() const { return *map_; }
   const http::ForwardClient& forward_client() const { return *client_; }
   bool OwnsSystemPartition() const;
 

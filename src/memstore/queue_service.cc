@@ -458,17 +458,7 @@ void QueueService::StopWaiting() {
 }
 
 void QueueService::ForgetHeads(const std::function<bool(std::string_view prefix)>& in_scope) {
-  std::vector<std::string> woken;
-  for (auto it = heads_.begin(); it != heads_.end();) {
-    if (in_scope(it->first)) {
-      woken.push_back(it->first);
-      it = heads_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  (void)woken;
-  waiters_.WakeAll();  // rare (a partition moving): every long poll checks SetServing again
+  std::erase_if(heads_, [&in_scope](const auto& head) { return in_scope(head.first); });
 }
 
 }  // namespace strongbox::memstore

@@ -88,9 +88,9 @@ class QueueService {
   void StopWaiting();
 
   // Cluster mode, when a partition changes owner: forgets the read hints (heads) of the queues
-  // whose key prefix `in_scope` accepts, so reads there start from the first row again, and
-  // wakes every long poll to look again (see SetServing). REQUIRES: the sequencer thread (run
-  // it inside a mutation), like every other use of the hints.
+  // whose key prefix `in_scope` accepts, so reads there start from the first row again (long
+  // polls are woken apart, WakeWaiters). REQUIRES: the sequencer thread (run it inside a
+  // mutation), like every other use of the hints.
   void ForgetHeads(const std::function<bool(std::string_view prefix)>& in_scope);
   // Cluster mode: whether this node still serves a universe (OK) or why not (503
   // PARTITION_MOVING). A waiting long poll asks it each time it wakes and answers that status

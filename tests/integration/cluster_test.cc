@@ -51,15 +51,6 @@ std::string Entries(int universe) {
   return "/cloud/v2/universes/" + std::to_string(universe) + "/data-stores/Inventory/entries";
 }
 
-template <class Done>
-bool WaitFor(Done done, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
-  while (!done() && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 // Three (or more) nodes on one database, each with a fixed port it advertises.
 struct Cluster {
   TempDir dir;

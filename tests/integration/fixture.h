@@ -2,8 +2,10 @@
 
 // A running strongbox on a fresh temporary data directory, and a client connected to it.
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "integration/http_client.h"
@@ -36,6 +38,17 @@ struct ServerFixture {
   ServerProcess server;
   std::unique_ptr<HttpClient> client;
 };
+
+// Polls `done` every 10 ms for at most `limit`; its last answer (so `done` runs once more at
+// the end: a predicate with side effects must latch its answer).
+template <class Done>
+bool WaitFor(Done done, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
 
 inline const std::string kEntries = "/cloud/v2/universes/42/data-stores/Inventory/entries";
 inline const std::string kScopedEntries =

@@ -127,16 +127,6 @@ void StartWriters(const ServerProcess& server, int count, Workers& writers, Ackn
   }
 }
 
-// Polls `done` every 10 ms for at most `limit`; its last answer.
-template <class Done>
-bool WaitFor(Done done, std::chrono::seconds limit) {
-  const auto deadline = Clock::now() + limit;
-  while (!done() && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
-
 HttpResponse Increment(HttpClient& client, const std::string& idempotency_key) {
   return client.Send("POST", kEntries + "/coins:increment", R"({"amount":1})",
                      {{"Idempotency-Key", idempotency_key}});
