@@ -204,14 +204,7 @@ class EntryRoutes {
     const core::Json* operations = core::FindMember(body, "operations");
     if (operations == nullptr) co_return Status::InvalidArgument("Field 'operations' is required.");
     patch.operations = *operations;
-    SB_CO_ASSIGN_OR_RETURN(patch.etag, core::GetOptionalString(body, "etag"));
-    SB_CO_ASSIGN_OR_RETURN(auto allow_missing, core::GetOptionalBool(body, "allowMissing"));
-    patch.allow_missing = allow_missing.value_or(false);
-    if (const core::Json* initial = core::FindMember(body, "initialValue")) {
-      patch.initial_value = core::DumpCompact(*initial);
-    }
-    SB_CO_ASSIGN_OR_RETURN(patch.users, DecodeOptionalUsers(body));
-    SB_CO_ASSIGN_OR_RETURN(patch.attributes, DecodeOptionalAttributes(body));
+    SB_CO_RETURN_IF_ERROR(DecodePatchOptions(body, &patch));
     auto respond = EntryResponder(write, name, scoped);
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryRecord record,
                            co_await entries_->Patch(name, std::move(patch), respond.context()));

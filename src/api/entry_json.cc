@@ -111,4 +111,16 @@ Json RevisionListItem(const datastore::EntryName& name, bool scoped,
   return j;
 }
 
+Status DecodePatchOptions(const core::Json& object, datastore::EntryService::PatchRequest* patch) {
+  SB_ASSIGN_OR_RETURN(patch->etag, core::GetOptionalString(object, "etag"));
+  SB_ASSIGN_OR_RETURN(auto allow_missing, core::GetOptionalBool(object, "allowMissing"));
+  patch->allow_missing = allow_missing.value_or(false);
+  if (const core::Json* initial = core::FindMember(object, "initialValue")) {
+    patch->initial_value = core::DumpCompact(*initial);
+  }
+  SB_ASSIGN_OR_RETURN(patch->users, DecodeOptionalUsers(object));
+  SB_ASSIGN_OR_RETURN(patch->attributes, DecodeOptionalAttributes(object));
+  return Status::Ok();
+}
+
 }  // namespace strongbox::api

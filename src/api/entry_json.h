@@ -8,6 +8,7 @@
 #include "core/json_util.h"
 #include "core/status.h"
 #include "datastore/entry.h"
+#include "datastore/entry_service.h"
 
 namespace strongbox::api {
 
@@ -21,6 +22,11 @@ std::optional<int64_t> ParseUserRef(std::string_view text);
 // `users` / `attributes` of a body: nullopt when absent, an error when malformed.
 core::Result<std::optional<std::vector<int64_t>>> DecodeOptionalUsers(const core::Json& body);
 core::Result<std::optional<std::string>> DecodeOptionalAttributes(const core::Json& body);
+
+// The :patch options beside the operations (api.md §3): `etag`, `allowMissing`,
+// `initialValue`, `users`, `attributes`; absent ones leave `patch` as it is.
+core::Status DecodePatchOptions(const core::Json& object,
+                                datastore::EntryService::PatchRequest* patch);
 
 // "universes/42/data-stores/Inventory[/scopes/global]/entries/users:7": the scope segment is
 // present when the request named one, as Open Cloud does.

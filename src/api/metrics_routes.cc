@@ -121,6 +121,21 @@ std::string RenderMetrics(const Services& s) {
              "storage mode postgres, the commit transaction and the cache write.");
   out.HistogramSeries("strongbox_commit_write_seconds", {}, s.pipeline->write_seconds().Read());
 
+  if (s.commits != nullptr) {
+    out.Family("strongbox_transactions_total", "counter",
+               ":commit transactions by outcome: committed, or refused with nothing written.");
+    out.Sample("strongbox_transactions_total", {{"outcome", "committed"}},
+               static_cast<double>(s.commits->committed.load()));
+    out.Sample("strongbox_transactions_total", {{"outcome", "refused"}},
+               static_cast<double>(s.commits->refused.load()));
+    out.Family("strongbox_transaction_operations_total", "counter",
+               "Operations of committed transactions, by the resource they wrote.");
+    for (size_t i = 0; i < kCommitResourceNames.size(); ++i) {
+      out.Sample("strongbox_transaction_operations_total",
+                 {{"resource", std::string(kCommitResourceNames[i])}},
+                 static_cast<double>(s.commits->operations[i].load()));
+    }
+  }
   if (s.postgres != nullptr) RenderPostgresMetrics(s, out);
   if (s.cluster != nullptr) RenderClusterMetrics(s, out);
 

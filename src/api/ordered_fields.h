@@ -4,10 +4,14 @@
 // int64 values. Each error is a 400 that says what is accepted.
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/json_util.h"
 #include "core/status.h"
+#include "core/strings.h"
 #include "leaderboard/leaderboard_service.h"
 
 namespace strongbox::api {
@@ -25,5 +29,52 @@ core::Result<leaderboard::ValueRange> ParseValueFilter(std::string_view text);
 // A required int64 field: a JSON integer, or a decimal string (proto3 JSON writes int64 so).
 // Fractions, other types and values outside int64 → 400, never a rounded or wrapped value.
 core::Result<int64_t> RequiredInt64(const core::Json& body, std::string_view name);
+
+// Responses are written by hand rather than through a JSON DOM: a top-100 page is 100 of these,
+// and the DOM round trip cost a third of its throughput.
+class OrderedEntryWriter {
+ public:
+  // `surface_prefix`: "orderedDataStores" (v1) or "ordered-data-stores" (v2).
+  OrderedEntryWriter(std::string_view surface_prefix, const leaderboard::BoardName& board)
+      : path_prefix_("universes/" + std::to_string(board.universe) + "/" +
+                     std::string(surface_prefix) + "/" + core::PercentEncodeSegment(board.store) +
+                     "/scopes/" + core::PercentEncodeSegment(board.scope) + "/entries/") {}
+
+  // {"path","id","value"[,"rank"][,"totalSize"]}
+  void Append(std::string* out, const std::string& id, int64_t value,
+              std::optional<size_t> rank = std::nullopt,
+              std::optional<size_t> total = std::nullopt) const {
+    out->append("{\"path\":");
+    core::AppendJsonString(out, path_prefix_ + core::PercentEncodeSegment(id));
+    out->append(",\"id\":");
+    core::AppendJsonString(out, id);
+    out->append(",\"value\":").append(std::to_string(value));
+    if (rank) out->append(",\"rank\":").append(std::to_string(*rank));
+    if (total) out->append(",\"totalSize\":").append(std::to_string(*total));
+    out->push_back('}');
+  }
+  std::string Entry(const std::string& id, int64_t value) const {
+    std::string out;
+    Append(&out, id, value);
+    return out;
+  }
+  // {"<list_key>":[…ranked entries…],<tail>}; `tail` is the rest of the object, already JSON.
+  std::string List(const char* list_key, const std::vector<leaderboard::RankedEntry>& entries,
+                   const std::string& tail) const {
+    std::string out = "{";
+    core::AppendJsonString(&out, list_key);
+    out.append(":[");
+    out.reserve(entries.size() * (path_prefix_.size() + 64));
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      Append(&out, entries[i].id, entries[i].value, entries[i].rank);
+    }
+    out.append("],").append(tail).push_back('}');
+    return out;
+  }
+
+ private:
+  std::string path_prefix_;
+};
 
 }  // namespace strongbox::api

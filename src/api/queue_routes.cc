@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "api/memory_store_routes.h"
+#include "api/queue_fields.h"
 #include "api/request_fields.h"
 #include "core/strings.h"
 #include "core/time_format.h"
@@ -30,27 +31,9 @@ Result<QueueName> QueueFromPath(const Request& request) {
   return name;
 }
 
-std::string QueuePath(const QueueName& name) {
-  return "cloud/v2/universes/" + std::to_string(name.universe) + "/memory-store/queues/" +
-         core::PercentEncodeSegment(name.queue);
-}
-
-// {"path","id","data","priority","expireTime"}, the stored data spliced in.
-void AppendItem(std::string* out, const QueueName& name, const QueueItem& item) {
-  out->append("{\"path\":");
-  core::AppendJsonString(out, QueuePath(name) + "/items/" + item.id);
-  out->append(",\"id\":");
-  core::AppendJsonString(out, item.id);
-  out->append(",\"data\":").append(item.record.data);
-  out->append(",\"priority\":").append(core::FormatJsonNumber(item.record.priority));
-  out->append(",\"expireTime\":");
-  core::AppendJsonString(out, core::FormatRfc3339(item.record.expire_time));
-  out->push_back('}');
-}
-
 Response ItemResponse(const QueueName& name, const QueueItem& item) {
   std::string body;
-  AppendItem(&body, name, item);
+  AppendQueueItem(&body, name, item);
   return http::JsonResponse(200, std::move(body));
 }
 
@@ -61,7 +44,7 @@ Response ReadResponse(const QueueName& name, const QueueRead& read) {
   body.append(",\"items\":[");
   for (size_t i = 0; i < read.items.size(); ++i) {
     if (i > 0) body.push_back(',');
-    AppendItem(&body, name, read.items[i]);
+    AppendQueueItem(&body, name, read.items[i]);
   }
   body.append("],\"id\":");
   core::AppendJsonString(&body, read.read_id);
@@ -104,20 +87,12 @@ class QueueRoutes {
   asio::awaitable<Result<Response>> Add(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
-    const Json* data = core::FindMember(body, "data", /*ignore_case=*/true);
-    if (data == nullptr) co_return Status::InvalidArgument("Field 'data' is required.");
-    double priority = 0;
-    if (const Json* p = core::FindMember(body, "priority", true); p != nullptr && !p->is_null()) {
-      if (!p->is_number()) co_return Status::InvalidArgument("priority must be a number.");
-      priority = p->get<double>();
-    }
-    SB_CO_ASSIGN_OR_RETURN(auto ttl, GetOptionalDuration(body, "ttl", /*ignore_case=*/true));
-    if (!ttl) co_return Status::InvalidArgument("Field 'ttl' is required, e.g. \"3600s\".");
+    SB_CO_ASSIGN_OR_RETURN(QueueAdd add, DecodeQueueAdd(body));
     auto respond = write.Respond<QueueItem>(
         [name](const QueueItem& item) { return ItemResponse(name, item); });
     SB_CO_ASSIGN_OR_RETURN(QueueItem item,
-                           co_await services_.queues->Add(name, core::DumpCompact(*data), priority,
-                                                          *ttl, respond.context()));
+                           co_await services_.queues->Add(name, std::move(add.data), add.priority,
+                                                          add.ttl, respond.context()));
     co_return respond(item);
   }
 

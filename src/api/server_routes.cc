@@ -1,6 +1,7 @@
 #include "api/server_routes.h"
 
 #include "api/admin_routes.h"
+#include "api/commit_routes.h"
 #include "api/datastore_entry_routes.h"
 #include "api/datastore_list_routes.h"
 #include "api/health_routes.h"
@@ -25,6 +26,7 @@ gate::RouteTable ServerRoutes(const Services& services) {
   RegisterSortedMapRoutes(routes, services);
   RegisterMemoryStoreRoutes(routes, services);
   RegisterQueueRoutes(routes, services);
+  RegisterCommitRoutes(routes, services);
   RegisterAdminRoutes(routes, services);
   RegisterMetricsRoutes(routes, services);
   return routes;

@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "api/commit_counters.h"
 #include "cluster/coordinator.h"
 #include "cluster/node_placement.h"
 #include "core/clock.h"
@@ -44,7 +45,7 @@ struct Services {
   ops::RateLimiter* limiter = nullptr;
   // Request metrics and the route table; set once the routes are installed.
   const gate::AccessGate* gate = nullptr;
-  const store::CommitPipeline* pipeline = nullptr;  // commit metrics
+  store::CommitPipeline* pipeline = nullptr;  // commit metrics, and the :commit of api.md §8
   // Storage mode postgres only (null otherwise): its metrics.
   const store::pg::PostgresCommit* postgres = nullptr;
   const store::pg::LeaseKeeper* leases = nullptr;
@@ -54,6 +55,10 @@ struct Services {
   const cluster::NodePlacement* placement = nullptr;
   const http::ForwardClient* forward_client = nullptr;
   size_t metrics_max_queues = 1000;
+  // :commit limits (api.md §8; config max_commit_operations, max_commit_bytes).
+  size_t max_commit_operations = 100;
+  size_t max_commit_bytes = 4 * 1024 * 1024;
+  CommitCounters* commits = nullptr;  // :commit outcomes for /metrics; null: not counted
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;
 };

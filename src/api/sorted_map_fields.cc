@@ -5,6 +5,7 @@
 
 #include "api/request_fields.h"
 #include "core/strings.h"
+#include "core/time_format.h"
 
 namespace strongbox::api {
 
@@ -123,6 +124,30 @@ Result<memstore::SortedMapService::ItemWrite> DecodeItemWrite(const core::Json& 
     write.sort_key = SortKey::String(string_key->get<std::string>());
   }
   return write;
+}
+
+void AppendSortedMapItem(std::string* out, const memstore::SortedMapName& name,
+                         const memstore::SortedMapItem& item) {
+  out->append("{\"path\":");
+  core::AppendJsonString(out, "cloud/v2/universes/" + std::to_string(name.universe) +
+                                  "/memory-store/sorted-maps/" +
+                                  core::PercentEncodeSegment(name.map) + "/items/" +
+                                  core::PercentEncodeSegment(item.id));
+  out->append(",\"id\":");
+  core::AppendJsonString(out, item.id);
+  out->append(",\"value\":").append(item.record.value);
+  out->append(",\"etag\":");
+  core::AppendJsonString(out, memstore::FormatEtag(item.record));
+  out->append(",\"expireTime\":");
+  core::AppendJsonString(out, core::FormatRfc3339(item.record.expire_time));
+  const SortKey& key = item.record.sort_key;
+  if (key.kind == SortKey::Kind::kNumber) {
+    out->append(",\"numericSortKey\":").append(core::FormatJsonNumber(key.number));
+  } else if (key.kind == SortKey::Kind::kString) {
+    out->append(",\"stringSortKey\":");
+    core::AppendJsonString(out, key.text);
+  }
+  out->push_back('}');
 }
 
 }  // namespace strongbox::api

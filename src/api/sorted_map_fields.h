@@ -23,4 +23,9 @@ core::Result<bool> ParseSortedMapDescending(std::string_view text);
 // value (required), ttl, numericSortKey | stringSortKey, matched case-insensitively.
 core::Result<memstore::SortedMapService::ItemWrite> DecodeItemWrite(const core::Json& body);
 
+// Appends the item resource {"path","id","value","etag","expireTime"[,"numericSortKey"|
+// "stringSortKey"]}, the stored value spliced in without a DOM round trip.
+void AppendSortedMapItem(std::string* out, const memstore::SortedMapName& name,
+                         const memstore::SortedMapItem& item);
+
 }  // namespace strongbox::api

@@ -33,34 +33,9 @@ Result<SortedMapName> MapFromPath(const Request& request) {
   return name;
 }
 
-// {"path","id","value","etag","expireTime"[,"numericSortKey"|"stringSortKey"]}, the stored
-// value spliced in without a DOM round trip.
-void AppendItem(std::string* out, const SortedMapName& name, const SortedMapItem& item) {
-  out->append("{\"path\":");
-  core::AppendJsonString(out, "cloud/v2/universes/" + std::to_string(name.universe) +
-                                  "/memory-store/sorted-maps/" +
-                                  core::PercentEncodeSegment(name.map) + "/items/" +
-                                  core::PercentEncodeSegment(item.id));
-  out->append(",\"id\":");
-  core::AppendJsonString(out, item.id);
-  out->append(",\"value\":").append(item.record.value);
-  out->append(",\"etag\":");
-  core::AppendJsonString(out, memstore::FormatEtag(item.record));
-  out->append(",\"expireTime\":");
-  core::AppendJsonString(out, core::FormatRfc3339(item.record.expire_time));
-  const SortKey& key = item.record.sort_key;
-  if (key.kind == SortKey::Kind::kNumber) {
-    out->append(",\"numericSortKey\":").append(core::FormatJsonNumber(key.number));
-  } else if (key.kind == SortKey::Kind::kString) {
-    out->append(",\"stringSortKey\":");
-    core::AppendJsonString(out, key.text);
-  }
-  out->push_back('}');
-}
-
 Response ItemResponse(const SortedMapName& name, const SortedMapItem& item) {
   std::string body;
-  AppendItem(&body, name, item);
+  AppendSortedMapItem(&body, name, item);
   return http::JsonResponse(200, std::move(body));
 }
 
@@ -84,7 +59,7 @@ class SortedMapRoutes {
     std::string body = "{\"items\":[";
     for (size_t i = 0; i < page.items.size(); ++i) {
       if (i > 0) body.push_back(',');
-      AppendItem(&body, query.name, page.items[i]);
+      AppendSortedMapItem(&body, query.name, page.items[i]);
     }
     body.append("],\"nextPageToken\":");
     core::AppendJsonString(&body, NextToken(page.next_after, token_query));

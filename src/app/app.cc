@@ -364,6 +364,9 @@ struct Front {
       services.leases = storage.postgres()->leases();
     }
     services.metrics_max_queues = static_cast<size_t>(config.metrics_max_queues);
+    services.max_commit_operations = static_cast<size_t>(config.max_commit_operations);
+    services.max_commit_bytes = static_cast<size_t>(config.max_commit_bytes);
+    services.commits = &commit_counters;
     services.ready = [this] { return server.state() == http::ServingState::kServing; };
     auto installed =
         gate::AccessGate::Install(api::ServerRoutes(services), router, &domain.writes, &domain.keys,
@@ -401,6 +404,7 @@ struct Front {
   http::Router router;
   http::Server server;
   api::Services services;
+  api::CommitCounters commit_counters;
   std::unique_ptr<gate::AccessGate> gate;
 };
 

@@ -185,6 +185,12 @@ const std::vector<Field>& Fields() {
                          "(bodies, values, patches); deeper gets 400"));
     v.push_back(IntField("max_patch_operations", &Config::max_patch_operations, 1, 10'000,
                          "operations in one :patch at most; more gets 400"));
+    v.push_back(IntField("max_commit_operations", &Config::max_commit_operations, 1, 10'000,
+                         "operations in one :commit (transaction) at most; more gets 400 "
+                         "LIMIT_EXCEEDED"));
+    v.push_back(IntField("max_commit_bytes", &Config::max_commit_bytes, 1024, int64_t{1} << 30,
+                         "bytes of one :commit request body at most; more gets 400 "
+                         "LIMIT_EXCEEDED (body_limit_bytes still answers 413 first)"));
     // Not 0: Debian's RocksDB 7.8 can abort on a WAL append that meets a full disk
     // (store/engine.h), so the disk must never be allowed to fill.
     v.push_back(IntField("storage_min_free_bytes", &Config::storage_min_free_bytes,

@@ -106,6 +106,9 @@ struct Config {
   int64_t max_value_bytes = 4 * 1024 * 1024;  // a data store value, serialized
   int max_json_depth = 100;        // nesting of any JSON parsed (core::kDefaultMaxJsonDepth)
   int max_patch_operations = 100;  // operations in one :patch
+  // One :commit (api.md §8): operations at most, and the bytes of its request body at most.
+  int max_commit_operations = 100;
+  int64_t max_commit_bytes = 4 * 1024 * 1024;
   // Storage faults (store/commit_pipeline.h): writes stop below this much free disk, and are
   // retried this often once stopped.
   int64_t storage_min_free_bytes = 128ll * 1024 * 1024;

@@ -51,6 +51,13 @@ Status Status::WithMetadata(std::string key, std::string value) && {
   return std::move(*this);
 }
 
+Status Status::RenameMetadata(std::string_view from, std::string to) && {
+  for (auto& [key, value] : metadata_) {
+    if (key == from) key = to;
+  }
+  return std::move(*this);
+}
+
 std::string Status::ToString() const {
   std::string out(StatusCodeName(code_));
   if (!message_.empty()) out += ": " + message_;

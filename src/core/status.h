@@ -65,6 +65,8 @@ class [[nodiscard]] Status {
   // Builders for details: Status::Aborted("...").WithReason("ETAG_MISMATCH").
   Status WithReason(std::string reason) &&;
   Status WithMetadata(std::string key, std::string value) &&;
+  // Renames metadata key `from` to `to` (e.g. a nested call's index under an outer one's).
+  Status RenameMetadata(std::string_view from, std::string to) &&;
 
   // "NOT_FOUND: Entry not found." (for logs and test messages).
   std::string ToString() const;

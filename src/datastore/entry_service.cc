@@ -84,6 +84,37 @@ Result<EntryRecord> EntryService::Get(const EntryName& name) const {
   return record;
 }
 
+Result<std::vector<Result<EntryRecord>>> EntryService::BatchGet(
+    const EntryName& store, const std::vector<std::string>& keys) const {
+  std::vector<std::pair<ColumnFamily, std::string>> rows;
+  rows.reserve(keys.size() + 1);
+  rows.emplace_back(ColumnFamily::kCatalog,
+                    CatalogKey(store.universe, kCatalogKindDataStore, store.data_store));
+  EntryName name = store;
+  for (const std::string& key : keys) {
+    name.key = key;
+    SB_RETURN_IF_ERROR(ValidateEntryName(name));
+    rows.emplace_back(ColumnFamily::kEntries, EntryKey(name));
+  }
+  SB_ASSIGN_OR_RETURN(auto values, engine_->MultiGet(rows));
+  SB_RETURN_IF_ERROR(CheckNotDeleted(values[0]));
+  std::vector<Result<EntryRecord>> records;
+  records.reserve(keys.size());
+  for (size_t i = 1; i < values.size(); ++i) {
+    if (!values[i]) {
+      records.emplace_back(EntryNotFound());
+      continue;
+    }
+    auto record = DecodeEntryRecord(*values[i]);
+    if (record.ok() && record->deleted) {
+      records.emplace_back(EntryNotFound());
+    } else {
+      records.push_back(std::move(record));
+    }
+  }
+  return records;
+}
+
 Result<EntryRecord> EntryService::GetRevision(const EntryName& name,
                                               std::string_view revision_id) const {
   SB_RETURN_IF_ERROR(CheckReadable(name));
@@ -113,14 +144,12 @@ Result<EntryRecord> EntryService::GetAt(const EntryName& name, core::Timestamp a
   return EntryNotFound();
 }
 
-boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(EntryName name,
-                                                                           NextRecordFn next_record,
-                                                                           Context context) {
+store::Staged<EntryRecord> EntryService::StageEntryWrite(EntryName name,
+                                                         NextRecordFn next_record) const {
   const core::Clock* clock = clock_;
   const uint64_t keep = limits_.max_revisions_per_entry;
-  std::function<Result<EntryRecord>(store::WriteView&)> mutation =
-      [name = std::move(name), next_record = std::move(next_record), clock,
-       keep](store::WriteView& view) -> Result<EntryRecord> {
+  return [name = std::move(name), next_record = std::move(next_record), clock,
+          keep](store::WriteView& view) -> Result<EntryRecord> {
     // A deleted data store takes no writes (checked in the sequencer, so a delete racing this
     // write cannot be missed).
     const std::string catalog_key =
@@ -154,29 +183,34 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitEntryWrite(Entry
     }
     return next;
   };
-  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  co_return co_await pipeline_->Commit<EntryRecord>(std::move(mutation), std::move(context));
 }
 
-boost::asio::awaitable<Result<EntryRecord>> EntryService::Create(EntryName name, EntryWrite write,
-                                                                 Context context) {
-  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
-  SB_CO_RETURN_IF_ERROR(ValidateWrite(write, limits_));
+boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitStaged(
+    Result<store::Staged<EntryRecord>> staged, Context context) {
+  if (!staged.ok()) co_return staged.status();
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  auto result =
+      co_await pipeline_->Commit<EntryRecord>(std::move(staged).value(), std::move(context));
+  co_return result;
+}
+
+Result<store::Staged<EntryRecord>> EntryService::StageCreate(EntryName name,
+                                                             EntryWrite write) const {
+  SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_RETURN_IF_ERROR(ValidateWrite(write, limits_));
   NextRecordFn next = [write = std::move(write)](const std::optional<EntryRecord>& current,
                                                  core::Timestamp now) -> Result<EntryRecord> {
     if (IsLive(current)) return Status::AlreadyExists("Entry already exists.");
     return WithContent(NextRevision(current, now), write);
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
-  co_return result;
+  return StageEntryWrite(std::move(name), std::move(next));
 }
 
-boost::asio::awaitable<Result<EntryRecord>> EntryService::Update(EntryName name, EntryWrite write,
-                                                                 std::optional<std::string> etag,
-                                                                 bool allow_missing,
-                                                                 Context context) {
-  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
-  SB_CO_RETURN_IF_ERROR(ValidateWrite(write, limits_));
+Result<store::Staged<EntryRecord>> EntryService::StageUpdate(EntryName name, EntryWrite write,
+                                                             std::optional<std::string> etag,
+                                                             bool allow_missing) const {
+  SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_RETURN_IF_ERROR(ValidateWrite(write, limits_));
   NextRecordFn next = [write = std::move(write), etag = std::move(etag), allow_missing](
                           const std::optional<EntryRecord>& current,
                           core::Timestamp now) -> Result<EntryRecord> {
@@ -186,14 +220,12 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Update(EntryName name,
     }
     return WithContent(NextRevision(current, now), write);
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
-  co_return result;
+  return StageEntryWrite(std::move(name), std::move(next));
 }
 
-boost::asio::awaitable<Result<EntryRecord>> EntryService::Delete(EntryName name,
-                                                                 std::optional<std::string> etag,
-                                                                 Context context) {
-  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
+Result<store::Staged<EntryRecord>> EntryService::StageDelete(
+    EntryName name, std::optional<std::string> etag) const {
+  SB_RETURN_IF_ERROR(ValidateEntryName(name));
   NextRecordFn next = [etag = std::move(etag)](const std::optional<EntryRecord>& current,
                                                core::Timestamp now) -> Result<EntryRecord> {
     if (!IsLive(current)) return EntryNotFound();
@@ -202,18 +234,17 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Delete(EntryName name,
     tombstone.deleted = true;
     return tombstone;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
-  co_return result;
+  return StageEntryWrite(std::move(name), std::move(next));
 }
 
-boost::asio::awaitable<Result<EntryRecord>> EntryService::Increment(
+Result<store::Staged<EntryRecord>> EntryService::StageIncrement(
     EntryName name, int64_t amount, std::optional<std::vector<int64_t>> users,
-    std::optional<std::string> attributes, Context context) {
-  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
+    std::optional<std::string> attributes) const {
+  SB_RETURN_IF_ERROR(ValidateEntryName(name));
   EntryWrite metadata;
   metadata.users = users.value_or(std::vector<int64_t>());
   metadata.attributes = attributes.value_or("{}");
-  SB_CO_RETURN_IF_ERROR(ValidateWrite(metadata, limits_));
+  SB_RETURN_IF_ERROR(ValidateWrite(metadata, limits_));
   NextRecordFn next = [amount, users = std::move(users), attributes = std::move(attributes)](
                           const std::optional<EntryRecord>& current,
                           core::Timestamp now) -> Result<EntryRecord> {
@@ -235,23 +266,21 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Increment(
     KeepOrReplaceMetadata(record, current, users, attributes);
     return record;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
-  co_return result;
+  return StageEntryWrite(std::move(name), std::move(next));
 }
 
-boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
-                                                                PatchRequest request,
-                                                                Context context) {
-  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
+Result<store::Staged<EntryRecord>> EntryService::StagePatch(EntryName name,
+                                                            PatchRequest request) const {
+  SB_RETURN_IF_ERROR(ValidateEntryName(name));
   PatchLimits patch_limits;
   patch_limits.max_operations = limits_.max_patch_operations;
   patch_limits.max_depth = core::MaxJsonDepth();
   patch_limits.max_value_bytes = limits_.max_value_bytes;
-  SB_CO_RETURN_IF_ERROR(ValidatePatchOperations(request.operations, patch_limits));
+  SB_RETURN_IF_ERROR(ValidatePatchOperations(request.operations, patch_limits));
   EntryWrite metadata;
   metadata.users = request.users.value_or(std::vector<int64_t>());
   metadata.attributes = request.attributes.value_or("{}");
-  SB_CO_RETURN_IF_ERROR(ValidateWrite(metadata, limits_));
+  SB_RETURN_IF_ERROR(ValidateWrite(metadata, limits_));
   const size_t max_value_bytes = limits_.max_value_bytes;
   NextRecordFn next = [request = std::move(request), max_value_bytes, patch_limits](
                           const std::optional<EntryRecord>& current,
@@ -277,17 +306,16 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
     KeepOrReplaceMetadata(record, current, request.users, request.attributes);
     return record;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
-  co_return result;
+  return StageEntryWrite(std::move(name), std::move(next));
 }
 
-boost::asio::awaitable<Result<EntryRecord>> EntryService::RestoreRevision(
-    EntryName name, std::string revision_id, std::optional<std::string> etag, Context context) {
-  SB_CO_RETURN_IF_ERROR(ValidateEntryName(name));
+Result<store::Staged<EntryRecord>> EntryService::StageRestoreRevision(
+    EntryName name, std::string revision_id, std::optional<std::string> etag) const {
+  SB_RETURN_IF_ERROR(ValidateEntryName(name));
   // Revisions are immutable once written, so reading the old one outside the sequencer is safe.
-  SB_CO_ASSIGN_OR_RETURN(EntryRecord old, GetRevision(name, revision_id));
+  SB_ASSIGN_OR_RETURN(EntryRecord old, GetRevision(name, revision_id));
   if (old.deleted) {
-    co_return Status::InvalidArgument("That revision is a deletion; there is nothing to restore.");
+    return Status::InvalidArgument("That revision is a deletion; there is nothing to restore.");
   }
   NextRecordFn next = [old = std::move(old), etag = std::move(etag)](
                           const std::optional<EntryRecord>& current,
@@ -301,8 +329,7 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::RestoreRevision(
     record.attributes = old.attributes;
     return record;
   };
-  auto result = co_await CommitEntryWrite(std::move(name), std::move(next), std::move(context));
-  co_return result;
+  return StageEntryWrite(std::move(name), std::move(next));
 }
 
 Result<EntryService::RevisionPage> EntryService::ListRevisions(const EntryName& name,
@@ -344,6 +371,55 @@ Result<EntryService::RevisionPage> EntryService::ListRevisions(const EntryName& 
   }
   SB_RETURN_IF_ERROR(it->status());
   return page;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Create(EntryName name, EntryWrite write,
+                                                                 Context context) {
+  auto staged = StageCreate(std::move(name), std::move(write));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Update(EntryName name, EntryWrite write,
+                                                                 std::optional<std::string> etag,
+                                                                 bool allow_missing,
+                                                                 Context context) {
+  auto staged =
+      StageUpdate(std::move(name), std::move(write), std::move(etag), std::move(allow_missing));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Delete(EntryName name,
+                                                                 std::optional<std::string> etag,
+                                                                 Context context) {
+  auto staged = StageDelete(std::move(name), std::move(etag));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Increment(
+    EntryName name, int64_t amount, std::optional<std::vector<int64_t>> users,
+    std::optional<std::string> attributes, Context context) {
+  auto staged =
+      StageIncrement(std::move(name), std::move(amount), std::move(users), std::move(attributes));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
+                                                                PatchRequest request,
+                                                                Context context) {
+  auto staged = StagePatch(std::move(name), std::move(request));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<EntryRecord>> EntryService::RestoreRevision(
+    EntryName name, std::string revision_id, std::optional<std::string> etag, Context context) {
+  auto staged = StageRestoreRevision(std::move(name), std::move(revision_id), std::move(etag));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
 }
 
 }  // namespace strongbox::datastore

@@ -38,6 +38,17 @@ class EntryService {
   // The revision current at `at`. kNotFound if the entry did not exist (or was deleted) then.
   core::Result<EntryRecord> GetAt(const EntryName& name, core::Timestamp at) const;
 
+  // The current revisions of several entries of one data store and scope, read at one instant
+  // (a transaction's writes are in all of them or none; api.md §8 :batchGet). `keys[i]`
+  // answers in element i: the record, or kNotFound when missing or deleted. The whole call
+  // fails (kNotFound) when the data store is deleted, kInvalidArgument for a malformed name.
+  core::Result<std::vector<core::Result<EntryRecord>>> BatchGet(
+      const EntryName& store, const std::vector<std::string>& keys) const;
+
+  // Each write below comes in two forms: the call, which commits it alone with the request's
+  // context, and Stage*, which validates the arguments (the same errors) and returns the write
+  // for a caller that commits several in one mutation (api.md §8). Inside the commit both
+  // check and stage exactly the same.
   // Creates the entry. kAlreadyExists when it exists (a deleted entry may be created again).
   boost::asio::awaitable<core::Result<EntryRecord>> Create(EntryName name, EntryWrite write,
                                                            Context context = {});
@@ -83,6 +94,20 @@ class EntryService {
                                                                     std::optional<std::string> etag,
                                                                     Context context = {});
 
+  // The same writes, staged (see above).
+  core::Result<store::Staged<EntryRecord>> StageCreate(EntryName name, EntryWrite write) const;
+  core::Result<store::Staged<EntryRecord>> StageUpdate(EntryName name, EntryWrite write,
+                                                       std::optional<std::string> etag,
+                                                       bool allow_missing) const;
+  core::Result<store::Staged<EntryRecord>> StageDelete(EntryName name,
+                                                       std::optional<std::string> etag) const;
+  core::Result<store::Staged<EntryRecord>> StageIncrement(
+      EntryName name, int64_t amount, std::optional<std::vector<int64_t>> users,
+      std::optional<std::string> attributes) const;
+  core::Result<store::Staged<EntryRecord>> StagePatch(EntryName name, PatchRequest request) const;
+  core::Result<store::Staged<EntryRecord>> StageRestoreRevision(
+      EntryName name, std::string revision_id, std::optional<std::string> etag) const;
+
   // Revisions newest first (or oldest first), optionally within [start, end] by revision time,
   // resuming after revision counter `after` (from the previous page).
   struct RevisionQuery {
@@ -108,9 +133,10 @@ class EntryService {
 
   // The one write path: reads the current record inside the sequencer, asks `next_record`,
   // and stages entry + revision (+ catalog row) in one batch.
-  boost::asio::awaitable<core::Result<EntryRecord>> CommitEntryWrite(EntryName name,
-                                                                     NextRecordFn next_record,
-                                                                     Context context);
+  store::Staged<EntryRecord> StageEntryWrite(EntryName name, NextRecordFn next_record) const;
+  // Commits a staged write alone, with the request's context.
+  boost::asio::awaitable<core::Result<EntryRecord>> CommitStaged(
+      core::Result<store::Staged<EntryRecord>> staged, Context context);
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;

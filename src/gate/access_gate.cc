@@ -154,6 +154,18 @@ std::optional<http::Response> AccessGate::Check(http::Request& request, const Ro
     }
     request.principal = (*key)->id;
     universe = need->universe;
+    if (spec.scopes_per_operation) {
+      // A copy: the key store's pointer is only good until this thread's next Authenticate.
+      request.grants = [caller = std::make_shared<const ops::ApiKey>(**key), universe](
+                           std::span<const std::string_view> names,
+                           std::optional<std::string_view> data_store) {
+        ops::AccessNeed operation;
+        operation.names = names;
+        operation.universe = universe;
+        operation.data_store = data_store;
+        return ops::Grants(*caller, operation);
+      };
+    }
   } else if (auto it = request.params.find("universe"); it != request.params.end()) {
     auto parsed = core::ParseInt64(it->second);
     if (parsed && *parsed > 0) universe = *parsed;

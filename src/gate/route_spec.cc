@@ -24,7 +24,10 @@ core::Status RouteTable::Validate() const {
     }
     // api.md §1: every POST/PATCH/DELETE takes Idempotency-Key and the lock guard.
     if (spec.method == "GET" && spec.mutates()) return incomplete("a GET cannot be a write route");
-    if (spec.method != "GET" && !spec.mutates()) {
+    if (spec.read_by_post && (spec.method != "POST" || spec.mutates())) {
+      return incomplete("read_by_post needs a POST with a read handler");
+    }
+    if (spec.method != "GET" && !spec.mutates() && !spec.read_by_post) {
       return incomplete("a POST, PATCH or DELETE must be declared with a write handler");
     }
     if (spec.redact_stored && spec.commits != Commits::kMany) {
@@ -36,7 +39,9 @@ core::Status RouteTable::Validate() const {
         break;
       case Access::kMetrics:
       case Access::kKeyed:
-        if (spec.scopes.empty()) return incomplete("no scopes declared");
+        if (spec.scopes.empty() && !spec.scopes_per_operation) {
+          return incomplete("no scopes declared");
+        }
         if (spec.access == Access::kKeyed && !spec.family) {
           return incomplete("no rate-limit family declared");
         }

@@ -77,6 +77,12 @@ struct RouteSpec {
   WriteHandler write;  // a mutating route
   Commits commits = Commits::kOne;
   Guard guard = Guard::kHonoured;
+  // A read that takes its arguments in a POST body (:batchGet, api.md §8): declared with a read
+  // handler; no Idempotency-Key or lock guard applies, as for a GET.
+  bool read_by_post = false;
+  // The route names several resources in its body (:commit, api.md §8): `scopes` may be empty,
+  // and the handler checks each operation's scopes and data store with Request::grants.
+  bool scopes_per_operation = false;
   // Commits::kMany only: changes the copy of a successful answer that is stored for an
   // Idempotency-Key replay, e.g. to keep a secret that is shown once out of storage.
   std::function<void(http::Response&)> redact_stored;

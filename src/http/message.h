@@ -4,8 +4,10 @@
 // module fills a Request from the wire (Beast) and writes a Response back; handlers never touch
 // Beast. Thread safety: plain values.
 
+#include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +36,12 @@ struct Request {
   // Set by the access interceptor once a credential is verified: who is asking (an API key
   // id). Empty on routes that need no credential.
   std::string principal;
+  // Set by the access interceptor, on routes that check scopes per operation (a :commit),
+  // when the server checks API keys: whether the caller's key grants every scope of `names` on
+  // the path's universe (and on `data_store`, when given). Empty: every operation is allowed.
+  std::function<bool(std::span<const std::string_view> names,
+                     std::optional<std::string_view> data_store)>
+      grants;
   // The request id (x-request-id, echoed or generated), for logs and the response header.
   std::string request_id;
 

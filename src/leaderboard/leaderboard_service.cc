@@ -66,84 +66,85 @@ Result<OrderedEntry> LeaderboardService::Get(const BoardName& board, const std::
   return OrderedEntry{id, record.value};
 }
 
-boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::CommitWrite(BoardName board,
-                                                                             std::string id,
-                                                                             NextValueFn next_value,
-                                                                             Context context) {
-  SB_CO_RETURN_IF_ERROR(ValidateBoardName(board));
-  SB_CO_RETURN_IF_ERROR(ValidateEntryId(id));
-  std::function<Result<OrderedEntry>(store::WriteView&)> mutation =
+Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName board, std::string id,
+                                                                   NextValueFn next_value) {
+  SB_RETURN_IF_ERROR(ValidateBoardName(board));
+  SB_RETURN_IF_ERROR(ValidateEntryId(id));
+  return store::Staged<OrderedEntry>(
       [this, board = std::move(board), id = std::move(id),
        next_value = std::move(next_value)](store::WriteView& view) -> Result<OrderedEntry> {
-    OrderedEntry out;
-    const std::string key = OrderedKey(board, id);
-    SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kOrdered, key));
-    std::optional<OrderedRecord> current;
-    if (bytes) {
-      SB_ASSIGN_OR_RETURN(current, DecodeOrderedRecord(*bytes));
-    }
-    SB_ASSIGN_OR_RETURN(std::optional<int64_t> value, next_value(current));
-    std::optional<OrderedRecord> next;
-    if (value) {
-      // Moving to a new value is a new arrival there (ties go to the earlier one); keeping the
-      // value keeps the place.
-      next =
-          OrderedRecord{*value, current && current->value == *value ? current->arrival
-                                                                    : next_arrival_.fetch_add(1)};
-    }
-    const bool moved = !current || !next || current->arrival != next->arrival;
-    if (moved) {
-      if (current) view.Delete(ColumnFamily::kOrderedIndex, OrderedIndexKey(board, *current, id));
-      if (next) {
-        view.Put(ColumnFamily::kOrdered, key, EncodeOrderedRecord(*next));
-        view.Put(ColumnFamily::kOrderedIndex, OrderedIndexKey(board, *next, id), "");
-      } else if (current) {
-        view.Delete(ColumnFamily::kOrdered, key);
-      }
-      if (current || next) {
-        view.OnCommitted(
-            [this, board_key = BoardKey(board), id, next] { boards_.Apply(board_key, id, next); });
-      }
-    }
-    out.id = id;
-    out.value = next ? next->value : (current ? current->value : 0);
-    return out;
-  };
-  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  co_return co_await pipeline_->Commit<OrderedEntry>(std::move(mutation), std::move(context));
+        OrderedEntry out;
+        const std::string key = OrderedKey(board, id);
+        SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kOrdered, key));
+        std::optional<OrderedRecord> current;
+        if (bytes) {
+          SB_ASSIGN_OR_RETURN(current, DecodeOrderedRecord(*bytes));
+        }
+        SB_ASSIGN_OR_RETURN(std::optional<int64_t> value, next_value(current));
+        std::optional<OrderedRecord> next;
+        if (value) {
+          // Moving to a new value is a new arrival there (ties go to the earlier one); keeping the
+          // value keeps the place.
+          next = OrderedRecord{*value, current && current->value == *value
+                                           ? current->arrival
+                                           : next_arrival_.fetch_add(1)};
+        }
+        const bool moved = !current || !next || current->arrival != next->arrival;
+        if (moved) {
+          if (current)
+            view.Delete(ColumnFamily::kOrderedIndex, OrderedIndexKey(board, *current, id));
+          if (next) {
+            view.Put(ColumnFamily::kOrdered, key, EncodeOrderedRecord(*next));
+            view.Put(ColumnFamily::kOrderedIndex, OrderedIndexKey(board, *next, id), "");
+          } else if (current) {
+            view.Delete(ColumnFamily::kOrdered, key);
+          }
+          if (current || next) {
+            view.OnCommitted([this, board_key = BoardKey(board), id, next] {
+              boards_.Apply(board_key, id, next);
+            });
+          }
+        }
+        out.id = id;
+        out.value = next ? next->value : (current ? current->value : 0);
+        return out;
+      });
 }
 
-boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Create(BoardName board,
-                                                                        std::string id,
-                                                                        int64_t value,
-                                                                        Context context) {
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::CommitStaged(
+    Result<store::Staged<OrderedEntry>> staged, Context context) {
+  if (!staged.ok()) co_return staged.status();
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  auto result =
+      co_await pipeline_->Commit<OrderedEntry>(std::move(staged).value(), std::move(context));
+  co_return result;
+}
+
+Result<store::Staged<OrderedEntry>> LeaderboardService::StageCreate(BoardName board, std::string id,
+                                                                    int64_t value) {
   NextValueFn next =
       [value](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
     if (current) return Status::AlreadyExists("Entry already exists.");
     return std::optional<int64_t>(value);
   };
-  auto result =
-      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(context));
-  co_return result;
+  return StageWrite(std::move(board), std::move(id), std::move(next));
 }
 
-boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Update(
-    BoardName board, std::string id, int64_t value, bool allow_missing, Context context) {
+Result<store::Staged<OrderedEntry>> LeaderboardService::StageUpdate(BoardName board, std::string id,
+                                                                    int64_t value,
+                                                                    bool allow_missing) {
   NextValueFn next =
       [value, allow_missing](
           const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
     if (!current && !allow_missing) return EntryNotFound();
     return std::optional<int64_t>(value);
   };
-  auto result =
-      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(context));
-  co_return result;
+  return StageWrite(std::move(board), std::move(id), std::move(next));
 }
 
-boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Increment(BoardName board,
-                                                                           std::string id,
-                                                                           int64_t amount,
-                                                                           Context context) {
+Result<store::Staged<OrderedEntry>> LeaderboardService::StageIncrement(BoardName board,
+                                                                       std::string id,
+                                                                       int64_t amount) {
   NextValueFn next =
       [amount](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
     const int64_t base = current ? current->value : 0;
@@ -156,23 +157,17 @@ boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Increment(Board
     }
     return std::optional<int64_t>(sum);
   };
-  auto result =
-      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(context));
-  co_return result;
+  return StageWrite(std::move(board), std::move(id), std::move(next));
 }
 
-boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Delete(BoardName board,
-                                                                        std::string id,
-                                                                        bool missing_ok,
-                                                                        Context context) {
+Result<store::Staged<OrderedEntry>> LeaderboardService::StageDelete(BoardName board, std::string id,
+                                                                    bool missing_ok) {
   NextValueFn next =
       [missing_ok](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
     if (!current && !missing_ok) return EntryNotFound();
     return std::optional<int64_t>();
   };
-  auto result =
-      co_await CommitWrite(std::move(board), std::move(id), std::move(next), std::move(context));
-  co_return result;
+  return StageWrite(std::move(board), std::move(id), std::move(next));
 }
 
 Result<LeaderboardService::ListPage> LeaderboardService::List(const ListQuery& query) const {
@@ -184,7 +179,7 @@ Result<LeaderboardService::ListPage> LeaderboardService::List(const ListQuery& q
     SB_RETURN_IF_ERROR(DecodeResumeKey(*query.resume_after, &value, &arrival));
     resume.emplace(value, arrival);
   }
-  return boards_.WithBoard(BoardKey(query.board), [&](const RankIndex& index) {
+  return ReadBoard(query.board, [&](const RankIndex& index) {
     auto [position, end] = PositionsOf(index, query.range, query.order);
     if (resume) {
       position =
@@ -206,7 +201,7 @@ Result<LeaderboardService::RankAnswer> LeaderboardService::Rank(const BoardName&
                                                                 SortOrder order) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
   SB_RETURN_IF_ERROR(ValidateEntryId(id));
-  return boards_.WithBoard(BoardKey(board), [&](const RankIndex& index) -> Result<RankAnswer> {
+  return ReadBoard(board, [&](const RankIndex& index) -> Result<RankAnswer> {
     auto position = index.PositionOf(id, order);
     if (!position) return EntryNotFound();
     return RankAnswer{RankedAt(index, *position, order), index.size()};
@@ -220,7 +215,7 @@ Result<LeaderboardService::Neighborhood> LeaderboardService::Neighbors(const Boa
                                                                        size_t after) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
   SB_RETURN_IF_ERROR(ValidateEntryId(id));
-  return boards_.WithBoard(BoardKey(board), [&](const RankIndex& index) -> Result<Neighborhood> {
+  return ReadBoard(board, [&](const RankIndex& index) -> Result<Neighborhood> {
     auto position = index.PositionOf(id, order);
     if (!position) return EntryNotFound();
     Neighborhood around;
@@ -232,12 +227,72 @@ Result<LeaderboardService::Neighborhood> LeaderboardService::Neighbors(const Boa
   });
 }
 
+Result<LeaderboardService::BatchAnswer> LeaderboardService::BatchRank(
+    const BoardName& board, const std::vector<std::string>& ids, SortOrder order) const {
+  SB_RETURN_IF_ERROR(ValidateBoardName(board));
+  for (const std::string& id : ids) SB_RETURN_IF_ERROR(ValidateEntryId(id));
+  return ReadBoard(board, [&](const RankIndex& index) {
+    BatchAnswer answer;
+    answer.total = index.size();
+    for (const std::string& id : ids) {
+      if (auto position = index.PositionOf(id, order)) {
+        answer.entries.push_back(RankedAt(index, *position, order));
+      } else {
+        answer.missing.push_back(id);
+      }
+    }
+    std::sort(answer.entries.begin(), answer.entries.end(),
+              [](const RankedEntry& a, const RankedEntry& b) { return a.rank < b.rank; });
+    // An id asked for twice is answered once.
+    answer.entries.erase(
+        std::unique(answer.entries.begin(), answer.entries.end(),
+                    [](const RankedEntry& a, const RankedEntry& b) { return a.rank == b.rank; }),
+        answer.entries.end());
+    return answer;
+  });
+}
+
 Result<size_t> LeaderboardService::Count(const BoardName& board, const ValueRange& range) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
-  return boards_.WithBoard(BoardKey(board), [&](const RankIndex& index) {
+  return ReadBoard(board, [&](const RankIndex& index) {
     auto [first, end] = PositionsOf(index, range, SortOrder::kAscending);
     return end - first;
   });
+}
+
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Create(BoardName board,
+                                                                        std::string id,
+                                                                        int64_t value,
+                                                                        Context context) {
+  auto staged = StageCreate(std::move(board), std::move(id), std::move(value));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Update(
+    BoardName board, std::string id, int64_t value, bool allow_missing, Context context) {
+  auto staged =
+      StageUpdate(std::move(board), std::move(id), std::move(value), std::move(allow_missing));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Increment(BoardName board,
+                                                                           std::string id,
+                                                                           int64_t amount,
+                                                                           Context context) {
+  auto staged = StageIncrement(std::move(board), std::move(id), std::move(amount));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Delete(BoardName board,
+                                                                        std::string id,
+                                                                        bool missing_ok,
+                                                                        Context context) {
+  auto staged = StageDelete(std::move(board), std::move(id), std::move(missing_ok));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
 }
 
 }  // namespace strongbox::leaderboard

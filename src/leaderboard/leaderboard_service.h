@@ -83,6 +83,17 @@ class LeaderboardService {
   boost::asio::awaitable<core::Result<OrderedEntry>> Delete(BoardName board, std::string id,
                                                             bool missing_ok, Context context = {});
 
+  // The same writes, staged for a caller that commits several in one mutation (api.md §8):
+  // the same argument errors now, the same checks and rows inside the commit.
+  core::Result<store::Staged<OrderedEntry>> StageCreate(BoardName board, std::string id,
+                                                        int64_t value);
+  core::Result<store::Staged<OrderedEntry>> StageUpdate(BoardName board, std::string id,
+                                                        int64_t value, bool allow_missing);
+  core::Result<store::Staged<OrderedEntry>> StageIncrement(BoardName board, std::string id,
+                                                           int64_t amount);
+  core::Result<store::Staged<OrderedEntry>> StageDelete(BoardName board, std::string id,
+                                                        bool missing_ok);
+
   struct ListQuery {
     BoardName board;
     SortOrder order = SortOrder::kAscending;
@@ -112,6 +123,17 @@ class LeaderboardService {
   core::Result<Neighborhood> Neighbors(const BoardName& board, const std::string& id,
                                        SortOrder order, size_t before, size_t after) const;
 
+  // Several entries of one board with their ranks in `order`, read at one instant (no commit
+  // group half applied, api.md §8 :batchGet): the entries found, by rank; the ids not on the
+  // board in `missing`, in the order asked. kInvalidArgument for a malformed name or id.
+  struct BatchAnswer {
+    std::vector<RankedEntry> entries;
+    std::vector<std::string> missing;
+    size_t total = 0;  // entries on the board
+  };
+  core::Result<BatchAnswer> BatchRank(const BoardName& board, const std::vector<std::string>& ids,
+                                      SortOrder order) const;
+
   // Entries with a value within `range`.
   core::Result<size_t> Count(const BoardName& board, const ValueRange& range) const;
 
@@ -120,10 +142,19 @@ class LeaderboardService {
   using NextValueFn =
       std::function<core::Result<std::optional<int64_t>>(const std::optional<OrderedRecord>&)>;
 
+  // Runs `read(const RankIndex&)` on `board` with no commit group half applied (the
+  // pipeline's ReadSettled), so a transaction's writes to it are seen all or none.
+  template <class Read>
+  auto ReadBoard(const BoardName& board, Read&& read) const {
+    return pipeline_->ReadSettled([&] { return boards_.WithBoard(BoardKey(board), read); });
+  }
+
   // The one write path (see the class comment).
-  boost::asio::awaitable<core::Result<OrderedEntry>> CommitWrite(BoardName board, std::string id,
-                                                                 NextValueFn next_value,
-                                                                 Context context);
+  core::Result<store::Staged<OrderedEntry>> StageWrite(BoardName board, std::string id,
+                                                       NextValueFn next_value);
+  // Commits a staged write alone, with the request's context.
+  boost::asio::awaitable<core::Result<OrderedEntry>> CommitStaged(
+      core::Result<store::Staged<OrderedEntry>> staged, Context context);
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;

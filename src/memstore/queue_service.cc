@@ -89,16 +89,15 @@ Result<std::string> QueueService::FreeItemKey(const store::WriteView& view, cons
   }
 }
 
-asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string data,
-                                                     double priority, std::chrono::nanoseconds ttl,
-                                                     Context<QueueItem> context) {
-  SB_CO_RETURN_IF_ERROR(ValidateQueueName(name));
-  SB_CO_RETURN_IF_ERROR(CheckItemBytes(data.size(), "data", limits_));
-  SB_CO_RETURN_IF_ERROR(CheckTtl(ttl, limits_));
+Result<store::Staged<QueueItem>> QueueService::StageAdd(QueueName name, std::string data,
+                                                        double priority,
+                                                        std::chrono::nanoseconds ttl) {
+  SB_RETURN_IF_ERROR(ValidateQueueName(name));
+  SB_RETURN_IF_ERROR(CheckItemBytes(data.size(), "data", limits_));
+  SB_RETURN_IF_ERROR(CheckTtl(ttl, limits_));
   const size_t max_items = limits_.max_items_per_structure;
-  std::function<Result<QueueItem>(store::WriteView&)> mutation =
-      [this, name, data = std::move(data), priority, ttl,
-       max_items](store::WriteView& view) -> Result<QueueItem> {
+  return store::Staged<QueueItem>([this, name, data = std::move(data), priority, ttl,
+                                   max_items](store::WriteView& view) -> Result<QueueItem> {
     QueueItem out;
     const core::Timestamp now = clock_->Now();
     const std::string count_key = QueueCountKey(name);
@@ -122,8 +121,18 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
     view.OnCommitted([this, prefix = QueuePrefix(name)] { waiters_.WakeOne(prefix); });
     out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
     return out;
-  };
-  co_return co_await pipeline_->Commit<QueueItem>(std::move(mutation), std::move(context));
+  });
+}
+
+asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string data,
+                                                     double priority, std::chrono::nanoseconds ttl,
+                                                     Context<QueueItem> context) {
+  auto staged = StageAdd(std::move(name), std::move(data), priority, ttl);
+  if (!staged.ok()) co_return staged.status();
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  auto result =
+      co_await pipeline_->Commit<QueueItem>(std::move(staged).value(), std::move(context));
+  co_return result;
 }
 
 Result<QueueService::ReadScan> QueueService::ScanForRead(const store::WriteView& view,

@@ -66,6 +66,11 @@ class QueueService {
   boost::asio::awaitable<core::Result<QueueItem>> Add(QueueName name, std::string data,
                                                       double priority, std::chrono::nanoseconds ttl,
                                                       Context<QueueItem> context = {});
+  // The same add, staged for a caller that commits several writes in one mutation (api.md
+  // §8): the same argument errors now, the same checks and rows inside the commit; the
+  // long-poll wake-up runs once that commit is durable.
+  core::Result<store::Staged<QueueItem>> StageAdd(QueueName name, std::string data, double priority,
+                                                  std::chrono::nanoseconds ttl);
 
   struct ReadRequest {
     size_t count = 1;  // 1–200

@@ -62,17 +62,16 @@ Status SortedMapService::CheckWrite(const ItemWrite& write) const {
   return Status::Ok();
 }
 
-boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::CommitWrite(SortedMapName name,
-                                                                            std::string id,
-                                                                            NextFn next,
-                                                                            Context context) {
-  SB_CO_RETURN_IF_ERROR(ValidateSortedMapName(name));
-  SB_CO_RETURN_IF_ERROR(ValidateItemId(id));
+Result<store::Staged<SortedMapItem>> SortedMapService::StageWrite(SortedMapName name,
+                                                                  std::string id,
+                                                                  NextFn next) const {
+  SB_RETURN_IF_ERROR(ValidateSortedMapName(name));
+  SB_RETURN_IF_ERROR(ValidateItemId(id));
   const core::Clock* clock = clock_;
   const size_t max_items = limits_.max_items_per_structure;
-  std::function<Result<SortedMapItem>(store::WriteView&)> mutation =
-      [name = std::move(name), id = std::move(id), next = std::move(next), clock,
-       max_items](store::WriteView& view) -> Result<SortedMapItem> {
+  return store::Staged<SortedMapItem>([name = std::move(name), id = std::move(id),
+                                       next = std::move(next), clock,
+                                       max_items](store::WriteView& view) -> Result<SortedMapItem> {
     SortedMapItem out;
     const std::string item_key = SortedMapItemKey(name, id);
     SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kSortedMaps, item_key));
@@ -112,17 +111,23 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::CommitWrite(Sort
     out.id = id;
     out.record = result ? *result : live.value_or(SortedMapRecord{});
     return out;
-  };
-  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  co_return co_await pipeline_->Commit<SortedMapItem>(std::move(mutation), std::move(context));
+  });
 }
 
-boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Create(SortedMapName name,
-                                                                       std::string id,
-                                                                       ItemWrite write,
-                                                                       Context context) {
-  SB_CO_RETURN_IF_ERROR(CheckWrite(write));
-  if (!write.ttl) co_return Status::InvalidArgument("Field 'ttl' is required, e.g. \"3600s\".");
+boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::CommitStaged(
+    Result<store::Staged<SortedMapItem>> staged, Context context) {
+  if (!staged.ok()) co_return staged.status();
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  auto result =
+      co_await pipeline_->Commit<SortedMapItem>(std::move(staged).value(), std::move(context));
+  co_return result;
+}
+
+Result<store::Staged<SortedMapItem>> SortedMapService::StageCreate(SortedMapName name,
+                                                                   std::string id,
+                                                                   ItemWrite write) const {
+  SB_RETURN_IF_ERROR(CheckWrite(write));
+  if (!write.ttl) return Status::InvalidArgument("Field 'ttl' is required, e.g. \"3600s\".");
   NextFn next = [write = std::move(write)](
                     const std::optional<SortedMapRecord>& live,
                     core::Timestamp now) -> Result<std::optional<SortedMapRecord>> {
@@ -130,15 +135,14 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Create(SortedMap
     return std::optional<SortedMapRecord>(
         SortedMapRecord{write.value, write.sort_key, now + *write.ttl, 0});
   };
-  auto result =
-      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(context));
-  co_return result;
+  return StageWrite(std::move(name), std::move(id), std::move(next));
 }
 
-boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Update(
-    SortedMapName name, std::string id, ItemWrite write, std::optional<std::string> etag,
-    bool allow_missing, Context context) {
-  SB_CO_RETURN_IF_ERROR(CheckWrite(write));
+Result<store::Staged<SortedMapItem>> SortedMapService::StageUpdate(SortedMapName name,
+                                                                   std::string id, ItemWrite write,
+                                                                   std::optional<std::string> etag,
+                                                                   bool allow_missing) const {
+  SB_RETURN_IF_ERROR(CheckWrite(write));
   NextFn next = [write = std::move(write), etag = std::move(etag), allow_missing](
                     const std::optional<SortedMapRecord>& live,
                     core::Timestamp now) -> Result<std::optional<SortedMapRecord>> {
@@ -153,13 +157,11 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Update(
     const core::Timestamp expire = write.ttl ? now + *write.ttl : live->expire_time;
     return std::optional<SortedMapRecord>(SortedMapRecord{write.value, write.sort_key, expire, 0});
   };
-  auto result =
-      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(context));
-  co_return result;
+  return StageWrite(std::move(name), std::move(id), std::move(next));
 }
 
-boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Delete(
-    SortedMapName name, std::string id, std::optional<std::string> etag, Context context) {
+Result<store::Staged<SortedMapItem>> SortedMapService::StageDelete(
+    SortedMapName name, std::string id, std::optional<std::string> etag) const {
   NextFn next = [etag = std::move(etag)](
                     const std::optional<SortedMapRecord>& live,
                     core::Timestamp) -> Result<std::optional<SortedMapRecord>> {
@@ -169,9 +171,7 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Delete(
     }
     return std::optional<SortedMapRecord>();
   };
-  auto result =
-      co_await CommitWrite(std::move(name), std::move(id), std::move(next), std::move(context));
-  co_return result;
+  return StageWrite(std::move(name), std::move(id), std::move(next));
 }
 
 Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) const {
@@ -252,6 +252,31 @@ Result<bool> SortedMapService::ReclaimExpired(store::WriteView& view, std::strin
   SB_ASSIGN_OR_RETURN(uint64_t count, ReadItemCount(view, ColumnFamily::kSortedMaps, count_key));
   WriteItemCount(view, ColumnFamily::kSortedMaps, count_key, count > 0 ? count - 1 : 0);
   return true;
+}
+
+boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Create(SortedMapName name,
+                                                                       std::string id,
+                                                                       ItemWrite write,
+                                                                       Context context) {
+  auto staged = StageCreate(std::move(name), std::move(id), std::move(write));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Update(
+    SortedMapName name, std::string id, ItemWrite write, std::optional<std::string> etag,
+    bool allow_missing, Context context) {
+  auto staged = StageUpdate(std::move(name), std::move(id), std::move(write), std::move(etag),
+                            std::move(allow_missing));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
+}
+
+boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Delete(
+    SortedMapName name, std::string id, std::optional<std::string> etag, Context context) {
+  auto staged = StageDelete(std::move(name), std::move(id), std::move(etag));
+  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  co_return result;
 }
 
 }  // namespace strongbox::memstore

@@ -70,6 +70,17 @@ class SortedMapService {
                                                              std::optional<std::string> etag,
                                                              Context context = {});
 
+  // The same writes, staged for a caller that commits several in one mutation (api.md §8):
+  // the same argument errors now, the same checks and rows inside the commit.
+  core::Result<store::Staged<SortedMapItem>> StageCreate(SortedMapName name, std::string id,
+                                                         ItemWrite write) const;
+  core::Result<store::Staged<SortedMapItem>> StageUpdate(SortedMapName name, std::string id,
+                                                         ItemWrite write,
+                                                         std::optional<std::string> etag,
+                                                         bool allow_missing) const;
+  core::Result<store::Staged<SortedMapItem>> StageDelete(SortedMapName name, std::string id,
+                                                         std::optional<std::string> etag) const;
+
   // Exclusive bounds; each present one must hold. Sort-key bounds compare in the map's total
   // order (numbers < strings < no key), so `sortKey > 10` also takes string-keyed items.
   struct ListQuery {
@@ -96,9 +107,11 @@ class SortedMapService {
       const std::optional<SortedMapRecord>& live, core::Timestamp now)>;
   // The one write path: `next` sees the live record (expired counts as missing) and returns
   // the new record, or nullopt to remove the item.
-  boost::asio::awaitable<core::Result<SortedMapItem>> CommitWrite(SortedMapName name,
-                                                                  std::string id, NextFn next,
-                                                                  Context context);
+  core::Result<store::Staged<SortedMapItem>> StageWrite(SortedMapName name, std::string id,
+                                                        NextFn next) const;
+  // Commits a staged write alone, with the request's context.
+  boost::asio::awaitable<core::Result<SortedMapItem>> CommitStaged(
+      core::Result<store::Staged<SortedMapItem>> staged, Context context);
   core::Status CheckWrite(const ItemWrite& write) const;
 
   const store::Engine* engine_;

@@ -51,6 +51,14 @@ void WriteView::Delete(ColumnFamily cf, std::string_view key) {
   (void)batch_->Delete(engine_->handle(cf), rocksdb::Slice(key.data(), key.size()));
 }
 
+void CommitPipeline::RunHooks(std::vector<std::function<void()>>& hooks) {
+  if (hooks.empty()) return;
+  // Odd while they run: ReadSettled retries a read that overlapped them.
+  hooks_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  for (auto& hook : hooks) hook();
+  hooks_epoch_.fetch_add(1, std::memory_order_release);
+}
+
 void WriteView::OnCommitted(std::function<void()> hook) {
   on_committed_.push_back(std::move(hook));
 }
@@ -270,7 +278,7 @@ void CommitPipeline::TryRecover() {
           "storage: the write that failed had reached the WAL whole and was replayed on reopen; "
           "its clients were told it failed (503), so a retry with the same Idempotency-Key is "
           "answered from its record");
-      for (auto& hook : unapplied_hooks_) hook();
+      RunHooks(unapplied_hooks_);
     }
   }
   if (unwritten_) {
@@ -306,12 +314,12 @@ bool CommitPipeline::RecoverDurableStep(
     if (!written.ok()) {
       // Durable all the same: the cache takes it at a later recovery, before any other write.
       unwritten_ = std::move(unresolved_);
-      for (auto& hook : unapplied_hooks_) hook();
+      RunHooks(unapplied_hooks_);
       unapplied_hooks_.clear();
       log_still_stopped("writing the local cache: " + written.ToString());
       return false;
     }
-    for (auto& hook : unapplied_hooks_) hook();
+    RunHooks(unapplied_hooks_);
   }
   unresolved_.reset();
   return true;
@@ -417,7 +425,7 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
       }
     }
   }
-  for (auto& h : hooks) h();
+  RunHooks(hooks);
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++batches_;

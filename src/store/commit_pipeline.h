@@ -40,6 +40,7 @@
 // Thread safety: Commit/AsyncCommit/CommitAndWait may be called from any thread. Mutations and
 // hooks run on the sequencer thread and must not block on other commits.
 
+#include <atomic>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -106,6 +107,14 @@ class WriteView {
 
 // Reads, checks, stages. A non-OK return rolls back everything it staged.
 using Mutation = std::function<core::Status(WriteView&)>;
+
+// One domain write, prepared but not committed: run inside a mutation it reads, checks and
+// stages like a Mutation and returns what the single call answers. The services hand these out
+// (Stage* methods) so that one commit can run several in order (a transaction, api.md §8):
+// each sees what the earlier ones staged, and any failure rolls back all of them. Its
+// OnCommitted hooks run as for a single call, once the whole group is durable.
+template <class T>
+using Staged = std::function<core::Result<T>(WriteView&)>;
 
 class CommitPipeline {
  public:
@@ -186,6 +195,27 @@ class CommitPipeline {
     co_return std::move(*result);
   }
 
+  // For readers of in-memory state that OnCommitted hooks keep (the rank index): runs `read`
+  // (which must only read, and may run more than once) until no group's hooks ran while it
+  // did, so it never sees a group half applied — e.g. one side of a transaction's two
+  // leaderboard writes (api.md §8). Hooks are in-memory and short, so a retry is rare; the
+  // sequencer never waits for readers.
+  template <class Read>
+  auto ReadSettled(Read&& read) const {
+    for (unsigned attempt = 0;; ++attempt) {
+      const uint64_t before = hooks_epoch_.load(std::memory_order_acquire);
+      if ((before & 1) == 0) {
+        auto result = read();
+        if (hooks_epoch_.load(std::memory_order_acquire) == before) return result;
+      }
+      if (attempt < 16) {
+        std::this_thread::yield();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+    }
+  }
+
   // Blocking form for code that is not a coroutine (tools, tests).
   core::Status CommitAndWait(Mutation mutation);
 
@@ -216,6 +246,8 @@ class CommitPipeline {
   bool RecoverDurableStep(const std::function<void(const std::string&)>& log_still_stopped);
   uint64_t ResumeThreshold() const;  // free bytes needed before writes resume
   void FailAll(std::deque<Pending>& pending, const core::Status& status);
+  // Sequencer thread only: runs a group's hooks, with hooks_epoch_ odd while they run.
+  void RunHooks(std::vector<std::function<void()>>& hooks);
 
   Engine* engine_;
   const Options options_;
@@ -241,6 +273,8 @@ class CommitPipeline {
   std::chrono::steady_clock::time_point next_recovery_log_{};
   core::Histogram group_sizes_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}};
   core::Histogram write_seconds_{core::Histogram::LatencyBuckets()};
+  // Odd while a group's hooks run (ReadSettled); only the sequencer moves it.
+  std::atomic<uint64_t> hooks_epoch_{0};
   std::thread sequencer_;
 };
 

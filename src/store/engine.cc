@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
+#include <rocksdb/snapshot.h>
 #include <rocksdb/sst_file_manager.h>
 #include <rocksdb/table.h>
 #include <rocksdb/transaction_log.h>
@@ -254,6 +255,29 @@ core::Result<std::optional<std::string>> Engine::Get(ColumnFamily cf, std::strin
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return ToStatus(s);
   return std::optional<std::string>(std::move(value));
+}
+
+core::Result<std::vector<std::optional<std::string>>> Engine::MultiGet(
+    std::span<const std::pair<ColumnFamily, std::string>> keys) const {
+  std::shared_lock<std::shared_timed_mutex> lock(reopen_mu_);
+  if (!db_) return ClosedStatus();
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot.snapshot();
+  std::vector<std::optional<std::string>> values;
+  values.reserve(keys.size());
+  for (const auto& [cf, key] : keys) {
+    std::string value;
+    rocksdb::Status s = db_->Get(options, handle(cf), rocksdb::Slice(key), &value);
+    if (s.IsNotFound()) {
+      values.emplace_back();
+    } else if (!s.ok()) {
+      return ToStatus(s);
+    } else {
+      values.emplace_back(std::move(value));
+    }
+  }
+  return values;
 }
 
 namespace {

@@ -24,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,6 +117,12 @@ class Engine {
 
   // nullopt when the key is absent.
   core::Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
+
+  // The values of `keys` read from one snapshot, so at one instant of committed state (a
+  // group's batch is in all of them or none); nullopt for an absent key. For batch reads
+  // (api.md §8 :batchGet).
+  core::Result<std::vector<std::optional<std::string>>> MultiGet(
+      std::span<const std::pair<ColumnFamily, std::string>> keys) const;
 
   // Iterator over [lower, upper); empty strings mean unbounded.
   std::unique_ptr<Iterator> NewIterator(ColumnFamily cf, std::string_view lower = {},

@@ -35,7 +35,14 @@ TEST_CASE("the route table: complete, known scope names, only health is public",
     if (spec.pattern.rfind("/admin/", 0) == 0) {
       CHECK(spec.scopes == std::vector<std::string_view>{ops::kAdminScope});
     }
-    CHECK(spec.mutates() == (spec.method != "GET"));
+    // Every POST/PATCH/DELETE is a write, but for the batch reads that take their ids in a body.
+    CHECK(spec.mutates() == (spec.method != "GET" && !spec.read_by_post));
+    if (spec.read_by_post) CHECK(spec.pattern.ends_with(":batchGet"));
+    // Only :commit checks scopes per operation, and it alone declares none.
+    CHECK(spec.scopes_per_operation == spec.pattern.ends_with("}:commit"));
+    if (spec.access == gate::Access::kKeyed && !spec.scopes_per_operation) {
+      CHECK_FALSE(spec.scopes.empty());
+    }
     // The one opt-out from the lock guard is the contract's (api.md §5).
     if (spec.mutates() && spec.guard == gate::Guard::kRefused) {
       CHECK(spec.pattern == "/cloud/v2/universes/{universe}/memory-store:flush");
@@ -67,6 +74,13 @@ TEST_CASE("an incomplete declaration stops the server at start", "[api]") {
           "write handler");
   rejects({.method = "GET", .pattern = "/x", .scopes = {"admin"}, .family = family, .write = write},
           "a GET cannot be a write route");
+  rejects({.method = "PATCH",
+           .pattern = "/x",
+           .scopes = {"admin"},
+           .family = family,
+           .read = read,
+           .read_by_post = true},
+          "read_by_post needs a POST");
   rejects({.method = "PUT", .pattern = "/x", .scopes = {"admin"}, .family = family, .read = read},
           "method");
   gate::RouteTable twice;

@@ -292,3 +292,60 @@ TEST_CASE("revisions list oldest first too, with windows and paging", "[datastor
 
 }  // namespace
 }  // namespace strongbox::datastore
+
+namespace strongbox::datastore {
+namespace {
+
+// Runs several staged writes in one mutation, as a :commit does (api.md §8).
+core::Status CommitAll(Fixture& f, std::vector<store::Staged<EntryRecord>> staged) {
+  return f.pipeline->CommitAndWait([&staged](store::WriteView& view) -> core::Status {
+    for (auto& write : staged) SB_RETURN_IF_ERROR(write(view).status());
+    return core::Status::Ok();
+  });
+}
+
+TEST_CASE("staged writes commit together or not at all, each as its single call", "[datastore]") {
+  Fixture f;
+  REQUIRE(Fixture::Await(f.service->Create(Name("a"), Write("10"))).ok());
+  const std::string etag = FormatRevisionId(*f.service->Get(Name("a")));
+  // A later write sees the earlier one's staged revision: two increments of one entry.
+  std::vector<store::Staged<EntryRecord>> staged;
+  staged.push_back(*f.service->StageIncrement(Name("a"), 5, std::nullopt, std::nullopt));
+  staged.push_back(*f.service->StageIncrement(Name("a"), 1, std::nullopt, std::nullopt));
+  staged.push_back(*f.service->StageCreate(Name("b"), Write("1")));
+  REQUIRE(CommitAll(f, std::move(staged)).ok());
+  CHECK(f.service->Get(Name("a"))->value == "16");
+  CHECK(f.service->Get(Name("a"))->revision == 3);  // one revision per write, as single calls
+  CHECK(f.service->Get(Name("b"))->value == "1");
+
+  // The last write's precondition fails (stale etag): the first is rolled back with it.
+  staged.clear();
+  staged.push_back(*f.service->StageUpdate(Name("b"), Write("2"), std::nullopt, false));
+  staged.push_back(*f.service->StageUpdate(Name("a"), Write("0"), etag, false));
+  core::Status failed = CommitAll(f, std::move(staged));
+  CHECK(failed.reason() == "ETAG_MISMATCH");
+  CHECK(f.service->Get(Name("b"))->value == "1");
+  CHECK(f.service->Get(Name("a"))->value == "16");
+  // Argument errors come before any commit.
+  CHECK(f.service->StageCreate(Name(""), Write("1")).status().code() ==
+        StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("BatchGet answers each key from one snapshot", "[datastore]") {
+  Fixture f;
+  REQUIRE(Fixture::Await(f.service->Create(Name("a"), Write("1"))).ok());
+  REQUIRE(Fixture::Await(f.service->Create(Name("gone"), Write("1"))).ok());
+  REQUIRE(Fixture::Await(f.service->Delete(Name("gone"), std::nullopt)).ok());
+  auto got = f.service->BatchGet(Name(""), {"a", "missing", "gone", "a"});
+  REQUIRE(got.ok());
+  REQUIRE(got->size() == 4);
+  CHECK((*got)[0]->value == "1");
+  CHECK((*got)[1].status().code() == StatusCode::kNotFound);
+  CHECK((*got)[2].status().code() == StatusCode::kNotFound);
+  CHECK((*got)[3]->value == "1");
+  CHECK(f.service->BatchGet(Name(""), {std::string(600, 'k')}).status().code() ==
+        StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace strongbox::datastore

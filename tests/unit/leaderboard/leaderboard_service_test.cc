@@ -1,6 +1,7 @@
 #include "leaderboard/leaderboard_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
@@ -9,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "support/store_fixture.h"
 #include "unit/leaderboard/board_model.h"
@@ -218,6 +220,62 @@ TEST_CASE("A failed guard check leaves neither the entry nor its rank", "[leader
           StatusCode::kNotFound);
   f.Restart();
   REQUIRE(*f.service->Count(kBoard, {}) == 0);
+}
+
+TEST_CASE("Staged writes to one board apply together; BatchRank reads them at one instant",
+          "[leaderboard]") {
+  Fixture f;
+  REQUIRE(Fixture::Await(f.service->Create(kBoard, "a", 1000)).ok());
+  REQUIRE(Fixture::Await(f.service->Create(kBoard, "b", 0)).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0}, reads{0};
+  std::thread reader([&] {
+    while (!done) {
+      auto answer = f.service->BatchRank(kBoard, {"a", "b"}, SortOrder::kDescending);
+      REQUIRE(answer.ok());
+      int64_t sum = 0;
+      for (const auto& e : answer->entries) sum += e.value;
+      if (sum != 1000) ++torn;
+      ++reads;
+    }
+  });
+  // Each commit moves one point from a to b in two staged writes.
+  for (int i = 0; i < 300; ++i) {
+    auto from = f.service->StageIncrement(kBoard, "a", -1);
+    auto to = f.service->StageIncrement(kBoard, "b", 1);
+    REQUIRE(from.ok());
+    REQUIRE(to.ok());
+    REQUIRE(f.pipeline
+                ->CommitAndWait([&](store::WriteView& view) -> core::Status {
+                  SB_RETURN_IF_ERROR((*from)(view).status());
+                  return (*to)(view).status();
+                })
+                .ok());
+  }
+  done = true;
+  reader.join();
+  CHECK(reads > 0);
+  CHECK(torn == 0);
+  auto answer = f.service->BatchRank(kBoard, {"b", "ghost", "a", "b"}, SortOrder::kDescending);
+  REQUIRE(answer.ok());
+  REQUIRE(answer->entries.size() == 2);
+  CHECK(answer->entries[0].id == "a");
+  CHECK(answer->entries[0].value == 700);
+  CHECK(answer->entries[0].rank == 1);
+  CHECK(answer->entries[1].id == "b");
+  CHECK(answer->entries[1].rank == 2);
+  CHECK(answer->missing == std::vector<std::string>{"ghost"});
+  CHECK(answer->total == 2);
+  // A staged write that fails rolls back the one before it, rank included.
+  auto first = f.service->StageIncrement(kBoard, "a", 5);
+  auto second = f.service->StageCreate(kBoard, "b", 1);  // exists
+  core::Status failed = f.pipeline->CommitAndWait([&](store::WriteView& view) -> core::Status {
+    SB_RETURN_IF_ERROR((*first)(view).status());
+    return (*second)(view).status();
+  });
+  CHECK(failed.code() == StatusCode::kAlreadyExists);
+  CHECK(f.service->Get(kBoard, "a")->value == 700);
+  CHECK(f.service->Rank(kBoard, "a", SortOrder::kDescending)->entry.value == 700);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "store/commit_pipeline.h"
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/strand.hpp>
@@ -336,6 +337,96 @@ TEST_CASE("with room above the reserve writes go on", "[store]") {
   REQUIRE(f.pipeline->CommitAndWait(CasIncrement(0)).ok());
   CHECK(f.pipeline->health().writable);
   CHECK(f.ReadCounter() == 1);
+}
+
+TEST_CASE("ReadSettled never sees a group's hooks half run", "[store]") {
+  Fixture f;
+  // Two counters kept in memory by hooks: every mutation moves one unit from x to y in two
+  // hooks, so x + y is constant to any reader that sees whole groups.
+  std::mutex mu;
+  int64_t x = 1'000'000, y = 0;
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0}, reads{0};
+  std::thread reader([&] {
+    while (!done) {
+      const int64_t sum = f.pipeline->ReadSettled([&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return x + y;
+      });
+      if (sum != 1'000'000) ++torn;
+      ++reads;
+    }
+  });
+  std::vector<std::future<Status>> pending;
+  for (int i = 0; i < 2000; ++i) {
+    pending.push_back(std::async(std::launch::async, [&] {
+      return f.pipeline->CommitAndWait([&](WriteView& view) {
+        view.Put(ColumnFamily::kEntries, "k", "v");
+        view.OnCommitted([&] {
+          std::lock_guard<std::mutex> lock(mu);
+          --x;
+        });
+        view.OnCommitted([&] {
+          std::this_thread::yield();  // widen the gap between the two hooks
+          std::lock_guard<std::mutex> lock(mu);
+          ++y;
+        });
+        return Status::Ok();
+      });
+    }));
+    if (pending.size() == 32) {
+      for (auto& p : pending) REQUIRE(p.get().ok());
+      pending.clear();
+    }
+  }
+  for (auto& p : pending) REQUIRE(p.get().ok());
+  done = true;
+  reader.join();
+  CHECK(reads > 0);
+  CHECK(torn == 0);
+  CHECK(y == 2000);
+}
+
+TEST_CASE("MultiGet reads every key from one snapshot", "[store]") {
+  Fixture f;
+  REQUIRE(f.pipeline
+              ->CommitAndWait([](WriteView& view) {
+                view.Put(ColumnFamily::kEntries, "a", "1");
+                view.Put(ColumnFamily::kCatalog, "c", "2");
+                return Status::Ok();
+              })
+              .ok());
+  std::vector<std::pair<ColumnFamily, std::string>> keys = {
+      {ColumnFamily::kEntries, "a"}, {ColumnFamily::kEntries, "zz"}, {ColumnFamily::kCatalog, "c"}};
+  auto got = f.engine->MultiGet(keys);
+  REQUIRE(got.ok());
+  CHECK((*got)[0] == std::optional<std::string>("1"));
+  CHECK_FALSE((*got)[1].has_value());
+  CHECK((*got)[2] == std::optional<std::string>("2"));
+  // Under concurrent two-key writes, both keys always come from the same write.
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0};
+  std::thread reader([&] {
+    std::vector<std::pair<ColumnFamily, std::string>> pair = {{ColumnFamily::kEntries, "p"},
+                                                              {ColumnFamily::kCatalog, "q"}};
+    while (!done) {
+      auto values = f.engine->MultiGet(pair);
+      REQUIRE(values.ok());
+      if ((*values)[0] != (*values)[1]) ++torn;
+    }
+  });
+  for (int i = 0; i < 500; ++i) {
+    REQUIRE(f.pipeline
+                ->CommitAndWait([i](WriteView& view) {
+                  view.Put(ColumnFamily::kEntries, "p", std::to_string(i));
+                  view.Put(ColumnFamily::kCatalog, "q", std::to_string(i));
+                  return Status::Ok();
+                })
+                .ok());
+  }
+  done = true;
+  reader.join();
+  CHECK(torn == 0);
 }
 
 }  // namespace

@@ -1,0 +1,270 @@
+#include "api/commit_operations.h"
+
+#include <array>
+#include <utility>
+
+#include "api/entry_json.h"
+#include "api/ordered_fields.h"
+#include "api/queue_fields.h"
+#include "api/sorted_map_fields.h"
+#include "ops/api_key.h"
+
+namespace strongbox::api {
+
+using core::Json;
+using core::Result;
+using core::Status;
+
+namespace {
+
+// The one verb among `verbs` that `op` carries; 400 when none or several.
+Result<std::string_view> OneVerb(const Json& op, std::string_view resource,
+                                 std::span<const std::string_view> verbs) {
+  std::optional<std::string_view> found;
+  std::string names;
+  for (std::string_view verb : verbs) {
+    names += (names.empty() ? "" : ", ") + std::string(verb);
+    if (core::FindMember(op, verb) == nullptr) continue;
+    if (found) {
+      return Status::InvalidArgument("An operation on a " + std::string(resource) +
+                                     " takes one verb; it has '" + std::string(*found) + "' and '" +
+                                     std::string(verb) + "'.");
+    }
+    found = verb;
+  }
+  if (!found) {
+    return Status::InvalidArgument("An operation on a " + std::string(resource) +
+                                   " needs one verb: " + names + ".");
+  }
+  return *found;
+}
+
+// A required string member of a resource object.
+Result<std::string> RequiredName(const Json& resource, std::string_view resource_name,
+                                 std::string_view field) {
+  SB_ASSIGN_OR_RETURN(auto value, core::GetOptionalString(resource, field));
+  if (!value) {
+    return Status::InvalidArgument("'" + std::string(resource_name) + "." + std::string(field) +
+                                   "' is required.");
+  }
+  return std::move(*value);
+}
+
+// The verb's member, which must be an object (an empty one when given as null or {}).
+Result<Json> VerbObject(const Json& op, std::string_view verb) {
+  const Json* value = core::FindMember(op, verb);
+  if (value == nullptr || value->is_null()) return Json::object();
+  if (!value->is_object()) {
+    return Status::InvalidArgument("'" + std::string(verb) + "' must be an object.");
+  }
+  return *value;
+}
+
+// Wraps a staged write so that it answers with the single call's JSON.
+template <class T, class Render>
+store::Staged<std::string> Rendered(store::Staged<T> staged, Render render) {
+  return [staged = std::move(staged),
+          render = std::move(render)](store::WriteView& view) -> Result<std::string> {
+    SB_ASSIGN_OR_RETURN(T value, staged(view));
+    return render(value);
+  };
+}
+
+Result<CommitOperation> EntryOperation(const Json& op, const Json& resource, int64_t universe,
+                                       const Services& services) {
+  using namespace ops::scopes;  // NOLINT: the scope names of api.md §7
+  datastore::EntryName name;
+  name.universe = universe;
+  SB_ASSIGN_OR_RETURN(name.data_store, RequiredName(resource, "entry", "dataStore"));
+  SB_ASSIGN_OR_RETURN(name.key, RequiredName(resource, "entry", "id"));
+  SB_ASSIGN_OR_RETURN(auto scope, core::GetOptionalString(resource, "scope"));
+  const bool scoped = scope.has_value();
+  if (scope) name.scope = std::move(*scope);
+  static constexpr std::array<std::string_view, 5> kVerbs = {"create", "update", "patch",
+                                                             "increment", "delete"};
+  SB_ASSIGN_OR_RETURN(std::string_view verb, OneVerb(op, "entry", kVerbs));
+  datastore::EntryService& entries = *services.entries;
+  CommitOperation out;
+  out.resource = CommitResource::kEntry;
+  out.data_store = name.data_store;
+  Result<store::Staged<datastore::EntryRecord>> staged = Status::Internal("no verb");
+  bool answers_entry = true;
+  if (verb == "create") {
+    out.scopes = {kObjectsCreate};
+    SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+    SB_ASSIGN_OR_RETURN(datastore::EntryWrite write, DecodeEntryWrite(body));
+    staged = entries.StageCreate(name, std::move(write));
+  } else if (verb == "update") {
+    out.scopes = {kObjectsUpdate};
+    SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+    SB_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));
+    SB_ASSIGN_OR_RETURN(auto allow_missing, core::GetOptionalBool(body, "allowMissing"));
+    SB_ASSIGN_OR_RETURN(datastore::EntryWrite write, DecodeEntryWrite(body));
+    staged =
+        entries.StageUpdate(name, std::move(write), std::move(etag), allow_missing.value_or(false));
+  } else if (verb == "patch") {
+    out.scopes = {kObjectsUpdate};
+    datastore::EntryService::PatchRequest patch;
+    patch.operations = *core::FindMember(op, "patch");
+    SB_RETURN_IF_ERROR(DecodePatchOptions(op, &patch));
+    staged = entries.StagePatch(name, std::move(patch));
+  } else if (verb == "increment") {
+    out.scopes = {kObjectsUpdate};
+    SB_ASSIGN_OR_RETURN(int64_t amount, RequiredInt64(op, "increment"));
+    SB_ASSIGN_OR_RETURN(auto users, DecodeOptionalUsers(op));
+    SB_ASSIGN_OR_RETURN(auto attributes, DecodeOptionalAttributes(op));
+    staged = entries.StageIncrement(name, amount, std::move(users), std::move(attributes));
+  } else {
+    out.scopes = {kObjectsDelete};
+    answers_entry = false;
+    SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+    SB_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));
+    staged = entries.StageDelete(name, std::move(etag));
+  }
+  SB_RETURN_IF_ERROR(staged.status());
+  out.stage = Rendered<datastore::EntryRecord>(
+      std::move(staged).value(),
+      [name, scoped, answers_entry](const datastore::EntryRecord& record) {
+        // A delete answers {} as DELETE does.
+        return answers_entry ? EntryResourceJson(name, scoped, record) : std::string("{}");
+      });
+  return out;
+}
+
+Result<CommitOperation> OrderedOperation(const Json& op, const Json& resource, int64_t universe,
+                                         const Services& services) {
+  leaderboard::BoardName board;
+  board.universe = universe;
+  SB_ASSIGN_OR_RETURN(board.store, RequiredName(resource, "orderedEntry", "store"));
+  SB_ASSIGN_OR_RETURN(auto scope, core::GetOptionalString(resource, "scope"));
+  if (scope) board.scope = std::move(*scope);
+  SB_ASSIGN_OR_RETURN(std::string id, RequiredName(resource, "orderedEntry", "id"));
+  static constexpr std::array<std::string_view, 3> kVerbs = {"set", "increment", "delete"};
+  SB_ASSIGN_OR_RETURN(std::string_view verb, OneVerb(op, "ordered entry", kVerbs));
+  leaderboard::LeaderboardService& boards = *services.leaderboards;
+  CommitOperation out;
+  out.resource = CommitResource::kOrderedEntry;
+  out.scopes = {ops::scopes::kOrderedWrite};
+  out.data_store = board.store;
+  Result<store::Staged<leaderboard::OrderedEntry>> staged = Status::Internal("no verb");
+  if (verb == "set") {
+    SB_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(op, "set"));
+    staged = boards.StageUpdate(board, std::move(id), value, /*allow_missing=*/true);
+  } else if (verb == "increment") {
+    SB_ASSIGN_OR_RETURN(int64_t amount, RequiredInt64(op, "increment"));
+    staged = boards.StageIncrement(board, std::move(id), amount);
+  } else {
+    SB_RETURN_IF_ERROR(VerbObject(op, verb).status());
+    // As v2's DELETE: a missing entry is 404.
+    staged = boards.StageDelete(board, std::move(id), /*missing_ok=*/false);
+  }
+  SB_RETURN_IF_ERROR(staged.status());
+  const bool answers_entry = verb != "delete";
+  out.stage = Rendered<leaderboard::OrderedEntry>(
+      std::move(staged).value(), [writer = OrderedEntryWriter("ordered-data-stores", board),
+                                  answers_entry](const leaderboard::OrderedEntry& e) {
+        return answers_entry ? writer.Entry(e.id, e.value) : std::string("{}");
+      });
+  return out;
+}
+
+Result<CommitOperation> SortedMapOperation(const Json& op, const Json& resource, int64_t universe,
+                                           const Services& services) {
+  memstore::SortedMapName name;
+  name.universe = universe;
+  SB_ASSIGN_OR_RETURN(name.map, RequiredName(resource, "sortedMapItem", "map"));
+  SB_ASSIGN_OR_RETURN(std::string id, RequiredName(resource, "sortedMapItem", "id"));
+  static constexpr std::array<std::string_view, 3> kVerbs = {"create", "update", "delete"};
+  SB_ASSIGN_OR_RETURN(std::string_view verb, OneVerb(op, "sorted map item", kVerbs));
+  SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+  memstore::SortedMapService& maps = *services.sorted_maps;
+  CommitOperation out;
+  out.resource = CommitResource::kSortedMapItem;
+  out.scopes = {ops::scopes::kMapWrite};
+  Result<store::Staged<memstore::SortedMapItem>> staged = Status::Internal("no verb");
+  if (verb == "create") {
+    SB_ASSIGN_OR_RETURN(auto write, DecodeItemWrite(body));
+    staged = maps.StageCreate(name, std::move(id), std::move(write));
+  } else if (verb == "update") {
+    SB_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag", /*ignore_case=*/true));
+    SB_ASSIGN_OR_RETURN(auto allow_missing, core::GetOptionalBool(body, "allowMissing", true));
+    SB_ASSIGN_OR_RETURN(auto write, DecodeItemWrite(body));
+    staged = maps.StageUpdate(name, std::move(id), std::move(write), std::move(etag),
+                              allow_missing.value_or(false));
+  } else {
+    SB_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag", /*ignore_case=*/true));
+    staged = maps.StageDelete(name, std::move(id), std::move(etag));
+  }
+  SB_RETURN_IF_ERROR(staged.status());
+  const bool answers_item = verb != "delete";
+  out.stage = Rendered<memstore::SortedMapItem>(
+      std::move(staged).value(), [name, answers_item](const memstore::SortedMapItem& item) {
+        std::string json = "{}";
+        if (answers_item) {
+          json.clear();
+          AppendSortedMapItem(&json, name, item);
+        }
+        return json;
+      });
+  return out;
+}
+
+Result<CommitOperation> QueueOperation(const Json& op, const Json& resource, int64_t universe,
+                                       const Services& services) {
+  memstore::QueueName name;
+  name.universe = universe;
+  SB_ASSIGN_OR_RETURN(name.queue, RequiredName(resource, "queueItem", "queue"));
+  static constexpr std::array<std::string_view, 1> kVerbs = {"add"};
+  SB_ASSIGN_OR_RETURN(std::string_view verb, OneVerb(op, "queue item", kVerbs));
+  SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+  SB_ASSIGN_OR_RETURN(QueueAdd add, DecodeQueueAdd(body));
+  SB_ASSIGN_OR_RETURN(auto staged,
+                      services.queues->StageAdd(name, std::move(add.data), add.priority, add.ttl));
+  CommitOperation out;
+  out.resource = CommitResource::kQueueItem;
+  out.scopes = {ops::scopes::kQueueAdd};
+  out.stage =
+      Rendered<memstore::QueueItem>(std::move(staged), [name](const memstore::QueueItem& i) {
+        std::string json;
+        AppendQueueItem(&json, name, i);
+        return json;
+      });
+  return out;
+}
+
+}  // namespace
+
+Result<CommitOperation> ParseCommitOperation(const Json& operation, int64_t universe,
+                                             const Services& services) {
+  if (!operation.is_object()) return Status::InvalidArgument("An operation must be an object.");
+  using Parser = Result<CommitOperation> (*)(const Json&, const Json&, int64_t, const Services&);
+  static constexpr std::array<std::pair<std::string_view, Parser>, 4> kResources = {{
+      {"entry", &EntryOperation},
+      {"orderedEntry", &OrderedOperation},
+      {"sortedMapItem", &SortedMapOperation},
+      {"queueItem", &QueueOperation},
+  }};
+  const Json* resource = nullptr;
+  Parser parser = nullptr;
+  for (const auto& [member, parse] : kResources) {
+    const Json* found = core::FindMember(operation, member);
+    if (found == nullptr) continue;
+    if (resource != nullptr) {
+      return Status::InvalidArgument(
+          "An operation names one resource: entry, orderedEntry, "
+          "sortedMapItem or queueItem.");
+    }
+    resource = found;
+    parser = parse;
+  }
+  if (resource == nullptr) {
+    return Status::InvalidArgument(
+        "An operation needs a resource: entry, orderedEntry, sortedMapItem or queueItem.");
+  }
+  if (!resource->is_object()) {
+    return Status::InvalidArgument("The operation's resource must be an object.");
+  }
+  return parser(operation, *resource, universe, services);
+}
+
+}  // namespace strongbox::api

@@ -1,0 +1,271 @@
+#include "api/commit_routes.h"
+
+#include <memory>
+
+#include "api/commit_operations.h"
+#include "api/entry_json.h"
+#include "api/ordered_fields.h"
+#include "api/request_fields.h"
+#include "gate/request_write.h"
+#include "locks/lock.h"
+#include "locks/lock_service.h"
+#include "memstore/limits.h"
+
+namespace strongbox::api {
+
+namespace asio = boost::asio;
+using core::Json;
+using core::Result;
+using core::Status;
+using http::Request;
+using http::Response;
+
+namespace {
+
+// api.md §8: a batch read names at most this many ids (Roblox's BatchGetAsync limit).
+constexpr size_t kMaxBatchIds = 100;
+
+struct BodyGuard {
+  std::string lock_id;
+  uint64_t token = 0;
+};
+
+// `guards`: [{lockId, fencingToken}], the token a positive integer or its decimal string.
+Result<std::vector<BodyGuard>> DecodeGuards(const Json& body, size_t max) {
+  std::vector<BodyGuard> guards;
+  const Json* list = core::FindMember(body, "guards");
+  if (list == nullptr || list->is_null()) return guards;
+  if (!list->is_array()) return Status::InvalidArgument("'guards' must be an array.");
+  if (list->size() > max) {
+    return memstore::LimitExceeded(
+        "A commit takes at most " + std::to_string(max) + " guards (config max_commit_operations).",
+        "max_commit_operations", max);
+  }
+  for (const Json& item : *list) {
+    if (!item.is_object()) {
+      return Status::InvalidArgument("Each guard is an object {lockId, fencingToken}.");
+    }
+    BodyGuard guard;
+    SB_ASSIGN_OR_RETURN(auto lock_id, core::GetOptionalString(item, "lockId"));
+    if (!lock_id) return Status::InvalidArgument("Each guard needs 'lockId'.");
+    SB_RETURN_IF_ERROR(locks::ValidateLockId(*lock_id));
+    guard.lock_id = std::move(*lock_id);
+    SB_ASSIGN_OR_RETURN(auto token, core::GetOptionalInt64(item, "fencingToken"));
+    if (!token || *token <= 0) {
+      return Status::InvalidArgument("Each guard needs 'fencingToken', a positive integer.");
+    }
+    guard.token = static_cast<uint64_t>(*token);
+    guards.push_back(std::move(guard));
+  }
+  return guards;
+}
+
+// `ids`: 1 to kMaxBatchIds strings.
+Result<std::vector<std::string>> DecodeIds(const Request& request) {
+  SB_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+  const Json* list = core::FindMember(body, "ids");
+  if (list == nullptr || !list->is_array() || list->empty()) {
+    return Status::InvalidArgument("Field 'ids' is required: an array of 1 to " +
+                                   std::to_string(kMaxBatchIds) + " ids.");
+  }
+  if (list->size() > kMaxBatchIds) {
+    return memstore::LimitExceeded("A batch read takes at most " + std::to_string(kMaxBatchIds) +
+                                       " ids; this one has " + std::to_string(list->size()) + ".",
+                                   "batch_get_ids", kMaxBatchIds);
+  }
+  std::vector<std::string> ids;
+  ids.reserve(list->size());
+  for (const Json& id : *list) {
+    if (!id.is_string()) return Status::InvalidArgument("Each id in 'ids' must be a string.");
+    ids.push_back(id.get<std::string>());
+  }
+  return ids;
+}
+
+// The error of operation `index`: the single call's status, with the index in its details. A
+// :patch failure already names the failing patch operation as operationIndex: that one
+// becomes patchOperationIndex.
+// Every such error carries details, so a status without a reason takes its code's name.
+Status AtOperation(Status status, size_t index) {
+  if (status.reason().empty()) {
+    const std::string code(core::StatusCodeName(status.code()));
+    status = std::move(status).WithReason(code);
+  }
+  return std::move(status)
+      .RenameMetadata("operationIndex", "patchOperationIndex")
+      .WithMetadata("operationIndex", std::to_string(index));
+}
+
+class CommitRoutes {
+ public:
+  explicit CommitRoutes(const Services& services) : services_(services) {}
+
+  asio::awaitable<Result<Response>> Commit(Request& request, gate::RequestWrite& write) {
+    auto answer = co_await Apply(request, write);
+    if (!answer.ok() && services_.commits != nullptr) {
+      services_.commits->refused.fetch_add(1, std::memory_order_relaxed);
+    }
+    co_return answer;
+  }
+
+ private:
+  // The commit itself; Commit counts its outcome.
+  asio::awaitable<Result<Response>> Apply(Request& request, gate::RequestWrite& write) {
+    SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+    if (request.body.size() > services_.max_commit_bytes) {
+      co_return memstore::LimitExceeded(
+          "The commit is " + std::to_string(request.body.size()) + " bytes; the limit is " +
+              std::to_string(services_.max_commit_bytes) + " (config max_commit_bytes).",
+          "max_commit_bytes", services_.max_commit_bytes);
+    }
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    const Json* operations = core::FindMember(body, "operations");
+    if (operations == nullptr || !operations->is_array() || operations->empty()) {
+      co_return Status::InvalidArgument("Field 'operations' is required: a non-empty array.");
+    }
+    const size_t max_operations = services_.max_commit_operations;
+    if (operations->size() > max_operations) {
+      co_return memstore::LimitExceeded(
+          "The commit has " + std::to_string(operations->size()) + " operations; the limit is " +
+              std::to_string(max_operations) + " (config max_commit_operations).",
+          "max_commit_operations", max_operations);
+    }
+    SB_CO_ASSIGN_OR_RETURN(std::vector<BodyGuard> guards, DecodeGuards(body, max_operations));
+    std::vector<store::Staged<std::string>> staged;
+    staged.reserve(operations->size());
+    std::vector<CommitResource> resources;
+    for (size_t i = 0; i < operations->size(); ++i) {
+      auto operation = ParseCommitOperation((*operations)[i], universe, services_);
+      if (!operation.ok()) co_return AtOperation(std::move(operation).status(), i);
+      if (request.grants && !request.grants(operation->scopes,
+                                            operation->data_store ? std::optional<std::string_view>(
+                                                                        *operation->data_store)
+                                                                  : std::nullopt)) {
+        std::string names;
+        for (auto name : operation->scopes)
+          names += (names.empty() ? "" : ", ") + std::string(name);
+        co_return AtOperation(
+            Status::PermissionDenied("This API key lacks the scope operation " + std::to_string(i) +
+                                     " needs (" + names + ") on universe " +
+                                     std::to_string(universe) + "."),
+            i);
+      }
+      staged.push_back(std::move(operation->stage));
+      resources.push_back(operation->resource);
+    }
+    const core::Clock* clock = services_.clock;
+    // The request's own guard (headers) is checked first by the context; then the body's, in
+    // order; then every operation, in order. Any failure rolls all of it back.
+    std::function<Result<std::string>(store::WriteView&)> mutation =
+        [universe, guards = std::move(guards), staged = std::move(staged),
+         clock](store::WriteView& view) -> Result<std::string> {
+      const core::Timestamp now = clock->Now();
+      for (const BodyGuard& guard : guards) {
+        Status held = locks::CheckGuard(view, universe, guard.lock_id, guard.token, now);
+        if (!held.ok()) return std::move(held).WithMetadata("lockId", guard.lock_id);
+      }
+      std::string results = "{\"results\":[";
+      for (size_t i = 0; i < staged.size(); ++i) {
+        Result<std::string> result = staged[i](view);
+        if (!result.ok()) return AtOperation(std::move(result).status(), i);
+        if (i > 0) results.push_back(',');
+        results.append(*result);
+      }
+      results.append("]}");
+      return results;
+    };
+    auto respond = write.Respond<std::string>(
+        [](const std::string& results) { return http::JsonResponse(200, results); });
+    store::WriteContext<std::string> context = respond.context();
+    auto committed =
+        co_await services_.pipeline->Commit<std::string>(std::move(mutation), std::move(context));
+    if (!committed.ok()) co_return committed.status();
+    if (CommitCounters* counters = services_.commits) {
+      counters->committed.fetch_add(1, std::memory_order_relaxed);
+      for (CommitResource resource : resources) counters->Committed(resource);
+    }
+    co_return respond(*committed);
+  }
+
+ public:
+  asio::awaitable<Result<Response>> BatchGetEntries(Request& request, bool scoped) {
+    datastore::EntryName store;
+    SB_CO_ASSIGN_OR_RETURN(store.universe, ParseUniverseId(request.Param("universe")));
+    store.data_store = request.Param("dataStore");
+    if (scoped) store.scope = request.Param("scope");
+    SB_CO_ASSIGN_OR_RETURN(std::vector<std::string> ids, DecodeIds(request));
+    SB_CO_ASSIGN_OR_RETURN(auto records, services_.entries->BatchGet(store, ids));
+    std::string out = "{\"results\":[";
+    datastore::EntryName name = store;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      if (records[i].ok()) {
+        name.key = ids[i];
+        out.append("{\"entry\":").append(EntryResourceJson(name, scoped, *records[i]));
+        out.push_back('}');
+        continue;
+      }
+      const Status& error = records[i].status();
+      Json item = {
+          {"id", ids[i]},
+          {"error",
+           {{"code", error.code() == core::StatusCode::kNotFound ? "NOT_FOUND" : "INTERNAL"},
+            {"message", error.message()}}}};
+      out.append(core::DumpCompact(item));
+    }
+    out.append("]}");
+    co_return http::JsonResponse(200, std::move(out));
+  }
+
+  asio::awaitable<Result<Response>> BatchGetOrdered(Request& request) {
+    leaderboard::BoardName board;
+    SB_CO_ASSIGN_OR_RETURN(board.universe, ParseUniverseId(request.Param("universe")));
+    board.store = request.Param("store");
+    board.scope = request.Param("scope");
+    SB_CO_ASSIGN_OR_RETURN(auto order, ParseSortOrder(request.Query("orderBy").value_or("")));
+    SB_CO_ASSIGN_OR_RETURN(std::vector<std::string> ids, DecodeIds(request));
+    SB_CO_ASSIGN_OR_RETURN(auto answer, services_.leaderboards->BatchRank(board, ids, order));
+    std::string tail = "\"totalSize\":" + std::to_string(answer.total) + ",\"missingIds\":";
+    tail.append(core::DumpCompact(Json(answer.missing)));
+    co_return http::JsonResponse(200, OrderedEntryWriter("ordered-data-stores", board)
+                                          .List("orderedDataStoreEntries", answer.entries, tail));
+  }
+
+ private:
+  const Services& services_;
+};
+
+}  // namespace
+
+void RegisterCommitRoutes(gate::RouteTable& table, const Services& services) {
+  using gate::RequestWrite;
+  using namespace ops::scopes;  // NOLINT: the scope names of api.md §7
+  auto routes = std::make_shared<CommitRoutes>(services);
+  table.Add({.method = "POST",
+             .pattern = "/cloud/v2/universes/{universe}:commit",
+             .family = ops::RateFamily::kDataStores,
+             .write = [routes](Request& r, RequestWrite& w) { return routes->Commit(r, w); },
+             .scopes_per_operation = true});
+  for (bool scoped : {false, true}) {
+    const std::string pattern =
+        std::string("/cloud/v2/universes/{universe}/data-stores/{dataStore}") +
+        (scoped ? "/scopes/{scope}" : "") + "/entries:batchGet";
+    table.Add({.method = "POST",
+               .pattern = pattern,
+               .scopes = {kObjectsRead},
+               .family = ops::RateFamily::kDataStores,
+               .data_store = gate::DataStoreSource::kParam,
+               .read = [routes, scoped](Request& r) { return routes->BatchGetEntries(r, scoped); },
+               .read_by_post = true});
+  }
+  table.Add({.method = "POST",
+             .pattern = "/cloud/v2/universes/{universe}/ordered-data-stores/{store}/scopes/{scope}/"
+                        "entries:batchGet",
+             .scopes = {kOrderedRead},
+             .family = ops::RateFamily::kOrdered,
+             .data_store = gate::DataStoreSource::kParam,
+             .read = [routes](Request& r) { return routes->BatchGetOrdered(r); },
+             .read_by_post = true});
+}
+
+}  // namespace strongbox::api
