@@ -12,6 +12,14 @@ restart every entry must hold its acknowledged score (or that plus the increment
 the rank index rebuilt at startup must agree with the stored scores: the listing is exactly the
 stored entries in score order, with consecutive ranks. Traffic goes only to 127.0.0.1.
 
+Two traders (issue #17) commit transactions (`:commit`) in a loop: move coins between two of 8
+accounts (with a `min` 0 guard, so some are refused), create a ledger entry naming the trade,
+increment the trader's leaderboard entry, and add a queue item. After each restart every
+acknowledged trade's ledger entry must be there and every refused one's absent (the one in
+flight at the kill may be either), and every other effect must match the ledgers present
+exactly: each account's coins, the total, each trader's count, the queue's size. A transaction
+half present shows up as a mismatch.
+
 --storage cluster (issue #16): three nodes in cluster mode on one scratch PostgreSQL with short
 leases; every request goes to a random live node (which forwards it to the owner), each cycle
 SIGKILLs a random node, lets the others take its partitions over, and restarts it (every other
@@ -51,6 +59,10 @@ def base(universe=7):
 
 
 LOCKS = "/cloud/v2/universes/7/session-locks"
+# The traders' universe: accounts, ledger, board and queue all in one (one partition).
+TRADES = "/cloud/v2/universes/9"
+ACCOUNTS = ["acct-%d" % i for i in range(8)]
+INITIAL_COINS = 1000
 BOARD = "/cloud/v2/universes/8/ordered-data-stores/CrashBoard/scopes/global/entries"
 # Cluster mode: lease, renewal and tick short enough that a takeover fits a cycle.
 CLUSTER_FLAGS = ["--partition-lease-ms", "3000", "--partition-renew-ms", "1000",
@@ -291,6 +303,147 @@ def scorer(target, entries, scores, stop, counters, lock):
         client.close()
 
 
+class TradeLog:
+    """What the traders sent: trade id -> (from, to, amount, trader) by outcome."""
+
+    def __init__(self):
+        self.applied, self.refused, self.inflight = {}, {}, {}
+
+
+def trade_body(tid, a, b, amount, trader_id):
+    return json.dumps({"operations": [
+        {"entry": {"dataStore": "CrashAccounts", "id": a},
+         "patch": [{"op": "increment", "path": "/coins", "value": -amount, "min": 0}]},
+        {"entry": {"dataStore": "CrashAccounts", "id": b},
+         "patch": [{"op": "increment", "path": "/coins", "value": amount}]},
+        {"entry": {"dataStore": "CrashLedger", "id": tid},
+         "create": {"value": {"from": a, "to": b, "amount": amount, "trader": trader_id}}},
+        {"orderedEntry": {"store": "CrashTrades", "id": "trader-%d" % trader_id},
+         "increment": 1},
+        {"queueItem": {"queue": "CrashTradeLog"},
+         "add": {"data": {"trade": tid}, "ttl": "86400s"}}]})
+
+
+def seed_accounts(target):
+    client = Client(target, timeout=10)
+    for account in ACCOUNTS:
+        status, data = client.settled(
+            "POST", "%s/data-stores/CrashAccounts/entries?id=%s" % (TRADES, account),
+            json.dumps({"value": {"coins": INITIAL_COINS}}), {"Content-Type": "application/json"})
+        if status != 200:
+            raise RuntimeError("seeding %s: %d %s" % (account, status, data[:200]))
+    client.close()
+
+
+def trader(target, trader_id, log, stop, counters, lock):
+    """Commits trades one at a time; a 412 (too few coins) is a refusal, nothing written. Each
+    carries an Idempotency-Key, so sending it again (cluster mode) never applies it twice."""
+    client = Client(target)
+    try:
+        while not stop.is_set():
+            tid = "t%d-%s" % (trader_id, os.urandom(6).hex())
+            a, b = random.sample(ACCOUNTS, 2)
+            amount = random.randint(1, 300)
+            log.inflight[tid] = (a, b, amount, trader_id)
+            headers = {"Content-Type": "application/json", "Idempotency-Key": tid}
+            while True:
+                try:
+                    status, data = client.request("POST", TRADES + ":commit",
+                                                  trade_body(tid, a, b, amount, trader_id), headers)
+                except (OSError, http.client.HTTPException):
+                    if not target.cluster or stop.is_set():
+                        return  # the trade in flight stays in log.inflight
+                    time.sleep(0.05)
+                    continue
+                if status == 503 and target.cluster and not stop.is_set():
+                    time.sleep(0.05)
+                    continue
+                break
+            if status == 503:
+                return
+            del log.inflight[tid]
+            if status == 200:
+                log.applied[tid] = (a, b, amount, trader_id)
+                with lock:
+                    counters["trades"] += 1
+            elif status == 412:
+                log.refused[tid] = (a, b, amount, trader_id)
+            else:
+                raise RuntimeError("unexpected %d: %s" % (status, data[:200]))
+    finally:
+        client.close()
+
+
+def batch_get(client, path, ids):
+    """{id: value or None} through :batchGet, 100 ids a call."""
+    found = {}
+    ids = list(ids)
+    for i in range(0, len(ids), 100):
+        status, data = client.settled("POST", path + ":batchGet",
+                                      json.dumps({"ids": ids[i:i + 100]}),
+                                      {"Content-Type": "application/json"})
+        if status != 200:
+            raise RuntimeError("batchGet %s: %d %s" % (path, status, data[:200]))
+        for item in json.loads(data)["results"]:
+            if "entry" in item:
+                found[item["entry"]["id"]] = item["entry"]["value"]
+            else:
+                found[item["id"]] = None
+    return found
+
+
+def verify_trades(target, log):
+    """Every acknowledged trade whole, every refused one absent, and the accounts, the board and
+    the queue exactly what the ledgers present say. Returns the number of mismatches."""
+    lost = 0
+    client = Client(target, timeout=10)
+    sent = {}
+    for outcome in (log.applied, log.refused, log.inflight):
+        sent.update(outcome)
+    ledger = batch_get(client, TRADES + "/data-stores/CrashLedger/entries", sent.keys())
+    for tid in log.applied:
+        if ledger.get(tid) is None:
+            lost += 1
+            print("LOST TRADE %s: acknowledged, no ledger entry" % tid, file=sys.stderr)
+    for tid in log.refused:
+        if ledger.get(tid) is not None:
+            lost += 1
+            print("REFUSED TRADE PRESENT %s" % tid, file=sys.stderr)
+    for tid in list(log.inflight):
+        trade = log.inflight.pop(tid)
+        if ledger.get(tid) is not None:
+            log.applied[tid] = trade
+    expected = {a: INITIAL_COINS for a in ACCOUNTS}
+    per_trader = {}
+    for tid, (a, b, amount, trader_id) in log.applied.items():
+        expected[a] -= amount
+        expected[b] += amount
+        per_trader[trader_id] = per_trader.get(trader_id, 0) + 1
+    accounts = batch_get(client, TRADES + "/data-stores/CrashAccounts/entries", ACCOUNTS)
+    stored = {a: (v or {}).get("coins") for a, v in accounts.items()}
+    if stored != expected:
+        lost += 1
+        print("ACCOUNTS DISAGREE WITH THE LEDGER: stored=%s expected=%s" % (stored, expected),
+              file=sys.stderr)
+    for trader_id, count in per_trader.items():
+        status, data = client.settled(
+            "GET", "%s/ordered-data-stores/CrashTrades/scopes/global/entries/trader-%d"
+            % (TRADES, trader_id))
+        value = json.loads(data)["value"] if status == 200 else 0
+        if value != count:
+            lost += 1
+            print("TRADE COUNT trader-%d: board %s, ledger %d" % (trader_id, value, count),
+                  file=sys.stderr)
+    status, data = client.settled("GET", TRADES + "/memory-store/queues/CrashTradeLog")
+    size = json.loads(data)["size"] if status == 200 else 0
+    if size != len(log.applied):
+        lost += 1
+        print("TRADE QUEUE holds %s items, the ledger %d" % (size, len(log.applied)),
+              file=sys.stderr)
+    client.close()
+    return lost
+
+
 def verify_board(target, scores):
     """Scores survive the kill, and the rebuilt rank index matches them. Returns losses."""
     lost = 0
@@ -413,7 +566,8 @@ def main():
         writer_keys.append(keys)
         for k in keys:
             states[k] = KeyState()
-    counters = {"acknowledged": 0, "tokens": 0, "increments": 0}
+    counters = {"acknowledged": 0, "tokens": 0, "increments": 0, "trades": 0}
+    trade_log = TradeLog()
     scorer_entries = [["s%d-e%d" % (s, e) for e in range(20)] for s in range(2)]
     scores = {e: [0, 0] for entries in scorer_entries for e in entries}
     lock_ids = ["lock-%d" % i for i in range(8)]
@@ -423,6 +577,7 @@ def main():
     try:
         for server in servers:
             server.start()
+        seed_accounts(target)
         for cycle in range(args.cycles):
             stop = threading.Event()
             threads = [threading.Thread(target=writer,
@@ -434,6 +589,9 @@ def main():
             threads += [threading.Thread(target=scorer,
                                          args=(target, entries, scores, stop, counters, lock))
                         for entries in scorer_entries]
+            threads += [threading.Thread(target=trader,
+                                         args=(target, n, trade_log, stop, counters, lock))
+                        for n in range(2)]
             for t in threads:
                 t.start()
             time.sleep(random.uniform(0.3, 1.5))
@@ -457,11 +615,12 @@ def main():
                     victim.wipe_cache()
                 victim.start()
             cycle_lost = (verify(target, states) + verify_tokens(target, tokens) +
-                          verify_board(target, scores))
+                          verify_board(target, scores) + verify_trades(target, trade_log))
             lost += cycle_lost
-            print("cycle %d: acknowledged so far %d writes, %d lock tokens, %d increments; lost %d"
-                  % (cycle + 1, counters["acknowledged"], counters["tokens"],
-                     counters["increments"], cycle_lost), flush=True)
+            print("cycle %d: acknowledged so far %d writes, %d lock tokens, %d increments, "
+                  "%d trades; lost %d" % (cycle + 1, counters["acknowledged"], counters["tokens"],
+                                          counters["increments"], counters["trades"], cycle_lost),
+                  flush=True)
         for server in servers:
             code = server.stop()
             if code != 0:
@@ -474,11 +633,11 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
         if postgres:
             postgres.close()
-    print("storage=%s cycles=%d acknowledged=%d tokens=%d increments=%d lost=%d" %
+    print("storage=%s cycles=%d acknowledged=%d tokens=%d increments=%d trades=%d lost=%d" %
           (args.storage, args.cycles, counters["acknowledged"], counters["tokens"],
-           counters["increments"], lost))
-    if counters["acknowledged"] == 0:
-        print("no write was acknowledged: the test proved nothing", file=sys.stderr)
+           counters["increments"], counters["trades"], lost))
+    if counters["acknowledged"] == 0 or counters["trades"] == 0:
+        print("no write or no trade was acknowledged: the test proved nothing", file=sys.stderr)
         return 1
     return 1 if lost else 0
 
