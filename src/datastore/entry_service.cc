@@ -185,15 +185,6 @@ store::Staged<EntryRecord> EntryService::StageEntryWrite(EntryName name,
   };
 }
 
-boost::asio::awaitable<Result<EntryRecord>> EntryService::CommitStaged(
-    Result<store::Staged<EntryRecord>> staged, Context context) {
-  if (!staged.ok()) co_return staged.status();
-  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  auto result =
-      co_await pipeline_->Commit<EntryRecord>(std::move(staged).value(), std::move(context));
-  co_return result;
-}
-
 Result<store::Staged<EntryRecord>> EntryService::StageCreate(EntryName name,
                                                              EntryWrite write) const {
   SB_RETURN_IF_ERROR(ValidateEntryName(name));
@@ -376,7 +367,8 @@ Result<EntryService::RevisionPage> EntryService::ListRevisions(const EntryName& 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::Create(EntryName name, EntryWrite write,
                                                                  Context context) {
   auto staged = StageCreate(std::move(name), std::move(write));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<EntryRecord>(std::move(staged), std::move(context));
   co_return result;
 }
 
@@ -386,7 +378,8 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Update(EntryName name,
                                                                  Context context) {
   auto staged =
       StageUpdate(std::move(name), std::move(write), std::move(etag), std::move(allow_missing));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<EntryRecord>(std::move(staged), std::move(context));
   co_return result;
 }
 
@@ -394,7 +387,8 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Delete(EntryName name,
                                                                  std::optional<std::string> etag,
                                                                  Context context) {
   auto staged = StageDelete(std::move(name), std::move(etag));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<EntryRecord>(std::move(staged), std::move(context));
   co_return result;
 }
 
@@ -403,7 +397,8 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Increment(
     std::optional<std::string> attributes, Context context) {
   auto staged =
       StageIncrement(std::move(name), std::move(amount), std::move(users), std::move(attributes));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<EntryRecord>(std::move(staged), std::move(context));
   co_return result;
 }
 
@@ -411,14 +406,16 @@ boost::asio::awaitable<Result<EntryRecord>> EntryService::Patch(EntryName name,
                                                                 PatchRequest request,
                                                                 Context context) {
   auto staged = StagePatch(std::move(name), std::move(request));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<EntryRecord>(std::move(staged), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<EntryRecord>> EntryService::RestoreRevision(
     EntryName name, std::string revision_id, std::optional<std::string> etag, Context context) {
   auto staged = StageRestoreRevision(std::move(name), std::move(revision_id), std::move(etag));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<EntryRecord>(std::move(staged), std::move(context));
   co_return result;
 }
 

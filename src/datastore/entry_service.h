@@ -134,9 +134,6 @@ class EntryService {
   // The one write path: reads the current record inside the sequencer, asks `next_record`,
   // and stages entry + revision (+ catalog row) in one batch.
   store::Staged<EntryRecord> StageEntryWrite(EntryName name, NextRecordFn next_record) const;
-  // Commits a staged write alone, with the request's context.
-  boost::asio::awaitable<core::Result<EntryRecord>> CommitStaged(
-      core::Result<store::Staged<EntryRecord>> staged, Context context);
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;

@@ -111,15 +111,6 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
       });
 }
 
-boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::CommitStaged(
-    Result<store::Staged<OrderedEntry>> staged, Context context) {
-  if (!staged.ok()) co_return staged.status();
-  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  auto result =
-      co_await pipeline_->Commit<OrderedEntry>(std::move(staged).value(), std::move(context));
-  co_return result;
-}
-
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageCreate(BoardName board, std::string id,
                                                                     int64_t value) {
   NextValueFn next =
@@ -265,7 +256,8 @@ boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Create(BoardNam
                                                                         int64_t value,
                                                                         Context context) {
   auto staged = StageCreate(std::move(board), std::move(id), std::move(value));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<OrderedEntry>(std::move(staged), std::move(context));
   co_return result;
 }
 
@@ -273,7 +265,8 @@ boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Update(
     BoardName board, std::string id, int64_t value, bool allow_missing, Context context) {
   auto staged =
       StageUpdate(std::move(board), std::move(id), std::move(value), std::move(allow_missing));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<OrderedEntry>(std::move(staged), std::move(context));
   co_return result;
 }
 
@@ -282,7 +275,8 @@ boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Increment(Board
                                                                            int64_t amount,
                                                                            Context context) {
   auto staged = StageIncrement(std::move(board), std::move(id), std::move(amount));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<OrderedEntry>(std::move(staged), std::move(context));
   co_return result;
 }
 
@@ -291,7 +285,8 @@ boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Delete(BoardNam
                                                                         bool missing_ok,
                                                                         Context context) {
   auto staged = StageDelete(std::move(board), std::move(id), std::move(missing_ok));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<OrderedEntry>(std::move(staged), std::move(context));
   co_return result;
 }
 

@@ -152,9 +152,6 @@ class LeaderboardService {
   // The one write path (see the class comment).
   core::Result<store::Staged<OrderedEntry>> StageWrite(BoardName board, std::string id,
                                                        NextValueFn next_value);
-  // Commits a staged write alone, with the request's context.
-  boost::asio::awaitable<core::Result<OrderedEntry>> CommitStaged(
-      core::Result<store::Staged<OrderedEntry>> staged, Context context);
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;

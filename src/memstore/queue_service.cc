@@ -128,10 +128,7 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
                                                      double priority, std::chrono::nanoseconds ttl,
                                                      Context<QueueItem> context) {
   auto staged = StageAdd(std::move(name), std::move(data), priority, ttl);
-  if (!staged.ok()) co_return staged.status();
-  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  auto result =
-      co_await pipeline_->Commit<QueueItem>(std::move(staged).value(), std::move(context));
+  auto result = co_await pipeline_->CommitStaged<QueueItem>(std::move(staged), std::move(context));
   co_return result;
 }
 

@@ -114,15 +114,6 @@ Result<store::Staged<SortedMapItem>> SortedMapService::StageWrite(SortedMapName 
   });
 }
 
-boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::CommitStaged(
-    Result<store::Staged<SortedMapItem>> staged, Context context) {
-  if (!staged.ok()) co_return staged.status();
-  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  auto result =
-      co_await pipeline_->Commit<SortedMapItem>(std::move(staged).value(), std::move(context));
-  co_return result;
-}
-
 Result<store::Staged<SortedMapItem>> SortedMapService::StageCreate(SortedMapName name,
                                                                    std::string id,
                                                                    ItemWrite write) const {
@@ -259,7 +250,8 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Create(SortedMap
                                                                        ItemWrite write,
                                                                        Context context) {
   auto staged = StageCreate(std::move(name), std::move(id), std::move(write));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<SortedMapItem>(std::move(staged), std::move(context));
   co_return result;
 }
 
@@ -268,14 +260,16 @@ boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Update(
     bool allow_missing, Context context) {
   auto staged = StageUpdate(std::move(name), std::move(id), std::move(write), std::move(etag),
                             std::move(allow_missing));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<SortedMapItem>(std::move(staged), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<SortedMapItem>> SortedMapService::Delete(
     SortedMapName name, std::string id, std::optional<std::string> etag, Context context) {
   auto staged = StageDelete(std::move(name), std::move(id), std::move(etag));
-  auto result = co_await CommitStaged(std::move(staged), std::move(context));
+  auto result =
+      co_await pipeline_->CommitStaged<SortedMapItem>(std::move(staged), std::move(context));
   co_return result;
 }
 

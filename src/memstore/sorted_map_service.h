@@ -109,9 +109,6 @@ class SortedMapService {
   // the new record, or nullopt to remove the item.
   core::Result<store::Staged<SortedMapItem>> StageWrite(SortedMapName name, std::string id,
                                                         NextFn next) const;
-  // Commits a staged write alone, with the request's context.
-  boost::asio::awaitable<core::Result<SortedMapItem>> CommitStaged(
-      core::Result<store::Staged<SortedMapItem>> staged, Context context);
   core::Status CheckWrite(const ItemWrite& write) const;
 
   const store::Engine* engine_;

@@ -216,6 +216,17 @@ class CommitPipeline {
     }
   }
 
+  // A staged write (a service's Stage* method) committed alone, with the request's context;
+  // the staging's own error (a bad argument) is returned as is, nothing committed.
+  template <class T>
+  boost::asio::awaitable<core::Result<T>> CommitStaged(core::Result<Staged<T>> staged,
+                                                       WriteContext<T> context = {}) {
+    if (!staged.ok()) co_return staged.status();
+    // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+    auto result = co_await Commit<T>(std::move(staged).value(), std::move(context));
+    co_return result;
+  }
+
   // Blocking form for code that is not a coroutine (tools, tests).
   core::Status CommitAndWait(Mutation mutation);
 

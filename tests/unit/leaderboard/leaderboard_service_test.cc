@@ -222,7 +222,7 @@ TEST_CASE("A failed guard check leaves neither the entry nor its rank", "[leader
   REQUIRE(*f.service->Count(kBoard, {}) == 0);
 }
 
-TEST_CASE("Staged writes to one board apply together; BatchRank reads them at one instant",
+TEST_CASE("Staged writes to one board apply together and BatchRank reads them at one instant",
           "[leaderboard]") {
   Fixture f;
   REQUIRE(Fixture::Await(f.service->Create(kBoard, "a", 1000)).ok());
