@@ -20,7 +20,10 @@ inline constexpr std::array<std::string_view, 4> kCommitResourceNames = {
 
 struct CommitCounters {
   std::atomic<uint64_t> committed{0};  // transactions made durable
-  std::atomic<uint64_t> refused{0};    // transactions that wrote nothing (any error)
+  std::atomic<uint64_t> refused{0};    // answered with an error: nothing written
+  // 503: storage unreachable or the outcome unknown (PostgreSQL), so possibly written; a retry
+  // with the same Idempotency-Key says which.
+  std::atomic<uint64_t> unavailable{0};
   std::array<std::atomic<uint64_t>, kCommitResourceNames.size()> operations{};  // committed
 
   void Committed(CommitResource resource) {

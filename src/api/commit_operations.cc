@@ -1,6 +1,8 @@
 #include "api/commit_operations.h"
 
+#include <algorithm>
 #include <array>
+#include <initializer_list>
 #include <utility>
 
 #include "api/entry_json.h"
@@ -37,6 +39,22 @@ Result<std::string_view> OneVerb(const Json& op, std::string_view resource,
                                    " needs one verb: " + names + ".");
   }
   return *found;
+}
+
+// Refuses a member of `op` that is neither its resource, its verb, nor one of `extra` (the
+// options that go beside that verb): a misplaced "etag" must not turn a conditional write into
+// an unconditional one unnoticed.
+Status OnlyKnownMembers(const Json& op, std::string_view resource, std::string_view verb,
+                        std::initializer_list<std::string_view> extra = {}) {
+  for (const auto& [member, value] : op.items()) {
+    if (member == resource || member == verb) continue;
+    if (std::find(extra.begin(), extra.end(), member) != extra.end()) continue;
+    return Status::InvalidArgument(
+        "Unknown member '" + member + "' in an operation on '" + std::string(resource) +
+        "' with '" + std::string(verb) + "'" +
+        (extra.size() == 0 ? "; options go inside the verb's object." : "."));
+  }
+  return Status::Ok();
 }
 
 // A required string member of a resource object.
@@ -89,6 +107,14 @@ Result<CommitOperation> EntryOperation(const Json& op, const Json& resource, int
   out.data_store = name.data_store;
   Result<store::Staged<datastore::EntryRecord>> staged = Status::Internal("no verb");
   bool answers_entry = true;
+  if (verb == "patch") {
+    SB_RETURN_IF_ERROR(OnlyKnownMembers(
+        op, "entry", verb, {"etag", "allowMissing", "initialValue", "users", "attributes"}));
+  } else if (verb == "increment") {
+    SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "entry", verb, {"users", "attributes"}));
+  } else {
+    SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "entry", verb));
+  }
   if (verb == "create") {
     out.scopes = {kObjectsCreate};
     SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
@@ -141,6 +167,7 @@ Result<CommitOperation> OrderedOperation(const Json& op, const Json& resource, i
   SB_ASSIGN_OR_RETURN(std::string id, RequiredName(resource, "orderedEntry", "id"));
   static constexpr std::array<std::string_view, 3> kVerbs = {"set", "increment", "delete"};
   SB_ASSIGN_OR_RETURN(std::string_view verb, OneVerb(op, "ordered entry", kVerbs));
+  SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "orderedEntry", verb));
   leaderboard::LeaderboardService& boards = *services.leaderboards;
   CommitOperation out;
   out.resource = CommitResource::kOrderedEntry;
@@ -176,6 +203,7 @@ Result<CommitOperation> SortedMapOperation(const Json& op, const Json& resource,
   SB_ASSIGN_OR_RETURN(std::string id, RequiredName(resource, "sortedMapItem", "id"));
   static constexpr std::array<std::string_view, 3> kVerbs = {"create", "update", "delete"};
   SB_ASSIGN_OR_RETURN(std::string_view verb, OneVerb(op, "sorted map item", kVerbs));
+  SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "sortedMapItem", verb));
   SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
   memstore::SortedMapService& maps = *services.sorted_maps;
   CommitOperation out;
@@ -216,6 +244,7 @@ Result<CommitOperation> QueueOperation(const Json& op, const Json& resource, int
   SB_ASSIGN_OR_RETURN(name.queue, RequiredName(resource, "queueItem", "queue"));
   static constexpr std::array<std::string_view, 1> kVerbs = {"add"};
   SB_ASSIGN_OR_RETURN(std::string_view verb, OneVerb(op, "queue item", kVerbs));
+  SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "queueItem", verb));
   SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
   SB_ASSIGN_OR_RETURN(QueueAdd add, DecodeQueueAdd(body));
   SB_ASSIGN_OR_RETURN(auto staged,

@@ -1,5 +1,8 @@
 #include "api/commit_routes.h"
 
+#include <chrono>
+#include <cmath>
+#include <map>
 #include <memory>
 
 #include "api/commit_operations.h"
@@ -96,6 +99,40 @@ Status AtOperation(Status status, size_t index) {
       .WithMetadata("operationIndex", std::to_string(index));
 }
 
+// The rate family a resource's single calls draw on (api.md §7).
+ops::RateFamily FamilyOf(CommitResource resource) {
+  switch (resource) {
+    case CommitResource::kEntry:
+      return ops::RateFamily::kDataStores;
+    case CommitResource::kOrderedEntry:
+      return ops::RateFamily::kOrdered;
+    case CommitResource::kSortedMapItem:
+    case CommitResource::kQueueItem:
+      return ops::RateFamily::kMemoryStore;
+  }
+  return ops::RateFamily::kDataStores;
+}
+
+// Draws `cost` more requests from `family`'s buckets for the caller: a call that does the work
+// of many single calls costs as many (the gate drew the route's one). 429 with retry-after
+// when a bucket is empty.
+Status ChargeRate(const Services& services, const Request& request, int64_t universe,
+                  ops::RateFamily family, size_t cost) {
+  if (services.limiter == nullptr || cost == 0) return Status::Ok();
+  const double now =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  const auto decision = services.limiter->Acquire(family, request.principal, universe, now,
+                                                  static_cast<uint32_t>(cost));
+  if (decision.allowed) return Status::Ok();
+  const auto retry = static_cast<int64_t>(std::ceil(decision.retry_after_seconds));
+  return Status::ResourceExhausted("Rate limit exceeded for " +
+                                   std::string(ops::RateFamilyName(family)) +
+                                   " requests (a batch counts each of its operations); retry "
+                                   "after " +
+                                   std::to_string(retry) + " s.")
+      .WithMetadata("retryAfterSeconds", std::to_string(std::max<int64_t>(retry, 1)));
+}
+
 class CommitRoutes {
  public:
   explicit CommitRoutes(const Services& services) : services_(services) {}
@@ -103,7 +140,13 @@ class CommitRoutes {
   asio::awaitable<Result<Response>> Commit(Request& request, gate::RequestWrite& write) {
     auto answer = co_await Apply(request, write);
     if (!answer.ok() && services_.commits != nullptr) {
-      services_.commits->refused.fetch_add(1, std::memory_order_relaxed);
+      const Status& error = answer.status();
+      if (error.code() == core::StatusCode::kUnavailable) {
+        // Storage unreachable, or its outcome unknown: the retry with the key tells.
+        services_.commits->unavailable.fetch_add(1, std::memory_order_relaxed);
+      } else if (error.reason() != gate::kIdempotentReplay) {
+        services_.commits->refused.fetch_add(1, std::memory_order_relaxed);
+      }
     }
     co_return answer;
   }
@@ -153,13 +196,30 @@ class CommitRoutes {
       staged.push_back(std::move(operation->stage));
       resources.push_back(operation->resource);
     }
+    // Each operation costs what its single call costs; the gate drew one data-store request.
+    std::map<ops::RateFamily, size_t> costs;
+    for (CommitResource resource : resources) ++costs[FamilyOf(resource)];
+    if (costs[ops::RateFamily::kDataStores] > 0) --costs[ops::RateFamily::kDataStores];
+    for (const auto& [family, cost] : costs) {
+      SB_CO_RETURN_IF_ERROR(ChargeRate(services_, request, universe, family, cost));
+    }
     const core::Clock* clock = services_.clock;
+    const size_t max_write = services_.max_commit_write_bytes;
     // The request's own guard (headers) is checked first by the context; then the body's, in
     // order; then every operation, in order. Any failure rolls all of it back.
     std::function<Result<std::string>(store::WriteView&)> mutation =
-        [universe, guards = std::move(guards), staged = std::move(staged),
-         clock](store::WriteView& view) -> Result<std::string> {
+        [universe, guards = std::move(guards), staged = std::move(staged), clock,
+         max_write](store::WriteView& view) -> Result<std::string> {
       const core::Timestamp now = clock->Now();
+      // A small body can stage a lot (a patch of a large value, many times): bounded here, as
+      // it is staged, so one commit can neither hold the sequencer long nor make a huge write.
+      const size_t staged_before = view.StagedBytes();
+      auto too_large = [max_write](std::string_view what) {
+        return memstore::LimitExceeded("The commit " + std::string(what) + " more than " +
+                                           std::to_string(max_write) +
+                                           " bytes (config max_commit_write_bytes).",
+                                       "max_commit_write_bytes", max_write);
+      };
       for (const BodyGuard& guard : guards) {
         Status held = locks::CheckGuard(view, universe, guard.lock_id, guard.token, now);
         if (!held.ok()) return std::move(held).WithMetadata("lockId", guard.lock_id);
@@ -168,8 +228,14 @@ class CommitRoutes {
       for (size_t i = 0; i < staged.size(); ++i) {
         Result<std::string> result = staged[i](view);
         if (!result.ok()) return AtOperation(std::move(result).status(), i);
+        if (view.StagedBytes() - staged_before > max_write) {
+          return AtOperation(too_large("writes"), i);
+        }
         if (i > 0) results.push_back(',');
         results.append(*result);
+        if (results.size() > max_write) {
+          return AtOperation(too_large("answers"), i);
+        }
       }
       results.append("]}");
       return results;
@@ -194,6 +260,8 @@ class CommitRoutes {
     store.data_store = request.Param("dataStore");
     if (scoped) store.scope = request.Param("scope");
     SB_CO_ASSIGN_OR_RETURN(std::vector<std::string> ids, DecodeIds(request));
+    SB_CO_RETURN_IF_ERROR(ChargeRate(services_, request, store.universe,
+                                     ops::RateFamily::kDataStores, ids.size() - 1));
     SB_CO_ASSIGN_OR_RETURN(auto records, services_.entries->BatchGet(store, ids));
     std::string out = "{\"results\":[";
     datastore::EntryName name = store;
@@ -224,6 +292,8 @@ class CommitRoutes {
     board.scope = request.Param("scope");
     SB_CO_ASSIGN_OR_RETURN(auto order, ParseSortOrder(request.Query("orderBy").value_or("")));
     SB_CO_ASSIGN_OR_RETURN(std::vector<std::string> ids, DecodeIds(request));
+    SB_CO_RETURN_IF_ERROR(
+        ChargeRate(services_, request, board.universe, ops::RateFamily::kOrdered, ids.size() - 1));
     SB_CO_ASSIGN_OR_RETURN(auto answer, services_.leaderboards->BatchRank(board, ids, order));
     std::string tail = "\"totalSize\":" + std::to_string(answer.total) + ",\"missingIds\":";
     tail.append(core::DumpCompact(Json(answer.missing)));

@@ -123,11 +123,14 @@ std::string RenderMetrics(const Services& s) {
 
   if (s.commits != nullptr) {
     out.Family("strongbox_transactions_total", "counter",
-               ":commit transactions by outcome: committed, or refused with nothing written.");
+               ":commit transactions by outcome: committed; refused (an error, nothing "
+               "written); unavailable (503: storage unreachable or the outcome unknown).");
     out.Sample("strongbox_transactions_total", {{"outcome", "committed"}},
                static_cast<double>(s.commits->committed.load()));
     out.Sample("strongbox_transactions_total", {{"outcome", "refused"}},
                static_cast<double>(s.commits->refused.load()));
+    out.Sample("strongbox_transactions_total", {{"outcome", "unavailable"}},
+               static_cast<double>(s.commits->unavailable.load()));
     out.Family("strongbox_transaction_operations_total", "counter",
                "Operations of committed transactions, by the resource they wrote.");
     for (size_t i = 0; i < kCommitResourceNames.size(); ++i) {

@@ -55,9 +55,11 @@ struct Services {
   const cluster::NodePlacement* placement = nullptr;
   const http::ForwardClient* forward_client = nullptr;
   size_t metrics_max_queues = 1000;
-  // :commit limits (api.md §8; config max_commit_operations, max_commit_bytes).
+  // :commit limits (api.md §8; config max_commit_operations, max_commit_bytes,
+  // max_commit_write_bytes).
   size_t max_commit_operations = 100;
   size_t max_commit_bytes = 4 * 1024 * 1024;
+  size_t max_commit_write_bytes = 32 * 1024 * 1024;
   CommitCounters* commits = nullptr;  // :commit outcomes for /metrics; null: not counted
   // True while the server is serving (not starting, not draining): /readyz.
   std::function<bool()> ready;

@@ -366,6 +366,7 @@ struct Front {
     services.metrics_max_queues = static_cast<size_t>(config.metrics_max_queues);
     services.max_commit_operations = static_cast<size_t>(config.max_commit_operations);
     services.max_commit_bytes = static_cast<size_t>(config.max_commit_bytes);
+    services.max_commit_write_bytes = static_cast<size_t>(config.max_commit_write_bytes);
     services.commits = &commit_counters;
     services.ready = [this] { return server.state() == http::ServingState::kServing; };
     auto installed =

@@ -191,6 +191,10 @@ const std::vector<Field>& Fields() {
     v.push_back(IntField("max_commit_bytes", &Config::max_commit_bytes, 1024, int64_t{1} << 30,
                          "bytes of one :commit request body at most; more gets 400 "
                          "LIMIT_EXCEEDED (body_limit_bytes still answers 413 first)"));
+    v.push_back(IntField("max_commit_write_bytes", &Config::max_commit_write_bytes, 1024,
+                         int64_t{1} << 32,
+                         "bytes one :commit may write (entries, revisions, items) and answer at "
+                         "most; more gets 400 LIMIT_EXCEEDED and nothing is written"));
     // Not 0: Debian's RocksDB 7.8 can abort on a WAL append that meets a full disk
     // (store/engine.h), so the disk must never be allowed to fill.
     v.push_back(IntField("storage_min_free_bytes", &Config::storage_min_free_bytes,

@@ -109,6 +109,9 @@ struct Config {
   // One :commit (api.md §8): operations at most, and the bytes of its request body at most.
   int max_commit_operations = 100;
   int64_t max_commit_bytes = 4 * 1024 * 1024;
+  // What one :commit may write (rows staged) and answer, at most: a small body patching a large
+  // value many times must not make a huge write or hold the sequencer.
+  int64_t max_commit_write_bytes = 32 * 1024 * 1024;
   // Storage faults (store/commit_pipeline.h): writes stop below this much free disk, and are
   // retried this often once stopped.
   int64_t storage_min_free_bytes = 128ll * 1024 * 1024;

@@ -140,9 +140,13 @@ std::optional<http::Response> AccessGate::Check(http::Request& request, const Ro
     if (!key.ok()) return InvalidApiKeyResponse();
     auto need = NeedOf(spec, request);
     if (!need.ok()) return ErrorResponse(need.status(), spec.surface);
-    if (!ops::Grants(**key, *need)) {
+    // A route without scopes of its own (:commit) still needs the key to reach the universe,
+    // before it draws on that universe's rate bucket.
+    const bool reaches = !spec.scopes_per_operation || ops::GrantsAnyOn(**key, need->universe);
+    if (!reaches || !ops::Grants(**key, *need)) {
       std::string names;
       for (auto name : spec.scopes) names += (names.empty() ? "" : ", ") + std::string(name);
+      if (names.empty()) names = "any scope";
       return ErrorResponse(
           core::Status::PermissionDenied(
               "This API key lacks the scope this route needs (" + names + ") on universe " +

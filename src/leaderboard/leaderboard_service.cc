@@ -228,8 +228,9 @@ Result<LeaderboardService::BatchAnswer> LeaderboardService::BatchRank(
     for (const std::string& id : ids) {
       if (auto position = index.PositionOf(id, order)) {
         answer.entries.push_back(RankedAt(index, *position, order));
-      } else {
-        answer.missing.push_back(id);
+      } else if (std::find(answer.missing.begin(), answer.missing.end(), id) ==
+                 answer.missing.end()) {
+        answer.missing.push_back(id);  // once, as the entries found
       }
     }
     std::sort(answer.entries.begin(), answer.entries.end(),

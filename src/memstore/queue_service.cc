@@ -64,7 +64,11 @@ QueueService::QueueService(const store::Engine* engine, store::CommitPipeline* p
     : engine_(engine), pipeline_(pipeline), clock_(clock), limits_(limits), max_wait_(max_wait) {}
 
 void QueueService::LowerHead(const std::string& prefix, const std::string& key) {
-  Head& head = heads_[prefix];
+  // No head known: reads start from the queue's first row already. Not creating one here keeps
+  // a rolled-back add (a failed transaction) from leaving a Head behind for a queue name.
+  auto found = heads_.find(prefix);
+  if (found == heads_.end()) return;
+  Head& head = found->second;
   if (!head.key.empty() && key < head.key) head.key = key;
   if (!head.pending.empty() && key < head.pending) ++head.generation;
 }

@@ -60,6 +60,12 @@ bool Grants(const ApiKey& key, const AccessNeed& need) {
   return true;
 }
 
+bool GrantsAnyOn(const ApiKey& key, int64_t universe) {
+  return std::any_of(key.scopes.begin(), key.scopes.end(), [universe](const KeyScope& s) {
+    return s.universe == 0 || s.universe == universe;
+  });
+}
+
 std::string NewSecret(std::string_view id) {
   return "sb_" + std::string(id) + "_" + core::HexEncode(core::SecureRandomBytes(32));
 }

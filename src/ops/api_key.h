@@ -83,6 +83,9 @@ struct AccessNeed {
 // True when the key's scopes grant every name of `need`. `admin` on "*" grants everything;
 // `admin` on one universe grants every route of that universe.
 bool Grants(const ApiKey& key, const AccessNeed& need);
+// True when the key holds any scope on `universe` (or on every universe): what a route that
+// checks scopes per operation (:commit) asks before it costs that universe anything.
+bool GrantsAnyOn(const ApiKey& key, int64_t universe);
 
 // A fresh secret for `id`, and the id a presented secret claims (kBootstrapKeyId when it is
 // not in the "sb_<id>_…" form).

@@ -98,7 +98,7 @@ void RateLimiter::Trim(Shard& shard, int64_t now_ns) {
 }
 
 RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view key_id,
-                                           int64_t universe, double now) {
+                                           int64_t universe, double now, uint32_t cost) {
   const size_t f = static_cast<size_t>(family);
   const RateLimits& limits = options_.limits[f];
   Decision decision;
@@ -122,16 +122,19 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
 
   const int64_t now_ns = static_cast<int64_t>(now * 1e9);
   Bucket* taken = nullptr;
+  int64_t taken_charge = 0;
   double tightest = 2;  // fraction of capacity left in the tightest bucket
   for (size_t i = 0; i < count; ++i) {
     Bucket& bucket = BucketFor(draws[i].id, draws[i].rate, now_ns);
     const int64_t interval = bucket.interval_ns;
     const int64_t window = interval * bucket.capacity;  // a full bucket's worth of time
+    const int64_t charge =
+        interval * std::min<int64_t>(std::max<uint32_t>(cost, 1), bucket.capacity);
     int64_t tat = bucket.tat_ns.load(std::memory_order_relaxed);
     int64_t next = 0;
     bool allowed = false;
     do {
-      next = std::max(tat, now_ns) + interval;
+      next = std::max(tat, now_ns) + charge;
       allowed = next - now_ns <= window;
       if (!allowed) break;
     } while (!bucket.tat_ns.compare_exchange_weak(tat, next, std::memory_order_relaxed));
@@ -145,7 +148,10 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
       (draws[i].by_key ? rejected_key_ : rejected_universe_)[f].fetch_add(1);
       break;
     }
-    if (i == 0) taken = &bucket;
+    if (i == 0) {
+      taken = &bucket;
+      taken_charge = charge;
+    }
     const double left = static_cast<double>(window - (next - now_ns)) / interval;  // tokens
     if (left / bucket.capacity < tightest) {
       tightest = left / bucket.capacity;
@@ -157,7 +163,7 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
   }
   if (!decision.allowed && taken != nullptr && count == 2) {
     // The universe said no: give the key its token back.
-    taken->tat_ns.fetch_sub(taken->interval_ns, std::memory_order_relaxed);
+    taken->tat_ns.fetch_sub(taken_charge, std::memory_order_relaxed);
   }
   return decision;
 }

@@ -53,11 +53,14 @@ void WriteView::Delete(ColumnFamily cf, std::string_view key) {
 
 void CommitPipeline::RunHooks(std::vector<std::function<void()>>& hooks) {
   if (hooks.empty()) return;
-  // Odd while they run: ReadSettled retries a read that overlapped them.
+  // Odd while they run: ReadSettled retries a read that overlapped them, or reads under the lock.
+  std::unique_lock<std::shared_mutex> lock(hooks_mu_);
   hooks_epoch_.fetch_add(1, std::memory_order_acq_rel);
   for (auto& hook : hooks) hook();
   hooks_epoch_.fetch_add(1, std::memory_order_release);
 }
+
+size_t WriteView::StagedBytes() const { return batch_->GetWriteBatch()->GetDataSize(); }
 
 void WriteView::OnCommitted(std::function<void()> hook) {
   on_committed_.push_back(std::move(hook));

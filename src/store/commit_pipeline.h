@@ -54,6 +54,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -87,6 +88,9 @@ class WriteView {
   // writes while it lives (collect, then write).
   std::unique_ptr<Iterator> NewIterator(ColumnFamily cf, std::string_view lower,
                                         std::string_view upper) const;
+  // Bytes staged in the batch being built so far (this mutation's and the earlier ones' of the
+  // group): a mutation that may stage a lot compares it before and after (a :commit's limit).
+  size_t StagedBytes() const;
   // Runs once the batch holding this mutation is durable, on the sequencer thread, before any
   // waiter completes (e.g. to update an in-memory index). Dropped if the mutation fails.
   void OnCommitted(std::function<void()> hook);
@@ -198,22 +202,23 @@ class CommitPipeline {
   // For readers of in-memory state that OnCommitted hooks keep (the rank index): runs `read`
   // (which must only read, and may run more than once) until no group's hooks ran while it
   // did, so it never sees a group half applied — e.g. one side of a transaction's two
-  // leaderboard writes (api.md §8). Hooks are in-memory and short, so a retry is rare; the
-  // sequencer never waits for readers.
+  // leaderboard writes (api.md §8). Hooks are in-memory and short, so a retry is rare; a read
+  // that keeps overlapping them runs once under the lock the hooks take. Never call it from a
+  // hook or a mutation (the sequencer thread).
   template <class Read>
   auto ReadSettled(Read&& read) const {
-    for (unsigned attempt = 0;; ++attempt) {
+    for (unsigned attempt = 0; attempt < 32; ++attempt) {
       const uint64_t before = hooks_epoch_.load(std::memory_order_acquire);
       if ((before & 1) == 0) {
         auto result = read();
         if (hooks_epoch_.load(std::memory_order_acquire) == before) return result;
       }
-      if (attempt < 16) {
-        std::this_thread::yield();
-      } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
-      }
+      std::this_thread::yield();
     }
+    // Groups keep overlapping this read (back-to-back commits, a long page): read once while
+    // no group's hooks can run. Rare, and short, so the sequencer waits little.
+    std::shared_lock<std::shared_mutex> settled(hooks_mu_);
+    return read();
   }
 
   // A staged write (a service's Stage* method) committed alone, with the request's context;
@@ -286,6 +291,8 @@ class CommitPipeline {
   core::Histogram write_seconds_{core::Histogram::LatencyBuckets()};
   // Odd while a group's hooks run (ReadSettled); only the sequencer moves it.
   std::atomic<uint64_t> hooks_epoch_{0};
+  // Held by the sequencer while a group's hooks run; ReadSettled's fallback reads under it.
+  mutable std::shared_mutex hooks_mu_;
   std::thread sequencer_;
 };
 

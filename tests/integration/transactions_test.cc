@@ -170,6 +170,11 @@ TEST_CASE("commit: every resource kind, its verbs and preconditions", "[integrat
   fails({{"queueItem", {{"queue", "TradeLog"}}}, {"add", {{"data", 1}}}}, 400, "INVALID_ARGUMENT");
   fails({{"orderedEntry", {{"store", "Coins"}, {"id", "p1"}}}, {"increment", 0.5}}, 400,
         "INVALID_ARGUMENT");
+  // A misplaced option is refused, not dropped: this etag belongs inside "update".
+  fails({{"entry", EntryRef("a")}, {"update", {{"value", 3}}}, {"etag", "stale"}}, 400,
+        "INVALID_ARGUMENT");
+  fails({{"queueItem", {{"queue", "TradeLog"}}}, {"add", {{"data", 1}, {"ttl", "9s"}}}, {"ttl", 1}},
+        400, "INVALID_ARGUMENT");
   // The deletes answer {} as DELETE does, and remove.
   json deletes = {
       {"operations",
@@ -453,7 +458,7 @@ TEST_CASE("batchGet: ordered entries with their ranks in one order", "[integrati
             200);
   }
   auto r = c.Post(kBoard + ":batchGet?orderBy=value%20desc",
-                  R"({"ids":["p3","p49","ghost","p10","p3"]})");
+                  R"({"ids":["p3","p49","ghost","p10","p3","ghost"]})");
   INFO(r.body);
   REQUIRE(r.status == 200);
   json body = r.Json();
@@ -471,6 +476,54 @@ TEST_CASE("batchGet: ordered entries with their ranks in one order", "[integrati
   auto ascending = c.Post(kBoard + ":batchGet", R"({"ids":["p3"]})").Json();
   CHECK(ascending["orderedDataStoreEntries"][0]["rank"] == 4);
   CHECK(c.Post(kBoard + ":batchGet?orderBy=sideways", R"({"ids":["p3"]})").status == 400);
+}
+
+TEST_CASE("commit: what it writes is bounded, and each operation costs a request",
+          "[integration]") {
+  ServerFixture f({"--max-commit-write-bytes", "20000", "--rate-limit-ordered-per-key", "5",
+                   "--rate-limit-burst-seconds", "1"});
+  auto& c = *f.client;
+  // A small body that patches a 3 KB value eight times would write ~50 KB (entry + revision
+  // each time): refused at the operation that crosses the limit, nothing written.
+  REQUIRE(c.Post(kEntries + "?id=big", json{{"value", {{"pad", std::string(3000, 'x')}}}}.dump())
+              .status == 200);
+  json patches = {{"operations", json::array()}};
+  for (int i = 0; i < 8; ++i) {
+    patches["operations"].push_back(
+        {{"entry", EntryRef("big")},
+         {"patch", {{{"op", "add"}, {"path", "/n" + std::to_string(i)}, {"value", i}}}}});
+  }
+  auto r = c.Post(kCommit, patches.dump());
+  INFO(r.body);
+  CHECK(r.status == 400);
+  CHECK(r.Json()["details"][0]["metadata"]["limit"] == "max_commit_write_bytes");
+  CHECK(r.Json()["details"][0]["metadata"]["operationIndex"] != "0");
+  CHECK(c.Get(kEntries + "/big").Json()["value"].size() == 1);
+  json& operations = patches["operations"];
+  operations.erase(operations.begin() + 3, operations.end());  // three fit
+  CHECK(c.Post(kCommit, patches.dump()).status == 200);
+
+  // Five leaderboard operations draw five ordered-family requests (the limit is 5 a second per
+  // key, burst 1 s): the first commit passes, the next is refused with retry-after.
+  json five = {{"operations", json::array()}};
+  for (int i = 0; i < 5; ++i) {
+    five["operations"].push_back(
+        {{"orderedEntry", {{"store", "Coins"}, {"id", "p" + std::to_string(i)}}}, {"set", i}});
+  }
+  CHECK(c.Post(kCommit, five.dump()).status == 200);
+  r = c.Post(kCommit, five.dump());
+  CHECK(r.status == 429);
+  CHECK_FALSE(r.Header("retry-after").empty());
+  // A key with no scope on universe 42 is refused before it costs universe 42 anything.
+  auto key = c.Post(
+      "/admin/v1/api-keys",
+      json{{"name", "elsewhere"},
+           {"scopes",
+            {{{"universe", "7"}, {"scope", "universe.ordered-data-store.scope.entry:write"}}}}}
+          .dump());
+  REQUIRE(key.status == 200);
+  HttpClient elsewhere(f.server.port(), key.Json()["secret"].get<std::string>());
+  CHECK(elsewhere.Post(kCommit, five.dump()).status == 403);
 }
 
 }  // namespace

@@ -69,5 +69,24 @@ TEST_CASE("idle buckets are dropped past the size bound, busy ones kept", "[ops]
   CHECK_FALSE(limiter.Acquire(kDs, "busy", 1, 500.0).allowed);
 }
 
+TEST_CASE("a request may cost several tokens, at most a full bucket", "[ops]") {
+  RateLimiter limiter(Limits(10, 20));
+  auto seven = limiter.Acquire(kDs, "k", 1, 100.0, 7);
+  REQUIRE(seven.allowed);
+  CHECK(seven.remaining == 3);
+  // Four more do not fit in the key's bucket: refused, and the universe's tokens given back.
+  CHECK_FALSE(limiter.Acquire(kDs, "k", 1, 100.0, 4).allowed);
+  CHECK(limiter.Acquire(kDs, "k", 1, 100.0, 3).allowed);
+  CHECK_FALSE(limiter.Acquire(kDs, "k", 1, 100.0).allowed);
+  // A cost above a bucket counts as that full bucket: it passes on fresh buckets (universe 2:
+  // the key's 10 and the universe's 20 taken), then nothing is left there.
+  CHECK(limiter.Acquire(kDs, "fresh", 2, 100.0, 500).allowed);
+  CHECK_FALSE(limiter.Acquire(kDs, "fresh", 2, 100.0).allowed);
+  CHECK_FALSE(limiter.Acquire(kDs, "other", 2, 100.0).allowed);
+  // Universe 1's bucket (20) holds what was taken there, 7 + 3: ten more fit, then none.
+  CHECK(limiter.Acquire(kDs, "third", 1, 100.0, 10).allowed);
+  CHECK_FALSE(limiter.Acquire(kDs, "fourth", 1, 100.0).allowed);
+}
+
 }  // namespace
 }  // namespace strongbox::ops
