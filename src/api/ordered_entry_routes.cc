@@ -61,6 +61,19 @@ Result<BoardName> BoardFromPath(const Request& request) {
   return board;
 }
 
+// {"path","writeStrategy","bestOrder","resetSchedule","archiveSeasons"} (api.md §9).
+Response SettingsResponse(const BoardName& board, const leaderboard::BoardSettings& settings) {
+  Json body = {
+      {"path", "universes/" + std::to_string(board.universe) + "/ordered-data-stores/" +
+                   core::PercentEncodeSegment(board.store) + "/scopes/" +
+                   core::PercentEncodeSegment(board.scope)},
+      {"writeStrategy", leaderboard::WriteStrategyName(settings.strategy)},
+      {"bestOrder", settings.best_order == leaderboard::SortOrder::kDescending ? "desc" : "asc"},
+      {"resetSchedule", ""},
+      {"archiveSeasons", 0}};
+  return http::JsonResponse(200, core::DumpCompact(body));
+}
+
 Result<leaderboard::SortOrder> OrderOf(const Request& request, const Surface& surface) {
   return ParseSortOrder(request.Query(surface.order_by).value_or(""));
 }
@@ -189,6 +202,44 @@ class OrderedRoutes {
                                                 "\"totalSize\":" + std::to_string(around.total)));
   }
 
+  // GET/PATCH …/scopes/{scope}:settings (api.md §9): the board's write strategy.
+  asio::awaitable<Result<Response>> GetSettings(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(auto settings, services_.leaderboards->Settings(board));
+    co_return SettingsResponse(board, settings);
+  }
+
+  asio::awaitable<Result<Response>> PatchSettings(Request& request, gate::RequestWrite& write) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    leaderboard::LeaderboardService::SettingsChange change;
+    SB_CO_ASSIGN_OR_RETURN(auto strategy, core::GetOptionalString(body, "writeStrategy"));
+    if (strategy) {
+      SB_CO_ASSIGN_OR_RETURN(change.strategy, leaderboard::ParseWriteStrategy(*strategy));
+    }
+    SB_CO_ASSIGN_OR_RETURN(auto best_order, core::GetOptionalString(body, "bestOrder"));
+    if (best_order) {
+      if (*best_order != "desc" && *best_order != "asc") {
+        co_return Status::InvalidArgument("bestOrder must be \"desc\" or \"asc\".");
+      }
+      change.best_order = *best_order == "desc" ? leaderboard::SortOrder::kDescending
+                                                : leaderboard::SortOrder::kAscending;
+    }
+    // Seasons are the rest of issue #18: refused, never silently ignored.
+    SB_CO_ASSIGN_OR_RETURN(auto schedule, core::GetOptionalString(body, "resetSchedule"));
+    SB_CO_ASSIGN_OR_RETURN(auto archive, core::GetOptionalInt64(body, "archiveSeasons"));
+    if ((schedule && !schedule->empty()) || (archive && *archive != 0)) {
+      co_return Status::InvalidArgument(
+          "Season resets (resetSchedule, archiveSeasons) are not available yet; this server "
+          "takes writeStrategy and bestOrder.");
+    }
+    auto respond = write.Respond<leaderboard::BoardSettings>(
+        [board](const leaderboard::BoardSettings& s) { return SettingsResponse(board, s); });
+    SB_CO_ASSIGN_OR_RETURN(auto settings, co_await services_.leaderboards->UpdateSettings(
+                                              board, change, respond.context()));
+    co_return respond(settings);
+  }
+
   asio::awaitable<Result<Response>> Count(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(auto range, ParseValueFilter(request.Query("filter").value_or("")));
@@ -247,6 +298,12 @@ void RegisterSurface(gate::RouteTable& table, const Services& services, const Su
   add("GET", item + ":neighbors", kOrderedRead,
       [routes](Request& r) { return routes->Neighbors(r); });
   add("GET", base + ":count", kOrderedRead, [routes](Request& r) { return routes->Count(r); });
+  // The board itself: …/scopes/{scope}:settings.
+  const std::string board = base.substr(0, base.size() - std::string("/entries").size());
+  add("GET", board + ":settings", kOrderedRead,
+      [routes](Request& r) { return routes->GetSettings(r); });
+  add("PATCH", board + ":settings", kOrderedWrite, {},
+      [routes](Request& r, RequestWrite& w) { return routes->PatchSettings(r, w); });
 }
 
 }  // namespace

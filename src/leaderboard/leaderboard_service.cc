@@ -80,14 +80,22 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
         if (bytes) {
           SB_ASSIGN_OR_RETURN(current, DecodeOrderedRecord(*bytes));
         }
-        SB_ASSIGN_OR_RETURN(std::optional<int64_t> value, next_value(current));
+        // The board's write strategy, read in the sequencer so a settings change and a write
+        // are ordered like any two writes.
+        SB_ASSIGN_OR_RETURN(auto settings_row,
+                            view.Get(ColumnFamily::kCatalog, BoardSettingsKey(board)));
+        BoardSettings settings;
+        if (settings_row) {
+          SB_ASSIGN_OR_RETURN(settings, DecodeBoardSettings(*settings_row));
+        }
+        SB_ASSIGN_OR_RETURN(std::optional<int64_t> value, next_value(current, settings));
         std::optional<OrderedRecord> next;
         if (value) {
           // Moving to a new value is a new arrival there (ties go to the earlier one); keeping the
-          // value keeps the place.
-          next = OrderedRecord{*value, current && current->value == *value
-                                           ? current->arrival
-                                           : next_arrival_.fetch_add(1)};
+          // value keeps the place, except under `latest`, where every write arrives anew.
+          const bool keeps_place =
+              current && current->value == *value && settings.strategy != WriteStrategy::kLatest;
+          next = OrderedRecord{*value, keeps_place ? current->arrival : next_arrival_.fetch_add(1)};
         }
         const bool moved = !current || !next || current->arrival != next->arrival;
         if (moved) {
@@ -113,8 +121,8 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageCreate(BoardName board, std::string id,
                                                                     int64_t value) {
-  NextValueFn next =
-      [value](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
+  NextValueFn next = [value](const std::optional<OrderedRecord>& current,
+                             const BoardSettings&) -> Result<std::optional<int64_t>> {
     if (current) return Status::AlreadyExists("Entry already exists.");
     return std::optional<int64_t>(value);
   };
@@ -124,11 +132,14 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageCreate(BoardName bo
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageUpdate(BoardName board, std::string id,
                                                                     int64_t value,
                                                                     bool allow_missing) {
-  NextValueFn next =
-      [value, allow_missing](
-          const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
+  NextValueFn next = [value, allow_missing](
+                         const std::optional<OrderedRecord>& current,
+                         const BoardSettings& settings) -> Result<std::optional<int64_t>> {
     if (!current && !allow_missing) return EntryNotFound();
-    return std::optional<int64_t>(value);
+    SB_ASSIGN_OR_RETURN(
+        int64_t stored,
+        Submit(settings, current ? std::optional<int64_t>(current->value) : std::nullopt, value));
+    return std::optional<int64_t>(stored);
   };
   return StageWrite(std::move(board), std::move(id), std::move(next));
 }
@@ -136,29 +147,53 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageUpdate(BoardName bo
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageIncrement(BoardName board,
                                                                        std::string id,
                                                                        int64_t amount) {
-  NextValueFn next =
-      [amount](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
-    const int64_t base = current ? current->value : 0;
-    int64_t sum;
-    if (__builtin_add_overflow(base, amount, &sum)) {
-      return Status::InvalidArgument("Incrementing " + std::to_string(base) + " by " +
-                                     std::to_string(amount) +
-                                     " overflows the 64-bit integer value.")
-          .WithReason("VALUE_OUT_OF_RANGE");
-    }
-    return std::optional<int64_t>(sum);
+  NextValueFn next = [amount](const std::optional<OrderedRecord>& current,
+                              const BoardSettings& settings) -> Result<std::optional<int64_t>> {
+    SB_ASSIGN_OR_RETURN(
+        int64_t stored,
+        IncrementBy(settings, current ? std::optional<int64_t>(current->value) : std::nullopt,
+                    amount));
+    return std::optional<int64_t>(stored);
   };
   return StageWrite(std::move(board), std::move(id), std::move(next));
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageDelete(BoardName board, std::string id,
                                                                     bool missing_ok) {
-  NextValueFn next =
-      [missing_ok](const std::optional<OrderedRecord>& current) -> Result<std::optional<int64_t>> {
+  NextValueFn next = [missing_ok](const std::optional<OrderedRecord>& current,
+                                  const BoardSettings&) -> Result<std::optional<int64_t>> {
     if (!current && !missing_ok) return EntryNotFound();
     return std::optional<int64_t>();
   };
   return StageWrite(std::move(board), std::move(id), std::move(next));
+}
+
+Result<BoardSettings> LeaderboardService::Settings(const BoardName& board) const {
+  SB_RETURN_IF_ERROR(ValidateBoardName(board));
+  SB_ASSIGN_OR_RETURN(auto row, engine_->Get(ColumnFamily::kCatalog, BoardSettingsKey(board)));
+  if (!row) return BoardSettings{};
+  return DecodeBoardSettings(*row);
+}
+
+boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings(
+    BoardName board, SettingsChange change, SettingsContext context) {
+  SB_CO_RETURN_IF_ERROR(ValidateBoardName(board));
+  std::function<Result<BoardSettings>(store::WriteView&)> mutation =
+      [board = std::move(board), change](store::WriteView& view) -> Result<BoardSettings> {
+    const std::string key = BoardSettingsKey(board);
+    SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kCatalog, key));
+    BoardSettings settings;
+    if (row) {
+      SB_ASSIGN_OR_RETURN(settings, DecodeBoardSettings(*row));
+    }
+    if (change.strategy) settings.strategy = *change.strategy;
+    if (change.best_order) settings.best_order = *change.best_order;
+    view.Put(ColumnFamily::kCatalog, key, EncodeBoardSettings(settings));
+    return settings;
+  };
+  // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
+  auto result = co_await pipeline_->Commit<BoardSettings>(std::move(mutation), std::move(context));
+  co_return result;
 }
 
 Result<LeaderboardService::ListPage> LeaderboardService::List(const ListQuery& query) const {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "leaderboard/board_settings.h"
 #include "leaderboard/ordered_entry.h"
 #include "leaderboard/rank_boards.h"
 #include "leaderboard/rank_index.h"
@@ -94,6 +95,20 @@ class LeaderboardService {
   core::Result<store::Staged<OrderedEntry>> StageDelete(BoardName board, std::string id,
                                                         bool missing_ok);
 
+  // The board's settings (board_settings.h): the defaults when none were set.
+  // kInvalidArgument for a malformed board name.
+  core::Result<BoardSettings> Settings(const BoardName& board) const;
+  // Changes the given settings, keeping the others. Writes already committed keep their values;
+  // every later write follows the new strategy (api.md §9).
+  struct SettingsChange {
+    std::optional<WriteStrategy> strategy;
+    std::optional<SortOrder> best_order;
+  };
+  using SettingsContext = store::WriteContext<BoardSettings>;
+  boost::asio::awaitable<core::Result<BoardSettings>> UpdateSettings(BoardName board,
+                                                                     SettingsChange change,
+                                                                     SettingsContext context = {});
+
   struct ListQuery {
     BoardName board;
     SortOrder order = SortOrder::kAscending;
@@ -139,8 +154,10 @@ class LeaderboardService {
 
  private:
   // From the current record (nullopt: missing), the new value, or nullopt to remove the entry.
-  using NextValueFn =
-      std::function<core::Result<std::optional<int64_t>>(const std::optional<OrderedRecord>&)>;
+  // `settings`: the board's, read in the same mutation (board_settings.h says how each
+  // strategy turns a write into the stored value).
+  using NextValueFn = std::function<core::Result<std::optional<int64_t>>(
+      const std::optional<OrderedRecord>&, const BoardSettings& settings)>;
 
   // Runs `read(const RankIndex&)` on `board` with no commit group half applied (the
   // pipeline's ReadSettled), so a transaction's writes to it are seen all or none.

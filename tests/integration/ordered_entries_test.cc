@@ -224,5 +224,47 @@ TEST_CASE("a restart keeps ordered entries, ranks and tie order", "[integration]
   CHECK(f.client->Get(kV2 + "/w:rank?orderBy=value%20desc").Json()["rank"] == 4);
 }
 
+TEST_CASE("board settings: write strategies over HTTP, both surfaces and :commit",
+          "[integration]") {
+  ServerFixture f;
+  auto& c = *f.client;
+  const std::string settings =
+      "/cloud/v2/universes/42/ordered-data-stores/Points/scopes/global:settings";
+  auto got = c.Get(settings);
+  REQUIRE(got.status == 200);
+  CHECK(got.Json()["writeStrategy"] == "set");
+  CHECK(got.Json()["bestOrder"] == "desc");
+  CHECK(got.Json()["path"] == "universes/42/ordered-data-stores/Points/scopes/global");
+
+  auto patched = c.Send("PATCH", settings, R"({"writeStrategy":"best"})");
+  INFO(patched.body);
+  REQUIRE(patched.status == 200);
+  CHECK(patched.Json()["writeStrategy"] == "best");
+  CHECK(c.Post(kV2 + "?id=p", R"({"value":50})").status == 200);
+  CHECK(c.Send("PATCH", kV2 + "/p", R"({"value":20})").Json()["value"] == 50);
+  CHECK(c.Send("PATCH", kV2 + "/p", R"({"value":70})").Json()["value"] == 70);
+  // v1 writes follow the same board's strategy.
+  CHECK(c.Send("PATCH", kV1 + "/p", R"({"value":10})").Json()["value"] == 70);
+  // So does a transaction's set.
+  json commit = {
+      {"operations", {{{"orderedEntry", {{"store", "Points"}, {"id", "p"}}}, {"set", 5}}}}};
+  auto r = c.Post("/cloud/v2/universes/42:commit", commit.dump());
+  REQUIRE(r.status == 200);
+  CHECK(r.Json()["results"][0]["value"] == 70);
+
+  REQUIRE(c.Send("PATCH", settings, R"({"writeStrategy":"sum"})").status == 200);
+  CHECK(c.Get(settings).Json()["bestOrder"] == "desc");  // kept
+  CHECK(c.Send("PATCH", kV2 + "/p", R"({"value":5})").Json()["value"] == 75);
+
+  // Bad input, and the season fields that are not available yet, are refused.
+  CHECK(c.Send("PATCH", settings, R"({"writeStrategy":"max"})").status == 400);
+  CHECK(c.Send("PATCH", settings, R"({"bestOrder":"up"})").status == 400);
+  CHECK(c.Send("PATCH", settings, R"({"resetSchedule":"0 0 * * 1"})").status == 400);
+  CHECK(c.Send("PATCH", settings, R"({"archiveSeasons":3})").status == 400);
+  CHECK(c.Get(settings).Json()["writeStrategy"] == "sum");
+  f.Restart();
+  CHECK(f.client->Get(settings).Json()["writeStrategy"] == "sum");
+}
+
 }  // namespace
 }  // namespace strongbox::testing

@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <future>
 #include <limits>
 #include <map>
@@ -276,6 +277,62 @@ TEST_CASE("Staged writes to one board apply together and BatchRank reads them at
   CHECK(failed.code() == StatusCode::kAlreadyExists);
   CHECK(f.service->Get(kBoard, "a")->value == 700);
   CHECK(f.service->Rank(kBoard, "a", SortOrder::kDescending)->entry.value == 700);
+}
+
+TEST_CASE("Write strategies: best keeps the better, sum adds, latest re-arrives", "[leaderboard]") {
+  Fixture f;
+  using Change = LeaderboardService::SettingsChange;
+  auto set_strategy = [&](WriteStrategy strategy, SortOrder best = SortOrder::kDescending) {
+    REQUIRE(Fixture::Await(f.service->UpdateSettings(kBoard, Change{strategy, best})).ok());
+  };
+  auto update = [&](const std::string& id, int64_t value) {
+    auto r = Fixture::Await(f.service->Update(kBoard, id, value, true));
+    REQUIRE(r.ok());
+    return r->value;
+  };
+  CHECK(f.service->Settings(kBoard)->strategy == WriteStrategy::kSet);  // the default
+  CHECK(update("a", 50) == 50);
+  CHECK(update("a", 10) == 10);  // set: replaces
+
+  set_strategy(WriteStrategy::kBest);
+  CHECK(update("a", 30) == 30);
+  CHECK(update("a", 20) == 30);  // a worse score is not kept
+  CHECK(Fixture::Await(f.service->Increment(kBoard, "a", -5))->value == 30);
+  CHECK(Fixture::Await(f.service->Increment(kBoard, "a", 5))->value == 35);
+  set_strategy(WriteStrategy::kBest, SortOrder::kAscending);  // a speedrun: lower is better
+  CHECK(update("a", 40) == 35);
+  CHECK(update("a", 12) == 12);
+
+  set_strategy(WriteStrategy::kSum);
+  CHECK(update("a", 8) == 20);
+  CHECK(update("fresh", 8) == 8);  // a missing entry starts from 0
+  CHECK(Fixture::Await(f.service->Update(kBoard, "a", INT64_MAX, true)).status().reason() ==
+        "VALUE_OUT_OF_RANGE");
+  CHECK(f.service->Get(kBoard, "a")->value == 20);
+
+  // latest: equal values rank by who wrote last. Under set, "b" keeps its earlier place.
+  set_strategy(WriteStrategy::kSet);
+  update("b", 100);
+  update("c", 100);
+  update("b", 100);
+  CHECK(f.service->Rank(kBoard, "b", SortOrder::kDescending)->entry.rank == 1);
+  set_strategy(WriteStrategy::kLatest);
+  update("b", 100);
+  CHECK(f.service->Rank(kBoard, "b", SortOrder::kDescending)->entry.rank == 2);
+  CHECK(f.service->Rank(kBoard, "c", SortOrder::kDescending)->entry.rank == 1);
+
+  // Settings survive a restart, and the strategy applies to staged writes (a :commit) too.
+  set_strategy(WriteStrategy::kBest);
+  f.Restart();
+  CHECK(f.service->Settings(kBoard)->strategy == WriteStrategy::kBest);
+  auto staged = f.service->StageUpdate(kBoard, "b", 1, true);
+  REQUIRE(staged.ok());
+  REQUIRE(
+      f.pipeline->CommitAndWait([&](store::WriteView& view) { return (*staged)(view).status(); })
+          .ok());
+  CHECK(f.service->Get(kBoard, "b")->value == 100);
+  // Another board keeps the defaults.
+  CHECK(f.service->Settings(BoardName{7, "Points", "weekly"})->strategy == WriteStrategy::kSet);
 }
 
 }  // namespace

@@ -1,0 +1,111 @@
+#include "leaderboard/board_settings.h"
+
+#include <algorithm>
+
+#include "store/key_codec.h"
+
+namespace strongbox::leaderboard {
+
+using core::Result;
+using core::Status;
+
+namespace {
+
+constexpr std::string_view kCatalogKindSettings = "leaderboard-settings";
+
+Status OutOfRange(int64_t base, int64_t amount) {
+  return Status::InvalidArgument("Adding " + std::to_string(amount) + " to " +
+                                 std::to_string(base) + " overflows the 64-bit integer value.")
+      .WithReason("VALUE_OUT_OF_RANGE");
+}
+
+// The better of two values for `best`.
+int64_t Better(const BoardSettings& settings, int64_t a, int64_t b) {
+  return settings.best_order == SortOrder::kDescending ? std::max(a, b) : std::min(a, b);
+}
+
+}  // namespace
+
+Result<WriteStrategy> ParseWriteStrategy(std::string_view text) {
+  if (text == "set") return WriteStrategy::kSet;
+  if (text == "best") return WriteStrategy::kBest;
+  if (text == "sum") return WriteStrategy::kSum;
+  if (text == "latest") return WriteStrategy::kLatest;
+  return Status::InvalidArgument("writeStrategy must be \"set\", \"best\", \"sum\" or \"latest\".");
+}
+
+std::string_view WriteStrategyName(WriteStrategy strategy) {
+  switch (strategy) {
+    case WriteStrategy::kSet:
+      return "set";
+    case WriteStrategy::kBest:
+      return "best";
+    case WriteStrategy::kSum:
+      return "sum";
+    case WriteStrategy::kLatest:
+      return "latest";
+  }
+  return "set";
+}
+
+std::string BoardSettingsKey(const BoardName& board) {
+  std::string k;
+  store::PutKeyInt64(&k, board.universe);
+  store::PutKeyString(&k, kCatalogKindSettings);
+  store::PutKeyString(&k, board.store);
+  store::PutKeyString(&k, board.scope);
+  return k;
+}
+
+std::string EncodeBoardSettings(const BoardSettings& settings) {
+  std::string out;
+  out.push_back(static_cast<char>(kBoardSettingsFormat));
+  out.push_back(static_cast<char>(settings.strategy));
+  out.push_back(static_cast<char>(settings.best_order));
+  return out;
+}
+
+Result<BoardSettings> DecodeBoardSettings(std::string_view bytes) {
+  if (bytes.size() < 3 || static_cast<uint8_t>(bytes[0]) != kBoardSettingsFormat ||
+      static_cast<uint8_t>(bytes[1]) > static_cast<uint8_t>(WriteStrategy::kLatest) ||
+      static_cast<uint8_t>(bytes[2]) > static_cast<uint8_t>(SortOrder::kDescending)) {
+    return Status::Internal("corrupt leaderboard settings record");
+  }
+  BoardSettings settings;
+  settings.strategy = static_cast<WriteStrategy>(bytes[1]);
+  settings.best_order = static_cast<SortOrder>(bytes[2]);
+  return settings;
+}
+
+Result<int64_t> Submit(const BoardSettings& settings, std::optional<int64_t> stored,
+                       int64_t value) {
+  if (!stored) return value;
+  switch (settings.strategy) {
+    case WriteStrategy::kSet:
+    case WriteStrategy::kLatest:
+      return value;
+    case WriteStrategy::kBest:
+      return Better(settings, *stored, value);
+    case WriteStrategy::kSum: {
+      int64_t sum;
+      if (__builtin_add_overflow(*stored, value, &sum)) return OutOfRange(*stored, value);
+      return sum;
+    }
+  }
+  return value;
+}
+
+Result<int64_t> IncrementBy(const BoardSettings& settings, std::optional<int64_t> stored,
+                            int64_t amount) {
+  const int64_t base = stored.value_or(0);
+  int64_t sum;
+  if (__builtin_add_overflow(base, amount, &sum)) {
+    return Status::InvalidArgument("Incrementing " + std::to_string(base) + " by " +
+                                   std::to_string(amount) + " overflows the 64-bit integer value.")
+        .WithReason("VALUE_OUT_OF_RANGE");
+  }
+  if (settings.strategy == WriteStrategy::kBest && stored) return Better(settings, *stored, sum);
+  return sum;
+}
+
+}  // namespace strongbox::leaderboard

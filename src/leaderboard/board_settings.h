@@ -1,0 +1,56 @@
+#pragma once
+
+// BoardSettings: how a leaderboard takes writes (api.md §9, issue #18) — its write strategy and,
+// for `best`, which way is better. Stored per board in the catalog column family
+// (proto-docs/storage-format.md: kind "leaderboard-settings", then store and scope); a board
+// with no row has the defaults, today's behaviour.
+//
+// Strategies (Unity Leaderboards / PlayFab statistic aggregations, Nakama operators):
+//   set     the value written replaces the stored one (the default);
+//   best    the better of the stored value and the one written is kept: higher for
+//           best_order descending (the default), lower for ascending — "keep my best score"
+//           without a read-modify-write;
+//   sum     a value written is added to the stored one (a missing entry starts from 0);
+//   latest  as set, but every write is a new arrival, so among equal values the latest
+//           submission ranks last (under set, rewriting the same value keeps the place).
+// `:increment` adds its amount under every strategy; under best the sum is kept only if it is
+// better. Thread safety: values; the functions are pure.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "leaderboard/ordered_entry.h"
+#include "leaderboard/rank_index.h"
+
+namespace strongbox::leaderboard {
+
+enum class WriteStrategy { kSet, kBest, kSum, kLatest };
+
+struct BoardSettings {
+  WriteStrategy strategy = WriteStrategy::kSet;
+  SortOrder best_order = SortOrder::kDescending;  // which way `best` keeps
+};
+
+// "set", "best", "sum", "latest"; kInvalidArgument for anything else.
+core::Result<WriteStrategy> ParseWriteStrategy(std::string_view text);
+std::string_view WriteStrategyName(WriteStrategy strategy);
+
+// The catalog key of a board's settings row.
+std::string BoardSettingsKey(const BoardName& board);
+
+inline constexpr uint8_t kBoardSettingsFormat = 1;
+std::string EncodeBoardSettings(const BoardSettings& settings);
+core::Result<BoardSettings> DecodeBoardSettings(std::string_view bytes);
+
+// What a submission of `value` (create, update, a transaction's set) stores given the stored
+// value (nullopt: missing). kInvalidArgument VALUE_OUT_OF_RANGE when `sum` overflows.
+core::Result<int64_t> Submit(const BoardSettings& settings, std::optional<int64_t> stored,
+                             int64_t value);
+// What `:increment` by `amount` stores. kInvalidArgument VALUE_OUT_OF_RANGE on overflow.
+core::Result<int64_t> IncrementBy(const BoardSettings& settings, std::optional<int64_t> stored,
+                                  int64_t amount);
+
+}  // namespace strongbox::leaderboard
