@@ -132,6 +132,9 @@ Result<CommitOperation> EntryOperation(const Json& op, const Json& resource, int
     out.scopes = {kObjectsUpdate};
     datastore::EntryService::PatchRequest patch;
     patch.operations = *core::FindMember(op, "patch");
+    if (!patch.operations.is_array() || patch.operations.empty()) {
+      return Status::InvalidArgument("'patch' must be a non-empty array of JSON Patch operations.");
+    }
     SB_RETURN_IF_ERROR(DecodePatchOptions(op, &patch));
     staged = entries.StagePatch(name, std::move(patch));
   } else if (verb == "increment") {

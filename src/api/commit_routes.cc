@@ -53,11 +53,21 @@ Result<std::vector<BodyGuard>> DecodeGuards(const Json& body, size_t max) {
     if (!lock_id) return Status::InvalidArgument("Each guard needs 'lockId'.");
     SB_RETURN_IF_ERROR(locks::ValidateLockId(*lock_id));
     guard.lock_id = std::move(*lock_id);
-    SB_ASSIGN_OR_RETURN(auto token, core::GetOptionalInt64(item, "fencingToken"));
-    if (!token || *token <= 0) {
-      return Status::InvalidArgument("Each guard needs 'fencingToken', a positive integer.");
+    // Tokens are unsigned 64-bit: the decimal string the lock answered, or a JSON integer.
+    const Json* token = core::FindMember(item, "fencingToken");
+    std::optional<uint64_t> parsed;
+    if (token != nullptr && token->is_string()) {
+      parsed = core::ParseUint64(token->get<std::string>());
+    } else if (token != nullptr && token->is_number_unsigned()) {
+      parsed = token->get<uint64_t>();
+    } else if (token != nullptr && token->is_number_integer() && token->get<int64_t>() > 0) {
+      parsed = static_cast<uint64_t>(token->get<int64_t>());
     }
-    guard.token = static_cast<uint64_t>(*token);
+    if (!parsed || *parsed == 0) {
+      return Status::InvalidArgument(
+          "Each guard needs 'fencingToken', a positive integer (or its decimal string).");
+    }
+    guard.token = *parsed;
     guards.push_back(std::move(guard));
   }
   return guards;
@@ -116,13 +126,15 @@ ops::RateFamily FamilyOf(CommitResource resource) {
 // Draws `cost` more requests from `family`'s buckets for the caller: a call that does the work
 // of many single calls costs as many (the gate drew the route's one). 429 with retry-after
 // when a bucket is empty.
+// `taken`: tokens the gate already drew from this family for the request (its route's one), so
+// the whole request never costs more than a full bucket.
 Status ChargeRate(const Services& services, const Request& request, int64_t universe,
-                  ops::RateFamily family, size_t cost) {
+                  ops::RateFamily family, size_t cost, uint32_t taken) {
   if (services.limiter == nullptr || cost == 0) return Status::Ok();
   const double now =
       std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   const auto decision = services.limiter->Acquire(family, request.principal, universe, now,
-                                                  static_cast<uint32_t>(cost));
+                                                  static_cast<uint32_t>(cost), taken);
   if (decision.allowed) return Status::Ok();
   const auto retry = static_cast<int64_t>(std::ceil(decision.retry_after_seconds));
   return Status::ResourceExhausted("Rate limit exceeded for " +
@@ -201,7 +213,8 @@ class CommitRoutes {
     for (CommitResource resource : resources) ++costs[FamilyOf(resource)];
     if (costs[ops::RateFamily::kDataStores] > 0) --costs[ops::RateFamily::kDataStores];
     for (const auto& [family, cost] : costs) {
-      SB_CO_RETURN_IF_ERROR(ChargeRate(services_, request, universe, family, cost));
+      const uint32_t taken = family == ops::RateFamily::kDataStores ? 1 : 0;
+      SB_CO_RETURN_IF_ERROR(ChargeRate(services_, request, universe, family, cost, taken));
     }
     const core::Clock* clock = services_.clock;
     const size_t max_write = services_.max_commit_write_bytes;
@@ -221,13 +234,18 @@ class CommitRoutes {
                                        "max_commit_write_bytes", max_write);
       };
       for (const BodyGuard& guard : guards) {
-        Status held = locks::CheckGuard(view, universe, guard.lock_id, guard.token, now);
-        if (!held.ok()) return std::move(held).WithMetadata("lockId", guard.lock_id);
+        SB_RETURN_IF_ERROR(locks::CheckGuard(view, universe, guard.lock_id, guard.token, now));
       }
       std::string results = "{\"results\":[";
       for (size_t i = 0; i < staged.size(); ++i) {
         Result<std::string> result = staged[i](view);
-        if (!result.ok()) return AtOperation(std::move(result).status(), i);
+        if (!result.ok()) {
+          Status failed = std::move(result).status();
+          // A later operation may have seen a revision an earlier one staged, which the
+          // failure rolls back: its "current" etag would name a revision that never existed.
+          if (i > 0) failed = std::move(failed).WithoutMetadata("currentEtag");
+          return AtOperation(std::move(failed), i);
+        }
         if (view.StagedBytes() - staged_before > max_write) {
           return AtOperation(too_large("writes"), i);
         }
@@ -261,7 +279,7 @@ class CommitRoutes {
     if (scoped) store.scope = request.Param("scope");
     SB_CO_ASSIGN_OR_RETURN(std::vector<std::string> ids, DecodeIds(request));
     SB_CO_RETURN_IF_ERROR(ChargeRate(services_, request, store.universe,
-                                     ops::RateFamily::kDataStores, ids.size() - 1));
+                                     ops::RateFamily::kDataStores, ids.size() - 1, 1));
     SB_CO_ASSIGN_OR_RETURN(auto records, services_.entries->BatchGet(store, ids));
     std::string out = "{\"results\":[";
     datastore::EntryName name = store;
@@ -292,8 +310,8 @@ class CommitRoutes {
     board.scope = request.Param("scope");
     SB_CO_ASSIGN_OR_RETURN(auto order, ParseSortOrder(request.Query("orderBy").value_or("")));
     SB_CO_ASSIGN_OR_RETURN(std::vector<std::string> ids, DecodeIds(request));
-    SB_CO_RETURN_IF_ERROR(
-        ChargeRate(services_, request, board.universe, ops::RateFamily::kOrdered, ids.size() - 1));
+    SB_CO_RETURN_IF_ERROR(ChargeRate(services_, request, board.universe, ops::RateFamily::kOrdered,
+                                     ids.size() - 1, 1));
     SB_CO_ASSIGN_OR_RETURN(auto answer, services_.leaderboards->BatchRank(board, ids, order));
     std::string tail = "\"totalSize\":" + std::to_string(answer.total) + ",\"missingIds\":";
     tail.append(core::DumpCompact(Json(answer.missing)));

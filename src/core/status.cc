@@ -58,6 +58,11 @@ Status Status::RenameMetadata(std::string_view from, std::string to) && {
   return std::move(*this);
 }
 
+Status Status::WithoutMetadata(std::string_view key) && {
+  std::erase_if(metadata_, [key](const auto& entry) { return entry.first == key; });
+  return std::move(*this);
+}
+
 std::string Status::ToString() const {
   std::string out(StatusCodeName(code_));
   if (!message_.empty()) out += ": " + message_;

@@ -67,6 +67,7 @@ class [[nodiscard]] Status {
   Status WithMetadata(std::string key, std::string value) &&;
   // Renames metadata key `from` to `to` (e.g. a nested call's index under an outer one's).
   Status RenameMetadata(std::string_view from, std::string to) &&;
+  Status WithoutMetadata(std::string_view key) &&;
 
   // "NOT_FOUND: Entry not found." (for logs and test messages).
   std::string ToString() const;

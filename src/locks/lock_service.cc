@@ -59,9 +59,14 @@ LockRecord NextHolder(const std::optional<LockRecord>& current, const std::strin
 Status CheckGuard(const store::WriteView& view, int64_t universe, std::string_view lock_id,
                   uint64_t token, core::Timestamp now) {
   SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kLocks, LockKey(universe, lock_id)));
-  if (!bytes) return LockLost();
-  SB_ASSIGN_OR_RETURN(LockRecord lock, DecodeLockRecord(*bytes));
-  if (!lock.HeldAt(now) || lock.fencing_token != token) return LockLost();
+  std::optional<LockRecord> lock;
+  if (bytes) {
+    SB_ASSIGN_OR_RETURN(lock, DecodeLockRecord(*bytes));
+  }
+  if (!lock || !lock->HeldAt(now) || lock->fencing_token != token) {
+    // Named, so a write guarded by several locks (a :commit) says which one was lost.
+    return LockLost().WithMetadata("lockId", std::string(lock_id));
+  }
   return Status::Ok();
 }
 

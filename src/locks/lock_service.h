@@ -38,7 +38,7 @@ struct LockLimits {
 };
 
 // Inside a mutation: OK only if the lock is held now with exactly `token`; else kAborted with
-// reason LOCK_LOST.
+// reason LOCK_LOST and metadata `lockId`.
 core::Status CheckGuard(const store::WriteView& view, int64_t universe, std::string_view lock_id,
                         uint64_t token, core::Timestamp now);
 

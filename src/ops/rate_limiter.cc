@@ -98,7 +98,8 @@ void RateLimiter::Trim(Shard& shard, int64_t now_ns) {
 }
 
 RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view key_id,
-                                           int64_t universe, double now, uint32_t cost) {
+                                           int64_t universe, double now, uint32_t cost,
+                                           uint32_t taken) {
   const size_t f = static_cast<size_t>(family);
   const RateLimits& limits = options_.limits[f];
   Decision decision;
@@ -121,15 +122,16 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
   decision.limited = true;
 
   const int64_t now_ns = static_cast<int64_t>(now * 1e9);
-  Bucket* taken = nullptr;
-  int64_t taken_charge = 0;
+  Bucket* drawn = nullptr;  // the first bucket, once it gave its tokens
+  int64_t drawn_charge = 0;
   double tightest = 2;  // fraction of capacity left in the tightest bucket
   for (size_t i = 0; i < count; ++i) {
     Bucket& bucket = BucketFor(draws[i].id, draws[i].rate, now_ns);
     const int64_t interval = bucket.interval_ns;
     const int64_t window = interval * bucket.capacity;  // a full bucket's worth of time
-    const int64_t charge =
-        interval * std::min<int64_t>(std::max<uint32_t>(cost, 1), bucket.capacity);
+    // At least one token, at most what is left of a full bucket after `taken`.
+    const int64_t room = std::max<int64_t>(bucket.capacity - static_cast<int64_t>(taken), 1);
+    const int64_t charge = interval * std::clamp<int64_t>(static_cast<int64_t>(cost), 1, room);
     int64_t tat = bucket.tat_ns.load(std::memory_order_relaxed);
     int64_t next = 0;
     bool allowed = false;
@@ -149,8 +151,8 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
       break;
     }
     if (i == 0) {
-      taken = &bucket;
-      taken_charge = charge;
+      drawn = &bucket;
+      drawn_charge = charge;
     }
     const double left = static_cast<double>(window - (next - now_ns)) / interval;  // tokens
     if (left / bucket.capacity < tightest) {
@@ -161,9 +163,9 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
       decision.reset_seconds = static_cast<double>(next - now_ns) / 1e9;
     }
   }
-  if (!decision.allowed && taken != nullptr && count == 2) {
+  if (!decision.allowed && drawn != nullptr && count == 2) {
     // The universe said no: give the key its token back.
-    taken->tat_ns.fetch_sub(taken_charge, std::memory_order_relaxed);
+    drawn->tat_ns.fetch_sub(drawn_charge, std::memory_order_relaxed);
   }
   return decision;
 }

@@ -58,10 +58,12 @@ class RateLimiter {
     double retry_after_seconds = 0;  // when rejected: until one token is there
   };
   // `now_seconds`: a monotonic clock reading. `universe` 0 = the route has none. `cost`: how
-  // many requests this one counts as (a :commit of n operations, a :batchGet of n ids), at most
-  // a full bucket, so a large one can still pass when the bucket is full.
+  // many requests this one counts as (a :commit of n operations, a :batchGet of n ids). `taken`:
+  // tokens this same request already drew from these buckets (the route's one, by the gate).
+  // Together they cost at most a full bucket, so a large request still passes once the bucket
+  // is full.
   Decision Acquire(RateFamily family, std::string_view key_id, int64_t universe, double now_seconds,
-                   uint32_t cost = 1);
+                   uint32_t cost = 1, uint32_t taken = 0);
 
   // Rejections so far, by family and by which bucket was empty.
   uint64_t rejected_by_key(RateFamily family) const;

@@ -146,6 +146,16 @@ TEST_CASE("commit: every resource kind, its verbs and preconditions", "[integrat
   };
   fails({{"entry", EntryRef("a")}, {"update", {{"value", 3}, {"etag", etag_a}}}}, 409,
         "ETAG_MISMATCH");
+  {
+    // A later operation's etag check sees the earlier one's staged revision; its currentEtag
+    // would name a revision the rollback removes, so it is left out.
+    json body = {{"operations",
+                  {{{"entry", EntryRef("a")}, {"update", {{"value", 7}}}},
+                   {{"entry", EntryRef("a")}, {"update", {{"value", 8}, {"etag", etag_a}}}}}}};
+    auto answer = c.Post(kCommit, body.dump());
+    CHECK(answer.status == 409);
+    CHECK(answer.Json()["details"][0]["metadata"].count("currentEtag") == 0);
+  }
   fails({{"entry", EntryRef("b")}, {"create", {{"value", 3}}}}, 409, "ALREADY_EXISTS");
   fails({{"entry", EntryRef("missing")}, {"update", {{"value", 3}}}}, 404, "NOT_FOUND");
   fails(
@@ -212,6 +222,10 @@ TEST_CASE("commit: several fencing tokens, each checked in the commit", "[integr
   CHECK(r.status == 409);
   CHECK(r.Json()["details"][0]["reason"] == "LOCK_LOST");
   CHECK(r.Json()["details"][0]["metadata"]["lockId"] == "player-2");
+  // A token above int64 is a token like any other (unsigned 64-bit): not held, not malformed.
+  json huge = trade;
+  huge["guards"][0]["fencingToken"] = "18446744073709551615";
+  CHECK(c.Post(kCommit, huge.dump()).status == 409);
   CHECK(Inventory(c, 0)["coins"] == 90);
   CHECK(Inventory(c, 1)["coins"] == 110);
   // The single-guard headers apply to a commit too.
@@ -219,6 +233,7 @@ TEST_CASE("commit: several fencing tokens, each checked in the commit", "[integr
   auto headed = c.Send("POST", kCommit, plain.dump(),
                        {{"Strongbox-Lock-Id", "player-2"}, {"Strongbox-Fencing-Token", t2}});
   CHECK(headed.status == 409);
+  CHECK(headed.Json()["details"][0]["metadata"]["lockId"] == "player-2");
   CHECK(Inventory(c, 0)["coins"] == 90);
   // A malformed guard is a 400.
   json bad = plain;
@@ -514,6 +529,21 @@ TEST_CASE("commit: what it writes is bounded, and each operation costs a request
   r = c.Post(kCommit, five.dump());
   CHECK(r.status == 429);
   CHECK_FALSE(r.Header("retry-after").empty());
+  // A commit larger than the bucket costs a full bucket: it passes once the bucket refilled.
+  json twelve = {{"operations", json::array()}};
+  for (int i = 0; i < 12; ++i) {
+    twelve["operations"].push_back(
+        {{"orderedEntry", {{"store", "Coins"}, {"id", "q" + std::to_string(i)}}}, {"set", i}});
+  }
+  HttpResponse last;
+  CHECK(WaitFor(
+      [&] {
+        if (last.status == 200) return true;
+        last = c.Post(kCommit, twelve.dump());
+        return last.status == 200;
+      },
+      std::chrono::seconds(5)));
+  INFO(last.body);
   // A key with no scope on universe 42 is refused before it costs universe 42 anything.
   auto key = c.Post(
       "/admin/v1/api-keys",

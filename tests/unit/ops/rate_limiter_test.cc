@@ -88,5 +88,16 @@ TEST_CASE("a request may cost several tokens, at most a full bucket", "[ops]") {
   CHECK_FALSE(limiter.Acquire(kDs, "fourth", 1, 100.0).allowed);
 }
 
+TEST_CASE("what a request already drew counts toward its full-bucket cap", "[ops]") {
+  RateLimiter limiter(Limits(10, 0));
+  // The gate drew one; the rest of an 11-operation request costs at most the 9 left.
+  REQUIRE(limiter.Acquire(kDs, "k", 1, 100.0).allowed);
+  CHECK(limiter.Acquire(kDs, "k", 1, 100.0, 10, 1).allowed);
+  CHECK_FALSE(limiter.Acquire(kDs, "k", 1, 100.0).allowed);
+  // Once the bucket has refilled, the same large request passes again.
+  REQUIRE(limiter.Acquire(kDs, "k", 1, 102.0).allowed);
+  CHECK(limiter.Acquire(kDs, "k", 1, 102.0, 100, 1).allowed);
+}
+
 }  // namespace
 }  // namespace strongbox::ops
