@@ -58,6 +58,8 @@ struct Cluster {
   std::string key_file;
   std::vector<std::unique_ptr<ServerProcess>> nodes;
   std::vector<uint16_t> ports;
+  // Guards the two vectors' shape while load threads pick nodes (Add grows them under load).
+  std::mutex nodes_mu;
 
   Cluster() {
     url = TestDatabaseUrl(dir.Child("db"));
@@ -70,7 +72,7 @@ struct Cluster {
     const uint16_t port = FreePort();
     const std::string name = "node" + std::to_string(n);
     std::filesystem::create_directories(dir.Child(name));
-    nodes.push_back(std::make_unique<ServerProcess>(
+    auto node = std::make_unique<ServerProcess>(
         dir.Child(name), dir.Child(name + "/data"),
         std::vector<std::string>{"--postgres-url",
                                  url,
@@ -92,9 +94,11 @@ struct Cluster {
                                  "--cluster-tick-ms",
                                  "200",
                                  "--handoff-drain-ms",
-                                 "1000"}));
+                                 "1000"});
+    node->Start();
+    std::lock_guard<std::mutex> lock(nodes_mu);
+    nodes.push_back(std::move(node));
     ports.push_back(port);
-    nodes.back()->Start();
     return *nodes.back();
   }
 
@@ -259,10 +263,16 @@ struct Load {
         std::mt19937 rng(static_cast<unsigned>(w));
         const int universe = 100 + w;
         for (int64_t n = 1; n < 100000 && !stop; ++n) {
-          const size_t node = rng() % c.nodes.size();
-          if (!c.nodes[node]->running()) continue;
+          uint16_t port = 0;
+          {
+            // Add() may grow the vectors meanwhile (a node joining under load).
+            std::lock_guard<std::mutex> lock(c.nodes_mu);
+            const size_t node = rng() % c.nodes.size();
+            if (!c.nodes[node]->running()) continue;
+            port = c.ports[node];
+          }
           try {
-            HttpClient client(c.ports[node], kSecret);
+            HttpClient client(port, kSecret);
             auto r = client.Patch(Entries(universe) + "/e?allowMissing=true",
                                   R"({"value":)" + std::to_string(n) + "}");
             if (r.status == 200) {
