@@ -73,34 +73,39 @@ Status ParseField(std::string_view field, int low, int high, std::string_view na
   return Status::Ok();
 }
 
-// "24h", "90m", "1h30m", "3600s", "7d": whole numbers with units d, h, m, s.
+// "24h", "90m", "1h30m", "3600s", "7d": whole numbers with units d, h, m, s. Summed in whole
+// seconds and bounded as it goes, so no spelling can overflow (9 digits of days fit easily).
 std::optional<std::chrono::nanoseconds> ParseEvery(std::string_view text) {
-  std::chrono::nanoseconds total{0};
+  constexpr int64_t kMaxSeconds = int64_t{366} * 86400;
+  int64_t total = 0;
   if (text.empty()) return std::nullopt;
   while (!text.empty()) {
     size_t digits = 0;
     while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
     if (digits == 0 || digits > 9 || digits == text.size()) return std::nullopt;
     const int64_t n = *Number(text.substr(0, digits));
+    int64_t unit = 0;
     switch (text[digits]) {
       case 'd':
-        total += days(n);
+        unit = 86400;
         break;
       case 'h':
-        total += hours(n);
+        unit = 3600;
         break;
       case 'm':
-        total += minutes(n);
+        unit = 60;
         break;
       case 's':
-        total += std::chrono::seconds(n);
+        unit = 1;
         break;
       default:
         return std::nullopt;
     }
+    total += n * unit;  // ≤ 999,999,999 × 86,400: far inside int64
+    if (total > kMaxSeconds) return std::chrono::seconds(kMaxSeconds + 1);  // refused by caller
     text.remove_prefix(digits + 1);
   }
-  return total;
+  return std::chrono::seconds(total);
 }
 
 template <size_t N>

@@ -76,6 +76,10 @@ TEST_CASE("malformed or impossible schedules are refused with a reason", "[core]
     CHECK(parsed.status().code() == StatusCode::kInvalidArgument);
     CHECK(parsed.status().message().find("reset schedule") != std::string::npos);
   }
+  // Huge intervals are refused, never overflowed.
+  for (const char* huge : {"@every 999999999d", "@every 999999999d999999999d999999999h"}) {
+    CHECK(ParseSchedule(huge).status().code() == StatusCode::kInvalidArgument);
+  }
   CHECK(ParseSchedule("0 0 * * 1")->text == "0 0 * * 1");
 }
 
