@@ -164,6 +164,20 @@ Status ValidatePatchOperations(const Json& operations, const PatchLimits& limits
   return Status::Ok();
 }
 
+// RFC 6902 §4.1: the target of add (and so of copy and move) must be the root, a member of an
+// existing object or an element of an existing array. nlohmann asserts (and, built without
+// assertions, silently does nothing) when the parent is a string, number or boolean, and turns
+// a null parent into an object; found by fuzzing: add at "/stats/level/-" with level a number.
+Status CheckTargetParent(const Json& value, const std::string& path, size_t i) {
+  Json::json_pointer ptr;
+  if (!ParsePointer(path, &ptr) || ptr.empty()) return Status::Ok();
+  const Json::json_pointer parent = ptr.parent_pointer();
+  if (!value.contains(parent)) return Status::Ok();  // missing: patch() reports PATH_NOT_FOUND
+  const Json& container = value.at(parent);
+  if (container.is_object() || container.is_array()) return Status::Ok();
+  return Failed(i, "PATH_NOT_FOUND", "the parent of " + path + " is not an object or an array");
+}
+
 // One operation, applied in place. nlohmann's JSON Pointer and RFC 6902 code report failures
 // by exception (a test that fails, a path that is missing, an array index that is empty or
 // past size_t); ApplyPatch turns them into this operation's Status.
@@ -171,6 +185,9 @@ Status ApplyOne(Json& value, const Json& op, size_t i, const PatchLimits& limits
                 size_t* bytes) {
   const std::string& name = op["op"].get_ref<const std::string&>();
   if (name == "increment") return ApplyIncrement(value, op, i);
+  if (name == "add" || name == "copy" || name == "move") {
+    SB_RETURN_IF_ERROR(CheckTargetParent(value, op["path"].get<std::string>(), i));
+  }
   if (name == "add" || name == "replace") {
     if (name == "replace") {
       // What is replaced no longer counts towards the size.

@@ -153,6 +153,26 @@ TEST_CASE("array indexes nlohmann cannot resolve are PATH_NOT_FOUND, not an exce
   }
 }
 
+TEST_CASE("add, copy and move into a scalar or null are PATH_NOT_FOUND and change nothing",
+          "[datastore]") {
+  // Found by tests/fuzz/json_patch_fuzz.cc: nlohmann asserted on add at "/stats/level/-" with
+  // level a number (RFC 6902 §4.1 wants an existing object or array as the parent).
+  for (const char* ops : {R"([{"op":"add","path":"/level/-","value":"bow"}])",
+                          R"([{"op":"add","path":"/name/x","value":1}])",
+                          R"([{"op":"add","path":"/flag/0","value":1}])",
+                          R"([{"op":"add","path":"/none/x","value":1}])",
+                          R"([{"op":"copy","from":"/name","path":"/level/-"}])",
+                          R"([{"op":"move","from":"/name","path":"/flag/x"}])"}) {
+    INFO(ops);
+    auto r = Apply(R"({"level":3,"name":"Ana","flag":true,"none":null})", ops);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().reason() == "PATH_NOT_FOUND");
+    CHECK(r.status().MetadataValue("operationIndex") == "0");
+  }
+  CHECK(*Apply(R"({"a":{"b":[]}})", R"([{"op":"add","path":"/a/b/-","value":1}])") ==
+        J(R"({"a":{"b":[1]}})"));
+}
+
 TEST_CASE("appending at the end of an array (/-) is bounded like any other insert", "[datastore]") {
   // JSON Pointer cannot probe `/-` after the fact, so the bounds measure the operand first.
   std::string ops = "[";
