@@ -193,7 +193,7 @@ Result<CommitOperation> OrderedOperation(const Json& op, const Json& resource, i
   out.stage = Rendered<leaderboard::OrderedEntry>(
       std::move(staged).value(), [writer = OrderedEntryWriter("ordered-data-stores", board),
                                   answers_entry](const leaderboard::OrderedEntry& e) {
-        return answers_entry ? writer.Entry(e.id, e.value) : std::string("{}");
+        return answers_entry ? writer.Entry(e) : std::string("{}");
       });
   return out;
 }

@@ -6,6 +6,7 @@
 #include "api/paging.h"
 #include "api/request_fields.h"
 #include "core/strings.h"
+#include "core/time_format.h"
 #include "gate/request_write.h"
 
 namespace strongbox::api {
@@ -69,8 +70,8 @@ Response SettingsResponse(const BoardName& board, const leaderboard::BoardSettin
                    core::PercentEncodeSegment(board.scope)},
       {"writeStrategy", leaderboard::WriteStrategyName(settings.strategy)},
       {"bestOrder", settings.best_order == leaderboard::SortOrder::kDescending ? "desc" : "asc"},
-      {"resetSchedule", ""},
-      {"archiveSeasons", 0}};
+      {"resetSchedule", settings.reset_schedule},
+      {"archiveSeasons", settings.archive_seasons}};
   return http::JsonResponse(200, core::DumpCompact(body));
 }
 
@@ -102,16 +103,18 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(query.order, OrderOf(request, surface_));
     const std::string filter(request.Query("filter").value_or(""));
     SB_CO_ASSIGN_OR_RETURN(query.range, ParseValueFilter(filter));
-    // A token is valid only for the same board, order and filter.
+    SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &query.board));
+    // A token is valid only for the same board, season, order and filter.
     const std::string token_query =
         TokenQuery({surface_.v1 ? "ordered v1" : "ordered v2", std::to_string(query.board.universe),
-                    query.board.store, query.board.scope,
+                    query.board.store, query.board.scope, std::to_string(query.board.season),
                     query.order == leaderboard::SortOrder::kAscending ? "asc" : "desc", filter});
     SB_CO_ASSIGN_OR_RETURN(query.resume_after,
                            ResumeAfter(request, surface_.page_token, token_query));
     SB_CO_ASSIGN_OR_RETURN(auto page, services_.leaderboards->List(query));
     std::string tail = "\"nextPageToken\":";
     core::AppendJsonString(&tail, NextToken(page.next_after, token_query));
+    tail.append(season.members);
     co_return http::JsonResponse(200, OrderedEntryWriter(surface_.path_prefix, query.board)
                                           .List(surface_.list_key, page.entries, tail));
   }
@@ -122,6 +125,7 @@ class OrderedRoutes {
     if (!id) co_return Status::InvalidArgument("Query parameter 'id' (the entry id) is required.");
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
+    SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
     auto respond = EntryResponder(write, board);
     auto created =
         co_await services_.leaderboards->Create(board, std::string(*id), value, respond.context());
@@ -135,9 +139,11 @@ class OrderedRoutes {
 
   asio::awaitable<Result<Response>> Get(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &board));
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
                            services_.leaderboards->Get(board, request.Param("entry")));
-    co_return Answer(board, entry);
+    co_return http::JsonResponse(200, OrderedEntryWriter(surface_.path_prefix, board)
+                                          .Entry(entry.id, entry.value, season.members));
   }
 
   asio::awaitable<Result<Response>> Update(Request& request, gate::RequestWrite& write) {
@@ -150,6 +156,7 @@ class OrderedRoutes {
     }
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
+    SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
     auto respond = EntryResponder(write, board);
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry, co_await services_.leaderboards->Update(
                                                    board, request.Param("entry"), value,
@@ -161,6 +168,7 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t amount, RequiredInt64(body, "amount"));
+    SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
     auto respond = EntryResponder(write, board);
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
                            co_await services_.leaderboards->Increment(board, request.Param("entry"),
@@ -170,6 +178,7 @@ class OrderedRoutes {
 
   asio::awaitable<Result<Response>> Delete(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
     auto respond = write.Respond<OrderedEntry>(
         [](const OrderedEntry&) { return http::JsonResponse(200, "{}"); });
     // v1 answers 200 for a missing entry; v2 404.
@@ -182,11 +191,13 @@ class OrderedRoutes {
   asio::awaitable<Result<Response>> Rank(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(auto order, OrderOf(request, surface_));
+    SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &board));
     SB_CO_ASSIGN_OR_RETURN(auto answer,
                            services_.leaderboards->Rank(board, request.Param("entry"), order));
     std::string body;
     OrderedEntryWriter(surface_.path_prefix, board)
-        .Append(&body, answer.entry.id, answer.entry.value, answer.entry.rank, answer.total);
+        .Append(&body, answer.entry.id, answer.entry.value, answer.entry.rank, answer.total,
+                season.members);
     co_return http::JsonResponse(200, std::move(body));
   }
 
@@ -195,11 +206,13 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(auto order, OrderOf(request, surface_));
     SB_CO_ASSIGN_OR_RETURN(size_t before, NeighborCount(request, "before"));
     SB_CO_ASSIGN_OR_RETURN(size_t after, NeighborCount(request, "after"));
+    SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &board));
     SB_CO_ASSIGN_OR_RETURN(auto around, services_.leaderboards->Neighbors(
                                             board, request.Param("entry"), order, before, after));
-    co_return http::JsonResponse(200, OrderedEntryWriter(surface_.path_prefix, board)
-                                          .List(surface_.list_key, around.entries,
-                                                "\"totalSize\":" + std::to_string(around.total)));
+    co_return http::JsonResponse(
+        200, OrderedEntryWriter(surface_.path_prefix, board)
+                 .List(surface_.list_key, around.entries,
+                       "\"totalSize\":" + std::to_string(around.total) + season.members));
   }
 
   // GET/PATCH …/scopes/{scope}:settings (api.md §9): the board's write strategy.
@@ -225,13 +238,13 @@ class OrderedRoutes {
       change.best_order = *best_order == "desc" ? leaderboard::SortOrder::kDescending
                                                 : leaderboard::SortOrder::kAscending;
     }
-    // Seasons are the rest of issue #18: refused, never silently ignored.
-    SB_CO_ASSIGN_OR_RETURN(auto schedule, core::GetOptionalString(body, "resetSchedule"));
+    SB_CO_ASSIGN_OR_RETURN(change.reset_schedule, core::GetOptionalString(body, "resetSchedule"));
     SB_CO_ASSIGN_OR_RETURN(auto archive, core::GetOptionalInt64(body, "archiveSeasons"));
-    if ((schedule && !schedule->empty()) || (archive && *archive != 0)) {
-      co_return Status::InvalidArgument(
-          "Season resets (resetSchedule, archiveSeasons) are not available yet; this server "
-          "takes writeStrategy and bestOrder.");
+    if (archive) {
+      if (*archive < 0 || *archive > UINT32_MAX) {
+        co_return Status::InvalidArgument("archiveSeasons must be a whole number from 0.");
+      }
+      change.archive_seasons = static_cast<uint32_t>(*archive);
     }
     auto respond = write.Respond<leaderboard::BoardSettings>(
         [board](const leaderboard::BoardSettings& s) { return SettingsResponse(board, s); });
@@ -240,17 +253,52 @@ class OrderedRoutes {
     co_return respond(settings);
   }
 
+  // GET …/scopes/{scope}:seasons (api.md §9): the live season, then the readable archives.
+  asio::awaitable<Result<Response>> Seasons(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(auto seasons, services_.leaderboards->Seasons(board));
+    Json list = Json::array();
+    for (const auto& season : seasons) {
+      Json item = {{"seasonId", std::to_string(season.span.id)},
+                   {"startTime", core::FormatRfc3339(season.span.start)},
+                   {"totalSize", season.total}};
+      if (season.span.end) item["endTime"] = core::FormatRfc3339(*season.span.end);
+      list.push_back(std::move(item));
+    }
+    co_return http::JsonResponse(200, core::DumpCompact(Json{{"seasons", std::move(list)}}));
+  }
+
   asio::awaitable<Result<Response>> Count(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(auto range, ParseValueFilter(request.Query("filter").value_or("")));
+    SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &board));
     SB_CO_ASSIGN_OR_RETURN(size_t count, services_.leaderboards->Count(board, range));
-    co_return http::JsonResponse(200, core::DumpCompact(Json{{"totalSize", count}}));
+    co_return http::JsonResponse(200,
+                                 "{\"totalSize\":" + std::to_string(count) + season.members + "}");
   }
 
  private:
-  Response Answer(const BoardName& board, const OrderedEntry& entry) const {
-    return http::JsonResponse(
-        200, OrderedEntryWriter(surface_.path_prefix, board).Entry(entry.id, entry.value));
+  struct SeasonRead {
+    std::string members;  // SeasonMembers of the answer
+  };
+  // Resolves the `season` parameter on `board` (api.md §9): 404 for a season not readable.
+  Result<SeasonRead> Season(const Request& request, BoardName* board) const {
+    SB_ASSIGN_OR_RETURN(auto requested, ParseSeasonParam(request.Query("season")));
+    SB_ASSIGN_OR_RETURN(auto season, services_.leaderboards->ResolveSeason(board, requested));
+    return SeasonRead{SeasonMembers(season, requested.has_value())};
+  }
+
+  // A write may name the live season, never a finished one: archives are read-only (api.md §9).
+  Status CheckWritableSeason(const Request& request, BoardName board) const {
+    SB_ASSIGN_OR_RETURN(auto requested, ParseSeasonParam(request.Query("season")));
+    if (!requested) return Status::Ok();
+    SB_ASSIGN_OR_RETURN(auto season, services_.leaderboards->ResolveSeason(&board, requested));
+    if (!season.live) {
+      return Status::InvalidArgument("Season " + std::to_string(*requested) +
+                                     " has ended; its archive is read-only.")
+          .WithReason("SEASON_ENDED");
+    }
+    return Status::Ok();
   }
 
   // The responder of a write whose answer is the entry.
@@ -258,7 +306,7 @@ class OrderedRoutes {
                                                              const BoardName& board) const {
     return write.Respond<OrderedEntry>(
         [writer = OrderedEntryWriter(surface_.path_prefix, board)](const OrderedEntry& e) {
-          return http::JsonResponse(200, writer.Entry(e.id, e.value));
+          return http::JsonResponse(200, writer.Entry(e));
         });
   }
 
@@ -304,6 +352,7 @@ void RegisterSurface(gate::RouteTable& table, const Services& services, const Su
       [routes](Request& r) { return routes->GetSettings(r); });
   add("PATCH", board + ":settings", kOrderedWrite, {},
       [routes](Request& r, RequestWrite& w) { return routes->PatchSettings(r, w); });
+  add("GET", board + ":seasons", kOrderedRead, [routes](Request& r) { return routes->Seasons(r); });
 }
 
 }  // namespace

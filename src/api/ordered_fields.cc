@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/strings.h"
+#include "core/time_format.h"
 
 namespace strongbox::api {
 
@@ -82,6 +83,42 @@ Result<int64_t> RequiredInt64(const core::Json& body, std::string_view name) {
   return Status::InvalidArgument(
       "Field '" + std::string(name) +
       "' is required: an integer from -9223372036854775808 to 9223372036854775807.");
+}
+
+Result<std::optional<uint64_t>> ParseSeasonParam(std::optional<std::string_view> text) {
+  if (!text) return std::optional<uint64_t>();
+  auto season = core::ParseUint64(*text);
+  if (!season) {
+    return Status::InvalidArgument("Query parameter 'season' must be a season number (seasonId).");
+  }
+  return std::optional<uint64_t>(*season);
+}
+
+namespace {
+
+void AppendSeason(std::string* out, const leaderboard::SeasonSpan& span, bool live) {
+  out->append(",\"seasonId\":\"").append(std::to_string(span.id)).append("\"");
+  out->append(",\"seasonStartTime\":");
+  core::AppendJsonString(out, core::FormatRfc3339(span.start));
+  if (span.end) {
+    out->append(live ? ",\"nextResetTime\":" : ",\"seasonEndTime\":");
+    core::AppendJsonString(out, core::FormatRfc3339(*span.end));
+  }
+}
+
+}  // namespace
+
+std::string SeasonMembers(const leaderboard::LeaderboardService::SeasonAnswer& season,
+                          bool requested) {
+  std::string out;
+  if (season.has_seasons || requested) AppendSeason(&out, season.span, season.live);
+  return out;
+}
+
+std::string OrderedEntryWriter::Entry(const leaderboard::OrderedEntry& entry) const {
+  std::string extra;
+  if (entry.season) AppendSeason(&extra, *entry.season, true);
+  return Entry(entry.id, entry.value, extra);
 }
 
 }  // namespace strongbox::api

@@ -30,6 +30,17 @@ core::Result<leaderboard::ValueRange> ParseValueFilter(std::string_view text);
 // Fractions, other types and values outside int64 → 400, never a rounded or wrapped value.
 core::Result<int64_t> RequiredInt64(const core::Json& body, std::string_view name);
 
+// The `season` query parameter (api.md §9): a season number, absent → nullopt (the live one).
+// Anything but a whole number in uint64 → 400.
+core::Result<std::optional<uint64_t>> ParseSeasonParam(std::optional<std::string_view> text);
+
+// The season members of an answer, each preceded by a comma, ready for a hand-written object:
+// "seasonId" (a decimal string), "seasonStartTime", and "nextResetTime" for the live season
+// or "seasonEndTime" for a finished one (RFC 3339, UTC; absent when there is none). Empty when
+// the board has no seasons and none was asked for.
+std::string SeasonMembers(const leaderboard::LeaderboardService::SeasonAnswer& season,
+                          bool requested);
+
 // Responses are written by hand rather than through a JSON DOM: a top-100 page is 100 of these,
 // and the DOM round trip cost a third of its throughput.
 class OrderedEntryWriter {
@@ -40,10 +51,11 @@ class OrderedEntryWriter {
                      std::string(surface_prefix) + "/" + core::PercentEncodeSegment(board.store) +
                      "/scopes/" + core::PercentEncodeSegment(board.scope) + "/entries/") {}
 
-  // {"path","id","value"[,"rank"][,"totalSize"]}
+  // {"path","id","value"[,"rank"][,"totalSize"]<extra>}; `extra`: more members, each
+  // preceded by a comma (SeasonMembers).
   void Append(std::string* out, const std::string& id, int64_t value,
-              std::optional<size_t> rank = std::nullopt,
-              std::optional<size_t> total = std::nullopt) const {
+              std::optional<size_t> rank = std::nullopt, std::optional<size_t> total = std::nullopt,
+              std::string_view extra = {}) const {
     out->append("{\"path\":");
     core::AppendJsonString(out, path_prefix_ + core::PercentEncodeSegment(id));
     out->append(",\"id\":");
@@ -51,13 +63,16 @@ class OrderedEntryWriter {
     out->append(",\"value\":").append(std::to_string(value));
     if (rank) out->append(",\"rank\":").append(std::to_string(*rank));
     if (total) out->append(",\"totalSize\":").append(std::to_string(*total));
+    out->append(extra);
     out->push_back('}');
   }
-  std::string Entry(const std::string& id, int64_t value) const {
+  std::string Entry(const std::string& id, int64_t value, std::string_view extra = {}) const {
     std::string out;
-    Append(&out, id, value);
+    Append(&out, id, value, std::nullopt, std::nullopt, extra);
     return out;
   }
+  // A write's answer: the entry, and the season it landed in on a board with seasons.
+  std::string Entry(const leaderboard::OrderedEntry& entry) const;
   // {"<list_key>":[…ranked entries…],<tail>}; `tail` is the rest of the object, already JSON.
   std::string List(const char* list_key, const std::vector<leaderboard::RankedEntry>& entries,
                    const std::string& tail) const {

@@ -201,6 +201,13 @@ locks::LockLimits LockLimitsOf(const config::Config& config) {
   return limits;
 }
 
+leaderboard::LeaderboardService::Limits LeaderboardLimitsOf(const config::Config& config) {
+  leaderboard::LeaderboardService::Limits limits;
+  limits.min_reset_interval = std::chrono::seconds(config.leaderboard_min_reset_interval_seconds);
+  limits.max_archive_seasons = static_cast<uint32_t>(config.max_leaderboard_archive_seasons);
+  return limits;
+}
+
 memstore::MemoryStoreLimits MemoryStoreLimitsOf(const config::Config& config) {
   memstore::MemoryStoreLimits limits;
   limits.max_item_bytes = static_cast<size_t>(config.memstore_max_item_bytes);
@@ -227,7 +234,7 @@ struct Domain {
                           std::chrono::seconds(config.idempotency_ttl_seconds)),
         writes(&idempotency_store, storage.pipeline(), &clock),
         lock_service(storage.engine(), storage.pipeline(), &clock, LockLimitsOf(config)),
-        leaderboards(storage.engine(), storage.pipeline()),
+        leaderboards(storage.engine(), storage.pipeline(), &clock, LeaderboardLimitsOf(config)),
         sorted_maps(storage.engine(), storage.pipeline(), &clock, MemoryStoreLimitsOf(config)),
         memory_store_flush(storage.engine(), storage.pipeline(), &clock),
         queues(storage.engine(), storage.pipeline(), &clock, MemoryStoreLimitsOf(config),
@@ -495,6 +502,7 @@ int Run(const config::Config& config) {
                             {.catalog = &domain->catalog,
                              .idempotency_store = &domain->idempotency_store,
                              .revision_purger = &domain->revision_purger,
+                             .leaderboards = &domain->leaderboards,
                              .expiry_sweeper = &domain->expiry_sweeper,
                              .backups = domain->backups.get()});
   background.Start();

@@ -44,6 +44,12 @@ asio::awaitable<void> BackgroundWork::PurgeOnce() {
   if (!idempotency_purged.ok()) {
     spdlog::warn("idempotency purge: {}", idempotency_purged.status().ToString());
   }
+  auto seasons = co_await services_.leaderboards->ReclaimSeasons(purge_scan_budget_);
+  if (!seasons.ok()) {
+    spdlog::warn("leaderboard season reclaim: {}", seasons.status().ToString());
+  } else if (*seasons > 0) {
+    spdlog::debug("leaderboard season reclaim: {} entries removed", *seasons);
+  }
   auto stats = co_await services_.revision_purger->RunOnce();
   if (!stats.ok()) {
     spdlog::warn("revision purge: {}", stats.status().ToString());

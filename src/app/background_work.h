@@ -2,8 +2,8 @@
 
 // BackgroundWork: the server's timer-driven jobs, each one PeriodicTask on the pool's main
 // context:
-//   - purge: expired deleted data stores, expired idempotency records and old revisions, one
-//     bounded pass each per revision_purge_interval_ms;
+//   - purge: expired deleted data stores, expired idempotency records, old revisions and
+//     leaderboard seasons past retention, one bounded pass each per revision_purge_interval_ms;
 //   - memory-store sweep: reclaims expired items (already invisible to reads), one bounded
 //     commit at a time, so the sweep never holds the sequencer long;
 //   - scheduled backups, when backup_interval_seconds > 0, keeping backup_keep of them.
@@ -20,6 +20,7 @@
 #include "datastore/catalog.h"
 #include "datastore/revision_purger.h"
 #include "idempotency/idempotency_store.h"
+#include "leaderboard/leaderboard_service.h"
 #include "memstore/expiry_sweeper.h"
 #include "ops/backups.h"
 
@@ -32,6 +33,7 @@ class BackgroundWork {
     datastore::DataStoreCatalog* catalog = nullptr;
     idempotency::IdempotencyStore* idempotency_store = nullptr;
     datastore::RevisionPurger* revision_purger = nullptr;
+    leaderboard::LeaderboardService* leaderboards = nullptr;
     memstore::ExpirySweeper* expiry_sweeper = nullptr;
     ops::Backups* backups = nullptr;
   };

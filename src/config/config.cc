@@ -195,6 +195,14 @@ const std::vector<Field>& Fields() {
                          int64_t{1} << 32,
                          "bytes one :commit may write (entries, revisions, items) and answer at "
                          "most; more gets 400 LIMIT_EXCEEDED and nothing is written"));
+    v.push_back(IntField("leaderboard_min_reset_interval_seconds",
+                         &Config::leaderboard_min_reset_interval_seconds, 1, 366 * 86400,
+                         "shortest \"@every\" leaderboard reset schedule accepted, in seconds; "
+                         "shorter gets 400"));
+    v.push_back(IntField("max_leaderboard_archive_seasons",
+                         &Config::max_leaderboard_archive_seasons, 0, 10'000,
+                         "finished seasons a leaderboard may keep readable (archiveSeasons) at "
+                         "most; more gets 400"));
     // Not 0: Debian's RocksDB 7.8 can abort on a WAL append that meets a full disk
     // (store/engine.h), so the disk must never be allowed to fill.
     v.push_back(IntField("storage_min_free_bytes", &Config::storage_min_free_bytes,

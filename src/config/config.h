@@ -112,6 +112,11 @@ struct Config {
   // What one :commit may write (rows staged) and answer, at most: a small body patching a large
   // value many times must not make a huge write or hold the sequencer.
   int64_t max_commit_write_bytes = 32 * 1024 * 1024;
+  // Leaderboard seasons (api.md §9): the shortest "@every" reset interval a board may take, and
+  // the most finished seasons one may keep readable (each kept season's rank index stays in
+  // memory).
+  int64_t leaderboard_min_reset_interval_seconds = 60;
+  int max_leaderboard_archive_seasons = 100;
   // Storage faults (store/commit_pipeline.h): writes stop below this much free disk, and are
   // retried this often once stopped.
   int64_t storage_min_free_bytes = 128ll * 1024 * 1024;

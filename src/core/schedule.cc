@@ -160,8 +160,8 @@ Result<Schedule> ParseSchedule(std::string_view text) {
   if (text.rfind("@every ", 0) == 0) {
     auto every = ParseEvery(text.substr(7));
     if (!every) return Invalid("\"@every\" takes a duration such as 24h, 90m or 1h30m");
-    if (*every < minutes(1) || *every > days(366)) {
-      return Invalid("\"@every\" takes from 1m to 366 days");
+    if (*every < std::chrono::seconds(1) || *every > days(366)) {
+      return Invalid("\"@every\" takes from 1s to 366 days");
     }
     s.every = *every;
   } else {

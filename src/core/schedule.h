@@ -9,9 +9,10 @@
 //             When both day fields are restricted, a day matches if either does (cron's rule).
 //             Shorthands: @hourly, @daily (= @midnight), @weekly (Sunday), @monthly, @yearly
 //             (= @annually).
-//   interval  "@every <duration>" (e.g. "@every 24h", "@every 90m"; at least 1 minute, at most
-//             366 days), at multiples of the interval since the Unix epoch, so every node and
-//             every restart computes the same boundaries without storing a start.
+//   interval  "@every <duration>" (e.g. "@every 24h", "@every 90m"; at least 1 second — the
+//             leaderboard's config raises that floor —, at most 366 days), at multiples of the
+//             interval since the Unix epoch, so every node and every restart computes the same
+//             boundaries without storing a start.
 //
 // There is no Debian package of a C++ cron parser, hence this small one (design.md: outside what
 // Strongbox exists for, a packaged library first; none exists here).

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/key_codec.h"
+#include "store/value_codec.h"
 
 namespace strongbox::leaderboard {
 
@@ -62,18 +63,38 @@ std::string EncodeBoardSettings(const BoardSettings& settings) {
   out.push_back(static_cast<char>(kBoardSettingsFormat));
   out.push_back(static_cast<char>(settings.strategy));
   out.push_back(static_cast<char>(settings.best_order));
+  store::PutVarint64(&out, settings.archive_seasons);
+  store::PutVarsint64(&out, settings.schedule_set_at_ns);
+  store::PutVarint64(&out, settings.first_season);
+  store::PutVarsint64(&out, settings.first_season_start_ns);
+  store::PutLengthPrefixed(&out, settings.reset_schedule);
   return out;
 }
 
 Result<BoardSettings> DecodeBoardSettings(std::string_view bytes) {
-  if (bytes.size() < 3 || static_cast<uint8_t>(bytes[0]) != kBoardSettingsFormat ||
-      static_cast<uint8_t>(bytes[1]) > static_cast<uint8_t>(WriteStrategy::kLatest) ||
-      static_cast<uint8_t>(bytes[2]) > static_cast<uint8_t>(SortOrder::kDescending)) {
-    return Status::Internal("corrupt leaderboard settings record");
+  const Status corrupt = Status::Internal("corrupt leaderboard settings record");
+  uint8_t format = 0, strategy = 0, order = 0;
+  if (!store::GetByte(&bytes, &format) || !store::GetByte(&bytes, &strategy) ||
+      !store::GetByte(&bytes, &order) || (format != 1 && format != kBoardSettingsFormat) ||
+      strategy > static_cast<uint8_t>(WriteStrategy::kLatest) ||
+      order > static_cast<uint8_t>(SortOrder::kDescending)) {
+    return corrupt;
   }
   BoardSettings settings;
-  settings.strategy = static_cast<WriteStrategy>(bytes[1]);
-  settings.best_order = static_cast<SortOrder>(bytes[2]);
+  settings.strategy = static_cast<WriteStrategy>(strategy);
+  settings.best_order = static_cast<SortOrder>(order);
+  if (format == 1) return settings;
+  uint64_t archive = 0;
+  std::string_view schedule;
+  if (!store::GetVarint64(&bytes, &archive) ||
+      !store::GetVarsint64(&bytes, &settings.schedule_set_at_ns) ||
+      !store::GetVarint64(&bytes, &settings.first_season) ||
+      !store::GetVarsint64(&bytes, &settings.first_season_start_ns) ||
+      !store::GetLengthPrefixed(&bytes, &schedule) || !bytes.empty() || archive > UINT32_MAX) {
+    return corrupt;
+  }
+  settings.archive_seasons = static_cast<uint32_t>(archive);
+  settings.reset_schedule.assign(schedule);
   return settings;
 }
 

@@ -32,6 +32,14 @@ enum class WriteStrategy { kSet, kBest, kSum, kLatest };
 struct BoardSettings {
   WriteStrategy strategy = WriteStrategy::kSet;
   SortOrder best_order = SortOrder::kDescending;  // which way `best` keeps
+  // Seasons (board_seasons.h): the reset schedule as given (core::Schedule; "" = none) and when
+  // it took effect, the season live at that moment and when that season started (ns since the
+  // Unix epoch), and how many finished seasons stay readable.
+  std::string reset_schedule;
+  int64_t schedule_set_at_ns = 0;
+  uint64_t first_season = 0;
+  int64_t first_season_start_ns = 0;
+  uint32_t archive_seasons = 0;
 };
 
 // "set", "best", "sum", "latest"; kInvalidArgument for anything else.
@@ -41,7 +49,9 @@ std::string_view WriteStrategyName(WriteStrategy strategy);
 // The catalog key of a board's settings row.
 std::string BoardSettingsKey(const BoardName& board);
 
-inline constexpr uint8_t kBoardSettingsFormat = 1;
+// Format 1: strategy and best order only (before seasons); format 2 adds the season fields.
+// Both are read; format 2 is written.
+inline constexpr uint8_t kBoardSettingsFormat = 2;
 std::string EncodeBoardSettings(const BoardSettings& settings);
 core::Result<BoardSettings> DecodeBoardSettings(std::string_view bytes);
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <memory>
 
+#include "core/schedule.h"
 #include "store/key_codec.h"
 
 namespace strongbox::leaderboard {
@@ -15,6 +16,32 @@ using store::ColumnFamily;
 namespace {
 
 Status EntryNotFound() { return Status::NotFound("Entry not found."); }
+
+Status SeasonNotFound(uint64_t season) {
+  return Status::NotFound("Season " + std::to_string(season) + " not found.");
+}
+
+// A board has seasons once a schedule was set on it (its season numbers then mean something,
+// even after the schedule is removed).
+bool HasSeasons(const BoardSettings& settings) {
+  return !settings.reset_schedule.empty() || settings.first_season > 0 ||
+         settings.schedule_set_at_ns != 0;
+}
+
+// Writes the season's catalog row if it has none yet (its first write): what lists it and
+// answers its times once it is finished. True when it wrote it.
+Result<bool> RecordSeason(store::WriteView& view, const BoardName& board, const SeasonSpan& span) {
+  const std::string key = SeasonRowKey(board);
+  SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kCatalog, key));
+  if (row) return false;
+  view.Put(ColumnFamily::kCatalog, key, EncodeSeasonRow(span));
+  return true;
+}
+
+// A finished season `season` is readable while at most `archive_seasons` seasons ended after it.
+bool Retained(const BoardSettings& settings, uint64_t live, uint64_t season) {
+  return season <= live && live - season <= settings.archive_seasons;
+}
 
 // A page resumes after the (value, arrival) of the last entry it returned.
 std::string EncodeResumeKey(const RankIndex::Entry& entry) {
@@ -44,8 +71,9 @@ std::pair<size_t, size_t> PositionsOf(const RankIndex& index, const ValueRange& 
 
 }  // namespace
 
-LeaderboardService::LeaderboardService(const store::Engine* engine, store::CommitPipeline* pipeline)
-    : engine_(engine), pipeline_(pipeline) {}
+LeaderboardService::LeaderboardService(const store::Engine* engine, store::CommitPipeline* pipeline,
+                                       const core::Clock* clock, Limits limits)
+    : engine_(engine), pipeline_(pipeline), limits_(limits), seasons_(clock) {}
 
 Result<RankBoards::RebuildStats> LeaderboardService::Rebuild(const RankBoards::Scope& scope) {
   SB_ASSIGN_OR_RETURN(auto stats, boards_.Rebuild(*engine_, scope));
@@ -74,19 +102,23 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
       [this, board = std::move(board), id = std::move(id),
        next_value = std::move(next_value)](store::WriteView& view) -> Result<OrderedEntry> {
         OrderedEntry out;
-        const std::string key = OrderedKey(board, id);
+        // The board's write strategy and season, read in the sequencer so a settings change and
+        // a write are ordered like any two writes, and the clock read here puts a write racing
+        // a reset in exactly one season.
+        SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(view, board));
+        BoardName target = board;
+        if (HasSeasons(settings)) {
+          SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings));
+          target.season = live.id;
+          SB_ASSIGN_OR_RETURN(bool started, RecordSeason(view, target, live));
+          if (started) view.OnCommitted([this] { reclaim_due_.store(true); });
+          out.season = live;
+        }
+        const std::string key = OrderedKey(target, id);
         SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kOrdered, key));
         std::optional<OrderedRecord> current;
         if (bytes) {
           SB_ASSIGN_OR_RETURN(current, DecodeOrderedRecord(*bytes));
-        }
-        // The board's write strategy, read in the sequencer so a settings change and a write
-        // are ordered like any two writes.
-        SB_ASSIGN_OR_RETURN(auto settings_row,
-                            view.Get(ColumnFamily::kCatalog, BoardSettingsKey(board)));
-        BoardSettings settings;
-        if (settings_row) {
-          SB_ASSIGN_OR_RETURN(settings, DecodeBoardSettings(*settings_row));
         }
         SB_ASSIGN_OR_RETURN(std::optional<int64_t> value, next_value(current, settings));
         std::optional<OrderedRecord> next;
@@ -100,15 +132,15 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
         const bool moved = !current || !next || current->arrival != next->arrival;
         if (moved) {
           if (current)
-            view.Delete(ColumnFamily::kOrderedIndex, OrderedIndexKey(board, *current, id));
+            view.Delete(ColumnFamily::kOrderedIndex, OrderedIndexKey(target, *current, id));
           if (next) {
             view.Put(ColumnFamily::kOrdered, key, EncodeOrderedRecord(*next));
-            view.Put(ColumnFamily::kOrderedIndex, OrderedIndexKey(board, *next, id), "");
+            view.Put(ColumnFamily::kOrderedIndex, OrderedIndexKey(target, *next, id), "");
           } else if (current) {
             view.Delete(ColumnFamily::kOrdered, key);
           }
           if (current || next) {
-            view.OnCommitted([this, board_key = BoardKey(board), id, next] {
+            view.OnCommitted([this, board_key = BoardKey(target), id, next] {
               boards_.Apply(board_key, id, next);
             });
           }
@@ -168,32 +200,177 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageDelete(BoardName bo
   return StageWrite(std::move(board), std::move(id), std::move(next));
 }
 
-Result<BoardSettings> LeaderboardService::Settings(const BoardName& board) const {
-  SB_RETURN_IF_ERROR(ValidateBoardName(board));
+Result<BoardSettings> LeaderboardService::ReadSettings(store::WriteView& view,
+                                                       const BoardName& board) {
+  SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kCatalog, BoardSettingsKey(board)));
+  if (!row) return BoardSettings{};
+  return DecodeBoardSettings(*row);
+}
+
+Result<BoardSettings> LeaderboardService::ReadSettings(const BoardName& board) const {
   SB_ASSIGN_OR_RETURN(auto row, engine_->Get(ColumnFamily::kCatalog, BoardSettingsKey(board)));
   if (!row) return BoardSettings{};
   return DecodeBoardSettings(*row);
 }
 
+Result<BoardSettings> LeaderboardService::Settings(const BoardName& board) const {
+  SB_RETURN_IF_ERROR(ValidateBoardName(board));
+  return ReadSettings(board);
+}
+
 boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings(
     BoardName board, SettingsChange change, SettingsContext context) {
   SB_CO_RETURN_IF_ERROR(ValidateBoardName(board));
-  std::function<Result<BoardSettings>(store::WriteView&)> mutation =
-      [board = std::move(board), change](store::WriteView& view) -> Result<BoardSettings> {
-    const std::string key = BoardSettingsKey(board);
-    SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kCatalog, key));
-    BoardSettings settings;
-    if (row) {
-      SB_ASSIGN_OR_RETURN(settings, DecodeBoardSettings(*row));
+  if (change.reset_schedule && !change.reset_schedule->empty()) {
+    SB_CO_ASSIGN_OR_RETURN(core::Schedule schedule, core::ParseSchedule(*change.reset_schedule));
+    if (schedule.every.count() > 0 && schedule.every < limits_.min_reset_interval) {
+      co_return Status::InvalidArgument(
+          "resetSchedule: \"@every\" must be at least " +
+          std::to_string(limits_.min_reset_interval.count()) +
+          " seconds (config leaderboard_min_reset_interval_seconds).");
     }
+  }
+  if (change.archive_seasons && *change.archive_seasons > limits_.max_archive_seasons) {
+    co_return Status::InvalidArgument("archiveSeasons must be from 0 to " +
+                                      std::to_string(limits_.max_archive_seasons) +
+                                      " (config max_leaderboard_archive_seasons).")
+        .WithMetadata("limit", "max_leaderboard_archive_seasons");
+  }
+  std::function<Result<BoardSettings>(store::WriteView&)> mutation =
+      [this, board = std::move(board), change](store::WriteView& view) -> Result<BoardSettings> {
+    SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(view, board));
     if (change.strategy) settings.strategy = *change.strategy;
     if (change.best_order) settings.best_order = *change.best_order;
-    view.Put(ColumnFamily::kCatalog, key, EncodeBoardSettings(settings));
+    if (change.archive_seasons) settings.archive_seasons = *change.archive_seasons;
+    if (change.reset_schedule && *change.reset_schedule != settings.reset_schedule) {
+      // The live season goes on under the new schedule: it ends at the new schedule's next
+      // fire time. A board that never had one starts its first season now.
+      const core::Timestamp now = seasons_.Now();
+      SB_ASSIGN_OR_RETURN(SeasonSpan live, LiveSeasonAt(settings, now));
+      const bool had_seasons = HasSeasons(settings);
+      settings.first_season = live.id;
+      settings.first_season_start_ns =
+          had_seasons ? core::ToUnixNanos(live.start) : core::ToUnixNanos(now);
+      settings.schedule_set_at_ns = core::ToUnixNanos(now);
+      settings.reset_schedule = *change.reset_schedule;
+      SB_ASSIGN_OR_RETURN(SeasonSpan renewed, LiveSeasonAt(settings, now));
+      BoardName season = board;
+      season.season = renewed.id;
+      view.Put(ColumnFamily::kCatalog, SeasonRowKey(season), EncodeSeasonRow(renewed));
+    }
+    view.Put(ColumnFamily::kCatalog, BoardSettingsKey(board), EncodeBoardSettings(settings));
+    view.OnCommitted([this] { reclaim_due_.store(true); });
     return settings;
   };
   // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
   auto result = co_await pipeline_->Commit<BoardSettings>(std::move(mutation), std::move(context));
   co_return result;
+}
+
+Result<LeaderboardService::SeasonAnswer> LeaderboardService::ResolveSeason(
+    BoardName* board, std::optional<uint64_t> requested) const {
+  SB_RETURN_IF_ERROR(ValidateBoardName(*board));
+  SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(*board));
+  SeasonAnswer answer;
+  answer.has_seasons = HasSeasons(settings);
+  SB_ASSIGN_OR_RETURN(answer.span, seasons_.Live(BoardSettingsKey(*board), settings));
+  if (requested && *requested != answer.span.id) {
+    if (!Retained(settings, answer.span.id, *requested)) return SeasonNotFound(*requested);
+    BoardName archived = *board;
+    archived.season = *requested;
+    SB_ASSIGN_OR_RETURN(auto row, engine_->Get(ColumnFamily::kCatalog, SeasonRowKey(archived)));
+    if (!row) return SeasonNotFound(*requested);
+    SB_ASSIGN_OR_RETURN(answer.span, DecodeSeasonRow(*requested, *row));
+    answer.live = false;
+  }
+  board->season = answer.span.id;
+  return answer;
+}
+
+Result<std::vector<LeaderboardService::SeasonSummary>> LeaderboardService::Seasons(
+    const BoardName& board) const {
+  SB_RETURN_IF_ERROR(ValidateBoardName(board));
+  SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(board));
+  SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings));
+  auto size_of = [this, &board](uint64_t season) {
+    BoardName b = board;
+    b.season = season;
+    return ReadBoard(b, [](const RankIndex& index) { return index.size(); });
+  };
+  std::vector<SeasonSummary> seasons;
+  seasons.push_back(SeasonSummary{live, true, size_of(live.id)});
+  if (!HasSeasons(settings)) return seasons;
+  const std::string prefix = SeasonRowPrefix(board);
+  auto it = engine_->NewIterator(ColumnFamily::kCatalog, prefix, store::PrefixSuccessor(prefix));
+  std::vector<SeasonSummary> archived;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    uint64_t season = 0;
+    if (!ParseSeasonRowKey(it->key(), prefix, &season)) {
+      return Status::Internal("corrupt leaderboard season key");
+    }
+    if (season == live.id || !Retained(settings, live.id, season)) continue;
+    SB_ASSIGN_OR_RETURN(SeasonSpan span, DecodeSeasonRow(season, it->value()));
+    archived.push_back(SeasonSummary{span, false, size_of(season)});
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  seasons.insert(seasons.end(), archived.rbegin(), archived.rend());
+  return seasons;
+}
+
+boost::asio::awaitable<Result<size_t>> LeaderboardService::ReclaimSeasons(size_t budget) {
+  size_t deleted = 0;
+  if (!reclaim_due_.exchange(false)) co_return deleted;
+  for (const std::string& board_key : boards_.Keys()) {
+    if (deleted >= budget) {
+      reclaim_due_.store(true);  // more may be left: look again next pass
+      break;
+    }
+    BoardName board;
+    std::string_view in = board_key;
+    if (!ParseBoardKey(&in, &board) || !in.empty()) continue;
+    auto settings = ReadSettings(board);
+    if (!settings.ok() || !HasSeasons(*settings)) continue;
+    auto live = seasons_.Live(BoardSettingsKey(board), *settings);
+    if (!live.ok() || board.season >= live->id || Retained(*settings, live->id, board.season)) {
+      continue;
+    }
+    // One bounded batch of this season's rows: the index rows name the entries.
+    std::vector<std::pair<std::string, std::string>> rows;  // (index key, entry id)
+    bool last_batch = false;  // the batch reaches the season's last row
+    {
+      auto it = engine_->NewIterator(ColumnFamily::kOrderedIndex, board_key,
+                                     store::PrefixSuccessor(board_key));
+      for (it->Seek(board_key); it->Valid() && deleted + rows.size() < budget; it->Next()) {
+        OrderedIndexRow row;
+        if (!ParseOrderedIndexKey(it->key(), &row)) {
+          co_return Status::Internal("corrupt ordered_index key");
+        }
+        rows.emplace_back(std::string(it->key()), std::move(row.id));
+      }
+      SB_CO_RETURN_IF_ERROR(it->status());
+      last_batch = !it->Valid();
+    }
+    std::function<Result<size_t>(store::WriteView&)> mutation =
+        [this, board, board_key, rows = std::move(rows),
+         last_batch](store::WriteView& view) -> Result<size_t> {
+      for (const auto& [index_key, id] : rows) {
+        view.Delete(ColumnFamily::kOrderedIndex, index_key);
+        view.Delete(ColumnFamily::kOrdered, OrderedKey(board, id));
+      }
+      if (last_batch) view.Delete(ColumnFamily::kCatalog, SeasonRowKey(board));
+      std::vector<std::string> ids;
+      for (const auto& entry : rows) ids.push_back(entry.second);
+      view.OnCommitted([this, board_key, ids = std::move(ids)] {
+        for (const std::string& id : ids) boards_.Apply(board_key, id, std::nullopt);
+      });
+      return rows.size();
+    };
+    auto committed = co_await pipeline_->Commit<size_t>(std::move(mutation));
+    SB_CO_ASSIGN_OR_RETURN(size_t n, std::move(committed));
+    deleted += n;
+    if (!last_batch) reclaim_due_.store(true);  // this season has more rows: next pass
+  }
+  co_return deleted;
 }
 
 Result<LeaderboardService::ListPage> LeaderboardService::List(const ListQuery& query) const {

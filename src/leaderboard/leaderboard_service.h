@@ -12,18 +12,25 @@
 // Ties go to the entry that reached the value first, in both orders: each move to a new value
 // takes the next `arrival` number, issued by the sequencer (so in commit order).
 //
+// Seasons (board_seasons.h): a board with a reset schedule writes into its live season, decided
+// inside the write's mutation from the clock, so a write racing a reset lands in exactly one
+// season; reads address the live season or, by number, a finished one within archiveSeasons.
+// Finished seasons past retention are reclaimed by ReclaimSeasons, in bounded batches.
+//
 // Ownership: app/ owns it; it borrows the Engine and the pipeline. Call Rebuild() once before
 // serving. Thread safety: all other methods may be called concurrently from any thread.
 // Durability: a write's awaitable completes OK only once durable (CommitPipeline's promise).
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
+#include "leaderboard/board_seasons.h"
 #include "leaderboard/board_settings.h"
 #include "leaderboard/ordered_entry.h"
 #include "leaderboard/rank_boards.h"
@@ -36,6 +43,8 @@ namespace strongbox::leaderboard {
 struct OrderedEntry {
   std::string id;
   int64_t value = 0;
+  // The season the write landed in, on a board that has seasons (board_seasons.h).
+  std::optional<SeasonSpan> season;
 };
 
 struct RankedEntry {
@@ -57,7 +66,14 @@ class LeaderboardService {
   // 0 when there was none).
   using Context = store::WriteContext<OrderedEntry>;
 
-  LeaderboardService(const store::Engine* engine, store::CommitPipeline* pipeline);
+  // Config limits of the settings route (api.md §9).
+  struct Limits {
+    std::chrono::seconds min_reset_interval{60};  // shortest "@every" accepted
+    uint32_t max_archive_seasons = 100;           // largest archiveSeasons accepted
+  };
+
+  LeaderboardService(const store::Engine* engine, store::CommitPipeline* pipeline,
+                     const core::Clock* clock, Limits limits);
 
   // Loads every board from the sort index. REQUIRES: nothing else runs yet. With a scope
   // (cluster mode, a partition just claimed): only those boards, while none of their writes
@@ -100,14 +116,45 @@ class LeaderboardService {
   core::Result<BoardSettings> Settings(const BoardName& board) const;
   // Changes the given settings, keeping the others. Writes already committed keep their values;
   // every later write follows the new strategy (api.md §9).
+  // A new reset schedule ("" removes it) does not end the live season: that season ends at the
+  // new schedule's next fire time (or never, without one), and numbering goes on. kInvalidArgument
+  // for a schedule core::ParseSchedule refuses, an interval under min_reset_interval, or
+  // archiveSeasons over max_archive_seasons.
   struct SettingsChange {
     std::optional<WriteStrategy> strategy;
     std::optional<SortOrder> best_order;
+    std::optional<std::string> reset_schedule;
+    std::optional<uint32_t> archive_seasons;
   };
   using SettingsContext = store::WriteContext<BoardSettings>;
   boost::asio::awaitable<core::Result<BoardSettings>> UpdateSettings(BoardName board,
                                                                      SettingsChange change,
                                                                      SettingsContext context = {});
+
+  // Which season a read addresses: `requested`, or the live one; sets board->season, which every
+  // read below then uses. `has_seasons`: the board has a schedule or had one (answers then name
+  // the season). kNotFound "Season N not found." for a season that is neither live nor a
+  // readable archive (never written to, past archiveSeasons, or not begun).
+  struct SeasonAnswer {
+    SeasonSpan span;
+    bool live = true;
+    bool has_seasons = false;
+  };
+  core::Result<SeasonAnswer> ResolveSeason(BoardName* board,
+                                           std::optional<uint64_t> requested) const;
+
+  // The board's live season and its readable archives, newest first, with their sizes.
+  struct SeasonSummary {
+    SeasonSpan span;
+    bool live = false;
+    size_t total = 0;
+  };
+  core::Result<std::vector<SeasonSummary>> Seasons(const BoardName& board) const;
+
+  // Deletes the rows of finished seasons past their board's archiveSeasons: at most `budget`
+  // entries per call, each batch one commit (so the sequencer is never held long). Returns how
+  // many entries were deleted. Called by the background purge.
+  boost::asio::awaitable<core::Result<size_t>> ReclaimSeasons(size_t budget);
 
   struct ListQuery {
     BoardName board;
@@ -166,13 +213,22 @@ class LeaderboardService {
     return pipeline_->ReadSettled([&] { return boards_.WithBoard(BoardKey(board), read); });
   }
 
+  // Settings as a mutation reads them (defaults when there is no row).
+  static core::Result<BoardSettings> ReadSettings(store::WriteView& view, const BoardName& board);
+  core::Result<BoardSettings> ReadSettings(const BoardName& board) const;
+
   // The one write path (see the class comment).
   core::Result<store::Staged<OrderedEntry>> StageWrite(BoardName board, std::string id,
                                                        NextValueFn next_value);
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;
+  const Limits limits_;
+  SeasonClock seasons_;
   RankBoards boards_;
+  // Set when a season may have passed out of retention (a season's first write, a settings
+  // change, startup); ReclaimSeasons looks at the boards only then.
+  std::atomic<bool> reclaim_due_{true};
   // The next arrival number; taken only inside mutations, i.e. on the sequencer.
   std::atomic<uint64_t> next_arrival_{1};
 };

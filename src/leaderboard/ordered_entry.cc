@@ -28,8 +28,24 @@ std::string BoardKey(const BoardName& board) {
   std::string k;
   store::PutKeyInt64(&k, board.universe);
   store::PutKeyString(&k, board.store);
-  store::PutKeyString(&k, board.scope);
+  if (board.season == 0) {
+    store::PutKeyString(&k, board.scope);
+  } else {
+    store::PutKeyStringVariant(&k, board.scope, kSeasonTag);
+    store::PutKeyUint64(&k, board.season);
+  }
   return k;
+}
+
+bool ParseBoardKey(std::string_view* key, BoardName* board) {
+  uint8_t tag = 0;
+  if (!store::GetKeyInt64(key, &board->universe) || !store::GetKeyString(key, &board->store) ||
+      !store::GetKeyStringOrVariant(key, &board->scope, &tag)) {
+    return false;
+  }
+  board->season = 0;
+  if (tag == store::kKeyStringPlain) return true;
+  return tag == kSeasonTag && store::GetKeyUint64(key, &board->season) && board->season > 0;
 }
 
 std::string OrderedKey(const BoardName& board, std::string_view id) {
@@ -49,12 +65,8 @@ std::string OrderedIndexKey(const BoardName& board, const OrderedRecord& record,
 
 bool ParseOrderedIndexKey(std::string_view key, OrderedIndexRow* row) {
   std::string_view in = key;
-  int64_t universe;
-  std::string store_name, scope;
-  if (!store::GetKeyInt64(&in, &universe) || !store::GetKeyString(&in, &store_name) ||
-      !store::GetKeyString(&in, &scope)) {
-    return false;
-  }
+  BoardName board;
+  if (!ParseBoardKey(&in, &board)) return false;
   row->board_key = key.substr(0, key.size() - in.size());
   return store::GetKeyInt64(&in, &row->record.value) &&
          store::GetKeyUint64(&in, &row->record.arrival) && store::GetKeyString(&in, &row->id) &&

@@ -7,6 +7,12 @@
 //   ordered_index  universe(int64) store(str) scope(str) value(int64) arrival(uint64) id(str)
 //                  → empty
 //
+// A board with a reset schedule (api.md §9, proto-docs/leaderboard-seasons.md) keeps each season
+// under its own prefix: season 0 is the layout above, season n > 0 ends the scope with the key
+// codec's variant tag kSeasonTag and appends season(uint64) — "scope 00 02 season" where season
+// 0 has "scope 00 01". So boards written before seasons existed are season 0 without a rewrite,
+// and a new season starts with no rows at all.
+//
 // The index sorts a board ascending by (value, arrival) — the order RankIndex keeps in memory —
 // so a startup rebuild reads each board already sorted.
 
@@ -21,12 +27,16 @@ namespace strongbox::leaderboard {
 inline constexpr const char* kDefaultScope = "global";
 inline constexpr size_t kMaxEntryIdBytes = 63;  // api.md §1: v2 ordered entry ids
 
-// One leaderboard: universe / ordered data store / scope.
+// One leaderboard: universe / ordered data store / scope, and which season of it (0 for a board
+// that never had a schedule; leaderboard_service.h resolves the live one).
 struct BoardName {
   int64_t universe = 0;
   std::string store;
   std::string scope = kDefaultScope;
+  uint64_t season = 0;
 };
+
+inline constexpr uint8_t kSeasonTag = 0x02;
 
 // The current state of an entry. `arrival` orders ties (rank_index.h): it changes whenever the
 // value does, never otherwise.
@@ -40,8 +50,11 @@ inline constexpr uint8_t kOrderedRecordFormat = 1;
 std::string EncodeOrderedRecord(const OrderedRecord& record);
 core::Result<OrderedRecord> DecodeOrderedRecord(std::string_view bytes);
 
-// The key prefix shared by a board's rows in both families; also the board's in-memory id.
+// The key prefix shared by a board's rows in both families (of its season); also the board's
+// in-memory id.
 std::string BoardKey(const BoardName& board);
+// Reads a BoardKey from the front of `*key`, consuming it; false when malformed.
+bool ParseBoardKey(std::string_view* key, BoardName* board);
 std::string OrderedKey(const BoardName& board, std::string_view id);
 std::string OrderedIndexKey(const BoardName& board, const OrderedRecord& record,
                             std::string_view id);

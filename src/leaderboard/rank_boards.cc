@@ -75,6 +75,14 @@ void RankBoards::Apply(const std::string& board_key, std::string_view id,
   }
 }
 
+std::vector<std::string> RankBoards::Keys() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  std::vector<std::string> keys;
+  keys.reserve(boards_.size());
+  for (const auto& entry : boards_) keys.push_back(entry.first);
+  return keys;
+}
+
 std::shared_ptr<RankBoards::Board> RankBoards::Find(const std::string& board_key) const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   auto it = boards_.find(board_key);

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/status.h"
 #include "leaderboard/ordered_entry.h"
@@ -44,6 +45,9 @@ class RankBoards {
   core::Result<RebuildStats> Rebuild(const store::Engine& engine, const Scope& scope = nullptr);
   // Forgets the boards in `scope` (a partition this node no longer owns). Returns how many.
   size_t Drop(const Scope& scope);
+
+  // The keys of the boards held now (a snapshot, for background work).
+  std::vector<std::string> Keys() const;
 
   // Moves `id` to `record`, or removes it (nullopt).
   void Apply(const std::string& board_key, std::string_view id,

@@ -41,7 +41,17 @@ void PutKeyStringPrefix(std::string* dst, std::string_view prefix) {
   dst->resize(dst->size() - 2);  // drop the 00 01 terminator
 }
 
+void PutKeyStringVariant(std::string* dst, std::string_view s, uint8_t tag) {
+  PutKeyString(dst, s);
+  dst->back() = static_cast<char>(tag);
+}
+
 bool GetKeyString(std::string_view* in, std::string* out) {
+  uint8_t tag = 0;
+  return GetKeyStringOrVariant(in, out, &tag) && tag == kKeyStringPlain;
+}
+
+bool GetKeyStringOrVariant(std::string_view* in, std::string* out, uint8_t* tag) {
   out->clear();
   size_t i = 0;
   while (i < in->size()) {
@@ -56,7 +66,8 @@ bool GetKeyString(std::string_view* in, std::string* out) {
     if (next == '\xFF') {
       out->push_back('\0');
       i += 2;
-    } else if (next == '\x01') {
+    } else if (next != '\0') {
+      *tag = static_cast<uint8_t>(next);
       in->remove_prefix(i + 2);
       return true;
     } else {

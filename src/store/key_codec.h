@@ -23,6 +23,15 @@ namespace strongbox::store {
 void PutKeyString(std::string* dst, std::string_view s);
 bool GetKeyString(std::string_view* in, std::string* out);
 
+// A string ended by 00 <tag> instead of 00 01 (tag 02–FE): a second layout of the same key
+// family after that field (the leaderboard's season, proto-docs/storage-format.md). GetKeyString
+// rejects it, so a reader must opt in; it sorts right after the plain string and before any
+// longer one, so a prefix scan over the plain key never reaches it.
+inline constexpr uint8_t kKeyStringPlain = 0x01;
+void PutKeyStringVariant(std::string* dst, std::string_view s, uint8_t tag);
+// Reads a plain string (`*tag` = kKeyStringPlain) or a variant (`*tag` = its tag).
+bool GetKeyStringOrVariant(std::string_view* in, std::string* out, uint8_t* tag);
+
 // The encoding of every string field that starts with `prefix`, up to the prefix's end (no
 // terminator): escaping maps byte by byte, so a prefix of a string field is a byte range.
 void PutKeyStringPrefix(std::string* dst, std::string_view prefix);

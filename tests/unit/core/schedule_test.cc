@@ -66,7 +66,7 @@ TEST_CASE("malformed or impossible schedules are refused with a reason", "[core]
                           "0 0 31 4,6,9,11 *",
                           "@every",
                           "@every 0m",
-                          "@every 30s",
+                          "@every 0s",
                           "@every 400d",
                           "@every 5x",
                           "@every 24",

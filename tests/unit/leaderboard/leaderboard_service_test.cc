@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "store/key_codec.h"
 #include "support/store_fixture.h"
 #include "unit/leaderboard/board_model.h"
 
@@ -27,7 +28,9 @@ struct Fixture : testing::StoreFixture {
   Fixture() { MakeService(); }
 
   void MakeService() {
-    service = std::make_unique<LeaderboardService>(engine.get(), pipeline.get());
+    LeaderboardService::Limits limits;
+    limits.min_reset_interval = std::chrono::seconds(1);
+    service = std::make_unique<LeaderboardService>(engine.get(), pipeline.get(), &clock, limits);
     REQUIRE(service->Rebuild().ok());
   }
   void Restart() {
@@ -51,6 +54,8 @@ struct Fixture : testing::StoreFixture {
     return all;
   }
 
+  // 2026-12-01T00:00:30Z: seasons of "@every 60s" turn at whole minutes.
+  core::ManualClock clock{core::FromUnixNanos(int64_t{1'796'083'230} * 1'000'000'000)};
   std::unique_ptr<LeaderboardService> service;
 };
 
@@ -353,6 +358,211 @@ TEST_CASE("Write strategies: best keeps the better, sum adds, latest re-arrives"
   CHECK(f.service->Get(kBoard, "b")->value == 100);
   // Another board keeps the defaults.
   CHECK(f.service->Settings(BoardName{7, "Points", "weekly"})->strategy == WriteStrategy::kSet);
+}
+
+// Seasons (board_seasons.h). The fixture's clock starts 30 s into a minute, so "@every 60s"
+// resets at the next whole minute.
+using Change = LeaderboardService::SettingsChange;
+
+LeaderboardService::SeasonAnswer Resolve(Fixture& f, BoardName* board,
+                                         std::optional<uint64_t> season = std::nullopt) {
+  auto answer = f.service->ResolveSeason(board, season);
+  REQUIRE(answer.ok());
+  return *answer;
+}
+
+size_t RowsUnder(Fixture& f, const BoardName& board) {
+  const std::string prefix = BoardKey(board);
+  size_t rows = 0;
+  for (auto cf : {store::ColumnFamily::kOrdered, store::ColumnFamily::kOrderedIndex}) {
+    auto it = f.engine->NewIterator(cf, prefix, store::PrefixSuccessor(prefix));
+    for (it->Seek(prefix); it->Valid(); it->Next()) ++rows;
+  }
+  return rows;
+}
+
+TEST_CASE("A reset starts an empty season; the finished one keeps its ranks, across a restart",
+          "[leaderboard]") {
+  Fixture f;
+  REQUIRE(Fixture::Await(f.service->Create(kBoard, "old", 7)).ok());  // before any schedule
+  Change change;
+  change.reset_schedule = "@every 60s";
+  change.archive_seasons = 1;
+  auto settings = Fixture::Await(f.service->UpdateSettings(kBoard, change));
+  REQUIRE(settings.ok());
+  CHECK(settings->reset_schedule == "@every 60s");
+  const core::Timestamp set_at = f.clock.Now();
+  const core::Timestamp reset = set_at + std::chrono::seconds(30);
+
+  // Setting a schedule does not end the season: what was there stays live until the reset.
+  BoardName live = kBoard;
+  auto first = Resolve(f, &live);
+  CHECK(first.has_seasons);
+  CHECK(first.span.id == 0);
+  CHECK(first.span.start == set_at);
+  CHECK(first.span.end == reset);
+  auto a = Fixture::Await(f.service->Create(kBoard, "a", 10));
+  REQUIRE(a.ok());
+  REQUIRE(a->season);
+  CHECK(a->season->id == 0);
+  REQUIRE(Fixture::Await(f.service->Create(kBoard, "b", 20)).ok());
+
+  f.clock.Advance(std::chrono::seconds(31));
+  for (int pass = 0; pass < 2; ++pass) {
+    INFO("pass " << pass << " (1: after a restart)");
+    BoardName board = kBoard;
+    auto now = Resolve(f, &board);
+    CHECK(now.span.id == 1);
+    CHECK(now.span.start == reset);
+    CHECK(now.span.end == reset + std::chrono::seconds(60));
+    CHECK(board.season == 1);
+    CHECK(*f.service->Count(board, {}) == (pass == 0 ? 0u : 1u));
+    CHECK(f.service->Get(board, "b").status().code() == StatusCode::kNotFound);
+
+    BoardName archived = kBoard;
+    auto finished = Resolve(f, &archived, 0);
+    CHECK_FALSE(finished.live);
+    CHECK(finished.span.start == set_at);
+    CHECK(finished.span.end == reset);
+    auto top = f.service->Rank(archived, "b", SortOrder::kDescending);
+    REQUIRE(top.ok());
+    CHECK(top->entry.rank == 1);
+    CHECK(top->total == 3);  // "old", "a", "b": season 0 is everything before the reset
+    if (pass == 0) {
+      auto late = Fixture::Await(f.service->Update(kBoard, "a", 5, true));
+      REQUIRE(late.ok());
+      CHECK(late->season->id == 1);
+      f.Restart();
+    }
+  }
+  BoardName archived = kBoard;
+  Resolve(f, &archived, 0);
+  CHECK(f.service->Get(archived, "a")->value == 10);  // the late write did not touch season 0
+  auto seasons = f.service->Seasons(kBoard);
+  REQUIRE(seasons.ok());
+  REQUIRE(seasons->size() == 2);
+  CHECK((*seasons)[0].live);
+  CHECK((*seasons)[0].span.id == 1);
+  CHECK((*seasons)[0].total == 1);
+  CHECK((*seasons)[1].span.id == 0);
+  CHECK((*seasons)[1].total == 3);
+  BoardName future = kBoard;
+  CHECK(f.service->ResolveSeason(&future, 2).status().code() == StatusCode::kNotFound);
+
+  // Two more resets: with archiveSeasons 1, season 0 leaves retention (404 at once), and the
+  // first write of the new season lets the background reclaim delete its rows.
+  f.clock.Advance(std::chrono::seconds(120));
+  BoardName gone = kBoard;
+  CHECK(f.service->ResolveSeason(&gone, 0).status().code() == StatusCode::kNotFound);
+  BoardName season0 = kBoard;
+  CHECK(RowsUnder(f, season0) == 6);
+  REQUIRE(Fixture::Await(f.service->Create(kBoard, "c", 1))->season->id == 3);
+  auto reclaimed = Fixture::Await(f.service->ReclaimSeasons(2));
+  REQUIRE(reclaimed.ok());
+  CHECK(*reclaimed == 2);  // bounded by the budget
+  while (*Fixture::Await(f.service->ReclaimSeasons(2)) > 0) {
+  }
+  CHECK(RowsUnder(f, season0) == 0);
+  BoardName season1 = kBoard;
+  season1.season = 1;
+  CHECK(RowsUnder(f, season1) == 0);  // 3 - 1 > 1: also past retention
+  seasons = f.service->Seasons(kBoard);
+  REQUIRE(seasons->size() == 1);  // season 2 had no writes, so it is not kept
+  CHECK((*seasons)[0].span.id == 3);
+  f.Restart();
+  BoardName board = kBoard;
+  CHECK(Resolve(f, &board).span.id == 3);
+  CHECK(*f.service->Count(board, {}) == 1);
+}
+
+TEST_CASE("Writes racing a reset land in exactly one season, the one their answer names",
+          "[leaderboard]") {
+  Fixture f;
+  Change change;
+  change.reset_schedule = "@every 60s";
+  change.archive_seasons = 3;
+  REQUIRE(Fixture::Await(f.service->UpdateSettings(kBoard, change)).ok());
+  boost::asio::thread_pool pool(4);
+  std::vector<std::future<core::Result<OrderedEntry>>> results;
+  for (int i = 0; i < 400; ++i) {
+    if (i == 200) {
+      // The reset comes while writes are in flight: half of the first 200 are done by then.
+      for (int done = 0; done < 100; ++done) results[done].wait();
+      f.clock.Advance(std::chrono::seconds(60));
+    }
+    results.push_back(boost::asio::co_spawn(pool, f.service->Increment(kBoard, "hot", 1),
+                                            boost::asio::use_future));
+  }
+  std::map<uint64_t, int64_t> landed;  // season → increments its answers name
+  for (auto& r : results) {
+    auto done = r.get();
+    REQUIRE(done.ok());
+    REQUIRE(done->season);
+    ++landed[done->season->id];
+  }
+  f.pipeline->Stop();
+  pool.join();
+  REQUIRE(landed.size() == 2);
+  int64_t total = 0;
+  for (const auto& [season, count] : landed) {
+    BoardName board = kBoard;
+    Resolve(f, &board, season);
+    CHECK(f.service->Get(board, "hot")->value == count);
+    CHECK(f.service->Rank(board, "hot", SortOrder::kAscending)->entry.value == count);
+    total += count;
+  }
+  CHECK(total == 400);
+  CHECK(landed.begin()->second >= 100);   // done before the reset
+  CHECK(landed.rbegin()->second >= 200);  // issued after it
+}
+
+TEST_CASE("Schedule changes keep the season numbering; settings are validated", "[leaderboard]") {
+  Fixture f;
+  Change daily;
+  daily.reset_schedule = "0 0 * * *";  // midnight UTC; the clock is at 00:00:30
+  REQUIRE(Fixture::Await(f.service->UpdateSettings(kBoard, daily)).ok());
+  BoardName board = kBoard;
+  auto day = Resolve(f, &board);
+  CHECK(day.span.id == 0);
+  CHECK(day.span.end == f.clock.Now() + std::chrono::seconds(86400 - 30));
+  f.clock.Advance(std::chrono::hours(49));  // two midnights
+  REQUIRE(Fixture::Await(f.service->Create(kBoard, "a", 1))->season->id == 2);
+
+  Change hourly;
+  hourly.reset_schedule = "@every 1h";
+  REQUIRE(Fixture::Await(f.service->UpdateSettings(kBoard, hourly)).ok());
+  board = kBoard;
+  auto same = Resolve(f, &board);
+  CHECK(same.span.id == 2);  // the live season goes on, ending at the new schedule's next time
+  CHECK(same.span.end == f.clock.Now() + std::chrono::seconds(3600 - 30));
+  CHECK(*f.service->Count(board, {}) == 1);
+  f.clock.Advance(std::chrono::hours(1));
+  board = kBoard;
+  CHECK(Resolve(f, &board).span.id == 3);
+
+  Change none;
+  none.reset_schedule = "";
+  REQUIRE(Fixture::Await(f.service->UpdateSettings(kBoard, none)).ok());
+  f.clock.Advance(std::chrono::hours(1000));
+  board = kBoard;
+  auto forever = Resolve(f, &board);
+  CHECK(forever.span.id == 3);  // no schedule: no more resets
+  CHECK_FALSE(forever.span.end);
+  CHECK(forever.has_seasons);
+
+  auto refused = [&](Change change) {
+    return Fixture::Await(f.service->UpdateSettings(kBoard, change)).status().code() ==
+           StatusCode::kInvalidArgument;
+  };
+  Change bad;
+  bad.reset_schedule = "0 0 30 2 *";  // never fires
+  CHECK(refused(bad));
+  bad.reset_schedule = "@every 0s";
+  CHECK(refused(bad));
+  bad.reset_schedule.reset();
+  bad.archive_seasons = 101;  // Limits::max_archive_seasons
+  CHECK(refused(bad));
+  CHECK(f.service->Settings(kBoard)->reset_schedule.empty());
 }
 
 }  // namespace

@@ -85,6 +85,31 @@ TEST_CASE("malformed keys are rejected", "[store]") {
   CHECK_FALSE(GetKeyUint64(&short_int, &v));
 }
 
+TEST_CASE("a variant string sorts after the plain one and before any longer string", "[store]") {
+  std::string plain, variant, nul_suffix, longer;
+  PutKeyString(&plain, "s");
+  PutKeyUint64(&plain, UINT64_MAX);
+  PutKeyStringVariant(&variant, "s", 0x02);
+  PutKeyUint64(&variant, 0);
+  PutKeyString(&nul_suffix, std::string("s\0", 2));
+  PutKeyString(&longer, "s\x01");
+  CHECK(plain < variant);
+  CHECK(variant < nul_suffix);
+  CHECK(variant < longer);
+  std::string out;
+  uint8_t tag = 0;
+  std::string_view in = variant;
+  CHECK_FALSE(GetKeyString(&in, &out));  // a plain reader never mistakes it
+  in = variant;
+  REQUIRE(GetKeyStringOrVariant(&in, &out, &tag));
+  CHECK(out == "s");
+  CHECK(tag == 0x02);
+  CHECK(in.size() == 8);
+  in = plain;
+  REQUIRE(GetKeyStringOrVariant(&in, &out, &tag));
+  CHECK(tag == kKeyStringPlain);
+}
+
 TEST_CASE("byte order equals tuple order over random tuples", "[store]") {
   std::mt19937_64 rng(20261124);
   std::vector<Tuple> tuples;

@@ -1,0 +1,134 @@
+#include "leaderboard/board_seasons.h"
+
+#include "store/key_codec.h"
+#include "store/value_codec.h"
+
+namespace strongbox::leaderboard {
+
+using core::Result;
+using core::Status;
+using core::Timestamp;
+
+namespace {
+
+constexpr std::string_view kCatalogKindSeason = "leaderboard-season";
+constexpr uint8_t kSeasonRowFormat = 1;
+
+// The season `first_season` as it stood when the schedule took effect.
+SeasonSpan FirstSeason(const BoardSettings& settings, const core::Schedule* schedule) {
+  SeasonSpan span;
+  span.id = settings.first_season;
+  span.start = core::FromUnixNanos(settings.first_season_start_ns);
+  if (schedule) {
+    span.end = core::NextFireAfter(*schedule, core::FromUnixNanos(settings.schedule_set_at_ns));
+  }
+  return span;
+}
+
+// Moves `span` forward to the season that holds `now`. An interval schedule jumps there in one
+// step; cron walks its fire times.
+void Advance(const core::Schedule& schedule, SeasonSpan* span, Timestamp now) {
+  if (!span->end || now < *span->end) return;
+  if (schedule.every.count() > 0) {
+    const int64_t skipped = (now - *span->end) / schedule.every;  // whole intervals past the end
+    span->id += static_cast<uint64_t>(skipped) + 1;
+    span->start = *span->end + skipped * schedule.every;
+    span->end = span->start + schedule.every;
+    return;
+  }
+  while (span->end && *span->end <= now) {
+    ++span->id;
+    span->start = *span->end;
+    span->end = core::NextFireAfter(schedule, span->start);
+  }
+}
+
+}  // namespace
+
+Result<SeasonSpan> LiveSeasonAt(const BoardSettings& settings, Timestamp now) {
+  if (settings.reset_schedule.empty()) return FirstSeason(settings, nullptr);
+  SB_ASSIGN_OR_RETURN(core::Schedule schedule, core::ParseSchedule(settings.reset_schedule));
+  SeasonSpan span = FirstSeason(settings, &schedule);
+  Advance(schedule, &span, now);
+  return span;
+}
+
+Result<SeasonSpan> SeasonClock::Live(const std::string& board_id,
+                                     const BoardSettings& settings) const {
+  const Timestamp now = clock_->Now();
+  if (settings.reset_schedule.empty()) return LiveSeasonAt(settings, now);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cursors_.find(board_id);
+    if (it != cursors_.end() && it->second.set_at_ns == settings.schedule_set_at_ns &&
+        it->second.schedule_text == settings.reset_schedule && it->second.span.start <= now) {
+      if (!it->second.span.end || now < *it->second.span.end) return it->second.span;
+    }
+  }
+  // Parsing and walking happen outside the lock; the cursor is only ever moved forward.
+  SB_ASSIGN_OR_RETURN(core::Schedule schedule, core::ParseSchedule(settings.reset_schedule));
+  SeasonSpan span = FirstSeason(settings, &schedule);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cursors_.find(board_id);
+    if (it != cursors_.end() && it->second.set_at_ns == settings.schedule_set_at_ns &&
+        it->second.schedule_text == settings.reset_schedule && it->second.span.start <= now) {
+      span = it->second.span;  // continue from there
+    }
+  }
+  Advance(schedule, &span, now);
+  std::lock_guard<std::mutex> lock(mu_);
+  Cursor& cursor = cursors_[board_id];
+  if (cursor.set_at_ns != settings.schedule_set_at_ns ||
+      cursor.schedule_text != settings.reset_schedule || cursor.span.id <= span.id) {
+    cursor = Cursor{settings.schedule_set_at_ns, settings.reset_schedule, span};
+  }
+  return span;
+}
+
+std::string SeasonRowPrefix(const BoardName& board) {
+  std::string k;
+  store::PutKeyInt64(&k, board.universe);
+  store::PutKeyString(&k, kCatalogKindSeason);
+  store::PutKeyString(&k, board.store);
+  store::PutKeyString(&k, board.scope);
+  return k;
+}
+
+std::string SeasonRowKey(const BoardName& board) {
+  std::string k = SeasonRowPrefix(board);
+  store::PutKeyUint64(&k, board.season);
+  return k;
+}
+
+bool ParseSeasonRowKey(std::string_view key, std::string_view prefix, uint64_t* season) {
+  if (key.substr(0, prefix.size()) != prefix) return false;
+  key.remove_prefix(prefix.size());
+  return store::GetKeyUint64(&key, season) && key.empty();
+}
+
+std::string EncodeSeasonRow(const SeasonSpan& span) {
+  std::string out(1, static_cast<char>(kSeasonRowFormat));
+  store::PutVarsint64(&out, core::ToUnixNanos(span.start));
+  store::PutVarint64(&out, span.end ? 1 : 0);
+  store::PutVarsint64(&out, span.end ? core::ToUnixNanos(*span.end) : 0);
+  return out;
+}
+
+Result<SeasonSpan> DecodeSeasonRow(uint64_t season, std::string_view bytes) {
+  uint8_t format = 0;
+  int64_t start = 0, end = 0;
+  uint64_t has_end = 0;
+  if (!store::GetByte(&bytes, &format) || format != kSeasonRowFormat ||
+      !store::GetVarsint64(&bytes, &start) || !store::GetVarint64(&bytes, &has_end) ||
+      !store::GetVarsint64(&bytes, &end) || !bytes.empty() || has_end > 1) {
+    return Status::Internal("corrupt leaderboard season record");
+  }
+  SeasonSpan span;
+  span.id = season;
+  span.start = core::FromUnixNanos(start);
+  if (has_end) span.end = core::FromUnixNanos(end);
+  return span;
+}
+
+}  // namespace strongbox::leaderboard
