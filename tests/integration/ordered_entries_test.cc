@@ -2,7 +2,9 @@
 // paging at the boundaries, rank / neighbours / count, the shared write hooks, a restart.
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "integration/fixture.h"
@@ -256,14 +258,121 @@ TEST_CASE("board settings: write strategies over HTTP, both surfaces and :commit
   CHECK(c.Get(settings).Json()["bestOrder"] == "desc");  // kept
   CHECK(c.Send("PATCH", kV2 + "/p", R"({"value":5})").Json()["value"] == 75);
 
-  // Bad input, and the season fields that are not available yet, are refused.
+  // Bad input is refused and changes nothing.
   CHECK(c.Send("PATCH", settings, R"({"writeStrategy":"max"})").status == 400);
   CHECK(c.Send("PATCH", settings, R"({"bestOrder":"up"})").status == 400);
-  CHECK(c.Send("PATCH", settings, R"({"resetSchedule":"0 0 * * 1"})").status == 400);
-  CHECK(c.Send("PATCH", settings, R"({"archiveSeasons":3})").status == 400);
+  CHECK(c.Send("PATCH", settings, R"({"resetSchedule":"0 0 * *"})").status == 400);
+  CHECK(c.Send("PATCH", settings, R"({"resetSchedule":"@every 2s"})").status == 400);  // < 60 s
+  CHECK(c.Send("PATCH", settings, R"({"archiveSeasons":101})").status == 400);
+  CHECK(c.Send("PATCH", settings, R"({"archiveSeasons":-1})").status == 400);
+  CHECK(c.Get(settings).Json()["resetSchedule"] == "");
   CHECK(c.Get(settings).Json()["writeStrategy"] == "sum");
   f.Restart();
   CHECK(f.client->Get(settings).Json()["writeStrategy"] == "sum");
+}
+
+// Seasons (api.md §9) with a 3-second schedule (the config floor lowered for the test): the
+// reset empties the live board, the finished season stays readable with its ranks through
+// every read call and across a restart, and is read-only.
+TEST_CASE("seasons: a reset over HTTP, archives read with season=, :seasons, a restart",
+          "[integration]") {
+  ServerFixture f({"--leaderboard-min-reset-interval-seconds", "1"});
+  const std::string board = "/cloud/v2/universes/42/ordered-data-stores/Season/scopes/global";
+  const std::string entries = board + "/entries";
+  auto patched = f.client->Send("PATCH", board + ":settings",
+                                R"({"resetSchedule":"@every 3s","archiveSeasons":10})");
+  INFO(patched.body);
+  REQUIRE(patched.status == 200);
+  CHECK(patched.Json()["resetSchedule"] == "@every 3s");
+  CHECK(patched.Json()["archiveSeasons"] == 10);
+
+  // The live season's number, from :count (which every scheduled board answers with).
+  auto live_season = [&] {
+    auto r = f.client->Get(entries + ":count");
+    REQUIRE(r.status == 200);
+    REQUIRE(r.Json().contains("nextResetTime"));
+    return r.Json()["seasonId"].get<std::string>();
+  };
+  // Waits (≤ 8 s) for the season after `season` to begin.
+  auto wait_reset = [&](const std::string& season) {
+    std::string now;
+    for (int i = 0; i < 160; ++i) {
+      now = live_season();
+      if (now != season) return now;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL("no reset within 8 s");
+    return now;
+  };
+  // Start right after a reset, so the writes below have a whole season.
+  const std::string first = wait_reset(live_season());
+  auto written = f.client->Post(entries + "?id=a", R"({"value":10})");
+  REQUIRE(written.status == 200);
+  CHECK(written.Json()["seasonId"] == first);
+  REQUIRE(f.client->Post(entries + "?id=b", R"({"value":20})").status == 200);
+  auto listed = f.client->Get(entries + "?orderBy=value%20desc");
+  REQUIRE(listed.status == 200);
+  const json live = listed.Json();
+  CHECK(live["seasonId"] == first);
+  CHECK(live.contains("seasonStartTime"));
+  CHECK(live.contains("nextResetTime"));
+  CHECK(Ids(live["orderedDataStoreEntries"]) == std::vector<std::string>{"b", "a"});
+
+  const std::string second = wait_reset(first);
+  auto now = f.client->Get(entries);
+  CHECK(now.Json()["orderedDataStoreEntries"].empty());
+  CHECK(now.Json()["seasonId"] == second);
+  CHECK(f.client->Get(entries + "/b:rank").status == 404);
+  REQUIRE(f.client->Post(entries + "?id=c", R"({"value":5})").status == 200);  // lands in `second`
+
+  for (int pass = 0; pass < 2; ++pass) {
+    INFO("pass " << pass << " (1: after a restart)");
+    const std::string in_first = "season=" + first;
+    auto archived = f.client->Get(entries + "?orderBy=value%20desc&" + in_first);
+    REQUIRE(archived.status == 200);
+    CHECK(archived.Json()["seasonId"] == first);
+    CHECK(archived.Json().contains("seasonEndTime"));
+    CHECK_FALSE(archived.Json().contains("nextResetTime"));
+    CHECK(Ids(archived.Json()["orderedDataStoreEntries"]) == std::vector<std::string>{"b", "a"});
+    auto rank = f.client->Get(entries + "/a:rank?orderBy=value%20desc&" + in_first);
+    REQUIRE(rank.status == 200);
+    CHECK(rank.Json()["rank"] == 2);
+    CHECK(rank.Json()["totalSize"] == 2);
+    CHECK(rank.Json()["seasonId"] == first);
+    CHECK(f.client->Get(entries + "/b:neighbors?" + in_first)
+              .Json()["orderedDataStoreEntries"]
+              .size() == 2);
+    CHECK(f.client->Get(entries + ":count?filter=entry%20%3E%3D%2015&" + in_first)
+              .Json()["totalSize"] == 1);
+    auto batch = f.client->Post(entries + ":batchGet?" + in_first, R"({"ids":["a","c"]})");
+    REQUIRE(batch.status == 200);
+    CHECK(batch.Json()["missingIds"] == json::array({"c"}));
+    CHECK(f.client->Get(entries + "/a?" + in_first).Json()["value"] == 10);
+    // Read-only, and only real seasons.
+    auto write_old =
+        f.client->Send("PATCH", entries + "/a?allowMissing=true&" + in_first, R"({"value":99})");
+    CHECK(write_old.status == 400);
+    CHECK(write_old.body.find("SEASON_ENDED") != std::string::npos);
+    CHECK(f.client->Get(entries + "?season=99999").status == 404);
+    CHECK(f.client->Get(entries + "?season=x").status == 400);
+
+    auto seasons = f.client->Get(board + ":seasons");
+    REQUIRE(seasons.status == 200);
+    const json list = seasons.Json()["seasons"];
+    REQUIRE(list.size() >= 2);
+    // The live one first (a reset may have come since `second`), then newest first.
+    CHECK(std::stoull(list[0]["seasonId"].get<std::string>()) >= std::stoull(second));
+    json archived_first;
+    for (const auto& season : list) {
+      if (season["seasonId"] == first) archived_first = season;
+    }
+    CHECK(archived_first["totalSize"] == 2);
+    CHECK(archived_first.contains("endTime"));
+    if (pass == 0) REQUIRE(f.Restart() == 0);
+  }
+  // Retention lowered to none: the archive is gone at once.
+  REQUIRE(f.client->Send("PATCH", board + ":settings", R"({"archiveSeasons":0})").status == 200);
+  CHECK(f.client->Get(entries + "?season=" + first).status == 404);
 }
 
 }  // namespace

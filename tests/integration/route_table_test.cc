@@ -145,6 +145,8 @@ std::vector<Probe> Probes() {
        u + "/ordered-data-stores/O/scopes/g:settings", R"({"writeStrategy":"best"})"},
       {"GET", U + "/ordered-data-stores/{store}/scopes/{scope}:settings",
        u + "/ordered-data-stores/O/scopes/g:settings", ""},
+      {"GET", U + "/ordered-data-stores/{store}/scopes/{scope}:seasons",
+       u + "/ordered-data-stores/O/scopes/g:seasons", ""},
       {"DELETE", OV2 + "/{entry}", ov2 + "/p", ""},
       {"POST", SM, sm + "?id=i", R"({"value":1,"ttl":"60s"})"},
       {"GET", SM, sm, ""},
