@@ -170,7 +170,11 @@ Result<CommitOperation> OrderedOperation(const Json& op, const Json& resource, i
   SB_ASSIGN_OR_RETURN(std::string id, RequiredName(resource, "orderedEntry", "id"));
   static constexpr std::array<std::string_view, 3> kVerbs = {"set", "increment", "delete"};
   SB_ASSIGN_OR_RETURN(std::string_view verb, OneVerb(op, "ordered entry", kVerbs));
-  SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "orderedEntry", verb));
+  if (verb == "delete") {
+    SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "orderedEntry", verb));
+  } else {
+    SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "orderedEntry", verb, {"subscore", "metadata"}));
+  }
   leaderboard::LeaderboardService& boards = *services.leaderboards;
   CommitOperation out;
   out.resource = CommitResource::kOrderedEntry;
@@ -179,10 +183,13 @@ Result<CommitOperation> OrderedOperation(const Json& op, const Json& resource, i
   Result<store::Staged<leaderboard::OrderedEntry>> staged = Status::Internal("no verb");
   if (verb == "set") {
     SB_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(op, "set"));
-    staged = boards.StageUpdate(board, std::move(id), value, /*allow_missing=*/true);
+    SB_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(op));
+    staged =
+        boards.StageUpdate(board, std::move(id), value, /*allow_missing=*/true, std::move(extras));
   } else if (verb == "increment") {
     SB_ASSIGN_OR_RETURN(int64_t amount, RequiredInt64(op, "increment"));
-    staged = boards.StageIncrement(board, std::move(id), amount);
+    SB_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(op));
+    staged = boards.StageIncrement(board, std::move(id), amount, std::move(extras));
   } else {
     SB_RETURN_IF_ERROR(VerbObject(op, verb).status());
     // As v2's DELETE: a missing entry is 404.

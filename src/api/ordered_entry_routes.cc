@@ -125,10 +125,11 @@ class OrderedRoutes {
     if (!id) co_return Status::InvalidArgument("Query parameter 'id' (the entry id) is required.");
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
+    SB_CO_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(body));
     SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
     auto respond = EntryResponder(write, board);
-    auto created =
-        co_await services_.leaderboards->Create(board, std::string(*id), value, respond.context());
+    auto created = co_await services_.leaderboards->Create(board, std::string(*id), value,
+                                                           respond.context(), std::move(extras));
     // v1 answers a create on an existing entry with 400 (api.md §4); v2 with 409.
     if (surface_.v1 && created.status().code() == core::StatusCode::kAlreadyExists) {
       co_return Status::InvalidArgument(created.status().message());
@@ -142,8 +143,11 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &board));
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
                            services_.leaderboards->Get(board, request.Param("entry")));
-    co_return http::JsonResponse(200, OrderedEntryWriter(surface_.path_prefix, board)
-                                          .Entry(entry.id, entry.value, season.members));
+    std::string body;
+    OrderedEntryWriter(surface_.path_prefix, board)
+        .Append(&body, entry.id, entry.value, std::nullopt, std::nullopt, season.members,
+                entry.subscore, entry.metadata);
+    co_return http::JsonResponse(200, std::move(body));
   }
 
   asio::awaitable<Result<Response>> Update(Request& request, gate::RequestWrite& write) {
@@ -156,11 +160,13 @@ class OrderedRoutes {
     }
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
+    SB_CO_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(body));
     SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
     auto respond = EntryResponder(write, board);
-    SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry, co_await services_.leaderboards->Update(
-                                                   board, request.Param("entry"), value,
-                                                   allow_missing, respond.context()));
+    SB_CO_ASSIGN_OR_RETURN(
+        OrderedEntry entry,
+        co_await services_.leaderboards->Update(board, request.Param("entry"), value, allow_missing,
+                                                respond.context(), std::move(extras)));
     co_return respond(entry);
   }
 
@@ -168,11 +174,12 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t amount, RequiredInt64(body, "amount"));
+    SB_CO_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(body));
     SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
     auto respond = EntryResponder(write, board);
-    SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
-                           co_await services_.leaderboards->Increment(board, request.Param("entry"),
-                                                                      amount, respond.context()));
+    SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry, co_await services_.leaderboards->Increment(
+                                                   board, request.Param("entry"), amount,
+                                                   respond.context(), std::move(extras)));
     co_return respond(entry);
   }
 
@@ -197,7 +204,7 @@ class OrderedRoutes {
     std::string body;
     OrderedEntryWriter(surface_.path_prefix, board)
         .Append(&body, answer.entry.id, answer.entry.value, answer.entry.rank, answer.total,
-                season.members);
+                season.members, answer.entry.subscore, answer.entry.metadata);
     co_return http::JsonResponse(200, std::move(body));
   }
 

@@ -85,6 +85,19 @@ Result<int64_t> RequiredInt64(const core::Json& body, std::string_view name) {
       "' is required: an integer from -9223372036854775808 to 9223372036854775807.");
 }
 
+Result<leaderboard::EntryExtras> DecodeEntryExtras(const core::Json& body) {
+  leaderboard::EntryExtras extras;
+  SB_ASSIGN_OR_RETURN(extras.subscore, core::GetOptionalInt64(body, "subscore"));
+  const core::Json* metadata = core::FindMember(body, "metadata");
+  if (metadata != nullptr && !metadata->is_null()) {
+    if (!metadata->is_object()) {
+      return Status::InvalidArgument("Field 'metadata' must be a JSON object.");
+    }
+    extras.metadata = metadata->empty() ? std::string() : core::DumpCompact(*metadata);
+  }
+  return extras;
+}
+
 Result<std::optional<uint64_t>> ParseSeasonParam(std::optional<std::string_view> text) {
   if (!text) return std::optional<uint64_t>();
   auto season = core::ParseUint64(*text);
@@ -118,7 +131,10 @@ std::string SeasonMembers(const leaderboard::LeaderboardService::SeasonAnswer& s
 std::string OrderedEntryWriter::Entry(const leaderboard::OrderedEntry& entry) const {
   std::string extra;
   if (entry.season) AppendSeason(&extra, *entry.season, true);
-  return Entry(entry.id, entry.value, extra);
+  std::string out;
+  Append(&out, entry.id, entry.value, std::nullopt, std::nullopt, extra, entry.subscore,
+         entry.metadata);
+  return out;
 }
 
 }  // namespace strongbox::api

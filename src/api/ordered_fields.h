@@ -30,6 +30,11 @@ core::Result<leaderboard::ValueRange> ParseValueFilter(std::string_view text);
 // Fractions, other types and values outside int64 → 400, never a rounded or wrapped value.
 core::Result<int64_t> RequiredInt64(const core::Json& body, std::string_view name);
 
+// The optional members of an ordered entry write (api.md §9): "subscore" (an int64, as
+// RequiredInt64 reads it) and "metadata" (a JSON object; {} removes it), stored compact.
+// Anything else in their place → 400.
+core::Result<leaderboard::EntryExtras> DecodeEntryExtras(const core::Json& body);
+
 // The `season` query parameter (api.md §9): a season number, absent → nullopt (the live one).
 // Anything but a whole number in uint64 → 400.
 core::Result<std::optional<uint64_t>> ParseSeasonParam(std::optional<std::string_view> text);
@@ -51,16 +56,20 @@ class OrderedEntryWriter {
                      std::string(surface_prefix) + "/" + core::PercentEncodeSegment(board.store) +
                      "/scopes/" + core::PercentEncodeSegment(board.scope) + "/entries/") {}
 
-  // {"path","id","value"[,"rank"][,"totalSize"]<extra>}; `extra`: more members, each
-  // preceded by a comma (SeasonMembers).
+  // {"path","id","value"[,"subscore"][,"metadata"][,"rank"][,"totalSize"]<extra>}: subscore
+  // when not 0 and metadata when set, so a board that uses neither answers as api.md §4
+  // shapes it. `extra`: more members, each preceded by a comma (SeasonMembers).
   void Append(std::string* out, const std::string& id, int64_t value,
               std::optional<size_t> rank = std::nullopt, std::optional<size_t> total = std::nullopt,
-              std::string_view extra = {}) const {
+              std::string_view extra = {}, int64_t subscore = 0,
+              std::string_view metadata = {}) const {
     out->append("{\"path\":");
     core::AppendJsonString(out, path_prefix_ + core::PercentEncodeSegment(id));
     out->append(",\"id\":");
     core::AppendJsonString(out, id);
     out->append(",\"value\":").append(std::to_string(value));
+    if (subscore != 0) out->append(",\"subscore\":").append(std::to_string(subscore));
+    if (!metadata.empty()) out->append(",\"metadata\":").append(metadata);
     if (rank) out->append(",\"rank\":").append(std::to_string(*rank));
     if (total) out->append(",\"totalSize\":").append(std::to_string(*total));
     out->append(extra);
@@ -82,7 +91,8 @@ class OrderedEntryWriter {
     out.reserve(entries.size() * (path_prefix_.size() + 64));
     for (size_t i = 0; i < entries.size(); ++i) {
       if (i > 0) out.push_back(',');
-      Append(&out, entries[i].id, entries[i].value, entries[i].rank);
+      Append(&out, entries[i].id, entries[i].value, entries[i].rank, std::nullopt, {},
+             entries[i].subscore, entries[i].metadata);
     }
     out.append("],").append(tail).push_back('}');
     return out;

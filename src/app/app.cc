@@ -205,6 +205,7 @@ leaderboard::LeaderboardService::Limits LeaderboardLimitsOf(const config::Config
   leaderboard::LeaderboardService::Limits limits;
   limits.min_reset_interval = std::chrono::seconds(config.leaderboard_min_reset_interval_seconds);
   limits.max_archive_seasons = static_cast<uint32_t>(config.max_leaderboard_archive_seasons);
+  limits.max_metadata_bytes = static_cast<size_t>(config.max_leaderboard_metadata_bytes);
   return limits;
 }
 

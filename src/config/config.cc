@@ -203,6 +203,10 @@ const std::vector<Field>& Fields() {
                          &Config::max_leaderboard_archive_seasons, 0, 10'000,
                          "finished seasons a leaderboard may keep readable (archiveSeasons) at "
                          "most; more gets 400"));
+    v.push_back(IntField("max_leaderboard_metadata_bytes", &Config::max_leaderboard_metadata_bytes,
+                         2, 64 * 1024,
+                         "bytes of an ordered entry's metadata (compact JSON) at most; more gets "
+                         "400 LIMIT_EXCEEDED"));
     // Not 0: Debian's RocksDB 7.8 can abort on a WAL append that meets a full disk
     // (store/engine.h), so the disk must never be allowed to fill.
     v.push_back(IntField("storage_min_free_bytes", &Config::storage_min_free_bytes,

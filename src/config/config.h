@@ -117,6 +117,8 @@ struct Config {
   // memory).
   int64_t leaderboard_min_reset_interval_seconds = 60;
   int max_leaderboard_archive_seasons = 100;
+  // An ordered entry's metadata (compact JSON) at most (api.md §9).
+  int64_t max_leaderboard_metadata_bytes = 1024;
   // Storage faults (store/commit_pipeline.h): writes stop below this much free disk, and are
   // retried this often once stopped.
   int64_t storage_min_free_bytes = 128ll * 1024 * 1024;

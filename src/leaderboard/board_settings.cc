@@ -129,4 +129,30 @@ Result<int64_t> IncrementBy(const BoardSettings& settings, std::optional<int64_t
   return sum;
 }
 
+Result<OrderedRecord> NextRecord(const BoardSettings& settings,
+                                 const std::optional<OrderedRecord>& current, int64_t value,
+                                 bool increment, const EntryExtras& extras) {
+  const std::optional<int64_t> stored =
+      current ? std::optional<int64_t>(current->value) : std::nullopt;
+  OrderedRecord next;
+  next.subscore = extras.subscore.value_or(current ? current->subscore : 0);
+  next.metadata = extras.metadata.value_or(current ? current->metadata : std::string());
+  if (settings.strategy != WriteStrategy::kBest || !current) {
+    SB_ASSIGN_OR_RETURN(next.value, increment ? IncrementBy(settings, stored, value)
+                                              : Submit(settings, stored, value));
+    return next;
+  }
+  // best: the write's own score, then the better of the two scores wins whole.
+  BoardSettings plain = settings;
+  plain.strategy = WriteStrategy::kSet;
+  SB_ASSIGN_OR_RETURN(next.value, increment ? IncrementBy(plain, stored, value) : value);
+  const auto written = std::make_pair(next.value, next.subscore);
+  const auto kept = std::make_pair(current->value, current->subscore);
+  const bool better =
+      settings.best_order == SortOrder::kDescending ? written > kept : written < kept;
+  if (better) return next;
+  OrderedRecord unchanged = *current;
+  return unchanged;
+}
+
 }  // namespace strongbox::leaderboard

@@ -63,4 +63,19 @@ core::Result<int64_t> Submit(const BoardSettings& settings, std::optional<int64_
 core::Result<int64_t> IncrementBy(const BoardSettings& settings, std::optional<int64_t> stored,
                                   int64_t amount);
 
+// What a write gives beyond the value (api.md §9); an absent member keeps the entry's own.
+struct EntryExtras {
+  std::optional<int64_t> subscore;
+  std::optional<std::string> metadata;  // a compact JSON object; "" removes it
+};
+
+// The record a write leaves (arrival not set): a submission of `value` (create, update, a
+// transaction's set) or, with `increment`, `:increment` by `value`. The value follows
+// Submit / IncrementBy; the subscore and metadata are the write's or the entry's own. Under
+// `best`, the write's score (value, subscore) replaces the stored one only if it is better, and
+// then its metadata comes with it; otherwise the entry is left exactly as it was.
+core::Result<OrderedRecord> NextRecord(const BoardSettings& settings,
+                                       const std::optional<OrderedRecord>& current, int64_t value,
+                                       bool increment, const EntryExtras& extras);
+
 }  // namespace strongbox::leaderboard

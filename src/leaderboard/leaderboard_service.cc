@@ -43,24 +43,34 @@ bool Retained(const BoardSettings& settings, uint64_t live, uint64_t season) {
   return season <= live && live - season <= settings.archive_seasons;
 }
 
-// A page resumes after the (value, arrival) of the last entry it returned.
+// A page resumes after the (value, subscore, arrival) of the last entry it returned; the
+// subscore is written only when set, so tokens from before subscores still read.
+struct ResumeKey {
+  int64_t value = 0;
+  uint64_t arrival = 0;
+  int64_t subscore = 0;
+};
+
 std::string EncodeResumeKey(const RankIndex::Entry& entry) {
   std::string out;
   store::PutKeyInt64(&out, entry.value);
   store::PutKeyUint64(&out, entry.arrival);
+  if (entry.subscore != 0) store::PutKeyInt64(&out, entry.subscore);
   return out;
 }
 
-Status DecodeResumeKey(std::string_view in, int64_t* value, uint64_t* arrival) {
-  if (!store::GetKeyInt64(&in, value) || !store::GetKeyUint64(&in, arrival) || !in.empty()) {
+Result<ResumeKey> DecodeResumeKey(std::string_view in) {
+  ResumeKey key;
+  if (!store::GetKeyInt64(&in, &key.value) || !store::GetKeyUint64(&in, &key.arrival) ||
+      (!in.empty() && (!store::GetKeyInt64(&in, &key.subscore) || !in.empty()))) {
     return Status::InvalidArgument("Invalid page token.");
   }
-  return Status::Ok();
+  return key;
 }
 
 RankedEntry RankedAt(const RankIndex& index, size_t position, SortOrder order) {
   RankIndex::Entry e = index.At(position, order);
-  return RankedEntry{std::string(e.id), e.value, position + 1};
+  return RankedEntry{std::string(e.id), e.value, position + 1, e.subscore, {}, e.has_metadata};
 }
 
 std::pair<size_t, size_t> PositionsOf(const RankIndex& index, const ValueRange& range,
@@ -91,7 +101,26 @@ Result<OrderedEntry> LeaderboardService::Get(const BoardName& board, const std::
   SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(ColumnFamily::kOrdered, OrderedKey(board, id)));
   if (!bytes) return EntryNotFound();
   SB_ASSIGN_OR_RETURN(OrderedRecord record, DecodeOrderedRecord(*bytes));
-  return OrderedEntry{id, record.value};
+  return OrderedEntry{id, record.value, record.subscore, std::move(record.metadata), std::nullopt};
+}
+
+Status LeaderboardService::AttachMetadata(const BoardName& board,
+                                          std::vector<RankedEntry>* entries) const {
+  std::vector<std::pair<ColumnFamily, std::string>> keys;
+  std::vector<RankedEntry*> wanted;
+  for (RankedEntry& entry : *entries) {
+    if (!entry.has_metadata) continue;
+    keys.emplace_back(ColumnFamily::kOrdered, OrderedKey(board, entry.id));
+    wanted.push_back(&entry);
+  }
+  if (keys.empty()) return Status::Ok();
+  SB_ASSIGN_OR_RETURN(auto records, engine_->MultiGet(keys));
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (!records[i]) continue;  // deleted since the index was read
+    SB_ASSIGN_OR_RETURN(OrderedRecord record, DecodeOrderedRecord(*records[i]));
+    wanted[i]->metadata = std::move(record.metadata);
+  }
+  return Status::Ok();
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName board, std::string id,
@@ -120,22 +149,25 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
         if (bytes) {
           SB_ASSIGN_OR_RETURN(current, DecodeOrderedRecord(*bytes));
         }
-        SB_ASSIGN_OR_RETURN(std::optional<int64_t> value, next_value(current, settings));
-        std::optional<OrderedRecord> next;
-        if (value) {
-          // Moving to a new value is a new arrival there (ties go to the earlier one); keeping the
-          // value keeps the place, except under `latest`, where every write arrives anew.
-          const bool keeps_place =
-              current && current->value == *value && settings.strategy != WriteStrategy::kLatest;
-          next = OrderedRecord{*value, keeps_place ? current->arrival : next_arrival_.fetch_add(1)};
+        SB_ASSIGN_OR_RETURN(std::optional<OrderedRecord> next, next_value(current, settings));
+        if (next) {
+          // Moving to a new score is a new arrival there (ties go to the earlier one); keeping
+          // the score keeps the place, except under `latest`, where every write arrives anew.
+          const bool keeps_place = current && current->value == next->value &&
+                                   current->subscore == next->subscore &&
+                                   settings.strategy != WriteStrategy::kLatest;
+          next->arrival = keeps_place ? current->arrival : next_arrival_.fetch_add(1);
         }
         const bool moved = !current || !next || current->arrival != next->arrival;
-        if (moved) {
-          if (current)
+        const bool metadata_changed = current && next && current->metadata != next->metadata;
+        if (moved || metadata_changed) {
+          if (current && moved) {
             view.Delete(ColumnFamily::kOrderedIndex, OrderedIndexKey(target, *current, id));
+          }
           if (next) {
             view.Put(ColumnFamily::kOrdered, key, EncodeOrderedRecord(*next));
-            view.Put(ColumnFamily::kOrderedIndex, OrderedIndexKey(target, *next, id), "");
+            view.Put(ColumnFamily::kOrderedIndex, OrderedIndexKey(target, *next, id),
+                     EncodeOrderedIndexValue(*next));
           } else if (current) {
             view.Delete(ColumnFamily::kOrdered, key);
           }
@@ -145,47 +177,65 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
             });
           }
         }
+        const OrderedRecord& shown = next ? *next : (current ? *current : OrderedRecord{});
+        out.subscore = shown.subscore;
+        out.metadata = shown.metadata;
         out.id = id;
-        out.value = next ? next->value : (current ? current->value : 0);
+        out.value = shown.value;
         return out;
       });
 }
 
+Status LeaderboardService::ValidateExtras(const EntryExtras& extras) const {
+  if (extras.metadata && extras.metadata->size() > limits_.max_metadata_bytes) {
+    return Status::InvalidArgument("metadata is " + std::to_string(extras.metadata->size()) +
+                                   " bytes; at most " + std::to_string(limits_.max_metadata_bytes) +
+                                   " (config max_leaderboard_metadata_bytes).")
+        .WithReason("LIMIT_EXCEEDED")
+        .WithMetadata("limit", "max_leaderboard_metadata_bytes");
+  }
+  return Status::Ok();
+}
+
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageCreate(BoardName board, std::string id,
-                                                                    int64_t value) {
-  NextValueFn next = [value](const std::optional<OrderedRecord>& current,
-                             const BoardSettings&) -> Result<std::optional<int64_t>> {
+                                                                    int64_t value,
+                                                                    EntryExtras extras) {
+  SB_RETURN_IF_ERROR(ValidateExtras(extras));
+  NextValueFn next = [value, extras = std::move(extras)](
+                         const std::optional<OrderedRecord>& current,
+                         const BoardSettings& settings) -> Result<std::optional<OrderedRecord>> {
     if (current) return Status::AlreadyExists("Entry already exists.");
-    return std::optional<int64_t>(value);
+    SB_ASSIGN_OR_RETURN(OrderedRecord record, NextRecord(settings, current, value, false, extras));
+    return std::optional<OrderedRecord>(std::move(record));
   };
   return StageWrite(std::move(board), std::move(id), std::move(next));
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageUpdate(BoardName board, std::string id,
                                                                     int64_t value,
-                                                                    bool allow_missing) {
-  NextValueFn next = [value, allow_missing](
+                                                                    bool allow_missing,
+                                                                    EntryExtras extras) {
+  SB_RETURN_IF_ERROR(ValidateExtras(extras));
+  NextValueFn next = [value, allow_missing, extras = std::move(extras)](
                          const std::optional<OrderedRecord>& current,
-                         const BoardSettings& settings) -> Result<std::optional<int64_t>> {
+                         const BoardSettings& settings) -> Result<std::optional<OrderedRecord>> {
     if (!current && !allow_missing) return EntryNotFound();
-    SB_ASSIGN_OR_RETURN(
-        int64_t stored,
-        Submit(settings, current ? std::optional<int64_t>(current->value) : std::nullopt, value));
-    return std::optional<int64_t>(stored);
+    SB_ASSIGN_OR_RETURN(OrderedRecord record, NextRecord(settings, current, value, false, extras));
+    return std::optional<OrderedRecord>(std::move(record));
   };
   return StageWrite(std::move(board), std::move(id), std::move(next));
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageIncrement(BoardName board,
                                                                        std::string id,
-                                                                       int64_t amount) {
-  NextValueFn next = [amount](const std::optional<OrderedRecord>& current,
-                              const BoardSettings& settings) -> Result<std::optional<int64_t>> {
-    SB_ASSIGN_OR_RETURN(
-        int64_t stored,
-        IncrementBy(settings, current ? std::optional<int64_t>(current->value) : std::nullopt,
-                    amount));
-    return std::optional<int64_t>(stored);
+                                                                       int64_t amount,
+                                                                       EntryExtras extras) {
+  SB_RETURN_IF_ERROR(ValidateExtras(extras));
+  NextValueFn next = [amount, extras = std::move(extras)](
+                         const std::optional<OrderedRecord>& current,
+                         const BoardSettings& settings) -> Result<std::optional<OrderedRecord>> {
+    SB_ASSIGN_OR_RETURN(OrderedRecord record, NextRecord(settings, current, amount, true, extras));
+    return std::optional<OrderedRecord>(std::move(record));
   };
   return StageWrite(std::move(board), std::move(id), std::move(next));
 }
@@ -193,9 +243,9 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageIncrement(BoardName
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageDelete(BoardName board, std::string id,
                                                                     bool missing_ok) {
   NextValueFn next = [missing_ok](const std::optional<OrderedRecord>& current,
-                                  const BoardSettings&) -> Result<std::optional<int64_t>> {
+                                  const BoardSettings&) -> Result<std::optional<OrderedRecord>> {
     if (!current && !missing_ok) return EntryNotFound();
-    return std::optional<int64_t>();
+    return std::optional<OrderedRecord>();
   };
   return StageWrite(std::move(board), std::move(id), std::move(next));
 }
@@ -375,18 +425,15 @@ boost::asio::awaitable<Result<size_t>> LeaderboardService::ReclaimSeasons(size_t
 
 Result<LeaderboardService::ListPage> LeaderboardService::List(const ListQuery& query) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(query.board));
-  std::optional<std::pair<int64_t, uint64_t>> resume;
+  std::optional<ResumeKey> resume;
   if (query.resume_after) {
-    int64_t value;
-    uint64_t arrival;
-    SB_RETURN_IF_ERROR(DecodeResumeKey(*query.resume_after, &value, &arrival));
-    resume.emplace(value, arrival);
+    SB_ASSIGN_OR_RETURN(resume, DecodeResumeKey(*query.resume_after));
   }
-  return ReadBoard(query.board, [&](const RankIndex& index) {
+  ListPage listed = ReadBoard(query.board, [&](const RankIndex& index) {
     auto [position, end] = PositionsOf(index, query.range, query.order);
     if (resume) {
-      position =
-          std::max(position, index.PositionAfter(resume->first, resume->second, query.order));
+      position = std::max(position, index.PositionAfter(resume->value, resume->arrival, query.order,
+                                                        resume->subscore));
     }
     ListPage page;
     for (; position < end && page.entries.size() < query.page_size; ++position) {
@@ -397,6 +444,8 @@ Result<LeaderboardService::ListPage> LeaderboardService::List(const ListQuery& q
     }
     return page;
   });
+  SB_RETURN_IF_ERROR(AttachMetadata(query.board, &listed.entries));
+  return listed;
 }
 
 Result<LeaderboardService::RankAnswer> LeaderboardService::Rank(const BoardName& board,
@@ -404,11 +453,16 @@ Result<LeaderboardService::RankAnswer> LeaderboardService::Rank(const BoardName&
                                                                 SortOrder order) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
   SB_RETURN_IF_ERROR(ValidateEntryId(id));
-  return ReadBoard(board, [&](const RankIndex& index) -> Result<RankAnswer> {
-    auto position = index.PositionOf(id, order);
-    if (!position) return EntryNotFound();
-    return RankAnswer{RankedAt(index, *position, order), index.size()};
-  });
+  SB_ASSIGN_OR_RETURN(RankAnswer answer,
+                      ReadBoard(board, [&](const RankIndex& index) -> Result<RankAnswer> {
+                        auto position = index.PositionOf(id, order);
+                        if (!position) return EntryNotFound();
+                        return RankAnswer{RankedAt(index, *position, order), index.size()};
+                      }));
+  std::vector<RankedEntry> one{std::move(answer.entry)};
+  SB_RETURN_IF_ERROR(AttachMetadata(board, &one));
+  answer.entry = std::move(one[0]);
+  return answer;
 }
 
 Result<LeaderboardService::Neighborhood> LeaderboardService::Neighbors(const BoardName& board,
@@ -418,23 +472,27 @@ Result<LeaderboardService::Neighborhood> LeaderboardService::Neighbors(const Boa
                                                                        size_t after) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
   SB_RETURN_IF_ERROR(ValidateEntryId(id));
-  return ReadBoard(board, [&](const RankIndex& index) -> Result<Neighborhood> {
-    auto position = index.PositionOf(id, order);
-    if (!position) return EntryNotFound();
-    Neighborhood around;
-    around.total = index.size();
-    const size_t first = *position - std::min(before, *position);
-    const size_t end = std::min(index.size(), *position + after + 1);
-    for (size_t p = first; p < end; ++p) around.entries.push_back(RankedAt(index, p, order));
-    return around;
-  });
+  SB_ASSIGN_OR_RETURN(Neighborhood around,
+                      ReadBoard(board, [&](const RankIndex& index) -> Result<Neighborhood> {
+                        auto position = index.PositionOf(id, order);
+                        if (!position) return EntryNotFound();
+                        Neighborhood found;
+                        found.total = index.size();
+                        const size_t first = *position - std::min(before, *position);
+                        const size_t end = std::min(index.size(), *position + after + 1);
+                        for (size_t p = first; p < end; ++p)
+                          found.entries.push_back(RankedAt(index, p, order));
+                        return found;
+                      }));
+  SB_RETURN_IF_ERROR(AttachMetadata(board, &around.entries));
+  return around;
 }
 
 Result<LeaderboardService::BatchAnswer> LeaderboardService::BatchRank(
     const BoardName& board, const std::vector<std::string>& ids, SortOrder order) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
   for (const std::string& id : ids) SB_RETURN_IF_ERROR(ValidateEntryId(id));
-  return ReadBoard(board, [&](const RankIndex& index) {
+  BatchAnswer batch = ReadBoard(board, [&](const RankIndex& index) {
     BatchAnswer answer;
     answer.total = index.size();
     for (const std::string& id : ids) {
@@ -454,6 +512,8 @@ Result<LeaderboardService::BatchAnswer> LeaderboardService::BatchRank(
         answer.entries.end());
     return answer;
   });
+  SB_RETURN_IF_ERROR(AttachMetadata(board, &batch.entries));
+  return batch;
 }
 
 Result<size_t> LeaderboardService::Count(const BoardName& board, const ValueRange& range) const {
@@ -464,30 +524,28 @@ Result<size_t> LeaderboardService::Count(const BoardName& board, const ValueRang
   });
 }
 
-boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Create(BoardName board,
-                                                                        std::string id,
-                                                                        int64_t value,
-                                                                        Context context) {
-  auto staged = StageCreate(std::move(board), std::move(id), std::move(value));
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Create(
+    BoardName board, std::string id, int64_t value, Context context, EntryExtras extras) {
+  auto staged = StageCreate(std::move(board), std::move(id), std::move(value), std::move(extras));
   auto result =
       co_await pipeline_->CommitStaged<OrderedEntry>(std::move(staged), std::move(context));
   co_return result;
 }
 
 boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Update(
-    BoardName board, std::string id, int64_t value, bool allow_missing, Context context) {
-  auto staged =
-      StageUpdate(std::move(board), std::move(id), std::move(value), std::move(allow_missing));
+    BoardName board, std::string id, int64_t value, bool allow_missing, Context context,
+    EntryExtras extras) {
+  auto staged = StageUpdate(std::move(board), std::move(id), std::move(value),
+                            std::move(allow_missing), std::move(extras));
   auto result =
       co_await pipeline_->CommitStaged<OrderedEntry>(std::move(staged), std::move(context));
   co_return result;
 }
 
-boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Increment(BoardName board,
-                                                                           std::string id,
-                                                                           int64_t amount,
-                                                                           Context context) {
-  auto staged = StageIncrement(std::move(board), std::move(id), std::move(amount));
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Increment(
+    BoardName board, std::string id, int64_t amount, Context context, EntryExtras extras) {
+  auto staged =
+      StageIncrement(std::move(board), std::move(id), std::move(amount), std::move(extras));
   auto result =
       co_await pipeline_->CommitStaged<OrderedEntry>(std::move(staged), std::move(context));
   co_return result;

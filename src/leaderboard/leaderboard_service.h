@@ -43,6 +43,8 @@ namespace strongbox::leaderboard {
 struct OrderedEntry {
   std::string id;
   int64_t value = 0;
+  int64_t subscore = 0;
+  std::string metadata;  // a compact JSON object, or empty
   // The season the write landed in, on a board that has seasons (board_seasons.h).
   std::optional<SeasonSpan> season;
 };
@@ -51,6 +53,9 @@ struct RankedEntry {
   std::string id;
   int64_t value = 0;
   size_t rank = 0;  // 1-based position in the requested order, over the whole board
+  int64_t subscore = 0;
+  std::string metadata;  // a compact JSON object, or empty
+  bool has_metadata = false;
 };
 
 // Inclusive value bounds of a listing or count; absent means unbounded.
@@ -66,10 +71,11 @@ class LeaderboardService {
   // 0 when there was none).
   using Context = store::WriteContext<OrderedEntry>;
 
-  // Config limits of the settings route (api.md §9).
+  // Config limits (api.md §9).
   struct Limits {
     std::chrono::seconds min_reset_interval{60};  // shortest "@every" accepted
     uint32_t max_archive_seasons = 100;           // largest archiveSeasons accepted
+    size_t max_metadata_bytes = 1024;             // an entry's metadata, compact JSON
   };
 
   LeaderboardService(const store::Engine* engine, store::CommitPipeline* pipeline,
@@ -85,17 +91,21 @@ class LeaderboardService {
   // kNotFound "Entry not found." when missing.
   core::Result<OrderedEntry> Get(const BoardName& board, const std::string& id) const;
 
+  // Writes follow the board's strategy (board_settings.h NextRecord), `extras` included:
+  // metadata over max_metadata_bytes is kInvalidArgument LIMIT_EXCEEDED, nothing written.
   // kAlreadyExists "Entry already exists." when present.
   boost::asio::awaitable<core::Result<OrderedEntry>> Create(BoardName board, std::string id,
-                                                            int64_t value, Context context = {});
+                                                            int64_t value, Context context = {},
+                                                            EntryExtras extras = {});
   // Missing: kNotFound unless `allow_missing`, which creates it.
   boost::asio::awaitable<core::Result<OrderedEntry>> Update(BoardName board, std::string id,
                                                             int64_t value, bool allow_missing,
-                                                            Context context = {});
+                                                            Context context = {},
+                                                            EntryExtras extras = {});
   // Adds `amount`; a missing entry starts from 0. Overflow → kInvalidArgument, nothing written.
   boost::asio::awaitable<core::Result<OrderedEntry>> Increment(BoardName board, std::string id,
-                                                               int64_t amount,
-                                                               Context context = {});
+                                                               int64_t amount, Context context = {},
+                                                               EntryExtras extras = {});
   // Removes the entry. Missing: kNotFound unless `missing_ok` (then OK, nothing changes).
   boost::asio::awaitable<core::Result<OrderedEntry>> Delete(BoardName board, std::string id,
                                                             bool missing_ok, Context context = {});
@@ -103,11 +113,12 @@ class LeaderboardService {
   // The same writes, staged for a caller that commits several in one mutation (api.md §8):
   // the same argument errors now, the same checks and rows inside the commit.
   core::Result<store::Staged<OrderedEntry>> StageCreate(BoardName board, std::string id,
-                                                        int64_t value);
+                                                        int64_t value, EntryExtras extras = {});
   core::Result<store::Staged<OrderedEntry>> StageUpdate(BoardName board, std::string id,
-                                                        int64_t value, bool allow_missing);
+                                                        int64_t value, bool allow_missing,
+                                                        EntryExtras extras = {});
   core::Result<store::Staged<OrderedEntry>> StageIncrement(BoardName board, std::string id,
-                                                           int64_t amount);
+                                                           int64_t amount, EntryExtras extras = {});
   core::Result<store::Staged<OrderedEntry>> StageDelete(BoardName board, std::string id,
                                                         bool missing_ok);
 
@@ -200,11 +211,17 @@ class LeaderboardService {
   core::Result<size_t> Count(const BoardName& board, const ValueRange& range) const;
 
  private:
-  // From the current record (nullopt: missing), the new value, or nullopt to remove the entry.
+  // From the current record (nullopt: missing), the new record (its arrival is set by
+  // StageWrite), or nullopt to remove the entry.
   // `settings`: the board's, read in the same mutation (board_settings.h says how each
   // strategy turns a write into the stored value).
-  using NextValueFn = std::function<core::Result<std::optional<int64_t>>(
+  using NextValueFn = std::function<core::Result<std::optional<OrderedRecord>>(
       const std::optional<OrderedRecord>&, const BoardSettings& settings)>;
+
+  core::Status ValidateExtras(const EntryExtras& extras) const;
+  // Fills the metadata of the entries whose index says they have some, from their records
+  // (read after the index, so a write in between may show its newer metadata).
+  core::Status AttachMetadata(const BoardName& board, std::vector<RankedEntry>* entries) const;
 
   // Runs `read(const RankIndex&)` on `board` with no commit group half applied (the
   // pipeline's ReadSettled), so a transaction's writes to it are seen all or none.

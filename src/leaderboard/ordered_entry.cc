@@ -7,21 +7,56 @@
 namespace strongbox::leaderboard {
 
 std::string EncodeOrderedRecord(const OrderedRecord& record) {
-  std::string out(1, static_cast<char>(kOrderedRecordFormat));
+  const bool extras = record.subscore != 0 || !record.metadata.empty();
+  std::string out(1, static_cast<char>(extras ? kOrderedRecordFormatExtras : kOrderedRecordFormat));
   store::PutVarsint64(&out, record.value);
   store::PutVarint64(&out, record.arrival);
+  if (extras) {
+    store::PutVarsint64(&out, record.subscore);
+    store::PutLengthPrefixed(&out, record.metadata);
+  }
   return out;
 }
 
 core::Result<OrderedRecord> DecodeOrderedRecord(std::string_view in) {
   uint8_t format;
   OrderedRecord record;
-  if (!store::GetByte(&in, &format) || format != kOrderedRecordFormat ||
-      !store::GetVarsint64(&in, &record.value) || !store::GetVarint64(&in, &record.arrival) ||
-      !in.empty()) {
-    return core::Status::Internal("corrupt ordered entry record");
+  const auto corrupt = [] { return core::Status::Internal("corrupt ordered entry record"); };
+  if (!store::GetByte(&in, &format) ||
+      (format != kOrderedRecordFormat && format != kOrderedRecordFormatExtras) ||
+      !store::GetVarsint64(&in, &record.value) || !store::GetVarint64(&in, &record.arrival)) {
+    return corrupt();
   }
+  if (format == kOrderedRecordFormatExtras) {
+    std::string_view metadata;
+    if (!store::GetVarsint64(&in, &record.subscore) || !store::GetLengthPrefixed(&in, &metadata)) {
+      return corrupt();
+    }
+    record.metadata.assign(metadata);
+  }
+  if (!in.empty()) return corrupt();
   return record;
+}
+
+std::string EncodeOrderedIndexValue(const OrderedRecord& record) {
+  std::string out;
+  if (record.subscore == 0 && record.metadata.empty()) return out;
+  store::PutVarsint64(&out, record.subscore);
+  out.push_back(record.metadata.empty() ? '\0' : '\1');
+  return out;
+}
+
+bool DecodeOrderedIndexValue(std::string_view in, int64_t* subscore, bool* has_metadata) {
+  *subscore = 0;
+  *has_metadata = false;
+  if (in.empty()) return true;
+  uint8_t flag = 0;
+  if (!store::GetVarsint64(&in, subscore) || !store::GetByte(&in, &flag) || flag > 1 ||
+      !in.empty()) {
+    return false;
+  }
+  *has_metadata = flag == 1;
+  return true;
 }
 
 std::string BoardKey(const BoardName& board) {

@@ -5,7 +5,7 @@
 //
 //   ordered        universe(int64) store(str) scope(str) id(str)          → OrderedRecord
 //   ordered_index  universe(int64) store(str) scope(str) value(int64) arrival(uint64) id(str)
-//                  → empty
+//                  → empty, or the subscore and metadata flag (OrderedIndexValue)
 //
 // A board with a reset schedule (api.md §9, proto-docs/leaderboard-seasons.md) keeps each season
 // under its own prefix: season 0 is the layout above, season n > 0 ends the scope with the key
@@ -13,8 +13,10 @@
 // 0 has "scope 00 01". So boards written before seasons existed are season 0 without a rewrite,
 // and a new season starts with no rows at all.
 //
-// The index sorts a board ascending by (value, arrival) — the order RankIndex keeps in memory —
-// so a startup rebuild reads each board already sorted.
+// The index sorts a board ascending by (value, arrival) — the order RankIndex keeps in memory
+// for a board without subscores — so a startup rebuild reads such a board already sorted. The
+// subscore (api.md §9) rides in the index row's value rather than its key, so rows written
+// before subscores existed keep their layout; a rebuild inserts the few rows a subscore moves.
 
 #include <cstdint>
 #include <string>
@@ -39,16 +41,27 @@ struct BoardName {
 inline constexpr uint8_t kSeasonTag = 0x02;
 
 // The current state of an entry. `arrival` orders ties (rank_index.h): it changes whenever the
-// value does, never otherwise.
+// score (value, subscore) does, never otherwise. `metadata`: a compact JSON object, or empty.
 struct OrderedRecord {
   int64_t value = 0;
   uint64_t arrival = 0;
+  int64_t subscore = 0;
+  std::string metadata;
 };
 
+// Format 1: value and arrival; format 2 adds subscore and metadata, written only when either is
+// set, so a board that uses neither keeps format 1 bytes. Both are read.
 inline constexpr uint8_t kOrderedRecordFormat = 1;
+inline constexpr uint8_t kOrderedRecordFormatExtras = 2;
 
 std::string EncodeOrderedRecord(const OrderedRecord& record);
 core::Result<OrderedRecord> DecodeOrderedRecord(std::string_view bytes);
+
+// The value of an ordered_index row: empty for subscore 0 and no metadata, else the subscore
+// and whether the record holds metadata (so list answers fetch records only for those).
+std::string EncodeOrderedIndexValue(const OrderedRecord& record);
+// false when malformed.
+bool DecodeOrderedIndexValue(std::string_view bytes, int64_t* subscore, bool* has_metadata);
 
 // The key prefix shared by a board's rows in both families (of its season); also the board's
 // in-memory id.

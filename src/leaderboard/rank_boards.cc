@@ -11,7 +11,8 @@ core::Result<RankBoards::RebuildStats> RankBoards::Rebuild(const store::Engine& 
   std::string board_key;
   OrderedIndexRow row;
   // The index is sorted by board, then (value, arrival): each board arrives in RankIndex order,
-  // so it is built by appending, without a sort.
+  // so it is built by appending, without a sort — except rows whose subscore (in the row's
+  // value) moves them within their value, which are inserted.
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (!ParseOrderedIndexKey(it->key(), &row)) {
       return core::Status::Internal("corrupt ordered_index key");
@@ -23,7 +24,16 @@ core::Result<RankBoards::RebuildStats> RankBoards::Rebuild(const store::Engine& 
       board = created.get();
       boards.emplace(board_key, std::move(created));
     }
-    board->index.Append(row.id, row.record.value, row.record.arrival);
+    int64_t subscore = 0;
+    bool has_metadata = false;
+    if (!DecodeOrderedIndexValue(it->value(), &subscore, &has_metadata)) {
+      return core::Status::Internal("corrupt ordered_index value");
+    }
+    if (board->index.AppendsInOrder(row.record.value, row.record.arrival, subscore)) {
+      board->index.Append(row.id, row.record.value, row.record.arrival, subscore, has_metadata);
+    } else {
+      board->index.Upsert(row.id, row.record.value, row.record.arrival, subscore, has_metadata);
+    }
     stats.max_arrival = std::max(stats.max_arrival, row.record.arrival);
     ++stats.entries;
   }
@@ -61,7 +71,8 @@ void RankBoards::Apply(const std::string& board_key, std::string_view id,
   {
     std::unique_lock<std::shared_mutex> lock(board->mu);
     if (record) {
-      board->index.Upsert(id, record->value, record->arrival);
+      board->index.Upsert(id, record->value, record->arrival, record->subscore,
+                          !record->metadata.empty());
     } else {
       board->index.Erase(id);
       emptied = board->index.size() == 0;

@@ -18,9 +18,12 @@ constexpr size_t kMinBlock = kMaxBlock / 8;
 // A rebuild fills blocks half way, leaving room for inserts before the first split.
 constexpr size_t kAppendBlock = kMaxBlock / 2;
 
-// Arrivals use the upper 56 bits of a word whose low byte is the id length.
+// Arrivals use the upper 56 bits of a word whose low byte is the id length (7 bits) and the
+// has-metadata flag (the top bit of that byte).
 constexpr int kLengthBits = 8;
 constexpr uint64_t kMaxArrival = (uint64_t{1} << (64 - kLengthBits)) - 1;
+constexpr uint64_t kLengthMask = 0x7f;
+constexpr uint64_t kMetadataFlag = 0x80;
 
 size_t HashId(std::string_view id) { return std::hash<std::string_view>()(id); }
 
@@ -28,11 +31,22 @@ size_t HashId(std::string_view id) { return std::hash<std::string_view>()(id); }
 
 struct RankIndex::Node {
   int64_t value;
-  uint64_t arrival_and_length;  // arrival << 8 | id length; the id bytes follow the node
+  int64_t subscore;
+  // arrival << 8 | metadata flag | id length; the id bytes follow the node
+  uint64_t arrival_and_length;
 
   uint64_t arrival() const { return arrival_and_length >> kLengthBits; }
-  size_t length() const { return arrival_and_length & ((1u << kLengthBits) - 1); }
+  size_t length() const { return arrival_and_length & kLengthMask; }
+  bool has_metadata() const { return (arrival_and_length & kMetadataFlag) != 0; }
 };
+
+namespace {
+
+uint64_t ArrivalWord(uint64_t arrival, size_t length, bool has_metadata) {
+  return (arrival << kLengthBits) | (has_metadata ? kMetadataFlag : 0) | length;
+}
+
+}  // namespace
 
 RankIndex::~RankIndex() {
   for (auto& block : blocks_) {
@@ -40,12 +54,19 @@ RankIndex::~RankIndex() {
   }
 }
 
-RankIndex::Key RankIndex::KeyOf(const Node* node) { return {node->value, node->arrival()}; }
+RankIndex::Key RankIndex::KeyOf(const Node* node) {
+  return {node->value, node->subscore, node->arrival()};
+}
 
-RankIndex::Node* RankIndex::NewNode(std::string_view id, int64_t value, uint64_t arrival) {
-  assert(id.size() < (1u << kLengthBits) && arrival <= kMaxArrival);
+RankIndex::Entry RankIndex::EntryOf(const Node* node) {
+  return Entry{IdOf(node), node->value, node->arrival(), node->subscore, node->has_metadata()};
+}
+
+RankIndex::Node* RankIndex::NewNode(std::string_view id, int64_t value, uint64_t arrival,
+                                    int64_t subscore, bool has_metadata) {
+  assert(id.size() <= kLengthMask && arrival <= kMaxArrival);
   void* memory = ::operator new(sizeof(Node) + id.size());
-  Node* node = new (memory) Node{value, (arrival << kLengthBits) | id.size()};
+  Node* node = new (memory) Node{value, subscore, ArrivalWord(arrival, id.size(), has_metadata)};
   std::memcpy(reinterpret_cast<char*>(node + 1), id.data(), id.size());
   return node;
 }
@@ -58,18 +79,23 @@ std::string_view RankIndex::IdOf(const Node* node) {
 
 // ---- Public operations ----
 
-void RankIndex::Upsert(std::string_view id, int64_t value, uint64_t arrival) {
+void RankIndex::Upsert(std::string_view id, int64_t value, uint64_t arrival, int64_t subscore,
+                       bool has_metadata) {
   const size_t slot = SlotOf(id);
   Node* node = table_.empty() ? nullptr : table_[slot];
   if (node != nullptr) {
-    if (KeyOf(node) == Key{value, arrival}) return;
+    if (KeyOf(node) == Key{value, subscore, arrival}) {
+      node->arrival_and_length = ArrivalWord(arrival, node->length(), has_metadata);
+      return;
+    }
     RemoveNode(node);
     node->value = value;
-    node->arrival_and_length = (arrival << kLengthBits) | node->length();
+    node->subscore = subscore;
+    node->arrival_and_length = ArrivalWord(arrival, node->length(), has_metadata);
     InsertNode(node);
     return;
   }
-  node = NewNode(id, value, arrival);
+  node = NewNode(id, value, arrival, subscore, has_metadata);
   TableInsert(node);
   InsertNode(node);
   ++size_;
@@ -87,8 +113,13 @@ bool RankIndex::Erase(std::string_view id) {
   return true;
 }
 
-void RankIndex::Append(std::string_view id, int64_t value, uint64_t arrival) {
-  Node* node = NewNode(id, value, arrival);
+bool RankIndex::AppendsInOrder(int64_t value, uint64_t arrival, int64_t subscore) const {
+  return blocks_.empty() || block_max_.back() < Key{value, subscore, arrival};
+}
+
+void RankIndex::Append(std::string_view id, int64_t value, uint64_t arrival, int64_t subscore,
+                       bool has_metadata) {
+  Node* node = NewNode(id, value, arrival, subscore, has_metadata);
   TableInsert(node);
   assert(blocks_.empty() || block_max_.back() < KeyOf(node));
   if (blocks_.empty() || blocks_.back().size() >= kAppendBlock) {
@@ -109,7 +140,7 @@ std::optional<RankIndex::Entry> RankIndex::Find(std::string_view id) const {
   if (table_.empty()) return std::nullopt;
   const Node* node = table_[SlotOf(id)];
   if (node == nullptr) return std::nullopt;
-  return Entry{IdOf(node), node->value, node->arrival()};
+  return EntryOf(node);
 }
 
 std::optional<size_t> RankIndex::PositionOf(std::string_view id, SortOrder order) const {
@@ -118,22 +149,20 @@ std::optional<size_t> RankIndex::PositionOf(std::string_view id, SortOrder order
   if (node == nullptr) return std::nullopt;
   const size_t ascending = AscendingPosition(node);
   if (order == SortOrder::kAscending) return ascending;
-  return ToDescending(ascending, node->value);
+  return ToDescending(ascending, node);
 }
 
 RankIndex::Entry RankIndex::At(size_t position, SortOrder order) const {
   assert(position < size_);
   size_t index = position;
   if (order == SortOrder::kDescending) {
-    // The tie group at this descending position is the value found at the mirrored ascending
+    // The tie group at this descending position is the score found at the mirrored ascending
     // position; inside the group, arrivals still go up.
-    const int64_t value = AscendingAt(size_ - 1 - position)->value;
-    const size_t group_first = CountValueBelow(value);
-    const size_t group_end = CountValueAtMost(value);
+    const Node* mirrored = AscendingAt(size_ - 1 - position);
+    auto [group_first, group_end] = TieGroup(mirrored->value, mirrored->subscore);
     index = group_first + (position - (size_ - group_end));
   }
-  const Node* node = AscendingAt(index);
-  return Entry{IdOf(node), node->value, node->arrival()};
+  return EntryOf(AscendingAt(index));
 }
 
 std::pair<size_t, size_t> RankIndex::PositionsOfValues(int64_t min, int64_t max,
@@ -145,13 +174,15 @@ std::pair<size_t, size_t> RankIndex::PositionsOfValues(int64_t min, int64_t max,
   return {size_ - at_most, size_ - below};
 }
 
-size_t RankIndex::PositionAfter(int64_t value, uint64_t arrival, SortOrder order) const {
-  // Entries at or before (value, arrival) in ascending order.
+size_t RankIndex::PositionAfter(int64_t value, uint64_t arrival, SortOrder order,
+                                int64_t subscore) const {
+  auto [group_first, group_end] = TieGroup(value, subscore);
+  // Entries at or before (value, subscore, arrival) in ascending order.
   const size_t through =
-      arrival >= kMaxArrival ? CountValueAtMost(value) : CountLess({value, arrival + 1});
+      arrival >= kMaxArrival ? group_end : CountLess({value, subscore, arrival + 1});
   if (order == SortOrder::kAscending) return through;
-  // Descending: every higher value, then the tie group's arrivals up to this one.
-  return (size_ - CountValueAtMost(value)) + (through - CountValueBelow(value));
+  // Descending: every higher score, then the tie group's arrivals up to this one.
+  return (size_ - group_end) + (through - group_first);
 }
 
 // ---- Positions ----
@@ -166,11 +197,18 @@ size_t RankIndex::CountLess(Key key) const {
   return FenwickPrefix(b) + static_cast<size_t>(at - nodes.begin());
 }
 
-size_t RankIndex::CountValueBelow(int64_t v) const { return CountLess({v, 0}); }
+size_t RankIndex::CountValueBelow(int64_t v) const {
+  return CountLess({v, std::numeric_limits<int64_t>::min(), 0});
+}
 
 size_t RankIndex::CountValueAtMost(int64_t v) const {
-  // No arrival reaches the maximum word, so this counts every arrival at value v.
-  return CountLess({v, std::numeric_limits<uint64_t>::max()});
+  // No arrival reaches the maximum word, so this counts every entry at value v.
+  return CountLess({v, std::numeric_limits<int64_t>::max(), std::numeric_limits<uint64_t>::max()});
+}
+
+std::pair<size_t, size_t> RankIndex::TieGroup(int64_t value, int64_t subscore) const {
+  return {CountLess({value, subscore, 0}),
+          CountLess({value, subscore, std::numeric_limits<uint64_t>::max()})};
 }
 
 const RankIndex::Node* RankIndex::AscendingAt(size_t index) const {
@@ -180,9 +218,8 @@ const RankIndex::Node* RankIndex::AscendingAt(size_t index) const {
 
 size_t RankIndex::AscendingPosition(const Node* node) const { return CountLess(KeyOf(node)); }
 
-size_t RankIndex::ToDescending(size_t ascending_index, int64_t value) const {
-  const size_t group_first = CountValueBelow(value);
-  const size_t group_end = CountValueAtMost(value);
+size_t RankIndex::ToDescending(size_t ascending_index, const Node* node) const {
+  auto [group_first, group_end] = TieGroup(node->value, node->subscore);
   return (size_ - group_end) + (ascending_index - group_first);
 }
 

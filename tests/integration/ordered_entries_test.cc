@@ -375,5 +375,72 @@ TEST_CASE("seasons: a reset over HTTP, archives read with season=, :seasons, a r
   CHECK(f.client->Get(entries + "?season=" + first).status == 404);
 }
 
+// Subscore and metadata (api.md §9) on both surfaces, in ranks and lists, through :commit, and
+// after a restart (the rank index is rebuilt with the subscore from storage).
+TEST_CASE("subscore breaks ties and metadata rides along, over HTTP", "[integration]") {
+  ServerFixture f({"--max-leaderboard-metadata-bytes", "64"});
+  const std::string v2 = "/cloud/v2/universes/42/ordered-data-stores/Race/scopes/global/entries";
+  const std::string v1 =
+      "/ordered-data-stores/v1/universes/42/orderedDataStores/Race/scopes/global/entries";
+  auto made =
+      f.client->Post(v2 + "?id=ann", R"({"value":100,"subscore":5,"metadata":{"car":"red"}})");
+  INFO(made.body);
+  REQUIRE(made.status == 200);
+  CHECK(made.Json()["subscore"] == 5);
+  CHECK(made.Json()["metadata"] == json{{"car", "red"}});
+  REQUIRE(f.client->Post(v2 + "?id=bob", R"({"value":100,"subscore":"9"})").status == 200);
+  REQUIRE(f.client->Post(v1 + "?id=cat", R"({"value":100})").status == 200);  // subscore 0
+  // Plain entries keep the §4 shape: no subscore or metadata member.
+  CHECK(f.client->Get(v2 + "/cat").Json() ==
+        json{{"path", "universes/42/ordered-data-stores/Race/scopes/global/entries/cat"},
+             {"id", "cat"},
+             {"value", 100}});
+  for (int pass = 0; pass < 2; ++pass) {
+    INFO("pass " << pass << " (1: after a restart)");
+    auto desc = f.client->Get(v2 + "?orderBy=value%20desc");
+    REQUIRE(desc.status == 200);
+    CHECK(Ids(desc.Json()["orderedDataStoreEntries"]) ==
+          std::vector<std::string>{"bob", "ann", "cat"});
+    CHECK(desc.Json()["orderedDataStoreEntries"][1]["metadata"] == json{{"car", "red"}});
+    CHECK(Ids(f.client->Get(v2).Json()["orderedDataStoreEntries"]) ==
+          std::vector<std::string>{"cat", "ann", "bob"});
+    auto rank = f.client->Get(v2 + "/ann:rank?orderBy=value%20desc");
+    CHECK(rank.Json()["rank"] == 2);
+    CHECK(rank.Json()["metadata"] == json{{"car", "red"}});
+    CHECK(f.client->Get(v1 + "/ann").Json()["subscore"] == 5);
+    if (pass == 0) REQUIRE(f.Restart() == 0);
+  }
+  // An update that leaves them out keeps them; {} removes the metadata; :increment and :commit
+  // take them too.
+  auto kept = f.client->Send("PATCH", v2 + "/ann", R"({"value":101})");
+  CHECK(kept.Json()["subscore"] == 5);
+  CHECK(kept.Json()["metadata"] == json{{"car", "red"}});
+  auto cleared = f.client->Send("PATCH", v2 + "/ann", R"({"value":101,"metadata":{}})");
+  CHECK_FALSE(cleared.Json().contains("metadata"));
+  auto bumped = f.client->Post(v2 + "/cat:increment", R"({"amount":1,"subscore":2})");
+  CHECK(bumped.Json()["value"] == 101);
+  CHECK(bumped.Json()["subscore"] == 2);
+  json commit = {{"operations",
+                  {{{"orderedEntry", {{"store", "Race"}, {"id", "dan"}}},
+                    {"set", 101},
+                    {"subscore", 3},
+                    {"metadata", {{"car", "blue"}}}}}}};
+  auto committed = f.client->Post("/cloud/v2/universes/42:commit", commit.dump());
+  INFO(committed.body);
+  REQUIRE(committed.status == 200);
+  CHECK(committed.Json()["results"][0]["metadata"] == json{{"car", "blue"}});
+  CHECK(Ids(f.client->Get(v2 + "?orderBy=value%20desc&maxPageSize=3")
+                .Json()["orderedDataStoreEntries"]) ==
+        std::vector<std::string>{"ann", "dan", "cat"});
+  // Bad input.
+  CHECK(f.client->Post(v2 + "?id=x", R"({"value":1,"metadata":[1]})").status == 400);
+  CHECK(f.client->Post(v2 + "?id=x", R"({"value":1,"subscore":1.5})").status == 400);
+  auto big = f.client->Post(v2 + "?id=x",
+                            R"({"value":1,"metadata":{"note":")" + std::string(80, 'n') + R"("}})");
+  CHECK(big.status == 400);
+  CHECK(big.body.find("max_leaderboard_metadata_bytes") != std::string::npos);
+  CHECK(f.client->Get(v2 + "/x").status == 404);
+}
+
 }  // namespace
 }  // namespace strongbox::testing

@@ -39,9 +39,10 @@ struct Fixture : testing::StoreFixture {
     MakeService();
   }
 
-  std::vector<RankedEntry> ListAll(SortOrder order, ValueRange range = {}, size_t page = 7) {
+  std::vector<RankedEntry> ListAll(SortOrder order, ValueRange range = {}, size_t page = 7,
+                                   const BoardName& board = kBoard) {
     std::vector<RankedEntry> all;
-    LeaderboardService::ListQuery q{kBoard, order, range, page, std::nullopt};
+    LeaderboardService::ListQuery q{board, order, range, page, std::nullopt};
     for (int pages = 0; pages < 10'000; ++pages) {
       auto listed = service->List(q);
       REQUIRE(listed.ok());
@@ -61,11 +62,12 @@ struct Fixture : testing::StoreFixture {
 
 using Model = testing::BoardModel;
 
-void CheckAgainstModel(Fixture& f, const Model& model, const std::string& id, std::mt19937& rng) {
+void CheckAgainstModel(Fixture& f, const Model& model, const std::string& id, std::mt19937& rng,
+                       const BoardName& board = kBoard) {
   for (SortOrder order : {SortOrder::kAscending, SortOrder::kDescending}) {
     const auto sorted = model.Sorted(order);
     // Rank and neighbours of the entry just written.
-    auto rank = f.service->Rank(kBoard, id, order);
+    auto rank = f.service->Rank(board, id, order);
     auto at = std::find_if(sorted.begin(), sorted.end(), [&](const auto& r) { return r.id == id; });
     if (at == sorted.end()) {
       REQUIRE(rank.status().code() == StatusCode::kNotFound);
@@ -74,8 +76,10 @@ void CheckAgainstModel(Fixture& f, const Model& model, const std::string& id, st
       REQUIRE(rank.ok());
       REQUIRE(rank->entry.rank == p + 1);
       REQUIRE(rank->entry.value == at->value);
+      REQUIRE(rank->entry.subscore == at->subscore);
+      REQUIRE(rank->entry.metadata == at->metadata);
       REQUIRE(rank->total == sorted.size());
-      auto around = f.service->Neighbors(kBoard, id, order, 2, 3);
+      auto around = f.service->Neighbors(board, id, order, 2, 3);
       REQUIRE(around.ok());
       const size_t first = p - std::min<size_t>(2, p);
       const size_t end = std::min(sorted.size(), p + 4);
@@ -92,14 +96,15 @@ void CheckAgainstModel(Fixture& f, const Model& model, const std::string& id, st
     for (const auto& r : sorted) {
       if (r.value >= lo && r.value <= hi) expected.push_back(&r);
     }
-    const auto listed = f.ListAll(order, ValueRange{lo, hi}, 1 + rng() % 4);
+    const auto listed = f.ListAll(order, ValueRange{lo, hi}, 1 + rng() % 4, board);
     REQUIRE(listed.size() == expected.size());
     for (size_t i = 0; i < listed.size(); ++i) {
       REQUIRE(listed[i].id == expected[i]->id);
+      REQUIRE(listed[i].metadata == expected[i]->metadata);
       const size_t position = static_cast<size_t>(expected[i] - sorted.data());
       REQUIRE(listed[i].rank == position + 1);
     }
-    auto count = f.service->Count(kBoard, ValueRange{lo, hi});
+    auto count = f.service->Count(board, ValueRange{lo, hi});
     REQUIRE(count.ok());
     REQUIRE(*count == expected.size());
   }
@@ -109,23 +114,37 @@ TEST_CASE("Leaderboard matches a brute-force model through random writes, and af
           "[leaderboard]") {
   Fixture f;
   Model model;
+  std::map<uint64_t, Model> finished;  // season → its model when it ended
   std::mt19937 rng(20261124);
-  // The board's write strategy (#18) changes now and then; the model applies the same rule
-  // through board_settings.h's pure functions, checked on their own in the strategy test.
+  // The board's write strategy (#18) changes now and then, writes carry subscores and metadata
+  // some of the time, and from step 500 the board resets every minute of the manual clock. The
+  // model applies the same rules through board_settings.h's pure NextRecord, checked on its
+  // own in the strategy tests.
   BoardSettings settings;
-  auto stored = [&](const std::string& key) {
+  auto stored = [&](const std::string& key) -> std::optional<OrderedRecord> {
     auto it = model.rows.find(key);
-    return it == model.rows.end() ? std::nullopt : std::optional<int64_t>(it->second.value);
+    if (it == model.rows.end()) return std::nullopt;
+    return OrderedRecord{it->second.value, it->second.arrival, it->second.subscore,
+                         it->second.metadata};
   };
-  auto model_write = [&](const std::string& key, int64_t value) {
-    // Under `latest` every write is a new arrival, the same value included.
+  auto model_write = [&](const std::string& key, const OrderedRecord& next) {
+    // Under `latest` every write is a new arrival, the same score included.
     if (settings.strategy == WriteStrategy::kLatest) model.rows.erase(key);
-    model.Set(key, value);
+    model.Set(key, next.value, next.subscore, next.metadata);
   };
+  auto random_extras = [&] {
+    EntryExtras extras;
+    if (rng() % 3 == 0) extras.subscore = static_cast<int64_t>(rng() % 4) - 1;
+    if (rng() % 5 == 0) {
+      extras.metadata = rng() % 3 == 0 ? "" : "{\"skin\":" + std::to_string(rng() % 9) + "}";
+    }
+    return extras;
+  };
+  BoardName live = kBoard;
   for (int step = 0; step < 1500; ++step) {
     const std::string id = "p" + std::to_string(rng() % 60);
     const int64_t value = static_cast<int64_t>(rng() % 10);  // few values: many ties
-    const bool exists = model.rows.count(id) == 1;
+    const EntryExtras extras = random_extras();
     if (step % 97 == 96) {
       settings.strategy = static_cast<WriteStrategy>(rng() % 4);
       settings.best_order = rng() % 2 == 0 ? SortOrder::kAscending : SortOrder::kDescending;
@@ -133,27 +152,42 @@ TEST_CASE("Leaderboard matches a brute-force model through random writes, and af
                   f.service->UpdateSettings(kBoard, {settings.strategy, settings.best_order}))
                   .ok());
     }
+    if (step == 500) {
+      LeaderboardService::SettingsChange seasons;
+      seasons.reset_schedule = "@every 60s";
+      seasons.archive_seasons = 10;
+      REQUIRE(Fixture::Await(f.service->UpdateSettings(kBoard, seasons)).ok());
+    }
+    if (step > 500 && step % 250 == 0) {
+      finished[live.season] = model;
+      model = Model{};
+      f.clock.Advance(std::chrono::seconds(60));
+    }
+    live = kBoard;
+    REQUIRE(f.service->ResolveSeason(&live, std::nullopt).ok());
+    const bool exists = model.rows.count(id) == 1;
     switch (rng() % 5) {
       case 0: {
-        auto r = Fixture::Await(f.service->Create(kBoard, id, value));
+        auto r = Fixture::Await(f.service->Create(kBoard, id, value, {}, extras));
         REQUIRE(r.status().code() == (exists ? StatusCode::kAlreadyExists : StatusCode::kOk));
-        if (!exists) model.Set(id, value);
+        if (!exists) model_write(id, *NextRecord(settings, std::nullopt, value, false, extras));
         break;
       }
       case 1: {
         const int64_t amount = static_cast<int64_t>(rng() % 5) - 2;
-        auto r = Fixture::Await(f.service->Increment(kBoard, id, amount));
+        auto r = Fixture::Await(f.service->Increment(kBoard, id, amount, {}, extras));
         REQUIRE(r.ok());
-        model_write(id, *IncrementBy(settings, stored(id), amount));
+        model_write(id, *NextRecord(settings, stored(id), amount, true, extras));
         REQUIRE(r->value == model.rows[id].value);
+        REQUIRE(r->subscore == model.rows[id].subscore);
         break;
       }
       case 2: {
         const bool allow_missing = rng() % 2 == 0;
-        auto r = Fixture::Await(f.service->Update(kBoard, id, value, allow_missing));
+        auto r = Fixture::Await(f.service->Update(kBoard, id, value, allow_missing, {}, extras));
         const bool writes = exists || allow_missing;
         REQUIRE(r.status().code() == (writes ? StatusCode::kOk : StatusCode::kNotFound));
-        if (writes) model_write(id, *Submit(settings, stored(id), value));
+        if (writes) model_write(id, *NextRecord(settings, stored(id), value, false, extras));
         if (writes) REQUIRE(r->value == model.rows[id].value);
         break;
       }
@@ -164,21 +198,34 @@ TEST_CASE("Leaderboard matches a brute-force model through random writes, and af
         break;
       }
       default: {
-        auto r = f.service->Get(kBoard, id);
+        auto r = f.service->Get(live, id);
         REQUIRE(r.status().code() == (exists ? StatusCode::kOk : StatusCode::kNotFound));
         if (exists) REQUIRE(r->value == model.rows[id].value);
+        if (exists) REQUIRE(r->metadata == model.rows[id].metadata);
       }
     }
-    CheckAgainstModel(f, model, id, rng);
+    CheckAgainstModel(f, model, id, rng, live);
   }
+  REQUIRE(finished.size() == 3);
+  for (int pass = 0; pass < 2; ++pass) {
+    // Each finished season still reads as it ended, before and after a restart.
+    for (const auto& [season, ended] : finished) {
+      INFO("season " << season << ", pass " << pass);
+      BoardName archived = kBoard;
+      REQUIRE(f.service->ResolveSeason(&archived, season).ok());
+      for (const auto& [id, row] : ended.rows) CheckAgainstModel(f, ended, id, rng, archived);
+    }
+    if (pass == 0) f.Restart();
+  }
+  CheckAgainstModel(f, model, "p1", rng, live);
 
   // A restart rebuilds every rank from the sort index, ties included.
-  const auto before_asc = f.ListAll(SortOrder::kAscending);
-  const auto before_desc = f.ListAll(SortOrder::kDescending);
+  const auto before_asc = f.ListAll(SortOrder::kAscending, {}, 7, live);
+  const auto before_desc = f.ListAll(SortOrder::kDescending, {}, 7, live);
   f.Restart();
   for (auto [order, before] : {std::pair{SortOrder::kAscending, &before_asc},
                                std::pair{SortOrder::kDescending, &before_desc}}) {
-    const auto after = f.ListAll(order);
+    const auto after = f.ListAll(order, {}, 7, live);
     REQUIRE(after.size() == before->size());
     for (size_t i = 0; i < after.size(); ++i) {
       REQUIRE(after[i].id == (*before)[i].id);
@@ -187,9 +234,10 @@ TEST_CASE("Leaderboard matches a brute-force model through random writes, and af
     }
   }
   // New arrivals after the restart still come after the old ones at the same value.
-  const auto top = f.ListAll(SortOrder::kDescending).front();
-  REQUIRE(Fixture::Await(f.service->Create(kBoard, "late", top.value)).ok());
-  auto late = f.service->Rank(kBoard, "late", SortOrder::kDescending);
+  const auto top = f.ListAll(SortOrder::kDescending, {}, 7, live).front();
+  REQUIRE(
+      Fixture::Await(f.service->Create(kBoard, "late", top.value, {}, {top.subscore, {}})).ok());
+  auto late = f.service->Rank(live, "late", SortOrder::kDescending);
   REQUIRE(late.ok());
   REQUIRE(late->entry.rank > 1);
 }
@@ -334,6 +382,28 @@ TEST_CASE("Write strategies: best keeps the better, sum adds, latest re-arrives"
   CHECK(Fixture::Await(f.service->Update(kBoard, "a", INT64_MAX, true)).status().reason() ==
         "VALUE_OUT_OF_RANGE");
   CHECK(f.service->Get(kBoard, "a")->value == 20);
+
+  // best with a subscore: the better score (value, then subscore) wins whole, metadata with it.
+  set_strategy(WriteStrategy::kBest);
+  auto submit = [&](int64_t value, int64_t subscore, const char* metadata) {
+    auto r = Fixture::Await(f.service->Update(kBoard, "s", value, true, {},
+                                              EntryExtras{subscore, std::string(metadata)}));
+    REQUIRE(r.ok());
+    return std::make_tuple(r->value, r->subscore, r->metadata);
+  };
+  CHECK(submit(30, 5, R"({"run":1})") == std::make_tuple(30, 5, std::string(R"({"run":1})")));
+  CHECK(submit(30, 7, R"({"run":2})") == std::make_tuple(30, 7, std::string(R"({"run":2})")));
+  CHECK(submit(30, 6, R"({"run":3})") == std::make_tuple(30, 7, std::string(R"({"run":2})")));
+  CHECK(submit(29, 99, R"({"run":4})") == std::make_tuple(30, 7, std::string(R"({"run":2})")));
+  update("t", 30);  // subscore 0: behind "s" at 30 in descending order, ahead in ascending
+  CHECK(f.service->Rank(kBoard, "s", SortOrder::kDescending)->entry.rank <
+        f.service->Rank(kBoard, "t", SortOrder::kDescending)->entry.rank);
+  CHECK(f.service->Rank(kBoard, "s", SortOrder::kAscending)->entry.rank >
+        f.service->Rank(kBoard, "t", SortOrder::kAscending)->entry.rank);
+  auto too_big = Fixture::Await(
+      f.service->Update(kBoard, "s", 1, true, {},
+                        EntryExtras{std::nullopt, "{\"x\":\"" + std::string(1100, 'a') + "\"}"}));
+  CHECK(too_big.status().MetadataValue("limit") == "max_leaderboard_metadata_bytes");
 
   // latest: equal values rank by who wrote last. Under set, "b" keeps its earlier place.
   set_strategy(WriteStrategy::kSet);
