@@ -20,6 +20,12 @@ flight at the kill may be either), and every other effect must match the ledgers
 exactly: each account's coins, the total, each trader's count, the queue's size. A transaction
 half present shows up as a mismatch.
 
+A seasonal scorer (issue #18) increments entries of a board that resets every 2 seconds, so
+the kills and restarts fall across resets. Each answer names the season it landed in; after each
+restart every season read with `season=` must hold exactly its acknowledged scores (plus, for
+one entry of one season, the increment in flight), in rank order: a write that landed in two
+seasons, or was lost at a reset or a restart, shows up as a mismatch.
+
 --storage cluster (issue #16): three nodes in cluster mode on one scratch PostgreSQL with short
 leases; every request goes to a random live node (which forwards it to the owner), each cycle
 SIGKILLs a random node, lets the others take its partitions over, and restarts it (every other
@@ -64,6 +70,9 @@ TRADES = "/cloud/v2/universes/9"
 ACCOUNTS = ["acct-%d" % i for i in range(8)]
 INITIAL_COINS = 1000
 BOARD = "/cloud/v2/universes/8/ordered-data-stores/CrashBoard/scopes/global/entries"
+SEASONS = "/cloud/v2/universes/8/ordered-data-stores/CrashSeasons/scopes/global"
+# Every server may take a 1-second reset schedule (the default floor is 60 s).
+SEASON_FLAGS = ["--leaderboard-min-reset-interval-seconds", "1"]
 # Cluster mode: lease, renewal and tick short enough that a takeover fits a cycle.
 CLUSTER_FLAGS = ["--partition-lease-ms", "3000", "--partition-renew-ms", "1000",
                  "--cluster-tick-ms", "200", "--postgres-partitions", "16"]
@@ -301,6 +310,77 @@ def scorer(target, entries, scores, stop, counters, lock):
                 counters["increments"] += 1
     finally:
         client.close()
+
+
+class SeasonScores:
+    """What the seasonal scorer had acknowledged: acked[season][entry] = value, and the one
+    increment in flight when the server died, (entry, amount) or None."""
+
+    def __init__(self):
+        self.acked, self.inflight = {}, None
+
+
+def seasonal_scorer(target, entries, log, stop, counters, lock):
+    """Increments entries of the resetting board, one at a time, with an Idempotency-Key."""
+    client = Client(target)
+    try:
+        while not stop.is_set():
+            entry = random.choice(entries)
+            amount = random.randint(1, 5)
+            log.inflight = (entry, amount)
+            data = send_until_answered(
+                client, stop, "POST", "%s/entries/%s:increment" % (SEASONS, entry),
+                json.dumps({"amount": amount}),
+                {"Content-Type": "application/json", "Idempotency-Key": os.urandom(12).hex()})
+            if data is None:
+                return
+            answer = json.loads(data)
+            log.acked.setdefault(answer["seasonId"], {})[entry] = answer["value"]
+            log.inflight = None
+            with lock:
+                counters["season_increments"] += 1
+    finally:
+        client.close()
+
+
+def verify_seasons(target, log):
+    """Every season holds its acknowledged scores, ranked; the one in-flight increment is in at
+    most one season. Returns losses."""
+    lost = 0
+    client = Client(target, timeout=10)
+    inflight_seen = 0
+    for season, acked in sorted(log.acked.items(), key=lambda kv: int(kv[0])):
+        status, data = client.settled(
+            "GET", "%s/entries?orderBy=value%%20desc&maxPageSize=1000&season=%s" % (SEASONS, season))
+        if status != 200:
+            print("SEASON %s UNREADABLE: %d %s" % (season, status, data[:200]), file=sys.stderr)
+            lost += 1
+            continue
+        answer = json.loads(data)
+        listed = answer["orderedDataStoreEntries"]
+        stored = {e["id"]: e["value"] for e in listed}
+        for entry in set(stored) | set(acked):
+            have, want = stored.get(entry, 0), acked.get(entry, 0)
+            if have == want:
+                continue
+            if log.inflight and entry == log.inflight[0] and have == want + log.inflight[1]:
+                inflight_seen += 1
+                acked[entry] = have
+                continue
+            lost += 1
+            print("SEASON %s LOST SCORE %s: acked=%d stored=%d inflight=%s" %
+                  (season, entry, want, have, log.inflight), file=sys.stderr)
+        values = [e["value"] for e in listed]
+        if (answer.get("seasonId") != season or values != sorted(values, reverse=True) or
+                [e["rank"] for e in listed] != list(range(1, len(listed) + 1))):
+            lost += 1
+            print("SEASON %s RANKS DISAGREE: %s" % (season, data[:300]), file=sys.stderr)
+    client.close()
+    if inflight_seen > 1:
+        print("AN INCREMENT LANDED IN %d SEASONS" % inflight_seen, file=sys.stderr)
+        lost += 1
+    log.inflight = None
+    return lost
 
 
 class TradeLog:
@@ -554,10 +634,10 @@ def main():
                                   ["--storage", "postgres", "--postgres-url", postgres.url,
                                    "--cluster", "--node-id", "node%d" % n, "--advertise-url",
                                    "http://127.0.0.1:%d" % port, "--admin-key-file", key_file]
-                                  + CLUSTER_FLAGS, fixed_port=port))
+                                  + CLUSTER_FLAGS + SEASON_FLAGS, fixed_port=port))
     else:
         extra = ["--storage", "postgres", "--postgres-url", postgres.url] if postgres else []
-        servers.append(Server(binary, os.path.join(work, "data"), work, extra))
+        servers.append(Server(binary, os.path.join(work, "data"), work, extra + SEASON_FLAGS))
     target = Target(servers, cluster)
     states = {}
     writer_keys = []
@@ -566,8 +646,11 @@ def main():
         writer_keys.append(keys)
         for k in keys:
             states[k] = KeyState()
-    counters = {"acknowledged": 0, "tokens": 0, "increments": 0, "trades": 0}
+    counters = {"acknowledged": 0, "tokens": 0, "increments": 0, "trades": 0,
+                "season_increments": 0}
     trade_log = TradeLog()
+    season_log = SeasonScores()
+    season_entries = ["q-%d" % e for e in range(10)]
     scorer_entries = [["s%d-e%d" % (s, e) for e in range(20)] for s in range(2)]
     scores = {e: [0, 0] for entries in scorer_entries for e in entries}
     lock_ids = ["lock-%d" % i for i in range(8)]
@@ -578,6 +661,14 @@ def main():
         for server in servers:
             server.start()
         seed_accounts(target)
+        settings = Client(target, timeout=10)
+        status, data = settings.settled(
+            "PATCH", SEASONS + ":settings",
+            json.dumps({"resetSchedule": "@every 2s", "archiveSeasons": 100}),
+            {"Content-Type": "application/json"})
+        settings.close()
+        if status != 200:
+            raise RuntimeError("cannot set the season schedule: %d %s" % (status, data[:200]))
         for cycle in range(args.cycles):
             stop = threading.Event()
             threads = [threading.Thread(target=writer,
@@ -589,6 +680,9 @@ def main():
             threads += [threading.Thread(target=scorer,
                                          args=(target, entries, scores, stop, counters, lock))
                         for entries in scorer_entries]
+            threads.append(threading.Thread(
+                target=seasonal_scorer,
+                args=(target, season_entries, season_log, stop, counters, lock)))
             threads += [threading.Thread(target=trader,
                                          args=(target, n, trade_log, stop, counters, lock))
                         for n in range(2)]
@@ -615,12 +709,14 @@ def main():
                     victim.wipe_cache()
                 victim.start()
             cycle_lost = (verify(target, states) + verify_tokens(target, tokens) +
-                          verify_board(target, scores) + verify_trades(target, trade_log))
+                          verify_board(target, scores) + verify_trades(target, trade_log) +
+                          verify_seasons(target, season_log))
             lost += cycle_lost
             print("cycle %d: acknowledged so far %d writes, %d lock tokens, %d increments, "
-                  "%d trades; lost %d" % (cycle + 1, counters["acknowledged"], counters["tokens"],
-                                          counters["increments"], counters["trades"], cycle_lost),
-                  flush=True)
+                  "%d trades, %d seasonal increments over %d seasons; lost %d" %
+                  (cycle + 1, counters["acknowledged"], counters["tokens"], counters["increments"],
+                   counters["trades"], counters["season_increments"], len(season_log.acked),
+                   cycle_lost), flush=True)
         for server in servers:
             code = server.stop()
             if code != 0:
@@ -633,9 +729,11 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
         if postgres:
             postgres.close()
-    print("storage=%s cycles=%d acknowledged=%d tokens=%d increments=%d trades=%d lost=%d" %
+    print("storage=%s cycles=%d acknowledged=%d tokens=%d increments=%d trades=%d "
+          "season_increments=%d seasons=%d lost=%d" %
           (args.storage, args.cycles, counters["acknowledged"], counters["tokens"],
-           counters["increments"], counters["trades"], lost))
+           counters["increments"], counters["trades"], counters["season_increments"],
+           len(season_log.acked), lost))
     if counters["acknowledged"] == 0 or counters["trades"] == 0:
         print("no write or no trade was acknowledged: the test proved nothing", file=sys.stderr)
         return 1
