@@ -103,18 +103,37 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(query.order, OrderOf(request, surface_));
     const std::string filter(request.Query("filter").value_or(""));
     SB_CO_ASSIGN_OR_RETURN(query.range, ParseValueFilter(filter));
-    SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &query.board));
-    // A token is valid only for the same board, season, order and filter.
+    SB_CO_ASSIGN_OR_RETURN(auto requested, ParseSeasonParam(request.Query("season")));
+    // A token is valid only for the same board, order and filter, and carries the season its
+    // listing started in: paging on across a reset goes on reading that season (api.md §9).
     const std::string token_query =
-        TokenQuery({surface_.v1 ? "ordered v1" : "ordered v2", std::to_string(query.board.universe),
-                    query.board.store, query.board.scope, std::to_string(query.board.season),
+        TokenQuery({surface_.v1 ? "ordered v1 (seasons)" : "ordered v2 (seasons)",
+                    std::to_string(query.board.universe), query.board.store, query.board.scope,
                     query.order == leaderboard::SortOrder::kAscending ? "asc" : "desc", filter});
-    SB_CO_ASSIGN_OR_RETURN(query.resume_after,
-                           ResumeAfter(request, surface_.page_token, token_query));
+    SB_CO_ASSIGN_OR_RETURN(auto resume, ResumeAfter(request, surface_.page_token, token_query));
+    std::optional<uint64_t> season_read = requested;
+    if (resume) {
+      const size_t dot = resume->find('.');
+      const auto token_season = core::ParseUint64(std::string_view(*resume).substr(0, dot));
+      if (dot == std::string::npos || !token_season) {
+        co_return Status::InvalidArgument("Invalid page token.");
+      }
+      if (requested && *requested != *token_season) {
+        co_return Status::InvalidArgument("The page token belongs to season " +
+                                          std::to_string(*token_season) + ", not " +
+                                          std::to_string(*requested) + ".");
+      }
+      season_read = token_season;
+      query.resume_after = resume->substr(dot + 1);
+    }
+    SB_CO_ASSIGN_OR_RETURN(auto season,
+                           services_.leaderboards->ResolveSeason(&query.board, season_read));
     SB_CO_ASSIGN_OR_RETURN(auto page, services_.leaderboards->List(query));
+    std::optional<std::string> next_after;
+    if (page.next_after) next_after = std::to_string(query.board.season) + "." + *page.next_after;
     std::string tail = "\"nextPageToken\":";
-    core::AppendJsonString(&tail, NextToken(page.next_after, token_query));
-    tail.append(season.members);
+    core::AppendJsonString(&tail, NextToken(next_after, token_query));
+    tail.append(SeasonMembers(season, requested.has_value()));
     co_return http::JsonResponse(200, OrderedEntryWriter(surface_.path_prefix, query.board)
                                           .List(surface_.list_key, page.entries, tail));
   }
@@ -126,7 +145,7 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
     SB_CO_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(body));
-    SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
+    SB_CO_ASSIGN_OR_RETURN(extras.season, WriteSeason(request));
     auto respond = EntryResponder(write, board);
     auto created = co_await services_.leaderboards->Create(board, std::string(*id), value,
                                                            respond.context(), std::move(extras));
@@ -161,7 +180,7 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
     SB_CO_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(body));
-    SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
+    SB_CO_ASSIGN_OR_RETURN(extras.season, WriteSeason(request));
     auto respond = EntryResponder(write, board);
     SB_CO_ASSIGN_OR_RETURN(
         OrderedEntry entry,
@@ -175,7 +194,7 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t amount, RequiredInt64(body, "amount"));
     SB_CO_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(body));
-    SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
+    SB_CO_ASSIGN_OR_RETURN(extras.season, WriteSeason(request));
     auto respond = EntryResponder(write, board);
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry, co_await services_.leaderboards->Increment(
                                                    board, request.Param("entry"), amount,
@@ -185,13 +204,14 @@ class OrderedRoutes {
 
   asio::awaitable<Result<Response>> Delete(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
-    SB_CO_RETURN_IF_ERROR(CheckWritableSeason(request, board));
+    leaderboard::EntryExtras extras;
+    SB_CO_ASSIGN_OR_RETURN(extras.season, WriteSeason(request));
     auto respond = write.Respond<OrderedEntry>(
         [](const OrderedEntry&) { return http::JsonResponse(200, "{}"); });
     // v1 answers 200 for a missing entry; v2 404.
-    SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
-                           co_await services_.leaderboards->Delete(board, request.Param("entry"),
-                                                                   surface_.v1, respond.context()));
+    SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry, co_await services_.leaderboards->Delete(
+                                                   board, request.Param("entry"), surface_.v1,
+                                                   respond.context(), std::move(extras)));
     co_return respond(entry);
   }
 
@@ -266,9 +286,10 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(auto seasons, services_.leaderboards->Seasons(board));
     Json list = Json::array();
     for (const auto& season : seasons) {
-      Json item = {{"seasonId", std::to_string(season.span.id)},
-                   {"startTime", core::FormatRfc3339(season.span.start)},
-                   {"totalSize", season.total}};
+      Json item = {{"seasonId", std::to_string(season.span.id)}, {"totalSize", season.total}};
+      if (core::ToUnixNanos(season.span.start) != 0) {  // unknown for a never-scheduled board
+        item["startTime"] = core::FormatRfc3339(season.span.start);
+      }
       if (season.span.end) item["endTime"] = core::FormatRfc3339(*season.span.end);
       list.push_back(std::move(item));
     }
@@ -296,16 +317,10 @@ class OrderedRoutes {
   }
 
   // A write may name the live season, never a finished one: archives are read-only (api.md §9).
-  Status CheckWritableSeason(const Request& request, BoardName board) const {
-    SB_ASSIGN_OR_RETURN(auto requested, ParseSeasonParam(request.Query("season")));
-    if (!requested) return Status::Ok();
-    SB_ASSIGN_OR_RETURN(auto season, services_.leaderboards->ResolveSeason(&board, requested));
-    if (!season.live) {
-      return Status::InvalidArgument("Season " + std::to_string(*requested) +
-                                     " has ended; its archive is read-only.")
-          .WithReason("SEASON_ENDED");
-    }
-    return Status::Ok();
+  // The service checks it inside the write's commit, so a write racing the reset is refused
+  // rather than landing in the next season.
+  static Result<std::optional<uint64_t>> WriteSeason(const Request& request) {
+    return ParseSeasonParam(request.Query("season"));
   }
 
   // The responder of a write whose answer is the entry.

@@ -111,8 +111,11 @@ namespace {
 
 void AppendSeason(std::string* out, const leaderboard::SeasonSpan& span, bool live) {
   out->append(",\"seasonId\":\"").append(std::to_string(span.id)).append("\"");
-  out->append(",\"seasonStartTime\":");
-  core::AppendJsonString(out, core::FormatRfc3339(span.start));
+  // A board's first season, when it never had a schedule, has no known start.
+  if (core::ToUnixNanos(span.start) != 0) {
+    out->append(",\"seasonStartTime\":");
+    core::AppendJsonString(out, core::FormatRfc3339(span.start));
+  }
   if (span.end) {
     out->append(live ? ",\"nextResetTime\":" : ",\"seasonEndTime\":");
     core::AppendJsonString(out, core::FormatRfc3339(*span.end));

@@ -36,10 +36,11 @@ std::vector<std::string_view> Split(std::string_view text, char by) {
   return parts;
 }
 
-// Sets the values `field` names within [low, high]; `*` reports through `any`.
+// Sets the values `field` names within [low, high]. `any`: the field starts with `*` (`*` or
+// `*/S`), which is what Vixie cron's day rule looks at (DayMatches).
 Status ParseField(std::string_view field, int low, int high, std::string_view name,
                   std::vector<bool>* out, bool* any) {
-  *any = field == "*";
+  *any = !field.empty() && field.front() == '*';
   for (std::string_view item : Split(field, ',')) {
     int step = 1;
     if (auto slash = item.find('/'); slash != std::string_view::npos) {
@@ -68,7 +69,8 @@ Status ParseField(std::string_view field, int low, int high, std::string_view na
       return Invalid("the " + std::string(name) + " field takes " + std::to_string(low) + "–" +
                      std::to_string(high));
     }
-    for (int v = first; v <= last; v += step) (*out)[static_cast<size_t>(v)] = true;
+    // int64: a step near INT_MAX must not wrap (found by a breaker: "0 23/2147483647 * * *").
+    for (int64_t v = first; v <= last; v += step) (*out)[static_cast<size_t>(v)] = true;
   }
   return Status::Ok();
 }
@@ -143,10 +145,10 @@ bool DayMatches(const Schedule& s, const std::chrono::year_month_day& ymd,
                 std::chrono::weekday wd) {
   const bool by_day = s.days[static_cast<unsigned>(ymd.day())];
   const bool by_weekday = s.weekdays[wd.c_encoding()];
-  if (s.any_day && s.any_weekday) return true;
-  if (s.any_day) return by_weekday;
-  if (s.any_weekday) return by_day;
-  return by_day || by_weekday;  // both restricted: either, as cron does
+  // Vixie cron: when either field starts with `*`, both must match ("0 0 */2 * 1" is odd-numbered
+  // Mondays; a plain `*` matches every day anyway); when both are restricted, either does.
+  if (s.any_day || s.any_weekday) return by_day && by_weekday;
+  return by_day || by_weekday;
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 //   cron      five fields "minute hour day-of-month month day-of-week" as Vixie cron reads them:
 //             `*`, `N`, `A-B`, `*/S`, `A-B/S`, `N/S` (from N to the field's end) and comma lists;
 //             minute 0–59, hour 0–23, day 1–31, month 1–12, weekday 0–7 (0 and 7 are Sunday).
-//             When both day fields are restricted, a day matches if either does (cron's rule).
+//             When both day fields are restricted, a day matches if either does; when either
+//             starts with `*` (`*/2` too), both must (Vixie cron's rule).
 //             Shorthands: @hourly, @daily (= @midnight), @weekly (Sunday), @monthly, @yearly
 //             (= @annually).
 //   interval  "@every <duration>" (e.g. "@every 24h", "@every 90m"; at least 1 second — the
@@ -37,8 +38,8 @@ struct Schedule {
   std::bitset<32> days;     // 1–31
   std::bitset<13> months;   // 1–12
   std::bitset<7> weekdays;  // 0–6, Sunday = 0
-  bool any_day = true;      // day-of-month was `*`
-  bool any_weekday = true;  // day-of-week was `*`
+  bool any_day = true;      // day-of-month starts with `*` (`*` or `*/S`)
+  bool any_weekday = true;  // day-of-week starts with `*`
 };
 
 // kInvalidArgument naming what is wrong (field count, a value out of range, a step of 0, a

@@ -53,9 +53,9 @@ Result<SeasonSpan> LiveSeasonAt(const BoardSettings& settings, Timestamp now) {
   return span;
 }
 
-Result<SeasonSpan> SeasonClock::Live(const std::string& board_id,
-                                     const BoardSettings& settings) const {
-  const Timestamp now = clock_->Now();
+Result<SeasonSpan> SeasonClock::Live(const std::string& board_id, const BoardSettings& settings,
+                                     std::optional<Timestamp> at) const {
+  const Timestamp now = at ? *at : clock_->Now();
   if (settings.reset_schedule.empty()) return LiveSeasonAt(settings, now);
   {
     std::lock_guard<std::mutex> lock(mu_);

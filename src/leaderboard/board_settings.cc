@@ -68,6 +68,7 @@ std::string EncodeBoardSettings(const BoardSettings& settings) {
   store::PutVarint64(&out, settings.first_season);
   store::PutVarsint64(&out, settings.first_season_start_ns);
   store::PutLengthPrefixed(&out, settings.reset_schedule);
+  store::PutVarint64(&out, settings.first_kept_season);
   return out;
 }
 
@@ -90,7 +91,9 @@ Result<BoardSettings> DecodeBoardSettings(std::string_view bytes) {
       !store::GetVarsint64(&bytes, &settings.schedule_set_at_ns) ||
       !store::GetVarint64(&bytes, &settings.first_season) ||
       !store::GetVarsint64(&bytes, &settings.first_season_start_ns) ||
-      !store::GetLengthPrefixed(&bytes, &schedule) || !bytes.empty() || archive > UINT32_MAX) {
+      !store::GetLengthPrefixed(&bytes, &schedule) ||
+      !store::GetVarint64(&bytes, &settings.first_kept_season) || !bytes.empty() ||
+      archive > UINT32_MAX) {
     return corrupt;
   }
   settings.archive_seasons = static_cast<uint32_t>(archive);

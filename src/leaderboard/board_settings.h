@@ -40,6 +40,9 @@ struct BoardSettings {
   uint64_t first_season = 0;
   int64_t first_season_start_ns = 0;
   uint32_t archive_seasons = 0;
+  // Seasons below this are gone for good, whatever archive_seasons says later: a season that
+  // once left retention never comes back (its rows may be half reclaimed).
+  uint64_t first_kept_season = 0;
 };
 
 // "set", "best", "sum", "latest"; kInvalidArgument for anything else.
@@ -67,6 +70,9 @@ core::Result<int64_t> IncrementBy(const BoardSettings& settings, std::optional<i
 struct EntryExtras {
   std::optional<int64_t> subscore;
   std::optional<std::string> metadata;  // a compact JSON object; "" removes it
+  // The season the write must land in (season= on a write, api.md §9): another live season
+  // fails the write — 400 SEASON_ENDED for an earlier one, 404 for one not begun.
+  std::optional<uint64_t> season;
 };
 
 // The record a write leaves (arrival not set): a submission of `value` (create, update, a

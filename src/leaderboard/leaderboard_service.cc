@@ -38,10 +38,15 @@ Result<bool> RecordSeason(store::WriteView& view, const BoardName& board, const 
   return true;
 }
 
-// A finished season `season` is readable while at most `archive_seasons` seasons ended after it.
+// A finished season `season` is readable while at most `archive_seasons` seasons ended after it
+// and it never left retention before (first_kept_season).
 bool Retained(const BoardSettings& settings, uint64_t live, uint64_t season) {
-  return season <= live && live - season <= settings.archive_seasons;
+  return season <= live && live - season <= settings.archive_seasons &&
+         season >= settings.first_kept_season;
 }
+
+// How often ReclaimSeasons looks at every board even when nothing asked it to.
+constexpr std::chrono::seconds kReclaimRescan{60};
 
 // A page resumes after the (value, subscore, arrival) of the last entry it returned; the
 // subscore is written only when set, so tokens from before subscores still read.
@@ -124,66 +129,76 @@ Status LeaderboardService::AttachMetadata(const BoardName& board,
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName board, std::string id,
-                                                                   NextValueFn next_value) {
+                                                                   NextValueFn next_value,
+                                                                   std::optional<uint64_t> season) {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
   SB_RETURN_IF_ERROR(ValidateEntryId(id));
-  return store::Staged<OrderedEntry>(
-      [this, board = std::move(board), id = std::move(id),
-       next_value = std::move(next_value)](store::WriteView& view) -> Result<OrderedEntry> {
-        OrderedEntry out;
-        // The board's write strategy and season, read in the sequencer so a settings change and
-        // a write are ordered like any two writes, and the clock read here puts a write racing
-        // a reset in exactly one season.
-        SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(view, board));
-        BoardName target = board;
-        if (HasSeasons(settings)) {
-          SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings));
-          target.season = live.id;
-          SB_ASSIGN_OR_RETURN(bool started, RecordSeason(view, target, live));
-          if (started) view.OnCommitted([this] { reclaim_due_.store(true); });
-          out.season = live;
-        }
-        const std::string key = OrderedKey(target, id);
-        SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kOrdered, key));
-        std::optional<OrderedRecord> current;
-        if (bytes) {
-          SB_ASSIGN_OR_RETURN(current, DecodeOrderedRecord(*bytes));
-        }
-        SB_ASSIGN_OR_RETURN(std::optional<OrderedRecord> next, next_value(current, settings));
-        if (next) {
-          // Moving to a new score is a new arrival there (ties go to the earlier one); keeping
-          // the score keeps the place, except under `latest`, where every write arrives anew.
-          const bool keeps_place = current && current->value == next->value &&
-                                   current->subscore == next->subscore &&
-                                   settings.strategy != WriteStrategy::kLatest;
-          next->arrival = keeps_place ? current->arrival : next_arrival_.fetch_add(1);
-        }
-        const bool moved = !current || !next || current->arrival != next->arrival;
-        const bool metadata_changed = current && next && current->metadata != next->metadata;
-        if (moved || metadata_changed) {
-          if (current && moved) {
-            view.Delete(ColumnFamily::kOrderedIndex, OrderedIndexKey(target, *current, id));
-          }
-          if (next) {
-            view.Put(ColumnFamily::kOrdered, key, EncodeOrderedRecord(*next));
-            view.Put(ColumnFamily::kOrderedIndex, OrderedIndexKey(target, *next, id),
-                     EncodeOrderedIndexValue(*next));
-          } else if (current) {
-            view.Delete(ColumnFamily::kOrdered, key);
-          }
-          if (current || next) {
-            view.OnCommitted([this, board_key = BoardKey(target), id, next] {
-              boards_.Apply(board_key, id, next);
-            });
-          }
-        }
-        const OrderedRecord& shown = next ? *next : (current ? *current : OrderedRecord{});
-        out.subscore = shown.subscore;
-        out.metadata = shown.metadata;
-        out.id = id;
-        out.value = shown.value;
-        return out;
-      });
+  return store::Staged<OrderedEntry>([this, board = std::move(board), id = std::move(id),
+                                      next_value = std::move(next_value),
+                                      season](store::WriteView& view) -> Result<OrderedEntry> {
+    OrderedEntry out;
+    // The board's write strategy and season, read in the sequencer so a settings change and
+    // a write are ordered like any two writes, and the clock read here puts a write racing
+    // a reset in exactly one season.
+    SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(view, board));
+    BoardName target = board;
+    if (HasSeasons(settings) || season) {
+      // One instant per mutation: a transaction's writes to this board share a season.
+      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings,
+                                                         view.Now(seasons_.clock())));
+      if (season && *season != live.id) {
+        if (*season > live.id) return SeasonNotFound(*season);
+        return Status::InvalidArgument("Season " + std::to_string(*season) +
+                                       " has ended; its archive is read-only.")
+            .WithReason("SEASON_ENDED");
+      }
+      target.season = live.id;
+      if (HasSeasons(settings)) {
+        SB_ASSIGN_OR_RETURN(bool started, RecordSeason(view, target, live));
+        if (started) view.OnCommitted([this] { reclaim_due_.store(true); });
+        out.season = live;
+      }
+    }
+    const std::string key = OrderedKey(target, id);
+    SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kOrdered, key));
+    std::optional<OrderedRecord> current;
+    if (bytes) {
+      SB_ASSIGN_OR_RETURN(current, DecodeOrderedRecord(*bytes));
+    }
+    SB_ASSIGN_OR_RETURN(std::optional<OrderedRecord> next, next_value(current, settings));
+    if (next) {
+      // Moving to a new score is a new arrival there (ties go to the earlier one); keeping
+      // the score keeps the place, except under `latest`, where every write arrives anew.
+      const bool keeps_place = current && current->value == next->value &&
+                               current->subscore == next->subscore &&
+                               settings.strategy != WriteStrategy::kLatest;
+      next->arrival = keeps_place ? current->arrival : next_arrival_.fetch_add(1);
+    }
+    const bool moved = !current || !next || current->arrival != next->arrival;
+    const bool metadata_changed = current && next && current->metadata != next->metadata;
+    if (moved || metadata_changed) {
+      if (current && moved) {
+        view.Delete(ColumnFamily::kOrderedIndex, OrderedIndexKey(target, *current, id));
+      }
+      if (next) {
+        view.Put(ColumnFamily::kOrdered, key, EncodeOrderedRecord(*next));
+        view.Put(ColumnFamily::kOrderedIndex, OrderedIndexKey(target, *next, id),
+                 EncodeOrderedIndexValue(*next));
+      } else if (current) {
+        view.Delete(ColumnFamily::kOrdered, key);
+      }
+      if (current || next) {
+        view.OnCommitted(
+            [this, board_key = BoardKey(target), id, next] { boards_.Apply(board_key, id, next); });
+      }
+    }
+    const OrderedRecord& shown = next ? *next : (current ? *current : OrderedRecord{});
+    out.subscore = shown.subscore;
+    out.metadata = shown.metadata;
+    out.id = id;
+    out.value = shown.value;
+    return out;
+  });
 }
 
 Status LeaderboardService::ValidateExtras(const EntryExtras& extras) const {
@@ -201,6 +216,7 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageCreate(BoardName bo
                                                                     int64_t value,
                                                                     EntryExtras extras) {
   SB_RETURN_IF_ERROR(ValidateExtras(extras));
+  const std::optional<uint64_t> season = extras.season;
   NextValueFn next = [value, extras = std::move(extras)](
                          const std::optional<OrderedRecord>& current,
                          const BoardSettings& settings) -> Result<std::optional<OrderedRecord>> {
@@ -208,7 +224,7 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageCreate(BoardName bo
     SB_ASSIGN_OR_RETURN(OrderedRecord record, NextRecord(settings, current, value, false, extras));
     return std::optional<OrderedRecord>(std::move(record));
   };
-  return StageWrite(std::move(board), std::move(id), std::move(next));
+  return StageWrite(std::move(board), std::move(id), std::move(next), season);
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageUpdate(BoardName board, std::string id,
@@ -216,6 +232,7 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageUpdate(BoardName bo
                                                                     bool allow_missing,
                                                                     EntryExtras extras) {
   SB_RETURN_IF_ERROR(ValidateExtras(extras));
+  const std::optional<uint64_t> season = extras.season;
   NextValueFn next = [value, allow_missing, extras = std::move(extras)](
                          const std::optional<OrderedRecord>& current,
                          const BoardSettings& settings) -> Result<std::optional<OrderedRecord>> {
@@ -223,7 +240,7 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageUpdate(BoardName bo
     SB_ASSIGN_OR_RETURN(OrderedRecord record, NextRecord(settings, current, value, false, extras));
     return std::optional<OrderedRecord>(std::move(record));
   };
-  return StageWrite(std::move(board), std::move(id), std::move(next));
+  return StageWrite(std::move(board), std::move(id), std::move(next), season);
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageIncrement(BoardName board,
@@ -231,23 +248,25 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageIncrement(BoardName
                                                                        int64_t amount,
                                                                        EntryExtras extras) {
   SB_RETURN_IF_ERROR(ValidateExtras(extras));
+  const std::optional<uint64_t> season = extras.season;
   NextValueFn next = [amount, extras = std::move(extras)](
                          const std::optional<OrderedRecord>& current,
                          const BoardSettings& settings) -> Result<std::optional<OrderedRecord>> {
     SB_ASSIGN_OR_RETURN(OrderedRecord record, NextRecord(settings, current, amount, true, extras));
     return std::optional<OrderedRecord>(std::move(record));
   };
-  return StageWrite(std::move(board), std::move(id), std::move(next));
+  return StageWrite(std::move(board), std::move(id), std::move(next), season);
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageDelete(BoardName board, std::string id,
-                                                                    bool missing_ok) {
+                                                                    bool missing_ok,
+                                                                    EntryExtras extras) {
   NextValueFn next = [missing_ok](const std::optional<OrderedRecord>& current,
                                   const BoardSettings&) -> Result<std::optional<OrderedRecord>> {
     if (!current && !missing_ok) return EntryNotFound();
     return std::optional<OrderedRecord>();
   };
-  return StageWrite(std::move(board), std::move(id), std::move(next));
+  return StageWrite(std::move(board), std::move(id), std::move(next), extras.season);
 }
 
 Result<BoardSettings> LeaderboardService::ReadSettings(store::WriteView& view,
@@ -291,12 +310,20 @@ boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings
     SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(view, board));
     if (change.strategy) settings.strategy = *change.strategy;
     if (change.best_order) settings.best_order = *change.best_order;
-    if (change.archive_seasons) settings.archive_seasons = *change.archive_seasons;
+    if (change.archive_seasons && *change.archive_seasons != settings.archive_seasons) {
+      // What is out of retention now stays out, even if the new number would reach it.
+      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings));
+      if (live.id > settings.archive_seasons) {
+        settings.first_kept_season =
+            std::max(settings.first_kept_season, live.id - settings.archive_seasons);
+      }
+      settings.archive_seasons = *change.archive_seasons;
+    }
     if (change.reset_schedule && *change.reset_schedule != settings.reset_schedule) {
       // The live season goes on under the new schedule: it ends at the new schedule's next
       // fire time. A board that never had one starts its first season now.
       const core::Timestamp now = seasons_.Now();
-      SB_ASSIGN_OR_RETURN(SeasonSpan live, LiveSeasonAt(settings, now));
+      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings));
       const bool had_seasons = HasSeasons(settings);
       settings.first_season = live.id;
       settings.first_season_start_ns =
@@ -369,7 +396,13 @@ Result<std::vector<LeaderboardService::SeasonSummary>> LeaderboardService::Seaso
 
 boost::asio::awaitable<Result<size_t>> LeaderboardService::ReclaimSeasons(size_t budget) {
   size_t deleted = 0;
-  if (!reclaim_due_.exchange(false)) co_return deleted;
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+  const bool rescan = now_ns - last_reclaim_scan_ns_.load() >=
+                      std::chrono::duration_cast<std::chrono::nanoseconds>(kReclaimRescan).count();
+  if (!reclaim_due_.exchange(false) && !rescan) co_return deleted;
+  last_reclaim_scan_ns_.store(now_ns);
   for (const std::string& board_key : boards_.Keys()) {
     if (deleted >= budget) {
       reclaim_due_.store(true);  // more may be left: look again next pass
@@ -551,11 +584,10 @@ boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Increment(
   co_return result;
 }
 
-boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Delete(BoardName board,
-                                                                        std::string id,
-                                                                        bool missing_ok,
-                                                                        Context context) {
-  auto staged = StageDelete(std::move(board), std::move(id), std::move(missing_ok));
+boost::asio::awaitable<Result<OrderedEntry>> LeaderboardService::Delete(
+    BoardName board, std::string id, bool missing_ok, Context context, EntryExtras extras) {
+  auto staged =
+      StageDelete(std::move(board), std::move(id), std::move(missing_ok), std::move(extras));
   auto result =
       co_await pipeline_->CommitStaged<OrderedEntry>(std::move(staged), std::move(context));
   co_return result;

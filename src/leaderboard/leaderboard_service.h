@@ -107,8 +107,10 @@ class LeaderboardService {
                                                                int64_t amount, Context context = {},
                                                                EntryExtras extras = {});
   // Removes the entry. Missing: kNotFound unless `missing_ok` (then OK, nothing changes).
+  // `extras.season` alone counts (the season the delete must land in).
   boost::asio::awaitable<core::Result<OrderedEntry>> Delete(BoardName board, std::string id,
-                                                            bool missing_ok, Context context = {});
+                                                            bool missing_ok, Context context = {},
+                                                            EntryExtras extras = {});
 
   // The same writes, staged for a caller that commits several in one mutation (api.md §8):
   // the same argument errors now, the same checks and rows inside the commit.
@@ -120,7 +122,7 @@ class LeaderboardService {
   core::Result<store::Staged<OrderedEntry>> StageIncrement(BoardName board, std::string id,
                                                            int64_t amount, EntryExtras extras = {});
   core::Result<store::Staged<OrderedEntry>> StageDelete(BoardName board, std::string id,
-                                                        bool missing_ok);
+                                                        bool missing_ok, EntryExtras extras = {});
 
   // The board's settings (board_settings.h): the defaults when none were set.
   // kInvalidArgument for a malformed board name.
@@ -234,9 +236,10 @@ class LeaderboardService {
   static core::Result<BoardSettings> ReadSettings(store::WriteView& view, const BoardName& board);
   core::Result<BoardSettings> ReadSettings(const BoardName& board) const;
 
-  // The one write path (see the class comment).
+  // The one write path (see the class comment). `season`: the season the write must land in.
   core::Result<store::Staged<OrderedEntry>> StageWrite(BoardName board, std::string id,
-                                                       NextValueFn next_value);
+                                                       NextValueFn next_value,
+                                                       std::optional<uint64_t> season);
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;
@@ -246,6 +249,10 @@ class LeaderboardService {
   // Set when a season may have passed out of retention (a season's first write, a settings
   // change, startup); ReclaimSeasons looks at the boards only then.
   std::atomic<bool> reclaim_due_{true};
+  // When ReclaimSeasons last looked at every board (steady clock, ns): it looks again at least
+  // every kReclaimRescan even when nothing set reclaim_due_ (a board whose seasons ended with
+  // no write since).
+  std::atomic<int64_t> last_reclaim_scan_ns_{0};
   // The next arrival number; taken only inside mutations, i.e. on the sequencer.
   std::atomic<uint64_t> next_arrival_{1};
 };

@@ -66,6 +66,11 @@ void WriteView::OnCommitted(std::function<void()> hook) {
   on_committed_.push_back(std::move(hook));
 }
 
+core::Timestamp WriteView::Now(const core::Clock& clock) const {
+  if (!now_) now_ = clock.Now();
+  return *now_;
+}
+
 CommitPipeline::CommitPipeline(Engine* engine, Options options, DurableStep* durable)
     : engine_(engine), options_(options), durable_(durable) {
   sequencer_ = std::thread([this] { RunSequencer(); });

@@ -60,6 +60,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/histogram.h"
 #include "core/status.h"
 #include "store/column_families.h"
@@ -94,6 +95,11 @@ class WriteView {
   // Runs once the batch holding this mutation is durable, on the sequencer thread, before any
   // waiter completes (e.g. to update an in-memory index). Dropped if the mutation fails.
   void OnCommitted(std::function<void()> hook);
+  // "Now" for decisions a mutation takes from the clock (a leaderboard's season): read from
+  // `clock` at the first call, then the same instant for every later call while this view
+  // lives, so all the operations of one transaction (api.md §8) see one time and land in one
+  // season. A view serves one mutation; the next reads the clock again.
+  core::Timestamp Now(const core::Clock& clock) const;
 
  private:
   friend class CommitPipeline;
@@ -105,7 +111,8 @@ class WriteView {
   const Engine* engine_;
   rocksdb::WriteBatchWithIndex* batch_;
   const DurableStep* durable_;
-  mutable core::Status refused_;  // the first read or write the durable step refused
+  mutable core::Status refused_;                // the first read or write the durable step refused
+  mutable std::optional<core::Timestamp> now_;  // Now()'s instant, once read
   std::vector<std::function<void()>> on_committed_;
 };
 

@@ -317,12 +317,25 @@ TEST_CASE("seasons: a reset over HTTP, archives read with season=, :seasons, a r
   CHECK(live.contains("seasonStartTime"));
   CHECK(live.contains("nextResetTime"));
   CHECK(Ids(live["orderedDataStoreEntries"]) == std::vector<std::string>{"b", "a"});
+  auto page1 = f.client->Get(entries + "?orderBy=value%20desc&maxPageSize=1");
+  REQUIRE(page1.status == 200);
+  const std::string token = page1.Json()["nextPageToken"].get<std::string>();
+  REQUIRE_FALSE(token.empty());
 
   const std::string second = wait_reset(first);
   auto now = f.client->Get(entries);
   CHECK(now.Json()["orderedDataStoreEntries"].empty());
   CHECK(now.Json()["seasonId"] == second);
   CHECK(f.client->Get(entries + "/b:rank").status == 404);
+  // Paging on across the reset goes on in the season the listing started in.
+  auto page2 = f.client->Get(entries + "?orderBy=value%20desc&maxPageSize=1&pageToken=" + token);
+  INFO(page2.body);
+  REQUIRE(page2.status == 200);
+  CHECK(page2.Json()["seasonId"] == first);
+  CHECK(Ids(page2.Json()["orderedDataStoreEntries"]) == std::vector<std::string>{"a"});
+  CHECK(f.client->Get(entries + "?orderBy=value%20desc&maxPageSize=1&season=" + second +
+                      "&pageToken=" + token)
+            .status == 400);
   REQUIRE(f.client->Post(entries + "?id=c", R"({"value":5})").status == 200);  // lands in `second`
 
   for (int pass = 0; pass < 2; ++pass) {

@@ -84,4 +84,14 @@ TEST_CASE("malformed or impossible schedules are refused with a reason", "[core]
 }
 
 }  // namespace
+TEST_CASE("Schedule: steps past the field's range and a starred day field, as Vixie cron",
+          "[core]") {
+  // Found by a breaker: a step near INT_MAX wrapped, and "*/2" days were read as restricted.
+  CHECK(Next("0 23/2147483647 * * *", "2026-12-01T01:26:00Z") == "2026-12-01T23:00:00Z");
+  CHECK(Next("30/2147483647 * * * *", "2026-12-01T01:26:00Z") == "2026-12-01T01:30:00Z");
+  CHECK(Next("* * * * 1/2147483647", "2026-12-01T01:26:00Z") == "2026-12-07T00:00:00Z");
+  CHECK(Next("0 0 */2 * 1", "2026-12-01T01:26:00Z") == "2026-12-07T00:00:00Z");   // odd Monday
+  CHECK(Next("0 0 1,15 * 1", "2026-12-01T01:26:00Z") == "2026-12-07T00:00:00Z");  // either
+}
+
 }  // namespace strongbox::core

@@ -635,5 +635,66 @@ TEST_CASE("Schedule changes keep the season numbering; settings are validated", 
   CHECK(f.service->Settings(kBoard)->reset_schedule.empty());
 }
 
+TEST_CASE("One transaction lands in one season; a write naming an ended season is refused",
+          "[leaderboard]") {
+  Fixture f;
+  Change change;
+  change.reset_schedule = "@every 60s";
+  change.archive_seasons = 5;
+  REQUIRE(Fixture::Await(f.service->UpdateSettings(kBoard, change)).ok());
+  // Two staged increments in one mutation, the clock passing a reset between them (found by a
+  // breaker: a 100-operation :commit split 65/35 across two seasons).
+  auto first = f.service->StageIncrement(kBoard, "a", 1);
+  auto second = f.service->StageIncrement(kBoard, "a", 1);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  std::vector<uint64_t> seasons;
+  std::function<core::Result<int>(store::WriteView&)> both =
+      [&](store::WriteView& view) -> core::Result<int> {
+    SB_ASSIGN_OR_RETURN(OrderedEntry one, (*first)(view));
+    f.clock.Advance(std::chrono::seconds(60));
+    SB_ASSIGN_OR_RETURN(OrderedEntry two, (*second)(view));
+    seasons = {one.season->id, two.season->id};
+    return two.value;
+  };
+  auto committed = Fixture::Await(f.pipeline->Commit<int>(std::move(both)));
+  REQUIRE(committed.ok());
+  CHECK(*committed == 2);
+  CHECK(seasons == std::vector<uint64_t>{0, 0});
+
+  // Season 0 has ended now (the clock moved on): naming it is SEASON_ENDED, naming the live one
+  // works, naming one not begun is 404.
+  EntryExtras ended;
+  ended.season = 0;
+  auto refused = Fixture::Await(f.service->Update(kBoard, "a", 5, true, {}, ended));
+  CHECK(refused.status().reason() == "SEASON_ENDED");
+  CHECK(Fixture::Await(f.service->Delete(kBoard, "a", true, {}, ended)).status().reason() ==
+        "SEASON_ENDED");
+  EntryExtras live;
+  live.season = 1;
+  CHECK(Fixture::Await(f.service->Update(kBoard, "a", 5, true, {}, live))->season->id == 1);
+  EntryExtras later;
+  later.season = 2;
+  CHECK(Fixture::Await(f.service->Update(kBoard, "a", 5, true, {}, later)).status().code() ==
+        StatusCode::kNotFound);
+  BoardName archived = kBoard;
+  REQUIRE(f.service->ResolveSeason(&archived, 0).ok());
+  CHECK(f.service->Get(archived, "a")->value == 2);
+
+  // A season that left retention never comes back, even when archiveSeasons grows again (its
+  // rows may be half reclaimed).
+  Change none;
+  none.archive_seasons = 0;
+  REQUIRE(Fixture::Await(f.service->UpdateSettings(kBoard, none)).ok());
+  Change more;
+  more.archive_seasons = 5;
+  REQUIRE(Fixture::Await(f.service->UpdateSettings(kBoard, more)).ok());
+  archived = kBoard;
+  CHECK(f.service->ResolveSeason(&archived, 0).status().code() == StatusCode::kNotFound);
+  f.clock.Advance(std::chrono::seconds(60));  // season 1 ends now, within the new retention
+  archived = kBoard;
+  CHECK(f.service->ResolveSeason(&archived, 1).ok());
+}
+
 }  // namespace
 }  // namespace strongbox::leaderboard
