@@ -91,6 +91,7 @@ LeaderboardService::LeaderboardService(const store::Engine* engine, store::Commi
     : engine_(engine), pipeline_(pipeline), limits_(limits), seasons_(clock) {}
 
 Result<RankBoards::RebuildStats> LeaderboardService::Rebuild(const RankBoards::Scope& scope) {
+  settings_cache_.Clear();  // a partition arriving: its settings may have changed elsewhere
   SB_ASSIGN_OR_RETURN(auto stats, boards_.Rebuild(*engine_, scope));
   // Only ever raised: other boards keep committing while a scoped rebuild runs.
   uint64_t next = next_arrival_.load();
@@ -212,50 +213,47 @@ Status LeaderboardService::ValidateExtras(const EntryExtras& extras) const {
   return Status::Ok();
 }
 
-Result<store::Staged<OrderedEntry>> LeaderboardService::StageCreate(BoardName board, std::string id,
-                                                                    int64_t value,
+Result<store::Staged<OrderedEntry>> LeaderboardService::StageSubmit(BoardName board, std::string id,
+                                                                    int64_t value, bool increment,
+                                                                    Presence presence,
                                                                     EntryExtras extras) {
   SB_RETURN_IF_ERROR(ValidateExtras(extras));
   const std::optional<uint64_t> season = extras.season;
-  NextValueFn next = [value, extras = std::move(extras)](
+  NextValueFn next = [value, increment, presence, extras = std::move(extras)](
                          const std::optional<OrderedRecord>& current,
                          const BoardSettings& settings) -> Result<std::optional<OrderedRecord>> {
-    if (current) return Status::AlreadyExists("Entry already exists.");
-    SB_ASSIGN_OR_RETURN(OrderedRecord record, NextRecord(settings, current, value, false, extras));
+    if (current && presence == Presence::kMissing) {
+      return Status::AlreadyExists("Entry already exists.");
+    }
+    if (!current && presence == Presence::kPresent) return EntryNotFound();
+    SB_ASSIGN_OR_RETURN(OrderedRecord record,
+                        NextRecord(settings, current, value, increment, extras));
     return std::optional<OrderedRecord>(std::move(record));
   };
   return StageWrite(std::move(board), std::move(id), std::move(next), season);
+}
+
+Result<store::Staged<OrderedEntry>> LeaderboardService::StageCreate(BoardName board, std::string id,
+                                                                    int64_t value,
+                                                                    EntryExtras extras) {
+  return StageSubmit(std::move(board), std::move(id), value, /*increment=*/false,
+                     Presence::kMissing, std::move(extras));
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageUpdate(BoardName board, std::string id,
                                                                     int64_t value,
                                                                     bool allow_missing,
                                                                     EntryExtras extras) {
-  SB_RETURN_IF_ERROR(ValidateExtras(extras));
-  const std::optional<uint64_t> season = extras.season;
-  NextValueFn next = [value, allow_missing, extras = std::move(extras)](
-                         const std::optional<OrderedRecord>& current,
-                         const BoardSettings& settings) -> Result<std::optional<OrderedRecord>> {
-    if (!current && !allow_missing) return EntryNotFound();
-    SB_ASSIGN_OR_RETURN(OrderedRecord record, NextRecord(settings, current, value, false, extras));
-    return std::optional<OrderedRecord>(std::move(record));
-  };
-  return StageWrite(std::move(board), std::move(id), std::move(next), season);
+  return StageSubmit(std::move(board), std::move(id), value, /*increment=*/false,
+                     allow_missing ? Presence::kAny : Presence::kPresent, std::move(extras));
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageIncrement(BoardName board,
                                                                        std::string id,
                                                                        int64_t amount,
                                                                        EntryExtras extras) {
-  SB_RETURN_IF_ERROR(ValidateExtras(extras));
-  const std::optional<uint64_t> season = extras.season;
-  NextValueFn next = [amount, extras = std::move(extras)](
-                         const std::optional<OrderedRecord>& current,
-                         const BoardSettings& settings) -> Result<std::optional<OrderedRecord>> {
-    SB_ASSIGN_OR_RETURN(OrderedRecord record, NextRecord(settings, current, amount, true, extras));
-    return std::optional<OrderedRecord>(std::move(record));
-  };
-  return StageWrite(std::move(board), std::move(id), std::move(next), season);
+  return StageSubmit(std::move(board), std::move(id), amount, /*increment=*/true, Presence::kAny,
+                     std::move(extras));
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageDelete(BoardName board, std::string id,
@@ -277,9 +275,16 @@ Result<BoardSettings> LeaderboardService::ReadSettings(store::WriteView& view,
 }
 
 Result<BoardSettings> LeaderboardService::ReadSettings(const BoardName& board) const {
-  SB_ASSIGN_OR_RETURN(auto row, engine_->Get(ColumnFamily::kCatalog, BoardSettingsKey(board)));
-  if (!row) return BoardSettings{};
-  return DecodeBoardSettings(*row);
+  const std::string key = BoardSettingsKey(board);
+  if (auto cached = settings_cache_.Find(key)) return *cached;
+  const uint64_t epoch = settings_cache_.Epoch();
+  SB_ASSIGN_OR_RETURN(auto row, engine_->Get(ColumnFamily::kCatalog, key));
+  BoardSettings settings;
+  if (row) {
+    SB_ASSIGN_OR_RETURN(settings, DecodeBoardSettings(*row));
+  }
+  settings_cache_.Fill(key, settings, epoch);
+  return settings;
 }
 
 Result<BoardSettings> LeaderboardService::Settings(const BoardName& board) const {
@@ -336,7 +341,10 @@ boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings
       view.Put(ColumnFamily::kCatalog, SeasonRowKey(season), EncodeSeasonRow(renewed));
     }
     view.Put(ColumnFamily::kCatalog, BoardSettingsKey(board), EncodeBoardSettings(settings));
-    view.OnCommitted([this] { reclaim_due_.store(true); });
+    view.OnCommitted([this, key = BoardSettingsKey(board)] {
+      settings_cache_.Invalidate(key);
+      reclaim_due_.store(true);
+    });
     return settings;
   };
   // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.

@@ -35,6 +35,7 @@
 #include "leaderboard/ordered_entry.h"
 #include "leaderboard/rank_boards.h"
 #include "leaderboard/rank_index.h"
+#include "leaderboard/settings_cache.h"
 #include "store/commit_pipeline.h"
 #include "store/engine.h"
 
@@ -86,7 +87,10 @@ class LeaderboardService {
   // can commit; later arrivals are numbered above every arrival loaded.
   core::Result<RankBoards::RebuildStats> Rebuild(const RankBoards::Scope& scope = nullptr);
   // Forgets the boards of `scope` (a partition this node no longer owns).
-  size_t Drop(const RankBoards::Scope& scope) { return boards_.Drop(scope); }
+  size_t Drop(const RankBoards::Scope& scope) {
+    settings_cache_.Clear();
+    return boards_.Drop(scope);
+  }
 
   // kNotFound "Entry not found." when missing.
   core::Result<OrderedEntry> Get(const BoardName& board, const std::string& id) const;
@@ -236,6 +240,13 @@ class LeaderboardService {
   static core::Result<BoardSettings> ReadSettings(store::WriteView& view, const BoardName& board);
   core::Result<BoardSettings> ReadSettings(const BoardName& board) const;
 
+  // Create, update and increment: a submission of `value` (or, with `increment`, an increment
+  // by it) through NextRecord, where the entry must be missing, present, or either.
+  enum class Presence { kAny, kMissing, kPresent };
+  core::Result<store::Staged<OrderedEntry>> StageSubmit(BoardName board, std::string id,
+                                                        int64_t value, bool increment,
+                                                        Presence presence, EntryExtras extras);
+
   // The one write path (see the class comment). `season`: the season the write must land in.
   core::Result<store::Staged<OrderedEntry>> StageWrite(BoardName board, std::string id,
                                                        NextValueFn next_value,
@@ -245,6 +256,7 @@ class LeaderboardService {
   store::CommitPipeline* pipeline_;
   const Limits limits_;
   SeasonClock seasons_;
+  mutable SettingsCache settings_cache_;  // for reads; writes read the row in their mutation
   RankBoards boards_;
   // Set when a season may have passed out of retention (a season's first write, a settings
   // change, startup); ReclaimSeasons looks at the boards only then.

@@ -333,8 +333,9 @@ TEST_CASE("seasons: a reset over HTTP, archives read with season=, :seasons, a r
   REQUIRE(page2.status == 200);
   CHECK(page2.Json()["seasonId"] == first);
   CHECK(Ids(page2.Json()["orderedDataStoreEntries"]) == std::vector<std::string>{"a"});
-  CHECK(f.client->Get(entries + "?orderBy=value%20desc&maxPageSize=1&season=" + second +
-                      "&pageToken=" + token)
+  CHECK(f.client
+            ->Get(entries + "?orderBy=value%20desc&maxPageSize=1&season=" + second +
+                  "&pageToken=" + token)
             .status == 400);
   REQUIRE(f.client->Post(entries + "?id=c", R"({"value":5})").status == 200);  // lands in `second`
 
