@@ -72,7 +72,10 @@ INITIAL_COINS = 1000
 BOARD = "/cloud/v2/universes/8/ordered-data-stores/CrashBoard/scopes/global/entries"
 SEASONS = "/cloud/v2/universes/8/ordered-data-stores/CrashSeasons/scopes/global"
 # Every server may take a 1-second reset schedule (the default floor is 60 s).
-SEASON_FLAGS = ["--leaderboard-min-reset-interval-seconds", "1"]
+# and keep every season of a long run (10,000 seasons of 2 s: 5.5 hours), since each cycle
+# verifies every season written to so far.
+SEASON_FLAGS = ["--leaderboard-min-reset-interval-seconds", "1",
+                "--max-leaderboard-archive-seasons", "10000"]
 # Cluster mode: lease, renewal and tick short enough that a takeover fits a cycle.
 CLUSTER_FLAGS = ["--partition-lease-ms", "3000", "--partition-renew-ms", "1000",
                  "--cluster-tick-ms", "200", "--postgres-partitions", "16"]
@@ -664,7 +667,7 @@ def main():
         settings = Client(target, timeout=10)
         status, data = settings.settled(
             "PATCH", SEASONS + ":settings",
-            json.dumps({"resetSchedule": "@every 2s", "archiveSeasons": 100}),
+            json.dumps({"resetSchedule": "@every 2s", "archiveSeasons": 10000}),
             {"Content-Type": "application/json"})
         settings.close()
         if status != 200:

@@ -174,8 +174,8 @@ Result<Schedule> ParseSchedule(std::string_view text) {
     SB_ASSIGN_OR_RETURN(s, ParseCron(cron));
   }
   s.text = std::string(text);
-  // Cron schedules repeat within the four-year leap cycle, so five years from any point tell
-  // whether one ever fires.
+  // Cron schedules repeat within 28 years (NextFireAfter), so 28 years from 1970 tell whether
+  // one ever fires.
   if (!NextFireAfter(s, FromUnixNanos(0))) return Invalid("it never fires");
   return s;
 }
@@ -189,7 +189,10 @@ std::optional<Timestamp> NextFireAfter(const Schedule& s, Timestamp after) {
   // The first whole minute after `after`; then skip whole months, days and hours that cannot
   // match, so even a yearly schedule takes a few thousand steps at most.
   auto t = floor<minutes>(after) + minutes(1);
-  const auto limit = t + days(5 * 366 + 1);
+  // 28 years: with Vixie cron's rule a day can need both its date and its weekday ("0 0 1 2
+  // */7", February 1st on a Sunday), and the Gregorian calendar repeats those every 28 years
+  // (within 1901–2099).
+  const auto limit = t + days(28 * 366 + 1);
   while (t < limit) {
     const auto day = floor<days>(t);
     const year_month_day ymd(day);

@@ -47,7 +47,7 @@ struct Schedule {
 Result<Schedule> ParseSchedule(std::string_view text);
 
 // The first time strictly after `after` at which the schedule fires; nullopt if none within
-// the next five years (a parsed schedule always has one).
+// the next 28 years (a parsed schedule always has one).
 std::optional<Timestamp> NextFireAfter(const Schedule& schedule, Timestamp after);
 
 }  // namespace strongbox::core

@@ -26,21 +26,29 @@ SeasonSpan FirstSeason(const BoardSettings& settings, const core::Schedule* sche
 }
 
 // Moves `span` forward to the season that holds `now`. An interval schedule jumps there in one
-// step; cron walks its fire times.
-void Advance(const core::Schedule& schedule, SeasonSpan* span, Timestamp now) {
-  if (!span->end || now < *span->end) return;
+// step; cron walks its fire times. Returns the season before the one reached, when it moved.
+std::optional<SeasonSpan> Advance(const core::Schedule& schedule, SeasonSpan* span, Timestamp now) {
+  if (!span->end || now < *span->end) return std::nullopt;
   if (schedule.every.count() > 0) {
     const int64_t skipped = (now - *span->end) / schedule.every;  // whole intervals past the end
     span->id += static_cast<uint64_t>(skipped) + 1;
     span->start = *span->end + skipped * schedule.every;
     span->end = span->start + schedule.every;
-    return;
+    return SeasonSpan{span->id - 1, span->start - schedule.every, span->start};
   }
+  SeasonSpan previous;
   while (span->end && *span->end <= now) {
+    previous = *span;
     ++span->id;
     span->start = *span->end;
     span->end = core::NextFireAfter(schedule, span->start);
   }
+  previous.end = span->start;
+  return previous;
+}
+
+bool SameSchedule(const BoardSettings& settings, int64_t set_at_ns, const std::string& text) {
+  return set_at_ns == settings.schedule_set_at_ns && text == settings.reset_schedule;
 }
 
 }  // namespace
@@ -57,31 +65,29 @@ Result<SeasonSpan> SeasonClock::Live(const std::string& board_id, const BoardSet
                                      std::optional<Timestamp> at) const {
   const Timestamp now = at ? *at : clock_->Now();
   if (settings.reset_schedule.empty()) return LiveSeasonAt(settings, now);
+  std::optional<SeasonSpan> from;  // where to walk from, when the cursor is behind `now`
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cursors_.find(board_id);
-    if (it != cursors_.end() && it->second.set_at_ns == settings.schedule_set_at_ns &&
-        it->second.schedule_text == settings.reset_schedule && it->second.span.start <= now) {
-      if (!it->second.span.end || now < *it->second.span.end) return it->second.span;
+    if (it != cursors_.end() &&
+        SameSchedule(settings, it->second.set_at_ns, it->second.schedule_text)) {
+      const Cursor& cursor = it->second;
+      if (cursor.span.start <= now) {
+        if (!cursor.span.end || now < *cursor.span.end) return cursor.span;
+        from = cursor.span;
+      } else if (cursor.previous && cursor.previous->start <= now) {
+        return *cursor.previous;  // a pinned instant just before the cursor's reset
+      }
     }
   }
   // Parsing and walking happen outside the lock; the cursor is only ever moved forward.
   SB_ASSIGN_OR_RETURN(core::Schedule schedule, core::ParseSchedule(settings.reset_schedule));
-  SeasonSpan span = FirstSeason(settings, &schedule);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = cursors_.find(board_id);
-    if (it != cursors_.end() && it->second.set_at_ns == settings.schedule_set_at_ns &&
-        it->second.schedule_text == settings.reset_schedule && it->second.span.start <= now) {
-      span = it->second.span;  // continue from there
-    }
-  }
-  Advance(schedule, &span, now);
+  SeasonSpan span = from ? *from : FirstSeason(settings, &schedule);
+  std::optional<SeasonSpan> previous = Advance(schedule, &span, now);
   std::lock_guard<std::mutex> lock(mu_);
   Cursor& cursor = cursors_[board_id];
-  if (cursor.set_at_ns != settings.schedule_set_at_ns ||
-      cursor.schedule_text != settings.reset_schedule || cursor.span.id <= span.id) {
-    cursor = Cursor{settings.schedule_set_at_ns, settings.reset_schedule, span};
+  if (!SameSchedule(settings, cursor.set_at_ns, cursor.schedule_text) || cursor.span.id < span.id) {
+    cursor = Cursor{settings.schedule_set_at_ns, settings.reset_schedule, span, previous};
   }
   return span;
 }

@@ -60,6 +60,9 @@ class SeasonClock {
     int64_t set_at_ns = 0;
     std::string schedule_text;
     SeasonSpan span;
+    // The season before `span`, when known: a write's pinned instant (WriteView::Now) may be a
+    // little older than the reader's that moved the cursor on, and must not walk from the start.
+    std::optional<SeasonSpan> previous;
   };
   const core::Clock* clock_;
   mutable std::mutex mu_;

@@ -154,11 +154,7 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
             .WithReason("SEASON_ENDED");
       }
       target.season = live.id;
-      if (HasSeasons(settings)) {
-        SB_ASSIGN_OR_RETURN(bool started, RecordSeason(view, target, live));
-        if (started) view.OnCommitted([this] { reclaim_due_.store(true); });
-        out.season = live;
-      }
+      if (HasSeasons(settings)) out.season = live;
     }
     const std::string key = OrderedKey(target, id);
     SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kOrdered, key));
@@ -167,6 +163,11 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
       SB_ASSIGN_OR_RETURN(current, DecodeOrderedRecord(*bytes));
     }
     SB_ASSIGN_OR_RETURN(std::optional<OrderedRecord> next, next_value(current, settings));
+    if (next && out.season) {
+      // A season that holds an entry is kept (listed, readable once finished).
+      SB_ASSIGN_OR_RETURN(bool started, RecordSeason(view, target, *out.season));
+      if (started) view.OnCommitted([this] { reclaim_due_.store(true); });
+    }
     if (next) {
       // Moving to a new score is a new arrival there (ties go to the earlier one); keeping
       // the score keeps the place, except under `latest`, where every write arrives anew.
@@ -315,9 +316,12 @@ boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings
     SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(view, board));
     if (change.strategy) settings.strategy = *change.strategy;
     if (change.best_order) settings.best_order = *change.best_order;
+    // One instant for every decision below (a reset between two clock reads would start a
+    // season that ends where it begins).
+    const core::Timestamp now = view.Now(seasons_.clock());
     if (change.archive_seasons && *change.archive_seasons != settings.archive_seasons) {
       // What is out of retention now stays out, even if the new number would reach it.
-      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings));
+      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings, now));
       if (live.id > settings.archive_seasons) {
         settings.first_kept_season =
             std::max(settings.first_kept_season, live.id - settings.archive_seasons);
@@ -327,8 +331,7 @@ boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings
     if (change.reset_schedule && *change.reset_schedule != settings.reset_schedule) {
       // The live season goes on under the new schedule: it ends at the new schedule's next
       // fire time. A board that never had one starts its first season now.
-      const core::Timestamp now = seasons_.Now();
-      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings));
+      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings, now));
       const bool had_seasons = HasSeasons(settings);
       settings.first_season = live.id;
       settings.first_season_start_ns =
@@ -338,7 +341,20 @@ boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings
       SB_ASSIGN_OR_RETURN(SeasonSpan renewed, LiveSeasonAt(settings, now));
       BoardName season = board;
       season.season = renewed.id;
-      view.Put(ColumnFamily::kCatalog, SeasonRowKey(season), EncodeSeasonRow(renewed));
+      // The live season's row: kept (now with its new end) when it exists, written when the
+      // season already holds entries (a board's entries from before its first schedule).
+      SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kCatalog, SeasonRowKey(season)));
+      bool has_entries = row.has_value();
+      if (!has_entries) {
+        const std::string prefix = BoardKey(season);
+        auto it = view.NewIterator(ColumnFamily::kOrdered, prefix, store::PrefixSuccessor(prefix));
+        it->Seek(prefix);
+        has_entries = it->Valid();
+        SB_RETURN_IF_ERROR(it->status());
+      }
+      if (has_entries) {
+        view.Put(ColumnFamily::kCatalog, SeasonRowKey(season), EncodeSeasonRow(renewed));
+      }
     }
     view.Put(ColumnFamily::kCatalog, BoardSettingsKey(board), EncodeBoardSettings(settings));
     view.OnCommitted([this, key = BoardSettingsKey(board)] {

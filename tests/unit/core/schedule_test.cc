@@ -92,6 +92,9 @@ TEST_CASE("Schedule: steps past the field's range and a starred day field, as Vi
   CHECK(Next("* * * * 1/2147483647", "2026-12-01T01:26:00Z") == "2026-12-07T00:00:00Z");
   CHECK(Next("0 0 */2 * 1", "2026-12-01T01:26:00Z") == "2026-12-07T00:00:00Z");   // odd Monday
   CHECK(Next("0 0 1,15 * 1", "2026-12-01T01:26:00Z") == "2026-12-07T00:00:00Z");  // either
+  // A date that must also be a weekday can be years away (found by a reviewer: 2026 → 2032).
+  CHECK(Next("0 0 1 2 */7", "2026-02-02T00:00:00Z") == "2032-02-01T00:00:00Z");
+  CHECK(strongbox::core::ParseSchedule("0 0 1 1 */7").ok());  // 1978-01-01 was a Sunday
 }
 
 }  // namespace strongbox::core

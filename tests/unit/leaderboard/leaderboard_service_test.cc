@@ -451,7 +451,7 @@ size_t RowsUnder(Fixture& f, const BoardName& board) {
   return rows;
 }
 
-TEST_CASE("A reset starts an empty season; the finished one keeps its ranks, across a restart",
+TEST_CASE("A reset starts an empty season and the finished one keeps its ranks, across a restart",
           "[leaderboard]") {
   Fixture f;
   REQUIRE(Fixture::Await(f.service->Create(kBoard, "old", 7)).ok());  // before any schedule
@@ -586,7 +586,8 @@ TEST_CASE("Writes racing a reset land in exactly one season, the one their answe
   CHECK(landed.rbegin()->second >= 200);  // issued after it
 }
 
-TEST_CASE("Schedule changes keep the season numbering; settings are validated", "[leaderboard]") {
+TEST_CASE("Schedule changes keep the season numbering, and settings are validated",
+          "[leaderboard]") {
   Fixture f;
   Change daily;
   daily.reset_schedule = "0 0 * * *";  // midnight UTC; the clock is at 00:00:30
@@ -635,7 +636,7 @@ TEST_CASE("Schedule changes keep the season numbering; settings are validated", 
   CHECK(f.service->Settings(kBoard)->reset_schedule.empty());
 }
 
-TEST_CASE("One transaction lands in one season; a write naming an ended season is refused",
+TEST_CASE("One transaction lands in one season, and a write naming an ended season is refused",
           "[leaderboard]") {
   Fixture f;
   Change change;
@@ -694,6 +695,26 @@ TEST_CASE("One transaction lands in one season; a write naming an ended season i
   f.clock.Advance(std::chrono::seconds(60));  // season 1 ends now, within the new retention
   archived = kBoard;
   CHECK(f.service->ResolveSeason(&archived, 1).ok());
+}
+
+TEST_CASE("SeasonClock answers an instant just before its cursor's reset without a walk",
+          "[leaderboard]") {
+  core::ManualClock clock(core::FromUnixNanos(int64_t{1'796'083'230} * 1'000'000'000));
+  SeasonClock seasons(&clock);
+  BoardSettings settings;
+  settings.reset_schedule = "* * * * *";  // every minute, set 10 days ago
+  settings.schedule_set_at_ns = core::ToUnixNanos(clock.Now() - std::chrono::hours(240));
+  auto now = seasons.Live("b", settings);
+  REQUIRE(now.ok());
+  CHECK(now->id == 14'400);  // 10 days of minutes
+  // A write's pinned instant from before the reset the cursor passed (WriteView::Now).
+  auto before = seasons.Live("b", settings, now->start - std::chrono::seconds(1));
+  REQUIRE(before.ok());
+  CHECK(before->id == now->id - 1);
+  CHECK(before->end == now->start);
+  auto walked = LiveSeasonAt(settings, now->start - std::chrono::seconds(1));
+  CHECK(walked->id == before->id);
+  CHECK(walked->start == before->start);
 }
 
 }  // namespace
