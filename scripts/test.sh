@@ -27,6 +27,28 @@ if grep -rnE 'TEST_CASE\("[^"]*;' tests/; then
   exit 1
 fi
 
+step "OpenAPI lint"
+# proto-docs/openapi.yaml, linted by Spectral's OpenAPI ruleset, every warning fatal
+# (tools/openapi-lint: a test tool pinned with its package-lock.json, installed from the npm
+# registry on first use; not part of the product). The openapi_routes test checks it against the
+# router.
+if ! command -v npm >/dev/null; then
+  echo "installing nodejs and npm (Debian) for the OpenAPI linter"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+lint_dir=tools/openapi-lint
+wanted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["devDependencies"]["@stoplight/spectral-cli"])' "$lint_dir/package.json")
+have=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' \
+  "$lint_dir/node_modules/@stoplight/spectral-cli/package.json" 2>/dev/null || true)
+if [ "$have" != "$wanted" ]; then
+  npm ci --prefix "$lint_dir" --no-audit --no-fund --loglevel=error
+fi
+"$lint_dir/node_modules/.bin/spectral" lint proto-docs/openapi.yaml \
+  --ruleset "$lint_dir/.spectral.yaml" --fail-severity warn
+
 step "compose file"
 # Checked only where a compose client exists (the plugin or the standalone docker-compose);
 # no engine is needed to validate it.
