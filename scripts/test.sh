@@ -49,6 +49,22 @@ fi
 "$lint_dir/node_modules/.bin/spectral" lint proto-docs/openapi.yaml \
   --ruleset "$lint_dir/.spectral.yaml" --fail-severity warn
 
+step "alert rules"
+# docker/prometheus/strongbox-alerts.yml: valid (promtool check rules) and each alert firing on
+# the series its unit test gives and quiet just under its threshold (promtool test rules).
+# promtool comes with Debian's prometheus package, installed here if missing (test tool only).
+if ! command -v promtool >/dev/null; then
+  echo "installing prometheus (Debian) for promtool"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus \
+    >/dev/null
+fi
+promtool check rules docker/prometheus/strongbox-alerts.yml
+(cd docker/prometheus && promtool test rules strongbox-alerts.test.yml)
+python3 -c 'import json, sys; json.load(open(sys.argv[1]))' docker/grafana/strongbox-dashboard.json
+
 step "compose file"
 # Checked only where a compose client exists (the plugin or the standalone docker-compose);
 # no engine is needed to validate it.

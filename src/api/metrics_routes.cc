@@ -1,5 +1,6 @@
 #include "api/metrics_routes.h"
 
+#include "core/process_memory.h"
 #include "gate/access_gate.h"
 #include "ops/metrics_text.h"
 #include "ops/rate_limiter.h"
@@ -153,6 +154,16 @@ std::string RenderMetrics(const Services& s) {
     out.Family("strongbox_storage_free_bytes", "gauge",
                "Free bytes on the data directory's disk at the last check.");
     out.Sample("strongbox_storage_free_bytes", {}, static_cast<double>(*health.free_bytes));
+  }
+
+  if (auto resident = core::ResidentBytes()) {
+    out.Family("process_resident_memory_bytes", "gauge", "Resident memory of the process.");
+    out.Sample("process_resident_memory_bytes", {}, static_cast<double>(*resident));
+  }
+  if (auto limit = core::MemoryLimitBytes()) {
+    out.Family("strongbox_memory_limit_bytes", "gauge",
+               "The cgroup's memory limit (container, systemd MemoryMax=); absent when none.");
+    out.Sample("strongbox_memory_limit_bytes", {}, static_cast<double>(*limit));
   }
 
   out.Family("strongbox_rocksdb_live_data_bytes", "gauge",
