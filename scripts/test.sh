@@ -10,6 +10,19 @@ export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/tmp}/.cache/strongbox-ccache}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# need_tool COMMAND PACKAGE… : installs the Debian packages when COMMAND is missing (test tools
+# only; scripts/setup.sh installs what the product needs).
+need_tool() {
+  local command="$1"
+  shift
+  command -v "$command" >/dev/null && return 0
+  echo "installing $* (Debian) for $command"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 step "setup"
 scripts/setup.sh
 
@@ -32,19 +45,14 @@ step "OpenAPI lint"
 # (tools/openapi-lint: a test tool pinned with its package-lock.json, installed from the npm
 # registry on first use; not part of the product). The openapi_routes test checks it against the
 # router.
-if ! command -v npm >/dev/null; then
-  echo "installing nodejs and npm (Debian) for the OpenAPI linter"
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
-fi
+need_tool npm nodejs npm
 lint_dir=tools/openapi-lint
 wanted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["devDependencies"]["@stoplight/spectral-cli"])' "$lint_dir/package.json")
 have=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' \
   "$lint_dir/node_modules/@stoplight/spectral-cli/package.json" 2>/dev/null || true)
 if [ "$have" != "$wanted" ]; then
-  npm ci --prefix "$lint_dir" --no-audit --no-fund --loglevel=error
+  # --ignore-scripts: spectral needs none, and one dependency (@scarf/scarf) would phone home.
+  npm ci --prefix "$lint_dir" --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 "$lint_dir/node_modules/.bin/spectral" lint proto-docs/openapi.yaml \
   --ruleset "$lint_dir/.spectral.yaml" --fail-severity warn
@@ -53,14 +61,7 @@ step "alert rules"
 # docker/prometheus/strongbox-alerts.yml: valid (promtool check rules) and each alert firing on
 # the series its unit test gives and quiet just under its threshold (promtool test rules).
 # promtool comes with Debian's prometheus package, installed here if missing (test tool only).
-if ! command -v promtool >/dev/null; then
-  echo "installing prometheus (Debian) for promtool"
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus \
-    >/dev/null
-fi
+need_tool promtool prometheus
 promtool check rules docker/prometheus/strongbox-alerts.yml
 (cd docker/prometheus && promtool test rules strongbox-alerts.test.yml)
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' docker/grafana/strongbox-dashboard.json

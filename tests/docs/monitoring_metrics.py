@@ -18,7 +18,6 @@ import re
 import shutil
 import sys
 import tempfile
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from readme_examples import Server  # noqa: E402
@@ -38,29 +37,18 @@ def names_in(expr):
             if w not in PROMQL_WORDS and not w.startswith("__") and "_" in w or w == "up"}
 
 
-def request(port, key, method, path, body=None):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method,
-                                 data=body.encode() if body else None,
-                                 headers={"x-api-key": key, "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as answer:
-        return answer.read().decode()
-
-
 def exported(binary):
     work = tempfile.mkdtemp(prefix="strongbox-metrics-")
     server = Server(os.path.abspath(binary), work)
     try:
         server.start()
-        with open(os.path.join(server.data_dir, "admin.key")) as f:
-            key = f.readline().strip()
         u = "/cloud/v2/universes/1"
-        request(server.port, key, "POST", u + "/data-stores/S/entries?id=a", '{"value":1}')
-        request(server.port, key, "POST", u + "/memory-store/queues/q/items",
-                '{"data":1,"ttl":"60s"}')
-        request(server.port, key, "POST", u + "/session-locks/l:acquire", '{"owner":"s","ttl":"60s"}')
-        request(server.port, key, "POST", u + ":commit",
-                '{"operations":[{"entry":{"dataStore":"S","id":"b"},"create":{"value":1}}]}')
-        text = request(server.port, key, "GET", "/metrics")
+        server.call("POST", u + "/data-stores/S/entries?id=a", '{"value":1}')
+        server.call("POST", u + "/memory-store/queues/q/items", '{"data":1,"ttl":"60s"}')
+        server.call("POST", u + "/session-locks/l:acquire", '{"owner":"s","ttl":"60s"}')
+        server.call("POST", u + ":commit",
+                    '{"operations":[{"entry":{"dataStore":"S","id":"b"},"create":{"value":1}}]}')
+        text = server.call("GET", "/metrics")
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)

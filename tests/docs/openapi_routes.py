@@ -18,7 +18,6 @@ import re
 import shutil
 import sys
 import tempfile
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from readme_examples import Server  # noqa: E402
@@ -51,12 +50,7 @@ def served(binary):
     server = Server(os.path.abspath(binary), work)
     try:
         server.start()
-        with open(os.path.join(server.data_dir, "admin.key")) as f:
-            key = f.readline().strip()
-        req = urllib.request.Request("http://127.0.0.1:%d/admin/v1/routes" % server.port,
-                                     headers={"x-api-key": key})
-        with urllib.request.urlopen(req, timeout=10) as answer:
-            routes = json.load(answer)["routes"]
+        routes = json.loads(server.call("GET", "/admin/v1/routes"))["routes"]
         return {(r["method"], normalize(r["pattern"])) for r in routes}
     finally:
         code = server.stop()

@@ -55,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 # Time bounds. A page takes about a second; these only bound what hangs.
 CURL_MAX_TIME_S = 10             # one request (the examples' long polls find their item at once)
@@ -347,6 +348,18 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
+
+    def call(self, method, path, body=None):
+        """One request with the admin key the server wrote (for the other docs checks: route
+        table, metrics). Returns the answer's text; an HTTP error status raises."""
+        with open(os.path.join(self.data_dir, "admin.key")) as f:
+            key = f.readline().strip()
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method,
+                                     data=body.encode() if body else None,
+                                     headers={"x-api-key": key,
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=CURL_MAX_TIME_S) as answer:
+            return answer.read().decode()
 
     def log(self, tail=30):
         try:
