@@ -304,15 +304,12 @@ class CommitRoutes {
   }
 
   asio::awaitable<Result<Response>> BatchGetOrdered(Request& request) {
-    leaderboard::BoardName board;
-    SB_CO_ASSIGN_OR_RETURN(board.universe, ParseUniverseId(request.Param("universe")));
-    board.store = request.Param("store");
-    board.scope = request.Param("scope");
+    SB_CO_ASSIGN_OR_RETURN(leaderboard::BoardName board, BoardFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(auto order, ParseSortOrder(request.Query("orderBy").value_or("")));
     SB_CO_ASSIGN_OR_RETURN(std::vector<std::string> ids, DecodeIds(request));
     SB_CO_RETURN_IF_ERROR(ChargeRate(services_, request, board.universe, ops::RateFamily::kOrdered,
                                      ids.size() - 1, 1));
-    SB_CO_ASSIGN_OR_RETURN(auto requested, ParseSeasonParam(request.Query("season")));
+    SB_CO_ASSIGN_OR_RETURN(auto requested, SeasonParam(request));
     SB_CO_ASSIGN_OR_RETURN(auto season, services_.leaderboards->ResolveSeason(&board, requested));
     SB_CO_ASSIGN_OR_RETURN(auto answer, services_.leaderboards->BatchRank(board, ids, order));
     std::string tail = "\"totalSize\":" + std::to_string(answer.total) + ",\"missingIds\":";

@@ -54,14 +54,6 @@ const Surface kV2{false,
                   "orderBy",
                   1000};
 
-Result<BoardName> BoardFromPath(const Request& request) {
-  BoardName board;
-  SB_ASSIGN_OR_RETURN(board.universe, ParseUniverseId(request.Param("universe")));
-  board.store = request.Param("store");
-  board.scope = request.Param("scope");
-  return board;
-}
-
 // {"path","writeStrategy","bestOrder","resetSchedule","archiveSeasons"} (api.md §9).
 Response SettingsResponse(const BoardName& board, const leaderboard::BoardSettings& settings) {
   Json body = {
@@ -103,7 +95,7 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(query.order, OrderOf(request, surface_));
     const std::string filter(request.Query("filter").value_or(""));
     SB_CO_ASSIGN_OR_RETURN(query.range, ParseValueFilter(filter));
-    SB_CO_ASSIGN_OR_RETURN(auto requested, ParseSeasonParam(request.Query("season")));
+    SB_CO_ASSIGN_OR_RETURN(auto requested, SeasonParam(request));
     // A token is valid only for the same board, order and filter, and carries the season its
     // listing started in: paging on across a reset goes on reading that season (api.md §9).
     const std::string token_query =
@@ -145,7 +137,7 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
     SB_CO_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(body));
-    SB_CO_ASSIGN_OR_RETURN(extras.season, WriteSeason(request));
+    SB_CO_ASSIGN_OR_RETURN(extras.season, SeasonParam(request));
     auto respond = EntryResponder(write, board);
     auto created = co_await services_.leaderboards->Create(board, std::string(*id), value,
                                                            respond.context(), std::move(extras));
@@ -159,12 +151,12 @@ class OrderedRoutes {
 
   asio::awaitable<Result<Response>> Get(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
-    SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &board));
+    SB_CO_ASSIGN_OR_RETURN(std::string season_members, Season(request, &board));
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry,
                            services_.leaderboards->Get(board, request.Param("entry")));
     std::string body;
     OrderedEntryWriter(surface_.path_prefix, board)
-        .Append(&body, entry.id, entry.value, std::nullopt, std::nullopt, season.members,
+        .Append(&body, entry.id, entry.value, std::nullopt, std::nullopt, season_members,
                 entry.subscore, entry.metadata);
     co_return http::JsonResponse(200, std::move(body));
   }
@@ -180,7 +172,7 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t value, RequiredInt64(body, "value"));
     SB_CO_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(body));
-    SB_CO_ASSIGN_OR_RETURN(extras.season, WriteSeason(request));
+    SB_CO_ASSIGN_OR_RETURN(extras.season, SeasonParam(request));
     auto respond = EntryResponder(write, board);
     SB_CO_ASSIGN_OR_RETURN(
         OrderedEntry entry,
@@ -194,7 +186,7 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(int64_t amount, RequiredInt64(body, "amount"));
     SB_CO_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(body));
-    SB_CO_ASSIGN_OR_RETURN(extras.season, WriteSeason(request));
+    SB_CO_ASSIGN_OR_RETURN(extras.season, SeasonParam(request));
     auto respond = EntryResponder(write, board);
     SB_CO_ASSIGN_OR_RETURN(OrderedEntry entry, co_await services_.leaderboards->Increment(
                                                    board, request.Param("entry"), amount,
@@ -205,7 +197,7 @@ class OrderedRoutes {
   asio::awaitable<Result<Response>> Delete(Request& request, gate::RequestWrite& write) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     leaderboard::EntryExtras extras;
-    SB_CO_ASSIGN_OR_RETURN(extras.season, WriteSeason(request));
+    SB_CO_ASSIGN_OR_RETURN(extras.season, SeasonParam(request));
     auto respond = write.Respond<OrderedEntry>(
         [](const OrderedEntry&) { return http::JsonResponse(200, "{}"); });
     // v1 answers 200 for a missing entry; v2 404.
@@ -218,13 +210,13 @@ class OrderedRoutes {
   asio::awaitable<Result<Response>> Rank(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(auto order, OrderOf(request, surface_));
-    SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &board));
+    SB_CO_ASSIGN_OR_RETURN(std::string season_members, Season(request, &board));
     SB_CO_ASSIGN_OR_RETURN(auto answer,
                            services_.leaderboards->Rank(board, request.Param("entry"), order));
     std::string body;
     OrderedEntryWriter(surface_.path_prefix, board)
         .Append(&body, answer.entry.id, answer.entry.value, answer.entry.rank, answer.total,
-                season.members, answer.entry.subscore, answer.entry.metadata);
+                season_members, answer.entry.subscore, answer.entry.metadata);
     co_return http::JsonResponse(200, std::move(body));
   }
 
@@ -233,13 +225,13 @@ class OrderedRoutes {
     SB_CO_ASSIGN_OR_RETURN(auto order, OrderOf(request, surface_));
     SB_CO_ASSIGN_OR_RETURN(size_t before, NeighborCount(request, "before"));
     SB_CO_ASSIGN_OR_RETURN(size_t after, NeighborCount(request, "after"));
-    SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &board));
+    SB_CO_ASSIGN_OR_RETURN(std::string season_members, Season(request, &board));
     SB_CO_ASSIGN_OR_RETURN(auto around, services_.leaderboards->Neighbors(
                                             board, request.Param("entry"), order, before, after));
     co_return http::JsonResponse(
         200, OrderedEntryWriter(surface_.path_prefix, board)
                  .List(surface_.list_key, around.entries,
-                       "\"totalSize\":" + std::to_string(around.total) + season.members));
+                       "\"totalSize\":" + std::to_string(around.total) + season_members));
   }
 
   // GET/PATCH …/scopes/{scope}:settings (api.md §9): the board's write strategy.
@@ -287,9 +279,7 @@ class OrderedRoutes {
     Json list = Json::array();
     for (const auto& season : seasons) {
       Json item = {{"seasonId", std::to_string(season.span.id)}, {"totalSize", season.total}};
-      if (core::ToUnixNanos(season.span.start) != 0) {  // unknown for a never-scheduled board
-        item["startTime"] = core::FormatRfc3339(season.span.start);
-      }
+      if (season.span.start_known()) item["startTime"] = core::FormatRfc3339(season.span.start);
       if (season.span.end) item["endTime"] = core::FormatRfc3339(*season.span.end);
       list.push_back(std::move(item));
     }
@@ -299,28 +289,19 @@ class OrderedRoutes {
   asio::awaitable<Result<Response>> Count(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(BoardName board, BoardFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(auto range, ParseValueFilter(request.Query("filter").value_or("")));
-    SB_CO_ASSIGN_OR_RETURN(auto season, Season(request, &board));
+    SB_CO_ASSIGN_OR_RETURN(std::string season_members, Season(request, &board));
     SB_CO_ASSIGN_OR_RETURN(size_t count, services_.leaderboards->Count(board, range));
     co_return http::JsonResponse(200,
-                                 "{\"totalSize\":" + std::to_string(count) + season.members + "}");
+                                 "{\"totalSize\":" + std::to_string(count) + season_members + "}");
   }
 
  private:
-  struct SeasonRead {
-    std::string members;  // SeasonMembers of the answer
-  };
-  // Resolves the `season` parameter on `board` (api.md §9): 404 for a season not readable.
-  Result<SeasonRead> Season(const Request& request, BoardName* board) const {
-    SB_ASSIGN_OR_RETURN(auto requested, ParseSeasonParam(request.Query("season")));
+  // Resolves the `season` parameter on `board` (api.md §9; 404 for a season not readable) and
+  // gives the answer's season members (SeasonMembers).
+  Result<std::string> Season(const Request& request, BoardName* board) const {
+    SB_ASSIGN_OR_RETURN(auto requested, SeasonParam(request));
     SB_ASSIGN_OR_RETURN(auto season, services_.leaderboards->ResolveSeason(board, requested));
-    return SeasonRead{SeasonMembers(season, requested.has_value())};
-  }
-
-  // A write may name the live season, never a finished one: archives are read-only (api.md §9).
-  // The service checks it inside the write's commit, so a write racing the reset is refused
-  // rather than landing in the next season.
-  static Result<std::optional<uint64_t>> WriteSeason(const Request& request) {
-    return ParseSeasonParam(request.Query("season"));
+    return SeasonMembers(season, requested.has_value());
   }
 
   // The responder of a write whose answer is the entry.

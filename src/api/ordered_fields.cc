@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/names.h"
 #include "core/strings.h"
 #include "core/time_format.h"
 
@@ -98,7 +99,16 @@ Result<leaderboard::EntryExtras> DecodeEntryExtras(const core::Json& body) {
   return extras;
 }
 
-Result<std::optional<uint64_t>> ParseSeasonParam(std::optional<std::string_view> text) {
+Result<leaderboard::BoardName> BoardFromPath(const http::Request& request) {
+  leaderboard::BoardName board;
+  SB_ASSIGN_OR_RETURN(board.universe, core::ParseUniverseId(request.Param("universe")));
+  board.store = request.Param("store");
+  board.scope = request.Param("scope");
+  return board;
+}
+
+Result<std::optional<uint64_t>> SeasonParam(const http::Request& request) {
+  const auto text = request.Query("season");
   if (!text) return std::optional<uint64_t>();
   auto season = core::ParseUint64(*text);
   if (!season) {
@@ -111,8 +121,7 @@ namespace {
 
 void AppendSeason(std::string* out, const leaderboard::SeasonSpan& span, bool live) {
   out->append(",\"seasonId\":\"").append(std::to_string(span.id)).append("\"");
-  // A board's first season, when it never had a schedule, has no known start.
-  if (core::ToUnixNanos(span.start) != 0) {
+  if (span.start_known()) {
     out->append(",\"seasonStartTime\":");
     core::AppendJsonString(out, core::FormatRfc3339(span.start));
   }

@@ -12,6 +12,7 @@
 #include "core/json_util.h"
 #include "core/status.h"
 #include "core/strings.h"
+#include "http/message.h"
 #include "leaderboard/leaderboard_service.h"
 
 namespace strongbox::api {
@@ -35,9 +36,12 @@ core::Result<int64_t> RequiredInt64(const core::Json& body, std::string_view nam
 // Anything else in their place → 400.
 core::Result<leaderboard::EntryExtras> DecodeEntryExtras(const core::Json& body);
 
-// The `season` query parameter (api.md §9): a season number, absent → nullopt (the live one).
-// Anything but a whole number in uint64 → 400.
-core::Result<std::optional<uint64_t>> ParseSeasonParam(std::optional<std::string_view> text);
+// The board a route's {universe}, {store} and {scope} name (season 0 until resolved).
+core::Result<leaderboard::BoardName> BoardFromPath(const http::Request& request);
+
+// The `season` query parameter (api.md §9): a season number, absent → nullopt (the live one
+// for a read; for a write, any season). Anything but a whole number in uint64 → 400.
+core::Result<std::optional<uint64_t>> SeasonParam(const http::Request& request);
 
 // The season members of an answer, each preceded by a comma, ready for a hand-written object:
 // "seasonId" (a decimal string), "seasonStartTime", and "nextResetTime" for the live season

@@ -93,12 +93,7 @@ Result<SeasonSpan> SeasonClock::Live(const std::string& board_id, const BoardSet
 }
 
 std::string SeasonRowPrefix(const BoardName& board) {
-  std::string k;
-  store::PutKeyInt64(&k, board.universe);
-  store::PutKeyString(&k, kCatalogKindSeason);
-  store::PutKeyString(&k, board.store);
-  store::PutKeyString(&k, board.scope);
-  return k;
+  return BoardCatalogKey(board, kCatalogKindSeason);
 }
 
 std::string SeasonRowKey(const BoardName& board) {

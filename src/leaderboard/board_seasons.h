@@ -32,10 +32,13 @@ namespace strongbox::leaderboard {
 
 struct SeasonSpan {
   uint64_t id = 0;
-  core::Timestamp start;
+  core::Timestamp start;  // the Unix epoch when unknown (see start_known)
   // The live season's next reset, or when a finished season ended; nullopt when no reset is
   // scheduled (the season lasts until a schedule is set).
   std::optional<core::Timestamp> end;
+
+  // False for a board's first season when it had no schedule yet: nothing recorded its start.
+  bool start_known() const { return core::ToUnixNanos(start) != 0; }
 };
 
 // The season live at `now` under `settings`, iterating fire times from when the schedule took

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "store/key_codec.h"
 #include "store/value_codec.h"
 
 namespace strongbox::leaderboard {
@@ -50,12 +49,7 @@ std::string_view WriteStrategyName(WriteStrategy strategy) {
 }
 
 std::string BoardSettingsKey(const BoardName& board) {
-  std::string k;
-  store::PutKeyInt64(&k, board.universe);
-  store::PutKeyString(&k, kCatalogKindSettings);
-  store::PutKeyString(&k, board.store);
-  store::PutKeyString(&k, board.scope);
-  return k;
+  return BoardCatalogKey(board, kCatalogKindSettings);
 }
 
 std::string EncodeBoardSettings(const BoardSettings& settings) {

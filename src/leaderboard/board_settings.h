@@ -32,9 +32,10 @@ enum class WriteStrategy { kSet, kBest, kSum, kLatest };
 struct BoardSettings {
   WriteStrategy strategy = WriteStrategy::kSet;
   SortOrder best_order = SortOrder::kDescending;  // which way `best` keeps
-  // Seasons (board_seasons.h): the reset schedule as given (core::Schedule; "" = none) and when
-  // it took effect, the season live at that moment and when that season started (ns since the
-  // Unix epoch), and how many finished seasons stay readable.
+  // Seasons (board_seasons.h): the reset schedule as given (core::Schedule; "" = none) and its
+  // anchor — when it took effect or, for cron, the start of the latest season with a write —,
+  // the season live at the anchor and when that season started (ns since the Unix epoch), and
+  // how many finished seasons stay readable.
   std::string reset_schedule;
   int64_t schedule_set_at_ns = 0;
   uint64_t first_season = 0;

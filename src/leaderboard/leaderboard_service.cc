@@ -141,12 +141,13 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
     // The board's write strategy and season, read in the sequencer so a settings change and
     // a write are ordered like any two writes, and the clock read here puts a write racing
     // a reset in exactly one season.
-    SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(view, board));
+    const std::string settings_key = BoardSettingsKey(board);
+    SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(view, settings_key));
     BoardName target = board;
     if (HasSeasons(settings) || season) {
       // One instant per mutation: a transaction's writes to this board share a season.
-      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings,
-                                                         view.Now(seasons_.clock())));
+      SB_ASSIGN_OR_RETURN(SeasonSpan live,
+                          seasons_.Live(settings_key, settings, view.Now(seasons_.clock())));
       if (season && *season != live.id) {
         if (*season > live.id) return SeasonNotFound(*season);
         return Status::InvalidArgument("Season " + std::to_string(*season) +
@@ -166,7 +167,24 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
     if (next && out.season) {
       // A season that holds an entry is kept (listed, readable once finished).
       SB_ASSIGN_OR_RETURN(bool started, RecordSeason(view, target, *out.season));
-      if (started) view.OnCommitted([this] { reclaim_due_.store(true); });
+      if (started) {
+        // A cron schedule's seasons are found by walking its fire times from the anchor; move
+        // the anchor to this season's start (a fire time, so the numbering is unchanged), and a
+        // restart walks from here rather than from when the schedule was set, maybe years ago.
+        const bool cron =
+            !settings.reset_schedule.empty() && settings.reset_schedule.rfind("@every ", 0) != 0;
+        const bool reanchor = cron && out.season->id > settings.first_season;
+        if (reanchor) {
+          settings.first_season = out.season->id;
+          settings.first_season_start_ns = core::ToUnixNanos(out.season->start);
+          settings.schedule_set_at_ns = core::ToUnixNanos(out.season->start);
+          view.Put(ColumnFamily::kCatalog, settings_key, EncodeBoardSettings(settings));
+        }
+        view.OnCommitted([this, settings_key, reanchor] {
+          if (reanchor) settings_cache_.Invalidate(settings_key);
+          reclaim_due_.store(true);
+        });
+      }
     }
     if (next) {
       // Moving to a new score is a new arrival there (ties go to the earlier one); keeping
@@ -269,14 +287,13 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageDelete(BoardName bo
 }
 
 Result<BoardSettings> LeaderboardService::ReadSettings(store::WriteView& view,
-                                                       const BoardName& board) {
-  SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kCatalog, BoardSettingsKey(board)));
+                                                       const std::string& settings_key) {
+  SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kCatalog, settings_key));
   if (!row) return BoardSettings{};
   return DecodeBoardSettings(*row);
 }
 
-Result<BoardSettings> LeaderboardService::ReadSettings(const BoardName& board) const {
-  const std::string key = BoardSettingsKey(board);
+Result<BoardSettings> LeaderboardService::ReadSettings(const std::string& key) const {
   if (auto cached = settings_cache_.Find(key)) return *cached;
   const uint64_t epoch = settings_cache_.Epoch();
   SB_ASSIGN_OR_RETURN(auto row, engine_->Get(ColumnFamily::kCatalog, key));
@@ -290,7 +307,7 @@ Result<BoardSettings> LeaderboardService::ReadSettings(const BoardName& board) c
 
 Result<BoardSettings> LeaderboardService::Settings(const BoardName& board) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
-  return ReadSettings(board);
+  return ReadSettings(BoardSettingsKey(board));
 }
 
 boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings(
@@ -313,7 +330,8 @@ boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings
   }
   std::function<Result<BoardSettings>(store::WriteView&)> mutation =
       [this, board = std::move(board), change](store::WriteView& view) -> Result<BoardSettings> {
-    SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(view, board));
+    const std::string settings_key = BoardSettingsKey(board);
+    SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(view, settings_key));
     if (change.strategy) settings.strategy = *change.strategy;
     if (change.best_order) settings.best_order = *change.best_order;
     // One instant for every decision below (a reset between two clock reads would start a
@@ -321,7 +339,7 @@ boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings
     const core::Timestamp now = view.Now(seasons_.clock());
     if (change.archive_seasons && *change.archive_seasons != settings.archive_seasons) {
       // What is out of retention now stays out, even if the new number would reach it.
-      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings, now));
+      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(settings_key, settings, now));
       if (live.id > settings.archive_seasons) {
         settings.first_kept_season =
             std::max(settings.first_kept_season, live.id - settings.archive_seasons);
@@ -331,7 +349,7 @@ boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings
     if (change.reset_schedule && *change.reset_schedule != settings.reset_schedule) {
       // The live season goes on under the new schedule: it ends at the new schedule's next
       // fire time. A board that never had one starts its first season now.
-      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings, now));
+      SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(settings_key, settings, now));
       const bool had_seasons = HasSeasons(settings);
       settings.first_season = live.id;
       settings.first_season_start_ns =
@@ -356,9 +374,9 @@ boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings
         view.Put(ColumnFamily::kCatalog, SeasonRowKey(season), EncodeSeasonRow(renewed));
       }
     }
-    view.Put(ColumnFamily::kCatalog, BoardSettingsKey(board), EncodeBoardSettings(settings));
-    view.OnCommitted([this, key = BoardSettingsKey(board)] {
-      settings_cache_.Invalidate(key);
+    view.Put(ColumnFamily::kCatalog, settings_key, EncodeBoardSettings(settings));
+    view.OnCommitted([this, settings_key] {
+      settings_cache_.Invalidate(settings_key);
       reclaim_due_.store(true);
     });
     return settings;
@@ -371,10 +389,11 @@ boost::asio::awaitable<Result<BoardSettings>> LeaderboardService::UpdateSettings
 Result<LeaderboardService::SeasonAnswer> LeaderboardService::ResolveSeason(
     BoardName* board, std::optional<uint64_t> requested) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(*board));
-  SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(*board));
+  const std::string settings_key = BoardSettingsKey(*board);
+  SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(settings_key));
   SeasonAnswer answer;
   answer.has_seasons = HasSeasons(settings);
-  SB_ASSIGN_OR_RETURN(answer.span, seasons_.Live(BoardSettingsKey(*board), settings));
+  SB_ASSIGN_OR_RETURN(answer.span, seasons_.Live(settings_key, settings));
   if (requested && *requested != answer.span.id) {
     if (!Retained(settings, answer.span.id, *requested)) return SeasonNotFound(*requested);
     BoardName archived = *board;
@@ -391,8 +410,9 @@ Result<LeaderboardService::SeasonAnswer> LeaderboardService::ResolveSeason(
 Result<std::vector<LeaderboardService::SeasonSummary>> LeaderboardService::Seasons(
     const BoardName& board) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
-  SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(board));
-  SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(BoardSettingsKey(board), settings));
+  const std::string settings_key = BoardSettingsKey(board);
+  SB_ASSIGN_OR_RETURN(BoardSettings settings, ReadSettings(settings_key));
+  SB_ASSIGN_OR_RETURN(SeasonSpan live, seasons_.Live(settings_key, settings));
   auto size_of = [this, &board](uint64_t season) {
     BoardName b = board;
     b.season = season;
@@ -435,9 +455,10 @@ boost::asio::awaitable<Result<size_t>> LeaderboardService::ReclaimSeasons(size_t
     BoardName board;
     std::string_view in = board_key;
     if (!ParseBoardKey(&in, &board) || !in.empty()) continue;
-    auto settings = ReadSettings(board);
+    const std::string settings_key = BoardSettingsKey(board);
+    auto settings = ReadSettings(settings_key);
     if (!settings.ok() || !HasSeasons(*settings)) continue;
-    auto live = seasons_.Live(BoardSettingsKey(board), *settings);
+    auto live = seasons_.Live(settings_key, *settings);
     if (!live.ok() || board.season >= live->id || Retained(*settings, live->id, board.season)) {
       continue;
     }

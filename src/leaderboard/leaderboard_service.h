@@ -236,9 +236,12 @@ class LeaderboardService {
     return pipeline_->ReadSettled([&] { return boards_.WithBoard(BoardKey(board), read); });
   }
 
-  // Settings as a mutation reads them (defaults when there is no row).
-  static core::Result<BoardSettings> ReadSettings(store::WriteView& view, const BoardName& board);
-  core::Result<BoardSettings> ReadSettings(const BoardName& board) const;
+  // A board's settings by their key (BoardSettingsKey, also the SeasonClock's board id): the
+  // defaults when none were set. A mutation's read is the truth; a read's goes through
+  // settings_cache_. Callers build the key once and pass it to both.
+  static core::Result<BoardSettings> ReadSettings(store::WriteView& view,
+                                                  const std::string& settings_key);
+  core::Result<BoardSettings> ReadSettings(const std::string& settings_key) const;
 
   // Create, update and increment: a submission of `value` (or, with `increment`, an increment
   // by it) through NextRecord, where the entry must be missing, present, or either.

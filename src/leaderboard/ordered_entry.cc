@@ -72,6 +72,15 @@ std::string BoardKey(const BoardName& board) {
   return k;
 }
 
+std::string BoardCatalogKey(const BoardName& board, std::string_view kind) {
+  std::string k;
+  store::PutKeyInt64(&k, board.universe);
+  store::PutKeyString(&k, kind);
+  store::PutKeyString(&k, board.store);
+  store::PutKeyString(&k, board.scope);
+  return k;
+}
+
 bool ParseBoardKey(std::string_view* key, BoardName* board) {
   uint8_t tag = 0;
   if (!store::GetKeyInt64(key, &board->universe) || !store::GetKeyString(key, &board->store) ||

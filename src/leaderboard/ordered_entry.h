@@ -68,6 +68,10 @@ bool DecodeOrderedIndexValue(std::string_view bytes, int64_t* subscore, bool* ha
 std::string BoardKey(const BoardName& board);
 // Reads a BoardKey from the front of `*key`, consuming it; false when malformed.
 bool ParseBoardKey(std::string_view* key, BoardName* board);
+// The catalog key of one of the board's rows of `kind` (any season): universe, kind, store,
+// scope — the catalog family's "universe, kind, name" layout with a two-part name
+// (proto-docs/storage-format.md). Settings and season rows are built on it.
+std::string BoardCatalogKey(const BoardName& board, std::string_view kind);
 std::string OrderedKey(const BoardName& board, std::string_view id);
 std::string OrderedIndexKey(const BoardName& board, const OrderedRecord& record,
                             std::string_view id);

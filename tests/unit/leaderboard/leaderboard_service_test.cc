@@ -599,6 +599,16 @@ TEST_CASE("Schedule changes keep the season numbering, and settings are validate
   f.clock.Advance(std::chrono::hours(49));  // two midnights
   REQUIRE(Fixture::Await(f.service->Create(kBoard, "a", 1))->season->id == 2);
 
+  // The season's first write moved the cron anchor to its start, numbering unchanged, so a
+  // restart walks from here.
+  auto anchored = f.service->Settings(kBoard);
+  CHECK(anchored->first_season == 2);
+  CHECK(anchored->schedule_set_at_ns == anchored->first_season_start_ns);
+  f.Restart();
+  board = kBoard;
+  CHECK(Resolve(f, &board).span.id == 2);
+  CHECK(*f.service->Count(board, {}) == 1);
+
   Change hourly;
   hourly.reset_schedule = "@every 1h";
   REQUIRE(Fixture::Await(f.service->UpdateSettings(kBoard, hourly)).ok());
