@@ -9,6 +9,7 @@
 #include "gate/access_gate.h"
 #include "gate/request_write.h"
 #include "ops/backups.h"
+#include "ops/inventory.h"
 #include "ops/key_store.h"
 
 namespace strongbox::api {
@@ -168,6 +169,47 @@ void RegisterAdminRoutes(gate::RouteTable& routes, const Services& services) {
         Status deleted = co_await backups->Delete(id);
         SB_CO_RETURN_IF_ERROR(deleted);
         co_return http::JsonResponse(200, "{}");
+      });
+  // The key making the call, for a client that must show only what its key may do (the
+  // console, proto-docs/console.md): any valid key may ask about itself.
+  routes.Add({.method = "GET",
+              .pattern = "/admin/v1/caller",
+              .access = gate::Access::kAnyKey,
+              .family = ops::RateFamily::kAdmin,
+              .read = [keys](Request& request) -> asio::awaitable<Result<Response>> {
+                if (request.principal.empty()) {
+                  co_return http::JsonResponse(200, R"({"auth":"disabled"})");
+                }
+                SB_CO_ASSIGN_OR_RETURN(ops::ApiKey key, keys->Get(request.principal));
+                Json body = KeyJson(key);
+                body["auth"] = "required";
+                co_return http::JsonResponse(200, core::DumpCompact(body));
+              }});
+  // What exists, for browsing (ops/inventory.h): the universes that hold data on this node, and
+  // one universe's leaderboards, sorted maps and queues (its data stores: GET …/data-stores).
+  add("GET", "/admin/v1/universes", [&services](Request&) -> asio::awaitable<Result<Response>> {
+    SB_CO_ASSIGN_OR_RETURN(auto found,
+                           ops::ListUniverses(*services.engine, services.max_inventory_names));
+    Json list = Json::array();
+    for (int64_t universe : found.universes) list.push_back({{"id", std::to_string(universe)}});
+    co_return http::JsonResponse(
+        200, core::DumpCompact(Json{{"universes", list}, {"truncated", found.truncated}}));
+  });
+  add("GET", "/admin/v1/universes/{universe}",
+      [&services](Request& request) -> asio::awaitable<Result<Response>> {
+        SB_CO_ASSIGN_OR_RETURN(int64_t universe, ParseUniverseId(request.Param("universe")));
+        SB_CO_ASSIGN_OR_RETURN(auto inventory, ops::InventoryOf(*services.engine, universe,
+                                                                services.max_inventory_names));
+        Json boards = Json::array();
+        for (const auto& board : inventory.leaderboards) {
+          boards.push_back({{"orderedDataStore", board.store}, {"scope", board.scope}});
+        }
+        co_return http::JsonResponse(200,
+                                     core::DumpCompact(Json{{"id", std::to_string(universe)},
+                                                            {"leaderboards", std::move(boards)},
+                                                            {"sortedMaps", inventory.sorted_maps},
+                                                            {"queues", inventory.queues},
+                                                            {"truncated", inventory.truncated}}));
       });
   // The route table, for tooling and for the tests that must cover every route (each v2 answer
   // is JSON, every body is depth-bounded, every write replays and honours the guard): a route

@@ -137,6 +137,35 @@ class QueueRoutes {
     co_return respond(discarded);
   }
 
+  // [SB] :peek (api.md §5): the items as they stand, each with whether it is inside a read's
+  // window and how often it was delivered; nothing about them changes.
+  asio::awaitable<Result<Response>> Peek(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
+    SB_CO_ASSIGN_OR_RETURN(auto count, QueryInt64(request, "count"));
+    if (count && (*count < 1 || *count > 200)) {
+      co_return Status::InvalidArgument("count must be an integer from 1 to 200.");
+    }
+    SB_CO_ASSIGN_OR_RETURN(auto items,
+                           services_.queues->Peek(name, count ? static_cast<size_t>(*count) : 10));
+    const core::Timestamp now = services_.clock->Now();
+    std::string body = "{\"items\":[";
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) body.push_back(',');
+      AppendQueueItem(&body, name, items[i]);
+      body.pop_back();  // the item object goes on with the peek's own members
+      const auto& r = items[i].record;
+      body.append(",\"deliveries\":").append(std::to_string(r.deliveries));
+      body.append(",\"invisible\":").append(r.invisible_until > now ? "true" : "false");
+      if (r.invisible_until > now) {
+        body.append(",\"invisibleUntil\":");
+        core::AppendJsonString(&body, core::FormatRfc3339(r.invisible_until));
+      }
+      body.push_back('}');
+    }
+    body.append("]}");
+    co_return http::JsonResponse(200, std::move(body));
+  }
+
   asio::awaitable<Result<Response>> Get(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(QueueName name, QueueFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(QueueInfo info, services_.queues->Info(name));
@@ -181,6 +210,7 @@ void RegisterQueueRoutes(gate::RouteTable& table, const Services& services) {
   // A read changes the items' visibility but is a GET in the contract (api.md §5): no
   // Idempotency-Key; a repeat is simply another read.
   add("GET", items + ":read", kQueueDequeue, [routes](Request& r) { return routes->Read(r); });
+  add("GET", items + ":peek", kQueueDequeue, [routes](Request& r) { return routes->Peek(r); });
   add("POST", items + ":discard", kQueueDiscard, {},
       [routes](Request& r, RequestWrite& w) { return routes->Discard(r, w); });
   // [SB] queue resource: consumers look at it, producers configure it.

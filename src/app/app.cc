@@ -372,6 +372,7 @@ struct Front {
       services.leases = storage.postgres()->leases();
     }
     services.metrics_max_queues = static_cast<size_t>(config.metrics_max_queues);
+    services.max_inventory_names = static_cast<size_t>(config.max_inventory_names);
     services.max_commit_operations = static_cast<size_t>(config.max_commit_operations);
     services.max_commit_bytes = static_cast<size_t>(config.max_commit_bytes);
     services.max_commit_write_bytes = static_cast<size_t>(config.max_commit_write_bytes);

@@ -250,9 +250,10 @@ const std::vector<Field>& Fields() {
                          "expired items reclaimed in one commit at most"));
     v.push_back(IntField("memstore_max_wait_ms", &Config::memstore_max_wait_ms, 0, 3'600'000,
                          "longest waitTime of a queue read (long poll)"));
-    v.push_back(ChoiceField("auth", &Config::auth, kAuths,
-                            "required: every route but /healthz and /readyz needs an API key; "
-                            "disabled: none is checked (benchmarks, trusted labs only)"));
+    v.push_back(ChoiceField(
+        "auth", &Config::auth, kAuths,
+        "required: every route but /healthz, /readyz and the console's files needs an API key; "
+        "disabled: none is checked (benchmarks, trusted labs only)"));
     v.push_back(StringField("admin_key_file", &Config::admin_key_file,
                             "file holding the bootstrap admin key's secret (instead of "
                             "<data_dir>/admin.key), e.g. a docker secret"));
@@ -265,6 +266,8 @@ const std::vector<Field>& Fields() {
                             "others with an admin key), open, or key (always an admin key)"));
     v.push_back(IntField("metrics_max_queues", &Config::metrics_max_queues, 0, 1'000'000,
                          "queues reported one by one in /metrics at most"));
+    v.push_back(IntField("max_inventory_names", &Config::max_inventory_names, 1, 100'000,
+                         "names in each list of GET /admin/v1/universes[/{universe}] at most"));
     v.push_back(IntField("rate_limit_burst_seconds", &Config::rate_limit_burst_seconds, 1, 3600,
                          "a rate-limit bucket holds this many seconds of its rate"));
     const std::pair<const char*, int64_t Config::*> limits[] = {

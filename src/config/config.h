@@ -143,8 +143,9 @@ struct Config {
   LogFormat log_format = LogFormat::kText;
   AccessLog access_log = AccessLog::kOff;
   MetricsAccess metrics_access = MetricsAccess::kLoopback;
-  int metrics_max_queues = 1'000;                 // queues reported one by one in /metrics at most
-  int64_t rate_limit_burst_seconds = 2;           // a bucket holds this many seconds of its rate
+  int metrics_max_queues = 1'000;        // queues reported one by one in /metrics at most
+  int max_inventory_names = 1'000;       // names per list of GET /admin/v1/universes[/{u}] at most
+  int64_t rate_limit_burst_seconds = 2;  // a bucket holds this many seconds of its rate
   int64_t rate_limit_datastore_per_key = 20'000;  // requests/s; 0 = unlimited
   int64_t rate_limit_datastore_per_universe = 50'000;
   int64_t rate_limit_ordered_per_key = 20'000;

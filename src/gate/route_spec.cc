@@ -37,6 +37,10 @@ core::Status RouteTable::Validate() const {
       case Access::kPublic:
         if (!spec.scopes.empty()) return incomplete("a public route takes no scopes");
         break;
+      case Access::kAnyKey:
+        if (!spec.scopes.empty()) return incomplete("an any-key route takes no scopes");
+        if (!spec.family) return incomplete("no rate-limit family declared");
+        break;
       case Access::kMetrics:
       case Access::kKeyed:
         if (spec.scopes.empty() && !spec.scopes_per_operation) {

@@ -38,6 +38,7 @@ enum class Access {
   kKeyed,    // needs an API key holding `scopes` (unless the server runs without auth)
   kPublic,   // no key: /healthz, /readyz
   kMetrics,  // /metrics: open to loopback by default (metrics_access), else needs `scopes`
+  kAnyKey,   // any valid API key, whatever its scopes: a caller asking about its own key
 };
 
 // Where a route names its data store, for keys limited to some data stores (api.md §7).

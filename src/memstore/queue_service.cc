@@ -391,6 +391,20 @@ Result<QueueInfo> QueueService::Info(const QueueName& name) const {
   return info;
 }
 
+Result<std::vector<QueueItem>> QueueService::Peek(const QueueName& name, size_t count) const {
+  SB_RETURN_IF_ERROR(ValidateQueueName(name));
+  const core::Timestamp now = clock_->Now();
+  std::vector<QueueItem> out;
+  auto it = engine_->NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), QueueItemsEnd(name));
+  for (it->SeekToFirst(); it->Valid() && out.size() < count; it->Next()) {
+    SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it->value()));
+    if (r.ExpiredAt(now)) continue;
+    out.push_back(QueueItem{ItemId(it->key()), std::move(r)});
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
 asio::awaitable<Result<QueueInfo>> QueueService::UpdateSettings(
     QueueName name, std::optional<uint64_t> max_deliveries,
     std::optional<std::string> dead_letter_queue, Context<QueueInfo> context) {

@@ -87,6 +87,14 @@ class QueueService {
 
   core::Result<QueueInfo> Info(const QueueName& name) const;
 
+  // [SB] The first `count` live items in read order, visible or not, as committed now, without
+  // reading them: nothing becomes invisible and no delivery is counted (api.md §5 `:peek`, for
+  // the console, where looking must not take items from the game servers that consume them).
+  // Each item's record says whether it is inside a read's window (invisible_until) and how often
+  // it was delivered. Scans from the queue's first row, so it walks the tombstones a busy queue
+  // leaves until compaction: a support tool, not a consumer's path.
+  core::Result<std::vector<QueueItem>> Peek(const QueueName& name, size_t count) const;
+
   // For a draining server: every long-poll Read answers now with what it finds (empty arrays,
   // as when its waitTime ends), and none waits from here on, so no client is left without an
   // answer when the process exits. Thread-safe; idempotent.

@@ -19,7 +19,10 @@ const gate::RouteSpec* Find(const gate::RouteTable& table, std::string_view meth
   return nullptr;
 }
 
-TEST_CASE("the route table: complete, known scope names, only health is public", "[api]") {
+TEST_CASE(
+    "the route table: complete, known scope names, only health and the console's files are "
+    "public",
+    "[api]") {
   Services services;
   const gate::RouteTable table = ServerRoutes(services);
   REQUIRE(table.Validate().ok());
@@ -30,9 +33,13 @@ TEST_CASE("the route table: complete, known scope names, only health is public",
       CHECK(std::find(names.begin(), names.end(), scope) != names.end());
     }
     if (spec.access == gate::Access::kPublic) {
-      CHECK((spec.pattern == "/healthz" || spec.pattern == "/readyz"));
+      CHECK((spec.pattern == "/healthz" || spec.pattern == "/readyz" ||
+             spec.pattern.starts_with("/console")));
+      CHECK(spec.method == "GET");
     }
-    if (spec.pattern.rfind("/admin/", 0) == 0) {
+    // Any valid key, whatever its scopes, reads only itself.
+    if (spec.access == gate::Access::kAnyKey) CHECK(spec.pattern == "/admin/v1/caller");
+    if (spec.pattern.rfind("/admin/", 0) == 0 && spec.access != gate::Access::kAnyKey) {
       CHECK(spec.scopes == std::vector<std::string_view>{ops::kAdminScope});
     }
     // Every POST/PATCH/DELETE is a write, but for the batch reads that take their ids in a body.
