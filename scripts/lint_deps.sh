@@ -33,6 +33,8 @@ forbid src/gate "(api|app|config)/|rocksdb/|boost/beast|(datastore|leaderboard|m
 # Placement, and reaches the services only through PartitionHost.
 forbid src/cluster "(api|app|config)/|rocksdb/|boost/beast|(datastore|leaderboard|memstore|locks|ops|idempotency)/" \
   "cluster sees store, http and gate, not the services or anything above"
+forbid src/console "(config|store|http|gate|api|app|cluster|$domain)/|rocksdb/|boost/" \
+  "the console module is the page's files: it sees only core"
 forbid src/api "app/|rocksdb/" "api sees no RocksDB and not the composition root"
 # Record formats live with their module: api renders resources, it never encodes a key or value.
 forbid src/api "store/(key_codec|value_codec)\.h" "api encodes no storage key or value"

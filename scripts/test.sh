@@ -17,6 +17,10 @@ need_tool() {
   shift
   command -v "$command" >/dev/null && return 0
   echo "installing $* (Debian) for $command"
+  install_packages "$@"
+}
+
+install_packages() {
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
@@ -80,6 +84,15 @@ elif command -v docker-compose >/dev/null; then
 else
   echo "no docker compose client: skipped"
 fi
+
+step "browser for the console test"
+# Debian's chromium, its chromedriver and python3-selenium (test tools only, nothing downloaded
+# but Debian packages): tests/browser/console_test.py drives the console in it, and fails rather
+# than skips when they are missing here.
+need_tool chromium chromium
+need_tool chromedriver chromium-driver
+/usr/bin/python3 -c 'import selenium' 2>/dev/null || install_packages python3-selenium
+export STRONGBOX_REQUIRE_BROWSER=1
 
 step "PostgreSQL for the storage-mode postgres pass"
 # A scratch server on a loopback port (scripts/pg.sh), stopped and deleted however this script

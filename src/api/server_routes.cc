@@ -2,6 +2,7 @@
 
 #include "api/admin_routes.h"
 #include "api/commit_routes.h"
+#include "api/console_routes.h"
 #include "api/datastore_entry_routes.h"
 #include "api/datastore_list_routes.h"
 #include "api/health_routes.h"
@@ -29,6 +30,7 @@ gate::RouteTable ServerRoutes(const Services& services) {
   RegisterCommitRoutes(routes, services);
   RegisterAdminRoutes(routes, services);
   RegisterMetricsRoutes(routes, services);
+  RegisterConsoleRoutes(routes, services);
   return routes;
 }
 

@@ -155,6 +155,7 @@ std::vector<Probe> Probes() {
       {"DELETE", SM + "/{item}", sm + "/i", ""},
       {"POST", QU + "/items", qu + "/items", R"({"data":1,"ttl":"60s"})"},
       {"POST", QU + "/items:add", qu + "/items:add", R"({"data":2,"ttl":"60s"})"},
+      {"GET", QU + "/items:peek", qu + "/items:peek?count=2", ""},
       {"GET", QU + "/items:read", qu + "/items:read?count=2", "", {{"read", "/readId"}}},
       {"POST", QU + "/items:discard", qu + "/items:discard", R"({"readId":"$read"})"},
       {"GET", QU, qu, ""},
@@ -173,6 +174,11 @@ std::vector<Probe> Probes() {
       {"GET", "/admin/v1/backups", "/admin/v1/backups", ""},
       {"DELETE", "/admin/v1/backups/{backup}", "/admin/v1/backups/$backup", ""},
       {"GET", "/admin/v1/routes", "/admin/v1/routes", ""},
+      {"GET", "/admin/v1/caller", "/admin/v1/caller", ""},
+      {"GET", "/admin/v1/universes", "/admin/v1/universes", ""},
+      {"GET", "/admin/v1/universes/{universe}", "/admin/v1/universes/42", ""},
+      {"GET", "/console", "/console/", ""},
+      {"GET", "/console/{file}", "/console/console.js", ""},
       {"GET", "/admin/v1/cluster", "/admin/v1/cluster", ""},
   };
 }
@@ -180,6 +186,8 @@ std::vector<Probe> Probes() {
 // Successes that are not JSON by contract: Prometheus text, and v1's delete (204, api.md §2).
 const std::set<std::string> kNotJson = {
     "GET /metrics",
+    "GET /console",  // the console's page and files
+    "GET /console/{file}",
     "DELETE " + V1 + "/datastore/entries/entry",
 };
 
