@@ -218,6 +218,9 @@ def seed(api):
     api.call("POST", f"{u}/data-stores/Inventory/entries?id=xss",
              {"value": {"name": XSS_NAME, "bio": XSS_BIO}}, expect=200)
     api.call("POST", f"{u}/data-stores/Settings/entries?id=motd", {"value": "hello"}, expect=200)
+    # Python writes these integers exactly; a double could not hold them.
+    api.call("POST", f"{u}/data-stores/Inventory/entries?id=big",
+             {"value": {"n": 9007199254740993, "small": -9007199254740993}}, expect=200)
     for i in range(1, 7):
         api.call("POST", f"{u}/ordered-data-stores/Kills/scopes/global/entries?id=p{i}",
                  {"value": 7 * i}, expect=200)
@@ -370,6 +373,29 @@ def run(binary, shots, work):
         assert driver.title == "Strongbox console", driver.title
         c.shot("entry-xss")
 
+        # Integers beyond 2^53 keep every digit through a view and an unchanged save (api.md:
+        # int64 precision; a plain JSON.parse would round them).
+        c.go("#/u/7/ds/Inventory/s/global/e/big", "#entry-value")
+        assert "9007199254740993" in c.text("entry-value"), c.text("entry-value")
+        c.click(c.find("#edit"))
+        c.present("#edit-value")
+        c.click(c.find("#save"))
+        c.wait(lambda: "Saved" in c.text("status"), "the unchanged save")
+        big = entry(api, "big")
+        assert big["value"] == {"n": 9007199254740993, "small": -9007199254740993}, big
+        assert big["revisionId"].split(".")[1] == "0000000002", big
+
+        # A deleted entry says so, above the revisions that can bring it back.
+        api.call("DELETE", "/cloud/v2/universes/7/data-stores/Inventory/entries/guild:1",
+                 expect=200)
+        c.go("#/u/7/ds/Inventory/s/global/e/guild%3A1", "#entry-missing")
+        c.present("#revisions")
+
+        # A name the browser would resolve away ("..") is refused, not sent as another path.
+        c.go("#/u/7/ds/Inventory/s/../e/player%3A1", "#view-error")
+        assert "cannot be used in a URL path" in c.text("view-error"), c.text("view-error")
+        assert c.find("#delete-entry") is None
+
         # Leaderboard: top N highest first, one id's rank and neighbours, a score edited.
         c.go("#/u/7/lb/Kills/global", "#board tr td")
         top = [r.text.split()[1] for r in driver.find_elements(By.CSS_SELECTOR, "#board tr")[1:]]
@@ -461,7 +487,7 @@ def run(binary, shots, work):
         def requests_line_drawn():
             # A polyline of two points or more: two scrapes' differences, after the traffic.
             line = c.find("#charts [data-chart^='Requests'] polyline")
-            return (len(driver.find_elements(By.CSS_SELECTOR, "#charts svg")) == 6 and
+            return (len(driver.find_elements(By.CSS_SELECTOR, "#charts svg")) == 7 and
                     "data stores:" in c.text("charts") and line is not None and
                     " " in (line.get_attribute("points") or ""))
 
@@ -481,6 +507,14 @@ def run(binary, shots, work):
         c.present("#universes a", "the universes through the proxy")
         c.go("#/u/7/ds/Inventory/s/global/e/player%3A3", "#entry-value")
         assert '"coins": 30' in c.text("entry-value")
+
+        # Extra slashes after console/ still find the API at the server's root.
+        driver.get(base + "console//")
+        driver.execute_script("sessionStorage.clear()")
+        driver.refresh()
+        c.present("#api-key").send_keys(admin_key)
+        c.click(c.find("#sign-in-button"))
+        c.present("#universes a", "the universes from console//")
         print("console: every check passed")
     finally:
         if driver is not None:

@@ -10,12 +10,15 @@
 'use strict';
 
 const KEY_STORAGE = 'strongbox.apiKey';
-const API_BASE = new URL('../', window.location.href);  // <prefix>/console/ → <prefix>/
+// <prefix>/console/ → <prefix>/: the page's own path, whatever slashes follow it.
+const API_BASE = new URL(
+  window.location.pathname.replace(/\/console\/*(index\.html)?$/, '/'), window.location.origin);
 
 let caller = null;  // GET /admin/v1/caller: {auth, id, name, scopes:[{universe, scope, dataStores}]}
 const timers = new Set();  // intervals of the current view, cleared on navigation
 const recorder = new StrongboxCharts.Recorder(150);
 let sampler = null;
+let metricsRefused = false;  // /metrics needs an admin key here (metrics_access)
 
 // ---------------------------------------------------------------------------------------------
 // DOM helpers: strings become text nodes, never HTML.
@@ -45,6 +48,20 @@ function el(tag, attrs, ...children) {
 
 function view() { return document.getElementById('view'); }
 
+// Each navigation starts a new generation. A view takes its page handle (pageOf) before its
+// first await, so when it answers after the user moved on, its drawing and its timers are
+// dropped instead of covering the newer page.
+let routeGeneration = 0;
+function pageOf() {
+  const mine = routeGeneration;
+  const current = () => mine === routeGeneration;
+  return {
+    current,
+    show: (...children) => { if (current()) show(...children); },
+    timer: (id) => { if (current()) timers.add(id); else clearInterval(id); },
+  };
+}
+
 function show(...children) {
   const v = view();
   v.replaceChildren(...children.flat(Infinity).filter((c) => c));
@@ -56,12 +73,37 @@ function setStatus(text, kind) {
   s.className = `status ${kind || ''}`;
 }
 
-function pretty(value) { return JSON.stringify(value, null, 2); }
+// JSON with integers beyond 2^53 kept exact (api.md §1: integers keep int64 precision): such a
+// number is read as a BigInt (the reviver's source text) and written back as its digits
+// (JSON.rawJSON). Where the browser has neither, BIG_JSON is false and the page refuses to edit
+// a value that holds one (bigIntegerIn), rather than round it.
+const BIG_JSON = typeof JSON.rawJSON === 'function';
+function parseJson(text) {
+  if (!BIG_JSON) return JSON.parse(text);
+  return JSON.parse(text, (key, value, context) => (typeof value === 'number' &&
+    !Number.isSafeInteger(value) && context && /^-?\d+$/.test(context.source)
+    ? BigInt(context.source) : value));
+}
+function toJson(value, indent) {
+  return JSON.stringify(value, (key, v) => (typeof v === 'bigint' ? JSON.rawJSON(v.toString()) : v),
+    indent);
+}
+// Whether `text` (a JSON answer) holds an integer literal too large for a double, outside strings.
+function bigIntegerIn(text) {
+  return /(^|[^"\\\w.])-?\d{16,}(?![\d.eE])/.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
+}
+// A number typed by the user: digits as a BigInt (exact), anything else as a Number.
+function typedNumber(text) {
+  const t = text.trim();
+  return BIG_JSON && /^-?\d+$/.test(t) ? BigInt(t) : Number(t);
+}
+
+function pretty(value) { return toJson(value, 2); }
 
 // Typed JSON laid out as pretty() lays out stored values, so a diff lines them up; other text
 // as it is.
 function reformat(text) {
-  try { return pretty(JSON.parse(text)); } catch (e) { return text; }
+  try { return pretty(parseJson(text)); } catch (e) { return text; }
 }
 
 // An RFC 3339 time as 'YYYY-MM-DD hh:mm:ss UTC', for tables.
@@ -69,7 +111,16 @@ function when(t) { return t ? `${t.slice(0, 19).replace('T', ' ')} UTC` : ''; }
 
 function link(text, hash) { return el('a', { href: hash }, text); }
 
-function seg(s) { return encodeURIComponent(s); }
+// One path segment. "." and ".." (even percent-encoded) are resolved away by every browser
+// before the request leaves, so the request would name another resource: refuse instead.
+function seg(s) {
+  const text = String(s);
+  if (text === '.' || text === '..') {
+    throw new Error(`The name "${text}" cannot be used in a URL path from a browser (it resolves ` +
+      'it away); use an API client for this resource.');
+  }
+  return encodeURIComponent(text);
+}
 
 function crumbs(...parts) {
   return el('div', { class: 'crumbs' }, parts.map((p, i) => [
@@ -122,7 +173,7 @@ async function api(method, path, options = {}) {
   let body;
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.body);
+    body = toJson(options.body);
   }
   const response = await fetch(url, { method, headers, body, credentials: 'omit',
     cache: 'no-store' });
@@ -132,8 +183,11 @@ async function api(method, path, options = {}) {
     return text;
   }
   let json = null;
-  try { json = text ? JSON.parse(text) : {}; } catch (e) { json = { message: text }; }
+  try { json = text ? parseJson(text) : {}; } catch (e) { json = { message: text }; }
   if (!response.ok) throw new ApiError(response.status, json);
+  if (!BIG_JSON && json && typeof json === 'object' && bigIntegerIn(text)) {
+    Object.defineProperty(json, 'lossy', { value: true });  // shown rounded: no editing
+  }
   return json;
 }
 
@@ -177,6 +231,22 @@ function can(scope, universe, dataStore) {
 }
 
 const isAdmin = () => can('admin', '*');
+
+// Whether the key holds `scope` on the universe for some data store (a key limited to named data
+// stores still gets the cards that lead to them).
+function canSome(scope, universe) {
+  if (can(scope, universe)) return true;
+  return namedDataStores(universe).some((ds) => can(scope, universe, ds));
+}
+
+// The data stores the key's scopes on this universe are limited to.
+function namedDataStores(universe) {
+  const names = new Set();
+  for (const s of (caller && caller.scopes) || []) {
+    if (s.universe === '*' || s.universe === String(universe)) (s.dataStores || []).forEach((d) => names.add(d));
+  }
+  return [...names].sort();
+}
 
 const S = {
   dsList: 'universe-datastores.control:list',
@@ -241,15 +311,22 @@ async function loadCaller() {
 function signOut(message) {
   sessionStorage.removeItem(KEY_STORAGE);
   caller = null;
+  routeGeneration += 1;  // a view still loading draws nothing over the sign-in form
+  for (const t of timers) clearInterval(t);
+  timers.clear();
   if (sampler) { clearInterval(sampler); sampler = null; }
+  recorder.points = [];
+  recorder.previous = null;
   setStatus('');
   signInView(message);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Views. Each is `async (params) => void` and draws into <main>.
+// Views. Each is `async (params, query) => void`, takes its page handle (pageOf) first, and draws
+// into <main> through it.
 
 async function universesView() {
+  const screen = pageOf();
   const open = el('input', { id: 'open-universe', placeholder: 'universe id', size: 14 });
   const form = el('form', { class: 'inline' }, 'Open universe', open,
     el('button', { type: 'submit' }, 'Open'));
@@ -267,23 +344,30 @@ async function universesView() {
   }
   const rows = [...ids].sort((a, b) => Number(a) - Number(b))
     .map((id) => el('tr', {}, el('td', {}, link(`Universe ${id}`, `#/u/${seg(id)}`))));
-  show(el('h1', { text: 'Universes' }), form,
+  screen.show(el('h1', { text: 'Universes' }), form,
     rows.length ? el('table', { id: 'universes' }, el('tr', {}, el('th', { text: 'Universe' })), rows)
       : el('p', { class: 'muted' }, 'No universe holds data yet (or this key names none).'),
     note);
 }
 
 async function universeView({ u }) {
+  const screen = pageOf();
   const parts = [el('h1', { text: `Universe ${u}` }), crumbs(['Universes', '#/'], u)];
   const grid = el('div', { class: 'grid' });
   parts.push(grid);
-  show(parts);
+  screen.show(parts);
   let inventory = null;
   if (can('admin', u)) {
     inventory = await attempt(() => api('GET', `admin/v1/universes/${seg(u)}`));
   }
 
-  // Data stores.
+  // Data stores: listed, or (a key limited to named data stores) the ones its scopes name.
+  const named = namedDataStores(u).filter((ds) => can(S.entryList, u, ds) || can(S.entryRead, u, ds));
+  if (!can(S.dsList, u) && named.length) {
+    grid.appendChild(el('div', { class: 'card wide', id: 'data-stores' }, el('h2', { text: 'Data stores' }),
+      el('p', { class: 'muted' }, 'The data stores this key is limited to:'),
+      el('ul', {}, named.map((ds) => el('li', {}, link(ds, `#/u/${seg(u)}/ds/${seg(ds)}`))))));
+  }
   if (can(S.dsList, u)) {
     const box = el('div', { class: 'card wide', id: 'data-stores' }, el('h2', { text: 'Data stores' }));
     grid.appendChild(box);
@@ -318,6 +402,10 @@ async function universeView({ u }) {
           el('td', { text: ds.state }), el('td', { class: 'muted', text: when(ds.createTime) }), actions));
       }
       if (page.dataStores.length === 0) table.appendChild(el('tr', {}, el('td', { text: 'none' })));
+      if (page.nextPageToken) {
+        table.appendChild(el('tr', {}, el('td', { colspan: 4, class: 'muted' },
+          'The first 100 data stores are shown: open others by name from an entry link or the API.')));
+      }
     };
     showDeleted.addEventListener('change', draw);
     box.append(el('label', { class: 'row' }, showDeleted, 'show deleted'), table);
@@ -345,7 +433,12 @@ async function universeView({ u }) {
     }
     grid.appendChild(box);
   };
-  if (can(S.boardRead, u)) {
+  if (inventory && inventory.truncated) {
+    parts.push(el('p', { class: 'muted', id: 'inventory-truncated' }, 'Some lists below stop at ' +
+      'max_inventory_names names; open others by name.'));
+    screen.show(parts);
+  }
+  if (canSome(S.boardRead, u)) {
     opener('Leaderboards', 'leaderboards', 'leaderboards', ['ordered data store', 'scope'],
       inventory && inventory.leaderboards.map((b) => [b.orderedDataStore, b.scope]),
       (s, sc) => `#/u/${seg(u)}/lb/${seg(s)}/${seg(sc)}`);
@@ -380,6 +473,7 @@ function entryBase(u, ds, scope) {
 }
 
 async function dataStoreView({ u, ds }, query) {
+  const screen = pageOf();
   const scope = query.get('scope') || 'global';
   const prefix = query.get('prefix') || '';
   const scopeInput = el('input', { name: 'scope', value: scope, size: 10 });
@@ -394,11 +488,12 @@ async function dataStoreView({ u, ds }, query) {
   });
   const table = el('table', { id: 'entries' }, el('tr', {}, el('th', { text: 'Entry' })));
   const more = el('button', { class: 'secondary', hidden: true }, 'More');
-  show(el('h1', { text: `Data store ${ds}` }),
+  screen.show(el('h1', { text: `Data store ${ds}` }),
     crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], ds), form, table, more);
   let token = '';
   const load = async () => {
-    const filter = prefix ? `id.startsWith(${JSON.stringify(prefix)})` : '';
+    // The filter grammar escapes only '"' and '\\' (api.md §3); other bytes go as they are.
+    const filter = prefix ? `id.startsWith("${prefix.replace(/["\\]/g, '\\$&')}")` : '';
     const page = await attempt(() => api('GET', entryBase(u, ds, scope),
       { query: { maxPageSize: 50, pageToken: token, filter } }));
     if (!page) return;
@@ -472,21 +567,26 @@ function diffTable(leftTitle, left, rightTitle, right) {
 }
 
 async function entryView({ u, ds, scope, id }) {
+  const screen = pageOf();
   const base = `${entryBase(u, ds, scope)}/${seg(id)}`;
   const title = el('h1', { text: `Entry ${id}` });
   const top = crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`],
     [ds, `#/u/${seg(u)}/ds/${seg(ds)}?scope=${seg(scope)}`], `${scope} / ${id}`);
   let entry;
+  const parts = [title, top];
   try {
     entry = await api('GET', base);
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
-    show(title, top, el('p', { class: 'muted', id: 'entry-missing' },
+    parts.push(el('p', { class: 'muted', id: 'entry-missing' },
       'This entry does not exist now (deleted or never written). Its revisions, if kept, are below.'));
     entry = null;
   }
-  const canUpdate = can(S.entryUpdate, u, ds);
-  const parts = [title, top];
+  const canUpdate = can(S.entryUpdate, u, ds) && !(entry && entry.lossy);
+  if (entry && entry.lossy) {
+    parts.push(el('p', { class: 'error', id: 'entry-lossy' }, 'This value holds integers beyond ' +
+      '2^53, which this browser cannot edit without changing them: shown rounded, editing is off.'));
+  }
   if (entry) {
     parts.push(el('div', { class: 'card', id: 'entry' },
       el('div', { class: 'row muted' }, `revision ${entry.revisionId}`, ` · written ${entry.revisionCreateTime}`,
@@ -497,9 +597,9 @@ async function entryView({ u, ds, scope, id }) {
       el('pre', { id: 'entry-attributes', text: pretty(entry.attributes || {}) })));
   }
   const editor = el('div', { id: 'editor' });
-  if (entry && canUpdate) {
+  if (entry && (canUpdate || can(S.entryDelete, u, ds))) {
     parts.push(el('div', { class: 'row' },
-      el('button', { id: 'edit', onclick: () => openEditor(entry) }, 'Edit'),
+      canUpdate ? el('button', { id: 'edit', onclick: () => openEditor(entry) }, 'Edit') : null,
       can(S.entryDelete, u, ds) ? el('button', { class: 'danger', id: 'delete-entry', onclick: async () => {
         if (!await confirmDialog(`Delete entry "${id}"? Its revisions stay and it can be restored.`,
           'Delete')) return;
@@ -529,9 +629,9 @@ async function entryView({ u, ds, scope, id }) {
       let body;
       try {
         body = {
-          value: JSON.parse(value.value),
+          value: parseJson(value.value),
           users: users.value.split(',').map((s) => s.trim()).filter((s) => s),
-          attributes: JSON.parse(attributes.value || '{}'),
+          attributes: parseJson(attributes.value || '{}'),
           etag: current.etag,
         };
       } catch (e) {
@@ -609,10 +709,11 @@ async function entryView({ u, ds, scope, id }) {
         diffBox, table);
     }
   }
-  show(parts);
+  screen.show(parts);
 }
 
 async function leaderboardView({ u, store, scope }) {
+  const screen = pageOf();
   const base = `cloud/v2/universes/${seg(u)}/ordered-data-stores/${seg(store)}/scopes/${seg(scope)}/entries`;
   const order = el('select', { id: 'order' }, el('option', { value: 'value desc' }, 'highest first'),
     el('option', { value: '' }, 'lowest first'));
@@ -626,7 +727,7 @@ async function leaderboardView({ u, store, scope }) {
     if (!canWrite) return null;
     const input = el('input', { type: 'number', value: String(value), size: 10, 'data-score-for': id });
     const save = el('button', { class: 'secondary', type: 'button', onclick: async () => {
-      const done = await attempt(() => api('PATCH', `${base}/${seg(id)}`, { body: { value: Number(input.value) } }),
+      const done = await attempt(() => api('PATCH', `${base}/${seg(id)}`, { body: { value: typedNumber(input.value) } }),
         `Score of ${id} set to ${input.value}.`);
       if (done) { drawTop(); if (lookup.value) search(); }
     } }, 'Set');
@@ -664,7 +765,7 @@ async function leaderboardView({ u, store, scope }) {
   searchForm.addEventListener('submit', (e) => { e.preventDefault(); search(); });
   order.addEventListener('change', () => { drawTop(); search(); });
   size.addEventListener('change', drawTop);
-  show(el('h1', { text: `Leaderboard ${store} / ${scope}` }),
+  screen.show(el('h1', { text: `Leaderboard ${store} / ${scope}` }),
     crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], `${store} / ${scope}`),
     el('div', { class: 'card' }, searchForm, found),
     el('div', { class: 'row' }, 'Top', size, order), table);
@@ -683,10 +784,11 @@ function countdown(expireTime) {
 }
 
 async function sortedMapView({ u, map }) {
+  const screen = pageOf();
   const base = `cloud/v2/universes/${seg(u)}/memory-store/sorted-maps/${seg(map)}/items`;
   const table = el('table', { id: 'items' });
   const more = el('button', { class: 'secondary', hidden: true }, 'More');
-  show(el('h1', { text: `Sorted map ${map}` }), crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], map), table, more);
+  screen.show(el('h1', { text: `Sorted map ${map}` }), crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], map), table, more);
   table.appendChild(el('tr', {}, el('th', { text: 'Item' }), el('th', { text: 'Sort key' }),
     el('th', { text: 'Value' }), el('th', { text: 'Expires in' }), el('th', {})));
   let token = '';
@@ -710,13 +812,14 @@ async function sortedMapView({ u, map }) {
     more.hidden = !token;
   };
   more.addEventListener('click', load);
-  timers.add(setInterval(() => {
+  screen.timer(setInterval(() => {
     for (const span of document.querySelectorAll('[data-expire]')) span.replaceWith(countdown(span.dataset.expire));
   }, 1000));
   await load();
 }
 
 async function queueView({ u, queue }) {
+  const screen = pageOf();
   const base = `cloud/v2/universes/${seg(u)}/memory-store/queues/${seg(queue)}`;
   const q = await api('GET', base);
   const facts = el('table', { id: 'queue' },
@@ -738,19 +841,22 @@ async function queueView({ u, queue }) {
       el('td', { class: 'num', text: item.deliveries }), el('td', {}, countdown(item.expireTime))));
   }
   if (peeked.items.length === 0) items.appendChild(el('tr', {}, el('td', { class: 'muted', text: 'Empty.' })));
-  show(el('h1', { text: `Queue ${queue}` }), crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], queue), facts,
+  screen.show(el('h1', { text: `Queue ${queue}` }), crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], queue), facts,
     el('h2', { text: 'First items, in read order (peeked: nothing is read or hidden)' }), items);
-  timers.add(setInterval(async () => {
+  screen.timer(setInterval(async () => {
     try {
       const now = await api('GET', base);
       const cell = document.getElementById('queue-size');
       if (cell) cell.textContent = now.size;
-    } catch (e) { /* the next tick tries again */ }
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) failed(e);  // revoked: back to sign-in
+    }
     for (const span of document.querySelectorAll('[data-expire]')) span.replaceWith(countdown(span.dataset.expire));
   }, 1000));
 }
 
 async function locksView({ u }) {
+  const screen = pageOf();
   const base = `cloud/v2/universes/${seg(u)}/session-locks`;
   const page = await api('GET', base, { query: { maxPageSize: 100 } });
   const canWrite = can(S.lockWrite, u);
@@ -784,9 +890,9 @@ async function locksView({ u }) {
       el('td', { text: lock.releaseRequested ? `${lock.releaseRequest.requester}: ${lock.releaseRequest.reason}` : '' }),
       actions));
   }
-  show(el('h1', { text: `Session locks of universe ${u}` }), crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], 'locks'),
+  screen.show(el('h1', { text: `Session locks of universe ${u}` }), crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], 'locks'),
     table, page.nextPageToken ? el('p', { class: 'muted' }, 'The first 100 locks are shown.') : null);
-  timers.add(setInterval(() => {
+  screen.timer(setInterval(() => {
     for (const span of document.querySelectorAll('[data-expire]')) span.replaceWith(countdown(span.dataset.expire));
   }, 1000));
 }
@@ -797,6 +903,7 @@ function scopesText(scopes) {
 }
 
 async function keysView() {
+  const screen = pageOf();
   const list = await api('GET', 'admin/v1/api-keys');
   const table = el('table', { id: 'keys' }, el('tr', {}, el('th', { text: 'Id' }), el('th', { text: 'Name' }),
     el('th', { text: 'Scopes' }), el('th', { text: 'State' }), el('th', { text: 'Created' }), el('th', {})));
@@ -830,7 +937,7 @@ async function keysView() {
       el('p', {}, `Key ${made.id} created. Its secret is shown this once: copy it now.`),
       el('div', { class: 'secret mono', id: 'new-secret', text: made.secret })));
   } }, 'Create key');
-  show(el('h1', { text: 'API keys' }), table,
+  screen.show(el('h1', { text: 'API keys' }), table,
     el('div', { class: 'card' }, el('h2', { text: 'Create a key' }),
       el('p', { class: 'muted' }, 'One scope per line: universe id (or *), scope name, then any data stores it is ' +
         'limited to. The scope names are those of proto-docs/api.md §7.'),
@@ -838,6 +945,7 @@ async function keysView() {
 }
 
 async function backupsView() {
+  const screen = pageOf();
   const list = await api('GET', 'admin/v1/backups');
   const table = el('table', { id: 'backups' }, el('tr', {}, el('th', { text: 'Backup' }), el('th', { text: 'Taken' }),
     el('th', { class: 'num', text: 'Bytes' }), el('th', { class: 'num', text: 'Files' }), el('th', {})));
@@ -850,7 +958,7 @@ async function backupsView() {
       } }, 'Delete'))));
   }
   if (list.backups.length === 0) table.appendChild(el('tr', {}, el('td', { class: 'muted', text: 'No backups yet.' })));
-  show(el('h1', { text: 'Backups' }), el('p', { class: 'muted' }, `Kept in ${list.backupDir}.`),
+  screen.show(el('h1', { text: 'Backups' }), el('p', { class: 'muted' }, `Kept in ${list.backupDir}.`),
     el('button', { id: 'take-backup', onclick: async () => {
       if (await attempt(() => api('POST', 'admin/v1/backups', { body: {} }), 'Backup taken.')) route();
     } }, 'Take a backup now'), table);
@@ -863,17 +971,21 @@ async function scrape() {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
       clearInterval(sampler);
       sampler = null;
+      metricsRefused = e.status === 403;
+      if (e.status === 401) failed(e);  // revoked: back to sign-in
     }
   }
 }
 
 async function healthView() {
+  const screen = pageOf();
   const ready = await fetch(new URL('readyz', API_BASE), { cache: 'no-store' })
     .then(async (r) => `${r.status} ${(await r.json()).status}`).catch(() => 'unreachable');
   const charts = el('div', { class: 'charts', id: 'charts' });
   const draw = () => {
     charts.replaceChildren(
       StrongboxCharts.lineChart('Requests per second by route family', recorder.byFamily('rps'), '/s'),
+      StrongboxCharts.lineChart('Latency p50 by route family', recorder.byFamily('p50'), ' ms'),
       StrongboxCharts.lineChart('Latency p99 by route family', recorder.byFamily('p99'), ' ms'),
       StrongboxCharts.lineChart('Server errors (5xx) by route family', recorder.byFamily('errorPct'), '%'),
       StrongboxCharts.lineChart('Throttled (429) by route family', recorder.byFamily('throttledPct'), '%'),
@@ -882,15 +994,21 @@ async function healthView() {
       StrongboxCharts.lineChart('Durable write (fsync) latency',
         [recorder.series('p50', 'writeP50'), recorder.series('p99', 'writeP99')], ' ms'));
   };
-  show(el('h1', { text: 'Health' }), el('p', { id: 'readiness' }, `Readiness: ${ready}`),
+  screen.show(el('h1', { text: 'Health' }), el('p', { id: 'readiness' }, `Readiness: ${ready}`),
     el('p', { class: 'muted' }, 'Scraped from /metrics every 2 s while the console is open; the last 5 minutes.'),
     charts);
   if (!sampler) {
+    metricsRefused = false;
     await scrape();
-    sampler = setInterval(scrape, 2000);
+    if (!metricsRefused && caller) sampler = setInterval(scrape, 2000);
+  }
+  if (metricsRefused) {
+    charts.replaceChildren(el('p', { class: 'error', id: 'metrics-refused' }, 'This key may not ' +
+      'read /metrics on this server (metrics_access): the charts need an admin key here.'));
+    return;
   }
   draw();
-  timers.add(setInterval(draw, 2000));
+  screen.timer(setInterval(draw, 2000));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -911,6 +1029,7 @@ const ROUTES = [
 ];
 
 async function route() {
+  routeGeneration += 1;
   for (const t of timers) clearInterval(t);
   timers.clear();
   if (!caller) return;
@@ -920,7 +1039,11 @@ async function route() {
     const m = pattern.exec(path);
     if (!m) continue;
     const params = {};
-    names.forEach((n, i) => { params[n] = decodeURIComponent(m[i + 1]); });
+    try {
+      names.forEach((n, i) => { params[n] = decodeURIComponent(m[i + 1]); });
+    } catch (e) {
+      break;  // a malformed escape: no such page
+    }
     try {
       await render(params, new URLSearchParams(query || ''));
     } catch (error) {
@@ -931,7 +1054,7 @@ async function route() {
     }
     return;
   }
-  show(el('p', {}, 'No such page. ', link('Universes', '#/')));
+  show(el('p', { id: 'view-error' }, 'No such page. ', link('Universes', '#/')));
 }
 
 window.addEventListener('hashchange', () => { setStatus(''); route(); });
