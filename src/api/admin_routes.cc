@@ -208,6 +208,7 @@ void RegisterAdminRoutes(gate::RouteTable& routes, const Services& services) {
                                      core::DumpCompact(Json{{"id", std::to_string(universe)},
                                                             {"leaderboards", std::move(boards)},
                                                             {"sortedMaps", inventory.sorted_maps},
+                                                            {"hashMaps", inventory.hash_maps},
                                                             {"queues", inventory.queues},
                                                             {"truncated", inventory.truncated}}));
       });

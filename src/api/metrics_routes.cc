@@ -2,6 +2,7 @@
 
 #include "core/process_memory.h"
 #include "gate/access_gate.h"
+#include "memstore/sorted_map_service.h"
 #include "ops/metrics_text.h"
 #include "ops/rate_limiter.h"
 #include "store/commit_pipeline.h"
@@ -187,6 +188,21 @@ std::string RenderMetrics(const Services& s) {
       out.Sample("strongbox_queue_items",
                  {{"universe", std::to_string(d.name.universe)}, {"queue", d.name.queue}},
                  static_cast<double>(d.items));
+    }
+  }
+  out.Family("strongbox_map_items", "gauge",
+             "Items in a memory-store sorted map or hash map, by kind (up to metrics_max_queues "
+             "maps of each kind).");
+  for (const memstore::SortedMapService* maps : {s.sorted_maps, s.hash_maps}) {
+    if (maps == nullptr) continue;
+    const std::string kind = maps->layout().sorted ? "sorted_map" : "hash_map";
+    if (auto depths = maps->Depths(s.metrics_max_queues); depths.ok()) {
+      for (const auto& d : *depths) {
+        out.Sample(
+            "strongbox_map_items",
+            {{"universe", std::to_string(d.name.universe)}, {"kind", kind}, {"map", d.name.map}},
+            static_cast<double>(d.items));
+      }
     }
   }
   out.Family("strongbox_session_locks_held", "gauge",

@@ -25,6 +25,7 @@ gate::RouteTable ServerRoutes(const Services& services) {
   RegisterSessionLockRoutes(routes, services);
   RegisterOrderedEntryRoutes(routes, services);
   RegisterSortedMapRoutes(routes, services);
+  RegisterHashMapRoutes(routes, services);
   RegisterMemoryStoreRoutes(routes, services);
   RegisterQueueRoutes(routes, services);
   RegisterCommitRoutes(routes, services);

@@ -38,6 +38,7 @@ struct Services {
   locks::LockService* locks = nullptr;
   leaderboard::LeaderboardService* leaderboards = nullptr;
   memstore::SortedMapService* sorted_maps = nullptr;
+  memstore::SortedMapService* hash_maps = nullptr;  // the same service with kHashMapLayout
   memstore::MemoryStoreFlush* memory_store_flush = nullptr;
   memstore::QueueService* queues = nullptr;
   ops::KeyStore* keys = nullptr;

@@ -127,10 +127,10 @@ Result<memstore::SortedMapService::ItemWrite> DecodeItemWrite(const core::Json& 
 }
 
 void AppendSortedMapItem(std::string* out, const memstore::SortedMapName& name,
-                         const memstore::SortedMapItem& item) {
+                         const memstore::SortedMapItem& item, std::string_view collection) {
   out->append("{\"path\":");
   core::AppendJsonString(out, "cloud/v2/universes/" + std::to_string(name.universe) +
-                                  "/memory-store/sorted-maps/" +
+                                  "/memory-store/" + std::string(collection) + "/" +
                                   core::PercentEncodeSegment(name.map) + "/items/" +
                                   core::PercentEncodeSegment(item.id));
   out->append(",\"id\":");

@@ -25,7 +25,10 @@ core::Result<memstore::SortedMapService::ItemWrite> DecodeItemWrite(const core::
 
 // Appends the item resource {"path","id","value","etag","expireTime"[,"numericSortKey"|
 // "stringSortKey"]}, the stored value spliced in without a DOM round trip.
+// `collection` is the path segment of the map's kind: "sorted-maps" or "hash-maps" (a hash
+// map's items carry no sort key, so none is written).
 void AppendSortedMapItem(std::string* out, const memstore::SortedMapName& name,
-                         const memstore::SortedMapItem& item);
+                         const memstore::SortedMapItem& item,
+                         std::string_view collection = "sorted-maps");
 
 }  // namespace strongbox::api

@@ -33,15 +33,22 @@ Result<SortedMapName> MapFromPath(const Request& request) {
   return name;
 }
 
-Response ItemResponse(const SortedMapName& name, const SortedMapItem& item) {
+// Sorted maps (api.md §5) and hash maps (§10) share one implementation (SortedMapService with
+// its MapLayout); a Kind says which collection a set of routes serves.
+struct MapKind {
+  SortedMapService* service;
+  std::string collection;  // the path segment: "sorted-maps" or "hash-maps"
+};
+
+Response ItemResponse(const MapKind& kind, const SortedMapName& name, const SortedMapItem& item) {
   std::string body;
-  AppendSortedMapItem(&body, name, item);
+  AppendSortedMapItem(&body, name, item, kind.collection);
   return http::JsonResponse(200, std::move(body));
 }
 
 class SortedMapRoutes {
  public:
-  explicit SortedMapRoutes(const Services& services) : services_(services) {}
+  explicit SortedMapRoutes(MapKind kind) : kind_(std::move(kind)) {}
 
   asio::awaitable<Result<Response>> List(Request& request) {
     SortedMapService::ListQuery query;
@@ -52,14 +59,14 @@ class SortedMapRoutes {
     const std::string filter(request.Query("filter").value_or(""));
     SB_CO_RETURN_IF_ERROR(ParseSortedMapFilter(filter, &query));
     const std::string token_query =
-        TokenQuery({"sorted map", std::to_string(query.name.universe), query.name.map,
-                    query.descending ? "desc" : "asc", filter});
+        TokenQuery({kind_.service->layout().noun, std::to_string(query.name.universe),
+                    query.name.map, query.descending ? "desc" : "asc", filter});
     SB_CO_ASSIGN_OR_RETURN(query.resume_after, ResumeAfter(request, "pageToken", token_query));
-    SB_CO_ASSIGN_OR_RETURN(auto page, services_.sorted_maps->List(query));
+    SB_CO_ASSIGN_OR_RETURN(auto page, kind_.service->List(query));
     std::string body = "{\"items\":[";
     for (size_t i = 0; i < page.items.size(); ++i) {
       if (i > 0) body.push_back(',');
-      AppendSortedMapItem(&body, query.name, page.items[i]);
+      AppendSortedMapItem(&body, query.name, page.items[i], kind_.collection);
     }
     body.append("],\"nextPageToken\":");
     core::AppendJsonString(&body, NextToken(page.next_after, token_query));
@@ -80,17 +87,16 @@ class SortedMapRoutes {
       co_return Status::InvalidArgument("The item id is required: ?id= or \"id\" in the body.");
     SB_CO_ASSIGN_OR_RETURN(auto write, DecodeItemWrite(body));
     auto respond = ItemResponder(request_write, name);
-    SB_CO_ASSIGN_OR_RETURN(SortedMapItem item,
-                           co_await services_.sorted_maps->Create(
-                               name, std::move(*id), std::move(write), respond.context()));
+    SB_CO_ASSIGN_OR_RETURN(
+        SortedMapItem item,
+        co_await kind_.service->Create(name, std::move(*id), std::move(write), respond.context()));
     co_return respond(item);
   }
 
   asio::awaitable<Result<Response>> Get(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(SortedMapName name, MapFromPath(request));
-    SB_CO_ASSIGN_OR_RETURN(SortedMapItem item,
-                           services_.sorted_maps->Get(name, request.Param("item")));
-    co_return ItemResponse(name, item);
+    SB_CO_ASSIGN_OR_RETURN(SortedMapItem item, kind_.service->Get(name, request.Param("item")));
+    co_return ItemResponse(kind_, name, item);
   }
 
   asio::awaitable<Result<Response>> Update(Request& request, gate::RequestWrite& request_write) {
@@ -105,8 +111,8 @@ class SortedMapRoutes {
     auto respond = ItemResponder(request_write, name);
     SB_CO_ASSIGN_OR_RETURN(
         SortedMapItem item,
-        co_await services_.sorted_maps->Update(name, request.Param("item"), std::move(write),
-                                               std::move(etag), allow_missing, respond.context()));
+        co_await kind_.service->Update(name, request.Param("item"), std::move(write),
+                                       std::move(etag), allow_missing, respond.context()));
     co_return respond(item);
   }
 
@@ -117,43 +123,53 @@ class SortedMapRoutes {
     auto respond = request_write.Respond<SortedMapItem>(
         [](const SortedMapItem&) { return http::JsonResponse(200, "{}"); });
     SB_CO_ASSIGN_OR_RETURN(SortedMapItem item,
-                           co_await services_.sorted_maps->Delete(
-                               name, request.Param("item"), std::move(etag), respond.context()));
+                           co_await kind_.service->Delete(name, request.Param("item"),
+                                                          std::move(etag), respond.context()));
     co_return respond(item);
   }
 
  private:
-  static gate::RequestWrite::Responder<SortedMapItem> ItemResponder(
-      gate::RequestWrite& request_write, const SortedMapName& name) {
+  gate::RequestWrite::Responder<SortedMapItem> ItemResponder(gate::RequestWrite& request_write,
+                                                             const SortedMapName& name) const {
     return request_write.Respond<SortedMapItem>(
-        [name](const SortedMapItem& item) { return ItemResponse(name, item); });
+        [kind = kind_, name](const SortedMapItem& item) { return ItemResponse(kind, name, item); });
   }
 
-  const Services& services_;
+  const MapKind kind_;
 };
 
-}  // namespace
-
-void RegisterSortedMapRoutes(gate::RouteTable& table, const Services& services) {
+void RegisterMapRoutes(gate::RouteTable& table, MapKind kind, std::string_view read_scope,
+                       std::string_view write_scope) {
   using gate::RequestWrite;
-  using ops::scopes::kMapRead;
-  using ops::scopes::kMapWrite;
-  auto routes = std::make_shared<SortedMapRoutes>(services);
-  const std::string items = "/cloud/v2/universes/{universe}/memory-store/sorted-maps/{map}/items";
+  const std::string items =
+      "/cloud/v2/universes/{universe}/memory-store/" + kind.collection + "/{map}/items";
   const std::string item = items + "/{item}";
+  auto routes = std::make_shared<SortedMapRoutes>(std::move(kind));
   auto add = [&table](std::string method, std::string pattern, std::string_view scope,
                       http::Handler read, gate::WriteHandler write = {}) {
     AddMemoryStoreRoute(table, std::move(method), std::move(pattern), scope, std::move(read),
                         std::move(write));
   };
-  add("GET", items, kMapRead, [routes](Request& r) { return routes->List(r); });
-  add("POST", items, kMapWrite, {},
+  add("GET", items, read_scope, [routes](Request& r) { return routes->List(r); });
+  add("POST", items, write_scope, {},
       [routes](Request& r, RequestWrite& w) { return routes->Create(r, w); });
-  add("GET", item, kMapRead, [routes](Request& r) { return routes->Get(r); });
-  add("PATCH", item, kMapWrite, {},
+  add("GET", item, read_scope, [routes](Request& r) { return routes->Get(r); });
+  add("PATCH", item, write_scope, {},
       [routes](Request& r, RequestWrite& w) { return routes->Update(r, w); });
-  add("DELETE", item, kMapWrite, {},
+  add("DELETE", item, write_scope, {},
       [routes](Request& r, RequestWrite& w) { return routes->Delete(r, w); });
+}
+
+}  // namespace
+
+void RegisterSortedMapRoutes(gate::RouteTable& table, const Services& services) {
+  RegisterMapRoutes(table, {services.sorted_maps, "sorted-maps"}, ops::scopes::kMapRead,
+                    ops::scopes::kMapWrite);
+}
+
+void RegisterHashMapRoutes(gate::RouteTable& table, const Services& services) {
+  RegisterMapRoutes(table, {services.hash_maps, "hash-maps"}, ops::scopes::kHashMapRead,
+                    ops::scopes::kHashMapWrite);
 }
 
 }  // namespace strongbox::api

@@ -237,6 +237,8 @@ struct Domain {
         lock_service(storage.engine(), storage.pipeline(), &clock, LockLimitsOf(config)),
         leaderboards(storage.engine(), storage.pipeline(), &clock, LeaderboardLimitsOf(config)),
         sorted_maps(storage.engine(), storage.pipeline(), &clock, MemoryStoreLimitsOf(config)),
+        hash_maps(storage.engine(), storage.pipeline(), &clock, MemoryStoreLimitsOf(config),
+                  memstore::kHashMapLayout),
         memory_store_flush(storage.engine(), storage.pipeline(), &clock),
         queues(storage.engine(), storage.pipeline(), &clock, MemoryStoreLimitsOf(config),
                std::chrono::milliseconds(config.memstore_max_wait_ms)),
@@ -269,6 +271,7 @@ struct Domain {
   locks::LockService lock_service;
   leaderboard::LeaderboardService leaderboards;
   memstore::SortedMapService sorted_maps;
+  memstore::SortedMapService hash_maps;  // api.md §10: a sorted map without sort keys
   memstore::MemoryStoreFlush memory_store_flush;
   memstore::QueueService queues;
   memstore::ExpirySweeper expiry_sweeper;
@@ -361,6 +364,7 @@ struct Front {
     services.locks = &domain.lock_service;
     services.leaderboards = &domain.leaderboards;
     services.sorted_maps = &domain.sorted_maps;
+    services.hash_maps = &domain.hash_maps;
     services.memory_store_flush = &domain.memory_store_flush;
     services.queues = &domain.queues;
     services.keys = &domain.keys;

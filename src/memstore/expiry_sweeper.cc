@@ -27,9 +27,12 @@ boost::asio::awaitable<Result<size_t>> ExpirySweeper::SweepExpired(size_t budget
     ExpiryRow row;
     if (!ParseExpiryKey(expiry_key, &row)) return true;
     switch (row.kind) {
-      case ExpiryKind::kSortedMapItem: {
-        SB_ASSIGN_OR_RETURN(bool removed,
-                            SortedMapService::ReclaimExpired(view, row.item_key, row.expire_time));
+      case ExpiryKind::kSortedMapItem:
+      case ExpiryKind::kHashMapItem: {
+        const MapLayout& layout =
+            row.kind == ExpiryKind::kHashMapItem ? kHashMapLayout : kSortedMapLayout;
+        SB_ASSIGN_OR_RETURN(bool removed, SortedMapService::ReclaimExpired(
+                                              view, layout, row.item_key, row.expire_time));
         (void)removed;
         break;
       }

@@ -6,14 +6,17 @@
 
 namespace strongbox::memstore {
 
+core::Result<uint64_t> DecodeItemCount(std::string_view bytes) {
+  uint64_t count;
+  if (!store::GetVarint64(&bytes, &count)) return core::Status::Internal("corrupt item count");
+  return count;
+}
+
 core::Result<uint64_t> ReadItemCount(const store::WriteView& view, store::ColumnFamily cf,
                                      const std::string& key) {
   SB_ASSIGN_OR_RETURN(auto bytes, view.Get(cf, key));
   if (!bytes) return uint64_t{0};
-  std::string_view in = *bytes;
-  uint64_t count;
-  if (!store::GetVarint64(&in, &count)) return core::Status::Internal("corrupt item count");
-  return count;
+  return DecodeItemCount(*bytes);
 }
 
 void WriteItemCount(store::WriteView& view, store::ColumnFamily cf, const std::string& key,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "store/column_families.h"
@@ -12,6 +13,8 @@
 
 namespace strongbox::memstore {
 
+// The count a stored row holds.
+core::Result<uint64_t> DecodeItemCount(std::string_view bytes);
 core::Result<uint64_t> ReadItemCount(const store::WriteView& view, store::ColumnFamily cf,
                                      const std::string& key);
 // Writes `count`, deleting the row at 0.

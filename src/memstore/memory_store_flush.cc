@@ -34,8 +34,8 @@ boost::asio::awaitable<Result<std::string>> MemoryStoreFlush::Flush(int64_t univ
   std::string prefix;
   store::PutKeyInt64(&prefix, universe);
   const std::string end = store::PrefixSuccessor(prefix);
-  for (ColumnFamily cf :
-       {ColumnFamily::kSortedMapIndex, ColumnFamily::kSortedMaps, ColumnFamily::kQueues}) {
+  for (ColumnFamily cf : {ColumnFamily::kSortedMapIndex, ColumnFamily::kSortedMaps,
+                          ColumnFamily::kHashMaps, ColumnFamily::kQueues}) {
     // Bounded commits over the universe's range; no iterator lives across a commit.
     std::string cursor;
     const auto pass = store::ScanDelete::EveryKey(cf, prefix, end, &cursor, kDeletesPerCommit);

@@ -1,7 +1,9 @@
 #pragma once
 
 // The memory-store sorted map model (api.md §5): items, their sort keys, the stored record and
-// the keys of the three column families involved (proto-docs/storage-format.md):
+// the keys of the three column families involved (proto-docs/storage-format.md). A hash map
+// (api.md §10, Roblox's MemoryStoreHashMap) is the same model without sort keys, in a family of
+// its own (`hash_maps`, keyed as `sorted_maps`) and listed by id: MapLayout says which.
 //
 //   sorted_maps       universe(int64) map(str) id(str)                 → SortedMapRecord
 //                     universe(int64) map(str) ""                      → item count (varint)
@@ -18,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "store/column_families.h"
 
 namespace strongbox::memstore {
 
@@ -65,7 +68,25 @@ std::string SortedMapIndexKey(const SortedMapName& name, const SortKey& key, std
 bool ParseSortedMapIndexKey(std::string_view key, std::string_view prefix, std::string* id);
 
 // Kinds of rows in the expiry family.
-enum class ExpiryKind : uint8_t { kSortedMapItem = 1, kQueueItem = 2, kQueueRead = 3 };
+enum class ExpiryKind : uint8_t {
+  kSortedMapItem = 1,
+  kQueueItem = 2,
+  kQueueRead = 3,
+  kHashMapItem = 4,
+};
+
+// Which kind of map a SortedMapService serves: where its items live, whether it keeps the sort
+// index, and how its expiry rows are tagged.
+struct MapLayout {
+  store::ColumnFamily items;  // item records and the per-map item count
+  bool sorted;                // keeps sorted_map_index rows; lists in sort-key order
+  ExpiryKind expiry;
+  const char* noun;  // "sorted map" / "hash map", in messages
+};
+inline constexpr MapLayout kSortedMapLayout{store::ColumnFamily::kSortedMaps, true,
+                                            ExpiryKind::kSortedMapItem, "sorted map"};
+inline constexpr MapLayout kHashMapLayout{store::ColumnFamily::kHashMaps, false,
+                                          ExpiryKind::kHashMapItem, "hash map"};
 std::string ExpiryKey(core::Timestamp expire_time, ExpiryKind kind, std::string_view item_key);
 struct ExpiryRow {
   core::Timestamp expire_time{};

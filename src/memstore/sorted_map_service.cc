@@ -25,12 +25,13 @@ constexpr size_t kListScanBudget = 10'000;
 Status ItemNotFound() { return Status::NotFound("Item not found."); }
 
 // Removes the item's rows (record, index, expiry) from the batch.
-void RemoveRows(store::WriteView& view, const SortedMapName& name, const std::string& id,
-                const std::string& item_key, const SortedMapRecord& record) {
-  view.Delete(ColumnFamily::kSortedMaps, item_key);
-  view.Delete(ColumnFamily::kSortedMapIndex, SortedMapIndexKey(name, record.sort_key, id));
-  view.Delete(ColumnFamily::kExpiry,
-              ExpiryKey(record.expire_time, ExpiryKind::kSortedMapItem, item_key));
+void RemoveRows(store::WriteView& view, const MapLayout& layout, const SortedMapName& name,
+                const std::string& id, const std::string& item_key, const SortedMapRecord& record) {
+  view.Delete(layout.items, item_key);
+  if (layout.sorted) {
+    view.Delete(ColumnFamily::kSortedMapIndex, SortedMapIndexKey(name, record.sort_key, id));
+  }
+  view.Delete(ColumnFamily::kExpiry, ExpiryKey(record.expire_time, layout.expiry, item_key));
 }
 
 }  // namespace
@@ -38,15 +39,15 @@ void RemoveRows(store::WriteView& view, const SortedMapName& name, const std::st
 std::string FormatEtag(const SortedMapRecord& record) { return core::HexUpper(record.version, 16); }
 
 SortedMapService::SortedMapService(const store::Engine* engine, store::CommitPipeline* pipeline,
-                                   const core::Clock* clock, MemoryStoreLimits limits)
-    : engine_(engine), pipeline_(pipeline), clock_(clock), limits_(limits) {}
+                                   const core::Clock* clock, MemoryStoreLimits limits,
+                                   MapLayout layout)
+    : engine_(engine), pipeline_(pipeline), clock_(clock), limits_(limits), layout_(layout) {}
 
 Result<SortedMapItem> SortedMapService::Get(const SortedMapName& name,
                                             const std::string& id) const {
   SB_RETURN_IF_ERROR(ValidateSortedMapName(name));
   SB_RETURN_IF_ERROR(ValidateItemId(id));
-  SB_ASSIGN_OR_RETURN(auto bytes,
-                      engine_->Get(ColumnFamily::kSortedMaps, SortedMapItemKey(name, id)));
+  SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(layout_.items, SortedMapItemKey(name, id)));
   if (!bytes) return ItemNotFound();
   SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(*bytes));
   if (record.ExpiredAt(clock_->Now())) return ItemNotFound();
@@ -56,6 +57,9 @@ Result<SortedMapItem> SortedMapService::Get(const SortedMapName& name,
 Status SortedMapService::CheckWrite(const ItemWrite& write) const {
   SB_RETURN_IF_ERROR(CheckItemBytes(write.value.size(), "value", limits_));
   if (write.ttl) SB_RETURN_IF_ERROR(CheckTtl(*write.ttl, limits_));
+  if (!layout_.sorted && write.sort_key.kind != SortKey::Kind::kNone) {
+    return Status::InvalidArgument("A hash map item has no sort key.");
+  }
   if (write.sort_key.kind == SortKey::Kind::kString && !core::IsValidUtf8(write.sort_key.text)) {
     return Status::InvalidArgument("stringSortKey must be valid UTF-8.");
   }
@@ -69,12 +73,13 @@ Result<store::Staged<SortedMapItem>> SortedMapService::StageWrite(SortedMapName 
   SB_RETURN_IF_ERROR(ValidateItemId(id));
   const core::Clock* clock = clock_;
   const size_t max_items = limits_.max_items_per_structure;
+  const MapLayout layout = layout_;
   return store::Staged<SortedMapItem>([name = std::move(name), id = std::move(id),
-                                       next = std::move(next), clock,
-                                       max_items](store::WriteView& view) -> Result<SortedMapItem> {
+                                       next = std::move(next), clock, max_items,
+                                       layout](store::WriteView& view) -> Result<SortedMapItem> {
     SortedMapItem out;
     const std::string item_key = SortedMapItemKey(name, id);
-    SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kSortedMaps, item_key));
+    SB_ASSIGN_OR_RETURN(auto bytes, view.Get(layout.items, item_key));
     std::optional<SortedMapRecord> stored;
     if (bytes) {
       SB_ASSIGN_OR_RETURN(stored, DecodeSortedMapRecord(*bytes));
@@ -84,29 +89,29 @@ Result<store::Staged<SortedMapItem>> SortedMapService::StageWrite(SortedMapName 
     if (stored && !stored->ExpiredAt(now)) live = stored;
     SB_ASSIGN_OR_RETURN(std::optional<SortedMapRecord> result, next(live, now));
     const std::string count_key = SortedMapCountKey(name);
-    if (stored) RemoveRows(view, name, id, item_key, *stored);
+    if (stored) RemoveRows(view, layout, name, id, item_key, *stored);
     if (result) {
       // Etags never repeat for an id: the version moves past the stored one and the clock.
       result->version = std::max<uint64_t>(static_cast<uint64_t>(core::ToUnixNanos(now)),
                                            stored ? stored->version + 1 : 0);
       if (!stored) {
-        SB_ASSIGN_OR_RETURN(uint64_t count,
-                            ReadItemCount(view, ColumnFamily::kSortedMaps, count_key));
+        SB_ASSIGN_OR_RETURN(uint64_t count, ReadItemCount(view, layout.items, count_key));
         if (count >= max_items) {
-          return LimitExceeded("The sorted map holds " + std::to_string(count) +
+          return LimitExceeded("The " + std::string(layout.noun) + " holds " +
+                                   std::to_string(count) +
                                    " items, the limit (config memstore_max_items_per_structure).",
                                "memstore_max_items_per_structure", max_items);
         }
-        WriteItemCount(view, ColumnFamily::kSortedMaps, count_key, count + 1);
+        WriteItemCount(view, layout.items, count_key, count + 1);
       }
-      view.Put(ColumnFamily::kSortedMaps, item_key, EncodeSortedMapRecord(*result));
-      view.Put(ColumnFamily::kSortedMapIndex, SortedMapIndexKey(name, result->sort_key, id), "");
-      view.Put(ColumnFamily::kExpiry,
-               ExpiryKey(result->expire_time, ExpiryKind::kSortedMapItem, item_key), "");
+      view.Put(layout.items, item_key, EncodeSortedMapRecord(*result));
+      if (layout.sorted) {
+        view.Put(ColumnFamily::kSortedMapIndex, SortedMapIndexKey(name, result->sort_key, id), "");
+      }
+      view.Put(ColumnFamily::kExpiry, ExpiryKey(result->expire_time, layout.expiry, item_key), "");
     } else if (stored) {
-      SB_ASSIGN_OR_RETURN(uint64_t count,
-                          ReadItemCount(view, ColumnFamily::kSortedMaps, count_key));
-      WriteItemCount(view, ColumnFamily::kSortedMaps, count_key, count > 0 ? count - 1 : 0);
+      SB_ASSIGN_OR_RETURN(uint64_t count, ReadItemCount(view, layout.items, count_key));
+      WriteItemCount(view, layout.items, count_key, count > 0 ? count - 1 : 0);
     }
     out.id = id;
     out.record = result ? *result : live.value_or(SortedMapRecord{});
@@ -165,8 +170,51 @@ Result<store::Staged<SortedMapItem>> SortedMapService::StageDelete(
   return StageWrite(std::move(name), std::move(id), std::move(next));
 }
 
+Result<SortedMapService::ListPage> SortedMapService::ListById(const ListQuery& q) const {
+  if (q.descending || q.sort_key_above || q.sort_key_below || q.id_above || q.id_below) {
+    return Status::InvalidArgument("A hash map lists by id only: no orderBy or filter.");
+  }
+  const std::string prefix = MapPrefix(q.name);
+  const std::string count_key = SortedMapCountKey(q.name);
+  const std::string upper = store::PrefixSuccessor(prefix);
+  if (q.resume_after && (*q.resume_after < prefix || *q.resume_after >= upper)) {
+    return Status::InvalidArgument("Invalid page token.");
+  }
+  auto it = engine_->NewIterator(layout_.items, prefix, upper);
+  if (q.resume_after) {
+    it->Seek(*q.resume_after);
+    if (it->Valid() && it->key() == *q.resume_after) it->Next();
+  } else {
+    it->SeekToFirst();
+  }
+  ListPage page;
+  const core::Timestamp now = clock_->Now();
+  size_t scanned = 0;
+  std::string last_key;
+  for (; it->Valid(); it->Next()) {
+    if (page.items.size() == q.page_size || scanned == kListScanBudget) {
+      page.next_after = last_key;
+      break;
+    }
+    ++scanned;
+    last_key.assign(it->key());
+    if (it->key() == count_key) continue;
+    SortedMapName name;
+    std::string id;
+    if (!ParseSortedMapItemKey(it->key(), &name, &id)) {
+      return Status::Internal("corrupt hash map item key");
+    }
+    SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(it->value()));
+    if (record.ExpiredAt(now)) continue;
+    page.items.push_back(SortedMapItem{std::move(id), std::move(record)});
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return page;
+}
+
 Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) const {
   SB_RETURN_IF_ERROR(ValidateSortedMapName(q.name));
+  if (!layout_.sorted) return ListById(q);
   const std::string prefix = MapPrefix(q.name);
   // Sort-key bounds become the scan's range: above K starts past every row with key K; below K
   // ends before the first row with key K.
@@ -217,8 +265,7 @@ Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) co
       return Status::Internal("corrupt sorted map index key");
     }
     if ((q.id_above && id <= *q.id_above) || (q.id_below && id >= *q.id_below)) continue;
-    SB_ASSIGN_OR_RETURN(auto bytes,
-                        engine_->Get(ColumnFamily::kSortedMaps, SortedMapItemKey(q.name, id)));
+    SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(layout_.items, SortedMapItemKey(q.name, id)));
     if (!bytes) continue;  // removed since the iterator's snapshot
     SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(*bytes));
     if (record.ExpiredAt(now)) continue;
@@ -228,20 +275,41 @@ Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) co
   return page;
 }
 
-Result<bool> SortedMapService::ReclaimExpired(store::WriteView& view, std::string_view item_key,
+Result<std::vector<SortedMapService::Depth>> SortedMapService::Depths(size_t max) const {
+  std::vector<Depth> out;
+  auto it = engine_->NewIterator(layout_.items);
+  it->SeekToFirst();
+  while (it->Valid() && out.size() < max) {
+    Depth depth;
+    std::string id;
+    if (!ParseSortedMapItemKey(it->key(), &depth.name, &id)) {
+      return Status::Internal("corrupt map item key");
+    }
+    if (id.empty()) {
+      SB_ASSIGN_OR_RETURN(depth.items, DecodeItemCount(it->value()));
+    }
+    out.push_back(depth);
+    it->Seek(store::PrefixSuccessor(MapPrefix(depth.name)));
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
+Result<bool> SortedMapService::ReclaimExpired(store::WriteView& view, const MapLayout& layout,
+                                              std::string_view item_key,
                                               core::Timestamp expire_time) {
   SortedMapName name;
   std::string id;
   if (!ParseSortedMapItemKey(item_key, &name, &id)) return false;
-  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kSortedMaps, item_key));
+  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(layout.items, item_key));
   if (!bytes) return false;
   SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(*bytes));
   // A write since the row was found may have given the item a new expiry: then it stays.
   if (record.expire_time != expire_time) return false;
-  RemoveRows(view, name, id, std::string(item_key), record);
+  RemoveRows(view, layout, name, id, std::string(item_key), record);
   const std::string count_key = SortedMapCountKey(name);
-  SB_ASSIGN_OR_RETURN(uint64_t count, ReadItemCount(view, ColumnFamily::kSortedMaps, count_key));
-  WriteItemCount(view, ColumnFamily::kSortedMaps, count_key, count > 0 ? count - 1 : 0);
+  SB_ASSIGN_OR_RETURN(uint64_t count, ReadItemCount(view, layout.items, count_key));
+  WriteItemCount(view, layout.items, count_key, count > 0 ? count - 1 : 0);
   return true;
 }
 

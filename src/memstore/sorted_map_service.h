@@ -1,9 +1,11 @@
 #pragma once
 
-// SortedMapService: memory-store sorted maps (api.md §5) over RocksDB. Every write is one
-// Mutation through the CommitPipeline that reads the item inside the sequencer, checks etag /
-// existence / limits, and writes the item, its sort-index row, its expiry row and the map's item
-// count in one batch. Reads go to the Engine (committed data only).
+// SortedMapService: memory-store sorted maps (api.md §5) over RocksDB, and with kHashMapLayout
+// hash maps (api.md §10: the same items without sort keys, in `hash_maps`, listed by id; one
+// implementation so the two can never differ in etags, TTL, limits or the guard). Every write is
+// one Mutation through the CommitPipeline that reads the item inside the sequencer, checks etag /
+// existence / limits, and writes the item, its sort-index row (sorted maps), its expiry row and
+// the map's item count in one batch. Reads go to the Engine (committed data only).
 //
 // TTL: an item whose expireTime has passed is absent on every read path at once (get, list,
 // create-over, etag checks); the ExpirySweeper reclaims it later through the pipeline, driven by
@@ -45,7 +47,10 @@ class SortedMapService {
   using Context = store::WriteContext<SortedMapItem>;
 
   SortedMapService(const store::Engine* engine, store::CommitPipeline* pipeline,
-                   const core::Clock* clock, MemoryStoreLimits limits);
+                   const core::Clock* clock, MemoryStoreLimits limits,
+                   MapLayout layout = kSortedMapLayout);
+
+  const MapLayout& layout() const { return layout_; }
 
   // kNotFound when missing or expired.
   core::Result<SortedMapItem> Get(const SortedMapName& name, const std::string& id) const;
@@ -82,7 +87,8 @@ class SortedMapService {
                                                          std::optional<std::string> etag) const;
 
   // Exclusive bounds; each present one must hold. Sort-key bounds compare in the map's total
-  // order (numbers < strings < no key), so `sortKey > 10` also takes string-keyed items.
+  // order (numbers < strings < no key), so `sortKey > 10` also takes string-keyed items. A hash
+  // map lists by id, ascending, and takes no order, bounds or sort key (kInvalidArgument).
   struct ListQuery {
     SortedMapName name;
     bool descending = false;
@@ -97,10 +103,18 @@ class SortedMapService {
   };
   core::Result<ListPage> List(const ListQuery& query) const;
 
-  // For the expiry sweeper, inside its mutation: removes the item at `item_key` if it still
-  // expires at `expire_time`. Returns whether it removed it.
-  static core::Result<bool> ReclaimExpired(store::WriteView& view, std::string_view item_key,
-                                           core::Timestamp expire_time);
+  // The item count of up to `max` maps of this kind (in key order), one seek per map, for
+  // metrics (the count row sorts first in its map).
+  struct Depth {
+    SortedMapName name;
+    uint64_t items = 0;
+  };
+  core::Result<std::vector<Depth>> Depths(size_t max) const;
+
+  // For the expiry sweeper, inside its mutation: removes the item of a `layout` map at
+  // `item_key` if it still expires at `expire_time`. Returns whether it removed it.
+  static core::Result<bool> ReclaimExpired(store::WriteView& view, const MapLayout& layout,
+                                           std::string_view item_key, core::Timestamp expire_time);
 
  private:
   using NextFn = std::function<core::Result<std::optional<SortedMapRecord>>(
@@ -110,11 +124,13 @@ class SortedMapService {
   core::Result<store::Staged<SortedMapItem>> StageWrite(SortedMapName name, std::string id,
                                                         NextFn next) const;
   core::Status CheckWrite(const ItemWrite& write) const;
+  core::Result<ListPage> ListById(const ListQuery& query) const;  // hash maps
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;
   const core::Clock* clock_;
   const MemoryStoreLimits limits_;
+  const MapLayout layout_;
 };
 
 }  // namespace strongbox::memstore

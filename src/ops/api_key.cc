@@ -13,7 +13,7 @@ const std::vector<std::string_view>& KnownScopeNames() {
       kObjectsRead,  kObjectsCreate, kObjectsUpdate, kObjectsDelete, kObjectsList,  kVersionsRead,
       kVersionsList, kControlList,   kControlCreate, kControlDelete, kOrderedRead,  kOrderedWrite,
       kMapRead,      kMapWrite,      kQueueAdd,      kQueueDequeue,  kQueueDiscard, kFlush,
-      kLocksRead,    kLocksWrite,    kAdmin,
+      kLocksRead,    kLocksWrite,    kAdmin,         kHashMapRead,   kHashMapWrite,
   };
   return kNames;
 }

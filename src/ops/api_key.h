@@ -58,6 +58,9 @@ inline constexpr std::string_view kOrderedRead = "universe.ordered-data-store.sc
 inline constexpr std::string_view kOrderedWrite = "universe.ordered-data-store.scope.entry:write";
 inline constexpr std::string_view kMapRead = "memory-store.sorted-map:read";
 inline constexpr std::string_view kMapWrite = "memory-store.sorted-map:write";
+// [SB] hash maps (api.md §10): Open Cloud has no hash map scopes; these follow the sorted map's.
+inline constexpr std::string_view kHashMapRead = "memory-store.hash-map:read";
+inline constexpr std::string_view kHashMapWrite = "memory-store.hash-map:write";
 inline constexpr std::string_view kQueueAdd = "memory-store.queue:add";
 inline constexpr std::string_view kQueueDequeue = "memory-store.queue:dequeue";
 inline constexpr std::string_view kQueueDiscard = "memory-store.queue:discard";

@@ -14,7 +14,7 @@ core::Result<UniverseList> ListUniverses(const store::Engine& engine, size_t lim
   // catalog has a row for each data store, so entries and revisions need no scan of their own.
   std::set<int64_t> found;
   for (ColumnFamily cf : {ColumnFamily::kCatalog, ColumnFamily::kOrdered, ColumnFamily::kSortedMaps,
-                          ColumnFamily::kQueues, ColumnFamily::kLocks}) {
+                          ColumnFamily::kHashMaps, ColumnFamily::kQueues, ColumnFamily::kLocks}) {
     SB_ASSIGN_OR_RETURN(auto universes, store::DistinctLeadingInt64(engine, cf, limit + 1));
     found.insert(universes.begin(), universes.end());
   }
@@ -46,6 +46,8 @@ core::Result<UniverseInventory> InventoryOf(const store::Engine& engine, int64_t
   };
   SB_ASSIGN_OR_RETURN(out.sorted_maps, names(ColumnFamily::kSortedMaps, prefix));
   cut(out.sorted_maps);
+  SB_ASSIGN_OR_RETURN(out.hash_maps, names(ColumnFamily::kHashMaps, prefix));
+  cut(out.hash_maps);
   SB_ASSIGN_OR_RETURN(out.queues, names(ColumnFamily::kQueues, prefix));
   cut(out.queues);
   SB_ASSIGN_OR_RETURN(auto stores, names(ColumnFamily::kOrdered, prefix));

@@ -2,7 +2,8 @@
 
 // Inventory: what exists on this node, for people browsing it (the console,
 // proto-docs/console.md; GET /admin/v1/universes[/{universe}]): the universes that hold data, and
-// in one universe its leaderboards (ordered data store and scope), sorted maps and queues. Read
+// in one universe its leaderboards (ordered data store and scope), sorted maps, hash maps and
+// queues. Read
 // from the key layouts of proto-docs/storage-format.md by skip-scan (store/key_listing.h): one
 // seek per name listed, however many rows each holds. Data stores are listed by the data store
 // catalog (datastore/listing.h), not here.
@@ -36,6 +37,7 @@ struct Leaderboard {
 struct UniverseInventory {
   std::vector<Leaderboard> leaderboards;  // by store, then scope
   std::vector<std::string> sorted_maps;
+  std::vector<std::string> hash_maps;
   std::vector<std::string> queues;
   bool truncated = false;  // some list above stopped at the limit
 };

@@ -226,6 +226,8 @@ def seed(api):
                  {"value": 7 * i}, expect=200)
     api.call("POST", f"{u}/memory-store/sorted-maps/Lobby/items?id=server-1",
              {"value": {"players": 3}, "ttl": "600s", "numericSortKey": 3}, expect=200)
+    api.call("POST", f"{u}/memory-store/hash-maps/ServerList/items?id=eu-7",
+             {"value": {"players": 12}, "ttl": "600s"}, expect=200)
     api.call("POST", f"{u}/memory-store/queues/Match/items", {"data": {"ticket": 1}, "ttl": "600s"},
              expect=200)
     api.call("POST", f"{u}/memory-store/queues/Match/items", {"data": {"ticket": 2}, "ttl": "600s"},
@@ -288,6 +290,7 @@ def run(binary, shots, work):
         c.present("#leaderboards li a", "the listed leaderboards")
         assert "Kills / global" in c.text("leaderboards")
         assert "Lobby" in c.text("sorted-maps") and "Match" in c.text("queues")
+        assert "ServerList" in c.text("hash-maps")
         c.shot("universe")
 
         # A destructive action asks first: cancelling deletes nothing.
@@ -417,6 +420,8 @@ def run(binary, shots, work):
         # read: both items stay visible to consumers).
         c.go("#/u/7/sm/Lobby", "#items [data-expire]")
         assert "server-1" in c.text("items")
+        c.go("#/u/7/hm/ServerList", "#items [data-expire]")
+        assert "eu-7" in c.text("items") and '"players": 12' in c.text("items")
         c.go("#/u/7/q/Match", "#peek tr td")
         assert c.text("queue-size") == "2"
         assert c.text("peek").count("visible") == 2

@@ -38,6 +38,7 @@ const std::string OV1 =
     "scopes/{scope}/entries";
 const std::string OV2 = U + "/ordered-data-stores/{store}/scopes/{scope}/entries";
 const std::string SM = U + "/memory-store/sorted-maps/{map}/items";
+const std::string HM = U + "/memory-store/hash-maps/{map}/items";
 const std::string QU = U + "/memory-store/queues/{queue}";
 
 const std::string u = "/cloud/v2/universes/42";
@@ -48,6 +49,7 @@ const std::string lk = u + "/session-locks/L";
 const std::string ov1 = "/ordered-data-stores/v1/universes/42/orderedDataStores/O/scopes/g/entries";
 const std::string ov2 = u + "/ordered-data-stores/O/scopes/g/entries";
 const std::string sm = u + "/memory-store/sorted-maps/M/items";
+const std::string hm = u + "/memory-store/hash-maps/H/items";
 const std::string qu = u + "/memory-store/queues/q";
 
 // In an order where each call succeeds: creates before reads, deletes last.
@@ -153,6 +155,11 @@ std::vector<Probe> Probes() {
       {"GET", SM + "/{item}", sm + "/i", ""},
       {"PATCH", SM + "/{item}", sm + "/i", R"({"value":2,"ttl":"60s"})"},
       {"DELETE", SM + "/{item}", sm + "/i", ""},
+      {"POST", HM, hm + "?id=i", R"({"value":1,"ttl":"60s"})"},
+      {"GET", HM, hm, ""},
+      {"GET", HM + "/{item}", hm + "/i", ""},
+      {"PATCH", HM + "/{item}", hm + "/i", R"({"value":2,"ttl":"60s"})"},
+      {"DELETE", HM + "/{item}", hm + "/i", ""},
       {"POST", QU + "/items", qu + "/items", R"({"data":1,"ttl":"60s"})"},
       {"POST", QU + "/items:add", qu + "/items:add", R"({"data":2,"ttl":"60s"})"},
       {"GET", QU + "/items:peek", qu + "/items:peek?count=2", ""},

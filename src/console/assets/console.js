@@ -261,6 +261,8 @@ const S = {
   boardWrite: 'universe.ordered-data-store.scope.entry:write',
   mapRead: 'memory-store.sorted-map:read',
   mapWrite: 'memory-store.sorted-map:write',
+  hashMapRead: 'memory-store.hash-map:read',
+  hashMapWrite: 'memory-store.hash-map:write',
   queueRead: 'memory-store.queue:dequeue',
   flush: 'memory-store:flush',
   lockRead: 'session-locks:read',
@@ -446,6 +448,10 @@ async function universeView({ u }) {
   if (can(S.mapRead, u)) {
     opener('Sorted maps', 'sorted-maps', 'sorted maps', ['map'], inventory && inventory.sortedMaps,
       (m) => `#/u/${seg(u)}/sm/${seg(m)}`);
+  }
+  if (can(S.hashMapRead, u)) {
+    opener('Hash maps', 'hash-maps', 'hash maps', ['map'], inventory && inventory.hashMaps,
+      (m) => `#/u/${seg(u)}/hm/${seg(m)}`);
   }
   if (can(S.queueRead, u)) {
     opener('Queues', 'queues', 'queues', ['queue'], inventory && inventory.queues,
@@ -783,12 +789,19 @@ function countdown(expireTime) {
   return span;
 }
 
-async function sortedMapView({ u, map }) {
+// Sorted maps (api.md §5) and hash maps (§10) show alike: a hash map's items have no sort key.
+const SORTED_MAP = { collection: 'sorted-maps', title: 'Sorted map', write: S.mapWrite };
+const HASH_MAP = { collection: 'hash-maps', title: 'Hash map', write: S.hashMapWrite };
+
+async function sortedMapView(params) { return mapView(params, SORTED_MAP); }
+async function hashMapView(params) { return mapView(params, HASH_MAP); }
+
+async function mapView({ u, map }, kind) {
   const screen = pageOf();
-  const base = `cloud/v2/universes/${seg(u)}/memory-store/sorted-maps/${seg(map)}/items`;
+  const base = `cloud/v2/universes/${seg(u)}/memory-store/${kind.collection}/${seg(map)}/items`;
   const table = el('table', { id: 'items' });
   const more = el('button', { class: 'secondary', hidden: true }, 'More');
-  screen.show(el('h1', { text: `Sorted map ${map}` }), crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], map), table, more);
+  screen.show(el('h1', { text: `${kind.title} ${map}` }), crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], map), table, more);
   table.appendChild(el('tr', {}, el('th', { text: 'Item' }), el('th', { text: 'Sort key' }),
     el('th', { text: 'Value' }), el('th', { text: 'Expires in' }), el('th', {})));
   let token = '';
@@ -798,7 +811,7 @@ async function sortedMapView({ u, map }) {
     for (const item of page.items || []) {
       const sortKey = item.numericSortKey !== undefined ? item.numericSortKey
         : item.stringSortKey !== undefined ? JSON.stringify(item.stringSortKey) : '';
-      const remove = can(S.mapWrite, u) ? el('button', { class: 'secondary', onclick: async (ev) => {
+      const remove = can(kind.write, u) ? el('button', { class: 'secondary', onclick: async (ev) => {
         if (!await confirmDialog(`Delete item "${item.id}" from ${map}?`, 'Delete')) return;
         if (await attempt(() => api('DELETE', `${base}/${seg(item.id)}`), `Item ${item.id} deleted.`)) {
           ev.target.closest('tr').remove();
@@ -1021,6 +1034,7 @@ const ROUTES = [
   [/^u\/([^/]+)\/ds\/([^/]+)\/s\/([^/]+)\/e\/([^/]+)$/, ['u', 'ds', 'scope', 'id'], entryView],
   [/^u\/([^/]+)\/lb\/([^/]+)\/([^/]+)$/, ['u', 'store', 'scope'], leaderboardView],
   [/^u\/([^/]+)\/sm\/([^/]+)$/, ['u', 'map'], sortedMapView],
+  [/^u\/([^/]+)\/hm\/([^/]+)$/, ['u', 'map'], hashMapView],
   [/^u\/([^/]+)\/q\/([^/]+)$/, ['u', 'queue'], queueView],
   [/^u\/([^/]+)\/locks$/, ['u'], locksView],
   [/^keys$/, [], keysView],

@@ -17,12 +17,15 @@ using std::chrono::seconds;
 const SortedMapName kMap{9, "Servers"};
 
 struct Fixture : testing::StoreFixture {
-  explicit Fixture(MemoryStoreLimits memstore_limits = {})
-      : clock(core::FromUnixNanos(1'700'000'000'000'000'000)), limits(memstore_limits) {
+  explicit Fixture(MemoryStoreLimits memstore_limits = {}, MapLayout map_layout = kSortedMapLayout)
+      : clock(core::FromUnixNanos(1'700'000'000'000'000'000)),
+        limits(memstore_limits),
+        layout(map_layout) {
     MakeService();
   }
   void MakeService() {
-    service = std::make_unique<SortedMapService>(engine.get(), pipeline.get(), &clock, limits);
+    service =
+        std::make_unique<SortedMapService>(engine.get(), pipeline.get(), &clock, limits, layout);
     sweeper = std::make_unique<ExpirySweeper>(engine.get(), pipeline.get(), &clock);
   }
   void Restart() {
@@ -51,6 +54,7 @@ struct Fixture : testing::StoreFixture {
 
   core::ManualClock clock;
   MemoryStoreLimits limits;
+  MapLayout layout;
   std::unique_ptr<ExpirySweeper> sweeper;
   std::unique_ptr<SortedMapService> service;
 };
@@ -197,6 +201,72 @@ TEST_CASE("Sorted map limits are 400s that name the limit", "[memstore]") {
   REQUIRE(f.Create("c").ok());
   REQUIRE(Fixture::Await(f.service->Delete(kMap, "c", std::nullopt)).ok());
   REQUIRE(f.Create("d").ok());
+}
+
+// Hash maps (api.md §10) are this service with kHashMapLayout: no sort keys, listed by id.
+
+TEST_CASE("Hash map items: CRUD with etags, listed by id across pages, apart from sorted maps",
+          "[memstore]") {
+  Fixture f({}, kHashMapLayout);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 25; ++i) ids.push_back("item-" + std::to_string(100 + (i * 37) % 100));
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) REQUIRE(f.Create(*it).ok());
+  SortedMapService::ListQuery q;
+  q.page_size = 4;
+  REQUIRE(f.ListIds(q) == ids);  // by id, stable across pages, the count row never listed
+  // A sort key, an order or a filter has no meaning here.
+  REQUIRE(f.Create("k", SortKey::Number(1)).status().code() == StatusCode::kInvalidArgument);
+  q.descending = true;
+  REQUIRE(f.service->List(q).status().code() == StatusCode::kInvalidArgument);
+  // Etag compare-and-swap as for sorted maps.
+  auto first = f.service->Get(kMap, ids[0]);
+  REQUIRE(first.ok());
+  const std::string etag = FormatEtag(first->record);
+  REQUIRE(
+      Fixture::Await(f.service->Update(kMap, ids[0], {"2", {}, std::nullopt}, etag, false)).ok());
+  auto stale =
+      Fixture::Await(f.service->Update(kMap, ids[0], {"3", {}, std::nullopt}, etag, false));
+  REQUIRE(stale.status().reason() == "ETAG_MISMATCH");
+  REQUIRE(f.service->Get(kMap, ids[0])->record.value == "2");
+  REQUIRE(Fixture::Await(f.service->Delete(kMap, ids[0], etag)).status().code() ==
+          StatusCode::kAborted);
+  REQUIRE(Fixture::Await(f.service->Delete(kMap, ids[0], std::nullopt)).ok());
+  // Nothing of it is in the sorted map families.
+  REQUIRE(f.engine->NewIterator(store::ColumnFamily::kSortedMaps)->Valid() == false);
+  auto depths = f.service->Depths(10);
+  REQUIRE(depths.ok());
+  REQUIRE(depths->size() == 1);
+  CHECK((*depths)[0].items == ids.size() - 1);
+}
+
+TEST_CASE(
+    "Hash map TTL: expired items vanish at once, the sweeper reclaims them, a restart "
+    "keeps the rest",
+    "[memstore]") {
+  MemoryStoreLimits limits;
+  limits.max_items_per_structure = 2;
+  Fixture f(limits, kHashMapLayout);
+  REQUIRE(f.Create("short", {}, seconds(10)).ok());
+  REQUIRE(f.Create("long", {}, seconds(100)).ok());
+  auto full = f.Create("third");
+  REQUIRE(full.status().MetadataValue("limit") == "memstore_max_items_per_structure");
+  REQUIRE(full.status().message().find("hash map") != std::string::npos);
+  f.clock.Advance(seconds(10));
+  REQUIRE(f.service->Get(kMap, "short").status().code() == StatusCode::kNotFound);
+  REQUIRE(f.ListIds({}) == std::vector<std::string>{"long"});
+  REQUIRE(Fixture::Await(f.sweeper->SweepExpired(100)).value() == 1);
+  REQUIRE(f.Create("third").ok());  // the swept item's room is back
+  f.Restart();
+  REQUIRE(f.service->Get(kMap, "long").ok());
+  REQUIRE(f.service->Get(kMap, "third").ok());
+  f.clock.Advance(seconds(100));
+  REQUIRE(f.ListIds({}).empty());
+  REQUIRE(Fixture::Await(f.sweeper->SweepExpired(100)).value() == 2);
+  auto depths = f.service->Depths(10);
+  REQUIRE(depths.ok());
+  CHECK(depths->empty());
 }
 
 }  // namespace
