@@ -56,6 +56,7 @@ struct Services {
   const cluster::NodePlacement* placement = nullptr;
   const http::ForwardClient* forward_client = nullptr;
   size_t metrics_max_queues = 1000;
+  uint64_t memstore_max_bytes_per_universe = 0;  // for /metrics (the services enforce it)
   size_t max_inventory_names = 1000;  // GET /admin/v1/universes[/{universe}] lists at most
   // :commit limits (api.md §8; config max_commit_operations, max_commit_bytes,
   // max_commit_write_bytes).

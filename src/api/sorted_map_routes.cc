@@ -54,6 +54,9 @@ class SortedMapRoutes {
     SortedMapService::ListQuery query;
     SB_CO_ASSIGN_OR_RETURN(query.name, MapFromPath(request));
     SB_CO_ASSIGN_OR_RETURN(query.page_size, QueryPageSize(request, "maxPageSize", 1, 100));
+    if (!kind_.service->layout().sorted && (request.Query("orderBy") || request.Query("filter"))) {
+      co_return Status::InvalidArgument("A hash map lists by id only: no orderBy or filter.");
+    }
     const std::string order(request.Query("orderBy").value_or(""));
     SB_CO_ASSIGN_OR_RETURN(query.descending, ParseSortedMapDescending(order));
     const std::string filter(request.Query("filter").value_or(""));

@@ -213,6 +213,7 @@ memstore::MemoryStoreLimits MemoryStoreLimitsOf(const config::Config& config) {
   memstore::MemoryStoreLimits limits;
   limits.max_item_bytes = static_cast<size_t>(config.memstore_max_item_bytes);
   limits.max_items_per_structure = static_cast<size_t>(config.memstore_max_items_per_structure);
+  limits.max_bytes_per_universe = static_cast<uint64_t>(config.memstore_max_bytes_per_universe);
   limits.max_ttl = std::chrono::seconds(config.memstore_max_ttl_seconds);
   return limits;
 }
@@ -376,6 +377,8 @@ struct Front {
       services.leases = storage.postgres()->leases();
     }
     services.metrics_max_queues = static_cast<size_t>(config.metrics_max_queues);
+    services.memstore_max_bytes_per_universe =
+        static_cast<uint64_t>(config.memstore_max_bytes_per_universe);
     services.max_inventory_names = static_cast<size_t>(config.max_inventory_names);
     services.max_commit_operations = static_cast<size_t>(config.max_commit_operations);
     services.max_commit_bytes = static_cast<size_t>(config.max_commit_bytes);

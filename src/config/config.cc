@@ -241,7 +241,11 @@ const std::vector<Field>& Fields() {
                          "largest memory-store value, serialized; larger gets 400"));
     v.push_back(IntField("memstore_max_items_per_structure",
                          &Config::memstore_max_items_per_structure, 1, 1'000'000'000,
-                         "items one sorted map or queue may hold; more gets 400"));
+                         "items one sorted map, hash map or queue may hold; more gets 400"));
+    v.push_back(IntField("memstore_max_bytes_per_universe",
+                         &Config::memstore_max_bytes_per_universe, 0, INT64_MAX,
+                         "item data bytes (map ids and values, queue data) one universe may hold "
+                         "in the memory store; more gets 429; 0 = no quota"));
     v.push_back(IntField("memstore_max_ttl_seconds", &Config::memstore_max_ttl_seconds, 1,
                          3'888'000, "longest memory-store ttl (at most 45 days)"));
     v.push_back(IntField("memstore_sweep_interval_ms", &Config::memstore_sweep_interval_ms, 10,

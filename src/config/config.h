@@ -132,8 +132,9 @@ struct Config {
   int64_t revision_purge_interval_ms = 60'000;   // how often the purger runs one bounded pass
   int revision_purge_scan_budget = 10'000;       // revisions one pass reads at most
   int64_t memstore_max_item_bytes = 32 * 1024;   // a memory-store value, serialized
-  int64_t memstore_max_items_per_structure = 100'000;  // items in one sorted map or queue
-  int64_t memstore_max_ttl_seconds = 3'888'000;        // 45 days (api.md §5)
+  int64_t memstore_max_items_per_structure = 1'000'000;  // items in one map or queue (Roblox's)
+  int64_t memstore_max_bytes_per_universe = 1LL << 30;   // item data one universe holds; 0 = none
+  int64_t memstore_max_ttl_seconds = 3'888'000;          // 45 days (api.md §5)
   int64_t memstore_sweep_interval_ms = 1'000;  // how often expired memory-store items are reclaimed
   int memstore_sweep_batch = 1'000;            // items reclaimed in one commit at most
   int64_t memstore_max_wait_ms = 30'000;       // longest waitTime of a queue read (long poll)

@@ -1,8 +1,14 @@
 #include "memstore/memory_store_flush.h"
 
+#include <map>
+#include <set>
 #include <vector>
 
 #include "core/strings.h"
+#include "memstore/item_count.h"
+#include "memstore/queue_item.h"
+#include "memstore/sorted_map_item.h"
+#include "memstore/usage.h"
 #include "store/key_codec.h"
 #include "store/scan_delete.h"
 
@@ -24,6 +30,90 @@ std::string OperationKey(int64_t universe, const std::string& id) {
   store::PutKeyString(&k, "memory-store-operation");
   store::PutKeyString(&k, id);
   return k;
+}
+
+// The rows of one kind keyed (universe, name, …) in `cf`, grouped by name: the item rows (as
+// `is_item` says) and whether a count row is there.
+struct Survivors {
+  std::map<std::string, uint64_t> items;  // by count key
+  std::set<std::string> counts;           // count keys present
+};
+
+// After the bounded deletes, the rows that landed meanwhile may have kept a count row without
+// its items or items without their count (a count sorts first, so it goes in the first commit).
+// Sets every count of the universe to the item rows that survived, and a sorted map's index to
+// its items, inside the flush's last commit (issue #20: counts exact at every step). Walks only
+// what survived, which a flush leaves little of.
+Status ReconcileCounts(store::WriteView& view, int64_t universe) {
+  std::string prefix;
+  store::PutKeyInt64(&prefix, universe);
+  const std::string end = store::PrefixSuccessor(prefix);
+  // Maps: count key = the map's key with an empty id.
+  for (const MapLayout& layout : {kSortedMapLayout, kHashMapLayout}) {
+    Survivors found;
+    std::set<std::string> wanted_index;
+    {
+      auto it = view.NewIterator(layout.items, prefix, end);
+      for (it->Seek(prefix); it->Valid(); it->Next()) {
+        SortedMapName name;
+        std::string id;
+        if (!ParseSortedMapItemKey(it->key(), &name, &id))
+          return Status::Internal("corrupt map key");
+        const std::string count_key = SortedMapCountKey(name);
+        if (id.empty()) {
+          found.counts.insert(count_key);
+          continue;
+        }
+        ++found.items[count_key];
+        if (layout.sorted) {
+          SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(it->value()));
+          wanted_index.insert(SortedMapIndexKey(name, record.sort_key, id));
+        }
+      }
+      SB_RETURN_IF_ERROR(it->status());
+    }
+    for (const auto& key : found.counts) {
+      if (!found.items.count(key)) WriteItemCount(view, layout.items, key, 0);
+    }
+    for (const auto& [key, n] : found.items) WriteItemCount(view, layout.items, key, n);
+    if (!layout.sorted) continue;
+    std::vector<std::string> stale_index;
+    {
+      auto it = view.NewIterator(ColumnFamily::kSortedMapIndex, prefix, end);
+      for (it->Seek(prefix); it->Valid(); it->Next()) {
+        const std::string key(it->key());
+        if (wanted_index.erase(key) == 0) stale_index.push_back(key);
+      }
+      SB_RETURN_IF_ERROR(it->status());
+    }
+    for (const auto& key : stale_index) view.Delete(ColumnFamily::kSortedMapIndex, key);
+    for (const auto& key : wanted_index) view.Put(ColumnFamily::kSortedMapIndex, key, "");
+  }
+  // Queues: the count row of each queue against its item rows.
+  Survivors queues;
+  {
+    auto it = view.NewIterator(ColumnFamily::kQueues, prefix, end);
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      std::string_view key = it->key();
+      QueueName name{universe, ""};
+      int64_t ignored;
+      if (!store::GetKeyInt64(&key, &ignored) || !store::GetKeyString(&key, &name.queue)) {
+        return Status::Internal("corrupt queue key");
+      }
+      const std::string count_key = QueueCountKey(name);
+      if (it->key() == count_key) {
+        queues.counts.insert(count_key);
+      } else if (IsQueueItemKey(it->key())) {
+        ++queues.items[count_key];
+      }
+    }
+    SB_RETURN_IF_ERROR(it->status());
+  }
+  for (const auto& key : queues.counts) {
+    if (!queues.items.count(key)) WriteItemCount(view, ColumnFamily::kQueues, key, 0);
+  }
+  for (const auto& [key, n] : queues.items) WriteItemCount(view, ColumnFamily::kQueues, key, n);
+  return RecountUsage(view, universe);
 }
 
 }  // namespace
@@ -48,7 +138,10 @@ boost::asio::awaitable<Result<std::string>> MemoryStoreFlush::Flush(int64_t univ
   const int64_t now = core::ToUnixNanos(clock_->Now());
   const std::string id = core::HexUpper(static_cast<uint64_t>(now), 16);
   std::function<Result<std::string>(store::WriteView&)> record =
-      [key = OperationKey(universe, id), id, now](store::WriteView& view) -> Result<std::string> {
+      [key = OperationKey(universe, id), id, now,
+       universe](store::WriteView& view) -> Result<std::string> {
+    // The bounded commits above cannot follow writes that landed meanwhile: count what is left.
+    SB_RETURN_IF_ERROR(ReconcileCounts(view, universe));
     std::string value(1, static_cast<char>(kOperationFormat));
     value.append(std::to_string(now));
     view.Put(ColumnFamily::kCatalog, key, value);

@@ -5,7 +5,9 @@
 // can report it later.
 //
 // The flush deletes what the universe held when it started, in bounded commits (so it never
-// holds the sequencer long); writes that land while it runs may survive it. Expiry rows of the
+// holds the sequencer long); writes that land while it runs may survive it, and its last commit
+// sets every item count, sorted-map index and the universe's usage (memstore/usage.h) to what
+// survived. Expiry rows of the
 // removed items are left to the sweeper, which drops rows whose item is gone.
 //
 // Ownership: app/ owns it. Thread safety: any thread. Durability: each commit is durable; the

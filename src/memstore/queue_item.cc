@@ -64,6 +64,13 @@ std::string QueueReadKey(const QueueName& name, std::string_view read_id) {
   return k;
 }
 
+bool IsQueueItemKey(std::string_view key) {
+  int64_t universe;
+  std::string queue;
+  return store::GetKeyInt64(&key, &universe) && store::GetKeyString(&key, &queue) && !key.empty() &&
+         key.front() == kItemTag;
+}
+
 bool ParseQueueItemSeq(std::string_view key, uint64_t* seq) {
   if (key.size() < 8) return false;
   key.remove_prefix(key.size() - 8);

@@ -54,6 +54,8 @@ std::string QueueItemsEnd(const QueueName& name);
 std::string QueueReadKey(const QueueName& name, std::string_view read_id);
 // The seq of an item row (its last 8 bytes); false when malformed.
 bool ParseQueueItemSeq(std::string_view key, uint64_t* seq);
+// Whether a `queues` key is an item row (not a count, settings or read row).
+bool IsQueueItemKey(std::string_view key);
 
 std::string EncodeQueueSettings(const QueueSettings& s);
 core::Result<QueueSettings> DecodeQueueSettings(std::string_view in);

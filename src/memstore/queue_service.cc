@@ -10,6 +10,7 @@
 #include "core/strings.h"
 #include "memstore/item_count.h"
 #include "memstore/limits.h"
+#include "memstore/usage.h"
 #include "store/key_codec.h"
 #include "store/value_codec.h"
 
@@ -45,15 +46,35 @@ Result<QueueSettings> ReadSettings(const store::WriteView& view, const QueueName
   return DecodeQueueSettings(*bytes);
 }
 
-// Counts live and invisible items of a queue through `it` (any iterator over its item rows).
-Status CountItems(store::Iterator& it, core::Timestamp now, QueueInfo* info) {
-  for (it.SeekToFirst(); it.Valid(); it.Next()) {
-    SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it.value()));
-    if (r.ExpiredAt(now)) continue;
-    ++info->size;
-    if (!r.VisibleAt(now)) ++info->invisible_size;
+// A queue's size and invisible size through `reader` (the Engine, or a WriteView inside a
+// mutation), in O(reads in flight + their items), not O(items), so a million-item queue answers
+// at once (issue #20). Size is the count row the writes keep (an expired item counts until the
+// sweeper reclaims it); invisible items are those of the reads whose window is open, each one
+// checked (still there, still that read's, not expired).
+template <class Reader>
+Status CountItems(const Reader& reader, const QueueName& name, core::Timestamp now,
+                  QueueInfo* info) {
+  SB_ASSIGN_OR_RETURN(auto count, reader.Get(ColumnFamily::kQueues, QueueCountKey(name)));
+  if (count) {
+    SB_ASSIGN_OR_RETURN(uint64_t items, DecodeItemCount(*count));
+    info->size = static_cast<size_t>(items);
   }
-  return it.status();
+  const std::string reads = QueueItemsEnd(name);  // the read rows follow the item rows
+  auto it = reader.NewIterator(ColumnFamily::kQueues, reads, store::PrefixSuccessor(reads));
+  for (it->Seek(reads); it->Valid(); it->Next()) {
+    SB_ASSIGN_OR_RETURN(QueueReadRecord read, DecodeQueueReadRecord(it->value()));
+    if (read.invisible_until <= now) continue;
+    std::string_view rest = it->key().substr(reads.size());
+    std::string read_id;
+    if (!store::GetKeyString(&rest, &read_id)) return Status::Internal("corrupt queue read key");
+    for (const auto& key : read.item_keys) {
+      SB_ASSIGN_OR_RETURN(auto bytes, reader.Get(ColumnFamily::kQueues, key));
+      if (!bytes) continue;
+      SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(*bytes));
+      if (r.read_id == read_id && !r.VisibleAt(now) && !r.ExpiredAt(now)) ++info->invisible_size;
+    }
+  }
+  return it->status();
 }
 
 }  // namespace
@@ -100,8 +121,9 @@ Result<store::Staged<QueueItem>> QueueService::StageAdd(QueueName name, std::str
   SB_RETURN_IF_ERROR(CheckItemBytes(data.size(), "data", limits_));
   SB_RETURN_IF_ERROR(CheckTtl(ttl, limits_));
   const size_t max_items = limits_.max_items_per_structure;
-  return store::Staged<QueueItem>([this, name, data = std::move(data), priority, ttl,
-                                   max_items](store::WriteView& view) -> Result<QueueItem> {
+  const uint64_t quota = limits_.max_bytes_per_universe;
+  return store::Staged<QueueItem>([this, name, data = std::move(data), priority, ttl, max_items,
+                                   quota](store::WriteView& view) -> Result<QueueItem> {
     QueueItem out;
     const core::Timestamp now = clock_->Now();
     const std::string count_key = QueueCountKey(name);
@@ -111,10 +133,12 @@ Result<store::Staged<QueueItem>> QueueService::StageAdd(QueueName name, std::str
                                " items, the limit (config memstore_max_items_per_structure).",
                            "memstore_max_items_per_structure", max_items);
     }
+    QueueItemRecord record{data, priority, now + ttl, {}, "", 0};
+    SB_RETURN_IF_ERROR(
+        ChargeUsage(view, name.universe, static_cast<int64_t>(ChargedBytes(record)), quota));
     WriteItemCount(view, ColumnFamily::kQueues, count_key, count + 1);
     uint64_t seq;
     SB_ASSIGN_OR_RETURN(std::string key, FreeItemKey(view, name, priority, now, &seq));
-    QueueItemRecord record{data, priority, now + ttl, {}, "", 0};
     view.Put(ColumnFamily::kQueues, key, EncodeQueueItemRecord(record));
     view.Put(ColumnFamily::kExpiry, ExpiryKey(record.expire_time, ExpiryKind::kQueueItem, key), "");
     // Lowered now, not once durable: a read staged later in this batch must scan from here to
@@ -229,7 +253,12 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
       SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, count_key, -1));
       scan.gone.push_back(key);
-      if (settings.dead_letter_queue.empty()) continue;
+      if (settings.dead_letter_queue.empty()) {
+        // Dropped: its bytes leave the universe. (Moved: they stay, in another queue.)
+        SB_RETURN_IF_ERROR(
+            ChargeUsage(view, name.universe, -static_cast<int64_t>(ChargedBytes(r)), 0));
+        continue;
+      }
       const QueueName dlq{name.universe, settings.dead_letter_queue};
       uint64_t dlq_seq;
       SB_ASSIGN_OR_RETURN(std::string dlq_key, FreeItemKey(view, dlq, r.priority, now, &dlq_seq));
@@ -364,6 +393,8 @@ asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::st
       view.Delete(ColumnFamily::kQueues, key);
       view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
       SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, count_key, -1));
+      SB_RETURN_IF_ERROR(
+          ChargeUsage(view, name.universe, -static_cast<int64_t>(ChargedBytes(r)), 0));
       out.items.push_back(QueueItem{ItemId(key), std::move(r)});
     }
     view.Delete(ColumnFamily::kQueues, read_key);
@@ -386,8 +417,7 @@ Result<QueueInfo> QueueService::Info(const QueueName& name) const {
   if (bytes) {
     SB_ASSIGN_OR_RETURN(info.settings, DecodeQueueSettings(*bytes));
   }
-  auto it = engine_->NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), QueueItemsEnd(name));
-  SB_RETURN_IF_ERROR(CountItems(*it, clock_->Now(), &info));
+  SB_RETURN_IF_ERROR(CountItems(*engine_, name, clock_->Now(), &info));
   return info;
 }
 
@@ -423,10 +453,7 @@ asio::awaitable<Result<QueueInfo>> QueueService::UpdateSettings(
     if (dead_letter_queue) settings.dead_letter_queue = *dead_letter_queue;
     view.Put(ColumnFamily::kQueues, QueueSettingsKey(name), EncodeQueueSettings(settings));
     out.settings = settings;
-    {
-      auto it = view.NewIterator(ColumnFamily::kQueues, QueueItemsBegin(name), QueueItemsEnd(name));
-      SB_RETURN_IF_ERROR(CountItems(*it, clock_->Now(), &out));
-    }
+    SB_RETURN_IF_ERROR(CountItems(view, name, clock_->Now(), &out));
     return out;
   };
   co_return co_await pipeline_->Commit<QueueInfo>(std::move(mutation), std::move(context));
@@ -440,6 +467,11 @@ Result<bool> QueueService::ReclaimExpired(store::WriteView& view, ExpiryKind kin
     SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(*bytes));
     if (r.expire_time != expire_time) return false;
     view.Delete(ColumnFamily::kQueues, key);
+    int64_t universe;
+    std::string_view rest = key;
+    if (store::GetKeyInt64(&rest, &universe)) {
+      SB_RETURN_IF_ERROR(ChargeUsage(view, universe, -static_cast<int64_t>(ChargedBytes(r)), 0));
+    }
     const std::string count_key = CountKeyOf(key);
     if (!count_key.empty())
       SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, count_key, -1));

@@ -121,11 +121,11 @@ bool ParseSortedMapItemKey(std::string_view key, SortedMapName* name, std::strin
          store::GetKeyString(&key, id) && key.empty();
 }
 
-core::Status ValidateSortedMapName(const SortedMapName& name) {
+core::Status ValidateSortedMapName(const SortedMapName& name, const char* noun) {
   if (name.universe <= 0) {
     return core::Status::InvalidArgument("Universe id must be a positive integer.");
   }
-  return core::ValidateName(name.map, "Sorted map name", kMaxNameBytes);
+  return core::ValidateName(name.map, std::string(noun) + " name", kMaxNameBytes);
 }
 
 core::Status ValidateItemId(std::string_view id) {

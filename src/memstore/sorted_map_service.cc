@@ -6,6 +6,7 @@
 #include "core/strings.h"
 #include "memstore/item_count.h"
 #include "memstore/limits.h"
+#include "memstore/usage.h"
 #include "store/key_codec.h"
 #include "store/page_token.h"
 #include "store/value_codec.h"
@@ -45,7 +46,7 @@ SortedMapService::SortedMapService(const store::Engine* engine, store::CommitPip
 
 Result<SortedMapItem> SortedMapService::Get(const SortedMapName& name,
                                             const std::string& id) const {
-  SB_RETURN_IF_ERROR(ValidateSortedMapName(name));
+  SB_RETURN_IF_ERROR(ValidateSortedMapName(name, layout_.name_noun));
   SB_RETURN_IF_ERROR(ValidateItemId(id));
   SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(layout_.items, SortedMapItemKey(name, id)));
   if (!bytes) return ItemNotFound();
@@ -69,13 +70,14 @@ Status SortedMapService::CheckWrite(const ItemWrite& write) const {
 Result<store::Staged<SortedMapItem>> SortedMapService::StageWrite(SortedMapName name,
                                                                   std::string id,
                                                                   NextFn next) const {
-  SB_RETURN_IF_ERROR(ValidateSortedMapName(name));
+  SB_RETURN_IF_ERROR(ValidateSortedMapName(name, layout_.name_noun));
   SB_RETURN_IF_ERROR(ValidateItemId(id));
   const core::Clock* clock = clock_;
   const size_t max_items = limits_.max_items_per_structure;
+  const uint64_t quota = limits_.max_bytes_per_universe;
   const MapLayout layout = layout_;
   return store::Staged<SortedMapItem>([name = std::move(name), id = std::move(id),
-                                       next = std::move(next), clock, max_items,
+                                       next = std::move(next), clock, max_items, quota,
                                        layout](store::WriteView& view) -> Result<SortedMapItem> {
     SortedMapItem out;
     const std::string item_key = SortedMapItemKey(name, id);
@@ -88,6 +90,9 @@ Result<store::Staged<SortedMapItem>> SortedMapService::StageWrite(SortedMapName 
     std::optional<SortedMapRecord> live;
     if (stored && !stored->ExpiredAt(now)) live = stored;
     SB_ASSIGN_OR_RETURN(std::optional<SortedMapRecord> result, next(live, now));
+    const int64_t grows = static_cast<int64_t>(result ? ChargedBytes(id, *result) : 0) -
+                          static_cast<int64_t>(stored ? ChargedBytes(id, *stored) : 0);
+    SB_RETURN_IF_ERROR(ChargeUsage(view, name.universe, grows, quota));
     const std::string count_key = SortedMapCountKey(name);
     if (stored) RemoveRows(view, layout, name, id, item_key, *stored);
     if (result) {
@@ -213,7 +218,7 @@ Result<SortedMapService::ListPage> SortedMapService::ListById(const ListQuery& q
 }
 
 Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) const {
-  SB_RETURN_IF_ERROR(ValidateSortedMapName(q.name));
+  SB_RETURN_IF_ERROR(ValidateSortedMapName(q.name, layout_.name_noun));
   if (!layout_.sorted) return ListById(q);
   const std::string prefix = MapPrefix(q.name);
   // Sort-key bounds become the scan's range: above K starts past every row with key K; below K
@@ -307,6 +312,8 @@ Result<bool> SortedMapService::ReclaimExpired(store::WriteView& view, const MapL
   // A write since the row was found may have given the item a new expiry: then it stays.
   if (record.expire_time != expire_time) return false;
   RemoveRows(view, layout, name, id, std::string(item_key), record);
+  SB_RETURN_IF_ERROR(
+      ChargeUsage(view, name.universe, -static_cast<int64_t>(ChargedBytes(id, record)), 0));
   const std::string count_key = SortedMapCountKey(name);
   SB_ASSIGN_OR_RETURN(uint64_t count, ReadItemCount(view, layout.items, count_key));
   WriteItemCount(view, layout.items, count_key, count > 0 ? count - 1 : 0);

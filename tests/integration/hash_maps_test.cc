@@ -199,5 +199,62 @@ TEST_CASE("hash map writes take Idempotency-Key and the lock guard, flush clears
   CHECK(c.Post(kItems + "?id=q", R"({"value":2,"ttl":"60s"})").status == 200);
 }
 
+// The number /metrics reports for one map (strongbox_map_items), or 0 when it lists none.
+int MapItems(HttpClient& client, const std::string& kind, const std::string& map) {
+  const std::string body = client.Get("/metrics").body;
+  const std::string line =
+      "strongbox_map_items{universe=\"42\",kind=\"" + kind + "\",map=\"" + map + "\"} ";
+  const size_t at = body.find(line);
+  return at == std::string::npos ? 0 : std::stoi(body.substr(at + line.size()));
+}
+
+TEST_CASE("a flush racing writes leaves every count exact", "[integration]") {
+  ServerFixture f;
+  auto& c = *f.client;
+  const std::string ms = "/cloud/v2/universes/42/memory-store";
+  for (int i = 0; i < 1500; ++i) {
+    REQUIRE(c.Post(kItems + "?id=a" + std::to_string(i), R"({"value":1,"ttl":"600s"})").status ==
+            200);
+  }
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  for (const std::string kind : {"hash-maps/Servers", "sorted-maps/Lobby"}) {
+    writers.emplace_back([&, kind] {
+      HttpClient client(f.server.port(), f.server.admin_key());
+      for (int i = 0; !stop.load() && i < 5000; ++i) {
+        client.Post(ms + "/" + kind + "/items?id=z" + std::to_string(i),
+                    R"({"value":1,"ttl":"600s"})");
+        client.Post(ms + "/queues/Q/items", R"({"data":1,"ttl":"600s"})");
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(c.Post(ms + ":flush", "").status == 200);
+  stop.store(true);
+  for (auto& t : writers) t.join();
+  // Whatever survived, the counts say exactly that much, and reach 0 when it is deleted.
+  const auto hash_ids = ListAll(c, 100);
+  CHECK(MapItems(c, "hash_map", "Servers") == static_cast<int>(hash_ids.size()));
+  std::vector<std::string> sorted_ids;
+  for (std::string token;;) {
+    const json page = c.Get(ms + "/sorted-maps/Lobby/items?maxPageSize=100" +
+                            (token.empty() ? "" : "&pageToken=" + token))
+                          .Json();
+    for (const auto& item : page["items"]) sorted_ids.push_back(item["id"]);
+    token = page["nextPageToken"];
+    if (token.empty()) break;
+  }
+  CHECK(MapItems(c, "sorted_map", "Lobby") == static_cast<int>(sorted_ids.size()));
+  const json queue = c.Get(ms + "/queues/Q").Json();
+  CHECK(queue["size"] == c.Get(ms + "/queues/Q/items:peek?count=200").Json()["items"].size());
+  for (const auto& id : hash_ids) REQUIRE(c.Delete(kItems + "/" + id).status == 200);
+  for (const auto& id : sorted_ids) {
+    REQUIRE(c.Delete(ms + "/sorted-maps/Lobby/items/" + id).status == 200);
+  }
+  CHECK(MapItems(c, "hash_map", "Servers") == 0);
+  CHECK(MapItems(c, "sorted_map", "Lobby") == 0);
+  CHECK(c.Get("/admin/v1/universes/42").Json()["hashMaps"].empty());
+}
+
 }  // namespace
 }  // namespace strongbox::testing

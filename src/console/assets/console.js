@@ -790,8 +790,8 @@ function countdown(expireTime) {
 }
 
 // Sorted maps (api.md §5) and hash maps (§10) show alike: a hash map's items have no sort key.
-const SORTED_MAP = { collection: 'sorted-maps', title: 'Sorted map', write: S.mapWrite };
-const HASH_MAP = { collection: 'hash-maps', title: 'Hash map', write: S.hashMapWrite };
+const SORTED_MAP = { collection: 'sorted-maps', title: 'Sorted map', write: S.mapWrite, sorted: true };
+const HASH_MAP = { collection: 'hash-maps', title: 'Hash map', write: S.hashMapWrite, sorted: false };
 
 async function sortedMapView(params) { return mapView(params, SORTED_MAP); }
 async function hashMapView(params) { return mapView(params, HASH_MAP); }
@@ -802,7 +802,7 @@ async function mapView({ u, map }, kind) {
   const table = el('table', { id: 'items' });
   const more = el('button', { class: 'secondary', hidden: true }, 'More');
   screen.show(el('h1', { text: `${kind.title} ${map}` }), crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], map), table, more);
-  table.appendChild(el('tr', {}, el('th', { text: 'Item' }), el('th', { text: 'Sort key' }),
+  table.appendChild(el('tr', {}, el('th', { text: 'Item' }), kind.sorted ? el('th', { text: 'Sort key' }) : null,
     el('th', { text: 'Value' }), el('th', { text: 'Expires in' }), el('th', {})));
   let token = '';
   const load = async () => {
@@ -817,7 +817,7 @@ async function mapView({ u, map }, kind) {
           ev.target.closest('tr').remove();
         }
       } }, 'Delete') : null;
-      table.appendChild(el('tr', {}, el('td', { text: item.id }), el('td', { class: 'mono', text: sortKey }),
+      table.appendChild(el('tr', {}, el('td', { text: item.id }), kind.sorted ? el('td', { class: 'mono', text: sortKey }) : null,
         el('td', {}, el('pre', { text: pretty(item.value) })), el('td', {}, countdown(item.expireTime)),
         el('td', {}, remove)));
     }
