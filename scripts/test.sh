@@ -122,6 +122,11 @@ cmake --build build/test -j "$JOBS"
 step "unit and integration tests"
 ctest --test-dir build/test -j "$JOBS" --output-on-failure --timeout 300
 
+step "a million items in one sorted map and one queue (about a minute; this pass only)"
+# Hidden from ctest (tag [.large]): under the sanitizers it would take many times longer, and the
+# code it drives is the same the other tests run there.
+build/test/tests/unit_tests "[.large]"
+
 step "crash test (SIGKILL at random moments, 3 cycles; storage postgres, 3; cluster, 3)"
 STRONGBOX_BIN=build/test/server/strongbox scripts/crash/kill9.sh 3
 STRONGBOX_BIN=build/test/server/strongbox scripts/crash/kill9.sh --storage postgres 3

@@ -18,7 +18,12 @@
 namespace strongbox::testing {
 
 struct StoreFixture {
-  StoreFixture() { Open(); }
+  // `write_buffer_bytes`: small by default so flushes happen; a test that writes millions of rows
+  // takes the engine's usual size.
+  explicit StoreFixture(size_t write_buffer_bytes = 64 * 1024)
+      : write_buffer_bytes_(write_buffer_bytes) {
+    Open();
+  }
   ~StoreFixture() { pipeline->Stop(); }
 
   // Closes the database cleanly and opens it again, as a restart would.
@@ -43,10 +48,11 @@ struct StoreFixture {
   std::unique_ptr<store::CommitPipeline> pipeline;
 
  private:
+  size_t write_buffer_bytes_;
   void Open() {
     store::Engine::Options options;
     options.path = dir.path();
-    options.write_buffer_size = 64 * 1024;
+    options.write_buffer_size = write_buffer_bytes_;
     auto opened = store::Engine::Open(options);
     REQUIRE(opened.ok());
     engine = std::move(opened).value();
