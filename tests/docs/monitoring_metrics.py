@@ -25,7 +25,8 @@ from readme_examples import Server  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROMQL_WORDS = {"sum", "by", "rate", "increase", "histogram_quantile", "min", "max",
                 "predict_linear", "label_values", "le", "instance", "job", "status", "route",
-                "family", "bucket", "universe", "queue", "outcome", "resource", "without"}
+                "family", "bucket", "universe", "queue", "outcome", "resource", "without", "on",
+                "group_left", "humanizePercentage"}
 CONDITIONAL = {"up", "strongbox_memory_limit_bytes"}
 
 
