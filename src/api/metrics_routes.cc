@@ -4,7 +4,6 @@
 #include "gate/access_gate.h"
 #include "memstore/sorted_map_service.h"
 #include "memstore/usage.h"
-#include "ops/inventory.h"
 #include "ops/metrics_text.h"
 #include "ops/rate_limiter.h"
 #include "store/commit_pipeline.h"
@@ -210,12 +209,10 @@ std::string RenderMetrics(const Services& s) {
   out.Family("strongbox_memory_store_bytes", "gauge",
              "Item data bytes a universe holds in its sorted maps, hash maps and queues, counted "
              "against memstore_max_bytes_per_universe (up to metrics_max_queues universes).");
-  if (auto universes = ops::ListUniverses(*s.engine, s.metrics_max_queues); universes.ok()) {
-    for (int64_t universe : universes->universes) {
-      auto usage = memstore::ReadUsage(*s.engine, universe);
-      if (!usage.ok() || *usage == 0) continue;
-      out.Sample("strongbox_memory_store_bytes", {{"universe", std::to_string(universe)}},
-                 static_cast<double>(*usage));
+  if (auto usages = memstore::Usages(*s.engine, s.metrics_max_queues); usages.ok()) {
+    for (const auto& u : *usages) {
+      out.Sample("strongbox_memory_store_bytes", {{"universe", std::to_string(u.universe)}},
+                 static_cast<double>(u.bytes));
     }
   }
   out.Family("strongbox_memory_store_quota_bytes", "gauge",

@@ -37,17 +37,27 @@ std::string OperationKey(int64_t universe, const std::string& id) {
 struct Survivors {
   std::map<std::string, uint64_t> items;  // by count key
   std::set<std::string> counts;           // count keys present
+
+  // Each count row as many as the items found (a count without items goes).
+  void WriteCounts(store::WriteView& view, ColumnFamily cf) const {
+    for (const auto& key : counts) {
+      if (!items.count(key)) WriteItemCount(view, cf, key, 0);
+    }
+    for (const auto& [key, n] : items) WriteItemCount(view, cf, key, n);
+  }
 };
 
 // After the bounded deletes, the rows that landed meanwhile may have kept a count row without
 // its items or items without their count (a count sorts first, so it goes in the first commit).
 // Sets every count of the universe to the item rows that survived, and a sorted map's index to
-// its items, inside the flush's last commit (issue #20: counts exact at every step). Walks only
-// what survived, which a flush leaves little of.
+// its items, and the universe's usage (memstore/usage.h) to their bytes, inside the flush's last
+// commit (issue #20: counts exact at every step). Walks only what survived, which a flush leaves
+// little of, once.
 Status ReconcileCounts(store::WriteView& view, int64_t universe) {
   std::string prefix;
   store::PutKeyInt64(&prefix, universe);
   const std::string end = store::PrefixSuccessor(prefix);
+  uint64_t usage = 0;
   // Maps: count key = the map's key with an empty id.
   for (const MapLayout& layout : {kSortedMapLayout, kHashMapLayout}) {
     Survivors found;
@@ -65,17 +75,13 @@ Status ReconcileCounts(store::WriteView& view, int64_t universe) {
           continue;
         }
         ++found.items[count_key];
-        if (layout.sorted) {
-          SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(it->value()));
-          wanted_index.insert(SortedMapIndexKey(name, record.sort_key, id));
-        }
+        SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(it->value()));
+        usage += ChargedBytes(id, record);
+        if (layout.sorted) wanted_index.insert(SortedMapIndexKey(name, record.sort_key, id));
       }
       SB_RETURN_IF_ERROR(it->status());
     }
-    for (const auto& key : found.counts) {
-      if (!found.items.count(key)) WriteItemCount(view, layout.items, key, 0);
-    }
-    for (const auto& [key, n] : found.items) WriteItemCount(view, layout.items, key, n);
+    found.WriteCounts(view, layout.items);
     if (!layout.sorted) continue;
     std::vector<std::string> stale_index;
     {
@@ -105,15 +111,15 @@ Status ReconcileCounts(store::WriteView& view, int64_t universe) {
         queues.counts.insert(count_key);
       } else if (IsQueueItemKey(it->key())) {
         ++queues.items[count_key];
+        SB_ASSIGN_OR_RETURN(QueueItemRecord record, DecodeQueueItemRecord(it->value()));
+        usage += ChargedBytes(record);
       }
     }
     SB_RETURN_IF_ERROR(it->status());
   }
-  for (const auto& key : queues.counts) {
-    if (!queues.items.count(key)) WriteItemCount(view, ColumnFamily::kQueues, key, 0);
-  }
-  for (const auto& [key, n] : queues.items) WriteItemCount(view, ColumnFamily::kQueues, key, n);
-  return RecountUsage(view, universe);
+  queues.WriteCounts(view, ColumnFamily::kQueues);
+  SetUsage(view, universe, usage);
+  return Status::Ok();
 }
 
 }  // namespace

@@ -497,8 +497,7 @@ Result<std::vector<QueueService::Depth>> QueueService::Depths(size_t max) const 
     // The count row sorts first in its queue; a queue without one holds nothing.
     const std::string count_key = QueueCountKey(depth.name);
     if (it->key() == count_key) {
-      std::string_view value = it->value();
-      if (!store::GetVarint64(&value, &depth.items)) return Status::Internal("corrupt queue count");
+      SB_ASSIGN_OR_RETURN(depth.items, DecodeItemCount(it->value()));
     }
     out.push_back(depth);
     // Past every row of this queue: its prefix, then a byte above every tag.

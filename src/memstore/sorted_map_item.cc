@@ -1,5 +1,6 @@
 #include "memstore/sorted_map_item.h"
 
+#include <cctype>
 #include <cstring>
 
 #include "core/names.h"
@@ -125,7 +126,9 @@ core::Status ValidateSortedMapName(const SortedMapName& name, const char* noun) 
   if (name.universe <= 0) {
     return core::Status::InvalidArgument("Universe id must be a positive integer.");
   }
-  return core::ValidateName(name.map, std::string(noun) + " name", kMaxNameBytes);
+  std::string what = std::string(noun) + " name";
+  what[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(what[0])));
+  return core::ValidateName(name.map, what, kMaxNameBytes);
 }
 
 core::Status ValidateItemId(std::string_view id) {

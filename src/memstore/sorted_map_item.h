@@ -81,13 +81,12 @@ struct MapLayout {
   store::ColumnFamily items;  // item records and the per-map item count
   bool sorted;                // keeps sorted_map_index rows; lists in sort-key order
   ExpiryKind expiry;
-  const char* noun;       // "sorted map" / "hash map", in messages
-  const char* name_noun;  // "Sorted map" / "Hash map", at the start of a message
+  const char* noun;  // "sorted map" / "hash map", in messages
 };
 inline constexpr MapLayout kSortedMapLayout{store::ColumnFamily::kSortedMaps, true,
-                                            ExpiryKind::kSortedMapItem, "sorted map", "Sorted map"};
+                                            ExpiryKind::kSortedMapItem, "sorted map"};
 inline constexpr MapLayout kHashMapLayout{store::ColumnFamily::kHashMaps, false,
-                                          ExpiryKind::kHashMapItem, "hash map", "Hash map"};
+                                          ExpiryKind::kHashMapItem, "hash map"};
 std::string ExpiryKey(core::Timestamp expire_time, ExpiryKind kind, std::string_view item_key);
 struct ExpiryRow {
   core::Timestamp expire_time{};
@@ -99,8 +98,8 @@ bool ParseExpiryKey(std::string_view key, ExpiryRow* row);
 // The map a sorted_maps item key belongs to, and its id; false when malformed.
 bool ParseSortedMapItemKey(std::string_view key, SortedMapName* name, std::string* id);
 
-// `noun` names the kind in the message ("Sorted map", "Hash map").
-core::Status ValidateSortedMapName(const SortedMapName& name, const char* noun = "Sorted map");
+// `noun` names the kind in the message (MapLayout::noun: "sorted map", "hash map").
+core::Status ValidateSortedMapName(const SortedMapName& name, const char* noun = "sorted map");
 core::Status ValidateItemId(std::string_view id);
 
 }  // namespace strongbox::memstore

@@ -46,7 +46,7 @@ SortedMapService::SortedMapService(const store::Engine* engine, store::CommitPip
 
 Result<SortedMapItem> SortedMapService::Get(const SortedMapName& name,
                                             const std::string& id) const {
-  SB_RETURN_IF_ERROR(ValidateSortedMapName(name, layout_.name_noun));
+  SB_RETURN_IF_ERROR(ValidateSortedMapName(name, layout_.noun));
   SB_RETURN_IF_ERROR(ValidateItemId(id));
   SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(layout_.items, SortedMapItemKey(name, id)));
   if (!bytes) return ItemNotFound();
@@ -70,7 +70,7 @@ Status SortedMapService::CheckWrite(const ItemWrite& write) const {
 Result<store::Staged<SortedMapItem>> SortedMapService::StageWrite(SortedMapName name,
                                                                   std::string id,
                                                                   NextFn next) const {
-  SB_RETURN_IF_ERROR(ValidateSortedMapName(name, layout_.name_noun));
+  SB_RETURN_IF_ERROR(ValidateSortedMapName(name, layout_.noun));
   SB_RETURN_IF_ERROR(ValidateItemId(id));
   const core::Clock* clock = clock_;
   const size_t max_items = limits_.max_items_per_structure;
@@ -218,7 +218,7 @@ Result<SortedMapService::ListPage> SortedMapService::ListById(const ListQuery& q
 }
 
 Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) const {
-  SB_RETURN_IF_ERROR(ValidateSortedMapName(q.name, layout_.name_noun));
+  SB_RETURN_IF_ERROR(ValidateSortedMapName(q.name, layout_.noun));
   if (!layout_.sorted) return ListById(q);
   const std::string prefix = MapPrefix(q.name);
   // Sort-key bounds become the scan's range: above K starts past every row with key K; below K

@@ -1,7 +1,8 @@
 #include "memstore/usage.h"
 
+#include "memstore/item_count.h"
 #include "store/key_codec.h"
-#include "store/value_codec.h"
+#include "store/key_listing.h"
 
 namespace strongbox::memstore {
 
@@ -12,28 +13,6 @@ using store::ColumnFamily;
 namespace {
 
 constexpr std::string_view kUsageKind = "memory-store-usage";
-
-Result<uint64_t> DecodeUsage(std::string_view bytes) {
-  uint64_t usage;
-  if (!store::GetVarint64(&bytes, &usage)) return Status::Internal("corrupt memory-store usage");
-  return usage;
-}
-
-void WriteUsage(store::WriteView& view, int64_t universe, uint64_t usage) {
-  if (usage == 0) {
-    view.Delete(ColumnFamily::kCatalog, UsageKey(universe));
-    return;
-  }
-  std::string bytes;
-  store::PutVarint64(&bytes, usage);
-  view.Put(ColumnFamily::kCatalog, UsageKey(universe), bytes);
-}
-
-Result<uint64_t> ReadUsage(const store::WriteView& view, int64_t universe) {
-  SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kCatalog, UsageKey(universe)));
-  if (!bytes) return uint64_t{0};
-  return DecodeUsage(*bytes);
-}
 
 }  // namespace
 
@@ -54,15 +33,28 @@ std::string UsageKey(int64_t universe) {
 Result<uint64_t> ReadUsage(const store::Engine& engine, int64_t universe) {
   SB_ASSIGN_OR_RETURN(auto bytes, engine.Get(ColumnFamily::kCatalog, UsageKey(universe)));
   if (!bytes) return uint64_t{0};
-  return DecodeUsage(*bytes);
+  return DecodeItemCount(*bytes);
+}
+
+Result<std::vector<UniverseUsage>> Usages(const store::Engine& engine, size_t max) {
+  // Every usage row is in the catalog, keyed by its universe first: one seek per universe.
+  SB_ASSIGN_OR_RETURN(auto universes,
+                      store::DistinctLeadingInt64(engine, ColumnFamily::kCatalog, max));
+  std::vector<UniverseUsage> out;
+  for (int64_t universe : universes) {
+    SB_ASSIGN_OR_RETURN(uint64_t bytes, ReadUsage(engine, universe));
+    if (bytes > 0) out.push_back({universe, bytes});
+  }
+  return out;
 }
 
 Status ChargeUsage(store::WriteView& view, int64_t universe, int64_t delta, uint64_t quota) {
   if (delta == 0) return Status::Ok();
-  SB_ASSIGN_OR_RETURN(uint64_t usage, ReadUsage(view, universe));
+  const std::string key = UsageKey(universe);
+  SB_ASSIGN_OR_RETURN(uint64_t usage, ReadItemCount(view, ColumnFamily::kCatalog, key));
   if (delta < 0) {
     const auto shrink = static_cast<uint64_t>(-delta);
-    WriteUsage(view, universe, usage > shrink ? usage - shrink : 0);
+    WriteItemCount(view, ColumnFamily::kCatalog, key, usage > shrink ? usage - shrink : 0);
     return Status::Ok();
   }
   const uint64_t next = usage + static_cast<uint64_t>(delta);
@@ -77,36 +69,12 @@ Status ChargeUsage(store::WriteView& view, int64_t universe, int64_t delta, uint
         .WithMetadata("value", std::to_string(quota))
         .WithMetadata("usage", std::to_string(usage));
   }
-  WriteUsage(view, universe, next);
+  WriteItemCount(view, ColumnFamily::kCatalog, key, next);
   return Status::Ok();
 }
 
-Status RecountUsage(store::WriteView& view, int64_t universe) {
-  std::string prefix;
-  store::PutKeyInt64(&prefix, universe);
-  const std::string end = store::PrefixSuccessor(prefix);
-  uint64_t usage = 0;
-  for (ColumnFamily cf : {ColumnFamily::kSortedMaps, ColumnFamily::kHashMaps}) {
-    auto it = view.NewIterator(cf, prefix, end);
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      SortedMapName name;
-      std::string id;
-      if (!ParseSortedMapItemKey(it->key(), &name, &id)) return Status::Internal("corrupt map key");
-      if (id.empty()) continue;  // the map's item count
-      SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(it->value()));
-      usage += ChargedBytes(id, record);
-    }
-    SB_RETURN_IF_ERROR(it->status());
-  }
-  auto it = view.NewIterator(ColumnFamily::kQueues, prefix, end);
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    if (!IsQueueItemKey(it->key())) continue;
-    SB_ASSIGN_OR_RETURN(QueueItemRecord record, DecodeQueueItemRecord(it->value()));
-    usage += ChargedBytes(record);
-  }
-  SB_RETURN_IF_ERROR(it->status());
-  WriteUsage(view, universe, usage);
-  return Status::Ok();
+void SetUsage(store::WriteView& view, int64_t universe, uint64_t bytes) {
+  WriteItemCount(view, ColumnFamily::kCatalog, UsageKey(universe), bytes);
 }
 
 }  // namespace strongbox::memstore

@@ -10,7 +10,8 @@
 // deleted, discarded, flushed or reclaimed by the sweeper (an expired item still counts until
 // the sweeper reclaims it, within memstore_sweep_interval_ms).
 //
-// Row: `catalog`, key (int64 universe, "memory-store-usage", ""), value varint bytes; absent = 0
+// Row: `catalog`, key (int64 universe, "memory-store-usage", ""), value varint bytes as an item
+// count row is kept (memstore/item_count.h); absent = 0
 // (proto-docs/storage-format.md). Data written before the row existed (an upgrade) is not
 // counted until it is rewritten or removed; counts never go below 0.
 // Thread safety: the WriteView functions run inside a mutation (on the sequencer).
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "memstore/queue_item.h"
@@ -39,9 +41,16 @@ core::Result<uint64_t> ReadUsage(const store::Engine& engine, int64_t universe);
 // whole. A shrink always succeeds.
 core::Status ChargeUsage(store::WriteView& view, int64_t universe, int64_t delta, uint64_t quota);
 
-// Sets the usage to what the universe's rows hold now: after a flush, whose bounded commits
-// cannot follow the writes that land meanwhile. Walks the universe's remaining memory-store rows
-// (a flush leaves few) inside the mutation.
-core::Status RecountUsage(store::WriteView& view, int64_t universe);
+// Sets the usage outright: a flush's last commit, having counted what survived it
+// (memory_store_flush.cc), since its bounded commits cannot follow the writes that land meanwhile.
+void SetUsage(store::WriteView& view, int64_t universe, uint64_t bytes);
+
+// The universes whose usage is above 0, with it, one seek per universe of the catalog (at most
+// `max` universes looked at), for /metrics.
+struct UniverseUsage {
+  int64_t universe = 0;
+  uint64_t bytes = 0;
+};
+core::Result<std::vector<UniverseUsage>> Usages(const store::Engine& engine, size_t max);
 
 }  // namespace strongbox::memstore
