@@ -309,12 +309,12 @@ class CommitRoutes {
     SB_CO_ASSIGN_OR_RETURN(std::vector<std::string> ids, DecodeIds(request));
     SB_CO_RETURN_IF_ERROR(ChargeRate(services_, request, board.universe, ops::RateFamily::kOrdered,
                                      ids.size() - 1, 1));
-    SB_CO_ASSIGN_OR_RETURN(auto requested, SeasonParam(request));
-    SB_CO_ASSIGN_OR_RETURN(auto season, services_.leaderboards->ResolveSeason(&board, requested));
+    SB_CO_ASSIGN_OR_RETURN(std::string season,
+                           ReadSeason(*services_.leaderboards, request, &board));
     SB_CO_ASSIGN_OR_RETURN(auto answer, services_.leaderboards->BatchRank(board, ids, order));
     std::string tail = "\"totalSize\":" + std::to_string(answer.total) + ",\"missingIds\":";
     tail.append(core::DumpCompact(Json(answer.missing)));
-    tail.append(SeasonMembers(season, requested.has_value()));
+    tail.append(season);
     co_return http::JsonResponse(200, OrderedEntryWriter("ordered-data-stores", board)
                                           .List("orderedDataStoreEntries", answer.entries, tail));
   }

@@ -299,9 +299,7 @@ class OrderedRoutes {
   // Resolves the `season` parameter on `board` (api.md §9; 404 for a season not readable) and
   // gives the answer's season members (SeasonMembers).
   Result<std::string> Season(const Request& request, BoardName* board) const {
-    SB_ASSIGN_OR_RETURN(auto requested, SeasonParam(request));
-    SB_ASSIGN_OR_RETURN(auto season, services_.leaderboards->ResolveSeason(board, requested));
-    return SeasonMembers(season, requested.has_value());
+    return ReadSeason(*services_.leaderboards, request, board);
   }
 
   // The responder of a write whose answer is the entry.

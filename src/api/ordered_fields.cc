@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "api/request_fields.h"
 #include "core/names.h"
 #include "core/strings.h"
 #include "core/time_format.h"
@@ -108,13 +109,20 @@ Result<leaderboard::BoardName> BoardFromPath(const http::Request& request) {
 }
 
 Result<std::optional<uint64_t>> SeasonParam(const http::Request& request) {
-  const auto text = request.Query("season");
-  if (!text) return std::optional<uint64_t>();
-  auto season = core::ParseUint64(*text);
-  if (!season) {
+  // Any whole-number spelling, as every integer parameter (api.md §1).
+  SB_ASSIGN_OR_RETURN(auto season, QueryInt64(request, "season"));
+  if (!season) return std::optional<uint64_t>();
+  if (*season < 0) {
     return Status::InvalidArgument("Query parameter 'season' must be a season number (seasonId).");
   }
-  return std::optional<uint64_t>(*season);
+  return std::optional<uint64_t>(static_cast<uint64_t>(*season));
+}
+
+Result<std::string> ReadSeason(const leaderboard::LeaderboardService& boards,
+                               const http::Request& request, leaderboard::BoardName* board) {
+  SB_ASSIGN_OR_RETURN(auto requested, SeasonParam(request));
+  SB_ASSIGN_OR_RETURN(auto season, boards.ResolveSeason(board, requested));
+  return SeasonMembers(season, requested.has_value());
 }
 
 namespace {

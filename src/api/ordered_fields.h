@@ -40,8 +40,14 @@ core::Result<leaderboard::EntryExtras> DecodeEntryExtras(const core::Json& body)
 core::Result<leaderboard::BoardName> BoardFromPath(const http::Request& request);
 
 // The `season` query parameter (api.md §9): a season number, absent → nullopt (the live one
-// for a read; for a write, any season). Anything but a whole number in uint64 → 400.
+// for a read; for a write, any season). Any whole-number spelling (api.md §1); anything else, or
+// a negative number → 400.
 core::Result<std::optional<uint64_t>> SeasonParam(const http::Request& request);
+
+// A read's `season` parameter resolved on `board` (which then names that season; api.md §9: 404
+// for a season not readable), as the answer's season members (SeasonMembers).
+core::Result<std::string> ReadSeason(const leaderboard::LeaderboardService& boards,
+                                     const http::Request& request, leaderboard::BoardName* board);
 
 // The season members of an answer, each preceded by a comma, ready for a hand-written object:
 // "seasonId" (a decimal string), "seasonStartTime", and "nextResetTime" for the live season
@@ -78,11 +84,6 @@ class OrderedEntryWriter {
     if (total) out->append(",\"totalSize\":").append(std::to_string(*total));
     out->append(extra);
     out->push_back('}');
-  }
-  std::string Entry(const std::string& id, int64_t value, std::string_view extra = {}) const {
-    std::string out;
-    Append(&out, id, value, std::nullopt, std::nullopt, extra);
-    return out;
   }
   // A write's answer: the entry, and the season it landed in on a board with seasons.
   std::string Entry(const leaderboard::OrderedEntry& entry) const;

@@ -52,7 +52,6 @@ class SeasonClock {
  public:
   explicit SeasonClock(const core::Clock* clock) : clock_(clock) {}
   const core::Clock& clock() const { return *clock_; }
-  core::Timestamp Now() const { return clock_->Now(); }
   // `board_id`: any stable name of the board (its settings key). `now`: the instant to decide
   // at (a mutation's WriteView::Now); the clock when absent.
   core::Result<SeasonSpan> Live(const std::string& board_id, const BoardSettings& settings,

@@ -1,7 +1,5 @@
 #include "leaderboard/board_settings.h"
 
-#include <algorithm>
-
 #include "store/value_codec.h"
 
 namespace strongbox::leaderboard {
@@ -19,9 +17,24 @@ Status OutOfRange(int64_t base, int64_t amount) {
       .WithReason("VALUE_OUT_OF_RANGE");
 }
 
-// The better of two values for `best`.
-int64_t Better(const BoardSettings& settings, int64_t a, int64_t b) {
-  return settings.best_order == SortOrder::kDescending ? std::max(a, b) : std::min(a, b);
+// What a submission of `value` stores under set, latest or sum (best is NextRecord's), given
+// the stored value `base` when `stored`.
+Result<int64_t> Submit(WriteStrategy strategy, bool stored, int64_t base, int64_t value) {
+  if (!stored || strategy != WriteStrategy::kSum) return value;
+  int64_t sum;
+  if (__builtin_add_overflow(base, value, &sum)) return OutOfRange(base, value);
+  return sum;
+}
+
+// What `:increment` by `amount` makes of the stored value `base` (0 when missing).
+Result<int64_t> IncrementBy(int64_t base, int64_t amount) {
+  int64_t sum;
+  if (__builtin_add_overflow(base, amount, &sum)) {
+    return Status::InvalidArgument("Incrementing " + std::to_string(base) + " by " +
+                                   std::to_string(amount) + " overflows the 64-bit integer value.")
+        .WithReason("VALUE_OUT_OF_RANGE");
+  }
+  return sum;
 }
 
 }  // namespace
@@ -95,54 +108,21 @@ Result<BoardSettings> DecodeBoardSettings(std::string_view bytes) {
   return settings;
 }
 
-Result<int64_t> Submit(const BoardSettings& settings, std::optional<int64_t> stored,
-                       int64_t value) {
-  if (!stored) return value;
-  switch (settings.strategy) {
-    case WriteStrategy::kSet:
-    case WriteStrategy::kLatest:
-      return value;
-    case WriteStrategy::kBest:
-      return Better(settings, *stored, value);
-    case WriteStrategy::kSum: {
-      int64_t sum;
-      if (__builtin_add_overflow(*stored, value, &sum)) return OutOfRange(*stored, value);
-      return sum;
-    }
-  }
-  return value;
-}
-
-Result<int64_t> IncrementBy(const BoardSettings& settings, std::optional<int64_t> stored,
-                            int64_t amount) {
-  const int64_t base = stored.value_or(0);
-  int64_t sum;
-  if (__builtin_add_overflow(base, amount, &sum)) {
-    return Status::InvalidArgument("Incrementing " + std::to_string(base) + " by " +
-                                   std::to_string(amount) + " overflows the 64-bit integer value.")
-        .WithReason("VALUE_OUT_OF_RANGE");
-  }
-  if (settings.strategy == WriteStrategy::kBest && stored) return Better(settings, *stored, sum);
-  return sum;
-}
-
 Result<OrderedRecord> NextRecord(const BoardSettings& settings,
                                  const std::optional<OrderedRecord>& current, int64_t value,
                                  bool increment, const EntryExtras& extras) {
-  const std::optional<int64_t> stored =
-      current ? std::optional<int64_t>(current->value) : std::nullopt;
+  const int64_t base = current ? current->value : 0;
   OrderedRecord next;
   next.subscore = extras.subscore.value_or(current ? current->subscore : 0);
   next.metadata = extras.metadata.value_or(current ? current->metadata : std::string());
   if (settings.strategy != WriteStrategy::kBest || !current) {
-    SB_ASSIGN_OR_RETURN(next.value, increment ? IncrementBy(settings, stored, value)
-                                              : Submit(settings, stored, value));
+    SB_ASSIGN_OR_RETURN(next.value,
+                        increment ? IncrementBy(base, value)
+                                  : Submit(settings.strategy, current.has_value(), base, value));
     return next;
   }
   // best: the write's own score, then the better of the two scores wins whole.
-  BoardSettings plain = settings;
-  plain.strategy = WriteStrategy::kSet;
-  SB_ASSIGN_OR_RETURN(next.value, increment ? IncrementBy(plain, stored, value) : value);
+  SB_ASSIGN_OR_RETURN(next.value, increment ? IncrementBy(base, value) : value);
   const auto written = std::make_pair(next.value, next.subscore);
   const auto kept = std::make_pair(current->value, current->subscore);
   const bool better =

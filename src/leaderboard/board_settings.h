@@ -59,14 +59,6 @@ inline constexpr uint8_t kBoardSettingsFormat = 2;
 std::string EncodeBoardSettings(const BoardSettings& settings);
 core::Result<BoardSettings> DecodeBoardSettings(std::string_view bytes);
 
-// What a submission of `value` (create, update, a transaction's set) stores given the stored
-// value (nullopt: missing). kInvalidArgument VALUE_OUT_OF_RANGE when `sum` overflows.
-core::Result<int64_t> Submit(const BoardSettings& settings, std::optional<int64_t> stored,
-                             int64_t value);
-// What `:increment` by `amount` stores. kInvalidArgument VALUE_OUT_OF_RANGE on overflow.
-core::Result<int64_t> IncrementBy(const BoardSettings& settings, std::optional<int64_t> stored,
-                                  int64_t amount);
-
 // What a write gives beyond the value (api.md §9); an absent member keeps the entry's own.
 struct EntryExtras {
   std::optional<int64_t> subscore;
@@ -77,10 +69,11 @@ struct EntryExtras {
 };
 
 // The record a write leaves (arrival not set): a submission of `value` (create, update, a
-// transaction's set) or, with `increment`, `:increment` by `value`. The value follows
-// Submit / IncrementBy; the subscore and metadata are the write's or the entry's own. Under
-// `best`, the write's score (value, subscore) replaces the stored one only if it is better, and
-// then its metadata comes with it; otherwise the entry is left exactly as it was.
+// transaction's set) or, with `increment`, `:increment` by `value`: set and latest store the
+// value, sum adds it, an increment adds to the stored value (kInvalidArgument
+// VALUE_OUT_OF_RANGE on overflow); the subscore and metadata are the write's or the entry's own.
+// Under `best`, the write's score (value, subscore) replaces the stored one only if it is better,
+// and then its metadata comes with it; otherwise the entry is left exactly as it was.
 core::Result<OrderedRecord> NextRecord(const BoardSettings& settings,
                                        const std::optional<OrderedRecord>& current, int64_t value,
                                        bool increment, const EntryExtras& extras);

@@ -293,7 +293,7 @@ Result<BoardSettings> LeaderboardService::ReadSettings(store::WriteView& view,
   return DecodeBoardSettings(*row);
 }
 
-Result<BoardSettings> LeaderboardService::ReadSettings(const std::string& key) const {
+Result<BoardSettings> LeaderboardService::ReadSettings(const std::string& key, bool fill) const {
   if (auto cached = settings_cache_.Find(key)) return *cached;
   const uint64_t epoch = settings_cache_.Epoch();
   SB_ASSIGN_OR_RETURN(auto row, engine_->Get(ColumnFamily::kCatalog, key));
@@ -301,7 +301,7 @@ Result<BoardSettings> LeaderboardService::ReadSettings(const std::string& key) c
   if (row) {
     SB_ASSIGN_OR_RETURN(settings, DecodeBoardSettings(*row));
   }
-  settings_cache_.Fill(key, settings, epoch);
+  if (fill) settings_cache_.Fill(key, settings, epoch);
   return settings;
 }
 
@@ -456,7 +456,9 @@ boost::asio::awaitable<Result<size_t>> LeaderboardService::ReclaimSeasons(size_t
     std::string_view in = board_key;
     if (!ParseBoardKey(&in, &board) || !in.empty()) continue;
     const std::string settings_key = BoardSettingsKey(board);
-    auto settings = ReadSettings(settings_key);
+    // Not filling the cache: this scan visits every board, and must not evict the ones that
+    // requests keep there.
+    auto settings = ReadSettings(settings_key, /*fill=*/false);
     if (!settings.ok() || !HasSeasons(*settings)) continue;
     auto live = seasons_.Live(settings_key, *settings);
     if (!live.ok() || board.season >= live->id || Retained(*settings, live->id, board.season)) {

@@ -241,7 +241,8 @@ class LeaderboardService {
   // settings_cache_. Callers build the key once and pass it to both.
   static core::Result<BoardSettings> ReadSettings(store::WriteView& view,
                                                   const std::string& settings_key);
-  core::Result<BoardSettings> ReadSettings(const std::string& settings_key) const;
+  // `fill`: remember what was read in the cache (not for a background scan over every board).
+  core::Result<BoardSettings> ReadSettings(const std::string& settings_key, bool fill = true) const;
 
   // Create, update and increment: a submission of `value` (or, with `increment`, an increment
   // by it) through NextRecord, where the entry must be missing, present, or either.

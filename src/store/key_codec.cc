@@ -1,5 +1,6 @@
 #include "store/key_codec.h"
 
+#include <cassert>
 #include <cstring>
 
 namespace strongbox::store {
@@ -42,6 +43,8 @@ void PutKeyStringPrefix(std::string* dst, std::string_view prefix) {
 }
 
 void PutKeyStringVariant(std::string* dst, std::string_view s, uint8_t tag) {
+  // 01 is the plain terminator and FF an escaped NUL: a variant tag is neither (key_codec.h).
+  assert(tag >= 0x02 && tag <= 0xFE);
   PutKeyString(dst, s);
   dst->back() = static_cast<char>(tag);
 }
