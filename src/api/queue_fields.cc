@@ -17,7 +17,8 @@ std::string QueuePath(const QueueName& name) {
          core::PercentEncodeSegment(name.queue);
 }
 
-void AppendQueueItem(std::string* out, const QueueName& name, const QueueItem& item) {
+void AppendQueueItem(std::string* out, const QueueName& name, const QueueItem& item,
+                     std::string_view extra) {
   out->append("{\"path\":");
   core::AppendJsonString(out, QueuePath(name) + "/items/" + item.id);
   out->append(",\"id\":");
@@ -26,6 +27,7 @@ void AppendQueueItem(std::string* out, const QueueName& name, const QueueItem& i
   out->append(",\"priority\":").append(core::FormatJsonNumber(item.record.priority));
   out->append(",\"expireTime\":");
   core::AppendJsonString(out, core::FormatRfc3339(item.record.expire_time));
+  out->append(extra);
   out->push_back('}');
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "core/json_util.h"
 #include "core/status.h"
@@ -26,8 +27,9 @@ core::Result<QueueAdd> DecodeQueueAdd(const core::Json& body);
 // "cloud/v2/universes/{u}/memory-store/queues/{queue}", the queue segment percent-encoded.
 std::string QueuePath(const memstore::QueueName& name);
 
-// Appends {"path","id","data","priority","expireTime"}, the stored data spliced in.
+// Appends {"path","id","data","priority","expireTime"}, the stored data spliced in, then
+// `extra`: more members, each preceded by a comma (a peek's).
 void AppendQueueItem(std::string* out, const memstore::QueueName& name,
-                     const memstore::QueueItem& item);
+                     const memstore::QueueItem& item, std::string_view extra = {});
 
 }  // namespace strongbox::api

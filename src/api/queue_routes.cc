@@ -151,16 +151,14 @@ class QueueRoutes {
     std::string body = "{\"items\":[";
     for (size_t i = 0; i < items.size(); ++i) {
       if (i > 0) body.push_back(',');
-      AppendQueueItem(&body, name, items[i]);
-      body.pop_back();  // the item object goes on with the peek's own members
       const auto& r = items[i].record;
-      body.append(",\"deliveries\":").append(std::to_string(r.deliveries));
-      body.append(",\"invisible\":").append(r.invisible_until > now ? "true" : "false");
+      std::string extra = ",\"deliveries\":" + std::to_string(r.deliveries);
+      extra.append(",\"invisible\":").append(r.invisible_until > now ? "true" : "false");
       if (r.invisible_until > now) {
-        body.append(",\"invisibleUntil\":");
-        core::AppendJsonString(&body, core::FormatRfc3339(r.invisible_until));
+        extra.append(",\"invisibleUntil\":");
+        core::AppendJsonString(&extra, core::FormatRfc3339(r.invisible_until));
       }
-      body.push_back('}');
+      AppendQueueItem(&body, name, items[i], extra);
     }
     body.append("]}");
     co_return http::JsonResponse(200, std::move(body));

@@ -789,6 +789,11 @@ function countdown(expireTime) {
   return span;
 }
 
+// Moves every countdown on the page on by redrawing it (called every second by the views).
+function tickCountdowns() {
+  for (const span of document.querySelectorAll('[data-expire]')) span.replaceWith(countdown(span.dataset.expire));
+}
+
 // Sorted maps (api.md §5) and hash maps (§10) show alike: a hash map's items have no sort key.
 const SORTED_MAP = { collection: 'sorted-maps', title: 'Sorted map', write: S.mapWrite, sorted: true };
 const HASH_MAP = { collection: 'hash-maps', title: 'Hash map', write: S.hashMapWrite, sorted: false };
@@ -825,9 +830,7 @@ async function mapView({ u, map }, kind) {
     more.hidden = !token;
   };
   more.addEventListener('click', load);
-  screen.timer(setInterval(() => {
-    for (const span of document.querySelectorAll('[data-expire]')) span.replaceWith(countdown(span.dataset.expire));
-  }, 1000));
+  screen.timer(setInterval(tickCountdowns, 1000));
   await load();
 }
 
@@ -864,7 +867,7 @@ async function queueView({ u, queue }) {
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) failed(e);  // revoked: back to sign-in
     }
-    for (const span of document.querySelectorAll('[data-expire]')) span.replaceWith(countdown(span.dataset.expire));
+    tickCountdowns();
   }, 1000));
 }
 
@@ -905,9 +908,7 @@ async function locksView({ u }) {
   }
   screen.show(el('h1', { text: `Session locks of universe ${u}` }), crumbs(['Universes', '#/'], [u, `#/u/${seg(u)}`], 'locks'),
     table, page.nextPageToken ? el('p', { class: 'muted' }, 'The first 100 locks are shown.') : null);
-  screen.timer(setInterval(() => {
-    for (const span of document.querySelectorAll('[data-expire]')) span.replaceWith(countdown(span.dataset.expire));
-  }, 1000));
+  screen.timer(setInterval(tickCountdowns, 1000));
 }
 
 function scopesText(scopes) {
