@@ -91,7 +91,6 @@ void QueueService::LowerHead(const std::string& prefix, const std::string& key) 
   if (found == heads_.end()) return;
   Head& head = found->second;
   if (!head.key.empty() && key < head.key) head.key = key;
-  if (!head.pending.empty() && key < head.pending) ++head.generation;
 }
 
 uint64_t QueueService::NextSeq(core::Timestamp now) {
@@ -146,7 +145,10 @@ Result<store::Staged<QueueItem>> QueueService::StageAdd(QueueName name, std::str
     // next read's raise puts the head back); only raises, which could hide an item, wait for
     // durability.
     LowerHead(QueuePrefix(name), key);
-    view.OnCommitted([this, prefix = QueuePrefix(name)] { waiters_.WakeOne(prefix); });
+    view.OnCommitted([this, prefix = QueuePrefix(name), key] {
+      LowerHead(prefix, key);  // after the raise of any read staged before it (see Head)
+      waiters_.Signal(prefix);
+    });
     out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
     return out;
   });
@@ -226,11 +228,6 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     SB_ASSIGN_OR_RETURN(ReadScan scan, ScanForRead(view, name, request.count, now));
     wake = scan.wake_at;
     const std::string prefix = QueuePrefix(name);
-    // Not a hint but a raise in flight: an add staged later in this batch below it cancels the
-    // raise (LowerHead bumps the generation). The hook below clears it.
-    Head& head = heads_[prefix];
-    head.pending = std::max(head.pending, scan.first_visible);
-    const uint64_t generation = head.generation;
 
     std::vector<std::pair<std::string, QueueItemRecord>> picked, dead;
     for (auto& [key, r] : scan.visible) {
@@ -247,7 +244,8 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     }
     // Delivered too often: to the dead-letter queue (or dropped without one), never again here.
     const std::string count_key = QueueCountKey(name);
-    std::vector<std::string> moved;  // prefixes of the dead-letter queues that got items
+    // Dead-letter queue prefix → key of each item moved there.
+    std::vector<std::pair<std::string, std::string>> moved;
     for (auto& [key, r] : dead) {
       view.Delete(ColumnFamily::kQueues, key);
       view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
@@ -268,7 +266,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
                "");
       SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, QueueCountKey(dlq), 1));
       LowerHead(QueuePrefix(dlq), dlq_key);  // now, as an add does (see Add)
-      moved.push_back(QueuePrefix(dlq));
+      moved.emplace_back(QueuePrefix(dlq), dlq_key);
     }
     QueueRead out;
     if (!picked.empty()) {
@@ -290,16 +288,18 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     }
     // The hints that could hide an item (raising the head, forgetting a tracked item) change
     // only once the batch is durable: a read that fails or rolls back leaves them as they were.
-    view.OnCommitted([this, prefix, generation, first_visible = std::move(scan.first_visible),
+    view.OnCommitted([this, prefix, first_visible = std::move(scan.first_visible),
                       gone = std::move(scan.gone), tracked = std::move(scan.tracked),
                       moved = std::move(moved)] {
       Head& h = heads_[prefix];
       for (const auto& key : gone) h.invisible.erase(key);
       for (const auto& [key, until] : tracked) h.invisible[key] = until;
-      if (h.generation == generation) h.key = first_visible;
-      // Hooks run after every mutation of the batch: no raise is pending any more.
-      h.pending.clear();
-      for (const auto& dlq_prefix : moved) waiters_.WakeOne(dlq_prefix);
+      // Lowered again by the hook of any add staged after this read (see Head).
+      h.key = first_visible;
+      for (const auto& [dlq_prefix, dlq_key] : moved) {
+        LowerHead(dlq_prefix, dlq_key);
+        waiters_.Signal(dlq_prefix);
+      }
     });
     return out;
   };
@@ -333,10 +333,13 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
     // Registered before the attempt, so an add that commits after it cannot be missed: the
     // flag is set, or the posted cancel reaches the wait below (both run on this executor).
     auto executor = timer->get_executor();
-    const uint64_t waiter = waiters_.Add(key, [executor, timer, woken] {
-      woken->store(true);
-      asio::post(executor, [timer] { timer->cancel(); });
-    });
+    const uint64_t waiter = waiters_.Add(
+        key,
+        [executor, timer, woken] {
+          woken->store(true);
+          asio::post(executor, [timer] { timer->cancel(); });
+        },
+        request.count);
     core::Timestamp wake_at;
     auto result = co_await ReadOnce(name, request, &wake_at);
     const auto remaining = deadline - std::chrono::steady_clock::now();
@@ -363,7 +366,8 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
       co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
       woken->store(false);
     }
-    waiters_.Remove(key, waiter);
+    // The next attempt starts after this: it sees whatever was signalled to this waiter.
+    waiters_.Remove(key, waiter, /*pass_on=*/false);
   }
 }
 

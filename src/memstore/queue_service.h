@@ -170,14 +170,13 @@ class QueueService {
   // by an OnCommitted hook, once the batch is durable: a failed or rolled-back read leaves the
   // hints as they were. A lowering cannot hide anything, and a read staged later in the same
   // batch must scan from it, so an add (or a move to a dead-letter queue) lowers `key` in its
-  // mutation. A read raises `key` to the first visible row it saw, unless an add below that row
-  // was staged after the read (the read marks `pending` while its batch is built, and the add
-  // bumps `generation`). Touched only on the sequencer thread. A restart starts from the first
-  // row and finds everything again.
+  // mutation, and again in its hook: hooks run in the order of their mutations, so a read's
+  // raise to the first visible row it saw is undone by the hook of any add staged after that
+  // read in the same batch, and the head ends where a one-by-one commit would have left it
+  // (an add staged before the read was seen by the read's scan). Touched only on the sequencer
+  // thread. A restart starts from the first row and finds everything again.
   struct Head {
-    std::string key;      // "" = unknown: the start of the queue
-    std::string pending;  // the highest raise registered in the batch being built; "" = none
-    uint64_t generation = 0;
+    std::string key;                                   // "" = unknown: the start of the queue
     std::map<std::string, core::Timestamp> invisible;  // item key → end of its window
   };
   void LowerHead(const std::string& prefix, const std::string& key);

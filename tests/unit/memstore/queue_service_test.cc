@@ -1,5 +1,9 @@
 #include "memstore/queue_service.h"
 
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
+
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -225,6 +229,129 @@ TEST_CASE("An add between two reads of one commit group is found, not hidden by 
   auto later = f.Read(1);
   REQUIRE(later.ok());
   CHECK(second->items.size() + later->items.size() == 1);
+}
+
+}  // namespace
+}  // namespace strongbox::memstore
+
+namespace strongbox::memstore {
+namespace {
+
+// Tombstones RocksDB walked past while `reads` ran. Perf counters are per thread, and reads
+// run on the sequencer: they are reset and read there, by commits just before and after.
+uint64_t TombstonesSkipped(Fixture& f, const std::function<void()>& reads) {
+  REQUIRE(f.pipeline
+              ->CommitAndWait([](store::WriteView&) {
+                rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+                rocksdb::get_perf_context()->Reset();
+                return core::Status::Ok();
+              })
+              .ok());
+  reads();
+  uint64_t skipped = 0;
+  REQUIRE(f.pipeline
+              ->CommitAndWait([&](store::WriteView&) {
+                skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
+                rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+                return core::Status::Ok();
+              })
+              .ok());
+  return skipped;
+}
+
+// Runs `spawn` (which starts `n` commits on `ioc`, in order) while the sequencer is held, so
+// that all of them are evaluated in one group, in that order.
+void InOneGroup(Fixture& f, boost::asio::io_context& ioc, size_t n,
+                const std::function<void()>& spawn) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> holding;
+  std::thread blocker([&] {
+    (void)f.pipeline->CommitAndWait([&](store::WriteView&) {
+      holding.set_value();
+      released.wait();
+      return core::Status::Ok();
+    });
+  });
+  holding.get_future().wait();
+  spawn();
+  std::thread runner([&] { ioc.run(); });
+  while (f.pipeline->stats().queued < n) std::this_thread::yield();
+  release.set_value();
+  blocker.join();
+  runner.join();
+  ioc.restart();
+}
+
+TEST_CASE("Items added in one group wake just enough readers and all are delivered", "[memstore]") {
+  Fixture f;
+  // Four readers of ten wait; 25 items arrive in one group. Three readers are woken (10 + 10
+  // + 5), not 25 wake-ups of which most find nothing; every item is delivered at once, and
+  // the fourth reader sleeps on to its deadline.
+  boost::asio::io_context readers;
+  std::vector<std::future<core::Result<QueueRead>>> reads;
+  for (int i = 0; i < 4; ++i) {
+    const auto wait = i == 3 ? std::chrono::milliseconds(1500) : std::chrono::milliseconds(8000);
+    reads.push_back(boost::asio::co_spawn(
+        readers, f.service->Read(kQueue, {10, false, seconds(30), wait}), boost::asio::use_future));
+  }
+  std::thread reader([&] { readers.run(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // all four asleep
+  const uint64_t mutations_before = f.pipeline->stats().mutations;
+  const auto added = std::chrono::steady_clock::now();
+  boost::asio::io_context adders;
+  std::vector<std::future<core::Result<QueueItem>>> adds;
+  InOneGroup(f, adders, 25, [&] {
+    for (int i = 0; i < 25; ++i) {
+      adds.push_back(
+          boost::asio::co_spawn(adders, f.service->Add(kQueue, std::to_string(i), 0, seconds(600)),
+                                boost::asio::use_future));
+    }
+  });
+  for (auto& add : adds) REQUIRE(add.get().ok());
+  std::vector<size_t> sizes;
+  for (int i = 0; i < 3; ++i) sizes.push_back(reads[i].get()->items.size());
+  CHECK(std::chrono::steady_clock::now() - added < std::chrono::milliseconds(1200));
+  CHECK(reads[3].get()->items.empty());
+  reader.join();
+  std::sort(sizes.begin(), sizes.end());
+  REQUIRE(sizes == std::vector<size_t>{5, 10, 10});
+  // The held group (1) and the adds (25), one attempt by each woken reader (3) and the
+  // fourth's last attempt at its deadline (1): no attempt that was woken for nothing.
+  CHECK(f.pipeline->stats().mutations - mutations_before == 30);
+}
+
+TEST_CASE("Reads and adds in one commit group leave the head past consumed items", "[memstore]") {
+  Fixture f;
+  f.Add("0");
+  const QueueService::ReadRequest one{1, false, seconds(30), std::chrono::nanoseconds(0)};
+  boost::asio::io_context ioc;
+  // Each round, in one group: read A takes the only item, read B finds none visible, and an
+  // add puts the next one in. The head must end at that add: A raised it to A's item, B to
+  // the end, the add lowered it. (The add used to cancel every raise of its group, so under
+  // steady traffic the head stayed where it was and each read walked the tombstones of every
+  // item consumed since.)
+  for (int round = 0; round < 200; ++round) {
+    std::future<core::Result<QueueRead>> a, b;
+    std::future<core::Result<QueueItem>> add;
+    InOneGroup(f, ioc, 3, [&] {
+      a = boost::asio::co_spawn(ioc, f.service->Read(kQueue, one), boost::asio::use_future);
+      b = boost::asio::co_spawn(ioc, f.service->Read(kQueue, one), boost::asio::use_future);
+      add = boost::asio::co_spawn(
+          ioc, f.service->Add(kQueue, std::to_string(round + 1), 0, seconds(600)),
+          boost::asio::use_future);
+    });
+    auto taken = a.get();
+    REQUIRE(Fixture::Data(*taken) == std::vector<std::string>{std::to_string(round)});
+    REQUIRE(b.get()->items.empty());
+    REQUIRE(add.get().ok());
+    REQUIRE(Fixture::Await(f.service->Discard(kQueue, taken->read_id)).ok());
+  }
+  std::vector<std::string> got;
+  const uint64_t skipped = TombstonesSkipped(f, [&] { got = Fixture::Data(*f.Read(10)); });
+  REQUIRE(got == std::vector<std::string>{"200"});
+  INFO("tombstones walked by the last read: " << skipped);
+  CHECK(skipped < 20);
 }
 
 }  // namespace
