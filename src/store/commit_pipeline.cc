@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <future>
+#include <optional>
 
 #include "store/rocks_status.h"
 
@@ -184,6 +185,37 @@ namespace {
 // Below this much free space recovery is not tried even without a configured reserve: it
 // writes the memtables out, a new WAL, a MANIFEST and an OPTIONS file.
 constexpr uint64_t kMinFreeBytesToReopen = 16ull << 20;
+
+// The group's batch with only the last operation on each key, in key order per column family.
+// Mutations of a group rewrite the same rows again and again (an item count, a universe's
+// memory-store usage, a queue's read state): every record of a WriteBatch is a memtable insert
+// and WAL bytes, and for a DurableStep a statement, so they go out once. The index of a
+// WriteBatchWithIndex built with overwrite_key holds exactly that last operation per key.
+// nullopt when nothing repeats (the batch is written as it is) or a record is of a kind only
+// the batch itself can carry.
+std::optional<rocksdb::WriteBatch> Coalesced(const Engine& engine,
+                                             rocksdb::WriteBatchWithIndex& batch) {
+  rocksdb::WriteBatch out;
+  uint32_t keys = 0;
+  for (size_t i = 0; i < static_cast<size_t>(ColumnFamily::kCount); ++i) {
+    rocksdb::ColumnFamilyHandle* handle = engine.handle(static_cast<ColumnFamily>(i));
+    if (handle == nullptr) continue;
+    std::unique_ptr<rocksdb::WBWIIterator> it(batch.NewIterator(handle));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const rocksdb::WriteEntry entry = it->Entry();
+      if (entry.type == rocksdb::kPutRecord) {
+        (void)out.Put(handle, entry.key, entry.value);
+      } else if (entry.type == rocksdb::kDeleteRecord) {
+        (void)out.Delete(handle, entry.key);
+      } else {
+        return std::nullopt;
+      }
+      ++keys;
+    }
+  }
+  if (keys == batch.GetWriteBatch()->Count()) return std::nullopt;
+  return out;
+}
 
 core::Status BelowReserve(uint64_t free_bytes, uint64_t reserve) {
   return core::Status::Unavailable(
@@ -406,17 +438,19 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
   }
 
   if (any_staged && batch.GetWriteBatch()->Count() > 0) {
-    core::Status written = CheckFreeSpace(batch.GetWriteBatch()->GetDataSize());
+    std::optional<rocksdb::WriteBatch> coalesced = Coalesced(*engine_, batch);
+    rocksdb::WriteBatch* to_write = coalesced ? &*coalesced : batch.GetWriteBatch();
+    core::Status written = CheckFreeSpace(to_write->GetDataSize());
     if (written.ok()) {
       const auto write_started = std::chrono::steady_clock::now();
       if (durable_ != nullptr) {
         // Its faults stop writes inside; what is left is the group's own answer.
-        const core::Status group_status = CommitDurably(batch.GetWriteBatch(), hooks);
+        const core::Status group_status = CommitDurably(to_write, hooks);
         for (auto& r : results) {
           if (r.ok()) r = group_status;
         }
       } else {
-        written = engine_->Write(batch.GetWriteBatch());
+        written = engine_->Write(to_write);
       }
       write_seconds_.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - write_started).count());

@@ -6,10 +6,11 @@
 // (committed state plus the mutations already applied in the batch being built), checks its
 // preconditions (etag match, must exist, must not exist, ...) and stages its writes. One
 // sequencer thread applies queued mutations strictly in order, each inside a save point so a
-// failed precondition leaves nothing behind, groups everything queued into one WriteBatch,
-// makes one durable write, runs the mutations' OnCommitted hooks, and only then completes every
-// waiter. Because evaluation is sequential against committed + staged state, compare-and-swap
-// needs no locks and two conflicting mutations can never both succeed.
+// failed precondition leaves nothing behind, groups everything queued into one WriteBatch
+// (written with only the last operation on each key: a group's mutations rewrite the same
+// count and usage rows), makes one durable write, runs the mutations' OnCommitted hooks, and only
+// then completes every waiter. Because evaluation is sequential against committed + staged state,
+// compare-and-swap needs no locks and two conflicting mutations can never both succeed.
 //
 // Durability promise: a mutation completes OK only after its batch is durable at the Engine's
 // level (fsynced in `sync`, in the WAL in `wal`), or, with a DurableStep (storage mode

@@ -177,6 +177,40 @@ TEST_CASE("a failed mutation leaves nothing behind, even in a shared batch", "[s
   CHECK(**f.engine->Get(ColumnFamily::kEntries, "c") == "3");
 }
 
+TEST_CASE("a group writes only the last operation on each key", "[store]") {
+  Fixture f;
+  std::promise<void> release;
+  auto blocker = HoldSequencer(f, release);
+  // Ten mutations in one group: each rewrites the counter, puts its own row, and deletes the
+  // row of the one before; the third also writes a family no other touches.
+  std::vector<std::future<Status>> writes;
+  for (int i = 0; i < 10; ++i) {
+    writes.push_back(std::async(std::launch::async, [&f, i] {
+      return f.pipeline->CommitAndWait([i](WriteView& v) {
+        v.Put(ColumnFamily::kEntries, "counter", std::to_string(i + 1));
+        v.Put(ColumnFamily::kEntries, "row" + std::to_string(i), "v");
+        if (i > 0) v.Delete(ColumnFamily::kEntries, "row" + std::to_string(i - 1));
+        if (i == 2) v.Put(ColumnFamily::kLocks, "lock", "held");
+        return Status::Ok();
+      });
+    }));
+    while (f.pipeline->stats().queued != static_cast<size_t>(i + 1)) std::this_thread::yield();
+  }
+  const uint64_t entries_before = f.engine->SumIntProperty("rocksdb.num-entries-active-mem-table");
+  release.set_value();
+  CHECK(blocker.get().ok());
+  for (auto& w : writes) CHECK(w.get().ok());
+  CHECK(f.ReadCounter() == 10);
+  CHECK(f.engine->Get(ColumnFamily::kEntries, "row9")->has_value());
+  for (int i = 0; i < 9; ++i) {
+    CHECK_FALSE(f.engine->Get(ColumnFamily::kEntries, "row" + std::to_string(i))->has_value());
+  }
+  CHECK(**f.engine->Get(ColumnFamily::kLocks, "lock") == "held");
+  // The counter once, row9, the tombstones of row0–row8 and the lock: 12 memtable entries, not
+  // the 29 operations staged (10 counters, 10 rows, 9 deletes) plus the lock.
+  CHECK(f.engine->SumIntProperty("rocksdb.num-entries-active-mem-table") - entries_before == 12);
+}
+
 TEST_CASE("readers never see a batch in flight", "[store]") {
   Fixture f;
   std::promise<void> staged;
