@@ -31,10 +31,14 @@ std::optional<SeasonSpan> Advance(const core::Schedule& schedule, SeasonSpan* sp
   if (!span->end || now < *span->end) return std::nullopt;
   if (schedule.every.count() > 0) {
     const int64_t skipped = (now - *span->end) / schedule.every;  // whole intervals past the end
+    // With none skipped the season before is the one `span` held, which may be shorter than an
+    // interval (a board's first season starts when the board did, not on an interval).
+    SeasonSpan previous = *span;
     span->id += static_cast<uint64_t>(skipped) + 1;
     span->start = *span->end + skipped * schedule.every;
     span->end = span->start + schedule.every;
-    return SeasonSpan{span->id - 1, span->start - schedule.every, span->start};
+    if (skipped > 0) previous = SeasonSpan{span->id - 1, span->start - schedule.every, span->start};
+    return previous;
   }
   SeasonSpan previous;
   while (span->end && *span->end <= now) {

@@ -727,5 +727,42 @@ TEST_CASE("SeasonClock answers an instant just before its cursor's reset without
   CHECK(walked->start == before->start);
 }
 
+TEST_CASE("The season before an interval reset keeps its own start, even the first season",
+          "[leaderboard]") {
+  // 2026-12-01T10:30:00Z; an hourly schedule resets on the hour (aligned to the epoch).
+  const core::Timestamp ten_thirty = core::FromUnixNanos(int64_t{1'796'121'000} * 1'000'000'000);
+  core::ManualClock clock(ten_thirty);
+  SeasonClock seasons(&clock);
+  BoardSettings settings;
+  settings.reset_schedule = "@every 1h";
+  settings.first_season = 3;
+  // Season 3 began at 09:05; the schedule was set at 09:20, so season 3 ran to 10:00.
+  settings.first_season_start_ns = core::ToUnixNanos(ten_thirty - std::chrono::minutes(85));
+  settings.schedule_set_at_ns = core::ToUnixNanos(ten_thirty - std::chrono::minutes(70));
+  auto now = seasons.Live("b", settings);
+  REQUIRE(now.ok());
+  CHECK(now->id == 4);
+  CHECK(now->start == ten_thirty - std::chrono::minutes(30));
+  // A write pinned at 09:59:59 is answered from the cursor's previous season: season 3 as it
+  // was, from 09:05 (not one interval before its end, 09:00).
+  auto before = seasons.Live("b", settings, now->start - std::chrono::seconds(1));
+  REQUIRE(before.ok());
+  CHECK(before->id == 3);
+  CHECK(before->start == core::FromUnixNanos(settings.first_season_start_ns));
+  CHECK(before->end == now->start);
+  auto walked = LiveSeasonAt(settings, now->start - std::chrono::seconds(1));
+  REQUIRE(walked.ok());
+  CHECK(walked->start == before->start);
+  // Two whole intervals on, the season before is a full hour.
+  clock.Advance(std::chrono::hours(2));
+  auto later = seasons.Live("b", settings);
+  REQUIRE(later.ok());
+  CHECK(later->id == 6);
+  auto full = seasons.Live("b", settings, later->start - std::chrono::seconds(1));
+  REQUIRE(full.ok());
+  CHECK(full->id == 5);
+  CHECK(full->start == later->start - std::chrono::hours(1));
+}
+
 }  // namespace
 }  // namespace strongbox::leaderboard
