@@ -147,7 +147,7 @@ Result<store::Staged<QueueItem>> QueueService::StageAdd(QueueName name, std::str
     LowerHead(QueuePrefix(name), key);
     view.OnCommitted([this, prefix = QueuePrefix(name), key] {
       LowerHead(prefix, key);  // after the raise of any read staged before it (see Head)
-      waiters_.Signal(prefix);
+      waiters_.WakeOne(prefix);
     });
     out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
     return out;
@@ -298,7 +298,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       h.key = first_visible;
       for (const auto& [dlq_prefix, dlq_key] : moved) {
         LowerHead(dlq_prefix, dlq_key);
-        waiters_.Signal(dlq_prefix);
+        waiters_.WakeOne(dlq_prefix);
       }
     });
     return out;
@@ -333,13 +333,10 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
     // Registered before the attempt, so an add that commits after it cannot be missed: the
     // flag is set, or the posted cancel reaches the wait below (both run on this executor).
     auto executor = timer->get_executor();
-    const uint64_t waiter = waiters_.Add(
-        key,
-        [executor, timer, woken] {
-          woken->store(true);
-          asio::post(executor, [timer] { timer->cancel(); });
-        },
-        request.count);
+    const uint64_t waiter = waiters_.Add(key, [executor, timer, woken] {
+      woken->store(true);
+      asio::post(executor, [timer] { timer->cancel(); });
+    });
     core::Timestamp wake_at;
     auto result = co_await ReadOnce(name, request, &wake_at);
     const auto remaining = deadline - std::chrono::steady_clock::now();
@@ -366,8 +363,7 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
       co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
       woken->store(false);
     }
-    // The next attempt starts after this: it sees whatever was signalled to this waiter.
-    waiters_.Remove(key, waiter, /*pass_on=*/false);
+    waiters_.Remove(key, waiter);
   }
 }
 

@@ -3,7 +3,6 @@
 #include <rocksdb/perf_context.h>
 #include <rocksdb/perf_level.h>
 
-#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -281,44 +280,6 @@ void InOneGroup(Fixture& f, boost::asio::io_context& ioc, size_t n,
   blocker.join();
   runner.join();
   ioc.restart();
-}
-
-TEST_CASE("Items added in one group wake just enough readers and all are delivered", "[memstore]") {
-  Fixture f;
-  // Four readers of ten wait; 25 items arrive in one group. Three readers are woken (10 + 10
-  // + 5), not 25 wake-ups of which most find nothing; every item is delivered at once, and
-  // the fourth reader sleeps on to its deadline.
-  boost::asio::io_context readers;
-  std::vector<std::future<core::Result<QueueRead>>> reads;
-  for (int i = 0; i < 4; ++i) {
-    const auto wait = i == 3 ? std::chrono::milliseconds(1500) : std::chrono::milliseconds(8000);
-    reads.push_back(boost::asio::co_spawn(
-        readers, f.service->Read(kQueue, {10, false, seconds(30), wait}), boost::asio::use_future));
-  }
-  std::thread reader([&] { readers.run(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // all four asleep
-  const uint64_t mutations_before = f.pipeline->stats().mutations;
-  const auto added = std::chrono::steady_clock::now();
-  boost::asio::io_context adders;
-  std::vector<std::future<core::Result<QueueItem>>> adds;
-  InOneGroup(f, adders, 25, [&] {
-    for (int i = 0; i < 25; ++i) {
-      adds.push_back(
-          boost::asio::co_spawn(adders, f.service->Add(kQueue, std::to_string(i), 0, seconds(600)),
-                                boost::asio::use_future));
-    }
-  });
-  for (auto& add : adds) REQUIRE(add.get().ok());
-  std::vector<size_t> sizes;
-  for (int i = 0; i < 3; ++i) sizes.push_back(reads[i].get()->items.size());
-  CHECK(std::chrono::steady_clock::now() - added < std::chrono::milliseconds(1200));
-  CHECK(reads[3].get()->items.empty());
-  reader.join();
-  std::sort(sizes.begin(), sizes.end());
-  REQUIRE(sizes == std::vector<size_t>{5, 10, 10});
-  // The held group (1) and the adds (25), one attempt by each woken reader (3) and the
-  // fourth's last attempt at its deadline (1): no attempt that was woken for nothing.
-  CHECK(f.pipeline->stats().mutations - mutations_before == 30);
 }
 
 TEST_CASE("Reads and adds in one commit group leave the head past consumed items", "[memstore]") {
