@@ -164,6 +164,7 @@ asio::awaitable<Result<QueueItem>> QueueService::Add(QueueName name, std::string
 
 Result<QueueService::ReadScan> QueueService::ScanForRead(const store::WriteView& view,
                                                          const QueueName& name, size_t count,
+                                                         uint64_t max_deliveries,
                                                          core::Timestamp now) const {
   ReadScan scan;
   static const Head kUnknown;
@@ -196,6 +197,7 @@ Result<QueueService::ReadScan> QueueService::ScanForRead(const store::WriteView&
     it->Seek(head.key);
   }
   size_t scanned_visible = 0;
+  size_t scanned_dead = 0;
   for (; it->Valid() && scanned_visible < count; it->Next()) {
     SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it->value()));
     if (r.ExpiredAt(now)) continue;
@@ -206,7 +208,15 @@ Result<QueueService::ReadScan> QueueService::ScanForRead(const store::WriteView&
       continue;
     }
     if (scan.first_visible.empty()) scan.first_visible = key;
-    ++scanned_visible;
+    if (max_deliveries > 0 && r.deliveries >= max_deliveries) {
+      // Moved out by this read, not delivered: it does not use up `count`, or a read would
+      // come back short (even empty) with items visible behind it. At most kMaxReadCount such
+      // moves per read keep its batch bounded; the next read moves the rest.
+      if (scanned_dead == kMaxReadCount) break;
+      ++scanned_dead;
+    } else {
+      ++scanned_visible;
+    }
     scan.visible.emplace(std::move(key), std::move(r));
   }
   SB_RETURN_IF_ERROR(it->status());
@@ -225,7 +235,8 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
       [this, name, request, &wake](store::WriteView& view) -> Result<QueueRead> {
     const core::Timestamp now = clock_->Now();
     SB_ASSIGN_OR_RETURN(QueueSettings settings, ReadSettings(view, name));
-    SB_ASSIGN_OR_RETURN(ReadScan scan, ScanForRead(view, name, request.count, now));
+    SB_ASSIGN_OR_RETURN(ReadScan scan,
+                        ScanForRead(view, name, request.count, settings.max_deliveries, now));
     wake = scan.wake_at;
     const std::string prefix = QueuePrefix(name);
 

@@ -141,10 +141,11 @@ class QueueService {
     core::Timestamp wake_at = core::Timestamp::max();  // earliest end of a skipped window
   };
   // The first half of a read, inside its mutation: the visible items from the head on (at most
-  // `count` from the scan) and the tracked ones whose window ended. Reads the hints, changes
-  // nothing.
+  // `count` from the scan, not counting those delivered `max_deliveries` times, which the read
+  // moves out) and the tracked ones whose window ended. Reads the hints, changes nothing.
   core::Result<ReadScan> ScanForRead(const store::WriteView& view, const QueueName& name,
-                                     size_t count, core::Timestamp now) const;
+                                     size_t count, uint64_t max_deliveries,
+                                     core::Timestamp now) const;
   // One read attempt; `wake_at` gets the earliest end of a window it had to skip.
   boost::asio::awaitable<core::Result<QueueRead>> ReadOnce(const QueueName& name,
                                                            const ReadRequest& request,

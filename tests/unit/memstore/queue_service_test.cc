@@ -116,6 +116,22 @@ TEST_CASE("An item delivered maxDeliveries times moves to the dead-letter queue"
               .code() == StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("A poison item moved out by a read does not use up the read's count", "[memstore]") {
+  Fixture f;
+  REQUIRE(Fixture::Await(f.service->UpdateSettings(kQueue, 1, std::string("jobs-dead"))).ok());
+  f.Add("\"poison\"");
+  f.clock.Advance(std::chrono::milliseconds(1));
+  f.Add("\"b\"");
+  f.clock.Advance(std::chrono::milliseconds(1));
+  f.Add("\"c\"");
+  REQUIRE(Fixture::Data(*f.Read(1, seconds(5))) == std::vector<std::string>{"\"poison\""});
+  f.clock.Advance(seconds(5));  // delivered once, visible again: the next read moves it out
+  // It used to count toward the read's one item: the read came back empty with b visible.
+  REQUIRE(Fixture::Data(*f.Read(1)) == std::vector<std::string>{"\"b\""});
+  REQUIRE(Fixture::Data(*f.Read(5)) == std::vector<std::string>{"\"c\""});
+  REQUIRE(f.service->Info({9, "jobs-dead"})->size == 1);
+}
+
 TEST_CASE("Queue TTL: expired items are skipped at once and swept", "[memstore]") {
   Fixture f;
   f.Add("\"brief\"", 0, seconds(10));
