@@ -52,6 +52,52 @@ struct Fixture : testing::StoreFixture {
   std::unique_ptr<ExpirySweeper> sweeper;
 };
 
+// Tombstones RocksDB walked past while `reads` ran. Perf counters are per thread, and reads
+// run on the sequencer: they are reset and read there, by commits just before and after.
+uint64_t TombstonesSkipped(Fixture& f, const std::function<void()>& reads) {
+  REQUIRE(f.pipeline
+              ->CommitAndWait([](store::WriteView&) {
+                rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+                rocksdb::get_perf_context()->Reset();
+                return core::Status::Ok();
+              })
+              .ok());
+  reads();
+  uint64_t skipped = 0;
+  REQUIRE(f.pipeline
+              ->CommitAndWait([&](store::WriteView&) {
+                skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
+                rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+                return core::Status::Ok();
+              })
+              .ok());
+  return skipped;
+}
+
+// Runs `spawn` (which starts `n` commits on `ioc`, in order) while the sequencer is held, so
+// that all of them are evaluated in one group, in that order.
+void InOneGroup(Fixture& f, boost::asio::io_context& ioc, size_t n,
+                const std::function<void()>& spawn) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> holding;
+  std::thread blocker([&] {
+    (void)f.pipeline->CommitAndWait([&](store::WriteView&) {
+      holding.set_value();
+      released.wait();
+      return core::Status::Ok();
+    });
+  });
+  holding.get_future().wait();
+  spawn();
+  std::thread runner([&] { ioc.run(); });
+  while (f.pipeline->stats().queued < n) std::this_thread::yield();
+  release.set_value();
+  blocker.join();
+  runner.join();
+  ioc.restart();
+}
+
 TEST_CASE("Queue reads go by priority, then FIFO, and hide what they took", "[memstore]") {
   Fixture f;
   f.Add("\"a\"");
@@ -212,29 +258,17 @@ TEST_CASE("An add between two reads of one commit group is found, not hidden by 
   f.Add("\"a\"");
   REQUIRE(f.Data(*f.Read(1)) == std::vector<std::string>{"\"a\""});
   REQUIRE(f.Read(1)->items.empty());  // nothing visible: the head is raised to the end
-  // Hold the sequencer so that read R0, add K and read R1 are evaluated in one group, in order.
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> holding;
-  std::thread blocker([&] {
-    (void)f.pipeline->CommitAndWait([&](store::WriteView&) {
-      holding.set_value();
-      released.wait();
-      return core::Status::Ok();
-    });
-  });
-  holding.get_future().wait();
+  // Read R0, add K and read R1 are evaluated in one group, in order.
   boost::asio::io_context ioc;
   const QueueService::ReadRequest one{1, false, seconds(30), std::chrono::nanoseconds(0)};
-  auto r0 = boost::asio::co_spawn(ioc, f.service->Read(kQueue, one), boost::asio::use_future);
-  auto add = boost::asio::co_spawn(ioc, f.service->Add(kQueue, "\"k\"", 0, seconds(600)),
-                                   boost::asio::use_future);
-  auto r1 = boost::asio::co_spawn(ioc, f.service->Read(kQueue, one), boost::asio::use_future);
-  std::thread runner([&] { ioc.run(); });
-  while (f.pipeline->stats().queued < 3) std::this_thread::yield();
-  release.set_value();
-  blocker.join();
-  runner.join();
+  std::future<core::Result<QueueRead>> r0, r1;
+  std::future<core::Result<QueueItem>> add;
+  InOneGroup(f, ioc, 3, [&] {
+    r0 = boost::asio::co_spawn(ioc, f.service->Read(kQueue, one), boost::asio::use_future);
+    add = boost::asio::co_spawn(ioc, f.service->Add(kQueue, "\"k\"", 0, seconds(600)),
+                                boost::asio::use_future);
+    r1 = boost::asio::co_spawn(ioc, f.service->Read(kQueue, one), boost::asio::use_future);
+  });
   REQUIRE(r0.get().ok());
   REQUIRE(add.get().ok());
   auto second = r1.get();
@@ -251,52 +285,6 @@ TEST_CASE("An add between two reads of one commit group is found, not hidden by 
 
 namespace strongbox::memstore {
 namespace {
-
-// Tombstones RocksDB walked past while `reads` ran. Perf counters are per thread, and reads
-// run on the sequencer: they are reset and read there, by commits just before and after.
-uint64_t TombstonesSkipped(Fixture& f, const std::function<void()>& reads) {
-  REQUIRE(f.pipeline
-              ->CommitAndWait([](store::WriteView&) {
-                rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
-                rocksdb::get_perf_context()->Reset();
-                return core::Status::Ok();
-              })
-              .ok());
-  reads();
-  uint64_t skipped = 0;
-  REQUIRE(f.pipeline
-              ->CommitAndWait([&](store::WriteView&) {
-                skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
-                rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
-                return core::Status::Ok();
-              })
-              .ok());
-  return skipped;
-}
-
-// Runs `spawn` (which starts `n` commits on `ioc`, in order) while the sequencer is held, so
-// that all of them are evaluated in one group, in that order.
-void InOneGroup(Fixture& f, boost::asio::io_context& ioc, size_t n,
-                const std::function<void()>& spawn) {
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> holding;
-  std::thread blocker([&] {
-    (void)f.pipeline->CommitAndWait([&](store::WriteView&) {
-      holding.set_value();
-      released.wait();
-      return core::Status::Ok();
-    });
-  });
-  holding.get_future().wait();
-  spawn();
-  std::thread runner([&] { ioc.run(); });
-  while (f.pipeline->stats().queued < n) std::this_thread::yield();
-  release.set_value();
-  blocker.join();
-  runner.join();
-  ioc.restart();
-}
 
 TEST_CASE("Reads and adds in one commit group leave the head past consumed items", "[memstore]") {
   Fixture f;
