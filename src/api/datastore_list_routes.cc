@@ -128,8 +128,8 @@ asio::awaitable<Result<Response>> EraseUser(const Services& services, Request& r
   }
   // The guard is checked in every entry's commit, so a lock lost midway stops the erasure.
   auto check = write.GuardCheck();
-  SB_CO_ASSIGN_OR_RETURN(size_t erased,
-                         co_await services.user_erasure->Erase(universe, *id, std::move(check)));
+  SB_CO_ASSIGN_OR_RETURN(size_t erased, co_await services.user_erasure->Erase(
+                                            universe, *id, std::move(check), write.writer()));
   Json out = {{"erasedEntries", erased}};
   co_return http::JsonResponse(200, core::DumpCompact(out));
 }

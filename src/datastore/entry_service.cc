@@ -144,12 +144,12 @@ Result<EntryRecord> EntryService::GetAt(const EntryName& name, core::Timestamp a
   return EntryNotFound();
 }
 
-store::Staged<EntryRecord> EntryService::StageEntryWrite(EntryName name,
-                                                         NextRecordFn next_record) const {
+store::Staged<EntryRecord> EntryService::StageEntryWrite(EntryName name, NextRecordFn next_record,
+                                                         std::string_view operation) const {
   const core::Clock* clock = clock_;
   const uint64_t keep = limits_.max_revisions_per_entry;
-  return [name = std::move(name), next_record = std::move(next_record), clock,
-          keep](store::WriteView& view) -> Result<EntryRecord> {
+  return [name = std::move(name), next_record = std::move(next_record), clock, keep,
+          operation](store::WriteView& view) -> Result<EntryRecord> {
     // A deleted data store takes no writes (checked in the sequencer, so a delete racing this
     // write cannot be missed).
     const std::string catalog_key =
@@ -181,6 +181,11 @@ store::Staged<EntryRecord> EntryService::StageEntryWrite(EntryName name,
       info.create_time = now;
       view.Put(ColumnFamily::kCatalog, catalog_key, EncodeDataStoreInfo(info));
     }
+    view.RecordChange({name.universe, "entry", name.data_store, name.scope, name.key,
+                       next.deleted      ? "delete"
+                       : IsLive(current) ? operation
+                                         : "create",
+                       FormatRevisionId(next)});
     return next;
   };
 }
@@ -257,7 +262,7 @@ Result<store::Staged<EntryRecord>> EntryService::StageIncrement(
     KeepOrReplaceMetadata(record, current, users, attributes);
     return record;
   };
-  return StageEntryWrite(std::move(name), std::move(next));
+  return StageEntryWrite(std::move(name), std::move(next), "increment");
 }
 
 Result<store::Staged<EntryRecord>> EntryService::StagePatch(EntryName name,

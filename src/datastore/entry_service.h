@@ -133,7 +133,10 @@ class EntryService {
 
   // The one write path: reads the current record inside the sequencer, asks `next_record`,
   // and stages entry + revision (+ catalog row) in one batch.
-  store::Staged<EntryRecord> StageEntryWrite(EntryName name, NextRecordFn next_record) const;
+  // `operation` names a write of a live entry in the change log ("update", "increment"); a
+  // write to a missing one is a "create", a tombstone a "delete".
+  store::Staged<EntryRecord> StageEntryWrite(EntryName name, NextRecordFn next_record,
+                                             std::string_view operation = "update") const;
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;

@@ -18,7 +18,8 @@ UserErasure::UserErasure(const store::Engine* engine, store::CommitPipeline* pip
     : engine_(engine), pipeline_(pipeline) {}
 
 boost::asio::awaitable<Result<size_t>> UserErasure::Erase(
-    int64_t universe, int64_t user, std::function<Status(const store::WriteView&)> check) {
+    int64_t universe, int64_t user, std::function<Status(const store::WriteView&)> check,
+    std::shared_ptr<const store::ChangeWriter> writer) {
   std::vector<EntryName> tagged;
   {
     const std::string prefix = UserIndexPrefix(universe, user);
@@ -64,6 +65,8 @@ boost::asio::awaitable<Result<size_t>> UserErasure::Erase(
           view.Delete(ColumnFamily::kUserIndex, UserIndexKey(universe, u, name));
         }
         view.Delete(ColumnFamily::kEntries, entry_key);
+        // No revision stays behind to name: the erasure removes them all.
+        view.RecordChange({universe, "entry", name.data_store, name.scope, name.key, "erase", ""});
       }
       for (const auto& key : revision_keys) view.Delete(ColumnFamily::kRevisions, key);
       for (int64_t u : users)
@@ -72,6 +75,7 @@ boost::asio::awaitable<Result<size_t>> UserErasure::Erase(
     };
     store::WriteContext<bool> context;
     context.check = check;
+    context.writer = writer;
     // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
     SB_CO_ASSIGN_OR_RETURN(
         bool existed, co_await pipeline_->Commit<bool>(std::move(mutation), std::move(context)));

@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "core/status.h"
 #include "store/commit_pipeline.h"
@@ -24,9 +25,11 @@ class UserErasure {
   // The number of entries erased. `check` (a request's lock guard, store/write_context.h) runs
   // first in every entry's commit: once it fails, that commit writes nothing and the erasure
   // stops with its error (entries already erased stay erased; a retry finishes the rest).
+  // `writer`: who the change log names for the "erase" records (null: the server).
   boost::asio::awaitable<core::Result<size_t>> Erase(
       int64_t universe, int64_t user,
-      std::function<core::Status(const store::WriteView&)> check = {});
+      std::function<core::Status(const store::WriteView&)> check = {},
+      std::shared_ptr<const store::ChangeWriter> writer = nullptr);
 
  private:
   const store::Engine* engine_;

@@ -62,6 +62,22 @@ Result<std::optional<IdempotencyKey>> ParseIdempotencyKey(const http::Request& r
   return std::optional<IdempotencyKey>(std::move(key));
 }
 
+Result<std::shared_ptr<const store::ChangeWriter>> ParseWriter(const http::Request& request) {
+  auto writer = std::make_shared<store::ChangeWriter>();
+  writer->api_key_id = request.principal.empty() ? "anonymous" : request.principal;
+  if (auto header = request.Header("strongbox-writer")) {
+    const std::string_view value = *header;
+    bool printable = !value.empty() && value.size() <= 128;
+    for (char c : value) printable = printable && c >= 0x20 && c < 0x7F;
+    if (!printable) {
+      return Status::InvalidArgument(
+          "Strongbox-Writer must be 1 to 128 printable ASCII characters (a build or server id).");
+    }
+    writer->label = std::string(value);
+  }
+  return std::shared_ptr<const store::ChangeWriter>(std::move(writer));
+}
+
 std::function<Status(const store::WriteView&)> RequestWrite::GuardCheck() const {
   if (!guard_) return {};
   return [guard = *guard_, clock = clock_](const store::WriteView& view) {

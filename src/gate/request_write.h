@@ -56,14 +56,25 @@ struct IdempotencyKey {
 // nullopt without the header; kInvalidArgument for a malformed one (1–128 printable ASCII).
 core::Result<std::optional<IdempotencyKey>> ParseIdempotencyKey(const http::Request& request);
 
+// Who the change log names as the writer of this request's changes (api.md §11): the caller's
+// API key id ("anonymous" with auth disabled) and the `Strongbox-Writer` header, a label such as
+// a build or server id; kInvalidArgument when the header is not 1–128 printable ASCII
+// characters (spaces allowed).
+core::Result<std::shared_ptr<const store::ChangeWriter>> ParseWriter(const http::Request& request);
+
 class RequestWrite {
  public:
   template <class T>
   class Responder;
 
   RequestWrite(std::optional<LockGuard> guard, std::optional<IdempotencyKey> key,
-               const idempotency::IdempotencyStore* store, const core::Clock* clock)
-      : guard_(std::move(guard)), key_(std::move(key)), store_(store), clock_(clock) {}
+               const idempotency::IdempotencyStore* store, const core::Clock* clock,
+               std::shared_ptr<const store::ChangeWriter> writer = nullptr)
+      : guard_(std::move(guard)),
+        key_(std::move(key)),
+        store_(store),
+        clock_(clock),
+        writer_(std::move(writer)) {}
 
   template <class T>
   Responder<T> Respond(std::function<http::Response(const T&)> render) {
@@ -72,6 +83,8 @@ class RequestWrite {
 
   const std::optional<LockGuard>& guard() const { return guard_; }
   const std::optional<IdempotencyKey>& key() const { return key_; }
+  // The change log's writer for the commits of this request (null: not known).
+  const std::shared_ptr<const store::ChangeWriter>& writer() const { return writer_; }
   // Whether a handler took a commit context (Responder::context()).
   bool applied() const { return applied_; }
 
@@ -90,6 +103,7 @@ class RequestWrite {
   std::optional<IdempotencyKey> key_;
   const idempotency::IdempotencyStore* store_;
   const core::Clock* clock_;
+  std::shared_ptr<const store::ChangeWriter> writer_;
   bool applied_ = false;
 };
 
@@ -101,6 +115,7 @@ class RequestWrite::Responder {
     write_->applied_ = true;
     store::WriteContext<T> context;
     context.check = write_->CommitCheck();
+    context.writer = write_->writer_;
     if (write_->key_) {
       rendered_ = std::make_shared<std::optional<http::Response>>();
       context.record = [write = write_, render = render_, rendered = rendered_](

@@ -29,7 +29,8 @@ asio::awaitable<Result<http::Response>> WriteGate::Run(const RouteSpec& spec,
         "guard could not make it all-or-nothing.");
   }
   SB_CO_ASSIGN_OR_RETURN(std::optional<IdempotencyKey> key, ParseIdempotencyKey(request));
-  RequestWrite write(std::move(guard), std::move(key), store_, clock_);
+  SB_CO_ASSIGN_OR_RETURN(auto writer, ParseWriter(request));
+  RequestWrite write(std::move(guard), std::move(key), store_, clock_, std::move(writer));
   if (!write.key()) co_return co_await RunHandler(spec, request, write);
 
   const std::string& storage_key = write.key()->storage_key;

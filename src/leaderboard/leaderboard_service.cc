@@ -131,12 +131,13 @@ Status LeaderboardService::AttachMetadata(const BoardName& board,
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName board, std::string id,
                                                                    NextValueFn next_value,
-                                                                   std::optional<uint64_t> season) {
+                                                                   std::optional<uint64_t> season,
+                                                                   std::string_view operation) {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
   SB_RETURN_IF_ERROR(ValidateEntryId(id));
   return store::Staged<OrderedEntry>([this, board = std::move(board), id = std::move(id),
-                                      next_value = std::move(next_value),
-                                      season](store::WriteView& view) -> Result<OrderedEntry> {
+                                      next_value = std::move(next_value), season,
+                                      operation](store::WriteView& view) -> Result<OrderedEntry> {
     OrderedEntry out;
     // The board's write strategy and season, read in the sequencer so a settings change and
     // a write are ordered like any two writes, and the clock read here puts a write racing
@@ -212,6 +213,13 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
             [this, board_key = BoardKey(target), id, next] { boards_.Apply(board_key, id, next); });
       }
     }
+    if (current || next) {
+      view.RecordChange({board.universe, "orderedEntry", board.store, board.scope, id,
+                         !next      ? "delete"
+                         : !current ? "create"
+                                    : operation,
+                         ""});
+    }
     const OrderedRecord& shown = next ? *next : (current ? *current : OrderedRecord{});
     out.subscore = shown.subscore;
     out.metadata = shown.metadata;
@@ -249,7 +257,8 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageSubmit(BoardName bo
                         NextRecord(settings, current, value, increment, extras));
     return std::optional<OrderedRecord>(std::move(record));
   };
-  return StageWrite(std::move(board), std::move(id), std::move(next), season);
+  return StageWrite(std::move(board), std::move(id), std::move(next), season,
+                    increment ? "increment" : "update");
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageCreate(BoardName board, std::string id,

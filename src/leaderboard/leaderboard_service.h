@@ -251,10 +251,13 @@ class LeaderboardService {
                                                         int64_t value, bool increment,
                                                         Presence presence, EntryExtras extras);
 
-  // The one write path (see the class comment). `season`: the season the write must land in.
+  // The one write path (see the class comment). `season`: the season the write must land in;
+  // `operation`: the change log's word for a write of an entry that exists ("update",
+  // "increment"; a new entry is a "create", a removed one a "delete").
   core::Result<store::Staged<OrderedEntry>> StageWrite(BoardName board, std::string id,
                                                        NextValueFn next_value,
-                                                       std::optional<uint64_t> season);
+                                                       std::optional<uint64_t> season,
+                                                       std::string_view operation = "update");
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;

@@ -89,11 +89,12 @@ Status LockService::CheckTtl(std::chrono::nanoseconds ttl) const {
 
 asio::awaitable<Result<LockRecord>> LockService::Commit(int64_t universe, const std::string& id,
                                                         Transition transition, bool wakes,
+                                                        std::string_view operation,
                                                         Context context) {
   const core::Clock* clock = clock_;
   const std::string key = LockKey(universe, id);
   std::function<Result<LockRecord>(store::WriteView&)> mutation =
-      [key, transition = std::move(transition), clock, wakes,
+      [key, transition = std::move(transition), clock, wakes, universe, id, operation,
        this](store::WriteView& view) -> Result<LockRecord> {
     SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kLocks, key));
     std::optional<LockRecord> current;
@@ -103,6 +104,8 @@ asio::awaitable<Result<LockRecord>> LockService::Commit(int64_t universe, const 
     SB_ASSIGN_OR_RETURN(LockRecord next, transition(current, clock->Now()));
     view.Put(ColumnFamily::kLocks, key, EncodeLockRecord(next));
     if (wakes) view.OnCommitted([this, key] { waiters_.Wake(key); });
+    view.RecordChange(
+        {universe, "sessionLock", "", "", id, operation, std::to_string(next.fencing_token)});
     return next;
   };
   // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
@@ -139,8 +142,8 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::
       return NextHolder(current, owner, now, ttl);
     };
     Context attempt = context;  // each attempt is a commit of its own
-    auto result =
-        co_await Commit(universe, id, std::move(take), /*wakes=*/false, std::move(attempt));
+    auto result = co_await Commit(universe, id, std::move(take), /*wakes=*/false, "acquire",
+                                  std::move(attempt));
     const auto remaining = deadline - std::chrono::steady_clock::now();
     if (result.ok() || result.status().reason() != "LOCK_HELD" ||
         remaining <= std::chrono::nanoseconds::zero() || stop_waiting_.load()) {
@@ -188,7 +191,7 @@ asio::awaitable<Result<LockRecord>> LockService::Renew(int64_t universe, std::st
     return renewed;
   };
   auto result =
-      co_await Commit(universe, id, std::move(renew), /*wakes=*/false, std::move(context));
+      co_await Commit(universe, id, std::move(renew), /*wakes=*/false, "renew", std::move(context));
   co_return result;
 }
 
@@ -208,8 +211,8 @@ asio::awaitable<Result<LockRecord>> LockService::Release(int64_t universe, std::
     freed.release_request.reset();
     return freed;
   };
-  auto result =
-      co_await Commit(universe, id, std::move(release), /*wakes=*/true, std::move(context));
+  auto result = co_await Commit(universe, id, std::move(release), /*wakes=*/true, "release",
+                                std::move(context));
   co_return result;
 }
 
@@ -227,7 +230,8 @@ asio::awaitable<Result<LockRecord>> LockService::Steal(int64_t universe, std::st
                                   core::Timestamp now) -> Result<LockRecord> {
     return NextHolder(current, owner, now, ttl);
   };
-  auto result = co_await Commit(universe, id, std::move(steal), /*wakes=*/true, std::move(context));
+  auto result =
+      co_await Commit(universe, id, std::move(steal), /*wakes=*/true, "steal", std::move(context));
   co_return result;
 }
 
@@ -247,8 +251,8 @@ asio::awaitable<Result<LockRecord>> LockService::RequestRelease(int64_t universe
     asked.release_request = ReleaseRequest{requester, reason, now};
     return asked;
   };
-  auto result =
-      co_await Commit(universe, id, std::move(request), /*wakes=*/false, std::move(context));
+  auto result = co_await Commit(universe, id, std::move(request), /*wakes=*/false, "requestRelease",
+                                std::move(context));
   co_return result;
 }
 

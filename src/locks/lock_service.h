@@ -114,8 +114,10 @@ class LockService {
   using Transition = std::function<core::Result<LockRecord>(const std::optional<LockRecord>&,
                                                             core::Timestamp now)>;
   // Applies a transition in one mutation; `wakes` wakes waiters of the lock once durable.
+  // `operation` is the change log's word for it (api.md §11: "acquire", "renew", ...).
   boost::asio::awaitable<core::Result<LockRecord>> Commit(int64_t universe, const std::string& id,
                                                           Transition transition, bool wakes,
+                                                          std::string_view operation,
                                                           Context context);
   core::Status CheckTtl(std::chrono::nanoseconds ttl) const;
 

@@ -150,6 +150,7 @@ Result<store::Staged<QueueItem>> QueueService::StageAdd(QueueName name, std::str
       waiters_.WakeOne(prefix);
     });
     out = QueueItem{core::HexUpper(seq, 16), std::move(record)};
+    view.RecordChange({name.universe, "queueItem", name.queue, "", out.id, "add", ""});
     return out;
   });
 }
@@ -291,6 +292,8 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
         read.item_keys.push_back(key);
         scan.tracked[key] = read.invisible_until;
         out.items.push_back(QueueItem{ItemId(key), r});
+        view.RecordChange(
+            {name.universe, "queueItem", name.queue, "", out.items.back().id, "read", ""});
       }
       const std::string read_key = QueueReadKey(name, out.read_id);
       view.Put(ColumnFamily::kQueues, read_key, EncodeQueueReadRecord(read));
@@ -315,7 +318,10 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     return out;
   };
   // GCC 12 destroys temporaries inside a co_await expression twice: keep operands named.
-  Result<QueueRead> result = co_await pipeline_->Commit<QueueRead>(std::move(mutation));
+  store::WriteContext<QueueRead> context;
+  context.writer = request.writer;
+  Result<QueueRead> result =
+      co_await pipeline_->Commit<QueueRead>(std::move(mutation), std::move(context));
   *wake_at = wake;
   co_return result;
 }
@@ -407,6 +413,8 @@ asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::st
       SB_RETURN_IF_ERROR(
           ChargeUsage(view, name.universe, -static_cast<int64_t>(ChargedBytes(r)), 0));
       out.items.push_back(QueueItem{ItemId(key), std::move(r)});
+      view.RecordChange(
+          {name.universe, "queueItem", name.queue, "", out.items.back().id, "discard", ""});
     }
     view.Delete(ColumnFamily::kQueues, read_key);
     view.Delete(ColumnFamily::kExpiry,

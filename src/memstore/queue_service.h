@@ -20,6 +20,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -77,6 +78,8 @@ class QueueService {
     bool all_or_nothing = false;
     std::chrono::nanoseconds invisibility = std::chrono::seconds(30);
     std::chrono::nanoseconds wait{0};  // [SB] long poll
+    // Who the change log names for the read's "read" records (null: the server).
+    std::shared_ptr<const store::ChangeWriter> writer;
   };
   // kNotFound when `all_or_nothing` and fewer than `count` items are visible (after the wait).
   boost::asio::awaitable<core::Result<QueueRead>> Read(QueueName name, ReadRequest request);

@@ -118,6 +118,14 @@ Result<store::Staged<SortedMapItem>> SortedMapService::StageWrite(SortedMapName 
       SB_ASSIGN_OR_RETURN(uint64_t count, ReadItemCount(view, layout.items, count_key));
       WriteItemCount(view, layout.items, count_key, count > 0 ? count - 1 : 0);
     }
+    if (result || live) {
+      view.RecordChange({name.universe, layout.sorted ? "sortedMapItem" : "hashMapItem", name.map,
+                         "", id,
+                         !result ? "delete"
+                         : live  ? "update"
+                                 : "create",
+                         result ? FormatEtag(*result) : ""});
+    }
     out.id = id;
     out.record = result ? *result : live.value_or(SortedMapRecord{});
     return out;

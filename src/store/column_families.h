@@ -26,6 +26,7 @@ enum class ColumnFamily : size_t {
   kIdempotency = 12,  // stored responses of Idempotency-Key requests
   kUserIndex = 13,    // user id → the data store entries tagged with it
   kHashMaps = 14,     // memory-store hash map items and item counts (api.md §10)
+  kChanges = 15,      // the change log: one record per operation, per universe (api.md §11)
   kCount              // never reorder: new families go above this line
 };
 
@@ -33,7 +34,7 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(ColumnFamily::
     kColumnFamilyNames = {"default",     "catalog",       "entries",     "revisions",
                           "ordered",     "ordered_index", "sorted_maps", "sorted_map_index",
                           "queues",      "locks",         "expiry",      "auth",
-                          "idempotency", "user_index",    "hash_maps"};
+                          "idempotency", "user_index",    "hash_maps",   "changes"};
 
 constexpr std::string_view ColumnFamilyName(ColumnFamily cf) {
   return kColumnFamilyNames[static_cast<size_t>(cf)];

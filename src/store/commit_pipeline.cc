@@ -72,8 +72,9 @@ core::Timestamp WriteView::Now(const core::Clock& clock) const {
   return *now_;
 }
 
-CommitPipeline::CommitPipeline(Engine* engine, Options options, DurableStep* durable)
-    : engine_(engine), options_(options), durable_(durable) {
+CommitPipeline::CommitPipeline(Engine* engine, Options options, DurableStep* durable,
+                               const ChangeLog* changes)
+    : engine_(engine), options_(options), durable_(durable), changes_(changes) {
   sequencer_ = std::thread([this] { RunSequencer(); });
 }
 
@@ -412,9 +413,12 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
     Pending& p = group[evaluated];
     batch.SetSavePoint();
     WriteView view(engine_, &batch, durable_);
+    view.recording_ = changes_ != nullptr;
     core::Status s;
     try {
       s = p.mutation(view);
+      // Its change records join its own save point: they commit exactly when it does.
+      if (s.ok() && !view.changes_.empty()) s = changes_->Stage(view, view.changes_, view.writer_);
     } catch (const std::exception& e) {
       // Domain code does not throw; if it does, fail this mutation only.
       s = core::Status::Internal(std::string("mutation threw: ") + e.what());

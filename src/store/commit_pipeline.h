@@ -64,6 +64,7 @@
 #include "core/clock.h"
 #include "core/histogram.h"
 #include "core/status.h"
+#include "store/change_log.h"
 #include "store/column_families.h"
 #include "store/durable_step.h"
 #include "store/engine.h"
@@ -101,6 +102,14 @@ class WriteView {
   // lives, so all the operations of one transaction (api.md §8) see one time and land in one
   // season. A view serves one mutation; the next reads the clock again.
   core::Timestamp Now(const core::Clock& clock) const;
+  // Reports one operation for the change log (change_log.h, api.md §11): staged by the pipeline
+  // with its sequence number once the mutation succeeds, in the same batch; dropped with the
+  // mutation if it fails, and ignored when the log is off.
+  void RecordChange(Change change) {
+    if (recording_) changes_.push_back(std::move(change));
+  }
+  // Who the records of this mutation name (a request's WriteContext::writer); null: the server.
+  void SetWriter(const ChangeWriter* writer) { writer_ = writer; }
 
  private:
   friend class CommitPipeline;
@@ -115,6 +124,9 @@ class WriteView {
   mutable core::Status refused_;                // the first read or write the durable step refused
   mutable std::optional<core::Timestamp> now_;  // Now()'s instant, once read
   std::vector<std::function<void()>> on_committed_;
+  bool recording_ = false;  // the pipeline has a change log
+  std::vector<Change> changes_;
+  const ChangeWriter* writer_ = nullptr;
 };
 
 // Reads, checks, stages. A non-OK return rolls back everything it staged.
@@ -152,8 +164,10 @@ class CommitPipeline {
     std::optional<uint64_t> free_bytes;  // at the last check
   };
 
-  // `durable` (may be null: the engine is the truth) outlives the pipeline.
-  CommitPipeline(Engine* engine, Options options, DurableStep* durable = nullptr);
+  // `durable` (may be null: the engine is the truth) and `changes` (may be null: no change
+  // log) outlive the pipeline.
+  CommitPipeline(Engine* engine, Options options, DurableStep* durable = nullptr,
+                 const ChangeLog* changes = nullptr);
   ~CommitPipeline();
   CommitPipeline(const CommitPipeline&) = delete;
   CommitPipeline& operator=(const CommitPipeline&) = delete;
@@ -194,6 +208,7 @@ class CommitPipeline {
     // the completion is posted, this coroutine reads it after.
     std::optional<T> result;
     Mutation typed = [&](WriteView& view) -> core::Status {
+      view.SetWriter(context.writer.get());
       if (context.check) SB_RETURN_IF_ERROR(context.check(view));
       core::Result<T> value = mutation(view);
       if (!value.ok()) return value.status();
@@ -276,6 +291,7 @@ class CommitPipeline {
   Engine* engine_;
   const Options options_;
   DurableStep* durable_;
+  const ChangeLog* changes_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;           // guarded by mu_

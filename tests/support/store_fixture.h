@@ -24,6 +24,10 @@ struct StoreFixture {
       : write_buffer_bytes_(write_buffer_bytes) {
     Open();
   }
+  // With a change log (store/change_log.h) the pipeline writes records into; `log` outlives it.
+  explicit StoreFixture(const store::ChangeLog* log) : write_buffer_bytes_(64 * 1024), log_(log) {
+    Open();
+  }
   ~StoreFixture() { pipeline->Stop(); }
 
   // Closes the database cleanly and opens it again, as a restart would.
@@ -49,6 +53,7 @@ struct StoreFixture {
 
  private:
   size_t write_buffer_bytes_;
+  const store::ChangeLog* log_ = nullptr;
   void Open() {
     store::Engine::Options options;
     options.path = dir.path();
@@ -57,7 +62,8 @@ struct StoreFixture {
     REQUIRE(opened.ok());
     engine = std::move(opened).value();
     pipeline =
-        std::make_unique<store::CommitPipeline>(engine.get(), store::CommitPipeline::Options{});
+        std::make_unique<store::CommitPipeline>(engine.get(), store::CommitPipeline::Options{},
+                                                /*durable=*/nullptr, log_);
   }
 };
 
