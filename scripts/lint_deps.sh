@@ -17,12 +17,12 @@ forbid() {  # forbid <folder> <include-regex> <why>
   fi
 }
 
-domain='datastore|leaderboard|memstore|locks|ops|idempotency'
+domain='datastore|leaderboard|memstore|locks|ops|idempotency|changes'
 forbid src/core "(config|store|http|api|app|$domain)/|rocksdb/|boost/beast" "core depends on nothing"
 forbid src/config "(store|http|api|app|$domain)/|rocksdb/|boost/beast" "config sees only core"
 forbid src/http "(config|store|api|app|$domain)/|rocksdb/" "http knows no endpoint and no domain"
 forbid src/store "(http|gate|api|app|$domain)/|boost/beast" "store knows no record kind and no HTTP"
-for d in src/datastore src/leaderboard src/memstore src/locks src/idempotency; do
+for d in src/datastore src/leaderboard src/memstore src/locks src/idempotency src/changes; do
   forbid "$d" "(http|gate|api|app)/|rocksdb/|boost/beast" "domain code sees neither HTTP nor RocksDB"
 done
 forbid src/ops "(http|gate|api|app)/|boost/beast" "ops sees no HTTP"
@@ -31,7 +31,7 @@ forbid src/gate "(api|app|config)/|rocksdb/|boost/beast|(datastore|leaderboard|m
   "gate sees HTTP, the stores it guards with (locks, idempotency, ops) and nothing above"
 # The cluster (#16) routes and moves partitions: it sees the store, HTTP and the gate's
 # Placement, and reaches the services only through PartitionHost.
-forbid src/cluster "(api|app|config)/|rocksdb/|boost/beast|(datastore|leaderboard|memstore|locks|ops|idempotency)/" \
+forbid src/cluster "(api|app|config)/|rocksdb/|boost/beast|(datastore|leaderboard|memstore|locks|ops|idempotency|changes)/" \
   "cluster sees store, http and gate, not the services or anything above"
 forbid src/console "(config|store|http|gate|api|app|cluster|$domain)/|rocksdb/|boost/" \
   "the console module is the page's files: it sees only core"

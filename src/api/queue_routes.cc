@@ -67,19 +67,6 @@ Response InfoResponse(const QueueName& name, const QueueInfo& info) {
   return http::JsonResponse(200, core::DumpCompact(body));
 }
 
-// A duration query parameter ("30s", "1.5s"); nullopt when absent.
-Result<std::optional<std::chrono::nanoseconds>> QueryDuration(const Request& request,
-                                                              std::string_view name) {
-  auto text = request.Query(name);
-  if (!text) return std::optional<std::chrono::nanoseconds>();
-  auto parsed = core::ParseDuration(*text);
-  if (!parsed.ok()) {
-    return Status::InvalidArgument("Query parameter '" + std::string(name) +
-                                   "' must be a duration such as \"30s\".");
-  }
-  return std::optional<std::chrono::nanoseconds>(*parsed);
-}
-
 class QueueRoutes {
  public:
   explicit QueueRoutes(const Services& services) : services_(services) {}
@@ -118,6 +105,7 @@ class QueueRoutes {
     if (window) read.invisibility = *window;
     SB_CO_ASSIGN_OR_RETURN(auto wait, QueryDuration(request, "waitTime"));
     if (wait) read.wait = *wait;
+    SB_CO_ASSIGN_OR_RETURN(read.writer, gate::ParseWriter(request));
     SB_CO_ASSIGN_OR_RETURN(QueueRead result, co_await services_.queues->Read(name, read));
     co_return ReadResponse(name, result);
   }

@@ -40,6 +40,18 @@ core::Result<size_t> QueryPageSize(const http::Request& request, std::string_vie
   return std::min(static_cast<size_t>(*n), max);
 }
 
+core::Result<std::optional<std::chrono::nanoseconds>> QueryDuration(const http::Request& request,
+                                                                    std::string_view name) {
+  auto text = request.Query(name);
+  if (!text) return std::optional<std::chrono::nanoseconds>();
+  auto parsed = core::ParseDuration(*text);
+  if (!parsed.ok()) {
+    return core::Status::InvalidArgument("Query parameter '" + std::string(name) +
+                                         "' must be a duration such as \"30s\".");
+  }
+  return std::optional<std::chrono::nanoseconds>(*parsed);
+}
+
 core::Result<std::string> ParseIdStartsWithFilter(const http::Request& request) {
   auto filter = request.Query("filter");
   if (!filter) return std::string();

@@ -31,6 +31,10 @@ core::Result<std::optional<int64_t>> QueryInt64(const http::Request& request,
 core::Result<size_t> QueryPageSize(const http::Request& request, std::string_view name,
                                    size_t fallback, size_t max);
 
+// A duration query parameter ("30s", "1.5s" or seconds); nullopt when absent, 400 when malformed.
+core::Result<std::optional<std::chrono::nanoseconds>> QueryDuration(const http::Request& request,
+                                                                    std::string_view name);
+
 // `id.startsWith("prefix")` (a double-quoted string with \" and \\ escapes) → prefix; absent or
 // empty → "". Anything else → 400 naming the accepted form.
 core::Result<std::string> ParseIdStartsWithFilter(const http::Request& request);

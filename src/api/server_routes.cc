@@ -1,6 +1,7 @@
 #include "api/server_routes.h"
 
 #include "api/admin_routes.h"
+#include "api/change_routes.h"
 #include "api/commit_routes.h"
 #include "api/console_routes.h"
 #include "api/datastore_entry_routes.h"
@@ -23,6 +24,7 @@ gate::RouteTable ServerRoutes(const Services& services) {
   RegisterDataStoreListRoutes(routes, services);
   RegisterStandardDataStoreRoutes(routes, services);
   RegisterSessionLockRoutes(routes, services);
+  RegisterChangeRoutes(routes, services);
   RegisterOrderedEntryRoutes(routes, services);
   RegisterSortedMapRoutes(routes, services);
   RegisterHashMapRoutes(routes, services);

@@ -27,6 +27,9 @@
 #include "app/logging.h"
 #include "app/postgres_storage.h"
 #include "app/startup_steps.h"
+#include "changes/change_feed.h"
+#include "changes/change_pruner.h"
+#include "changes/subscriptions.h"
 #include "core/clock.h"
 #include "core/json_util.h"
 #include "datastore/catalog.h"
@@ -85,6 +88,7 @@ ops::RateLimiter::Options RateLimiterOptions(const config::Config& c) {
       c.rate_limit_memory_store_per_universe);
   set(ops::RateFamily::kSessionLocks, c.rate_limit_session_locks_per_key,
       c.rate_limit_session_locks_per_universe);
+  set(ops::RateFamily::kChanges, c.rate_limit_changes_per_key, c.rate_limit_changes_per_universe);
   set(ops::RateFamily::kAdmin, c.rate_limit_admin_per_key, 0);
   o.burst_seconds = static_cast<double>(c.rate_limit_burst_seconds);
   return o;
@@ -149,12 +153,14 @@ class Storage {
     pipeline_options.min_free_bytes = static_cast<uint64_t>(config.storage_min_free_bytes);
     pipeline_options.recovery_interval =
         std::chrono::milliseconds(config.storage_recovery_interval_ms);
-    return std::unique_ptr<Storage>(
-        new Storage(std::move(*engine), std::move(pg), pipeline_options));
+    return std::unique_ptr<Storage>(new Storage(std::move(*engine), std::move(pg), pipeline_options,
+                                                config.change_log == config::ChangeLogMode::kOn));
   }
 
   store::Engine* engine() { return engine_.get(); }
   store::CommitPipeline* pipeline() { return &pipeline_; }
+  // Null with `change_log = off`.
+  const store::ChangeLog* change_log() const { return change_log_.get(); }
   // Null in storage mode `rocksdb`.
   PostgresStorage* postgres() { return postgres_.get(); }
 
@@ -168,14 +174,18 @@ class Storage {
 
  private:
   Storage(std::unique_ptr<store::Engine> engine, std::unique_ptr<PostgresStorage> postgres,
-          store::CommitPipeline::Options pipeline_options)
+          store::CommitPipeline::Options pipeline_options, bool change_log)
       : engine_(std::move(engine)),
         postgres_(std::move(postgres)),
-        pipeline_(engine_.get(), pipeline_options, postgres_ ? postgres_->commit() : nullptr) {}
+        change_log_(change_log ? std::make_unique<store::ChangeLog>(&clock_) : nullptr),
+        pipeline_(engine_.get(), pipeline_options, postgres_ ? postgres_->commit() : nullptr,
+                  change_log_.get()) {}
 
   std::unique_ptr<store::Engine> engine_;
   std::unique_ptr<PostgresStorage> postgres_;  // after engine_: closed before it
-  store::CommitPipeline pipeline_;             // after both: destroyed (stopped) before them
+  core::SystemClock clock_;                    // the change records' times
+  std::unique_ptr<store::ChangeLog> change_log_;
+  store::CommitPipeline pipeline_;  // after both: destroyed (stopped) before them
 };
 
 datastore::EntryLimits EntryLimitsOf(const config::Config& config) {
@@ -192,6 +202,22 @@ datastore::RetentionPolicy RetentionOf(const config::Config& config) {
   retention.max_revisions = static_cast<size_t>(config.max_revisions_per_entry);
   retention.scan_budget = static_cast<size_t>(config.revision_purge_scan_budget);
   return retention;
+}
+
+changes::Retention ChangeRetentionOf(const config::Config& config) {
+  changes::Retention retention;
+  retention.max_age = std::chrono::seconds(config.changes_retention_seconds);
+  retention.max_count = static_cast<uint64_t>(config.changes_retention_count);
+  retention.batch = static_cast<size_t>(config.changes_prune_batch);
+  return retention;
+}
+
+changes::FeedLimits FeedLimitsOf(const config::Config& config) {
+  changes::FeedLimits limits;
+  limits.max_page_size = static_cast<size_t>(config.changes_max_page_size);
+  limits.scan_budget = static_cast<size_t>(config.changes_scan_budget);
+  limits.max_wait = std::chrono::milliseconds(config.changes_max_wait_ms);
+  return limits;
 }
 
 locks::LockLimits LockLimitsOf(const config::Config& config) {
@@ -245,7 +271,18 @@ struct Domain {
                std::chrono::milliseconds(config.memstore_max_wait_ms)),
         expiry_sweeper(storage.engine(), storage.pipeline(), &clock),
         keys(storage.engine(), storage.pipeline(), &clock),
-        limiter(RateLimiterOptions(config)) {}
+        limiter(RateLimiterOptions(config)) {
+    if (storage.change_log() != nullptr) {
+      change_feed = std::make_unique<changes::ChangeFeed>(storage.engine(), storage.change_log(),
+                                                          FeedLimitsOf(config));
+      subscriptions = std::make_unique<changes::Subscriptions>(
+          storage.engine(), storage.pipeline(), change_feed.get(), &clock,
+          changes::SubscriptionLimits{.max_per_universe =
+                                          static_cast<size_t>(config.changes_max_subscriptions)});
+      change_pruner = std::make_unique<changes::ChangePruner>(storage.engine(), storage.pipeline(),
+                                                              &clock, ChangeRetentionOf(config));
+    }
+  }
 
   // Loads what the services keep in memory (API keys, rank indexes) before the port opens.
   // In cluster mode after the node's first claim (ClusterNode::Start), and the bootstrap admin
@@ -278,6 +315,10 @@ struct Domain {
   memstore::ExpirySweeper expiry_sweeper;
   ops::KeyStore keys;
   ops::RateLimiter limiter;
+  // Both null with change_log = off.
+  std::unique_ptr<changes::ChangeFeed> change_feed;
+  std::unique_ptr<changes::Subscriptions> subscriptions;
+  std::unique_ptr<changes::ChangePruner> change_pruner;
   std::unique_ptr<ops::Backups> backups;  // set by Load
 
  private:
@@ -368,6 +409,8 @@ struct Front {
     services.hash_maps = &domain.hash_maps;
     services.memory_store_flush = &domain.memory_store_flush;
     services.queues = &domain.queues;
+    services.changes = domain.change_feed.get();
+    services.subscriptions = domain.subscriptions.get();
     services.keys = &domain.keys;
     services.backups = domain.backups.get();
     services.limiter = &domain.limiter;
@@ -448,6 +491,7 @@ asio::awaitable<void> Drain(const config::Config& config, Front& front, Backgrou
   background.Stop();
   domain.queues.StopWaiting();
   domain.lock_service.StopWaiting();
+  if (domain.change_feed) domain.change_feed->StopWaiting();
   co_await front.server.Drain(std::chrono::milliseconds(config.shutdown_grace_ms));
   storage.pipeline()->Stop();
   front.pool.Stop();
@@ -492,7 +536,8 @@ int Run(const config::Config& config) {
                                        .leaderboards = &domain->leaderboards,
                                        .queues = &domain->queues,
                                        .locks = &domain->lock_service,
-                                       .keys = &domain->keys});
+                                       .keys = &domain->keys,
+                                       .changes = domain->change_feed.get()});
     if (!started.ok()) return StartupFailed(started.status());
     cluster = std::move(*started);
   }
@@ -513,7 +558,8 @@ int Run(const config::Config& config) {
                              .revision_purger = &domain->revision_purger,
                              .leaderboards = &domain->leaderboards,
                              .expiry_sweeper = &domain->expiry_sweeper,
-                             .backups = domain->backups.get()});
+                             .backups = domain->backups.get(),
+                             .change_pruner = domain->change_pruner.get()});
   background.Start();
 
   // Lives until Run returns, so a second signal during Close is caught, not fatal.

@@ -23,18 +23,23 @@ BackgroundWork::BackgroundWork(const config::Config& config, asio::any_io_execut
              [this] { return SweepOnce(); }),
       backup_(executor, "scheduled backup",
               std::chrono::seconds(backups_scheduled_ ? config.backup_interval_seconds : 1),
-              [this] { return BackupOnce(); }) {}
+              [this] { return BackupOnce(); }),
+      prune_changes_(executor, "change log prune",
+                     std::chrono::milliseconds(config.changes_prune_interval_ms),
+                     [this] { return PruneChangesOnce(); }) {}
 
 void BackgroundWork::Start() {
   purge_.Start();
   sweep_.Start();
   if (backups_scheduled_) backup_.Start();
+  if (services_.change_pruner != nullptr) prune_changes_.Start();
 }
 
 void BackgroundWork::Stop() {
   purge_.Stop();
   sweep_.Stop();
   backup_.Stop();
+  prune_changes_.Stop();
 }
 
 asio::awaitable<void> BackgroundWork::PurgeOnce() {
@@ -68,6 +73,15 @@ asio::awaitable<void> BackgroundWork::SweepOnce() {
       break;
     }
     if (*swept < sweep_batch_ || sweep_.stop_requested()) break;
+  }
+}
+
+asio::awaitable<void> BackgroundWork::PruneChangesOnce() {
+  auto pruned = co_await services_.change_pruner->PruneOnce();
+  if (!pruned.ok()) {
+    spdlog::warn("change log prune: {}", pruned.status().ToString());
+  } else if (*pruned > 0) {
+    spdlog::debug("change log prune: {} records removed", *pruned);
   }
 }
 

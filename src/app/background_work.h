@@ -16,6 +16,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "app/periodic_task.h"
+#include "changes/change_pruner.h"
 #include "config/config.h"
 #include "datastore/catalog.h"
 #include "datastore/revision_purger.h"
@@ -36,6 +37,7 @@ class BackgroundWork {
     leaderboard::LeaderboardService* leaderboards = nullptr;
     memstore::ExpirySweeper* expiry_sweeper = nullptr;
     ops::Backups* backups = nullptr;
+    changes::ChangePruner* change_pruner = nullptr;  // null: the change log is off
   };
 
   BackgroundWork(const config::Config& config, boost::asio::any_io_executor executor,
@@ -52,6 +54,7 @@ class BackgroundWork {
   boost::asio::awaitable<void> PurgeOnce();
   boost::asio::awaitable<void> SweepOnce();
   boost::asio::awaitable<void> BackupOnce();
+  boost::asio::awaitable<void> PruneChangesOnce();
 
   const Services services_;
   const size_t purge_scan_budget_;
@@ -61,6 +64,7 @@ class BackgroundWork {
   PeriodicTask purge_;
   PeriodicTask sweep_;
   PeriodicTask backup_;
+  PeriodicTask prune_changes_;
 };
 
 }  // namespace strongbox::app

@@ -43,6 +43,7 @@ class ClusterNode::Host final : public cluster::PartitionHost {
   void Wake() override {
     s_.queues->WakeWaiters();
     s_.locks->WakeWaiters();
+    if (s_.changes != nullptr) s_.changes->WakeWaiters();
   }
 
   void Drop(const std::set<store::PartitionId>& partitions) override {
@@ -94,6 +95,7 @@ core::Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(const config::Conf
   };
   services.queues->SetServing(serving);
   services.locks->SetServing(serving);
+  if (services.changes != nullptr) services.changes->SetServing(serving);
 
   cluster::Coordinator::Options options;
   options.conninfo = config.postgres_url;

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "app/postgres_storage.h"
+#include "changes/change_feed.h"
 #include "cluster/coordinator.h"
 #include "cluster/node_placement.h"
 #include "cluster/partition_map.h"
@@ -33,6 +34,7 @@ class ClusterNode {
     memstore::QueueService* queues = nullptr;
     locks::LockService* locks = nullptr;
     ops::KeyStore* keys = nullptr;
+    changes::ChangeFeed* changes = nullptr;  // null: the change log is off
   };
   // Registers the node and claims its share (cache only: the services then load everything
   // once, as on one node); Run then keeps the partitions balanced.

@@ -75,6 +75,8 @@ constexpr Choice<LogFormat> kLogFormats[] = {{"text", LogFormat::kText},
                                              {"json", LogFormat::kJson}};
 constexpr Choice<Auth> kAuths[] = {{"required", Auth::kRequired}, {"disabled", Auth::kDisabled}};
 constexpr Choice<AccessLog> kAccessLogs[] = {{"off", AccessLog::kOff}, {"on", AccessLog::kOn}};
+constexpr Choice<ChangeLogMode> kChangeLogModes[] = {{"on", ChangeLogMode::kOn},
+                                                     {"off", ChangeLogMode::kOff}};
 constexpr Choice<MetricsAccess> kMetricsAccesses[] = {{"loopback", MetricsAccess::kLoopback},
                                                       {"open", MetricsAccess::kOpen},
                                                       {"key", MetricsAccess::kKey}};
@@ -254,6 +256,28 @@ const std::vector<Field>& Fields() {
                          "expired items reclaimed in one commit at most"));
     v.push_back(IntField("memstore_max_wait_ms", &Config::memstore_max_wait_ms, 0, 3'600'000,
                          "longest waitTime of a queue read (long poll)"));
+    v.push_back(ChoiceField("change_log", &Config::change_log, kChangeLogModes,
+                            "on: every write also writes its change log record in the same batch "
+                            "(GET /changes, api.md §11); off: none (benchmarks only)"));
+    v.push_back(IntField("changes_retention_seconds", &Config::changes_retention_seconds, 1,
+                         int64_t{3650} * 24 * 3600,
+                         "change log records older than this are pruned; reading from before "
+                         "them gets 400 CHANGES_EXPIRED"));
+    v.push_back(IntField("changes_retention_count", &Config::changes_retention_count, 1,
+                         int64_t{1} << 40, "change log records one universe keeps at most"));
+    v.push_back(IntField("changes_prune_interval_ms", &Config::changes_prune_interval_ms, 10,
+                         3'600'000, "how often one bounded change log prune pass runs"));
+    v.push_back(IntField("changes_prune_batch", &Config::changes_prune_batch, 1, 1'000'000,
+                         "change log records pruned in one commit at most"));
+    v.push_back(IntField("changes_max_wait_ms", &Config::changes_max_wait_ms, 0, 3'600'000,
+                         "longest waitTime of a change feed read (long poll)"));
+    v.push_back(IntField("changes_max_page_size", &Config::changes_max_page_size, 1, 100'000,
+                         "changes one change feed read returns at most (maxPageSize's ceiling)"));
+    v.push_back(IntField("changes_scan_budget", &Config::changes_scan_budget, 1, 10'000'000,
+                         "change log records one feed read examines at most (a narrow filter "
+                         "answers sooner, with a nextPageToken to go on from)"));
+    v.push_back(IntField("changes_max_subscriptions", &Config::changes_max_subscriptions, 1,
+                         100'000, "durable change feed subscriptions one universe may have"));
     v.push_back(ChoiceField(
         "auth", &Config::auth, kAuths,
         "required: every route but /healthz, /readyz and the console's files needs an API key; "
@@ -283,6 +307,8 @@ const std::vector<Field>& Fields() {
         {"rate_limit_memory_store_per_universe", &Config::rate_limit_memory_store_per_universe},
         {"rate_limit_session_locks_per_key", &Config::rate_limit_session_locks_per_key},
         {"rate_limit_session_locks_per_universe", &Config::rate_limit_session_locks_per_universe},
+        {"rate_limit_changes_per_key", &Config::rate_limit_changes_per_key},
+        {"rate_limit_changes_per_universe", &Config::rate_limit_changes_per_universe},
         {"rate_limit_admin_per_key", &Config::rate_limit_admin_per_key},
     };
     for (const auto& [name, member] : limits) {
@@ -365,6 +391,7 @@ std::string_view Name(LogFormat value) { return NameIn(kLogFormats, value); }
 std::string_view Name(Auth value) { return NameIn(kAuths, value); }
 std::string_view Name(AccessLog value) { return NameIn(kAccessLogs, value); }
 std::string_view Name(MetricsAccess value) { return NameIn(kMetricsAccesses, value); }
+std::string_view Name(ChangeLogMode value) { return NameIn(kChangeLogModes, value); }
 
 Result<Config> LoadConfig(const std::vector<std::string>& args,
                           const std::map<std::string, std::string>& env) {
@@ -441,10 +468,11 @@ Status Validate(const Config& c) {
         "--advertise-url http://10.0.0.5:8080");
   }
   if (c.cluster == Cluster::kOn && (c.forward_timeout_ms <= c.lock_max_wait_ms ||
-                                    c.forward_timeout_ms <= c.memstore_max_wait_ms)) {
+                                    c.forward_timeout_ms <= c.memstore_max_wait_ms ||
+                                    c.forward_timeout_ms <= c.changes_max_wait_ms)) {
     return Status::InvalidArgument(
-        "config forward_timeout_ms: must exceed lock_max_wait_ms and memstore_max_wait_ms, or a "
-        "forwarded long poll is cut short");
+        "config forward_timeout_ms: must exceed lock_max_wait_ms, memstore_max_wait_ms and "
+        "changes_max_wait_ms, or a forwarded long poll is cut short");
   }
   if (c.cluster == Cluster::kOn && c.cluster_tick_ms > c.partition_renew_ms) {
     return Status::InvalidArgument("config cluster_tick_ms: must not exceed partition_renew_ms");

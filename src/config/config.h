@@ -52,6 +52,12 @@ enum class AccessLog {
   kOn,   // "on": one log line per request
 };
 
+// Whether every mutation writes its change log records (api.md §11).
+enum class ChangeLogMode {
+  kOn,   // "on"
+  kOff,  // "off": no records, GET /changes answers 400 CHANGE_LOG_OFF (benchmarks only)
+};
+
 // Who may GET /metrics.
 enum class MetricsAccess {
   kLoopback,  // "loopback": 127.0.0.1/::1 without a key, others with an `admin` key
@@ -68,6 +74,7 @@ std::string_view Name(LogFormat value);
 std::string_view Name(Auth value);
 std::string_view Name(AccessLog value);
 std::string_view Name(MetricsAccess value);
+std::string_view Name(ChangeLogMode value);
 
 struct Config {
   std::string listen_address = "127.0.0.1";
@@ -138,6 +145,16 @@ struct Config {
   int64_t memstore_sweep_interval_ms = 1'000;  // how often expired memory-store items are reclaimed
   int memstore_sweep_batch = 1'000;            // items reclaimed in one commit at most
   int64_t memstore_max_wait_ms = 30'000;       // longest waitTime of a queue read (long poll)
+  // The change log and its feed (api.md §11, proto-docs/changes.md).
+  ChangeLogMode change_log = ChangeLogMode::kOn;
+  int64_t changes_retention_seconds = 7 * 24 * 3600;  // records older than this are pruned
+  int64_t changes_retention_count = 1'000'000;        // records one universe keeps at most
+  int64_t changes_prune_interval_ms = 1'000;          // how often one bounded prune pass runs
+  int changes_prune_batch = 1'000;                    // records pruned in one commit at most
+  int64_t changes_max_wait_ms = 30'000;               // longest waitTime of a feed read
+  int changes_max_page_size = 1'000;                  // changes one feed read returns at most
+  int changes_scan_budget = 10'000;                   // records one feed read examines at most
+  int changes_max_subscriptions = 100;                // durable subscriptions per universe
   // Operations (api.md §7).
   Auth auth = Auth::kRequired;
   std::string admin_key_file;  // a secret for the bootstrap admin key, instead of admin.key
@@ -155,6 +172,8 @@ struct Config {
   int64_t rate_limit_memory_store_per_universe = 50'000;
   int64_t rate_limit_session_locks_per_key = 20'000;
   int64_t rate_limit_session_locks_per_universe = 50'000;
+  int64_t rate_limit_changes_per_key = 2'000;  // change feed reads
+  int64_t rate_limit_changes_per_universe = 5'000;
   int64_t rate_limit_admin_per_key = 100;
   std::string backup_dir;               // "" = <data_dir>/backups
   int64_t backup_interval_seconds = 0;  // 0 = no scheduled backups

@@ -42,7 +42,7 @@ unsigned HttpStatusFor(StatusCode code) {
 unsigned HttpStatusFor(const core::Status& status) {
   if (status.code() == StatusCode::kFailedPrecondition &&
       (status.reason() == "STORAGE_MODE" || status.reason() == "CHANGES_EXPIRED" ||
-       status.reason() == "NOT_CLUSTERED")) {
+       status.reason() == "NOT_CLUSTERED" || status.reason() == "CHANGE_LOG_OFF")) {
     return 400;
   }
   return HttpStatusFor(status.code());

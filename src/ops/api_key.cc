@@ -10,10 +10,11 @@ namespace strongbox::ops {
 const std::vector<std::string_view>& KnownScopeNames() {
   using namespace scopes;  // NOLINT: the list is the namespace
   static const std::vector<std::string_view> kNames = {
-      kObjectsRead,  kObjectsCreate, kObjectsUpdate, kObjectsDelete, kObjectsList,  kVersionsRead,
-      kVersionsList, kControlList,   kControlCreate, kControlDelete, kOrderedRead,  kOrderedWrite,
-      kMapRead,      kMapWrite,      kQueueAdd,      kQueueDequeue,  kQueueDiscard, kFlush,
-      kLocksRead,    kLocksWrite,    kAdmin,         kHashMapRead,   kHashMapWrite,
+      kObjectsRead,  kObjectsCreate, kObjectsUpdate, kObjectsDelete, kObjectsList,
+      kVersionsRead, kVersionsList,  kControlList,   kControlCreate, kControlDelete,
+      kOrderedRead,  kOrderedWrite,  kMapRead,       kMapWrite,      kQueueAdd,
+      kQueueDequeue, kQueueDiscard,  kFlush,         kLocksRead,     kLocksWrite,
+      kAdmin,        kHashMapRead,   kHashMapWrite,  kChangesRead,   kChangesSubscribe,
   };
   return kNames;
 }

@@ -67,6 +67,10 @@ inline constexpr std::string_view kQueueDiscard = "memory-store.queue:discard";
 inline constexpr std::string_view kFlush = "memory-store:flush";
 inline constexpr std::string_view kLocksRead = "session-locks:read";
 inline constexpr std::string_view kLocksWrite = "session-locks:write";
+// [SB] the change feed (api.md §11): reading every change of a universe.
+inline constexpr std::string_view kChangesRead = "changes:read";
+// [SB] durable subscriptions (api.md §11): create, delete and acknowledge.
+inline constexpr std::string_view kChangesSubscribe = "changes:subscribe";
 inline constexpr std::string_view kAdmin = kAdminScope;
 }  // namespace scopes
 inline constexpr std::string_view kBootstrapKeyId = "admin";

@@ -17,6 +17,8 @@ std::string_view RateFamilyName(RateFamily family) {
       return "memory_store";
     case RateFamily::kSessionLocks:
       return "session_locks";
+    case RateFamily::kChanges:
+      return "changes";
     case RateFamily::kAdmin:
     case RateFamily::kCount:
       break;

@@ -28,6 +28,7 @@ enum class RateFamily : size_t {
   kOrdered,         // universe.ordered-data-store.*
   kMemoryStore,     // memory-store.*
   kSessionLocks,    // session-locks:*
+  kChanges,         // [SB] the change feed (api.md §11)
   kAdmin,           // /admin/v1/* and /metrics
   kCount
 };

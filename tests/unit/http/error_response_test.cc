@@ -26,6 +26,7 @@ TEST_CASE("status codes map to the HTTP statuses of the contract", "[http]") {
 TEST_CASE("a refusal by the server's state or mode is 400, a failed guard 412", "[http]") {
   CHECK(HttpStatusFor(core::Status::FailedPrecondition("x").WithReason("STORAGE_MODE")) == 400);
   CHECK(HttpStatusFor(core::Status::FailedPrecondition("x").WithReason("CHANGES_EXPIRED")) == 400);
+  CHECK(HttpStatusFor(core::Status::FailedPrecondition("x").WithReason("CHANGE_LOG_OFF")) == 400);
   CHECK(HttpStatusFor(core::Status::FailedPrecondition("x").WithReason("TEST_FAILED")) == 412);
   CHECK(HttpStatusFor(core::Status::FailedPrecondition("x")) == 412);
   CHECK(HttpStatusFor(core::Status::InvalidArgument("x").WithReason("STORAGE_MODE")) == 400);

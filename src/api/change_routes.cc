@@ -1,0 +1,328 @@
+#include "api/change_routes.h"
+
+#include "api/paging.h"
+#include "api/request_fields.h"
+#include "core/json_util.h"
+#include "core/strings.h"
+#include "core/time_format.h"
+#include "gate/request_write.h"
+
+namespace strongbox::api {
+
+namespace asio = boost::asio;
+using core::Json;
+using core::Result;
+using core::Status;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr size_t kDefaultPageSize = 100;
+
+// The resource a record names, in the path form its own routes answer with.
+std::string ChangePath(int64_t universe, const store::ChangeRecord& r) {
+  const std::string u = "universes/" + std::to_string(universe);
+  const std::string container = core::PercentEncodeSegment(r.container);
+  const std::string id = core::PercentEncodeSegment(r.id);
+  if (r.kind == "entry") {
+    return u + "/data-stores/" + container + "/scopes/" + core::PercentEncodeSegment(r.scope) +
+           "/entries/" + id;
+  }
+  if (r.kind == "orderedEntry") {
+    return u + "/ordered-data-stores/" + container + "/scopes/" +
+           core::PercentEncodeSegment(r.scope) + "/entries/" + id;
+  }
+  if (r.kind == "sortedMapItem")
+    return u + "/memory-store/sorted-maps/" + container + "/items/" + id;
+  if (r.kind == "hashMapItem") return u + "/memory-store/hash-maps/" + container + "/items/" + id;
+  if (r.kind == "queueItem") return u + "/memory-store/queues/" + container + "/items/" + id;
+  return u + "/session-locks/" + id;
+}
+
+Json ChangeJson(int64_t universe, const store::ChangeRecord& r) {
+  Json j = {{"sequence", std::to_string(r.sequence)}, {"time", core::FormatRfc3339(r.time)}};
+  if (r.transaction != 0) j["transactionId"] = std::to_string(r.transaction);
+  j["kind"] = r.kind;
+  j["path"] = ChangePath(universe, r);
+  j["operation"] = r.operation;
+  if (!r.revision.empty()) {
+    // Entries have revisions, memory-store items etags, locks fencing tokens.
+    const char* field = r.kind == "entry"         ? "revisionId"
+                        : r.kind == "sessionLock" ? "fencingToken"
+                                                  : "etag";
+    j[field] = r.revision;
+  }
+  Json writer = {{"apiKeyId", r.writer.api_key_id.empty() ? "strongbox" : r.writer.api_key_id}};
+  if (!r.writer.label.empty()) writer["label"] = r.writer.label;
+  j["writer"] = std::move(writer);
+  return j;
+}
+
+Json SubscriptionJson(int64_t universe, const changes::Subscription& s) {
+  return {{"path", "universes/" + std::to_string(universe) + "/subscriptions/" + s.id},
+          {"id", s.id},
+          {"filter", s.filter.ToString()},
+          {"cursor", std::to_string(s.cursor)},
+          {"createTime", core::FormatRfc3339(s.create_time)},
+          {"ackTime", core::FormatRfc3339(s.ack_time)}};
+}
+
+std::string PageJson(int64_t universe, const changes::FeedPage& page) {
+  std::string body = "{\"changes\":[";
+  for (size_t i = 0; i < page.changes.size(); ++i) {
+    if (i > 0) body += ',';
+    body += core::DumpCompact(ChangeJson(universe, page.changes[i]));
+  }
+  body += "],\"nextPageToken\":\"" + std::to_string(page.next) + "\"}";
+  return body;
+}
+
+// A sequence in a body or query: a decimal string or number, or "latest" (nullopt).
+Result<std::optional<uint64_t>> SequenceValue(const Json& value, std::string_view what) {
+  if (value.is_string() && value.get<std::string>() == "latest") return std::optional<uint64_t>();
+  if (value.is_string()) {
+    if (auto n = core::ParseUint64(value.get<std::string>())) return std::optional<uint64_t>(*n);
+  } else if (value.is_number_unsigned()) {
+    return std::optional<uint64_t>(value.get<uint64_t>());
+  }
+  return Status::InvalidArgument(std::string(what) +
+                                 " must be a sequence number (a change's \"sequence\") or "
+                                 "\"latest\".");
+}
+
+changes::ChangeFeed* FeedOrOff(const Services& services, Status* off) {
+  if (services.changes == nullptr) {
+    *off = Status::FailedPrecondition(
+               "The change log is off on this server (change_log = off); it records no changes.")
+               .WithReason("CHANGE_LOG_OFF");
+  }
+  return services.changes;
+}
+
+bool WantsEventStream(const Request& request) {
+  auto accept = request.Header("accept");
+  return accept && accept->find("text/event-stream") != std::string_view::npos;
+}
+
+class ChangeRoutes {
+ public:
+  explicit ChangeRoutes(const Services& services) : services_(services) {}
+
+  asio::awaitable<Result<Response>> Read(Request& request) {
+    Status off;
+    changes::ChangeFeed* feed = FeedOrOff(services_, &off);
+    if (feed == nullptr) co_return off;
+    SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
+    const bool stream = WantsEventStream(request);
+    SB_CO_ASSIGN_OR_RETURN(const uint64_t start_after,
+                           StartAfter(request, *feed, universe, stream));
+    SB_CO_ASSIGN_OR_RETURN(changes::ChangeFilter filter,
+                           changes::ParseChangeFilter(request.Query("filter").value_or("")));
+    SB_CO_ASSIGN_OR_RETURN(
+        const size_t page_size,
+        QueryPageSize(request, "maxPageSize", kDefaultPageSize, feed->limits().max_page_size));
+    SB_CO_ASSIGN_OR_RETURN(auto wait, QueryDuration(request, "waitTime"));
+    SB_CO_ASSIGN_OR_RETURN(changes::FeedPage page,
+                           co_await feed->Read(universe, start_after, std::move(filter), page_size,
+                                               wait.value_or(std::chrono::nanoseconds::zero())));
+    if (stream) co_return EventStream(universe, page);
+    co_return http::JsonResponse(200, PageJson(universe, page));
+  }
+
+  // POST …/subscriptions {"id","filter"?,"startAfter"?}; the id may come as ?id= instead.
+  asio::awaitable<Result<Response>> Create(Request& request, gate::RequestWrite& write) {
+    SB_CO_ASSIGN_OR_RETURN(changes::Subscriptions * subscriptions, Subscriptions());
+    SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    SB_CO_ASSIGN_OR_RETURN(auto id, core::GetOptionalString(body, "id"));
+    if (!id) {
+      if (auto query = request.Query("id")) id = std::string(*query);
+    }
+    if (!id) co_return Status::InvalidArgument("Field 'id' is required.");
+    if (core::FindMember(body, "deliveryUrl") != nullptr) {
+      co_return Status::InvalidArgument(
+          "deliveryUrl (webhooks) is not supported yet; read the subscription with :read.");
+    }
+    SB_CO_ASSIGN_OR_RETURN(auto filter_text, core::GetOptionalString(body, "filter"));
+    SB_CO_ASSIGN_OR_RETURN(changes::ChangeFilter filter,
+                           changes::ParseChangeFilter(filter_text.value_or("")));
+    std::optional<uint64_t> start_after;
+    if (const Json* start = core::FindMember(body, "startAfter");
+        start != nullptr && !start->is_null()) {
+      SB_CO_ASSIGN_OR_RETURN(start_after, SequenceValue(*start, "Field 'startAfter'"));
+    }
+    auto respond = Responder(write, universe);
+    SB_CO_ASSIGN_OR_RETURN(
+        changes::Subscription created,
+        co_await subscriptions->Create(universe, std::move(*id), std::move(filter), start_after,
+                                       respond.context()));
+    co_return respond(created);
+  }
+
+  asio::awaitable<Result<Response>> Get(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(changes::Subscriptions * subscriptions, Subscriptions());
+    SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(
+        changes::Subscription s,
+        subscriptions->Get(universe, std::string(request.Param("subscription"))));
+    co_return http::JsonResponse(200, core::DumpCompact(SubscriptionJson(universe, s)));
+  }
+
+  asio::awaitable<Result<Response>> List(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(changes::Subscriptions * subscriptions, Subscriptions());
+    SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(const size_t page_size, QueryPageSize(request, "maxPageSize", 100, 100));
+    const std::string token_query = TokenQuery({"subscriptions", std::to_string(universe)});
+    SB_CO_ASSIGN_OR_RETURN(auto after, ResumeAfter(request, "pageToken", token_query));
+    SB_CO_ASSIGN_OR_RETURN(changes::SubscriptionPage page,
+                           subscriptions->List(universe, after, page_size));
+    Json list = Json::array();
+    for (const changes::Subscription& s : page.subscriptions) {
+      list.push_back(SubscriptionJson(universe, s));
+    }
+    Json out = {{"subscriptions", std::move(list)},
+                {"nextPageToken", NextToken(page.next_after, token_query)}};
+    co_return http::JsonResponse(200, core::DumpCompact(out));
+  }
+
+  asio::awaitable<Result<Response>> Delete(Request& request, gate::RequestWrite& write) {
+    SB_CO_ASSIGN_OR_RETURN(changes::Subscriptions * subscriptions, Subscriptions());
+    SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
+    auto respond = write.Respond<changes::Subscription>(
+        [](const changes::Subscription&) { return http::JsonResponse(200, "{}"); });
+    SB_CO_ASSIGN_OR_RETURN(
+        changes::Subscription deleted,
+        co_await subscriptions->Delete(universe, std::string(request.Param("subscription")),
+                                       respond.context()));
+    co_return respond(deleted);
+  }
+
+  // POST …/subscriptions/{id}:ack {"sequence":"N"|"latest"}
+  asio::awaitable<Result<Response>> Ack(Request& request, gate::RequestWrite& write) {
+    SB_CO_ASSIGN_OR_RETURN(changes::Subscriptions * subscriptions, Subscriptions());
+    SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    const Json* sequence_field = core::FindMember(body, "sequence");
+    if (sequence_field == nullptr || sequence_field->is_null()) {
+      co_return Status::InvalidArgument("Field 'sequence' is required.");
+    }
+    SB_CO_ASSIGN_OR_RETURN(auto sequence, SequenceValue(*sequence_field, "Field 'sequence'"));
+    auto respond = Responder(write, universe);
+    SB_CO_ASSIGN_OR_RETURN(
+        changes::Subscription acked,
+        co_await subscriptions->Ack(universe, std::string(request.Param("subscription")), sequence,
+                                    respond.context()));
+    co_return respond(acked);
+  }
+
+  // GET …/subscriptions/{id}:read?maxPageSize=&waitTime=
+  asio::awaitable<Result<Response>> ReadSubscription(Request& request) {
+    SB_CO_ASSIGN_OR_RETURN(changes::Subscriptions * subscriptions, Subscriptions());
+    SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
+    SB_CO_ASSIGN_OR_RETURN(const size_t page_size,
+                           QueryPageSize(request, "maxPageSize", kDefaultPageSize,
+                                         services_.changes->limits().max_page_size));
+    SB_CO_ASSIGN_OR_RETURN(auto wait, QueryDuration(request, "waitTime"));
+    SB_CO_ASSIGN_OR_RETURN(
+        changes::FeedPage page,
+        co_await subscriptions->Read(universe, std::string(request.Param("subscription")),
+                                     page_size, wait.value_or(std::chrono::nanoseconds::zero())));
+    co_return http::JsonResponse(200, PageJson(universe, page));
+  }
+
+ private:
+  // `startAfter` (or `pageToken`, the previous answer's nextPageToken; or, for an event stream,
+  // `Last-Event-ID`): a sequence number, or "latest" for only what commits from now on. Absent:
+  // from the oldest record kept.
+  static Result<uint64_t> StartAfter(const Request& request, const changes::ChangeFeed& feed,
+                                     int64_t universe, bool stream) {
+    std::optional<std::string_view> text = request.Query("startAfter");
+    if (!text || text->empty()) text = request.Query("pageToken");
+    if ((!text || text->empty()) && stream) text = request.Header("last-event-id");
+    if (!text || text->empty()) {
+      SB_ASSIGN_OR_RETURN(changes::FeedBounds bounds, feed.Bounds(universe));
+      return bounds.floor - 1;
+    }
+    if (*text == "latest") {
+      SB_ASSIGN_OR_RETURN(changes::FeedBounds bounds, feed.Bounds(universe));
+      return bounds.head;
+    }
+    auto n = core::ParseUint64(*text);
+    if (!n) {
+      return Status::InvalidArgument(
+          "startAfter must be a sequence number (a change's \"sequence\" or a nextPageToken) or "
+          "\"latest\".");
+    }
+    return *n;
+  }
+
+  // One read as Server-Sent Events: an event per change (`id:` its sequence, so the browser's
+  // Last-Event-ID resumes after it), then the response ends and EventSource reconnects after
+  // `retry` ms; a comment line carries the cursor when no change matched.
+  static Response EventStream(int64_t universe, const changes::FeedPage& page) {
+    Response response;
+    response.content_type = "text/event-stream";
+    response.SetHeader("Cache-Control", "no-cache");
+    std::string& body = response.body;
+    body = "retry: 100\n\n";
+    for (const store::ChangeRecord& r : page.changes) {
+      body += "id: " + std::to_string(r.sequence) +
+              "\nevent: change\ndata: " + core::DumpCompact(ChangeJson(universe, r)) + "\n\n";
+    }
+    if (page.changes.empty() || page.changes.back().sequence != page.next) {
+      // Skipped records still move the reader on: an empty event carries the cursor.
+      body += "id: " + std::to_string(page.next) + "\nevent: cursor\ndata: {}\n\n";
+    }
+    return response;
+  }
+
+  Result<changes::Subscriptions*> Subscriptions() const {
+    Status off;
+    if (FeedOrOff(services_, &off) == nullptr) return off;
+    return services_.subscriptions;
+  }
+
+  static gate::RequestWrite::Responder<changes::Subscription> Responder(gate::RequestWrite& write,
+                                                                        int64_t universe) {
+    return write.Respond<changes::Subscription>([universe](const changes::Subscription& s) {
+      return http::JsonResponse(200, core::DumpCompact(SubscriptionJson(universe, s)));
+    });
+  }
+
+  const Services& services_;
+};
+
+}  // namespace
+
+void RegisterChangeRoutes(gate::RouteTable& table, const Services& services) {
+  using gate::RequestWrite;
+  using ops::scopes::kChangesRead;
+  using ops::scopes::kChangesSubscribe;
+  auto routes = std::make_shared<ChangeRoutes>(services);
+  auto add = [&table](std::string method, std::string pattern, std::string_view scope,
+                      http::Handler read, gate::WriteHandler write = {}) {
+    table.Add({.method = std::move(method),
+               .pattern = std::move(pattern),
+               .scopes = {scope},
+               .family = ops::RateFamily::kChanges,
+               .read = std::move(read),
+               .write = std::move(write)});
+  };
+  add("GET", "/cloud/v2/universes/{universe}/changes", kChangesRead,
+      [routes](Request& r) { return routes->Read(r); });
+  const std::string base = "/cloud/v2/universes/{universe}/subscriptions";
+  const std::string one = base + "/{subscription}";
+  add("POST", base, kChangesSubscribe, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Create(r, w); });
+  add("GET", base, kChangesRead, [routes](Request& r) { return routes->List(r); });
+  add("GET", one, kChangesRead, [routes](Request& r) { return routes->Get(r); });
+  add("DELETE", one, kChangesSubscribe, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Delete(r, w); });
+  add("GET", one + ":read", kChangesRead,
+      [routes](Request& r) { return routes->ReadSubscription(r); });
+  add("POST", one + ":ack", kChangesSubscribe, {},
+      [routes](Request& r, RequestWrite& w) { return routes->Ack(r, w); });
+}
+
+}  // namespace strongbox::api

@@ -1,0 +1,351 @@
+// The change feed (api.md §11) over real HTTP: every write exactly once and in order, the
+// writer, long poll, retention, the event stream, a restart, and the log switched off.
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "integration/fixture.h"
+
+namespace strongbox::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kChanges = "/cloud/v2/universes/42/changes";
+
+json ReadChanges(HttpClient& c, const std::string& query = "") {
+  auto r = c.Get(kChanges + query);
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  return r.Json();
+}
+
+// Every change after `start_after`, page by page.
+std::vector<json> ReadAll(HttpClient& c, const std::string& start_after = "0") {
+  std::vector<json> out;
+  std::string cursor = start_after;
+  for (;;) {
+    json page = ReadChanges(c, "?maxPageSize=500&startAfter=" + cursor);
+    for (const json& change : page["changes"]) out.push_back(change);
+    if (page["nextPageToken"] == cursor) return out;
+    cursor = page["nextPageToken"];
+  }
+}
+
+TEST_CASE("changes: concurrent writers each appear exactly once in sequence order",
+          "[integration]") {
+  ServerFixture f;
+  constexpr int kWriters = 16;
+  constexpr int kWrites = 20;
+  std::vector<std::future<int>> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.push_back(std::async(std::launch::async, [&f, w] {
+      auto c = f.NewClient();
+      int ok = 0;
+      for (int i = 0; i < kWrites; ++i) {
+        const std::string id = "w" + std::to_string(w) + "-" + std::to_string(i);
+        auto r = c->Send("POST", kEntries + "/" + id + ":increment", R"({"amount":1})",
+                         {{"Strongbox-Writer", "server " + std::to_string(w)}});
+        ok += r.status == 200;
+      }
+      return ok;
+    }));
+  }
+  int written = 0;
+  for (auto& w : writers) written += w.get();
+  REQUIRE(written == kWriters * kWrites);
+  std::vector<json> changes = ReadAll(*f.client);
+  REQUIRE(changes.size() == kWriters * kWrites);
+  std::set<std::string> paths;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const json& c = changes[i];
+    INFO(c.dump());
+    CHECK(c["sequence"] == std::to_string(i + 1));  // no gap, no repeat
+    CHECK(c["kind"] == "entry");
+    CHECK(c["operation"] == "create");
+    CHECK(c["revisionId"].is_string());
+    CHECK(c["writer"]["apiKeyId"] == "admin");
+    CHECK(c["writer"]["label"].get<std::string>().rfind("server ", 0) == 0);
+    paths.insert(c["path"]);
+  }
+  CHECK(paths.size() == kWriters * kWrites);
+  CHECK(paths.count("universes/42/data-stores/Inventory/scopes/global/entries/w3-7") == 1);
+  // An update of a live entry is an "increment"; its revision is the entry's.
+  auto again = f.client->Post(kEntries + "/w3-7:increment", R"({"amount":1})");
+  REQUIRE(again.status == 200);
+  json last = ReadChanges(*f.client, "?startAfter=" + std::to_string(kWriters * kWrites));
+  REQUIRE(last["changes"].size() == 1);
+  CHECK(last["changes"][0]["operation"] == "increment");
+  CHECK(last["changes"][0]["revisionId"] == again.Json()["revisionId"]);
+  CHECK(last["changes"][0]["writer"].count("label") == 0);
+}
+
+TEST_CASE("changes: every kind of write is recorded with its own path and operation",
+          "[integration]") {
+  ServerFixture f;
+  auto& c = *f.client;
+  REQUIRE(c.Post(kEntries + "?id=hero", R"({"value":1})").status == 200);
+  // A write that fails inside its commit (an etag mismatch) records nothing.
+  REQUIRE(c.Delete(kEntries + "/hero?etag=nope").status == 409);
+  REQUIRE(c.Delete(kEntries + "/hero").status == 200);
+  REQUIRE(c.Post("/cloud/v2/universes/42/ordered-data-stores/Board/scopes/global/entries?id=p1",
+                 R"({"value":5})")
+              .status == 200);
+  REQUIRE(c.Post("/cloud/v2/universes/42/memory-store/sorted-maps/lobby/items?id=s1",
+                 R"({"value":"x","ttl":"60s"})")
+              .status == 200);
+  REQUIRE(c.Post("/cloud/v2/universes/42/memory-store/hash-maps/tickets/items?id=t1",
+                 R"({"value":"x","ttl":"60s"})")
+              .status == 200);
+  REQUIRE(c.Post("/cloud/v2/universes/42/memory-store/queues/jobs/items:add",
+                 R"({"data":"x","ttl":"60s"})")
+              .status == 200);
+  REQUIRE(c.Post("/cloud/v2/universes/42/session-locks/p7:acquire",
+                 R"({"owner":"server-a","ttl":"60s"})")
+              .status == 200);
+  std::vector<json> changes = ReadAll(c);
+  REQUIRE(changes.size() == 7);
+  auto is = [&](size_t i, const char* kind, const char* operation, const std::string& path) {
+    INFO(changes[i].dump());
+    CHECK(changes[i]["kind"] == kind);
+    CHECK(changes[i]["operation"] == operation);
+    CHECK(changes[i]["path"] == path);
+  };
+  is(0, "entry", "create", "universes/42/data-stores/Inventory/scopes/global/entries/hero");
+  is(1, "entry", "delete", "universes/42/data-stores/Inventory/scopes/global/entries/hero");
+  is(2, "orderedEntry", "create",
+     "universes/42/ordered-data-stores/Board/scopes/global/entries/p1");
+  is(3, "sortedMapItem", "create", "universes/42/memory-store/sorted-maps/lobby/items/s1");
+  CHECK(changes[3]["etag"].is_string());
+  is(4, "hashMapItem", "create", "universes/42/memory-store/hash-maps/tickets/items/t1");
+  CHECK(changes[5]["kind"] == "queueItem");
+  CHECK(changes[5]["operation"] == "add");
+  is(6, "sessionLock", "acquire", "universes/42/session-locks/p7");
+  CHECK(changes[6]["fencingToken"] == "1");
+  // Filters: by kind and by container.
+  json entries = ReadChanges(c, "?filter=" + std::string("kind%20%3D%3D%20%22entry%22"));
+  CHECK(entries["changes"].size() == 2);
+  CHECK(entries["nextPageToken"] == "7");
+  json lobby = ReadChanges(c, "?filter=dataStore%3D%3D%22lobby%22");
+  REQUIRE(lobby["changes"].size() == 1);
+  CHECK(lobby["changes"][0]["sequence"] == "4");
+  CHECK(c.Get(kChanges + "?filter=colour%3D%3D%22red%22").status == 400);
+  // A transaction: one record per operation, sharing the first one's sequence as its id.
+  json commit = {
+      {"operations",
+       {{{"entry", {{"dataStore", "Inventory"}, {"id", "t1"}}}, {"create", {{"value", 1}}}},
+        {{"entry", {{"dataStore", "Inventory"}, {"id", "t2"}}}, {"create", {{"value", 2}}}}}}};
+  auto committed = c.Post("/cloud/v2/universes/42:commit", commit.dump());
+  INFO(committed.body);
+  REQUIRE(committed.status == 200);
+  json transaction = ReadChanges(c, "?startAfter=7");
+  REQUIRE(transaction["changes"].size() == 2);
+  CHECK(transaction["changes"][0]["transactionId"] == "8");
+  CHECK(transaction["changes"][1]["transactionId"] == "8");
+  CHECK(transaction["changes"][1]["path"] ==
+        "universes/42/data-stores/Inventory/scopes/global/entries/t2");
+  // Another universe has a log of its own.
+  auto other = c.Get("/cloud/v2/universes/43/changes");
+  REQUIRE(other.status == 200);
+  CHECK(other.Json()["changes"].empty());
+}
+
+TEST_CASE("changes: the Strongbox-Writer header is validated", "[integration]") {
+  ServerFixture f;
+  auto bad = f.client->Send("POST", kEntries + "/a:increment", R"({"amount":1})",
+                            {{"Strongbox-Writer", std::string(129, 'x')}});
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("Strongbox-Writer") != std::string::npos);
+  auto control = f.client->Send("POST", kEntries + "/a:increment", R"({"amount":1})",
+                                {{"Strongbox-Writer", "tab\there"}});
+  CHECK(control.status == 400);
+  // Nothing was written.
+  CHECK(f.client->Get(kEntries + "/a").status == 404);
+  CHECK(ReadChanges(*f.client)["changes"].empty());
+}
+
+TEST_CASE("changes: a long poll is answered by the next write", "[integration]") {
+  ServerFixture f;
+  REQUIRE(f.client->Post(kEntries + "/a:increment", R"({"amount":1})").status == 200);
+  // "latest": only what commits from now on.
+  auto waiting = std::async(std::launch::async, [&f] {
+    auto c = f.NewClient();
+    return c->Get(kChanges + "?startAfter=latest&waitTime=20s");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(waiting.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
+  REQUIRE(f.client->Post(kEntries + "/b:increment", R"({"amount":1})").status == 200);
+  REQUIRE(waiting.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  auto r = waiting.get();
+  REQUIRE(r.status == 200);
+  json page = r.Json();
+  REQUIRE(page["changes"].size() == 1);
+  CHECK(page["changes"][0]["sequence"] == "2");
+  CHECK(page["nextPageToken"] == "2");
+  // waitTime past the limit, a cursor past the end, a malformed cursor.
+  CHECK(f.client->Get(kChanges + "?waitTime=3600s").status == 400);
+  CHECK(f.client->Get(kChanges + "?startAfter=3").status == 400);
+  CHECK(f.client->Get(kChanges + "?startAfter=-1").status == 400);
+  CHECK(f.client->Get(kChanges + "?startAfter=abc").status == 400);
+}
+
+TEST_CASE("changes: a cursor older than retention gets CHANGES_EXPIRED, never a gap",
+          "[integration]") {
+  ServerFixture f({"--changes-retention-count", "5", "--changes-prune-interval-ms", "20"});
+  for (int i = 0; i < 12; ++i) {
+    REQUIRE(f.client->Post(kEntries + "/k" + std::to_string(i) + ":increment", R"({"amount":1})")
+                .status == 200);
+  }
+  json page;
+  REQUIRE(WaitFor(
+      [&] {
+        auto r = f.client->Get(kChanges);
+        page = r.Json();
+        return r.status == 200 && page["changes"].size() == 5;
+      },
+      std::chrono::seconds(10)));
+  CHECK(page["changes"][0]["sequence"] == "8");
+  auto expired = f.client->Get(kChanges + "?startAfter=3");
+  INFO(expired.body);
+  REQUIRE(expired.status == 400);
+  json error = expired.Json();
+  CHECK(error["details"][0]["reason"] == "CHANGES_EXPIRED");
+  CHECK(f.client->Get(kChanges + "?startAfter=7").status == 200);
+}
+
+TEST_CASE("changes: the log and a reader's cursor survive a restart", "[integration]") {
+  ServerFixture f;
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.client->Post(kEntries + "/k" + std::to_string(i) + ":increment", R"({"amount":1})")
+                .status == 200);
+  }
+  json page = ReadChanges(*f.client, "?maxPageSize=2");
+  REQUIRE(page["changes"].size() == 2);
+  const std::string cursor = page["nextPageToken"];
+  REQUIRE(f.Restart() == 0);
+  REQUIRE(f.client->Post(kEntries + "/k9:increment", R"({"amount":1})").status == 200);
+  json rest = ReadChanges(*f.client, "?pageToken=" + cursor);
+  REQUIRE(rest["changes"].size() == 2);
+  CHECK(rest["changes"][0]["sequence"] == "3");
+  CHECK(rest["changes"][1]["sequence"] == "4");
+}
+
+TEST_CASE("changes: the same reads as Server-Sent Events", "[integration]") {
+  ServerFixture f;
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.client->Post(kEntries + "/k" + std::to_string(i) + ":increment", R"({"amount":1})")
+                .status == 200);
+  }
+  auto r = f.client->Send("GET", kChanges, "", {{"Accept", "text/event-stream"}});
+  REQUIRE(r.status == 200);
+  CHECK(r.Header("content-type").rfind("text/event-stream", 0) == 0);
+  CHECK(r.body.find("id: 1\nevent: change\ndata: {") != std::string::npos);
+  CHECK(r.body.find("id: 3\nevent: change\ndata: {") != std::string::npos);
+  // Last-Event-ID resumes after the last event the browser saw.
+  auto resumed = f.client->Send("GET", kChanges, "",
+                                {{"Accept", "text/event-stream"}, {"Last-Event-ID", "2"}});
+  REQUIRE(resumed.status == 200);
+  CHECK(resumed.body.find("id: 2\n") == std::string::npos);
+  CHECK(resumed.body.find("id: 3\nevent: change") != std::string::npos);
+  auto filtered = f.client->Send("GET", kChanges + "?filter=id.startsWith(%22zz%22)", "",
+                                 {{"Accept", "text/event-stream"}});
+  REQUIRE(filtered.status == 200);
+  CHECK(filtered.body.find("event: change") == std::string::npos);
+  CHECK(filtered.body.find("id: 3\nevent: cursor") != std::string::npos);
+}
+
+TEST_CASE("changes: a key needs changes:read on the universe", "[integration]") {
+  ServerFixture f;
+  auto make = [&f](const std::string& scope) {
+    json body = {{"name", "feed"},
+                 {"scopes", json::array({{{"universe", "42"}, {"scope", scope}}})}};
+    auto r = f.client->Post("/admin/v1/api-keys", body.dump());
+    REQUIRE(r.status == 200);
+    return HttpClient(f.server.port(), r.Json()["secret"]);
+  };
+  HttpClient reader = make("changes:read");
+  CHECK(reader.Get(kChanges).status == 200);
+  CHECK(reader.Get("/cloud/v2/universes/43/changes").status == 403);
+  HttpClient objects = make("universe-datastores.objects:read");
+  CHECK(objects.Get(kChanges).status == 403);
+  // Subscriptions: reading needs changes:read, creating and acknowledging changes:subscribe.
+  const std::string subs = "/cloud/v2/universes/42/subscriptions";
+  CHECK(reader.Post(subs, R"({"id":"s"})").status == 403);
+  HttpClient subscriber = make("changes:subscribe");
+  CHECK(subscriber.Post(subs, R"({"id":"s"})").status == 200);
+  CHECK(subscriber.Post(subs + "/s:ack", R"({"sequence":"latest"})").status == 200);
+  CHECK(subscriber.Get(subs + "/s:read").status == 403);
+  CHECK(reader.Get(subs + "/s:read").status == 200);
+}
+
+TEST_CASE("changes: a subscription resumes after a restart where it acknowledged",
+          "[integration]") {
+  ServerFixture f;
+  const std::string subs = "/cloud/v2/universes/42/subscriptions";
+  REQUIRE(f.client->Post(kEntries + "/old:increment", R"({"amount":1})").status == 200);
+  auto created = f.client->Post(
+      subs,
+      json{{"id", "gift-relay"}, {"filter", R"(dataStore == "Inventory" && id.startsWith("gift"))"}}
+          .dump());
+  INFO(created.body);
+  REQUIRE(created.status == 200);
+  CHECK(created.Json()["cursor"] == "1");  // from the end of the log at creation
+  CHECK(created.Json()["path"] == "universes/42/subscriptions/gift-relay");
+  CHECK(f.client->Post(subs, R"({"id":"gift-relay"})").status == 409);
+  CHECK(f.client->Post(subs, R"({"id":"x","filter":"nope"})").status == 400);
+  CHECK(f.client->Post(subs, R"({"id":"x","deliveryUrl":"http://127.0.0.1:9/"})").status == 400);
+
+  for (const char* id : {"gift-1", "other", "gift-2"}) {
+    REQUIRE(f.client->Post(kEntries + "/" + id + ":increment", R"({"amount":1})").status == 200);
+  }
+  auto read = f.client->Get(subs + "/gift-relay:read?maxPageSize=1");
+  REQUIRE(read.status == 200);
+  json page = read.Json();
+  REQUIRE(page["changes"].size() == 1);
+  CHECK(page["changes"][0]["sequence"] == "2");
+  auto ack = f.client->Post(subs + "/gift-relay:ack", R"({"sequence":"2"})");
+  REQUIRE(ack.status == 200);
+  CHECK(ack.Json()["cursor"] == "2");
+  // The same ack again (a retry) changes nothing.
+  CHECK(f.client->Post(subs + "/gift-relay:ack", R"({"sequence":"2"})").Json()["cursor"] == "2");
+  CHECK(f.client->Post(subs + "/gift-relay:ack", R"({"sequence":"99"})").status == 400);
+
+  REQUIRE(f.Restart() == 0);
+  page = f.client->Get(subs + "/gift-relay:read").Json();
+  REQUIRE(page["changes"].size() == 1);
+  CHECK(page["changes"][0]["sequence"] == "4");
+  CHECK(page["nextPageToken"] == "4");
+  // Acknowledging the token skips what the filter left out too; a waiting read is woken.
+  REQUIRE(f.client->Post(subs + "/gift-relay:ack", R"({"sequence":"4"})").status == 200);
+  auto waiting = std::async(std::launch::async, [&f, subs] {
+    return f.NewClient()->Get(subs + "/gift-relay:read?waitTime=20s");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(f.client->Post(kEntries + "/gift-3:increment", R"({"amount":1})").status == 200);
+  REQUIRE(waiting.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  json woken = waiting.get().Json();
+  REQUIRE(woken["changes"].size() == 1);
+  CHECK(woken["changes"][0]["sequence"] == "5");
+
+  json listed = f.client->Get(subs).Json();
+  REQUIRE(listed["subscriptions"].size() == 1);
+  CHECK(listed["subscriptions"][0]["id"] == "gift-relay");
+  CHECK(f.client->Delete(subs + "/gift-relay").status == 200);
+  CHECK(f.client->Get(subs + "/gift-relay").status == 404);
+  CHECK(f.client->Get(subs + "/gift-relay:read").status == 404);
+}
+
+TEST_CASE("changes: with the log off the feed says so", "[integration]") {
+  ServerFixture f({"--change-log", "off"});
+  REQUIRE(f.client->Post(kEntries + "/a:increment", R"({"amount":1})").status == 200);
+  auto r = f.client->Get(kChanges);
+  CHECK(r.status == 400);
+  CHECK(r.Json()["details"][0]["reason"] == "CHANGE_LOG_OFF");
+}
+
+}  // namespace
+}  // namespace strongbox::testing
