@@ -33,10 +33,11 @@ std::string ChangePath(int64_t universe, const store::ChangeRecord& r) {
     return u + "/ordered-data-stores/" + container + "/scopes/" +
            core::PercentEncodeSegment(r.scope) + "/entries/" + id;
   }
-  if (r.kind == "sortedMapItem")
-    return u + "/memory-store/sorted-maps/" + container + "/items/" + id;
-  if (r.kind == "hashMapItem") return u + "/memory-store/hash-maps/" + container + "/items/" + id;
-  if (r.kind == "queueItem") return u + "/memory-store/queues/" + container + "/items/" + id;
+  // The memory-store routes name their resources from "cloud/v2/" (as Open Cloud does).
+  const std::string memory_store = "cloud/v2/" + u + "/memory-store/";
+  if (r.kind == "sortedMapItem") return memory_store + "sorted-maps/" + container + "/items/" + id;
+  if (r.kind == "hashMapItem") return memory_store + "hash-maps/" + container + "/items/" + id;
+  if (r.kind == "queueItem") return memory_store + "queues/" + container + "/items/" + id;
   return u + "/session-locks/" + id;
 }
 
@@ -48,9 +49,10 @@ Json ChangeJson(int64_t universe, const store::ChangeRecord& r) {
   j["operation"] = r.operation;
   if (!r.revision.empty()) {
     // Entries have revisions, memory-store items etags, locks fencing tokens.
-    const char* field = r.kind == "entry"         ? "revisionId"
-                        : r.kind == "sessionLock" ? "fencingToken"
-                                                  : "etag";
+    const char* field = r.operation == "sendMessage" ? "messageId"
+                        : r.kind == "entry"          ? "revisionId"
+                        : r.kind == "sessionLock"    ? "fencingToken"
+                                                     : "etag";
     j[field] = r.revision;
   }
   Json writer = {{"apiKeyId", r.writer.api_key_id.empty() ? "strongbox" : r.writer.api_key_id}};
@@ -100,10 +102,29 @@ changes::ChangeFeed* FeedOrOff(const Services& services, Status* off) {
   return services.changes;
 }
 
+// An RFC 3339 time query parameter; nullopt when absent.
+Result<std::optional<core::Timestamp>> QueryTime(const Request& request, std::string_view name) {
+  auto text = request.Query(name);
+  if (!text) return std::optional<core::Timestamp>();
+  auto t = core::ParseRfc3339(*text);
+  if (!t.ok()) {
+    return Status::InvalidArgument("Query parameter '" + std::string(name) +
+                                   "' must be an RFC 3339 time such as 2026-12-01T10:00:00Z.");
+  }
+  return std::optional<core::Timestamp>(*t);
+}
+
+// An EventSource sends exactly `Accept: text/event-stream`; a client that also accepts JSON
+// gets JSON.
 bool WantsEventStream(const Request& request) {
   auto accept = request.Header("accept");
-  return accept && accept->find("text/event-stream") != std::string_view::npos;
+  return accept && accept->find("text/event-stream") != std::string_view::npos &&
+         accept->find("application/json") == std::string_view::npos;
 }
+
+// How long an event-stream read waits when the URL does not say: an EventSource reconnects as
+// soon as a response ends, so an answer at once would make it poll.
+constexpr std::chrono::seconds kEventStreamWait{25};
 
 class ChangeRoutes {
  public:
@@ -115,19 +136,30 @@ class ChangeRoutes {
     if (feed == nullptr) co_return off;
     SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
     const bool stream = WantsEventStream(request);
-    SB_CO_ASSIGN_OR_RETURN(const uint64_t start_after,
-                           StartAfter(request, *feed, universe, stream));
+    SB_CO_ASSIGN_OR_RETURN(const std::optional<std::string_view> cursor,
+                           CursorText(request, stream));
     SB_CO_ASSIGN_OR_RETURN(changes::ChangeFilter filter,
                            changes::ParseChangeFilter(request.Query("filter").value_or("")));
-    SB_CO_ASSIGN_OR_RETURN(
-        const size_t page_size,
-        QueryPageSize(request, "maxPageSize", kDefaultPageSize, feed->limits().max_page_size));
+    SB_CO_ASSIGN_OR_RETURN(filter.start, QueryTime(request, "startTime"));
+    SB_CO_ASSIGN_OR_RETURN(filter.end, QueryTime(request, "endTime"));
+    SB_CO_ASSIGN_OR_RETURN(const size_t page_size, PageSize(request, *feed));
     SB_CO_ASSIGN_OR_RETURN(auto wait, QueryDuration(request, "waitTime"));
-    SB_CO_ASSIGN_OR_RETURN(changes::FeedPage page,
-                           co_await feed->Read(universe, start_after, std::move(filter), page_size,
-                                               wait.value_or(std::chrono::nanoseconds::zero())));
-    if (stream) co_return EventStream(universe, page);
-    co_return http::JsonResponse(200, PageJson(universe, page));
+    if (!wait && stream)
+      wait = std::min<std::chrono::nanoseconds>(kEventStreamWait, feed->limits().max_wait);
+    // No cursor: from the oldest record kept. Pruning may raise the floor between reading it
+    // and the scan; that reader missed nothing, so it starts again from the new floor.
+    for (int attempt = 0;; ++attempt) {
+      SB_CO_ASSIGN_OR_RETURN(const uint64_t start_after, StartAfter(cursor, *feed, universe));
+      Result<changes::FeedPage> page =
+          co_await feed->Read(universe, start_after, filter, page_size,
+                              wait.value_or(std::chrono::nanoseconds::zero()));
+      if (!page.ok() && !cursor && attempt < 3 && page.status().reason() == "CHANGES_EXPIRED") {
+        continue;
+      }
+      SB_CO_RETURN_IF_ERROR(page.status());
+      if (stream) co_return EventStream(universe, *page);
+      co_return http::JsonResponse(200, PageJson(universe, *page));
+    }
   }
 
   // POST …/subscriptions {"id","filter"?,"startAfter"?}; the id may come as ?id= instead.
@@ -220,9 +252,7 @@ class ChangeRoutes {
   asio::awaitable<Result<Response>> ReadSubscription(Request& request) {
     SB_CO_ASSIGN_OR_RETURN(changes::Subscriptions * subscriptions, Subscriptions());
     SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
-    SB_CO_ASSIGN_OR_RETURN(const size_t page_size,
-                           QueryPageSize(request, "maxPageSize", kDefaultPageSize,
-                                         services_.changes->limits().max_page_size));
+    SB_CO_ASSIGN_OR_RETURN(const size_t page_size, PageSize(request, *services_.changes));
     SB_CO_ASSIGN_OR_RETURN(auto wait, QueryDuration(request, "waitTime"));
     SB_CO_ASSIGN_OR_RETURN(
         changes::FeedPage page,
@@ -232,15 +262,38 @@ class ChangeRoutes {
   }
 
  private:
-  // `startAfter` (or `pageToken`, the previous answer's nextPageToken; or, for an event stream,
-  // `Last-Event-ID`): a sequence number, or "latest" for only what commits from now on. Absent:
-  // from the oldest record kept.
-  static Result<uint64_t> StartAfter(const Request& request, const changes::ChangeFeed& feed,
-                                     int64_t universe, bool stream) {
-    std::optional<std::string_view> text = request.Query("startAfter");
-    if (!text || text->empty()) text = request.Query("pageToken");
-    if ((!text || text->empty()) && stream) text = request.Header("last-event-id");
-    if (!text || text->empty()) {
+  // The cursor a read names: for an event stream `Last-Event-ID` first (an EventSource
+  // reconnects to the same URL, so the URL's startAfter is only where the stream began), then
+  // `startAfter`, or `pageToken` (the previous answer's nextPageToken; both given must agree).
+  // nullopt: none.
+  static Result<std::optional<std::string_view>> CursorText(const Request& request, bool stream) {
+    using Text = std::optional<std::string_view>;
+    auto given = [&request](std::string_view name) -> Text {
+      auto v = request.Query(name);
+      return v && !v->empty() ? v : Text();
+    };
+    if (stream) {
+      if (auto last = request.Header("last-event-id"); last && !last->empty()) return Text(last);
+    }
+    const Text start_after = given("startAfter");
+    const Text page_token = given("pageToken");
+    if (start_after && page_token && *start_after != *page_token) {
+      return Status::InvalidArgument("Give startAfter or pageToken, not two different cursors.");
+    }
+    return start_after ? start_after : page_token;
+  }
+
+  // The page size: maxPageSize, else 100, never past changes_max_page_size.
+  static Result<size_t> PageSize(const Request& request, const changes::ChangeFeed& feed) {
+    const size_t max = feed.limits().max_page_size;
+    return QueryPageSize(request, "maxPageSize", std::min(kDefaultPageSize, max), max);
+  }
+
+  // A cursor's sequence: a number, or "latest" for only what commits from now on; none: from
+  // the oldest record kept.
+  static Result<uint64_t> StartAfter(std::optional<std::string_view> text,
+                                     const changes::ChangeFeed& feed, int64_t universe) {
+    if (!text) {
       SB_ASSIGN_OR_RETURN(changes::FeedBounds bounds, feed.Bounds(universe));
       return bounds.floor - 1;
     }
@@ -257,9 +310,11 @@ class ChangeRoutes {
     return *n;
   }
 
-  // One read as Server-Sent Events: an event per change (`id:` its sequence, so the browser's
-  // Last-Event-ID resumes after it), then the response ends and EventSource reconnects after
-  // `retry` ms; a comment line carries the cursor when no change matched.
+  // One read as Server-Sent Events: a message event per change (`id:` its sequence, so the
+  // browser's Last-Event-ID resumes after it; `onmessage` receives it), then the response ends
+  // and EventSource reconnects after `retry` ms. When the filter skipped records after the
+  // last match, an `id:` line without data moves Last-Event-ID on without an event (the HTML
+  // standard's dispatch rule: the id is taken, an empty data buffer dispatches nothing).
   static Response EventStream(int64_t universe, const changes::FeedPage& page) {
     Response response;
     response.content_type = "text/event-stream";
@@ -268,11 +323,10 @@ class ChangeRoutes {
     body = "retry: 100\n\n";
     for (const store::ChangeRecord& r : page.changes) {
       body += "id: " + std::to_string(r.sequence) +
-              "\nevent: change\ndata: " + core::DumpCompact(ChangeJson(universe, r)) + "\n\n";
+              "\ndata: " + core::DumpCompact(ChangeJson(universe, r)) + "\n\n";
     }
     if (page.changes.empty() || page.changes.back().sequence != page.next) {
-      // Skipped records still move the reader on: an empty event carries the cursor.
-      body += "id: " + std::to_string(page.next) + "\nevent: cursor\ndata: {}\n\n";
+      body += "id: " + std::to_string(page.next) + "\n\n";
     }
     return response;
   }

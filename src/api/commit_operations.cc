@@ -109,7 +109,8 @@ Result<CommitOperation> EntryOperation(const Json& op, const Json& resource, int
   bool answers_entry = true;
   if (verb == "patch") {
     SB_RETURN_IF_ERROR(OnlyKnownMembers(
-        op, "entry", verb, {"etag", "allowMissing", "initialValue", "users", "attributes"}));
+        op, "entry", verb,
+        {"etag", "allowMissing", "initialValue", "users", "attributes", "consumeMessages"}));
   } else if (verb == "increment") {
     SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "entry", verb, {"users", "attributes"}));
   } else {

@@ -105,8 +105,9 @@ Response EntryResponse(const datastore::EntryName& name, bool scoped,
 
 class EntryRoutes {
  public:
-  EntryRoutes(datastore::EntryService* entries, const core::Clock* clock)
-      : entries_(entries), clock_(clock) {}
+  EntryRoutes(datastore::EntryService* entries, datastore::Mailbox* mailbox,
+              const core::Clock* clock)
+      : entries_(entries), mailbox_(mailbox), clock_(clock) {}
 
   // The responder of a write whose answer is the entry resource.
   static gate::RequestWrite::Responder<datastore::EntryRecord> EntryResponder(
@@ -251,8 +252,61 @@ class EntryRoutes {
     co_return http::JsonResponse(200, core::DumpCompact(body));
   }
 
+  // [SB] POST …/entries/{entry}:sendMessage {"message":<json>} → {"messageId"} (api.md §11).
+  asio::awaitable<Result<Response>> SendMessage(Request& request, gate::RequestWrite& write,
+                                                bool scoped) {
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
+    SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
+    const core::Json* message = core::FindMember(body, "message");
+    if (message == nullptr || message->is_null()) {
+      co_return Status::InvalidArgument("Field 'message' (any JSON value) is required.");
+    }
+    auto respond = write.Respond<datastore::Message>([](const datastore::Message& m) {
+      return http::JsonResponse(
+          200, core::DumpCompact(core::Json{{"messageId", m.id},
+                                            {"sendTime", core::FormatRfc3339(m.send_time)}}));
+    });
+    SB_CO_ASSIGN_OR_RETURN(
+        datastore::Message sent,
+        co_await mailbox_->Send(name, core::DumpCompact(*message), respond.context()));
+    co_return respond(sent);
+  }
+
+  // [SB] GET …/entries/{entry}:listMessages?maxPageSize=&pageToken= (api.md §11).
+  asio::awaitable<Result<Response>> ListMessages(Request& request, bool scoped) {
+    SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
+    SB_CO_ASSIGN_OR_RETURN(const size_t page_size,
+                           QueryPageSize(request, "maxPageSize", 100, 1000));
+    const std::string token_query = TokenQuery(
+        {"v2 messages", std::to_string(name.universe), name.data_store, name.scope, name.key});
+    SB_CO_ASSIGN_OR_RETURN(auto after, ResumeAfter(request, "pageToken", token_query));
+    std::optional<uint64_t> after_sequence;
+    if (after) {
+      after_sequence = core::ParseUint64(*after);
+      if (!after_sequence) co_return Status::InvalidArgument("Invalid page token.");
+    }
+    SB_CO_ASSIGN_OR_RETURN(datastore::MessagePage page,
+                           mailbox_->List(name, after_sequence, page_size));
+    std::string body = "{\"messages\":[";
+    for (size_t i = 0; i < page.messages.size(); ++i) {
+      const datastore::Message& m = page.messages[i];
+      if (i > 0) body += ',';
+      body += "{\"messageId\":\"" + m.id + "\",\"sendTime\":\"" + core::FormatRfc3339(m.send_time) +
+              "\",\"message\":" + m.message + "}";
+    }
+    body += "],\"nextPageToken\":";
+    core::AppendJsonString(
+        &body,
+        NextToken(page.next_after ? std::optional<std::string>(std::to_string(*page.next_after))
+                                  : std::nullopt,
+                  token_query));
+    body += '}';
+    co_return http::JsonResponse(200, std::move(body));
+  }
+
  private:
   datastore::EntryService* entries_;
+  datastore::Mailbox* mailbox_;
   const core::Clock* clock_;
 };
 
@@ -261,7 +315,7 @@ class EntryRoutes {
 void RegisterDataStoreEntryRoutes(gate::RouteTable& table, const Services& services) {
   using gate::RequestWrite;
   using namespace ops::scopes;  // NOLINT: the scope names of api.md §7
-  auto routes = std::make_shared<EntryRoutes>(services.entries, services.clock);
+  auto routes = std::make_shared<EntryRoutes>(services.entries, services.mailbox, services.clock);
   const auto ds = ops::RateFamily::kDataStores;
   const auto p = gate::DataStoreSource::kParam;
   for (bool scoped : {false, true}) {
@@ -322,6 +376,20 @@ void RegisterDataStoreEntryRoutes(gate::RouteTable& table, const Services& servi
                .write = [routes, scoped](Request& r, RequestWrite& w) {
                  return routes->RestoreRevision(r, w, scoped);
                }});
+    table.Add({.method = "POST",
+               .pattern = item + ":sendMessage",
+               .scopes = {kObjectsUpdate},
+               .family = ds,
+               .data_store = p,
+               .write = [routes, scoped](Request& r, RequestWrite& w) {
+                 return routes->SendMessage(r, w, scoped);
+               }});
+    table.Add({.method = "GET",
+               .pattern = item + ":listMessages",
+               .scopes = {kObjectsRead},
+               .family = ds,
+               .data_store = p,
+               .read = [routes, scoped](Request& r) { return routes->ListMessages(r, scoped); }});
     table.Add({.method = "GET",
                .pattern = item + ":listRevisions",
                .scopes = {kVersionsList},

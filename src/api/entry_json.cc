@@ -93,6 +93,10 @@ std::string EntryResourceJson(const datastore::EntryName& name, bool scoped,
   }
   out += "],\"attributes\":";
   out += record.attributes.empty() ? std::string("{}") : record.attributes;
+  // [SB] api.md §11: the server holding the entry sees new mail in any read or write answer.
+  if (record.pending_messages > 0) {
+    out += ",\"pendingMessages\":" + std::to_string(record.pending_messages);
+  }
   out += '}';
   return out;
 }
@@ -120,6 +124,16 @@ Status DecodePatchOptions(const core::Json& object, datastore::EntryService::Pat
   }
   SB_ASSIGN_OR_RETURN(patch->users, DecodeOptionalUsers(object));
   SB_ASSIGN_OR_RETURN(patch->attributes, DecodeOptionalAttributes(object));
+  if (const core::Json* consume = core::FindMember(object, "consumeMessages");
+      consume != nullptr && !consume->is_null()) {
+    const Status bad =
+        Status::InvalidArgument("Field 'consumeMessages' must be an array of message ids.");
+    if (!consume->is_array()) return bad;
+    for (const core::Json& id : *consume) {
+      if (!id.is_string()) return bad;
+      patch->consume_messages.push_back(id.get<std::string>());
+    }
+  }
   return Status::Ok();
 }
 

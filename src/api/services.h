@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "datastore/catalog.h"
 #include "datastore/entry_service.h"
+#include "datastore/mailbox.h"
 #include "datastore/user_erasure.h"
 #include "leaderboard/leaderboard_service.h"
 #include "locks/lock_service.h"
@@ -35,6 +36,7 @@ struct Services {
   const core::Clock* clock = nullptr;
   const store::Engine* engine = nullptr;  // read-only listings
   datastore::EntryService* entries = nullptr;
+  datastore::Mailbox* mailbox = nullptr;  // [SB] api.md §11
   datastore::UserErasure* user_erasure = nullptr;
   datastore::DataStoreCatalog* catalog = nullptr;
   locks::LockService* locks = nullptr;

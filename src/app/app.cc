@@ -28,12 +28,14 @@
 #include "app/postgres_storage.h"
 #include "app/startup_steps.h"
 #include "changes/change_feed.h"
+#include "changes/change_log_gaps.h"
 #include "changes/change_pruner.h"
 #include "changes/subscriptions.h"
 #include "core/clock.h"
 #include "core/json_util.h"
 #include "datastore/catalog.h"
 #include "datastore/entry_service.h"
+#include "datastore/mailbox.h"
 #include "datastore/revision_purger.h"
 #include "datastore/user_erasure.h"
 #include "gate/access_gate.h"
@@ -254,6 +256,10 @@ memstore::MemoryStoreLimits MemoryStoreLimitsOf(const config::Config& config) {
 struct Domain {
   Domain(const config::Config& config, Storage& storage)
       : entries(storage.engine(), storage.pipeline(), &clock, EntryLimitsOf(config)),
+        mailbox(storage.engine(), storage.pipeline(), &clock,
+                datastore::MailboxLimits{
+                    .max_message_bytes = static_cast<size_t>(config.mailbox_max_message_bytes),
+                    .max_pending = static_cast<size_t>(config.mailbox_max_pending)}),
         user_erasure(storage.engine(), storage.pipeline()),
         catalog(storage.engine(), storage.pipeline(), &clock,
                 std::chrono::hours(24) * config.datastore_delete_retention_days),
@@ -301,6 +307,7 @@ struct Domain {
 
   core::SystemClock clock;
   datastore::EntryService entries;
+  datastore::Mailbox mailbox;
   datastore::UserErasure user_erasure;
   datastore::DataStoreCatalog catalog;
   datastore::RevisionPurger revision_purger;
@@ -345,6 +352,25 @@ struct Domain {
     return core::Status::Ok();
   }
 };
+
+// A log switched off and on again leaves a gap readers must be told of (change_log_gaps.h).
+// One node only: a cluster's nodes run with one setting.
+core::Status MarkChangeLogGaps(const config::Config& config, Storage& storage,
+                               const Domain& domain) {
+  if (config.cluster == config::Cluster::kOn) return core::Status::Ok();
+  if (config.change_log == config::ChangeLogMode::kOff) {
+    return changes::NoteChangeLogOff(*storage.engine(), *storage.pipeline());
+  }
+  auto marked = changes::CloseChangeLogGaps(*storage.engine(), *storage.pipeline(), domain.clock);
+  if (!marked.ok()) return std::move(marked).status();
+  if (*marked > 0) {
+    spdlog::warn(
+        "change log: it was off since the last start; {} universes' logs now hold a gap, and "
+        "readers before it get CHANGES_EXPIRED",
+        *marked);
+  }
+  return core::Status::Ok();
+}
 
 http::ServerOptions ServerOptionsOf(const config::Config& config) {
   http::ServerOptions options;
@@ -401,6 +427,7 @@ struct Front {
     services.clock = &domain.clock;
     services.engine = storage.engine();
     services.entries = &domain.entries;
+    services.mailbox = &domain.mailbox;
     services.user_erasure = &domain.user_erasure;
     services.catalog = &domain.catalog;
     services.locks = &domain.lock_service;
@@ -543,6 +570,9 @@ int Run(const config::Config& config) {
   }
   if (auto loaded = domain->Load(config, **storage, cluster.get()); !loaded.ok()) {
     return StartupFailed(loaded);
+  }
+  if (auto gaps = MarkChangeLogGaps(config, **storage, *domain); !gaps.ok()) {
+    return StartupFailed(gaps);
   }
   if (cluster) cluster->Run();
   Front front(config);

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <limits>
 #include <memory>
 
 namespace strongbox::changes {
@@ -18,8 +19,8 @@ Status ChangesExpired(uint64_t start_after, uint64_t floor) {
   return Status::FailedPrecondition(
              "Changes after sequence " + std::to_string(start_after) +
              " are no longer kept (retention); the oldest kept is " + std::to_string(floor) +
-             ". Changes were missed: re-read the state you follow, then continue from "
-             "startAfter=latest.")
+             ". Changes were missed: re-read the state you follow, then continue from the "
+             "latest change (startAfter=latest; for a subscription, ack \"latest\").")
       .WithReason("CHANGES_EXPIRED")
       .WithMetadata("oldestSequence", std::to_string(floor));
 }
@@ -41,6 +42,11 @@ Result<FeedPage> ChangeFeed::ReadOnce(int64_t universe, uint64_t start_after,
     return Status::InvalidArgument("maxPageSize must be between 1 and " +
                                    std::to_string(limits_.max_page_size) + ".");
   }
+  if (start_after == std::numeric_limits<uint64_t>::max()) {
+    // No log reaches it, and start_after + 1 would wrap.
+    return Status::InvalidArgument("startAfter " + std::to_string(start_after) +
+                                   " is past the last change.");
+  }
   FeedPage page;
   page.next = start_after;
   {
@@ -58,6 +64,18 @@ Result<FeedPage> ChangeFeed::ReadOnce(int64_t universe, uint64_t start_after,
       }
       SB_ASSIGN_OR_RETURN(store::ChangeRecord record,
                           store::DecodeChangeRecord(it->value(), sequence));
+      if (record.kind == store::kGapKind) {
+        // What came before it first; the next read from here is told.
+        if (page.next != start_after) return page;
+        return Status::FailedPrecondition(
+                   "The change log was off on this server after sequence " +
+                   std::to_string(sequence - 1) +
+                   "; writes of that time were not recorded. Re-read the state you follow, "
+                   "then continue from startAfter=" +
+                   std::to_string(sequence) + " (or latest).")
+            .WithReason("CHANGES_EXPIRED")
+            .WithMetadata("oldestSequence", std::to_string(sequence + 1));
+      }
       page.next = sequence;
       if (filter.Matches(record)) page.changes.push_back(std::move(record));
     }

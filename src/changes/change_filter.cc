@@ -10,7 +10,7 @@ core::Status Bad(std::string_view why) {
   return core::Status::InvalidArgument(
       "Invalid filter (" + std::string(why) +
       "); use clauses joined by &&: kind == \"…\", dataStore == \"…\", id.startsWith(\"…\"), "
-      "writer == \"…\".");
+      "writer == \"<API key id>\", label == \"…\".");
 }
 
 void SkipSpaces(std::string_view* s) {
@@ -60,9 +60,10 @@ bool ChangeFilter::Matches(const store::ChangeRecord& record) const {
   if (!kind.empty() && record.kind != kind) return false;
   if (!container.empty() && record.container != container) return false;
   if (!id_prefix.empty() && record.id.compare(0, id_prefix.size(), id_prefix) != 0) return false;
-  if (!writer.empty() && record.writer.api_key_id != writer && record.writer.label != writer) {
-    return false;
-  }
+  if (!writer.empty() && record.writer.api_key_id != writer) return false;
+  if (!label.empty() && record.writer.label != label) return false;
+  if (start && record.time < *start) return false;
+  if (end && record.time > *end) return false;
   return true;
 }
 
@@ -76,6 +77,7 @@ std::string ChangeFilter::ToString() const {
   if (!container.empty()) add("dataStore == " + Quote(container));
   if (!id_prefix.empty()) add("id.startsWith(" + Quote(id_prefix) + ")");
   if (!writer.empty()) add("writer == " + Quote(writer));
+  if (!label.empty()) add("label == " + Quote(label));
   return out;
 }
 
@@ -83,7 +85,7 @@ core::Result<ChangeFilter> ParseChangeFilter(std::string_view text) {
   ChangeFilter filter;
   SkipSpaces(&text);
   if (text.empty()) return filter;
-  bool seen[4] = {false, false, false, false};
+  bool seen[5] = {false, false, false, false, false};
   for (;;) {
     std::string* field = nullptr;
     size_t index = 0;
@@ -94,8 +96,8 @@ core::Result<ChangeFilter> ParseChangeFilter(std::string_view text) {
       value = QuotedString(&text);
       if (!value || !Consume(&text, ")")) return Bad("id.startsWith needs one quoted string");
     } else {
-      static constexpr std::string_view kNames[] = {"kind", "dataStore", "", "writer"};
-      for (size_t i = 0; i < 4 && field == nullptr; ++i) {
+      static constexpr std::string_view kNames[] = {"kind", "dataStore", "", "writer", "label"};
+      for (size_t i = 0; i < 5 && field == nullptr; ++i) {
         if (kNames[i].empty()) continue;
         std::string_view rest = text;
         if (!Consume(&rest, kNames[i])) continue;
@@ -104,7 +106,10 @@ core::Result<ChangeFilter> ParseChangeFilter(std::string_view text) {
         rest.remove_prefix(2);
         text = rest;
         index = i;
-        field = i == 0 ? &filter.kind : i == 1 ? &filter.container : &filter.writer;
+        field = i == 0   ? &filter.kind
+                : i == 1 ? &filter.container
+                : i == 3 ? &filter.writer
+                         : &filter.label;
       }
       if (field == nullptr) return Bad("unknown clause");
       value = QuotedString(&text);

@@ -57,11 +57,11 @@ Status ValidateSubscriptionId(std::string_view id) {
   bool ok = !id.empty() && id.size() <= 128;
   for (char c : id) {
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '.' || c == '_' || c == '-' || c == ':' || c == '@');
+                c == '.' || c == '_' || c == '-' || c == '@');
   }
   if (!ok) {
     return Status::InvalidArgument(
-        "A subscription id is 1 to 128 characters of A-Z, a-z, 0-9, '.', '_', '-', ':' and '@'.");
+        "A subscription id is 1 to 128 characters of A-Z, a-z, 0-9, '.', '_', '-' and '@'.");
   }
   return Status::Ok();
 }

@@ -7,7 +7,8 @@
 //
 // Shapes (proto-docs/storage-format.md, family `changes`): universe(int64) 02 id(string) →
 // byte 01, then compact JSON {"f": filter text, "c": cursor, "t": create time, "a": last ack
-// time (ns since the epoch)}. An id is 1–128 characters of A–Z a–z 0–9 . _ - : @.
+// time (ns since the epoch)}. An id is 1–128 characters of A–Z a–z 0–9 . _ - @ (no ':', which
+// would read as a custom method in a path).
 //
 // Errors: kNotFound (no such subscription), kAlreadyExists (create), kInvalidArgument (a bad id,
 // filter or sequence; a sequence past the log's end), kFailedPrecondition CHANGES_EXPIRED (a

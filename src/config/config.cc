@@ -187,6 +187,10 @@ const std::vector<Field>& Fields() {
                          "(bodies, values, patches); deeper gets 400"));
     v.push_back(IntField("max_patch_operations", &Config::max_patch_operations, 1, 10'000,
                          "operations in one :patch at most; more gets 400"));
+    v.push_back(IntField("mailbox_max_message_bytes", &Config::mailbox_max_message_bytes, 1,
+                         16 * 1024 * 1024, "one message sent to an entry's mailbox at most"));
+    v.push_back(IntField("mailbox_max_pending", &Config::mailbox_max_pending, 1, 1'000'000,
+                         "messages waiting in one entry's mailbox at most"));
     v.push_back(IntField("max_commit_operations", &Config::max_commit_operations, 1, 10'000,
                          "operations in one :commit (transaction) at most; more gets 400 "
                          "LIMIT_EXCEEDED"));

@@ -113,6 +113,8 @@ struct Config {
   int64_t max_value_bytes = 4 * 1024 * 1024;  // a data store value, serialized
   int max_json_depth = 100;        // nesting of any JSON parsed (core::kDefaultMaxJsonDepth)
   int max_patch_operations = 100;  // operations in one :patch
+  int mailbox_max_message_bytes = 64 * 1024;  // one mailbox message (compact JSON) at most
+  int mailbox_max_pending = 1'000;            // messages waiting in one entry's mailbox at most
   // One :commit (api.md §8): operations at most, and the bytes of its request body at most.
   int max_commit_operations = 100;
   int64_t max_commit_bytes = 4 * 1024 * 1024;

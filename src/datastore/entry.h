@@ -32,6 +32,9 @@ struct EntryRecord {
   bool deleted = false;             // a tombstone (state DELETED)
   std::vector<int64_t> users;       // user ids tagged on the entry
   std::string attributes = "{}";    // compact JSON object
+  // Not stored with the record: the number of messages waiting in the entry's mailbox
+  // (mailbox.h) when it was read or written, for the resource's `pendingMessages`.
+  uint64_t pending_messages = 0;
 };
 
 // What a create / update writes.

@@ -26,6 +26,24 @@ std::string RevisionKey(const EntryName& n, uint64_t revision) {
   return k;
 }
 
+std::string MailboxStateKey(const EntryName& name) {
+  std::string k = EntryKey(name);
+  k.push_back('\x00');
+  return k;
+}
+
+std::string MessagePrefix(const EntryName& name) {
+  std::string k = EntryKey(name);
+  k.push_back('\x01');
+  return k;
+}
+
+std::string MessageKey(const EntryName& name, uint64_t sequence) {
+  std::string k = MessagePrefix(name);
+  store::PutKeyUint64(&k, sequence);
+  return k;
+}
+
 std::string CatalogKey(int64_t universe, std::string_view kind, std::string_view name) {
   std::string k;
   store::PutKeyInt64(&k, universe);

@@ -24,6 +24,12 @@ std::string RevisionPrefix(const EntryName& name);
 std::string RevisionKey(const EntryName& name, uint64_t revision);
 std::string CatalogKey(int64_t universe, std::string_view kind, std::string_view name);
 
+//   mailbox    EntryKey 00          → the mailbox's state (mailbox.h)
+//              EntryKey 01 seq(u64) → a message
+std::string MailboxStateKey(const EntryName& name);
+std::string MessagePrefix(const EntryName& name);
+std::string MessageKey(const EntryName& name, uint64_t sequence);
+
 //   user_index  universe(int64) user(int64) data_store scope key → empty
 std::string UserIndexPrefix(int64_t universe, int64_t user);
 std::string UserIndexKey(int64_t universe, int64_t user, const EntryName& name);

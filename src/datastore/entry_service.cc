@@ -6,6 +6,7 @@
 #include "datastore/entry_keys.h"
 #include "datastore/entry_record.h"
 #include "datastore/json_patch.h"
+#include "datastore/mailbox.h"
 #include "datastore/revision_id.h"
 #include "store/key_codec.h"
 #include "store/value_codec.h"
@@ -77,10 +78,14 @@ Status EntryService::CheckReadable(const EntryName& name) const {
 
 Result<EntryRecord> EntryService::Get(const EntryName& name) const {
   SB_RETURN_IF_ERROR(CheckReadable(name));
-  SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(ColumnFamily::kEntries, EntryKey(name)));
-  if (!bytes) return EntryNotFound();
-  SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(*bytes));
+  // The entry and its mailbox's state from one snapshot.
+  const std::pair<ColumnFamily, std::string> rows[] = {
+      {ColumnFamily::kEntries, EntryKey(name)}, {ColumnFamily::kMailbox, MailboxStateKey(name)}};
+  SB_ASSIGN_OR_RETURN(auto values, engine_->MultiGet(rows));
+  if (!values[0]) return EntryNotFound();
+  SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(*values[0]));
   if (record.deleted) return EntryNotFound();
+  SB_ASSIGN_OR_RETURN(record.pending_messages, PendingMessagesOf(values[1]));
   return record;
 }
 
@@ -145,11 +150,12 @@ Result<EntryRecord> EntryService::GetAt(const EntryName& name, core::Timestamp a
 }
 
 store::Staged<EntryRecord> EntryService::StageEntryWrite(EntryName name, NextRecordFn next_record,
-                                                         std::string_view operation) const {
+                                                         std::string_view operation,
+                                                         std::vector<std::string> consume) const {
   const core::Clock* clock = clock_;
   const uint64_t keep = limits_.max_revisions_per_entry;
-  return [name = std::move(name), next_record = std::move(next_record), clock, keep,
-          operation](store::WriteView& view) -> Result<EntryRecord> {
+  return [name = std::move(name), next_record = std::move(next_record), clock, keep, operation,
+          consume = std::move(consume)](store::WriteView& view) -> Result<EntryRecord> {
     // A deleted data store takes no writes (checked in the sequencer, so a delete racing this
     // write cannot be missed).
     const std::string catalog_key =
@@ -162,8 +168,11 @@ store::Staged<EntryRecord> EntryService::StageEntryWrite(EntryName name, NextRec
     if (bytes) {
       SB_ASSIGN_OR_RETURN(current, DecodeEntryRecord(*bytes));
     }
-    const core::Timestamp now = clock->Now();
+    // The instant the change log records too (WriteView::Now): one time per write.
+    const core::Timestamp now = view.Now(*clock);
     SB_ASSIGN_OR_RETURN(EntryRecord next, next_record(current, now));
+    SB_RETURN_IF_ERROR(StageConsumeMessages(view, name, consume));
+    SB_ASSIGN_OR_RETURN(next.pending_messages, PendingMessagesIn(view, name));
     const std::string encoded = EncodeEntryRecord(next);
     view.Put(ColumnFamily::kEntries, entry_key, encoded);
     view.Put(ColumnFamily::kRevisions, RevisionKey(name, next.revision), encoded);
@@ -278,6 +287,7 @@ Result<store::Staged<EntryRecord>> EntryService::StagePatch(EntryName name,
   metadata.attributes = request.attributes.value_or("{}");
   SB_RETURN_IF_ERROR(ValidateWrite(metadata, limits_));
   const size_t max_value_bytes = limits_.max_value_bytes;
+  std::vector<std::string> consume = std::move(request.consume_messages);
   NextRecordFn next = [request = std::move(request), max_value_bytes, patch_limits](
                           const std::optional<EntryRecord>& current,
                           core::Timestamp now) -> Result<EntryRecord> {
@@ -302,7 +312,7 @@ Result<store::Staged<EntryRecord>> EntryService::StagePatch(EntryName name,
     KeepOrReplaceMetadata(record, current, request.users, request.attributes);
     return record;
   };
-  return StageEntryWrite(std::move(name), std::move(next));
+  return StageEntryWrite(std::move(name), std::move(next), "update", std::move(consume));
 }
 
 Result<store::Staged<EntryRecord>> EntryService::StageRestoreRevision(

@@ -30,7 +30,7 @@ class EntryService {
   EntryService(const store::Engine* engine, store::CommitPipeline* pipeline,
                const core::Clock* clock, EntryLimits limits);
 
-  // The current revision. kNotFound when missing or deleted.
+  // The current revision, with its mailbox's pending count. kNotFound when missing or deleted.
   core::Result<EntryRecord> Get(const EntryName& name) const;
   // A revision by id (tombstones included). kInvalidArgument "Invalid version id." when the id
   // is malformed or names no revision of this entry.
@@ -83,6 +83,9 @@ class EntryService {
     std::string initial_value = "{}";  // compact JSON
     std::optional<std::vector<int64_t>> users;
     std::optional<std::string> attributes;
+    // Mailbox messages (mailbox.h) removed in the same write: each must be there, else the
+    // whole patch fails with MESSAGE_NOT_FOUND and writes nothing (api.md §11).
+    std::vector<std::string> consume_messages;
   };
   boost::asio::awaitable<core::Result<EntryRecord>> Patch(EntryName name, PatchRequest request,
                                                           Context context = {});
@@ -135,8 +138,11 @@ class EntryService {
   // and stages entry + revision (+ catalog row) in one batch.
   // `operation` names a write of a live entry in the change log ("update", "increment"); a
   // write to a missing one is a "create", a tombstone a "delete".
+  // `consume`: mailbox messages the write removes in the same batch (a :patch's
+  // consumeMessages). Every write reads the mailbox's count into the record it answers with.
   store::Staged<EntryRecord> StageEntryWrite(EntryName name, NextRecordFn next_record,
-                                             std::string_view operation = "update") const;
+                                             std::string_view operation = "update",
+                                             std::vector<std::string> consume = {}) const;
 
   const store::Engine* engine_;
   store::CommitPipeline* pipeline_;

@@ -213,7 +213,8 @@ Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName boa
             [this, board_key = BoardKey(target), id, next] { boards_.Apply(board_key, id, next); });
       }
     }
-    if (current || next) {
+    // A write that leaves the entry as it was (a worse score under `best`) changes nothing.
+    if ((current || next) && (moved || metadata_changed)) {
       view.RecordChange({board.universe, "orderedEntry", board.store, board.scope, id,
                          !next      ? "delete"
                          : !current ? "create"

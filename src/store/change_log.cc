@@ -42,6 +42,13 @@ bool IsChangeKind(std::string_view kind) {
 
 std::string ChangeUniversePrefix(int64_t universe) { return UniversePrefix(universe); }
 
+std::string ChangeLogOffKey() {
+  std::string k = UniversePrefix(0);
+  k.push_back(kMetaTag);
+  k.push_back(0x03);
+  return k;
+}
+
 std::string ChangeHeadKey(int64_t universe) {
   std::string k = UniversePrefix(universe);
   k.push_back(kMetaTag);

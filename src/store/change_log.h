@@ -61,6 +61,13 @@ struct Change {
 // True for the kinds a record may have (the list above).
 bool IsChangeKind(std::string_view kind);
 
+// A record of kind "gap" (never a resource's): the log was off after the sequence before it, so
+// writes of that time have no records. A reader cannot pass it without being told
+// (changes/change_feed.h); changes/change_log_gaps.h writes it.
+inline constexpr std::string_view kGapKind = "gap";
+// The row that says the log was switched off (universe 0's, so the system partition's).
+std::string ChangeLogOffKey();
+
 // A record as read back from the log.
 struct ChangeRecord {
   uint64_t sequence = 0;

@@ -27,14 +27,15 @@ enum class ColumnFamily : size_t {
   kUserIndex = 13,    // user id → the data store entries tagged with it
   kHashMaps = 14,     // memory-store hash map items and item counts (api.md §10)
   kChanges = 15,      // the change log: one record per operation, per universe (api.md §11)
+  kMailbox = 16,      // messages sent to data store entries, and each mailbox's state (§11)
   kCount              // never reorder: new families go above this line
 };
 
 inline constexpr std::array<std::string_view, static_cast<size_t>(ColumnFamily::kCount)>
-    kColumnFamilyNames = {"default",     "catalog",       "entries",     "revisions",
-                          "ordered",     "ordered_index", "sorted_maps", "sorted_map_index",
-                          "queues",      "locks",         "expiry",      "auth",
-                          "idempotency", "user_index",    "hash_maps",   "changes"};
+    kColumnFamilyNames = {
+        "default",     "catalog",          "entries",   "revisions", "ordered", "ordered_index",
+        "sorted_maps", "sorted_map_index", "queues",    "locks",     "expiry",  "auth",
+        "idempotency", "user_index",       "hash_maps", "changes",   "mailbox"};
 
 constexpr std::string_view ColumnFamilyName(ColumnFamily cf) {
   return kColumnFamilyNames[static_cast<size_t>(cf)];

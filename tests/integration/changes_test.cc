@@ -119,9 +119,9 @@ TEST_CASE("changes: every kind of write is recorded with its own path and operat
   is(1, "entry", "delete", "universes/42/data-stores/Inventory/scopes/global/entries/hero");
   is(2, "orderedEntry", "create",
      "universes/42/ordered-data-stores/Board/scopes/global/entries/p1");
-  is(3, "sortedMapItem", "create", "universes/42/memory-store/sorted-maps/lobby/items/s1");
+  is(3, "sortedMapItem", "create", "cloud/v2/universes/42/memory-store/sorted-maps/lobby/items/s1");
   CHECK(changes[3]["etag"].is_string());
-  is(4, "hashMapItem", "create", "universes/42/memory-store/hash-maps/tickets/items/t1");
+  is(4, "hashMapItem", "create", "cloud/v2/universes/42/memory-store/hash-maps/tickets/items/t1");
   CHECK(changes[5]["kind"] == "queueItem");
   CHECK(changes[5]["operation"] == "add");
   is(6, "sessionLock", "acquire", "universes/42/session-locks/p7");
@@ -191,6 +191,17 @@ TEST_CASE("changes: a long poll is answered by the next write", "[integration]")
   CHECK(f.client->Get(kChanges + "?startAfter=3").status == 400);
   CHECK(f.client->Get(kChanges + "?startAfter=-1").status == 400);
   CHECK(f.client->Get(kChanges + "?startAfter=abc").status == 400);
+  CHECK(f.client->Get(kChanges + "?startTime=yesterday").status == 400);
+  auto huge = f.client->Get(kChanges + "?startAfter=18446744073709551615");
+  CHECK(huge.status == 400);
+  CHECK(huge.Json()["code"] == "INVALID_ARGUMENT");
+  CHECK(f.client->Get(kChanges + "?startAfter=1&pageToken=2").status == 400);
+  // A window in the past holds nothing; one around now holds both writes.
+  json old = ReadChanges(*f.client, "?startAfter=0&endTime=2000-01-01T00:00:00Z");
+  CHECK(old["changes"].empty());
+  CHECK(old["nextPageToken"] == "2");
+  CHECK(ReadChanges(*f.client, "?startAfter=0&startTime=2000-01-01T00:00:00Z")["changes"].size() ==
+        2);
 }
 
 TEST_CASE("changes: a cursor older than retention gets CHANGES_EXPIRED, never a gap",
@@ -243,19 +254,23 @@ TEST_CASE("changes: the same reads as Server-Sent Events", "[integration]") {
   auto r = f.client->Send("GET", kChanges, "", {{"Accept", "text/event-stream"}});
   REQUIRE(r.status == 200);
   CHECK(r.Header("content-type").rfind("text/event-stream", 0) == 0);
-  CHECK(r.body.find("id: 1\nevent: change\ndata: {") != std::string::npos);
-  CHECK(r.body.find("id: 3\nevent: change\ndata: {") != std::string::npos);
-  // Last-Event-ID resumes after the last event the browser saw.
-  auto resumed = f.client->Send("GET", kChanges, "",
+  CHECK(r.body.find("id: 1\ndata: {") != std::string::npos);
+  CHECK(r.body.find("id: 3\ndata: {") != std::string::npos);
+  // Last-Event-ID resumes after the last event the browser saw, whatever the URL began with.
+  auto resumed = f.client->Send("GET", kChanges + "?startAfter=0", "",
                                 {{"Accept", "text/event-stream"}, {"Last-Event-ID", "2"}});
   REQUIRE(resumed.status == 200);
   CHECK(resumed.body.find("id: 2\n") == std::string::npos);
-  CHECK(resumed.body.find("id: 3\nevent: change") != std::string::npos);
-  auto filtered = f.client->Send("GET", kChanges + "?filter=id.startsWith(%22zz%22)", "",
-                                 {{"Accept", "text/event-stream"}});
+  CHECK(resumed.body.find("id: 3\ndata: {") != std::string::npos);
+  // A client that also takes JSON gets JSON.
+  auto json_too = f.client->Send("GET", kChanges, "",
+                                 {{"Accept", "application/json, text/event-stream;q=0.1"}});
+  CHECK(json_too.Json()["changes"].size() == 3);
+  auto filtered = f.client->Send("GET", kChanges + "?waitTime=0s&filter=id.startsWith(%22zz%22)",
+                                 "", {{"Accept", "text/event-stream"}});
   REQUIRE(filtered.status == 200);
-  CHECK(filtered.body.find("event: change") == std::string::npos);
-  CHECK(filtered.body.find("id: 3\nevent: cursor") != std::string::npos);
+  CHECK(filtered.body.find("data:") == std::string::npos);
+  CHECK(filtered.body.find("id: 3\n\n") != std::string::npos);
 }
 
 TEST_CASE("changes: a key needs changes:read on the universe", "[integration]") {
@@ -337,6 +352,110 @@ TEST_CASE("changes: a subscription resumes after a restart where it acknowledged
   CHECK(f.client->Delete(subs + "/gift-relay").status == 200);
   CHECK(f.client->Get(subs + "/gift-relay").status == 404);
   CHECK(f.client->Get(subs + "/gift-relay:read").status == 404);
+}
+
+TEST_CASE("mailbox: a gift is sent once, seen by the holder and applied exactly once",
+          "[integration]") {
+  ServerFixture f;
+  auto& c = *f.client;
+  const std::string p7 = kEntries + "/p7";
+  CHECK(c.Post(p7 + ":sendMessage", R"({"message":{"gold":50}})").status == 404);
+  REQUIRE(c.Post(kEntries + "?id=p7", R"({"value":{"gold":10}})").status == 200);
+  // The web shop retries its send: the Idempotency-Key makes it one message.
+  auto sent = c.Send("POST", p7 + ":sendMessage", R"({"message":{"gold":50,"from":"shop"}})",
+                     {{"Idempotency-Key", "order-991"}, {"Strongbox-Writer", "web-shop"}});
+  INFO(sent.body);
+  REQUIRE(sent.status == 200);
+  const std::string id = sent.Json()["messageId"];
+  auto retried = c.Send("POST", p7 + ":sendMessage", R"({"message":{"gold":50,"from":"shop"}})",
+                        {{"Idempotency-Key", "order-991"}, {"Strongbox-Writer", "web-shop"}});
+  CHECK(retried.Json()["messageId"] == id);
+  CHECK(c.Post(p7 + ":sendMessage", "{}").status == 400);
+  // The holder's next read shows the mail; it lists it and applies it in one write.
+  json entry = c.Get(p7).Json();
+  CHECK(entry["pendingMessages"] == 1);
+  json listed = c.Get(p7 + ":listMessages").Json();
+  REQUIRE(listed["messages"].size() == 1);
+  CHECK(listed["messages"][0]["messageId"] == id);
+  CHECK(listed["messages"][0]["message"] == json{{"gold", 50}, {"from", "shop"}});
+  const std::string apply = json{
+      {"operations", {{{"op", "increment"}, {"path", "/gold"}, {"value", 50}}}},
+      {"consumeMessages", {id}}}.dump();
+  auto applied = c.Post(p7 + ":patch", apply);
+  INFO(applied.body);
+  REQUIRE(applied.status == 200);
+  CHECK(applied.Json()["value"]["gold"] == 60);
+  CHECK(applied.Json().count("pendingMessages") == 0);
+  // Another server with a stale copy tries the same gift: refused whole, nothing added.
+  auto twice = c.Post(p7 + ":patch", apply);
+  CHECK(twice.status == 412);
+  CHECK(twice.Json()["details"][0]["reason"] == "MESSAGE_NOT_FOUND");
+  CHECK(c.Get(p7).Json()["value"]["gold"] == 60);
+  // A transaction consumes the same way.
+  const std::string second =
+      c.Post(p7 + ":sendMessage", R"({"message":"friend request"})").Json()["messageId"];
+  json commit = {{"operations",
+                  {{{"entry", {{"dataStore", "Inventory"}, {"id", "p7"}}},
+                    {"patch", {{{"op", "add"}, {"path", "/friends"}, {"value", 1}}}},
+                    {"consumeMessages", {second}}}}}};
+  auto committed = c.Post("/cloud/v2/universes/42:commit", commit.dump());
+  INFO(committed.body);
+  REQUIRE(committed.status == 200);
+  CHECK(c.Get(p7 + ":listMessages").Json()["messages"].empty());
+  CHECK(c.Post("/cloud/v2/universes/42:commit", commit.dump()).status == 412);
+  // The feed shows the send with its message id and writer.
+  std::vector<json> changes = ReadAll(c);
+  bool seen = false;
+  for (const json& change : changes) {
+    if (change["operation"] == "sendMessage" && change["messageId"] == id) {
+      seen = true;
+      CHECK(change["writer"]["label"] == "web-shop");
+    }
+  }
+  CHECK(seen);
+}
+
+TEST_CASE("changes: writes made while the log was off are a gap readers are told of",
+          "[integration]") {
+  ServerFixture f;
+  REQUIRE(f.client->Post(kEntries + "/a:increment", R"({"amount":1})").status == 200);
+  REQUIRE(f.client->Post("/cloud/v2/universes/42/subscriptions", R"({"id":"s"})").status == 200);
+  REQUIRE(f.server.Stop() == 0);
+  {
+    ServerProcess off(f.dir.path(), f.dir.Child("data"), {"--change-log", "off"});
+    off.Start();
+    HttpClient c(off.port(), off.admin_key());
+    REQUIRE(c.Post(kEntries + "/b:increment", R"({"amount":1})").status == 200);
+    REQUIRE(off.Stop() == 0);
+  }
+  f.server.Start();
+  f.client = f.NewClient();
+  REQUIRE(f.client->Post(kEntries + "/c:increment", R"({"amount":1})").status == 200);
+  // What came before the gap reads as before; the next read is told.
+  json before = ReadChanges(*f.client, "?startAfter=0");
+  REQUIRE(before["changes"].size() == 1);
+  CHECK(before["nextPageToken"] == "1");
+  auto told = f.client->Get(kChanges + "?startAfter=1");
+  INFO(told.body);
+  CHECK(told.status == 400);
+  CHECK(told.Json()["details"][0]["reason"] == "CHANGES_EXPIRED");
+  auto subscription = f.client->Get("/cloud/v2/universes/42/subscriptions/s:read");
+  CHECK(subscription.status == 400);
+  // Past the gap the log reads on.
+  json after = ReadChanges(*f.client, "?startAfter=2");
+  REQUIRE(after["changes"].size() == 1);
+  CHECK(after["changes"][0]["path"] ==
+        "universes/42/data-stores/Inventory/scopes/global/entries/c");
+}
+
+TEST_CASE("changes: the default page follows a smaller configured maximum", "[integration]") {
+  ServerFixture f({"--changes-max-page-size", "2"});
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.client->Post(kEntries + "/k" + std::to_string(i) + ":increment", R"({"amount":1})")
+                .status == 200);
+  }
+  CHECK(ReadChanges(*f.client)["changes"].size() == 2);
+  CHECK(ReadChanges(*f.client, "?maxPageSize=50")["changes"].size() == 2);
 }
 
 TEST_CASE("changes: with the log off the feed says so", "[integration]") {

@@ -181,8 +181,10 @@ TEST_CASE("The feed filters by kind, container, id prefix and writer", "[changes
   CHECK(only("kind == \"entry\"") == std::vector<uint64_t>{1, 2, 3});
   CHECK(only("dataStore == \"players\"") == std::vector<uint64_t>{1, 3, 4});
   CHECK(only("id.startsWith(\"user_\")") == std::vector<uint64_t>{1, 2, 4});
-  CHECK(only("writer == \"build-42\"") == std::vector<uint64_t>{1});
+  CHECK(only("label == \"build-42\"") == std::vector<uint64_t>{1});
   CHECK(only("writer == \"key-2\"") == std::vector<uint64_t>{2, 3});
+  // A label is what a caller says; it never passes for an API key id.
+  CHECK(only("writer == \"build-42\"").empty());
   CHECK(only(" kind ==\"entry\" && dataStore== \"players\"&&id.startsWith(\"user_\") ") ==
         std::vector<uint64_t>{1});
   auto round_trip = ParseChangeFilter(R"(kind == "entry" && id.startsWith("a\"b\\"))");
@@ -199,6 +201,31 @@ TEST_CASE("The feed filters by kind, container, id prefix and writer", "[changes
     INFO(bad);
     CHECK(ParseChangeFilter(bad).status().code() == StatusCode::kInvalidArgument);
   }
+}
+
+TEST_CASE("The feed keeps only the records of a time window when asked", "[changes]") {
+  Fixture f;
+  const core::Timestamp t0 = f.clock.Now();
+  store::ChangeWriter bad{"key-9", "build-13"};
+  REQUIRE(f.Write("players", "a").ok());  // t0
+  f.clock.Advance(std::chrono::seconds(10));
+  REQUIRE(f.Write("players", "b", &bad).ok());  // t0 + 10 s
+  f.clock.Advance(std::chrono::seconds(10));
+  REQUIRE(f.Write("players", "c", &bad).ok());  // t0 + 20 s
+  f.clock.Advance(std::chrono::seconds(10));
+  REQUIRE(f.Write("players", "d", &bad).ok());  // t0 + 30 s
+  auto filter = ParseChangeFilter("label == \"build-13\"");
+  REQUIRE(filter.ok());
+  filter->start = t0 + std::chrono::seconds(5);
+  filter->end = t0 + std::chrono::seconds(20);
+  FeedPage page = f.ReadAll(0, *filter);
+  CHECK(Sequences(page) == std::vector<uint64_t>{2, 3});
+  CHECK(page.next == 4);
+  // The bounds are inclusive, and the window is not part of the text form.
+  filter->start = t0 + std::chrono::seconds(30);
+  filter->end.reset();
+  CHECK(Sequences(f.ReadAll(0, *filter)) == std::vector<uint64_t>{4});
+  CHECK(filter->ToString() == "label == \"build-13\"");
 }
 
 TEST_CASE("A narrow filter stops at the scan budget and says where to go on", "[changes]") {
