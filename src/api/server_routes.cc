@@ -11,6 +11,7 @@
 #include "api/metrics_routes.h"
 #include "api/ordered_entry_routes.h"
 #include "api/queue_routes.h"
+#include "api/revert_routes.h"
 #include "api/session_lock_routes.h"
 #include "api/sorted_map_routes.h"
 #include "api/standard_datastore_routes.h"
@@ -25,6 +26,7 @@ gate::RouteTable ServerRoutes(const Services& services) {
   RegisterStandardDataStoreRoutes(routes, services);
   RegisterSessionLockRoutes(routes, services);
   RegisterChangeRoutes(routes, services);
+  RegisterRevertRoutes(routes, services);
   RegisterOrderedEntryRoutes(routes, services);
   RegisterSortedMapRoutes(routes, services);
   RegisterHashMapRoutes(routes, services);

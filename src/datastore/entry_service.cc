@@ -133,6 +133,32 @@ Result<EntryRecord> EntryService::GetRevision(const EntryName& name,
   return record;
 }
 
+Result<std::optional<EntryRecord>> EntryService::GetLatest(const EntryName& name) const {
+  SB_RETURN_IF_ERROR(CheckReadable(name));
+  SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(ColumnFamily::kEntries, EntryKey(name)));
+  if (!bytes) return std::optional<EntryRecord>();
+  SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(*bytes));
+  return std::optional<EntryRecord>(std::move(record));
+}
+
+Result<std::optional<EntryRecord>> EntryService::GetRevisionBefore(
+    const EntryName& name, std::string_view revision_id) const {
+  SB_RETURN_IF_ERROR(CheckReadable(name));
+  auto counter = ParseRevisionCounter(revision_id);
+  if (!counter) return InvalidVersion();
+  if (*counter <= 1) return std::optional<EntryRecord>();
+  SB_ASSIGN_OR_RETURN(auto bytes,
+                      engine_->Get(ColumnFamily::kRevisions, RevisionKey(name, *counter - 1)));
+  if (!bytes) {
+    return Status::FailedPrecondition(
+               "The revision before " + std::string(revision_id) +
+               " is no longer kept (revision retention), so that write cannot be undone.")
+        .WithReason("REVISION_NOT_KEPT");
+  }
+  SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(*bytes));
+  return std::optional<EntryRecord>(std::move(record));
+}
+
 Result<EntryRecord> EntryService::GetAt(const EntryName& name, core::Timestamp at) const {
   SB_RETURN_IF_ERROR(CheckReadable(name));
   const std::string prefix = RevisionPrefix(name);

@@ -35,6 +35,13 @@ class EntryService {
   // A revision by id (tombstones included). kInvalidArgument "Invalid version id." when the id
   // is malformed or names no revision of this entry.
   core::Result<EntryRecord> GetRevision(const EntryName& name, std::string_view revision_id) const;
+  // The current record, a tombstone included; nullopt when the entry was never written.
+  core::Result<std::optional<EntryRecord>> GetLatest(const EntryName& name) const;
+  // The revision just before `revision_id` (a tombstone included): what undoing that write
+  // restores. nullopt when `revision_id` was the entry's first write. kFailedPrecondition
+  // reason REVISION_NOT_KEPT when retention removed it; kInvalidArgument for a malformed id.
+  core::Result<std::optional<EntryRecord>> GetRevisionBefore(const EntryName& name,
+                                                             std::string_view revision_id) const;
   // The revision current at `at`. kNotFound if the entry did not exist (or was deleted) then.
   core::Result<EntryRecord> GetAt(const EntryName& name, core::Timestamp at) const;
 

@@ -8,6 +8,8 @@
 #include <set>
 #include <thread>
 
+#include "core/clock.h"
+#include "core/time_format.h"
 #include "integration/fixture.h"
 
 namespace strongbox::testing {
@@ -464,6 +466,106 @@ TEST_CASE("changes: with the log off the feed says so", "[integration]") {
   auto r = f.client->Get(kChanges);
   CHECK(r.status == 400);
   CHECK(r.Json()["details"][0]["reason"] == "CHANGE_LOG_OFF");
+}
+
+}  // namespace
+}  // namespace strongbox::testing
+
+namespace strongbox::testing {
+namespace {
+
+// A key with the entry scopes on universe 42; its id and a client that sends it.
+std::pair<std::string, std::unique_ptr<HttpClient>> EntryKey(ServerFixture& f,
+                                                             const std::string& name) {
+  json scopes = json::array();
+  for (const char* scope :
+       {"universe-datastores.objects:create", "universe-datastores.objects:update",
+        "universe-datastores.objects:delete", "universe-datastores.objects:read"}) {
+    scopes.push_back({{"universe", "42"}, {"scope", scope}});
+  }
+  auto r = f.client->Post("/admin/v1/api-keys", json{{"name", name}, {"scopes", scopes}}.dump());
+  REQUIRE(r.status == 200);
+  return {r.Json()["id"], std::make_unique<HttpClient>(f.server.port(), r.Json()["secret"])};
+}
+
+TEST_CASE("undo: everything one key changed in a window goes back, conflicts are skipped",
+          "[integration]") {
+  ServerFixture f;
+  auto [good_id, good] = EntryKey(f, "good-build");
+  auto [bad_id, bad] = EntryKey(f, "bad-build");
+  const std::string start = core::FormatRfc3339(core::SystemClock().Now());
+  auto put = [&](HttpClient& c, const std::string& key, int gold) {
+    auto r = c.Patch(kEntries + "/" + key + "?allowMissing=true",
+                     json{{"value", {{"gold", gold}}}}.dump());
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+  };
+  put(*good, "e1", 10);  // good's
+  put(*bad, "e1", 0);    // bad wipes it
+  put(*bad, "e2", 999);  // bad creates one
+  put(*good, "e3", 30);
+  put(*bad, "e3", 0);
+  put(*good, "e3", 31);  // good wrote again after bad: a conflict
+  put(*good, "e4", 40);
+  REQUIRE(bad->Delete(kEntries + "/e4").status == 200);  // bad deletes good's
+  put(*good, "e5", 50);                                  // bad never touched it
+  const std::string end = core::FormatRfc3339(core::SystemClock().Now());
+  const std::string revert = "/cloud/v2/universes/42/data-stores/Inventory:revertChanges";
+  json request = {{"writer", bad_id}, {"startTime", start}, {"endTime", end}};
+
+  // The dry run (the default) shows the plan and writes nothing.
+  auto plan = f.client->Post(revert, request.dump());
+  INFO(plan.body);
+  REQUIRE(plan.status == 200);
+  json p = plan.Json();
+  CHECK(p["dryRun"] == true);
+  CHECK(p["done"] == true);
+  REQUIRE(p["reverted"].size() == 3);
+  CHECK(p["reverted"][0]["action"] == "restore");  // e1, back to good's 10
+  CHECK(p["reverted"][1]["action"] == "delete");   // e2, bad created it
+  CHECK(p["reverted"][2]["action"] == "restore");  // e4, undeleted
+  REQUIRE(p["conflicts"].size() == 1);
+  CHECK(p["conflicts"][0]["reason"] == "CHANGED_SINCE");
+  CHECK(p["conflicts"][0]["path"] == "universes/42/data-stores/Inventory/scopes/global/entries/e3");
+  CHECK(f.client->Get(kEntries + "/e1").Json()["value"]["gold"] == 0);
+
+  // Applied, a page of one entry at a time.
+  request["dryRun"] = false;
+  request["maxEntries"] = 1;
+  std::string token;
+  int calls = 0;
+  for (;;) {
+    auto r = f.client->Post(revert + (token.empty() ? "" : "?pageToken=" + token), request.dump());
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    ++calls;
+    if (r.Json()["done"] == true) break;
+    token = r.Json()["nextPageToken"];
+    REQUIRE(calls < 10);
+  }
+  CHECK(calls == 4);
+  CHECK(f.client->Get(kEntries + "/e1").Json()["value"]["gold"] == 10);
+  CHECK(f.client->Get(kEntries + "/e2").status == 404);
+  CHECK(f.client->Get(kEntries + "/e3").Json()["value"]["gold"] == 31);  // skipped
+  CHECK(f.client->Get(kEntries + "/e4").Json()["value"]["gold"] == 40);
+  CHECK(f.client->Get(kEntries + "/e5").Json()["value"]["gold"] == 50);
+  // The undo is itself a set of writes by the caller, so it can be undone the same way; run
+  // again, it finds nothing left to do.
+  request.erase("maxEntries");
+  json again = f.client->Post(revert, request.dump()).Json();
+  for (const json& item : again["reverted"]) CHECK(item["action"] == "none");
+  // Forced, the conflict goes back to the revision before bad's first change there.
+  request["force"] = true;
+  json forced = f.client->Post(revert, request.dump()).Json();
+  CHECK(forced["conflicts"].empty());
+  CHECK(f.client->Get(kEntries + "/e3").Json()["value"]["gold"] == 30);
+  // Bad input.
+  CHECK(f.client->Post(revert, R"({"startTime":"2026-01-01T00:00:00Z"})").status == 400);
+  CHECK(f.client
+            ->Post(revert, json{{"writer", bad_id}, {"startTime", end}, {"endTime", start}}.dump())
+            .status == 400);
+  // Undoing needs the change feed's scope as well as the entry scopes.
+  CHECK(good->Post(revert, request.dump()).status == 403);
 }
 
 }  // namespace

@@ -321,11 +321,15 @@ TEST_CASE("sessions killed during commits answer 503 and the Idempotency-Key ret
   std::map<std::string, int64_t> answered;  // Idempotency-Key → the value its increment made
   std::atomic<int> unavailable{0};
   const auto deadline = Clock::now() + std::chrono::seconds(60);  // the whole test's bound
+  // On an idle machine the first increments can all commit before the killer's first psql
+  // lands; writers go on (until 20 s before the deadline) until a kill has cost a commit.
+  const auto keep_going_until = deadline - std::chrono::seconds(20);
   Workers writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.threads.emplace_back([&, w] {
       HttpClient client(f.server.port(), f.server.admin_key());
-      for (int n = 0; n < kIncrements; ++n) {
+      for (int n = 0;
+           n < kIncrements || (unavailable.load() == 0 && Clock::now() < keep_going_until); ++n) {
         const std::string key = "inc-" + std::to_string(w) + "-" + std::to_string(n);
         while (Clock::now() < deadline) {
           auto r = Increment(client, key);
@@ -347,15 +351,16 @@ TEST_CASE("sessions killed during commits answer 503 and the Idempotency-Key ret
   INFO(StorageLog(f.server));
   CHECK(kills.load() > 0);
   CHECK(unavailable.load() > 0);  // the faults were real
-  REQUIRE(answered.size() == kWriters * kIncrements);
+  REQUIRE(answered.size() >= kWriters * kIncrements);
+  const int64_t total = static_cast<int64_t>(answered.size());
   // Each increment applied exactly once: the counter is their number, and each retry's answer
   // is a distinct step of it (a double application would skip or repeat a value).
-  CHECK(f.client->Get(kEntries + "/coins").Json()["value"] == kWriters * kIncrements);
+  CHECK(f.client->Get(kEntries + "/coins").Json()["value"] == total);
   std::set<int64_t> values;
   for (const auto& [key, value] : answered) values.insert(value);
   CHECK(values.size() == answered.size());
   CHECK(*values.begin() == 1);
-  CHECK(*values.rbegin() == kWriters * kIncrements);
+  CHECK(*values.rbegin() == total);
   // The faults show in /metrics.
   const std::string metrics = f.client->Get("/metrics").body;
   CHECK(metrics.find("strongbox_partitions_owned 65") != std::string::npos);

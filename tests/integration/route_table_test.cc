@@ -103,6 +103,8 @@ std::vector<Probe> Probes() {
       {"DELETE", DS + "/entries/{entry}", ds + "/entries/e", ""},
       {"POST", U + "/data-stores:snapshot", u + "/data-stores:snapshot", ""},
       {"POST", U + "/data-stores:eraseUser", u + "/data-stores:eraseUser", R"({"user":"users/1"})"},
+      {"POST", DS + ":revertChanges", ds + ":revertChanges",
+       R"({"writer":"k","startTime":"2026-01-01T00:00:00Z","endTime":"2026-01-02T00:00:00Z"})"},
       {"DELETE", DS, ds, ""},
       {"POST", DS + ":undelete", ds + ":undelete", ""},
       {"POST", V1 + "/datastore/entries/entry", v1e, "1", {{"ver", "/version"}}},
