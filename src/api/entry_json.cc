@@ -53,6 +53,13 @@ core::Result<datastore::EntryWrite> DecodeEntryWrite(const Json& body) {
   datastore::EntryWrite w;
   const Json* value = core::FindMember(body, "value");
   if (value == nullptr) return Status::InvalidArgument("Field 'value' is required.");
+  // Unknown fields are ignored, but not this one: a client that believes it consumed a gift
+  // with a plain write would apply it again later.
+  if (core::FindMember(body, "consumeMessages") != nullptr) {
+    return Status::InvalidArgument(
+        "consumeMessages is taken by :patch (and a :commit entry patch), not by a create or "
+        "update.");
+  }
   w.value = core::DumpCompact(*value);
   SB_ASSIGN_OR_RETURN(auto users, DecodeOptionalUsers(body));
   SB_ASSIGN_OR_RETURN(auto attributes, DecodeOptionalAttributes(body));

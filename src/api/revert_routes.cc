@@ -88,6 +88,13 @@ class RevertRoutes {
     }
     SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
     const std::string data_store(request.Param("dataStore"));
+    {
+      datastore::EntryName probe;  // the data store name's own rules (api.md §3)
+      probe.universe = universe;
+      probe.data_store = data_store;
+      probe.key = "k";
+      SB_CO_RETURN_IF_ERROR(datastore::ValidateEntryName(probe));
+    }
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(RevertRequest revert, ParseRevert(body));
     const std::string token_query =
@@ -121,8 +128,18 @@ class RevertRoutes {
       const std::string current_id = current ? datastore::FormatRevisionId(*current) : "";
       auto before = services_.entries->GetRevisionBefore(name, it->second.first_revision);
       if (!before.ok()) {
-        if (before.status().reason() != "REVISION_NOT_KEPT") co_return before.status();
-        conflict("REVISION_NOT_KEPT", before.status().message());
+        const std::string& reason = before.status().reason();
+        if (reason != "REVISION_NOT_KEPT" && reason != "ERASED") co_return before.status();
+        conflict(reason, before.status().message());
+        continue;
+      }
+      // Restore the revision before, or delete when there was none (the writer created it)
+      // or it was a deletion.
+      const bool restore = before->has_value() && !(*before)->deleted;
+      const bool live = current && !current->deleted;
+      if (!restore && !live) {
+        // Already gone (a repeated undo): nothing to do, no conflict.
+        reverted.push_back({{"path", path}, {"action", "none"}, {"fromRevisionId", current_id}});
         continue;
       }
       // Already where the undo would take it (a repeated undo): nothing to do, no conflict.
@@ -138,19 +155,10 @@ class RevertRoutes {
                                       current_id + "); force reverts it anyway.");
         continue;
       }
-      // Restore the revision before, or delete when there was none (the writer created it)
-      // or it was a deletion.
-      const bool restore = before->has_value() && !(*before)->deleted;
-      const bool live = current && !current->deleted;
       Json item = {{"path", path},
                    {"action", restore ? "restore" : "delete"},
                    {"fromRevisionId", current_id}};
       if (restore) item["toRevisionId"] = datastore::FormatRevisionId(**before);
-      if (!restore && !live) {
-        item["action"] = "none";  // already gone
-        reverted.push_back(std::move(item));
-        continue;
-      }
       if (revert.dry_run) {
         reverted.push_back(std::move(item));
         continue;
@@ -160,9 +168,8 @@ class RevertRoutes {
       context.writer = write.writer();
       // Compare-and-swap on what the plan saw, unless forced: a write that lands between the
       // plan and this commit makes it a conflict, never a silent overwrite.
-      // (A tombstone takes no etag: restoring a deleted entry checks nothing more.)
       std::optional<std::string> etag;
-      if (!revert.force && live) etag = current_id;
+      if (!revert.force) etag = current_id;  // a tombstone's id too (:restoreRevision's CAS)
       // Two statements, not a conditional expression: GCC 12 miscompiles co_await inside ?:.
       Result<datastore::EntryRecord> done = Status::Internal("not run");
       if (restore) {

@@ -29,20 +29,9 @@ Result<size_t> CloseChangeLogGaps(const store::Engine& engine, store::CommitPipe
   // Every universe with a head row (universe 0 holds only the marker).
   std::string from = store::PrefixSuccessor(store::ChangeUniversePrefix(0));
   for (;;) {
-    std::optional<int64_t> universe;
-    {
-      auto it = engine.NewIterator(ColumnFamily::kChanges, from, {});
-      it->Seek(from);
-      if (it->Valid()) {
-        std::string_view key = it->key();
-        int64_t u = 0;
-        if (!store::GetKeyInt64(&key, &u)) return Status::Internal("corrupt change log key");
-        universe = u;
-      }
-      SB_RETURN_IF_ERROR(it->status());
-    }
-    if (!universe || *universe < 0) break;  // ids are positive; the key codec sorts them last
-    const int64_t u = *universe;
+    SB_ASSIGN_OR_RETURN(auto next, store::NextChangeUniverse(engine, from));
+    if (!next || next->universe < 0) break;  // ids are positive; the key codec sorts them last
+    const int64_t u = next->universe;
     SB_RETURN_IF_ERROR(pipeline.CommitAndWait([u, &clock](store::WriteView& view) {
       SB_ASSIGN_OR_RETURN(auto head_row, view.Get(ColumnFamily::kChanges, store::ChangeHeadKey(u)));
       if (!head_row) return Status::Ok();  // only subscriptions here
@@ -57,7 +46,7 @@ Result<size_t> CloseChangeLogGaps(const store::Engine& engine, store::CommitPipe
       return Status::Ok();
     }));
     ++marked;
-    from = store::PrefixSuccessor(store::ChangeUniversePrefix(u));
+    from = next->next_from;
     if (from.empty()) break;
   }
   SB_RETURN_IF_ERROR(pipeline.CommitAndWait([](store::WriteView& view) {

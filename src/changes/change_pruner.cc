@@ -17,31 +17,15 @@ asio::awaitable<Result<size_t>> ChangePruner::PruneOnce() {
   size_t deleted = 0;
   std::string from;  // the next universe starts at or after this key
   for (;;) {
-    std::optional<int64_t> universe;
-    {
-      auto it = engine_->NewIterator(ColumnFamily::kChanges, from, {});
-      if (from.empty()) {
-        it->SeekToFirst();
-      } else {
-        it->Seek(from);
-      }
-      if (it->Valid()) {
-        std::string_view key = it->key();
-        int64_t u = 0;
-        if (!store::GetKeyInt64(&key, &u)) co_return Status::Internal("corrupt change log key");
-        universe = u;
-      }
-      SB_CO_RETURN_IF_ERROR(it->status());
-    }
-    if (!universe) co_return deleted;
-    auto pruned = co_await PruneUniverse(*universe);
+    SB_CO_ASSIGN_OR_RETURN(auto next, store::NextChangeUniverse(*engine_, from));
+    if (!next) co_return deleted;
+    auto pruned = co_await PruneUniverse(next->universe);
     if (pruned.ok()) {
       deleted += *pruned;
     } else if (pruned.status().code() != core::StatusCode::kUnavailable) {
       co_return pruned.status();
     }
-    // Past every row of this universe (its subscriptions follow its records).
-    from = store::PrefixSuccessor(store::ChangeUniversePrefix(*universe));
+    from = next->next_from;
     if (from.empty()) co_return deleted;  // the last universe there can be
   }
 }

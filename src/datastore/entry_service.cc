@@ -146,6 +146,22 @@ Result<std::optional<EntryRecord>> EntryService::GetRevisionBefore(
   SB_RETURN_IF_ERROR(CheckReadable(name));
   auto counter = ParseRevisionCounter(revision_id);
   if (!counter) return InvalidVersion();
+  // The revision itself must still be there, exactly: after an :eraseUser and a re-create the
+  // counter starts again, and counter - 1 would be another entry's history.
+  SB_ASSIGN_OR_RETURN(auto self,
+                      engine_->Get(ColumnFamily::kRevisions, RevisionKey(name, *counter)));
+  if (!self) {
+    return Status::FailedPrecondition("Revision " + std::string(revision_id) +
+                                      " is no longer kept (retention or :eraseUser).")
+        .WithReason("REVISION_NOT_KEPT");
+  }
+  SB_ASSIGN_OR_RETURN(EntryRecord written, DecodeEntryRecord(*self));
+  if (FormatRevisionId(written) != revision_id) {
+    return Status::FailedPrecondition("Revision " + std::string(revision_id) +
+                                      " belongs to an entry since erased; that write cannot be "
+                                      "undone.")
+        .WithReason("ERASED");
+  }
   if (*counter <= 1) return std::optional<EntryRecord>();
   SB_ASSIGN_OR_RETURN(auto bytes,
                       engine_->Get(ColumnFamily::kRevisions, RevisionKey(name, *counter - 1)));
@@ -349,10 +365,11 @@ Result<store::Staged<EntryRecord>> EntryService::StageRestoreRevision(
   if (old.deleted) {
     return Status::InvalidArgument("That revision is a deletion; there is nothing to restore.");
   }
+  // The etag may name a tombstone: restoring a deleted entry is a compare-and-swap too.
   NextRecordFn next = [old = std::move(old), etag = std::move(etag)](
                           const std::optional<EntryRecord>& current,
                           core::Timestamp now) -> Result<EntryRecord> {
-    if (etag && (!IsLive(current) || FormatRevisionId(*current) != *etag)) {
+    if (etag && (!current || FormatRevisionId(*current) != *etag)) {
       return EtagMismatch(current);
     }
     EntryRecord record = NextRevision(current, now);

@@ -74,6 +74,19 @@ Status MessageNotFound(const std::string& id) {
 
 }  // namespace
 
+Status StageDeleteMailbox(store::WriteView& view, const EntryName& name) {
+  const std::string prefix = MessagePrefix(name);
+  std::vector<std::string> keys;
+  {
+    auto it = view.NewIterator(ColumnFamily::kMailbox, prefix, store::PrefixSuccessor(prefix));
+    for (it->Seek(prefix); it->Valid(); it->Next()) keys.emplace_back(it->key());
+    SB_RETURN_IF_ERROR(it->status());
+  }
+  for (const std::string& key : keys) view.Delete(ColumnFamily::kMailbox, key);
+  view.Delete(ColumnFamily::kMailbox, MailboxStateKey(name));
+  return Status::Ok();
+}
+
 Result<uint64_t> PendingMessagesOf(const std::optional<std::string>& state_row) {
   SB_ASSIGN_OR_RETURN(MailboxState state, DecodeState(state_row));
   return state.pending;
@@ -93,7 +106,10 @@ Status StageConsumeMessages(store::WriteView& view, const EntryName& name,
   std::set<uint64_t> seen;
   for (const std::string& id : ids) {
     auto sequence = core::ParseUint64(id);
-    if (!sequence || !seen.insert(*sequence).second) return MessageNotFound(id);
+    // Exactly as issued ("01" is not message 1).
+    if (!sequence || std::to_string(*sequence) != id || !seen.insert(*sequence).second) {
+      return MessageNotFound(id);
+    }
     const std::string key = MessageKey(name, *sequence);
     SB_ASSIGN_OR_RETURN(auto message, view.Get(ColumnFamily::kMailbox, key));
     if (!message) return MessageNotFound(id);
@@ -154,6 +170,10 @@ asio::awaitable<Result<Message>> Mailbox::Send(EntryName name, std::string messa
 Result<MessagePage> Mailbox::List(const EntryName& name, std::optional<uint64_t> after,
                                   size_t max) const {
   SB_RETURN_IF_ERROR(ValidateEntryName(name));
+  SB_ASSIGN_OR_RETURN(auto catalog, engine_->Get(ColumnFamily::kCatalog,
+                                                 CatalogKey(name.universe, kCatalogKindDataStore,
+                                                            name.data_store)));
+  SB_RETURN_IF_ERROR(CheckNotDeleted(catalog));
   const std::string prefix = MessagePrefix(name);
   auto it = engine_->NewIterator(ColumnFamily::kMailbox, prefix, store::PrefixSuccessor(prefix));
   it->Seek(after ? MessageKey(name, *after + 1) : prefix);

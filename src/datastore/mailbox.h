@@ -74,6 +74,8 @@ class Mailbox {
 // MESSAGE_NOT_FOUND naming the first that is not there (an id listed twice included).
 core::Status StageConsumeMessages(store::WriteView& view, const EntryName& name,
                                   const std::vector<std::string>& ids);
+// Inside a mutation: removes the entry's mailbox, messages and state (an :eraseUser).
+core::Status StageDeleteMailbox(store::WriteView& view, const EntryName& name);
 // The number of waiting messages as the view sees them (0 without a mailbox).
 core::Result<uint64_t> PendingMessagesIn(const store::WriteView& view, const EntryName& name);
 // The same from a state row read elsewhere (nullopt: no mailbox).

@@ -6,6 +6,7 @@
 
 #include "datastore/entry_keys.h"
 #include "datastore/entry_record.h"
+#include "datastore/mailbox.h"
 #include "store/key_codec.h"
 
 namespace strongbox::datastore {
@@ -69,6 +70,8 @@ boost::asio::awaitable<Result<size_t>> UserErasure::Erase(
         view.RecordChange({universe, "entry", name.data_store, name.scope, name.key, "erase", ""});
       }
       for (const auto& key : revision_keys) view.Delete(ColumnFamily::kRevisions, key);
+      // Its mailbox goes too: messages to the erased user's entry are theirs as well.
+      SB_RETURN_IF_ERROR(StageDeleteMailbox(view, name));
       for (int64_t u : users)
         view.Delete(ColumnFamily::kUserIndex, UserIndexKey(universe, u, name));
       return bytes.has_value();  // whether there was an entry to erase

@@ -3,6 +3,7 @@
 #include "core/json_util.h"
 #include "core/strings.h"
 #include "store/commit_pipeline.h"
+#include "store/engine.h"
 #include "store/key_codec.h"
 
 namespace strongbox::store {
@@ -47,6 +48,26 @@ std::string ChangeLogOffKey() {
   k.push_back(kMetaTag);
   k.push_back(0x03);
   return k;
+}
+
+Result<std::optional<ChangeUniverse>> NextChangeUniverse(const Engine& engine,
+                                                         std::string_view from) {
+  auto it = engine.NewIterator(ColumnFamily::kChanges, from, {});
+  if (from.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(from);
+  }
+  std::optional<ChangeUniverse> out;
+  if (it->Valid()) {
+    std::string_view key = it->key();
+    int64_t u = 0;
+    if (!GetKeyInt64(&key, &u)) return Corrupt("a key without its universe");
+    // Past every row of this universe (its subscriptions follow its records).
+    out = ChangeUniverse{u, PrefixSuccessor(UniversePrefix(u))};
+  }
+  SB_RETURN_IF_ERROR(it->status());
+  return out;
 }
 
 std::string ChangeHeadKey(int64_t universe) {

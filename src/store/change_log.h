@@ -91,6 +91,17 @@ std::string ChangeRecordsEnd(int64_t universe);
 // Every row of a universe in the family starts with this (the 8 key-codec bytes of `universe`);
 // the tags after it: 00 head and floor, 01 records, 02 subscriptions (changes/subscriptions.h).
 std::string ChangeUniversePrefix(int64_t universe);
+
+class Engine;
+// Walks the universes that have rows in the family, in key order: the first at or after key
+// `from` (empty: the first of all), and where the next search starts (empty: none can follow).
+// nullopt when there is none. kInternal for a corrupt key; the iterator's errors.
+struct ChangeUniverse {
+  int64_t universe = 0;
+  std::string next_from;
+};
+core::Result<std::optional<ChangeUniverse>> NextChangeUniverse(const Engine& engine,
+                                                               std::string_view from);
 // The universe and sequence of a record key; false for the head/floor rows or a malformed key.
 bool ParseChangeKey(std::string_view key, int64_t* universe, uint64_t* sequence);
 

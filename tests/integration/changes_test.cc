@@ -373,6 +373,9 @@ TEST_CASE("mailbox: a gift is sent once, seen by the holder and applied exactly 
                         {{"Idempotency-Key", "order-991"}, {"Strongbox-Writer", "web-shop"}});
   CHECK(retried.Json()["messageId"] == id);
   CHECK(c.Post(p7 + ":sendMessage", "{}").status == 400);
+  // Only a patch consumes: a plain update naming messages is refused, not silently ignored.
+  CHECK(c.Patch(p7, json{{"value", {{"gold", 10}}}, {"consumeMessages", {id}}}.dump()).status ==
+        400);
   // The holder's next read shows the mail; it lists it and applies it in one write.
   json entry = c.Get(p7).Json();
   CHECK(entry["pendingMessages"] == 1);
@@ -415,6 +418,12 @@ TEST_CASE("mailbox: a gift is sent once, seen by the holder and applied exactly 
     }
   }
   CHECK(seen);
+  // An erasure takes the mailbox with the entry.
+  REQUIRE(c.Post(kEntries + "?id=p8", R"({"value":{},"users":["users/88"]})").status == 200);
+  REQUIRE(c.Post(kEntries + "/p8:sendMessage", R"({"message":"private"})").status == 200);
+  REQUIRE(c.Post("/cloud/v2/universes/42/data-stores:eraseUser", R"({"user":"users/88"})").status ==
+          200);
+  CHECK(c.Get(kEntries + "/p8:listMessages").Json()["messages"].empty());
 }
 
 TEST_CASE("changes: writes made while the log was off are a gap readers are told of",

@@ -75,6 +75,7 @@ TEST_CASE("A gift in the mailbox is applied exactly once or not at all", "[datas
   // A list naming a message twice, or one never sent, fails the same way and consumes nothing.
   CHECK(f.Apply("p1", 14, {"2", "2"}).status().reason() == "MESSAGE_NOT_FOUND");
   CHECK(f.Apply("p1", 7, {"2", "99"}).status().reason() == "MESSAGE_NOT_FOUND");
+  CHECK(f.Apply("p1", 7, {"02"}).status().reason() == "MESSAGE_NOT_FOUND");  // ids are exact
   got = f.entries->Get(Fixture::Name("p1"));
   CHECK(got->value == R"({"gold":5})");
   CHECK(got->pending_messages == 1);
