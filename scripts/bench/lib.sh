@@ -105,7 +105,8 @@ if failed:
 SB_FLAGS="${SB_FLAGS:---rate-limit-datastore-per-key 0 --rate-limit-datastore-per-universe 0 \
 --rate-limit-ordered-per-key 0 --rate-limit-ordered-per-universe 0 \
 --rate-limit-memory-store-per-key 0 --rate-limit-memory-store-per-universe 0 \
---rate-limit-session-locks-per-key 0 --rate-limit-session-locks-per-universe 0}"
+--rate-limit-session-locks-per-key 0 --rate-limit-session-locks-per-universe 0 \
+--rate-limit-changes-per-key 0 --rate-limit-changes-per-universe 0}"
 
 # start_strongbox NAME DURABILITY [EXTRA FLAGS…] → SB_PORT, SB_PID
 start_strongbox() {
