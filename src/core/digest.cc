@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -35,6 +36,14 @@ std::string Sha256(std::string_view bytes) {
   std::array<unsigned char, 32> digest;
   Sha256(bytes, digest);
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(Sha256Algorithm(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
+  return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
 std::string SecureRandomBytes(size_t n) {

@@ -16,6 +16,10 @@ std::string Sha256(std::string_view bytes);
 // The same into `out`, allocating nothing (for the per-request key check).
 void Sha256(std::string_view bytes, std::array<unsigned char, 32>& out);
 
+// The raw 32-byte HMAC-SHA256 (RFC 2104) of `data` under `key`: webhook signatures
+// (proto-docs/changes.md "Webhooks").
+std::string HmacSha256(std::string_view key, std::string_view data);
+
 // `n` bytes from OpenSSL's CSPRNG. Throws std::runtime_error if the generator fails, which
 // only happens when the system has no entropy source: nothing secret may be made then.
 std::string SecureRandomBytes(size_t n);

@@ -46,7 +46,12 @@ core::Result<Peer> ParseBaseUrl(std::string_view url) {
     return core::Status::InvalidArgument("peer URL '" + std::string(url) +
                                          "' is not http://host:port");
   }
-  return Peer{std::string(rest.substr(0, colon)), std::string(rest.substr(colon + 1))};
+  std::string_view host = rest.substr(0, colon);
+  // An IPv6 literal is written in brackets (RFC 3986 §3.2.2); the resolver takes it without.
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return Peer{std::string(host), std::string(rest.substr(colon + 1))};
 }
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and the ones Beast sets from the message itself.
@@ -106,9 +111,12 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
   auto peer = ParseBaseUrl(base_url);
   if (!peer.ok()) co_return peer.status();
   auto fail = [this, &base_url](const std::string& what) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.failed;
-    return PeerUnavailable(base_url, what);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.failed;
+    }
+    return options_.unreachable ? options_.unreachable(base_url, what)
+                                : PeerUnavailable(base_url, what);
   };
 
   const asio::any_io_executor executor = co_await asio::this_coro::executor;
@@ -137,7 +145,8 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
     if (!HopByHop(name)) out.insert(name, value);
   }
   for (const auto& [name, value] : extra_headers) out.set(name, value);
-  out.set(bhttp::field::host, peer->host + ":" + peer->port);
+  const bool ipv6 = peer->host.find(':') != std::string::npos;
+  out.set(bhttp::field::host, (ipv6 ? "[" + peer->host + "]" : peer->host) + ":" + peer->port);
   out.keep_alive(true);
   out.body() = request.body;
   out.prepare_payload();
@@ -150,7 +159,9 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
   parser.body_limit(options_.body_limit_bytes);
   auto [read_error, read] =
       co_await bhttp::async_read(c->stream, c->buffer, parser, as_tuple(use_awaitable));
-  if (read_error) co_return fail("reading the answer: " + read_error.message());
+  const bool cut =
+      read_error == bhttp::error::body_limit && options_.status_only && parser.is_header_done();
+  if (read_error && !cut) co_return fail("reading the answer: " + read_error.message());
   c->stream.expires_never();
   if (parser.get().result_int() < 200) {
     co_return fail("an interim answer (" + std::to_string(parser.get().result_int()) + ")");
@@ -168,7 +179,7 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
     }
   }
   response.body = std::move(in.body());
-  const bool reusable = in.keep_alive();
+  const bool reusable = in.keep_alive() && !cut;  // a cut answer's rest is still on the wire
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.sent;

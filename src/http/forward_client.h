@@ -22,6 +22,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,13 @@ class ForwardClient {
     std::chrono::milliseconds timeout{10'000};  // connect + write + read of one request
     std::chrono::milliseconds max_idle{2'000};  // a pooled connection older than this is closed
     uint64_t body_limit_bytes = 8 << 20;        // the largest answer relayed
+    // Only the answer's status matters (webhook delivery): an answer whose body is over
+    // body_limit_bytes still answers its status, with the body cut and the connection closed,
+    // rather than failing (a receiver's verbose 200 is not a failed delivery).
+    bool status_only = false;
+    // The status for a peer that could not be reached (`url`, what failed); null: 503
+    // PARTITION_MOVING naming the node (the cluster's forwarding). Webhook delivery sets its own.
+    std::function<core::Status(const std::string& url, const std::string& what)> unreachable;
   };
   explicit ForwardClient(Options options);
   ~ForwardClient();
