@@ -79,6 +79,11 @@ class ChangeFeed {
   void SetServing(std::function<core::Status(int64_t universe)> serving) {
     serving_ = std::move(serving);
   }
+  // OK when this node serves `universe` (always, outside cluster mode); else SetServing's
+  // function's status (503 PARTITION_MOVING).
+  core::Status Serving(int64_t universe) const {
+    return serving_ ? serving_(universe) : core::Status::Ok();
+  }
 
  private:
   const store::Engine* engine_;

@@ -1,5 +1,6 @@
 #include "changes/subscriptions.h"
 
+#include "changes/webhook.h"
 #include "core/json_util.h"
 #include "store/change_log.h"
 #include "store/key_codec.h"
@@ -77,6 +78,10 @@ std::string EncodeSubscription(const Subscription& s) {
             {"c", s.cursor},
             {"t", core::ToUnixNanos(s.create_time)},
             {"a", core::ToUnixNanos(s.ack_time)}};
+  if (!s.delivery_url.empty()) {
+    j["u"] = s.delivery_url;
+    j["k"] = s.secret;
+  }
   return std::string(1, kFormat) + core::DumpCompact(j);
 }
 
@@ -94,6 +99,10 @@ Result<Subscription> DecodeSubscription(std::string_view id, std::string_view by
     s.cursor = parsed->at("c").get<uint64_t>();
     s.create_time = core::FromUnixNanos(parsed->at("t").get<int64_t>());
     s.ack_time = core::FromUnixNanos(parsed->at("a").get<int64_t>());
+    if (const Json* url = core::FindMember(*parsed, "u"); url != nullptr) {
+      s.delivery_url = url->get<std::string>();
+      s.secret = parsed->at("k").get<std::string>();
+    }
   } catch (const std::exception&) {
     return corrupt;
   }
@@ -102,11 +111,17 @@ Result<Subscription> DecodeSubscription(std::string_view id, std::string_view by
 
 asio::awaitable<Result<Subscription>> Subscriptions::Create(
     int64_t universe, std::string id, ChangeFilter filter, std::optional<uint64_t> start_after,
-    store::WriteContext<Subscription> context) {
+    std::string delivery_url, store::WriteContext<Subscription> context) {
   SB_CO_RETURN_IF_ERROR(ValidateSubscriptionId(id));
+  std::string secret;
+  if (!delivery_url.empty()) {
+    SB_CO_RETURN_IF_ERROR(CheckDeliveryUrl(delivery_url, limits_.webhook_allowed_hosts));
+    secret = NewWebhookSecret();
+  }
   std::function<Result<Subscription>(store::WriteView&)> mutation =
-      [this, universe, id, filter = std::move(filter),
-       start_after](store::WriteView& view) -> Result<Subscription> {
+      [this, universe, id, filter = std::move(filter), start_after,
+       delivery_url = std::move(delivery_url),
+       secret = std::move(secret)](store::WriteView& view) -> Result<Subscription> {
     SB_ASSIGN_OR_RETURN(auto existing, Load(view, universe, id));
     if (existing) return Status::AlreadyExists("Subscription \"" + id + "\" already exists.");
     {
@@ -133,6 +148,8 @@ asio::awaitable<Result<Subscription>> Subscriptions::Create(
     if (s.cursor + 1 < bounds.floor) return ChangesExpired(s.cursor, bounds.floor);
     s.create_time = clock_->Now();
     s.ack_time = s.create_time;
+    s.delivery_url = delivery_url;
+    s.secret = secret;
     view.Put(ColumnFamily::kChanges, SubscriptionKey(universe, id), EncodeSubscription(s));
     return s;
   };
@@ -171,6 +188,28 @@ Result<SubscriptionPage> Subscriptions::List(int64_t universe,
   return page;
 }
 
+Result<std::vector<Delivery>> Subscriptions::ListDeliveries(size_t max) const {
+  std::vector<Delivery> out;
+  std::string from;
+  for (;;) {
+    SB_ASSIGN_OR_RETURN(auto next, store::NextChangeUniverse(*engine_, from));
+    if (!next) return out;
+    std::optional<std::string> after;
+    do {
+      SB_ASSIGN_OR_RETURN(SubscriptionPage page,
+                          List(next->universe, after, limits_.max_per_universe));
+      for (Subscription& s : page.subscriptions) {
+        if (s.delivery_url.empty()) continue;
+        if (out.size() >= max) return out;
+        out.push_back(Delivery{next->universe, std::move(s)});
+      }
+      after = page.next_after;
+    } while (after);
+    from = next->next_from;
+    if (from.empty()) return out;
+  }
+}
+
 asio::awaitable<Result<Subscription>> Subscriptions::Delete(
     int64_t universe, std::string id, store::WriteContext<Subscription> context) {
   SB_CO_RETURN_IF_ERROR(ValidateSubscriptionId(id));
@@ -184,14 +223,16 @@ asio::awaitable<Result<Subscription>> Subscriptions::Delete(
   co_return co_await pipeline_->Commit<Subscription>(std::move(mutation), std::move(context));
 }
 
-asio::awaitable<Result<Subscription>> Subscriptions::Ack(
-    int64_t universe, std::string id, std::optional<uint64_t> sequence,
-    store::WriteContext<Subscription> context) {
+asio::awaitable<Result<Subscription>> Subscriptions::Ack(int64_t universe, std::string id,
+                                                         std::optional<uint64_t> sequence,
+                                                         store::WriteContext<Subscription> context,
+                                                         std::optional<std::string> secret) {
   SB_CO_RETURN_IF_ERROR(ValidateSubscriptionId(id));
   std::function<Result<Subscription>(store::WriteView&)> mutation =
-      [this, universe, id, sequence](store::WriteView& view) -> Result<Subscription> {
+      [this, universe, id, sequence,
+       secret = std::move(secret)](store::WriteView& view) -> Result<Subscription> {
     SB_ASSIGN_OR_RETURN(auto existing, Load(view, universe, id));
-    if (!existing) return NotFound(id);
+    if (!existing || (secret && existing->secret != *secret)) return NotFound(id);
     SB_ASSIGN_OR_RETURN(FeedBounds bounds, BoundsIn(view, universe));
     const uint64_t to = sequence.value_or(bounds.head);
     if (to > bounds.head) return PastEnd(to, bounds.head);

@@ -39,6 +39,16 @@ struct Subscription {
   uint64_t cursor = 0;  // every change up to this sequence is acknowledged
   core::Timestamp create_time{};
   core::Timestamp ack_time{};  // the last ack that moved the cursor; the create time before one
+  // Webhooks (webhook_deliverer.h): where changes are POSTed, empty for none, and the secret
+  // they are signed with (answered once, by Create).
+  std::string delivery_url;
+  std::string secret;
+};
+
+// A subscription with a delivery URL and its universe (WebhookDeliverer's work list).
+struct Delivery {
+  int64_t universe = 0;
+  Subscription subscription;
 };
 
 struct SubscriptionPage {
@@ -48,6 +58,8 @@ struct SubscriptionPage {
 
 struct SubscriptionLimits {
   size_t max_per_universe = 100;  // changes_max_subscriptions
+  // Hosts a delivery URL may name (webhook.h ParseAllowedHosts); empty: none.
+  std::vector<std::string> webhook_allowed_hosts;
 };
 
 class Subscriptions {
@@ -57,20 +69,27 @@ class Subscriptions {
       : engine_(engine), pipeline_(pipeline), feed_(feed), clock_(clock), limits_(limits) {}
 
   // `start_after`: the cursor to start from; nullopt: the log's end now (only new changes).
+  // `delivery_url`: empty for none; else it must pass CheckDeliveryUrl against the allow-list
+  // (kInvalidArgument), and the answer holds the new signing secret.
   boost::asio::awaitable<core::Result<Subscription>> Create(
       int64_t universe, std::string id, ChangeFilter filter, std::optional<uint64_t> start_after,
-      store::WriteContext<Subscription> context = {});
+      std::string delivery_url = {}, store::WriteContext<Subscription> context = {});
   core::Result<Subscription> Get(int64_t universe, const std::string& id) const;
   // In id order, after `after` (a previous page's next_after).
   core::Result<SubscriptionPage> List(int64_t universe, const std::optional<std::string>& after,
                                       size_t max) const;
+  // The subscriptions with a delivery URL across universes, in key order, the first `max`.
+  core::Result<std::vector<Delivery>> ListDeliveries(size_t max) const;
   // Answers the subscription as it was.
   boost::asio::awaitable<core::Result<Subscription>> Delete(
       int64_t universe, std::string id, store::WriteContext<Subscription> context = {});
-  // Moves the cursor to `sequence` (nullopt: the log's end) when that is forward.
+  // Moves the cursor to `sequence` (nullopt: the log's end) when that is forward. With
+  // `secret`, only the subscription signed with it (kNotFound otherwise): a webhook worker's ack
+  // must not move the cursor of a subscription deleted and created again under the same id.
   boost::asio::awaitable<core::Result<Subscription>> Ack(
       int64_t universe, std::string id, std::optional<uint64_t> sequence,
-      store::WriteContext<Subscription> context = {});
+      store::WriteContext<Subscription> context = {},
+      std::optional<std::string> secret = std::nullopt);
   // The changes after the cursor that match the filter (ChangeFeed::Read: may wait).
   boost::asio::awaitable<core::Result<FeedPage>> Read(int64_t universe, std::string id,
                                                       size_t max_page,

@@ -392,6 +392,14 @@ TEST_CASE("A subscription keeps its cursor across restarts and acks only move it
         StatusCode::kInvalidArgument);
   CHECK(await(subs->Ack(kUniverse, "nobody", uint64_t{1})).status().code() ==
         StatusCode::kNotFound);
+  // A webhook worker's ack names the secret it signed with: another one (the subscription was
+  // deleted and created again under the same id) moves nothing.
+  CHECK(await(subs->Ack(kUniverse, "gifts", uint64_t{4}, {}, std::string("whsec_old")))
+            .status()
+            .code() == StatusCode::kNotFound);
+  CHECK(subs->Get(kUniverse, "gifts")->cursor == 3);
+  CHECK(await(subs->Ack(kUniverse, "gifts", uint64_t{3}, {}, subs->Get(kUniverse, "gifts")->secret))
+            .ok());
 
   // A restart: the cursor is where the last ack left it.
   subs.reset();

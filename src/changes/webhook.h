@@ -1,0 +1,60 @@
+#pragma once
+
+// The pure parts of webhook delivery (api.md §11, proto-docs/changes.md "Webhooks"): the
+// delivery URL and the operator's host allow-list, the signature, the retry delay and the
+// secret. No I/O here; WebhookDeliverer (webhook_deliverer.h) does the sending.
+//
+// Shapes: a delivery URL is `http://host[:port][/path][?query]`, at most 2048 bytes, no user
+// info and no fragment; host a name, an IPv4 address or a bracketed IPv6 address. The
+// allow-list (config `webhook_allowed_hosts`) is a comma-separated list of `host` (any port) or
+// `host:port` entries, compared case-insensitively; `*` allows every host. An empty list allows
+// none: a server accepts no delivery URL until its operator names the hosts it may call, so a
+// key holder cannot make it POST into the operator's own network (SSRF).
+// Errors: kInvalidArgument naming what is wrong (400).
+// Thread safety: pure functions.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace strongbox::changes {
+
+struct WebhookUrl {
+  std::string host;    // as written, without brackets; lower-cased
+  uint16_t port = 80;  // 80 when the URL names none
+  std::string target;  // path and query, "/" at least
+  // `http://host:port`, the form the HTTP client's connection pool is keyed by.
+  std::string Origin() const;
+};
+
+core::Result<WebhookUrl> ParseWebhookUrl(std::string_view url);
+
+// The allow-list from its config text; kInvalidArgument for a malformed entry.
+core::Result<std::vector<std::string>> ParseAllowedHosts(std::string_view text);
+
+// OK when `url` parses and its host (and port) is on `allowed`.
+core::Status CheckDeliveryUrl(std::string_view url, const std::vector<std::string>& allowed);
+
+// `t=<unix seconds>,v1=<lower-case hex HMAC-SHA256 of "<t>.<body>" under secret>`: the
+// Strongbox-Signature header (the scheme Stripe popularised: the time inside the signature lets
+// a receiver refuse replays older than it tolerates).
+std::string WebhookSignature(std::string_view secret, int64_t unix_seconds, std::string_view body);
+
+// A fresh secret to sign with: "whsec_" and 64 hex digits (32 bytes from the CSPRNG).
+std::string NewWebhookSecret();
+
+struct RetryPolicy {
+  std::chrono::milliseconds initial{500};  // webhook_retry_initial_ms
+  std::chrono::milliseconds max{300'000};  // webhook_retry_max_ms
+};
+
+// The wait before attempt `failures + 1` after `failures` (≥ 1) failed ones: exponential
+// (initial·2^(failures-1), at most max) with "equal jitter" — half of it fixed, half uniform by
+// `random` — so many subscriptions failing together do not retry in step.
+std::chrono::milliseconds RetryDelay(uint32_t failures, const RetryPolicy& policy, uint64_t random);
+
+}  // namespace strongbox::changes
