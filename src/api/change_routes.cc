@@ -61,13 +61,44 @@ Json ChangeJson(int64_t universe, const store::ChangeRecord& r) {
   return j;
 }
 
-Json SubscriptionJson(int64_t universe, const changes::Subscription& s) {
-  return {{"path", "universes/" + std::to_string(universe) + "/subscriptions/" + s.id},
-          {"id", s.id},
-          {"filter", s.filter.ToString()},
-          {"cursor", std::to_string(s.cursor)},
-          {"createTime", core::FormatRfc3339(s.create_time)},
-          {"ackTime", core::FormatRfc3339(s.ack_time)}};
+Json OptionalTime(const std::optional<core::Timestamp>& t) {
+  return t ? Json(core::FormatRfc3339(*t)) : Json(nullptr);
+}
+
+// A webhook's delivery as this node's deliverer sees it (proto-docs/changes.md "Webhooks").
+Json DeliveryJson(const std::optional<changes::DeliveryState>& d) {
+  if (!d) {
+    // No worker here (yet): a subscription created a moment ago, or one another node delivers.
+    return {{"state", "notStarted"}};
+  }
+  return {{"state", d->state},
+          {"deliveredBatches", std::to_string(d->delivered_batches)},
+          {"deliveredChanges", std::to_string(d->delivered_changes)},
+          {"failedAttempts", std::to_string(d->failed_attempts)},
+          {"consecutiveFailures", d->consecutive_failures},
+          {"lastStatusCode", d->last_status_code},
+          {"lastError", d->last_error},
+          {"lastAttemptTime", OptionalTime(d->last_attempt_time)},
+          {"lastSuccessTime", OptionalTime(d->last_success_time)},
+          {"nextAttemptTime", OptionalTime(d->next_attempt_time)}};
+}
+
+// `webhooks` null: no delivery state (the deliverer is not running). The secret is never
+// rendered here: Create adds it to its own answer, once.
+Json SubscriptionJson(int64_t universe, const changes::Subscription& s,
+                      const changes::WebhookDeliverer* webhooks) {
+  Json j = {{"path", "universes/" + std::to_string(universe) + "/subscriptions/" + s.id},
+            {"id", s.id},
+            {"filter", s.filter.ToString()},
+            {"cursor", std::to_string(s.cursor)},
+            {"createTime", core::FormatRfc3339(s.create_time)},
+            {"ackTime", core::FormatRfc3339(s.ack_time)}};
+  if (!s.delivery_url.empty()) {
+    j["deliveryUrl"] = s.delivery_url;
+    j["delivery"] =
+        DeliveryJson(webhooks != nullptr ? webhooks->StateOf(universe, s.id) : std::nullopt);
+  }
+  return j;
 }
 
 std::string PageJson(int64_t universe, const changes::FeedPage& page) {
@@ -172,10 +203,7 @@ class ChangeRoutes {
       if (auto query = request.Query("id")) id = std::string(*query);
     }
     if (!id) co_return Status::InvalidArgument("Field 'id' is required.");
-    if (core::FindMember(body, "deliveryUrl") != nullptr) {
-      co_return Status::InvalidArgument(
-          "deliveryUrl (webhooks) is not supported yet; read the subscription with :read.");
-    }
+    SB_CO_ASSIGN_OR_RETURN(auto delivery_url, core::GetOptionalString(body, "deliveryUrl"));
     SB_CO_ASSIGN_OR_RETURN(auto filter_text, core::GetOptionalString(body, "filter"));
     SB_CO_ASSIGN_OR_RETURN(changes::ChangeFilter filter,
                            changes::ParseChangeFilter(filter_text.value_or("")));
@@ -184,11 +212,18 @@ class ChangeRoutes {
         start != nullptr && !start->is_null()) {
       SB_CO_ASSIGN_OR_RETURN(start_after, SequenceValue(*start, "Field 'startAfter'"));
     }
-    auto respond = Responder(write, universe);
+    // The secret is answered here only (like an API key's): an Idempotency-Key replay of this
+    // create answers it again, to the same caller.
+    auto respond = write.Respond<changes::Subscription>(
+        [universe, webhooks = services_.webhooks](const changes::Subscription& s) {
+          Json j = SubscriptionJson(universe, s, webhooks);
+          if (!s.secret.empty()) j["secret"] = s.secret;
+          return http::JsonResponse(200, core::DumpCompact(j));
+        });
     SB_CO_ASSIGN_OR_RETURN(
         changes::Subscription created,
         co_await subscriptions->Create(universe, std::move(*id), std::move(filter), start_after,
-                                       respond.context()));
+                                       delivery_url.value_or(""), respond.context()));
     co_return respond(created);
   }
 
@@ -198,7 +233,8 @@ class ChangeRoutes {
     SB_CO_ASSIGN_OR_RETURN(
         changes::Subscription s,
         subscriptions->Get(universe, std::string(request.Param("subscription"))));
-    co_return http::JsonResponse(200, core::DumpCompact(SubscriptionJson(universe, s)));
+    co_return http::JsonResponse(
+        200, core::DumpCompact(SubscriptionJson(universe, s, services_.webhooks)));
   }
 
   asio::awaitable<Result<Response>> List(Request& request) {
@@ -211,7 +247,7 @@ class ChangeRoutes {
                            subscriptions->List(universe, after, page_size));
     Json list = Json::array();
     for (const changes::Subscription& s : page.subscriptions) {
-      list.push_back(SubscriptionJson(universe, s));
+      list.push_back(SubscriptionJson(universe, s, services_.webhooks));
     }
     Json out = {{"subscriptions", std::move(list)},
                 {"nextPageToken", NextToken(page.next_after, token_query)}};
@@ -337,10 +373,11 @@ class ChangeRoutes {
     return services_.subscriptions;
   }
 
-  static gate::RequestWrite::Responder<changes::Subscription> Responder(gate::RequestWrite& write,
-                                                                        int64_t universe) {
-    return write.Respond<changes::Subscription>([universe](const changes::Subscription& s) {
-      return http::JsonResponse(200, core::DumpCompact(SubscriptionJson(universe, s)));
+  gate::RequestWrite::Responder<changes::Subscription> Responder(gate::RequestWrite& write,
+                                                                 int64_t universe) const {
+    return write.Respond<changes::Subscription>([universe, webhooks = services_.webhooks](
+                                                    const changes::Subscription& s) {
+      return http::JsonResponse(200, core::DumpCompact(SubscriptionJson(universe, s, webhooks)));
     });
   }
 
@@ -348,6 +385,20 @@ class ChangeRoutes {
 };
 
 }  // namespace
+
+std::string WebhookBody(int64_t universe, const std::string& subscription,
+                        std::span<const store::ChangeRecord> changes, uint64_t cursor) {
+  std::string body = "{\"subscription\":" +
+                     core::DumpCompact(Json("universes/" + std::to_string(universe) +
+                                            "/subscriptions/" + subscription)) +
+                     ",\"changes\":[";
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (i > 0) body += ',';
+    body += core::DumpCompact(ChangeJson(universe, changes[i]));
+  }
+  body += "],\"cursor\":\"" + std::to_string(cursor) + "\"}";
+  return body;
+}
 
 void RegisterChangeRoutes(gate::RouteTable& table, const Services& services) {
   using gate::RequestWrite;

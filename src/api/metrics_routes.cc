@@ -65,6 +65,34 @@ void RenderPostgresMetrics(const Services& s, ops::MetricsText& out) {
 }
 
 // Cluster mode: ownership, hand-offs, forwarding and lease renewal of this node.
+// Webhook delivery of this node (proto-docs/changes.md "Webhooks").
+void RenderWebhookMetrics(const Services& s, ops::MetricsText& out) {
+  const auto stats = s.webhooks->stats();
+  out.Family("strongbox_webhook_batches_delivered_total", "counter",
+             "Webhook POSTs a receiver acknowledged with 2xx.");
+  out.Sample("strongbox_webhook_batches_delivered_total", {},
+             static_cast<double>(stats.delivered_batches));
+  out.Family("strongbox_webhook_changes_delivered_total", "counter",
+             "Changes in the acknowledged webhook POSTs.");
+  out.Sample("strongbox_webhook_changes_delivered_total", {},
+             static_cast<double>(stats.delivered_changes));
+  out.Family("strongbox_webhook_failed_attempts_total", "counter",
+             "Webhook POSTs that failed (no answer, a timeout or a status other than 2xx); each "
+             "is retried.");
+  out.Sample("strongbox_webhook_failed_attempts_total", {},
+             static_cast<double>(stats.failed_attempts));
+  out.Family("strongbox_webhook_subscriptions", "gauge",
+             "Subscriptions with a deliveryUrl this node delivers.");
+  out.Sample("strongbox_webhook_subscriptions", {}, static_cast<double>(stats.subscriptions));
+  out.Family("strongbox_webhook_subscriptions_retrying", "gauge",
+             "Of those, the ones whose last attempt failed.");
+  out.Sample("strongbox_webhook_subscriptions_retrying", {}, static_cast<double>(stats.retrying));
+  out.Family("strongbox_webhook_subscriptions_stalled", "gauge",
+             "Of those, the ones that cannot deliver until an operator acts (stalled: the log "
+             "could not be read, e.g. CHANGES_EXPIRED; notAllowed: the host left the allow-list).");
+  out.Sample("strongbox_webhook_subscriptions_stalled", {}, static_cast<double>(stats.stalled));
+}
+
 void RenderClusterMetrics(const Services& s, ops::MetricsText& out) {
   const auto stats = s.cluster->stats();
   out.Family("strongbox_cluster_partitions_owned", "gauge", "Partitions this node owns.");
@@ -144,6 +172,7 @@ std::string RenderMetrics(const Services& s) {
   }
   if (s.postgres != nullptr) RenderPostgresMetrics(s, out);
   if (s.cluster != nullptr) RenderClusterMetrics(s, out);
+  if (s.webhooks != nullptr) RenderWebhookMetrics(s, out);
 
   const auto health = s.pipeline->health();
   out.Family("strongbox_storage_writable", "gauge",

@@ -7,6 +7,7 @@
 #include "api/commit_counters.h"
 #include "changes/change_feed.h"
 #include "changes/subscriptions.h"
+#include "changes/webhook_deliverer.h"
 #include "cluster/coordinator.h"
 #include "cluster/node_placement.h"
 #include "core/clock.h"
@@ -45,8 +46,9 @@ struct Services {
   memstore::SortedMapService* hash_maps = nullptr;  // the same service with kHashMapLayout
   memstore::MemoryStoreFlush* memory_store_flush = nullptr;
   memstore::QueueService* queues = nullptr;
-  changes::ChangeFeed* changes = nullptr;           // null: the change log is off (api.md §11)
-  changes::Subscriptions* subscriptions = nullptr;  // null with `changes`
+  changes::ChangeFeed* changes = nullptr;               // null: the change log is off (api.md §11)
+  changes::Subscriptions* subscriptions = nullptr;      // null with `changes`
+  const changes::WebhookDeliverer* webhooks = nullptr;  // null with `changes`
   ops::KeyStore* keys = nullptr;
   ops::Backups* backups = nullptr;
   ops::RateLimiter* limiter = nullptr;

@@ -27,6 +27,7 @@
 #include "app/logging.h"
 #include "app/postgres_storage.h"
 #include "app/startup_steps.h"
+#include "app/webhooks.h"
 #include "changes/change_feed.h"
 #include "changes/change_log_gaps.h"
 #include "changes/change_pruner.h"
@@ -206,6 +207,12 @@ datastore::RetentionPolicy RetentionOf(const config::Config& config) {
   return retention;
 }
 
+// Run checks the list before the Domain is built (a malformed one stops the start).
+std::vector<std::string> AllowedHostsOrNone(const config::Config& config) {
+  auto hosts = AllowedWebhookHostsOf(config);
+  return hosts.ok() ? std::move(*hosts) : std::vector<std::string>{};
+}
+
 changes::Retention ChangeRetentionOf(const config::Config& config) {
   changes::Retention retention;
   retention.max_age = std::chrono::seconds(config.changes_retention_seconds);
@@ -283,8 +290,10 @@ struct Domain {
                                                           FeedLimitsOf(config));
       subscriptions = std::make_unique<changes::Subscriptions>(
           storage.engine(), storage.pipeline(), change_feed.get(), &clock,
-          changes::SubscriptionLimits{.max_per_universe =
-                                          static_cast<size_t>(config.changes_max_subscriptions)});
+          changes::SubscriptionLimits{
+              .max_per_universe = static_cast<size_t>(config.changes_max_subscriptions),
+              .webhook_allowed_hosts = AllowedHostsOrNone(config)});
+      webhooks = std::make_unique<Webhooks>(config, subscriptions.get(), change_feed.get(), &clock);
       change_pruner = std::make_unique<changes::ChangePruner>(storage.engine(), storage.pipeline(),
                                                               &clock, ChangeRetentionOf(config));
     }
@@ -326,6 +335,7 @@ struct Domain {
   std::unique_ptr<changes::ChangeFeed> change_feed;
   std::unique_ptr<changes::Subscriptions> subscriptions;
   std::unique_ptr<changes::ChangePruner> change_pruner;
+  std::unique_ptr<Webhooks> webhooks;     // null with change_log = off
   std::unique_ptr<ops::Backups> backups;  // set by Load
 
  private:
@@ -438,6 +448,7 @@ struct Front {
     services.queues = &domain.queues;
     services.changes = domain.change_feed.get();
     services.subscriptions = domain.subscriptions.get();
+    if (domain.webhooks) services.webhooks = &domain.webhooks->deliverer();
     services.keys = &domain.keys;
     services.backups = domain.backups.get();
     services.limiter = &domain.limiter;
@@ -518,6 +529,7 @@ asio::awaitable<void> Drain(const config::Config& config, Front& front, Backgrou
   background.Stop();
   domain.queues.StopWaiting();
   domain.lock_service.StopWaiting();
+  if (domain.webhooks) domain.webhooks->Stop();  // before the feed's long polls end
   if (domain.change_feed) domain.change_feed->StopWaiting();
   co_await front.server.Drain(std::chrono::milliseconds(config.shutdown_grace_ms));
   storage.pipeline()->Stop();
@@ -552,6 +564,9 @@ int Run(const config::Config& config) {
   ConfigureLogging(config.log_level, config.log_format);
   core::SetMaxJsonDepth(static_cast<size_t>(config.max_json_depth));
 
+  if (auto hosts = AllowedWebhookHostsOf(config); !hosts.ok()) {
+    return StartupFailed(hosts.status());
+  }
   auto storage = Storage::Open(config);
   if (!storage.ok()) return StartupFailed(storage.status());
   auto domain = std::make_unique<Domain>(config, **storage);
@@ -591,6 +606,7 @@ int Run(const config::Config& config) {
                              .backups = domain->backups.get(),
                              .change_pruner = domain->change_pruner.get()});
   background.Start();
+  if (domain->webhooks) domain->webhooks->Start(front.pool.Main().get_executor());
 
   // Lives until Run returns, so a second signal during Close is caught, not fatal.
   asio::signal_set signals(front.pool.Main(), SIGINT, SIGTERM);
@@ -603,6 +619,7 @@ int Run(const config::Config& config) {
   });
 
   front.pool.Run();
+  if (domain->webhooks) domain->webhooks->CloseIdle();  // its connections use the contexts
   if (cluster) cluster->Stop();  // before the pipeline and the storage it uses go
   return Close(**storage, *domain);
 }

@@ -282,6 +282,32 @@ const std::vector<Field>& Fields() {
                          "answers sooner, with a nextPageToken to go on from)"));
     v.push_back(IntField("changes_max_subscriptions", &Config::changes_max_subscriptions, 1,
                          100'000, "durable change feed subscriptions one universe may have"));
+    v.push_back(StringField(
+        "webhook_allowed_hosts", &Config::webhook_allowed_hosts,
+        "hosts a subscription's deliveryUrl may name: comma-separated host or host:port, or * "
+        "for any; empty (the default) refuses every deliveryUrl, so API keys cannot make the "
+        "server call into its own network"));
+    v.push_back(IntField("webhook_timeout_ms", &Config::webhook_timeout_ms, 100, 600'000,
+                         "a webhook POST's connect, and then its send and answer, each at most "
+                         "(not the DNS lookup)"));
+    v.push_back(IntField("webhook_max_concurrency", &Config::webhook_max_concurrency, 1, 10'000,
+                         "webhook POSTs in flight at once on this node"));
+    v.push_back(IntField("webhook_max_batch_changes", &Config::webhook_max_batch_changes, 1, 10'000,
+                         "changes one webhook POST carries at most"));
+    v.push_back(IntField("webhook_max_batch_bytes", &Config::webhook_max_batch_bytes, 1024,
+                         64 << 20,
+                         "bytes of one webhook POST's body at most (one change always "
+                         "goes)"));
+    v.push_back(IntField("webhook_max_subscriptions", &Config::webhook_max_subscriptions, 1,
+                         1'000'000, "subscriptions with a deliveryUrl one node delivers at most"));
+    v.push_back(IntField("webhook_retry_initial_ms", &Config::webhook_retry_initial_ms, 1,
+                         3'600'000,
+                         "wait before a failed webhook POST's first retry; it doubles "
+                         "each failure, with jitter"));
+    v.push_back(IntField("webhook_retry_max_ms", &Config::webhook_retry_max_ms, 1, 86'400'000,
+                         "longest wait between two attempts of one webhook batch"));
+    v.push_back(IntField("webhook_scan_interval_ms", &Config::webhook_scan_interval_ms, 10,
+                         3'600'000, "how often subscriptions with a deliveryUrl are looked for"));
     v.push_back(ChoiceField(
         "auth", &Config::auth, kAuths,
         "required: every route but /healthz, /readyz and the console's files needs an API key; "
@@ -485,6 +511,10 @@ Status Validate(const Config& c) {
     return Status::InvalidArgument(
         "config partition_renew_ms: must be below partition_lease_ms, or leases lapse between "
         "renewals");
+  }
+  if (c.webhook_retry_initial_ms > c.webhook_retry_max_ms) {
+    return Status::InvalidArgument(
+        "config webhook_retry_initial_ms: must not exceed webhook_retry_max_ms");
   }
   if (c.commit_batch_limit > c.commit_queue_limit) {
     return Status::InvalidArgument("config commit_batch_limit: must not exceed commit_queue_limit");

@@ -157,6 +157,16 @@ struct Config {
   int changes_max_page_size = 1'000;                  // changes one feed read returns at most
   int changes_scan_budget = 10'000;                   // records one feed read examines at most
   int changes_max_subscriptions = 100;                // durable subscriptions per universe
+  // Webhooks (a subscription's deliveryUrl; proto-docs/changes.md "Webhooks").
+  std::string webhook_allowed_hosts;             // "host[:port],…" or "*"; empty: no webhooks
+  int64_t webhook_timeout_ms = 10'000;           // connect + send + answer of one POST
+  int webhook_max_concurrency = 16;              // POSTs in flight at once on a node
+  int webhook_max_batch_changes = 100;           // changes in one POST at most
+  int64_t webhook_max_batch_bytes = 256 * 1024;  // one POST's body at most
+  int webhook_max_subscriptions = 10'000;        // subscriptions with a URL a node delivers
+  int64_t webhook_retry_initial_ms = 500;        // the first retry's wait (then doubling)
+  int64_t webhook_retry_max_ms = 300'000;        // the longest wait between attempts
+  int64_t webhook_scan_interval_ms = 1'000;      // how often new or deleted ones are noticed
   // Operations (api.md §7).
   Auth auth = Auth::kRequired;
   std::string admin_key_file;  // a secret for the bootstrap admin key, instead of admin.key

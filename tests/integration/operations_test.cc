@@ -19,16 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-// The value of the first sample line starting with `series` (name and labels), or -1.
-double Metric(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return -1;
-}
-
 TEST_CASE(
     "rate limit: a key past its budget gets 429 with headers, others go on, then it "
     "recovers",

@@ -1,0 +1,352 @@
+// Webhooks (api.md §11, proto-docs/changes.md "Webhooks") over real HTTP: the server POSTs a
+// subscription's changes to a real receiver on 127.0.0.1, signed, in order, again after a
+// failure or a restart, and never to a host outside its allow-list.
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/digest.h"
+#include "integration/fixture.h"
+#include "integration/webhook_receiver.h"
+
+namespace strongbox::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kSubscriptions = "/cloud/v2/universes/42/subscriptions";
+
+// Fast retries and scans, so a test waits tenths of seconds, not minutes.
+std::vector<std::string> WebhookFlags(const std::string& allowed = "127.0.0.1") {
+  return {"--webhook-allowed-hosts",     allowed, "--webhook-retry-initial-ms", "20",
+          "--webhook-retry-max-ms",      "200",   "--webhook-scan-interval-ms", "50",
+          "--webhook-max-batch-changes", "7"};
+}
+
+// Checks `post`'s Strongbox-Signature against `secret`: t=<unix>,v1=<hex HMAC of "t.body">.
+void CheckSignature(const ReceivedPost& post, const std::string& secret) {
+  const std::string header = post.headers.count("strongbox-signature") != 0
+                                 ? post.headers.at("strongbox-signature")
+                                 : std::string();
+  INFO(header);
+  REQUIRE(header.rfind("t=", 0) == 0);
+  const size_t comma = header.find(",v1=");
+  REQUIRE(comma != std::string::npos);
+  const std::string t = header.substr(2, comma - 2);
+  const std::string v1 = header.substr(comma + 4);
+  CHECK(v1 == core::HexEncode(core::HmacSha256(secret, t + "." + post.body)));
+  CHECK(v1 != core::HexEncode(core::HmacSha256(secret + "x", t + "." + post.body)));
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  CHECK(std::llabs(now - std::stoll(t)) < 300);
+}
+
+json CreateHook(HttpClient& c, const std::string& id, const std::string& url,
+                const std::string& filter = "") {
+  json body = {{"id", id}, {"deliveryUrl", url}};
+  if (!filter.empty()) body["filter"] = filter;
+  auto r = c.Post(kSubscriptions, body.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  return r.Json();
+}
+
+// The sequences of the changes in the accepted posts, in arrival order.
+std::vector<uint64_t> DeliveredSequences(const WebhookReceiver& receiver) {
+  std::vector<uint64_t> out;
+  for (const ReceivedPost& p : receiver.Accepted()) {
+    json body = json::parse(p.body);
+    for (const json& change : body["changes"]) {
+      out.push_back(std::stoull(change["sequence"].get<std::string>()));
+    }
+  }
+  return out;
+}
+
+void WriteEntries(HttpClient& c, const std::string& prefix, int n) {
+  for (int i = 0; i < n; ++i) {
+    auto r = c.Post(kEntries + "/" + prefix + std::to_string(i) + ":increment", R"({"amount":1})");
+    REQUIRE(r.status == 200);
+  }
+}
+
+TEST_CASE("webhooks: a receiver that fails the first attempts still gets every change in order",
+          "[integration]") {
+  WebhookReceiver receiver(/*fail_first=*/3);
+  ServerFixture f(WebhookFlags());
+  const json created = CreateHook(*f.client, "relay", receiver.Url("/hook?token=abc"));
+  const std::string secret = created["secret"];
+  CHECK(secret.rfind("whsec_", 0) == 0);
+  CHECK(secret.size() == 6 + 64);
+  CHECK(created["deliveryUrl"] == receiver.Url("/hook?token=abc"));
+  // The secret is shown once: never by a read.
+  auto read = f.client->Get(kSubscriptions + "/relay");
+  CHECK(read.Json().count("secret") == 0);
+  CHECK(read.body.find(secret) == std::string::npos);
+  CHECK(f.client->Get(kSubscriptions).body.find(secret) == std::string::npos);
+
+  constexpr int kWrites = 40;
+  WriteEntries(*f.client, "gift-", kWrites);
+  REQUIRE(WaitFor([&] { return DeliveredSequences(receiver).size() >= kWrites; },
+                  std::chrono::seconds(30)));
+  // In order, each exactly once among the accepted batches (a failed batch is not accepted).
+  const std::vector<uint64_t> sequences = DeliveredSequences(receiver);
+  REQUIRE(sequences.size() == kWrites);
+  for (size_t i = 0; i < sequences.size(); ++i) CHECK(sequences[i] == i + 1);
+
+  const std::vector<ReceivedPost> posts = receiver.Posts();
+  REQUIRE(posts.size() >= 4);
+  // The first three attempts failed: the same batch, sent again with the next attempt number.
+  for (int i = 0; i < 4; ++i) {
+    INFO(i);
+    CHECK(posts[i].body == posts[0].body);
+    CHECK(posts[i].headers.at("strongbox-attempt") == std::to_string(i + 1));
+  }
+  CHECK(posts[3].answered == 200);
+  for (const ReceivedPost& p : posts) {
+    CheckSignature(p, secret);
+    CHECK(p.target == "/hook?token=abc");
+    CHECK(p.headers.at("content-type") == "application/json");
+    CHECK(p.headers.at("strongbox-subscription") == "relay");
+    json body = json::parse(p.body);
+    CHECK(body["subscription"] == "universes/42/subscriptions/relay");
+    CHECK(body["changes"].size() <= 7);  // webhook_max_batch_changes
+    CHECK(body["cursor"] == body["changes"].back()["sequence"]);
+    CHECK(body["changes"][0]["kind"] == "entry");
+    CHECK(body["changes"][0]["path"].get<std::string>().find("/entries/gift-") !=
+          std::string::npos);
+  }
+  // The cursor moved with the deliveries; the delivery state says what happened.
+  REQUIRE(WaitFor([&] { return f.client->Get(kSubscriptions + "/relay").Json()["cursor"] == "40"; },
+                  std::chrono::seconds(10)));
+  json state = f.client->Get(kSubscriptions + "/relay").Json()["delivery"];
+  INFO(state.dump());
+  CHECK(state["state"] == "waiting");
+  CHECK(state["failedAttempts"] == "3");
+  CHECK(state["deliveredChanges"] == "40");
+  CHECK(state["lastStatusCode"] == 200);
+  CHECK(state["lastError"] == "the receiver answered HTTP 503");
+  CHECK(state["lastSuccessTime"].is_string());
+  auto metrics = f.client->Get("/metrics").body;
+  CHECK(Metric(metrics, "strongbox_webhook_changes_delivered_total") == kWrites);
+  CHECK(Metric(metrics, "strongbox_webhook_failed_attempts_total") == 3);
+  CHECK(Metric(metrics, "strongbox_webhook_subscriptions") == 1);
+}
+
+TEST_CASE("webhooks: only the changes the filter matches are posted", "[integration]") {
+  WebhookReceiver receiver;
+  ServerFixture f(WebhookFlags());
+  CreateHook(*f.client, "gifts", receiver.Url(), R"(id.startsWith("gift"))");
+  WriteEntries(*f.client, "other-", 5);
+  WriteEntries(*f.client, "gift-", 3);
+  REQUIRE(
+      WaitFor([&] { return DeliveredSequences(receiver).size() >= 3; }, std::chrono::seconds(20)));
+  CHECK(DeliveredSequences(receiver) == std::vector<uint64_t>{6, 7, 8});
+  // The skipped records moved the cursor too.
+  REQUIRE(WaitFor([&] { return f.client->Get(kSubscriptions + "/gifts").Json()["cursor"] == "8"; },
+                  std::chrono::seconds(10)));
+}
+
+TEST_CASE("webhooks: a batch stays within the byte bound", "[integration]") {
+  WebhookReceiver receiver;
+  std::vector<std::string> flags = WebhookFlags();
+  flags.insert(flags.end(), {"--webhook-max-batch-bytes", "1024"});
+  ServerFixture f(flags);
+  // Refused while the entries are written, so the batch in hand is then the first seven records
+  // (over 1024 bytes together): it must be halved to go.
+  receiver.SetFailAll(true);
+  CreateHook(*f.client, "small", receiver.Url());
+  WriteEntries(*f.client, "a-rather-long-entry-name-to-fill-the-batch-", 20);
+  REQUIRE(WaitFor([&] { return !receiver.Posts().empty(); }, std::chrono::seconds(20)));
+  receiver.SetFailAll(false);
+  REQUIRE(
+      WaitFor([&] { return DeliveredSequences(receiver).size() >= 20; }, std::chrono::seconds(20)));
+  const std::vector<uint64_t> sequences = DeliveredSequences(receiver);
+  REQUIRE(sequences.size() == 20);
+  for (size_t i = 0; i < sequences.size(); ++i) CHECK(sequences[i] == i + 1);
+  size_t most = 0;
+  for (const ReceivedPost& p : receiver.Accepted()) {
+    INFO(p.body);
+    const size_t changes = json::parse(p.body)["changes"].size();
+    CHECK((p.body.size() <= 1024 || changes == 1));
+    most = std::max(most, changes);
+  }
+  // Halved, not cut to one: the first batch after the refusals held more than one record.
+  CHECK(most > 1);
+  CHECK(most < 7);
+}
+
+TEST_CASE("webhooks: a delivery URL outside the allow-list is refused", "[integration]") {
+  WebhookReceiver receiver;
+  {
+    // The default allows no host at all.
+    ServerFixture f;
+    auto r =
+        f.client->Post(kSubscriptions, json{{"id", "s"}, {"deliveryUrl", receiver.Url()}}.dump());
+    INFO(r.body);
+    CHECK(r.status == 400);
+    CHECK(r.body.find("webhook_allowed_hosts") != std::string::npos);
+  }
+  ServerFixture f(WebhookFlags("127.0.0.1:" + std::to_string(receiver.port())));
+  const std::string other_port = "http://127.0.0.1:" + std::to_string(receiver.port() + 1) + "/";
+  for (const std::string& url :
+       {other_port, std::string("http://localhost:") + std::to_string(receiver.port()) + "/",
+        std::string("http://169.254.169.254/latest/meta-data/"), std::string("https://127.0.0.1/"),
+        std::string("http://user:pw@127.0.0.1:") + std::to_string(receiver.port()) + "/",
+        std::string("ftp://127.0.0.1/"), std::string("http://127.0.0.1:0/"),
+        std::string("http:///x")}) {
+    auto r = f.client->Post(kSubscriptions, json{{"id", "s"}, {"deliveryUrl", url}}.dump());
+    INFO(url << " " << r.body);
+    CHECK(r.status == 400);
+    CHECK(r.Json()["code"] == "INVALID_ARGUMENT");
+  }
+  CHECK(f.client->Get(kSubscriptions + "/s").status == 404);
+  // The allowed host and port works.
+  CreateHook(*f.client, "s", receiver.Url());
+  WriteEntries(*f.client, "a", 1);
+  CHECK(
+      WaitFor([&] { return DeliveredSequences(receiver).size() == 1; }, std::chrono::seconds(20)));
+  // A malformed allow-list stops the start with a message naming the field.
+  ServerProcess bad(f.dir.path(), f.dir.Child("bad-data"),
+                    {"--webhook-allowed-hosts", "127.0.0.1:99999"});
+  CHECK_THROWS_WITH(bad.Start(), Catch::Contains("webhook_allowed_hosts"));
+}
+
+TEST_CASE("webhooks: a restart resumes delivery from the acknowledged cursor", "[integration]") {
+  WebhookReceiver receiver;
+  receiver.SetFailAll(true);
+  ServerFixture f(WebhookFlags());
+  const std::string secret = CreateHook(*f.client, "relay", receiver.Url())["secret"];
+  WriteEntries(*f.client, "before-", 10);
+  REQUIRE(WaitFor([&] { return receiver.Posts().size() >= 2; }, std::chrono::seconds(20)));
+  json state;
+  // Between attempts; a GET during one sees "delivering".
+  CHECK(WaitFor(
+      [&] {
+        state = f.client->Get(kSubscriptions + "/relay").Json()["delivery"];
+        return state["state"] == "retrying";
+      },
+      std::chrono::seconds(10)));
+  INFO(state.dump());
+  CHECK(state["nextAttemptTime"].is_string());
+  CHECK(state["lastStatusCode"] == 503);
+  CHECK(f.client->Get(kSubscriptions + "/relay").Json()["cursor"] == "0");
+
+  REQUIRE(f.Restart() == 0);
+  WriteEntries(*f.client, "after-", 5);
+  receiver.SetFailAll(false);
+  REQUIRE(
+      WaitFor([&] { return DeliveredSequences(receiver).size() >= 15; }, std::chrono::seconds(30)));
+  std::vector<uint64_t> sequences = DeliveredSequences(receiver);
+  REQUIRE(sequences.size() == 15);
+  for (size_t i = 0; i < sequences.size(); ++i) CHECK(sequences[i] == i + 1);
+  for (const ReceivedPost& p : receiver.Posts()) CheckSignature(p, secret);  // kept across it
+}
+
+TEST_CASE("webhooks: deleting a subscription stops its retries", "[integration]") {
+  WebhookReceiver receiver;
+  receiver.SetFailAll(true);
+  ServerFixture f(WebhookFlags());
+  CreateHook(*f.client, "relay", receiver.Url());
+  WriteEntries(*f.client, "x", 1);
+  REQUIRE(WaitFor([&] { return receiver.Posts().size() >= 2; }, std::chrono::seconds(20)));
+  REQUIRE(f.client->Delete(kSubscriptions + "/relay").status == 200);
+  // Within a scan interval and a retry the worker is gone; then nothing more arrives.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const size_t after_delete = receiver.Posts().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  CHECK(receiver.Posts().size() == after_delete);
+  CHECK(Metric(f.client->Get("/metrics").body, "strongbox_webhook_subscriptions") == 0);
+}
+
+TEST_CASE("webhooks: an ack past a refused batch ends its retries", "[integration]") {
+  WebhookReceiver receiver;
+  receiver.SetFailAll(true);
+  ServerFixture f(WebhookFlags());
+  CreateHook(*f.client, "relay", receiver.Url());
+  WriteEntries(*f.client, "poison-", 5);
+  REQUIRE(WaitFor([&] { return receiver.Posts().size() >= 2; }, std::chrono::seconds(20)));
+  // The batch in hand: what the receiver keeps refusing.
+  const json refused = json::parse(receiver.Posts().back().body);
+  const std::string skip_to = refused["cursor"];
+  auto acked = f.client->Post(kSubscriptions + "/relay:ack", json{{"sequence", skip_to}}.dump());
+  INFO(acked.body);
+  REQUIRE(acked.status == 200);
+  receiver.SetFailAll(false);
+  REQUIRE(WaitFor([&] { return f.client->Get(kSubscriptions + "/relay").Json()["cursor"] == "5"; },
+                  std::chrono::seconds(20)));
+  // Nothing at or before the acknowledged cursor was delivered after the ack; the rest was.
+  std::vector<uint64_t> expected;
+  for (uint64_t s = std::stoull(skip_to) + 1; s <= 5; ++s) expected.push_back(s);
+  CHECK(DeliveredSequences(receiver) == expected);
+}
+
+TEST_CASE("webhooks: a long 2xx answer body is a delivery, not a failure", "[integration]") {
+  WebhookReceiver receiver;
+  receiver.SetAnswerBytes(200 * 1024);  // past the client's 64 KiB answer limit
+  ServerFixture f(WebhookFlags());
+  CreateHook(*f.client, "relay", receiver.Url());
+  WriteEntries(*f.client, "x", 3);
+  REQUIRE(WaitFor([&] { return f.client->Get(kSubscriptions + "/relay").Json()["cursor"] == "3"; },
+                  std::chrono::seconds(20)));
+  CHECK(DeliveredSequences(receiver) == std::vector<uint64_t>{1, 2, 3});
+  const json state = f.client->Get(kSubscriptions + "/relay").Json()["delivery"];
+  INFO(state.dump());
+  CHECK(state["failedAttempts"] == "0");
+}
+
+TEST_CASE("webhooks: a receiver on an IPv6 literal gets its batches", "[integration]") {
+  std::unique_ptr<WebhookReceiver> receiver;
+  try {
+    receiver = std::make_unique<WebhookReceiver>(0, "::1");
+  } catch (const std::exception& e) {
+    WARN("no IPv6 loopback here (" << e.what() << "): skipped");
+    return;
+  }
+  ServerFixture f(WebhookFlags("[::1]"));
+  CHECK(receiver->Url().rfind("http://[::1]:", 0) == 0);
+  CreateHook(*f.client, "v6", receiver->Url());
+  WriteEntries(*f.client, "x", 2);
+  REQUIRE(
+      WaitFor([&] { return DeliveredSequences(*receiver).size() >= 2; }, std::chrono::seconds(20)));
+  const ReceivedPost first = receiver->Accepted().front();
+  CHECK(first.headers.at("host") == "[::1]:" + std::to_string(receiver->port()));
+}
+
+TEST_CASE("webhooks: a host taken off the allow-list is no longer called", "[integration]") {
+  WebhookReceiver receiver;
+  ServerFixture f(WebhookFlags());
+  CreateHook(*f.client, "relay", receiver.Url());
+  WriteEntries(*f.client, "a", 1);
+  REQUIRE(
+      WaitFor([&] { return DeliveredSequences(receiver).size() == 1; }, std::chrono::seconds(20)));
+  REQUIRE(f.server.Stop() == 0);
+  // The operator narrows the list and restarts: the stored subscription is judged again.
+  std::vector<std::string> flags = WebhookFlags("10.11.12.13");
+  ServerProcess narrowed(f.dir.path(), f.server.data_dir(), flags);
+  narrowed.Start();
+  HttpClient c(narrowed.port(), narrowed.admin_key());
+  WriteEntries(c, "b", 2);
+  json state;
+  REQUIRE(WaitFor(
+      [&] {
+        state = c.Get(kSubscriptions + "/relay").Json()["delivery"];
+        return state["state"] == "notAllowed";
+      },
+      std::chrono::seconds(10)));
+  INFO(state.dump());
+  CHECK(state["lastError"].get<std::string>().find("webhook_allowed_hosts") != std::string::npos);
+  CHECK(Metric(c.Get("/metrics").body, "strongbox_webhook_subscriptions_stalled") == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(receiver.Posts().size() == 1);
+  CHECK(c.Get(kSubscriptions + "/relay").Json()["cursor"] == "1");
+}
+
+}  // namespace
+}  // namespace strongbox::testing
