@@ -26,6 +26,12 @@ restart every season read with `season=` must hold exactly its acknowledged scor
 one entry of one season, the increment in flight), in rank order: a write that landed in two
 seasons, or was lost at a reset or a restart, shows up as a mismatch.
 
+The change log (issue #21) is checked after each restart too: read from where the last check
+stopped, each universe's records must be numbered without a gap or a repeat, every write
+acknowledged since then must have its record (the entry's path and the etag it answered), and
+each key's last record must name the revision now stored: no write without its record, no
+record without its write.
+
 --storage cluster (issue #16): three nodes in cluster mode on one scratch PostgreSQL with short
 leases; every request goes to a random live node (which forwards it to the owner), each cycle
 SIGKILLs a random node, lets the others take its partitions over, and restarts it (every other
@@ -252,7 +258,7 @@ def send_until_answered(client, stop, method, path, body, headers):
         return data
 
 
-def writer(target, keys, states, stop, counters, lock):
+def writer(target, keys, states, stop, counters, lock, change_log):
     client = Client(target)
     try:
         while not stop.is_set():
@@ -270,6 +276,7 @@ def writer(target, keys, states, stop, counters, lock):
             st.inflight = None
             with lock:
                 counters["acknowledged"] += 1
+                change_log.acked.append((key, st.acked[1]))
     finally:
         client.close()
 
@@ -599,6 +606,67 @@ def verify(target, states):
     return lost
 
 
+class ChangeLogCheck:
+    """What the change log check knows between cycles."""
+
+    def __init__(self):
+        self.cursor = {}    # universe -> the last sequence checked
+        self.last_rev = {}  # key -> the revision id of its last record seen
+        self.acked = []     # (key, etag) acknowledged since the last check
+        self.records = 0
+
+
+def verify_change_log(target, states, check):
+    """Returns the number of faults: a gap or repeat in a universe's sequence, an acknowledged
+    write without its record, a key whose last record is not the revision stored."""
+    lost = 0
+    client = Client(target, timeout=10)
+    universes = sorted({universe_of(k) for k in states}) if target.cluster else [7]
+    seen = set()
+    for u in universes:
+        cursor = check.cursor.get(u, 0)
+        while True:
+            status, data = client.settled(
+                "GET", "/cloud/v2/universes/%d/changes?maxPageSize=1000&startAfter=%d" % (u, cursor))
+            if status != 200:
+                print("LOST change log of universe %d unreadable: %d %s" % (u, status, data[:200]),
+                      file=sys.stderr)
+                lost += 1
+                break
+            page = json.loads(data)
+            for change in page["changes"]:
+                sequence = int(change["sequence"])
+                if sequence != cursor + 1:
+                    print("LOST change log of universe %d: %d follows %d" % (u, sequence, cursor),
+                          file=sys.stderr)
+                    lost += 1
+                cursor = sequence
+                check.records += 1
+                path = change["path"]
+                if change["kind"] == "entry" and "/data-stores/CrashTest/" in path:
+                    key = path.rsplit("/", 1)[1]
+                    check.last_rev[key] = change.get("revisionId")
+                    seen.add((key, change.get("revisionId")))
+            if int(page["nextPageToken"]) == cursor and not page["changes"]:
+                break
+            cursor = int(page["nextPageToken"])
+        check.cursor[u] = cursor
+    for key, etag in check.acked:
+        if (key, etag) not in seen:
+            print("LOST change record of acknowledged write %s etag %s" % (key, etag),
+                  file=sys.stderr)
+            lost += 1
+    check.acked = []
+    for key, st in states.items():
+        stored = st.acked[1] if st.acked else None
+        if check.last_rev.get(key) != stored:
+            print("LOST %s: stored revision %s, last change record %s" %
+                  (key, stored, check.last_rev.get(key)), file=sys.stderr)
+            lost += 1
+    client.close()
+    return lost
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -658,6 +726,7 @@ def main():
     scores = {e: [0, 0] for entries in scorer_entries for e in entries}
     lock_ids = ["lock-%d" % i for i in range(8)]
     tokens = {}
+    change_log = ChangeLogCheck()
     lock = threading.Lock()
     lost = 0
     try:
@@ -675,7 +744,8 @@ def main():
         for cycle in range(args.cycles):
             stop = threading.Event()
             threads = [threading.Thread(target=writer,
-                                        args=(target, keys, states, stop, counters, lock))
+                                        args=(target, keys, states, stop, counters, lock,
+                                              change_log))
                        for keys in writer_keys]
             threads += [threading.Thread(target=locker,
                                          args=(target, lock_ids, tokens, stop, counters, lock))
@@ -713,13 +783,15 @@ def main():
                 victim.start()
             cycle_lost = (verify(target, states) + verify_tokens(target, tokens) +
                           verify_board(target, scores) + verify_trades(target, trade_log) +
-                          verify_seasons(target, season_log))
+                          verify_seasons(target, season_log) +
+                          verify_change_log(target, states, change_log))
             lost += cycle_lost
             print("cycle %d: acknowledged so far %d writes, %d lock tokens, %d increments, "
-                  "%d trades, %d seasonal increments over %d seasons; lost %d" %
+                  "%d trades, %d seasonal increments over %d seasons, %d change records checked; "
+                  "lost %d" %
                   (cycle + 1, counters["acknowledged"], counters["tokens"], counters["increments"],
                    counters["trades"], counters["season_increments"], len(season_log.acked),
-                   cycle_lost), flush=True)
+                   change_log.records, cycle_lost), flush=True)
         for server in servers:
             code = server.stop()
             if code != 0:
