@@ -38,7 +38,8 @@ bool SplitAuthority(std::string_view authority, std::string* host, std::string_v
     if (!rest.empty() && rest.front() != ':') return false;
     *port = rest.empty() ? rest : rest.substr(1);
     if (rest.size() == 1) return false;  // "[v6]:" with no port
-    return HostCharactersOk(*host);
+    // Brackets hold an IPv6 address only (RFC 3986 §3.2.2): "[127.0.0.1]" is not a host.
+    return HostCharactersOk(*host) && host->find(':') != std::string::npos;
   }
   const size_t colon = authority.rfind(':');
   *host = std::string(authority.substr(0, colon));

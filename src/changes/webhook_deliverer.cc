@@ -189,7 +189,14 @@ asio::awaitable<void> WebhookDeliverer::Run(std::shared_ptr<Worker> worker) {
       }
       const Delivered delivered = co_await Deliver(w, body, count, cursor);
       if (delivered == Delivered::kEnd) break;
-      if (delivered == Delivered::kSkipped) continue;  // an :ack moved the cursor past it
+      if (delivered == Delivered::kSkipped) {  // an :ack moved the cursor past it
+        Update(w, [](DeliveryState& s) {
+          s.state = "waiting";
+          s.consecutive_failures = 0;
+          s.next_attempt_time.reset();
+        });
+        continue;
+      }
     } else if (options_.long_poll.count() == 0 && cursor == subscription->cursor) {
       co_await Sleep(options_.scan_interval, &w);  // no long poll to wait in (max_wait 0)
     }
@@ -228,9 +235,11 @@ asio::awaitable<WebhookDeliverer::Delivered> WebhookDeliverer::Deliver(Worker& w
   uint32_t failures = 0;
   for (;;) {
     if (stopping_ || w.retired) co_return Delivered::kEnd;
-    if (failures > 0) {
-      // The subscription may have been deleted while its receiver was failing, or a `:ack`
-      // may have moved its cursor past this batch (skipping a batch the receiver refuses).
+    {
+      // Before every attempt, the first too (the long poll that found the batch may have
+      // waited through a DELETE): the subscription may be gone or replaced — nothing is sent
+      // for it after its DELETE answered — or a `:ack` may have moved its cursor past this
+      // batch (skipping a batch the receiver refuses). A point read; a POST costs far more.
       auto subscription = subscriptions_->Get(w.universe, w.id);
       if (!subscription.ok() || subscription->secret != w.secret) co_return Delivered::kEnd;
       if (subscription->cursor >= cursor) co_return Delivered::kSkipped;

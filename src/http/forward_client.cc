@@ -85,6 +85,25 @@ void ForwardClient::CloseIdle() {
   idle_.clear();
 }
 
+namespace {
+// A pooled connection is fit to send on only if nothing arrived while it was idle: bytes (a
+// stray answer a misbehaving peer sent after the one read, which the next request would take
+// for its own) or an end of stream (the peer closed it while idle, as servers do after their
+// keep-alive timeout: a request sent on it would fail for nothing).
+bool Idle(beast::tcp_stream& stream, const beast::flat_buffer& buffer) {
+  if (buffer.size() > 0) return false;
+  auto& socket = stream.socket();
+  boost::system::error_code error;
+  const bool was_non_blocking = socket.non_blocking();
+  socket.non_blocking(true, error);
+  if (error) return false;
+  char byte = 0;
+  socket.receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, error);
+  socket.non_blocking(was_non_blocking, error);
+  return error == asio::error::would_block;  // alive and silent; anything else: drop it
+}
+}  // namespace
+
 std::unique_ptr<ForwardClient::Connection> ForwardClient::TakeIdle(const PoolKey& key) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
@@ -92,8 +111,9 @@ std::unique_ptr<ForwardClient::Connection> ForwardClient::TakeIdle(const PoolKey
   while (!pool.empty()) {
     std::unique_ptr<Connection> c = std::move(pool.back());
     pool.pop_back();
-    if (now - c->idle_since < options_.max_idle) return c;
-    // Too old: the peer may be closing it; dropped (closed) here.
+    if (now - c->idle_since < options_.max_idle && Idle(c->stream, c->buffer)) return c;
+    // Too old (the peer may be closing it), closed by the peer, or holding stray bytes:
+    // dropped (closed) here.
   }
   return nullptr;
 }
@@ -179,7 +199,8 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
     }
   }
   response.body = std::move(in.body());
-  const bool reusable = in.keep_alive() && !cut;  // a cut answer's rest is still on the wire
+  // A cut answer's rest is still on the wire; bytes past the answer are not this request's.
+  const bool reusable = in.keep_alive() && !cut && c->buffer.size() == 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.sent;

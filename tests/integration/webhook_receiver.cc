@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <thread>
 
 namespace strongbox::testing {
 
@@ -66,17 +67,16 @@ std::vector<ReceivedPost> WebhookReceiver::Accepted() const {
 }
 
 void WebhookReceiver::Serve() {
-  while (!stop_) {
-    tcp::socket socket(impl_->ioc);
+  // Reads one request on `stream` and answers it; true when the connection stays for another.
+  auto answer = [this](beast::tcp_stream& stream, beast::flat_buffer& buffer, bool keep_alive) {
     boost::system::error_code error;
-    impl_->acceptor.accept(socket, error);
-    if (error || stop_) continue;
-    beast::tcp_stream stream(std::move(socket));
-    stream.expires_after(std::chrono::seconds(5));  // a stuck sender cannot block the test
-    beast::flat_buffer buffer;
     bhttp::request<bhttp::string_body> request;
-    bhttp::read(stream, buffer, request, error);
-    if (error) continue;
+    // Asynchronously, on this thread: a tcp_stream's expiry bounds async operations only.
+    bhttp::async_read(stream, buffer, request,
+                      [&error](boost::system::error_code e, size_t) { error = e; });
+    impl_->ioc.restart();
+    impl_->ioc.run();
+    if (error) return false;
     ReceivedPost post;
     post.target = std::string(request.target());
     for (const auto& field : request) {
@@ -93,10 +93,34 @@ void WebhookReceiver::Serve() {
     }
     bhttp::response<bhttp::string_body> response(
         fail ? bhttp::status::service_unavailable : bhttp::status::ok, 11);
-    response.keep_alive(false);
+    response.keep_alive(keep_alive);
     response.body() = fail ? std::string("not now") : std::string(answer_bytes_.load(), 'k');
     response.prepare_payload();
     bhttp::write(stream, response, error);
+    if (double_answer_ && !error) {
+      // A stray 200 the sender did not ask for: it must not take it for the next answer.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      bhttp::response<bhttp::string_body> stray(bhttp::status::ok, 11);
+      stray.keep_alive(true);
+      stray.prepare_payload();
+      bhttp::write(stream, stray, error);
+    }
+    return !error && keep_alive;
+  };
+  while (!stop_) {
+    tcp::socket socket(impl_->ioc);
+    boost::system::error_code error;
+    impl_->acceptor.accept(socket, error);
+    if (error || stop_) continue;
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (bool first = true; !stop_; first = false) {
+      const int64_t keep_alive_ms = keep_alive_ms_;
+      // A stuck sender cannot block the test; a kept connection waits `idle` for the next one.
+      stream.expires_after(first ? std::chrono::milliseconds(5000)
+                                 : std::chrono::milliseconds(keep_alive_ms));
+      if (!answer(stream, buffer, keep_alive_ms > 0)) break;
+    }
     stream.socket().shutdown(tcp::socket::shutdown_send, error);
   }
 }

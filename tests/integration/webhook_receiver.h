@@ -5,9 +5,12 @@
 // records every POST and answers 503 to the first `fail_first` of them, then 200 (or 503 to all
 // while `fail_all` is set) with a body of `answer_bytes` (2 by default). Stops by itself in its
 // destructor. Throws (boost::system::system_error) when the address cannot be bound.
+// Misbehaviours on request: keep-alive with an idle close (the connection is kept for the next
+// request for `idle`, then closed, as servers do), and a stray second answer to each POST.
 // Thread safety: every method from any thread.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -35,6 +38,9 @@ class WebhookReceiver {
   std::string Url(const std::string& path = "/hook") const;
   void SetFailAll(bool fail) { fail_all_ = fail; }
   void SetAnswerBytes(size_t bytes) { answer_bytes_ = bytes; }
+  // 0: `Connection: close` on every answer (the default).
+  void SetKeepAlive(std::chrono::milliseconds idle) { keep_alive_ms_ = idle.count(); }
+  void SetDoubleAnswer(bool twice) { double_answer_ = twice; }
   std::vector<ReceivedPost> Posts() const;
   // The posts answered 200, in arrival order.
   std::vector<ReceivedPost> Accepted() const;
@@ -45,6 +51,8 @@ class WebhookReceiver {
   std::string address_;
   uint16_t port_ = 0;
   std::atomic<size_t> answer_bytes_{2};
+  std::atomic<int64_t> keep_alive_ms_{0};
+  std::atomic<bool> double_answer_{false};
   std::atomic<int> fail_first_;
   std::atomic<bool> fail_all_{false};
   std::atomic<bool> stop_{false};

@@ -279,12 +279,79 @@ TEST_CASE("webhooks: an ack past a refused batch ends its retries", "[integratio
   INFO(acked.body);
   REQUIRE(acked.status == 200);
   receiver.SetFailAll(false);
-  REQUIRE(WaitFor([&] { return f.client->Get(kSubscriptions + "/relay").Json()["cursor"] == "5"; },
+  WriteEntries(*f.client, "after-", 2);
+  REQUIRE(WaitFor([&] { return f.client->Get(kSubscriptions + "/relay").Json()["cursor"] == "7"; },
                   std::chrono::seconds(20)));
   // Nothing at or before the acknowledged cursor was delivered after the ack; the rest was.
   std::vector<uint64_t> expected;
-  for (uint64_t s = std::stoull(skip_to) + 1; s <= 5; ++s) expected.push_back(s);
+  for (uint64_t s = std::stoull(skip_to) + 1; s <= 7; ++s) expected.push_back(s);
   CHECK(DeliveredSequences(receiver) == expected);
+  // The skipped batch's failures are over: the state says so, and so does the gauge.
+  const json state = f.client->Get(kSubscriptions + "/relay").Json()["delivery"];
+  INFO(state.dump());
+  CHECK(state["state"] == "waiting");
+  CHECK(state["consecutiveFailures"] == 0);
+  CHECK(Metric(f.client->Get("/metrics").body, "strongbox_webhook_subscriptions_retrying") == 0);
+}
+
+TEST_CASE("webhooks: nothing is posted for a subscription after its DELETE answered",
+          "[integration]") {
+  WebhookReceiver receiver;
+  // A slow scan: the worker is still there after the DELETE, in its long poll.
+  std::vector<std::string> flags = WebhookFlags();
+  auto scan = std::find(flags.begin(), flags.end(), "--webhook-scan-interval-ms");
+  REQUIRE(scan != flags.end());
+  *(scan + 1) = "3000";
+  ServerFixture f(flags);
+  CreateHook(*f.client, "relay", receiver.Url());
+  WriteEntries(*f.client, "a", 1);
+  REQUIRE(
+      WaitFor([&] { return DeliveredSequences(receiver).size() == 1; }, std::chrono::seconds(20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // back in its long poll
+  REQUIRE(f.client->Delete(kSubscriptions + "/relay").status == 200);
+  WriteEntries(*f.client, "b", 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(receiver.Posts().size() == 1);
+}
+
+TEST_CASE("webhooks: a receiver that closes idle keep-alive connections costs no failed attempt",
+          "[integration]") {
+  WebhookReceiver receiver;
+  receiver.SetKeepAlive(std::chrono::milliseconds(100));
+  ServerFixture f(WebhookFlags());
+  CreateHook(*f.client, "relay", receiver.Url());
+  for (int i = 0; i < 4; ++i) {
+    WriteEntries(*f.client, "k" + std::to_string(i) + "-", 1);
+    REQUIRE(WaitFor([&] { return DeliveredSequences(receiver).size() == size_t(i + 1); },
+                    std::chrono::seconds(20)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the receiver closes it
+  }
+  CHECK(receiver.Posts().size() == 4);
+  const json state = f.client->Get(kSubscriptions + "/relay").Json()["delivery"];
+  INFO(state.dump());
+  CHECK(state["failedAttempts"] == "0");
+}
+
+TEST_CASE("webhooks: a stray answer on a kept connection is not taken for the next one",
+          "[integration]") {
+  WebhookReceiver receiver;
+  receiver.SetKeepAlive(std::chrono::milliseconds(5000));
+  receiver.SetDoubleAnswer(true);
+  ServerFixture f(WebhookFlags());
+  CreateHook(*f.client, "relay", receiver.Url());
+  WriteEntries(*f.client, "a", 1);
+  REQUIRE(
+      WaitFor([&] { return DeliveredSequences(receiver).size() == 1; }, std::chrono::seconds(20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the stray 200 has arrived
+  receiver.SetFailAll(true);
+  WriteEntries(*f.client, "b", 1);
+  // The receiver refuses the second batch: it is not delivered, whatever was on the wire.
+  REQUIRE(WaitFor([&] { return receiver.Posts().size() >= 3; }, std::chrono::seconds(20)));
+  CHECK(f.client->Get(kSubscriptions + "/relay").Json()["cursor"] == "1");
+  receiver.SetFailAll(false);
+  REQUIRE(WaitFor([&] { return f.client->Get(kSubscriptions + "/relay").Json()["cursor"] == "2"; },
+                  std::chrono::seconds(20)));
+  CHECK(DeliveredSequences(receiver) == std::vector<uint64_t>{1, 2});
 }
 
 TEST_CASE("webhooks: a long 2xx answer body is a delivery, not a failure", "[integration]") {

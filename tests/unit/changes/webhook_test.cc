@@ -28,10 +28,11 @@ TEST_CASE("webhook URLs parse into host port and target", "[unit]") {
   REQUIRE(v6.ok());
   CHECK(v6->host == "::1");
   CHECK(v6->Origin() == "http://[::1]:7000");
-  for (const char* bad : {"https://127.0.0.1/", "ftp://x/", "http://", "http:///x",
-                          "http://u:p@127.0.0.1/", "http://127.0.0.1:0/", "http://127.0.0.1:65536/",
-                          "http://127.0.0.1:/", "http://127.0.0.1/a b", "http://127.0.0.1/#f",
-                          "http://[::1/", "http://::1/", "http://a\x01/", "127.0.0.1:80"}) {
+  for (const char* bad :
+       {"https://127.0.0.1/", "ftp://x/", "http://", "http:///x", "http://u:p@127.0.0.1/",
+        "http://127.0.0.1:0/", "http://127.0.0.1:65536/", "http://127.0.0.1:/",
+        "http://127.0.0.1/a b", "http://127.0.0.1/#f", "http://[::1/", "http://[127.0.0.1]:80/",
+        "http://::1/", "http://a\x01/", "127.0.0.1:80"}) {
     INFO(bad);
     CHECK(ParseWebhookUrl(bad).status().code() == core::StatusCode::kInvalidArgument);
   }
