@@ -6,7 +6,9 @@
 # - queue add on both, the same way (a queue add is a small write, so the record weighs most);
 # - the change feed read in pages of 100 from random cursors over 100,000+ records, against an
 #   entry GET of the same server (a read of one row);
-# - the long-poll wake latency of a feed reader after a write (scripts/bench/changes_wake.py).
+# - the long-poll wake latency of a feed reader after a write (scripts/bench/changes_wake.py);
+# - webhook delivery of the 100,000 records to a receiver on loopback, one subscription and then
+#   eight at once (scripts/bench/webhooks_deliver.py), against the feed read in pages of 100.
 # wrk: 2 threads, 64 connections, DURATION seconds, ROUNDS rounds in turn, medians.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +18,8 @@ bench_build
 
 # Retention is raised so that the reads' cursors stay inside the log while the write rounds add
 # over a million records (pruning is therefore not part of these figures).
-start_strongbox log-on sync --changes-retention-count 100000000
+start_strongbox log-on sync --changes-retention-count 100000000 \
+  --webhook-allowed-hosts 127.0.0.1 --webhook-max-batch-changes 100
 ON="http://127.0.0.1:$SB_PORT"
 ON_PORT=$SB_PORT
 start_strongbox log-off sync --change-log off
@@ -34,6 +37,13 @@ head=$(sbcurl -s "$ON/cloud/v2/universes/1/changes?startAfter=latest" |
 [ "$head" -ge 100000 ] || { echo "bench: the log holds $head records, not 100,000" >&2; exit 1; }
 sbcurl -s -o /dev/null -X POST "$ON/cloud/v2/universes/1/data-stores/Bench/entries?id=hot" \
   -d '{"value":{"gold":1}}'
+
+# Webhooks first, while universe 1 holds exactly the fill (the write rounds add to it).
+echo "# webhook delivery (batches of 100)"
+python3 "$ROOT/scripts/bench/webhooks_deliver.py" \
+  "$ON_PORT" 1 100000 1 300
+python3 "$ROOT/scripts/bench/webhooks_deliver.py" \
+  "$ON_PORT" 1 100000 8 600
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "# round $round of $ROUNDS"
