@@ -214,12 +214,7 @@ class ChangeRoutes {
     }
     // The secret is answered here only (like an API key's): an Idempotency-Key replay of this
     // create answers it again, to the same caller.
-    auto respond = write.Respond<changes::Subscription>(
-        [universe, webhooks = services_.webhooks](const changes::Subscription& s) {
-          Json j = SubscriptionJson(universe, s, webhooks);
-          if (!s.secret.empty()) j["secret"] = s.secret;
-          return http::JsonResponse(200, core::DumpCompact(j));
-        });
+    auto respond = Responder(write, universe, /*with_secret=*/true);
     SB_CO_ASSIGN_OR_RETURN(
         changes::Subscription created,
         co_await subscriptions->Create(universe, std::move(*id), std::move(filter), start_after,
@@ -373,12 +368,16 @@ class ChangeRoutes {
     return services_.subscriptions;
   }
 
+  // `with_secret`: the create's answer, the only one that shows a webhook's secret.
   gate::RequestWrite::Responder<changes::Subscription> Responder(gate::RequestWrite& write,
-                                                                 int64_t universe) const {
-    return write.Respond<changes::Subscription>([universe, webhooks = services_.webhooks](
-                                                    const changes::Subscription& s) {
-      return http::JsonResponse(200, core::DumpCompact(SubscriptionJson(universe, s, webhooks)));
-    });
+                                                                 int64_t universe,
+                                                                 bool with_secret = false) const {
+    return write.Respond<changes::Subscription>(
+        [universe, with_secret, webhooks = services_.webhooks](const changes::Subscription& s) {
+          Json j = SubscriptionJson(universe, s, webhooks);
+          if (with_secret && !s.secret.empty()) j["secret"] = s.secret;
+          return http::JsonResponse(200, core::DumpCompact(j));
+        });
   }
 
   const Services& services_;

@@ -64,7 +64,6 @@ void RenderPostgresMetrics(const Services& s, ops::MetricsText& out) {
   }
 }
 
-// Cluster mode: ownership, hand-offs, forwarding and lease renewal of this node.
 // Webhook delivery of this node (proto-docs/changes.md "Webhooks").
 void RenderWebhookMetrics(const Services& s, ops::MetricsText& out) {
   const auto stats = s.webhooks->stats();
@@ -93,6 +92,7 @@ void RenderWebhookMetrics(const Services& s, ops::MetricsText& out) {
   out.Sample("strongbox_webhook_subscriptions_stalled", {}, static_cast<double>(stats.stalled));
 }
 
+// Cluster mode: ownership, hand-offs, forwarding and lease renewal of this node.
 void RenderClusterMetrics(const Services& s, ops::MetricsText& out) {
   const auto stats = s.cluster->stats();
   out.Family("strongbox_cluster_partitions_owned", "gauge", "Partitions this node owns.");

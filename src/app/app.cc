@@ -286,14 +286,16 @@ struct Domain {
         keys(storage.engine(), storage.pipeline(), &clock),
         limiter(RateLimiterOptions(config)) {
     if (storage.change_log() != nullptr) {
+      std::vector<std::string> allowed_hosts = AllowedHostsOrNone(config);
       change_feed = std::make_unique<changes::ChangeFeed>(storage.engine(), storage.change_log(),
                                                           FeedLimitsOf(config));
       subscriptions = std::make_unique<changes::Subscriptions>(
           storage.engine(), storage.pipeline(), change_feed.get(), &clock,
           changes::SubscriptionLimits{
               .max_per_universe = static_cast<size_t>(config.changes_max_subscriptions),
-              .webhook_allowed_hosts = AllowedHostsOrNone(config)});
-      webhooks = std::make_unique<Webhooks>(config, subscriptions.get(), change_feed.get(), &clock);
+              .webhook_allowed_hosts = allowed_hosts});
+      webhooks = std::make_unique<Webhooks>(config, std::move(allowed_hosts), subscriptions.get(),
+                                            change_feed.get(), &clock);
       change_pruner = std::make_unique<changes::ChangePruner>(storage.engine(), storage.pipeline(),
                                                               &clock, ChangeRetentionOf(config));
     }

@@ -21,7 +21,8 @@ http::ForwardClient::Options ClientOptionsOf(const config::Config& config) {
   return options;
 }
 
-changes::WebhookOptions DelivererOptionsOf(const config::Config& config) {
+changes::WebhookOptions DelivererOptionsOf(const config::Config& config,
+                                           std::vector<std::string> allowed_hosts) {
   changes::WebhookOptions options;
   options.retry.initial = std::chrono::milliseconds(config.webhook_retry_initial_ms);
   options.retry.max = std::chrono::milliseconds(config.webhook_retry_max_ms);
@@ -31,10 +32,7 @@ changes::WebhookOptions DelivererOptionsOf(const config::Config& config) {
   options.max_batch_bytes = static_cast<size_t>(config.webhook_max_batch_bytes);
   options.max_subscriptions = static_cast<size_t>(config.webhook_max_subscriptions);
   options.scan_interval = std::chrono::milliseconds(config.webhook_scan_interval_ms);
-  // Run checked the list before anything was built: it parses.
-  if (auto allowed = AllowedWebhookHostsOf(config); allowed.ok()) {
-    options.allowed_hosts = std::move(*allowed);
-  }
+  options.allowed_hosts = std::move(allowed_hosts);
   options.long_poll =
       std::chrono::milliseconds(std::min<int64_t>(config.changes_max_wait_ms, 10'000));
   return options;
@@ -46,11 +44,12 @@ core::Result<std::vector<std::string>> AllowedWebhookHostsOf(const config::Confi
   return changes::ParseAllowedHosts(config.webhook_allowed_hosts);
 }
 
-Webhooks::Webhooks(const config::Config& config, changes::Subscriptions* subscriptions,
-                   changes::ChangeFeed* feed, const core::Clock* clock)
+Webhooks::Webhooks(const config::Config& config, std::vector<std::string> allowed_hosts,
+                   changes::Subscriptions* subscriptions, changes::ChangeFeed* feed,
+                   const core::Clock* clock)
     : client_(ClientOptionsOf(config)),
       deliverer_(
-          subscriptions, feed, clock, DelivererOptionsOf(config),
+          subscriptions, feed, clock, DelivererOptionsOf(config, std::move(allowed_hosts)),
           [this](const changes::WebhookUrl& url, std::string body,
                  std::vector<std::pair<std::string, std::string>> headers)
               -> asio::awaitable<core::Result<int>> {

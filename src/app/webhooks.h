@@ -5,12 +5,15 @@
 // per receiver and IO context, a timeout per POST, no redirects followed) and the api layer's
 // body renderer. Exists when the change log is on.
 //
-// Errors: Create answers kInvalidArgument for a malformed webhook_allowed_hosts.
+// Errors: none; AllowedWebhookHostsOf answers kInvalidArgument for a malformed
+// webhook_allowed_hosts (Run checks it before anything is built).
 // Ownership: app/ owns it; it must outlive the IO contexts, and CloseIdle must run after they
 // stop and before they are destroyed. Thread safety: as WebhookDeliverer.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "changes/change_feed.h"
 #include "changes/subscriptions.h"
@@ -27,8 +30,10 @@ core::Result<std::vector<std::string>> AllowedWebhookHostsOf(const config::Confi
 
 class Webhooks {
  public:
-  Webhooks(const config::Config& config, changes::Subscriptions* subscriptions,
-           changes::ChangeFeed* feed, const core::Clock* clock);
+  // `allowed_hosts`: AllowedWebhookHostsOf(config), parsed once by the caller.
+  Webhooks(const config::Config& config, std::vector<std::string> allowed_hosts,
+           changes::Subscriptions* subscriptions, changes::ChangeFeed* feed,
+           const core::Clock* clock);
 
   changes::WebhookDeliverer& deliverer() { return deliverer_; }
   const changes::WebhookDeliverer& deliverer() const { return deliverer_; }
