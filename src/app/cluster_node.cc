@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "app/startup_steps.h"
 
 namespace strongbox::app {
@@ -83,6 +86,10 @@ core::Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(const config::Conf
   http::ForwardClient::Options client_options;
   client_options.timeout = std::chrono::milliseconds(config.forward_timeout_ms);
   client_options.body_limit_bytes = static_cast<uint64_t>(config.body_limit_bytes) * 2;
+  // A peer closes a connection idle for io_timeout_ms (the nodes share one configuration): a
+  // pooled one is reused only well within that, so the peer never closes it under a request.
+  client_options.max_idle =
+      std::min(client_options.max_idle, std::chrono::milliseconds(config.io_timeout_ms / 2));
   node->client_ = std::make_unique<http::ForwardClient>(client_options);
   node->placement_ = std::make_unique<cluster::NodePlacement>(storage.node_id(), node->map_.get(),
                                                               node->client_.get());

@@ -1,5 +1,7 @@
 #include "http/forward_client.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -7,6 +9,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 
 #include "core/strings.h"
 
@@ -89,33 +92,32 @@ namespace {
 // A pooled connection is fit to send on only if nothing arrived while it was idle: bytes (a
 // stray answer a misbehaving peer sent after the one read, which the next request would take
 // for its own) or an end of stream (the peer closed it while idle, as servers do after their
-// keep-alive timeout: a request sent on it would fail for nothing).
+// keep-alive timeout: a request sent on it would fail for nothing). One non-blocking peek on the
+// descriptor (MSG_DONTWAIT), which leaves the socket's own mode, and so asio's, as it was.
 bool Idle(beast::tcp_stream& stream, const beast::flat_buffer& buffer) {
   if (buffer.size() > 0) return false;
-  auto& socket = stream.socket();
-  boost::system::error_code error;
-  const bool was_non_blocking = socket.non_blocking();
-  socket.non_blocking(true, error);
-  if (error) return false;
   char byte = 0;
-  socket.receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, error);
-  socket.non_blocking(was_non_blocking, error);
-  return error == asio::error::would_block;  // alive and silent; anything else: drop it
+  const ssize_t peeked = ::recv(stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // alive and silent
 }
 }  // namespace
 
 std::unique_ptr<ForwardClient::Connection> ForwardClient::TakeIdle(const PoolKey& key) {
   const auto now = std::chrono::steady_clock::now();
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& pool = idle_[key];
-  while (!pool.empty()) {
-    std::unique_ptr<Connection> c = std::move(pool.back());
-    pool.pop_back();
+  for (;;) {
+    std::unique_ptr<Connection> c;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& pool = idle_[key];
+      if (pool.empty()) return nullptr;
+      c = std::move(pool.back());
+      pool.pop_back();
+    }
+    // Checked outside the lock: the connection is this caller's alone now.
     if (now - c->idle_since < options_.max_idle && Idle(c->stream, c->buffer)) return c;
     // Too old (the peer may be closing it), closed by the peer, or holding stray bytes:
     // dropped (closed) here.
   }
-  return nullptr;
 }
 
 void ForwardClient::GiveBack(const PoolKey& key, std::unique_ptr<Connection> connection) {

@@ -1,0 +1,138 @@
+#include "http/forward_client.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+namespace strongbox::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::as_tuple;
+using asio::use_awaitable;
+
+// How the loopback peer below misbehaves after each answer (all answers say keep-alive).
+enum class Peer {
+  kKeepsAlive,   // a well-behaved keep-alive server
+  kClosesIdle,   // closes the connection right after each answer (its idle timeout, at once)
+  kStrayAnswer,  // sends a second, unasked answer after each one
+};
+
+bhttp::response<bhttp::string_body> Answer(const std::string& body) {
+  bhttp::response<bhttp::string_body> out{bhttp::status::ok, 11};
+  out.keep_alive(true);
+  out.body() = body;
+  out.prepare_payload();
+  return out;
+}
+
+// Answers each request with its own target as the body.
+asio::awaitable<void> Session(asio::ip::tcp::socket socket, Peer peer) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    bhttp::request<bhttp::string_body> request;
+    auto [read_error, read] =
+        co_await bhttp::async_read(stream, buffer, request, as_tuple(use_awaitable));
+    if (read_error) co_return;
+    auto answer = Answer(std::string(request.target()));
+    auto [write_error, written] =
+        co_await bhttp::async_write(stream, answer, as_tuple(use_awaitable));
+    if (write_error) co_return;
+    if (peer == Peer::kClosesIdle) co_return;  // the stream closes as it goes
+    if (peer == Peer::kStrayAnswer) {
+      // Later than the answer, so it is not read with it: the idle check must find it.
+      asio::steady_timer later(stream.get_executor(), std::chrono::milliseconds(10));
+      co_await later.async_wait(as_tuple(use_awaitable));
+      auto stray = Answer("stray");
+      co_await bhttp::async_write(stream, stray, as_tuple(use_awaitable));
+    }
+  }
+}
+
+asio::awaitable<void> Serve(asio::ip::tcp::acceptor& acceptor, Peer peer) {
+  for (;;) {
+    auto [error, socket] = co_await acceptor.async_accept(as_tuple(use_awaitable));
+    if (error) co_return;
+    asio::co_spawn(acceptor.get_executor(), Session(std::move(socket), peer), asio::detached);
+  }
+}
+
+struct Outcome {
+  std::vector<std::string> bodies;  // each answer's body, or the error's message
+  ForwardClient::Stats stats;
+};
+
+// Sends `count` GETs (/r0, /r1, …) one after another to a loopback peer behaving as `peer`,
+// 50 ms apart (time for a close or a stray answer to arrive before the next takes a connection).
+Outcome SendInTurn(Peer peer, int count) {
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  const std::string url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  asio::co_spawn(ioc, Serve(acceptor, peer), asio::detached);
+  ForwardClient client(ForwardClient::Options{});
+  Outcome outcome;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer pause(ioc);
+        for (int i = 0; i < count; ++i) {
+          Request request;
+          request.method = "GET";
+          request.target = "/r" + std::to_string(i);
+          auto answer = co_await client.Send(url, request, {});
+          outcome.bodies.push_back(answer.ok() ? answer->body : answer.status().message());
+          pause.expires_after(std::chrono::milliseconds(50));
+          co_await pause.async_wait(as_tuple(use_awaitable));
+        }
+        outcome.stats = client.stats();
+        client.CloseIdle();
+        acceptor.close();
+        ioc.stop();
+      },
+      asio::detached);
+  ioc.run_for(std::chrono::seconds(30));
+  return outcome;
+}
+
+const std::vector<std::string> kInOrder = {"/r0", "/r1", "/r2", "/r3"};
+
+TEST_CASE("ForwardClient reuses a pooled keep-alive connection", "[http][forward]") {
+  // Every request on a new connection costs a forwarded GET half its rate (docs/benchmarks.md,
+  // cluster mode): the pool must actually be used.
+  Outcome out = SendInTurn(Peer::kKeepsAlive, 4);
+  CHECK(out.bodies == kInOrder);
+  CHECK(out.stats.sent == 4);
+  CHECK(out.stats.failed == 0);
+  CHECK(out.stats.connections == 1);
+}
+
+TEST_CASE("ForwardClient does not send on a connection the peer closed while idle",
+          "[http][forward]") {
+  Outcome out = SendInTurn(Peer::kClosesIdle, 4);
+  CHECK(out.bodies == kInOrder);  // no request failed on a closed connection
+  CHECK(out.stats.failed == 0);
+  CHECK(out.stats.connections == 4);
+}
+
+TEST_CASE("ForwardClient never takes a stray answer for the next request's", "[http][forward]") {
+  Outcome out = SendInTurn(Peer::kStrayAnswer, 4);
+  CHECK(out.bodies == kInOrder);  // not "stray"
+  CHECK(out.stats.failed == 0);
+  CHECK(out.stats.connections == 4);
+}
+
+}  // namespace
+}  // namespace strongbox::http
