@@ -24,8 +24,9 @@ bench_install wrk
 bench_build
 start_postgres
 # On the way out, the nodes' warnings (lease lapses, slow heartbeats, drops): a failed run says
-# why, a good one shows there were none.
-trap 'echo "# node warnings:"; grep -h "warn\|error" "$WORK"/node*/log 2>/dev/null | grep -v "answered" | tail -20; bench_cleanup' EXIT
+# why, a good one shows there were none. `|| true`: with none, grep fails, and under `set -e` a
+# failing command ends the trap before bench_cleanup (the nodes and PostgreSQL were left running).
+trap 'echo "# node warnings:"; { grep -h "warn\|error" "$WORK"/node*/log 2>/dev/null | grep -v "answered" | tail -20; } || true; bench_cleanup' EXIT
 
 LEASE_MS=30000
 declare -a PORT NODE_PID
