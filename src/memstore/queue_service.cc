@@ -1,5 +1,6 @@
 #include "memstore/queue_service.h"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -213,7 +214,10 @@ Result<QueueService::ReadScan> QueueService::ScanForRead(const store::WriteView&
       // Moved out by this read, not delivered: it does not use up `count`, or a read would
       // come back short (even empty) with items visible behind it. At most kMaxReadCount such
       // moves per read keep its batch bounded; the next read moves the rest.
-      if (scanned_dead == kMaxReadCount) break;
+      if (scanned_dead == kMaxReadCount) {
+        scan.truncated = true;
+        break;
+      }
       ++scanned_dead;
     } else {
       ++scanned_visible;
@@ -229,27 +233,33 @@ Result<QueueService::ReadScan> QueueService::ScanForRead(const store::WriteView&
 
 asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
                                                           const ReadRequest& request,
-                                                          core::Timestamp* wake_at) {
+                                                          AttemptSeen* seen) {
   // Written by the mutation on the sequencer, read here once the commit completes.
-  core::Timestamp wake = core::Timestamp::max();
+  AttemptSeen saw;
   std::function<Result<QueueRead>(store::WriteView&)> mutation =
-      [this, name, request, &wake](store::WriteView& view) -> Result<QueueRead> {
+      [this, name, request, &saw](store::WriteView& view) -> Result<QueueRead> {
     const core::Timestamp now = clock_->Now();
     SB_ASSIGN_OR_RETURN(QueueSettings settings, ReadSettings(view, name));
+    // Scanned to twice the count: the visible items past what this read takes say how many
+    // sleeping reads to wake once it commits (see the hook below).
     SB_ASSIGN_OR_RETURN(ReadScan scan,
-                        ScanForRead(view, name, request.count, settings.max_deliveries, now));
-    wake = scan.wake_at;
+                        ScanForRead(view, name, 2 * request.count, settings.max_deliveries, now));
+    saw = AttemptSeen{scan.wake_at, 0, scan.truncated};
     const std::string prefix = QueuePrefix(name);
 
     std::vector<std::pair<std::string, QueueItemRecord>> picked, dead;
+    uint64_t left_visible = 0;  // deliverable items this read saw and leaves visible
     for (auto& [key, r] : scan.visible) {
-      if (picked.size() == request.count) break;
-      if (settings.max_deliveries > 0 && r.deliveries >= settings.max_deliveries) {
+      const bool poison = settings.max_deliveries > 0 && r.deliveries >= settings.max_deliveries;
+      if (picked.size() == request.count) {
+        left_visible += poison ? 0 : 1;
+      } else if (poison) {
         dead.emplace_back(key, std::move(r));
       } else {
         picked.emplace_back(key, std::move(r));
       }
     }
+    saw.visible = picked.size() + left_visible;
     if (request.all_or_nothing && picked.size() < request.count) {
       return Status::NotFound("Fewer than " + std::to_string(request.count) +
                               " items are visible (allOrNothing).");
@@ -304,7 +314,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     // only once the batch is durable: a read that fails or rolls back leaves them as they were.
     view.OnCommitted([this, prefix, first_visible = std::move(scan.first_visible),
                       gone = std::move(scan.gone), tracked = std::move(scan.tracked),
-                      moved = std::move(moved)] {
+                      moved = std::move(moved), left_visible] {
       Head& h = heads_[prefix];
       for (const auto& key : gone) h.invisible.erase(key);
       for (const auto& [key, until] : tracked) h.invisible[key] = until;
@@ -314,6 +324,10 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
         LowerHead(dlq_prefix, dlq_key);
         waiters_.WakeOne(dlq_prefix);
       }
+      // Items this read left visible (it took others first: a window that ended, a full
+      // count) may be the ones an add woke it for: they wake other readers, or they would
+      // wait, visible, while those sleep (KeyedWaiters::WakeFor).
+      if (left_visible > 0) waiters_.WakeFor(prefix, left_visible);
     });
     return out;
   };
@@ -322,7 +336,7 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
   context.writer = request.writer;
   Result<QueueRead> result =
       co_await pipeline_->Commit<QueueRead>(std::move(mutation), std::move(context));
-  *wake_at = wake;
+  *seen = saw;
   co_return result;
 }
 
@@ -346,41 +360,71 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
   const std::string key = QueuePrefix(name);
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
   auto woken = std::make_shared<std::atomic<bool>>(false);
+  // The items an add (or another read) woke this read for, with the bound to pass them on
+  // with (KeyedWaiters::WakeFor). The attempt after the wake answers for them: by taking
+  // items, or by finding none visible. An attempt that fails (an allOrNothing read finding
+  // too few, a fault) cannot, so they go on to the next sleeping read, never dropped.
+  core::KeyedWaiters::Grant answering;
+  auto pass_on = [this, &key](const core::KeyedWaiters::Grant& grant,
+                              uint64_t available = core::KeyedWaiters::kLatest) {
+    if (grant.units > 0) waiters_.WakeFor(key, grant.units, grant.bound, available);
+  };
+  auto add_to_answering = [&answering](const core::KeyedWaiters::Grant& grant) {
+    answering.units += grant.units;
+    answering.bound = std::max(answering.bound, grant.bound);
+  };
   for (;;) {
     // Registered before the attempt, so an add that commits after it cannot be missed: the
     // flag is set, or the posted cancel reaches the wait below (both run on this executor).
     auto executor = timer->get_executor();
-    const uint64_t waiter = waiters_.Add(key, [executor, timer, woken] {
+    const uint64_t waiter = waiters_.Add(
+        key,
+        [executor, timer, woken] {
+          woken->store(true);
+          asio::post(executor, [timer] { timer->cancel(); });
+        },
+        request.count, request.all_or_nothing ? request.count : 1);
+    AttemptSeen seen;
+    auto result = co_await ReadOnce(name, request, &seen);
+    if (result.ok() && result->items.empty() && seen.truncated) {
+      // It only moved poison items out: what it was woken for may lie past them. It looks
+      // again at once, still answering for it.
       woken->store(true);
-      asio::post(executor, [timer] { timer->cancel(); });
-    });
-    core::Timestamp wake_at;
-    auto result = co_await ReadOnce(name, request, &wake_at);
+    } else {
+      // An allOrNothing read that found too few: to the reads that can take what it saw.
+      const bool too_few = result.status().code() == core::StatusCode::kNotFound;
+      if (!result.ok()) pass_on(answering, too_few ? seen.visible : core::KeyedWaiters::kLatest);
+      answering = {};
+    }
     const auto remaining = deadline - std::chrono::steady_clock::now();
     const bool empty =
         result.ok() ? result->items.empty() : result.status().code() == core::StatusCode::kNotFound;
     if (!empty || remaining <= std::chrono::nanoseconds::zero() || stop_waiting_.load()) {
-      waiters_.Remove(key, waiter);
+      // Woken during this attempt, which may have scanned before those items came.
+      add_to_answering(waiters_.Remove(key, waiter));
+      pass_on(answering);
       co_return result;
     }
     if (serving_) {
       // The queue's partition moved to another node while this read waited here.
       if (Status serving = serving_(name.universe); !serving.ok()) {
-        waiters_.Remove(key, waiter);
+        add_to_answering(waiters_.Remove(key, waiter));
+        pass_on(answering);
         co_return serving;
       }
     }
     if (!woken->exchange(false)) {
       auto sleep = std::chrono::duration_cast<std::chrono::nanoseconds>(remaining);
-      if (wake_at != core::Timestamp::max()) {
-        sleep = std::min(sleep, std::max<std::chrono::nanoseconds>(wake_at - clock_->Now(),
+      if (seen.wake_at != core::Timestamp::max()) {
+        sleep = std::min(sleep, std::max<std::chrono::nanoseconds>(seen.wake_at - clock_->Now(),
                                                                    std::chrono::milliseconds(1)));
       }
       timer->expires_after(sleep);
       co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
       woken->store(false);
     }
-    waiters_.Remove(key, waiter);
+    // The next attempt starts after this: it sees every item this waiter was woken for.
+    add_to_answering(waiters_.Remove(key, waiter));
   }
 }
 

@@ -142,17 +142,25 @@ class QueueService {
     std::map<std::string, core::Timestamp> tracked;    // invisible rows to track → window end
     std::string first_visible;                         // where the head may rise to
     core::Timestamp wake_at = core::Timestamp::max();  // earliest end of a skipped window
+    bool truncated = false;  // stopped at the most dead-letter moves one read makes
+  };
+  // What one read attempt saw, for the long poll around it.
+  struct AttemptSeen {
+    core::Timestamp wake_at = core::Timestamp::max();  // earliest end of a window it skipped
+    uint64_t visible = 0;    // deliverable items it saw (what a failed allOrNothing read found)
+    bool truncated = false;  // moved the most dead-letter items one read moves: look again now
   };
   // The first half of a read, inside its mutation: the visible items from the head on (at most
   // `count` from the scan, not counting those delivered `max_deliveries` times, which the read
-  // moves out) and the tracked ones whose window ended. Reads the hints, changes nothing.
+  // moves out) and the tracked ones whose window ended. Reads the hints, changes nothing. A read
+  // scans twice its own count: what it leaves visible says how many sleeping reads to wake.
   core::Result<ReadScan> ScanForRead(const store::WriteView& view, const QueueName& name,
                                      size_t count, uint64_t max_deliveries,
                                      core::Timestamp now) const;
-  // One read attempt; `wake_at` gets the earliest end of a window it had to skip.
+  // One read attempt; `seen` gets what it saw.
   boost::asio::awaitable<core::Result<QueueRead>> ReadOnce(const QueueName& name,
                                                            const ReadRequest& request,
-                                                           core::Timestamp* wake_at);
+                                                           AttemptSeen* seen);
   uint64_t NextSeq(core::Timestamp now);
   // An item key at `priority` that no row uses, with its seq.
   core::Result<std::string> FreeItemKey(const store::WriteView& view, const QueueName& name,

@@ -321,3 +321,137 @@ TEST_CASE("Reads and adds in one commit group leave the head past consumed items
 
 }  // namespace
 }  // namespace strongbox::memstore
+
+namespace strongbox::memstore {
+namespace {
+
+using ReadFuture = std::future<core::Result<QueueRead>>;
+
+// Long-poll reads started in order on one thread (each registers as a waiter before the next
+// starts, so the first is the longest-waiting), left a moment to find nothing and sleep.
+struct Sleepers {
+  explicit Sleepers(Fixture& fixture) : f(fixture) {}
+  ~Sleepers() {
+    f.service->StopWaiting();
+    if (thread.joinable()) thread.join();
+  }
+  void Start(const std::vector<QueueService::ReadRequest>& requests) {
+    const uint64_t before = f.pipeline->stats().mutations;
+    for (const auto& r : requests) {
+      reads.push_back(
+          boost::asio::co_spawn(context, f.service->Read(kQueue, r), boost::asio::use_future));
+    }
+    thread = std::thread([this] { context.run(); });
+    // Each has made its first attempt (one commit each, nothing else commits meanwhile), then
+    // a moment to reach its sleep (a wake-up before that is not lost: see Read).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (f.pipeline->stats().mutations < before + requests.size() &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(f.pipeline->stats().mutations == before + requests.size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // Reads answered and not yet taken (get()).
+  size_t Ready() {
+    size_t n = 0;
+    for (auto& r : reads) {
+      n += r.valid() && r.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    }
+    return n;
+  }
+  Fixture& f;
+  boost::asio::io_context context;
+  std::vector<ReadFuture> reads;
+  std::thread thread;
+};
+
+QueueService::ReadRequest Waiting(size_t count, bool all_or_nothing = false) {
+  return {count, all_or_nothing, seconds(30), seconds(20)};
+}
+
+TEST_CASE("Ten items added in one group wake one waiting read of count 10, not ten", "[memstore]") {
+  Fixture f;
+  Sleepers sleepers(f);
+  sleepers.Start({Waiting(10), Waiting(10), Waiting(10), Waiting(10), Waiting(10)});
+  const uint64_t before = f.pipeline->stats().mutations;
+  // The readers' thread is held until every add's hook has run: a reader woken by the first
+  // hook must not register again before the last one (it would then take none of the rest).
+  std::promise<void> hooks_ran;
+  boost::asio::post(sleepers.context, [done = hooks_ran.get_future().share()] { done.wait(); });
+  boost::asio::io_context ioc;
+  std::vector<std::future<core::Result<QueueItem>>> adds;
+  InOneGroup(f, ioc, 10, [&] {
+    for (int i = 0; i < 10; ++i) {
+      adds.push_back(
+          boost::asio::co_spawn(ioc, f.service->Add(kQueue, std::to_string(i), 0, seconds(600)),
+                                boost::asio::use_future));
+    }
+  });
+  for (auto& add : adds) REQUIRE(add.get().ok());
+  hooks_ran.set_value();
+  REQUIRE(sleepers.reads[0].wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(sleepers.reads[0].get()->items.size() == 10);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(sleepers.Ready() == 0);  // the other four sleep on (the first one's future was taken)
+  // The ten adds, the group's holder (InOneGroup) and one read: no empty attempts. (One
+  // wake-up per item woke all five, and four of them committed an empty read.)
+  CHECK(f.pipeline->stats().mutations - before == 12);
+}
+
+TEST_CASE("A woken allOrNothing read that finds too few wakes the next waiting read",
+          "[memstore]") {
+  Fixture f;
+  Sleepers sleepers(f);
+  sleepers.Start({Waiting(10, /*all_or_nothing=*/true), Waiting(1)});
+  f.Add("\"x\"");
+  // The add woke the longest-waiting read, which cannot take one item of its ten; the next
+  // one takes it at once, not at the end of its 20 s wait.
+  REQUIRE(sleepers.reads[1].wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(Fixture::Data(*sleepers.reads[1].get()) == std::vector<std::string>{"\"x\""});
+  CHECK(sleepers.reads[0].wait_for(std::chrono::seconds(0)) != std::future_status::ready);
+}
+
+TEST_CASE("A woken read that takes an item whose window ended wakes another for the new one",
+          "[memstore]") {
+  Fixture f;
+  f.Add("\"old\"");
+  REQUIRE(f.Data(*f.Read(1, seconds(30))) == std::vector<std::string>{"\"old\""});
+  Sleepers sleepers(f);
+  sleepers.Start({Waiting(1), Waiting(1)});
+  f.clock.Advance(seconds(31));  // "old" is visible again; nothing announces it
+  f.Add("\"new\"");
+  // The add woke the first read, which took "old" (first in read order) and left "new"
+  // visible: that wakes the second read, which takes it at once.
+  REQUIRE(sleepers.reads[0].wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  REQUIRE(sleepers.reads[1].wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(Fixture::Data(*sleepers.reads[0].get()) == std::vector<std::string>{"\"old\""});
+  CHECK(Fixture::Data(*sleepers.reads[1].get()) == std::vector<std::string>{"\"new\""});
+}
+
+}  // namespace
+}  // namespace strongbox::memstore
+
+namespace strongbox::memstore {
+namespace {
+
+TEST_CASE("A long poll that only moved poison items out looks again at once", "[memstore]") {
+  Fixture f;
+  REQUIRE(Fixture::Await(f.service->UpdateSettings(kQueue, 1, std::nullopt)).ok());
+  for (int i = 0; i < 250; ++i) f.Add(std::to_string(i));
+  REQUIRE(f.Read(200)->items.size() == 200);
+  REQUIRE(f.Read(50)->items.size() == 50);
+  f.clock.Advance(seconds(31));  // all 250 visible again, each delivered its one time
+  f.Restart();                   // no read hints: a read scans from the first row
+  f.Add("\"x\"");
+  // The first attempt moves the 200 a read moves at most and finds nothing it may deliver;
+  // "x" lies past the other 50. It must be delivered now, not after the 10 s wait.
+  const auto start = std::chrono::steady_clock::now();
+  auto read = Fixture::Await(f.service->Read(kQueue, {1, false, seconds(30), seconds(10)}));
+  REQUIRE(read.ok());
+  CHECK(Fixture::Data(*read) == std::vector<std::string>{"\"x\""});
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
+
+}  // namespace
+}  // namespace strongbox::memstore
