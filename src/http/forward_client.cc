@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -10,6 +11,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
+#include <iterator>
 
 #include "core/strings.h"
 
@@ -121,10 +123,22 @@ std::unique_ptr<ForwardClient::Connection> ForwardClient::TakeIdle(const PoolKey
 }
 
 void ForwardClient::GiveBack(const PoolKey& key, std::unique_ptr<Connection> connection) {
-  connection->idle_since = std::chrono::steady_clock::now();
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& pool = idle_[key];
-  if (pool.size() < options_.max_idle_per_peer) pool.push_back(std::move(connection));
+  const auto now = std::chrono::steady_clock::now();
+  connection->idle_since = now;
+  std::vector<std::unique_ptr<Connection>> expired;  // closed after the lock is released
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& pool = idle_[key];
+    // The pool is a stack, oldest at the bottom: under steady traffic its top few serve every
+    // request, and the ones below (opened in a burst) would wait there, closed by the peer's
+    // idle timeout and left in CLOSE_WAIT, until the pool drained. They go once past max_idle.
+    auto fresh = std::find_if(pool.begin(), pool.end(), [&](const auto& c) {
+      return now - c->idle_since < options_.max_idle;
+    });
+    expired.assign(std::make_move_iterator(pool.begin()), std::make_move_iterator(fresh));
+    pool.erase(pool.begin(), fresh);
+    if (pool.size() < options_.max_idle_per_peer) pool.push_back(std::move(connection));
+  }
 }
 
 asio::awaitable<core::Result<Response>> ForwardClient::Send(

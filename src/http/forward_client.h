@@ -8,7 +8,8 @@
 // not forwarded (this node has the whole body already), so the peer never sends an interim
 // 100; any 1xx answer is refused and its connection closed, never pooled.
 //
-// A connection idle longer than `max_idle` is closed instead of reused: the peer's own idle
+// A connection idle longer than `max_idle` is closed instead of reused (and closed as soon as
+// another one goes back to its pool, so none sits there in CLOSE_WAIT): the peer's own idle
 // timeout must never close it under a request, because a forwarded write whose connection
 // broke is not sent again (it may have been applied); the caller answers 503 and the client
 // retries (with its Idempotency-Key).

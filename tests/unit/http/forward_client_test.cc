@@ -38,14 +38,17 @@ bhttp::response<bhttp::string_body> Answer(const std::string& body) {
   return out;
 }
 
-// Answers each request with its own target as the body.
-asio::awaitable<void> Session(asio::ip::tcp::socket socket, Peer peer) {
+// Answers each request with its own target as the body; counts in `client_closes` (if given)
+// the connections the client closed.
+asio::awaitable<void> Session(asio::ip::tcp::socket socket, Peer peer,
+                              int* client_closes = nullptr) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
     bhttp::request<bhttp::string_body> request;
     auto [read_error, read] =
         co_await bhttp::async_read(stream, buffer, request, as_tuple(use_awaitable));
+    if (read_error == bhttp::error::end_of_stream && client_closes != nullptr) ++*client_closes;
     if (read_error) co_return;
     auto answer = Answer(std::string(request.target()));
     auto [write_error, written] =
@@ -62,11 +65,13 @@ asio::awaitable<void> Session(asio::ip::tcp::socket socket, Peer peer) {
   }
 }
 
-asio::awaitable<void> Serve(asio::ip::tcp::acceptor& acceptor, Peer peer) {
+asio::awaitable<void> Serve(asio::ip::tcp::acceptor& acceptor, Peer peer,
+                            int* client_closes = nullptr) {
   for (;;) {
     auto [error, socket] = co_await acceptor.async_accept(as_tuple(use_awaitable));
     if (error) co_return;
-    asio::co_spawn(acceptor.get_executor(), Session(std::move(socket), peer), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), Session(std::move(socket), peer, client_closes),
+                   asio::detached);
   }
 }
 
@@ -132,6 +137,57 @@ TEST_CASE("ForwardClient never takes a stray answer for the next request's", "[h
   CHECK(out.bodies == kInOrder);  // not "stray"
   CHECK(out.stats.failed == 0);
   CHECK(out.stats.connections == 4);
+}
+
+TEST_CASE("ForwardClient closes pooled connections that steady traffic leaves unused",
+          "[http][forward]") {
+  // A burst opens two connections; then one request at a time only ever takes the newer one,
+  // and the older, past max_idle at the bottom of the pool, must be closed by the client (not
+  // left for the peer's idle close to turn into a CLOSE_WAIT socket).
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  const std::string url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  int client_closes = 0;
+  asio::co_spawn(ioc, Serve(acceptor, Peer::kKeepsAlive, &client_closes), asio::detached);
+  ForwardClient::Options options;
+  options.max_idle = std::chrono::milliseconds(150);
+  ForwardClient client(options);
+  int answered = 0;
+  int closes_before_close_idle = -1;
+  auto send = [&](std::string target) -> asio::awaitable<void> {
+    Request request;
+    request.method = "GET";
+    request.target = std::move(target);
+    auto answer = co_await client.Send(url, request, {});
+    if (answer.ok() && answer->body == request.target) ++answered;
+  };
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        asio::co_spawn(ioc, send("/a"), asio::detached);
+        co_await send("/b");
+        asio::steady_timer pause(ioc);
+        while (answered < 2) {
+          pause.expires_after(std::chrono::milliseconds(5));
+          co_await pause.async_wait(as_tuple(use_awaitable));
+        }
+        for (int i = 0; i < 8; ++i) {  // 8 × 50 ms: the unused one passes max_idle meanwhile
+          pause.expires_after(std::chrono::milliseconds(50));
+          co_await pause.async_wait(as_tuple(use_awaitable));
+          co_await send("/r" + std::to_string(i));
+        }
+        pause.expires_after(std::chrono::milliseconds(50));  // the peer reads the close
+        co_await pause.async_wait(as_tuple(use_awaitable));
+        closes_before_close_idle = client_closes;
+        client.CloseIdle();
+        acceptor.close();
+        ioc.stop();
+      },
+      asio::detached);
+  ioc.run_for(std::chrono::seconds(30));
+  CHECK(answered == 10);
+  CHECK(client.stats().connections == 2);
+  CHECK(closes_before_close_idle == 1);
 }
 
 }  // namespace
