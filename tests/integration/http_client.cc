@@ -23,6 +23,35 @@ std::string HttpResponse::Header(const std::string& name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
+namespace {
+
+// Beast's tcp_stream deadline (expires_after) bounds only asynchronous operations: each one is
+// started here and run to completion on its own io_context, so a server that hangs fails the
+// test at the deadline (beast::error::timeout) instead of blocking it until ctest's timeout.
+template <class Start>
+beast::error_code RunBounded(asio::io_context& ioc, Start start, size_t* transferred = nullptr) {
+  beast::error_code result = asio::error::would_block;
+  start([&result, transferred](beast::error_code ec, size_t n = 0) {
+    result = ec;
+    if (transferred != nullptr) *transferred = n;
+  });
+  ioc.restart();
+  ioc.run();
+  return result;
+}
+
+void ConnectBounded(asio::io_context& ioc, beast::tcp_stream& stream, uint16_t port,
+                    std::chrono::seconds deadline) {
+  stream.expires_after(deadline);
+  const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
+  beast::error_code ec = RunBounded(ioc, [&](auto done) {
+    stream.async_connect(endpoint, [done](beast::error_code e) mutable { done(e); });
+  });
+  if (ec) throw beast::system_error(ec);
+}
+
+}  // namespace
+
 struct HttpClient::Connection {
   asio::io_context ioc;
   beast::tcp_stream stream{ioc};
@@ -35,8 +64,7 @@ HttpClient::~HttpClient() = default;
 
 void HttpClient::Connect() {
   conn_ = std::make_unique<Connection>();
-  conn_->stream.expires_after(std::chrono::seconds(30));
-  conn_->stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  ConnectBounded(conn_->ioc, conn_->stream, port_, std::chrono::seconds(30));
   ++connections_opened_;
 }
 
@@ -58,12 +86,16 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& targ
     req.body() = body;
     req.keep_alive(true);
     req.prepare_payload();
-    beast::error_code ec;
-    conn_->stream.expires_after(std::chrono::seconds(30));
-    bhttp::write(conn_->stream, req, ec);
+    conn_->stream.expires_after(std::chrono::seconds(30));  // for the write and the read
+    beast::error_code ec = RunBounded(
+        conn_->ioc, [&](auto done) { bhttp::async_write(conn_->stream, req, std::move(done)); });
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(64 << 20);
-    if (!ec) bhttp::read(conn_->stream, conn_->buffer, parser, ec);
+    if (!ec) {
+      ec = RunBounded(conn_->ioc, [&](auto done) {
+        bhttp::async_read(conn_->stream, conn_->buffer, parser, std::move(done));
+      });
+    }
     if (ec) {
       // The server closed an idle keep-alive connection: retry once on a new one.
       conn_.reset();
@@ -88,18 +120,21 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& targ
 
 namespace {
 
-void ConnectRaw(beast::tcp_stream& stream, uint16_t port) {
-  stream.expires_after(std::chrono::seconds(10));
-  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-}
-
-// Appends what one read returns; false once the connection is closed or failed.
-bool ReadSome(beast::tcp_stream& stream, std::string* out) {
+// Appends what one read returns; false once the connection is closed or failed (or the
+// stream's deadline passed).
+bool ReadSome(asio::io_context& ioc, beast::tcp_stream& stream, std::string* out) {
   char buf[4096];
-  beast::error_code ec;
-  size_t n = stream.read_some(asio::buffer(buf), ec);
+  size_t n = 0;
+  beast::error_code ec = RunBounded(
+      ioc, [&](auto done) { stream.async_read_some(asio::buffer(buf), std::move(done)); }, &n);
   out->append(buf, n);
   return !ec;
+}
+
+void WriteAll(asio::io_context& ioc, beast::tcp_stream& stream, const std::string& bytes) {
+  beast::error_code ec = RunBounded(
+      ioc, [&](auto done) { asio::async_write(stream, asio::buffer(bytes), std::move(done)); });
+  if (ec) throw beast::system_error(ec);
 }
 
 }  // namespace
@@ -107,10 +142,10 @@ bool ReadSome(beast::tcp_stream& stream, std::string* out) {
 std::string RawExchange(uint16_t port, const std::string& bytes) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
-  ConnectRaw(stream, port);
-  asio::write(stream, asio::buffer(bytes));
+  ConnectBounded(ioc, stream, port, std::chrono::seconds(10));  // the whole exchange's deadline
+  WriteAll(ioc, stream, bytes);
   std::string out;
-  while (ReadSome(stream, &out)) {
+  while (ReadSome(ioc, stream, &out)) {
   }
   return out;
 }
@@ -119,14 +154,14 @@ std::string RawExchangeInTwoParts(uint16_t port, const std::string& first,
                                   const std::string& second) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
-  ConnectRaw(stream, port);
-  asio::write(stream, asio::buffer(first));
+  ConnectBounded(ioc, stream, port, std::chrono::seconds(10));
+  WriteAll(ioc, stream, first);
   std::string out;
   stream.expires_after(std::chrono::seconds(5));
-  if (!ReadSome(stream, &out)) return out;
+  if (!ReadSome(ioc, stream, &out)) return out;
   stream.expires_after(std::chrono::seconds(10));
-  asio::write(stream, asio::buffer(second));
-  while (ReadSome(stream, &out)) {
+  WriteAll(ioc, stream, second);
+  while (ReadSome(ioc, stream, &out)) {
   }
   return out;
 }

@@ -1,7 +1,8 @@
 #pragma once
 
 // A small blocking HTTP/1.1 client over Boost.Beast for integration tests: one keep-alive
-// connection to 127.0.0.1, reopened when the server closes it. Every call has a 30 s deadline.
+// connection to 127.0.0.1, reopened when the server closes it. Every call has a 30 s deadline,
+// which holds even against a server that accepts and never answers (the reads are bounded).
 
 #include <cstdint>
 #include <map>
