@@ -199,8 +199,15 @@ class ChangeRoutes {
     SB_CO_ASSIGN_OR_RETURN(const int64_t universe, ParseUniverseId(request.Param("universe")));
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
     SB_CO_ASSIGN_OR_RETURN(auto id, core::GetOptionalString(body, "id"));
-    if (!id) {
-      if (auto query = request.Query("id")) id = std::string(*query);
+    if (auto query = request.Query("id")) {
+      // Two different ids for one subscription: neither may be guessed at (the one created
+      // would not be the one the caller goes on to read).
+      if (id && *id != *query) {
+        co_return Status::InvalidArgument("Field 'id' (\"" + *id + "\") and the query's id (\"" +
+                                          std::string(*query) +
+                                          "\") differ: give one, or the same.");
+      }
+      if (!id) id = std::string(*query);
     }
     if (!id) co_return Status::InvalidArgument("Field 'id' is required.");
     SB_CO_ASSIGN_OR_RETURN(auto delivery_url, core::GetOptionalString(body, "deliveryUrl"));

@@ -313,6 +313,16 @@ TEST_CASE("changes: a subscription resumes after a restart where it acknowledged
   CHECK(created.Json()["cursor"] == "1");  // from the end of the log at creation
   CHECK(created.Json()["path"] == "universes/42/subscriptions/gift-relay");
   CHECK(f.client->Post(subs, R"({"id":"gift-relay"})").status == 409);
+  // The id in the query and in the body must agree; nothing is created when they do not.
+  auto mismatch = f.client->Post(subs + "?id=q2", R"({"id":"q3"})");
+  CHECK(mismatch.status == 400);
+  CHECK(mismatch.body.find("differ") != std::string::npos);
+  CHECK(f.client->Get(subs + "/q3").status == 404);
+  CHECK(f.client->Get(subs + "/q2").status == 404);
+  REQUIRE(f.client->Post(subs + "?id=q4", R"({"id":"q4"})").status == 200);
+  REQUIRE(f.client->Post(subs + "?id=q5", "{}").status == 200);
+  REQUIRE(f.client->Delete(subs + "/q4").status == 200);
+  REQUIRE(f.client->Delete(subs + "/q5").status == 200);
   CHECK(f.client->Post(subs, R"({"id":"x","filter":"nope"})").status == 400);
   CHECK(f.client->Post(subs, R"({"id":"x","deliveryUrl":"http://127.0.0.1:9/"})").status == 400);
 
