@@ -49,8 +49,10 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "# round $round of $ROUNDS"
   run_wrk "entry write, log on" "$ON" "$BENCH_LUA_DIR/strongbox_write.lua"
   run_wrk "entry write, log off" "$OFF" "$BENCH_LUA_DIR/strongbox_write.lua"
-  run_wrk "queue add, log on" "$ON" "$BENCH_LUA_DIR/queue_add.lua"
-  run_wrk "queue add, log off" "$OFF" "$BENCH_LUA_DIR/queue_add.lua"
+  # Only adds: a queue per round, or three rounds on a fast machine pass one queue's
+  # 1,000,000-item limit (memstore_max_items_per_structure) and the last one answers 429.
+  BENCH_QUEUE="Bench$round" run_wrk "queue add, log on" "$ON" "$BENCH_LUA_DIR/queue_add.lua"
+  BENCH_QUEUE="Bench$round" run_wrk "queue add, log off" "$OFF" "$BENCH_LUA_DIR/queue_add.lua"
   run_wrk "feed read, pages of 100" "$ON" "$BENCH_LUA_DIR/changes_read.lua"
   run_wrk "entry GET" "$ON" "$BENCH_LUA_DIR/strongbox_get.lua"
 done
