@@ -142,9 +142,11 @@ boost::asio::awaitable<Result<size_t>> DataStoreCatalog::PurgeExpired(size_t bud
     store::PutKeyInt64(&prefix, universe);
     store::PutKeyString(&prefix, name);
     const std::string upper = store::PrefixSuccessor(prefix);
-    // Entries, then revisions (with the user index rows they name), then the catalog row; in
-    // bounded commits, no iterator living across one.
-    for (ColumnFamily cf : {ColumnFamily::kEntries, ColumnFamily::kRevisions}) {
+    // Entries, then revisions (with the user index rows they name), then the entries'
+    // mailboxes (their keys start with the entry key), then the catalog row; in bounded
+    // commits, no iterator living across one.
+    for (ColumnFamily cf :
+         {ColumnFamily::kEntries, ColumnFamily::kRevisions, ColumnFamily::kMailbox}) {
       std::string cursor;
       auto pass = store::ScanDelete::EveryKey(cf, prefix, upper, &cursor, kDeleteBatch);
       // universe = universe: Clang 14 cannot capture a structured binding by name.

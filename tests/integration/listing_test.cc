@@ -200,6 +200,10 @@ TEST_CASE("an expired deleted data store is purged for good", "[integration]") {
                        R"({"value":1,"users":["users/9"]})")
                 .status == 200);
   }
+  // Mail to an entry goes with its data store: none of it reaches a later entry of that name.
+  REQUIRE(
+      f.client->Post(kStores + "/Tmp/entries/k0:sendMessage", R"({"message":{"gold":5}})").status ==
+      200);
   REQUIRE(f.client->Delete(kStores + "/Tmp").status == 200);
   bool purged = false;
   for (int i = 0; i < 200 && !purged; ++i) {
@@ -212,6 +216,8 @@ TEST_CASE("an expired deleted data store is purged for good", "[integration]") {
   auto fresh = f.client->Post(kStores + "/Tmp/entries?id=k0", R"({"value":2})");
   REQUIRE(fresh.status == 200);
   CHECK(fresh.Json()["revisionId"].get<std::string>().substr(16, 12) == ".0000000001.");
+  CHECK_FALSE(f.client->Get(kStores + "/Tmp/entries/k0").Json().contains("pendingMessages"));
+  CHECK(f.client->Get(kStores + "/Tmp/entries/k0:listMessages").Json()["messages"].empty());
   CHECK(f.client->Get(kStores + "/Tmp/entries").Json()["dataStoreEntries"].size() == 1);
   CHECK(f.client->Post(kStores + ":eraseUser", R"({"user":"users/9"})").Json()["erasedEntries"] ==
         0);
