@@ -85,6 +85,8 @@ core::Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(const config::Conf
   node->map_ = std::make_unique<cluster::PartitionMap>(partitions);
   http::ForwardClient::Options client_options;
   client_options.timeout = std::chrono::milliseconds(config.forward_timeout_ms);
+  // The partition map changes once a tick: asking more often than that learns nothing.
+  client_options.recheck = std::chrono::milliseconds(config.cluster_tick_ms);
   client_options.body_limit_bytes = static_cast<uint64_t>(config.body_limit_bytes) * 2;
   // A peer closes a connection idle for io_timeout_ms (the nodes share one configuration): a
   // pooled one is reused only well within that, so the peer never closes it under a request.

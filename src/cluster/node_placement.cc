@@ -33,7 +33,14 @@ asio::awaitable<gate::Placement::Placed> NodePlacement::Place(const http::Reques
   std::vector<std::pair<std::string, std::string>> hop;
   hop.emplace_back(kForwardedByHeader, node_id_);
   hop.emplace_back("x-request-id", request.request_id);
-  auto answer = co_await client_->Send(entry.owner_url, request, std::move(hop));
+  // Given up (503, retryable) once another node has the partition: an owner that stopped
+  // answering (paused, cut off) would otherwise hold the request for forward_timeout_ms.
+  std::function<bool()> still_owner = [map = map_, partition, owner = entry.owner_id] {
+    const PartitionMap::Entry now = map->Get(partition);
+    return now.state == PartitionMap::State::kRemote && now.owner_id == owner;
+  };
+  auto answer =
+      co_await client_->Send(entry.owner_url, request, std::move(hop), std::move(still_owner));
   if (!answer.ok()) {
     ++refused_;
     placed.where = Placed::Where::kRefused;

@@ -5,7 +5,10 @@
 // partition another node owns is forwarded to that node's advertise URL with the hop header
 // `strongbox-forwarded-by: <this node id>`; a request that already carries that header, or
 // whose partition is moving or has no known owner, is refused with 503 PARTITION_MOVING and
-// retry-after, so a request is forwarded at most once and never loops.
+// retry-after, so a request is forwarded at most once and never loops. A forwarded request
+// whose partition another node has taken over meanwhile (seen twice, cluster_tick_ms apart) is
+// given up with the same 503 rather than waiting out forward_timeout_ms on an owner that
+// stopped answering.
 //
 // Ownership: the Cluster owns it, with the map and the client it borrows.
 // Thread safety: Place from any IO thread.

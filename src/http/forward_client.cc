@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -75,6 +78,47 @@ core::Status PeerUnavailable(const std::string& url, const std::string& what) {
       .WithMetadata("retryAfterSeconds", "1");
 }
 
+// The watch over one request sent with a `still_wanted` check (ForwardClient::Send). It lives
+// on the request's own single-threaded io_context, so `done` needs no lock.
+struct Watch {
+  explicit Watch(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;
+  bool done = false;       // the request finished: the stream may be gone, touch nothing
+  bool abandoned = false;  // the watch cancelled the request's operations
+};
+
+// Asks `still_wanted` every `every`; after two falses running, cancels the operations on
+// `stream`. `stream` is only touched while the request is not done (Send marks it done, and
+// cancels the timer, before its connection can go).
+asio::awaitable<void> WatchRequest(std::shared_ptr<Watch> watch, beast::tcp_stream* stream,
+                                   std::function<bool()> still_wanted,
+                                   std::chrono::milliseconds every) {
+  int unwanted = 0;
+  while (!watch->done) {
+    watch->timer.expires_after(every);
+    co_await watch->timer.async_wait(as_tuple(use_awaitable));
+    if (watch->done) co_return;
+    unwanted = still_wanted() ? 0 : unwanted + 1;
+    if (unwanted >= 2) {
+      watch->abandoned = true;
+      stream->cancel();
+      co_return;
+    }
+  }
+}
+
+// Ends the watch when the request ends, whichever way it returns.
+struct EndWatch {
+  std::shared_ptr<Watch> watch;
+  void End() {
+    if (watch == nullptr) return;
+    watch->done = true;
+    watch->timer.cancel();
+    watch.reset();
+  }
+  ~EndWatch() { End(); }
+};
+
 }  // namespace
 
 ForwardClient::ForwardClient(Options options) : options_(options) {}
@@ -143,7 +187,8 @@ void ForwardClient::GiveBack(const PoolKey& key, std::unique_ptr<Connection> con
 
 asio::awaitable<core::Result<Response>> ForwardClient::Send(
     std::string base_url, const Request& request,
-    std::vector<std::pair<std::string, std::string>> extra_headers) {
+    std::vector<std::pair<std::string, std::string>> extra_headers,
+    std::function<bool()> still_wanted) {
   auto peer = ParseBaseUrl(base_url);
   if (!peer.ok()) co_return peer.status();
   auto fail = [this, &base_url](const std::string& what) {
@@ -158,16 +203,37 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
   const asio::any_io_executor executor = co_await asio::this_coro::executor;
   const PoolKey key{&asio::query(executor, asio::execution::context), base_url};
   std::unique_ptr<Connection> c = TakeIdle(key);
-  if (c == nullptr) {
+  asio::ip::tcp::resolver::results_type endpoints;
+  const bool fresh = c == nullptr;
+  if (fresh) {
     c = std::make_unique<Connection>(executor);
     asio::ip::tcp::resolver resolver(c->stream.get_executor());
-    auto [resolve_error, endpoints] = co_await resolver.async_resolve(
+    auto [resolve_error, resolved] = co_await resolver.async_resolve(
         peer->host, peer->port, asio::ip::resolver_base::numeric_service, as_tuple(use_awaitable));
     if (resolve_error) co_return fail("resolving: " + resolve_error.message());
+    endpoints = std::move(resolved);
+  }
+  // Declared after `c`, so it ends (on every return) before the connection can go.
+  EndWatch watch;
+  if (still_wanted) {
+    watch.watch = std::make_shared<Watch>(executor);
+    asio::co_spawn(executor,
+                   WatchRequest(watch.watch, &c->stream, std::move(still_wanted), options_.recheck),
+                   asio::detached);
+  }
+  // What failed, said so when the watch gave the request up rather than the peer failing it.
+  auto failed = [&watch, &fail](const std::string& step, const beast::error_code& error) {
+    if (watch.watch != nullptr && watch.watch->abandoned) {
+      return fail("no answer while " + step +
+                  ", and it is no longer where this request must go (its owner changed)");
+    }
+    return fail(step + ": " + error.message());
+  };
+  if (fresh) {
     c->stream.expires_after(options_.timeout);
     auto [connect_error, endpoint] =
         co_await c->stream.async_connect(endpoints, as_tuple(use_awaitable));
-    if (connect_error) co_return fail("connecting: " + connect_error.message());
+    if (connect_error) co_return failed("connecting", connect_error);
     c->stream.socket().set_option(asio::ip::tcp::no_delay(true));
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.connections;
@@ -190,14 +256,15 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
   c->stream.expires_after(options_.timeout);
   auto [write_error, written] =
       co_await bhttp::async_write(c->stream, out, as_tuple(use_awaitable));
-  if (write_error) co_return fail("sending: " + write_error.message());
+  if (write_error) co_return failed("sending", write_error);
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(options_.body_limit_bytes);
   auto [read_error, read] =
       co_await bhttp::async_read(c->stream, c->buffer, parser, as_tuple(use_awaitable));
   const bool cut =
       read_error == bhttp::error::body_limit && options_.status_only && parser.is_header_done();
-  if (read_error && !cut) co_return fail("reading the answer: " + read_error.message());
+  if (read_error && !cut) co_return failed("reading the answer", read_error);
+  watch.End();  // answered: a cancel now would only break a pooled connection
   c->stream.expires_never();
   if (parser.get().result_int() < 200) {
     co_return fail("an interim answer (" + std::to_string(parser.get().result_int()) + ")");

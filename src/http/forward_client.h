@@ -50,6 +50,8 @@ class ForwardClient {
     // The status for a peer that could not be reached (`url`, what failed); null: 503
     // PARTITION_MOVING naming the node (the cluster's forwarding). Webhook delivery sets its own.
     std::function<core::Status(const std::string& url, const std::string& what)> unreachable;
+    // How often a request sent with a `still_wanted` check asks it (see Send).
+    std::chrono::milliseconds recheck{500};
   };
   explicit ForwardClient(Options options);
   ~ForwardClient();
@@ -58,9 +60,18 @@ class ForwardClient {
 
   // Sends `request` (method, raw target, headers but hop-by-hop ones, body) to `base_url`
   // with `extra_headers` added, and answers the peer's response as received.
+  //
+  // `still_wanted` (optional) is asked every `recheck` from the connect until the answer is
+  // read; once it has said false twice running, the request is abandoned: its connection is
+  // closed and the answer is kUnavailable (`unreachable`), long before `timeout`. The cluster
+  // uses it so a request forwarded to an owner that stopped answering (paused, cut off) gets a
+  // retryable 503 as soon as another node has taken the partition over, instead of waiting out
+  // forward_timeout_ms. Twice, a recheck apart: an owner that hands a partition off answers
+  // its requests first, and that answer, already on its way, still arrives.
   boost::asio::awaitable<core::Result<Response>> Send(
       std::string base_url, const Request& request,
-      std::vector<std::pair<std::string, std::string>> extra_headers);
+      std::vector<std::pair<std::string, std::string>> extra_headers,
+      std::function<bool()> still_wanted = nullptr);
 
   // Closes every pooled connection. REQUIRES: before the IO contexts the connections were
   // opened on are destroyed (they are bound to them).

@@ -28,6 +28,8 @@ enum class Peer {
   kKeepsAlive,   // a well-behaved keep-alive server
   kClosesIdle,   // closes the connection right after each answer (its idle timeout, at once)
   kStrayAnswer,  // sends a second, unasked answer after each one
+  kSlow,         // answers 60 ms after the request
+  kSilent,       // reads the request and never answers (a paused owner)
 };
 
 bhttp::response<bhttp::string_body> Answer(const std::string& body) {
@@ -50,6 +52,12 @@ asio::awaitable<void> Session(asio::ip::tcp::socket socket, Peer peer,
         co_await bhttp::async_read(stream, buffer, request, as_tuple(use_awaitable));
     if (read_error == bhttp::error::end_of_stream && client_closes != nullptr) ++*client_closes;
     if (read_error) co_return;
+    if (peer == Peer::kSlow || peer == Peer::kSilent) {
+      asio::steady_timer wait(stream.get_executor(), peer == Peer::kSlow
+                                                         ? std::chrono::milliseconds(60)
+                                                         : std::chrono::milliseconds(60'000));
+      co_await wait.async_wait(as_tuple(use_awaitable));
+    }
     auto answer = Answer(std::string(request.target()));
     auto [write_error, written] =
         co_await bhttp::async_write(stream, answer, as_tuple(use_awaitable));
@@ -188,6 +196,55 @@ TEST_CASE("ForwardClient closes pooled connections that steady traffic leaves un
   CHECK(answered == 10);
   CHECK(client.stats().connections == 2);
   CHECK(closes_before_close_idle == 1);
+}
+
+// Sends one GET to a loopback peer behaving as `peer`, with a still_wanted check that says
+// false from the start (rechecked every 100 ms); the answer's body or error, and how long it took.
+std::pair<std::string, std::chrono::milliseconds> SendUnwanted(Peer peer) {
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  const std::string url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  asio::co_spawn(ioc, Serve(acceptor, peer), asio::detached);
+  ForwardClient::Options options;
+  options.timeout = std::chrono::seconds(20);
+  options.recheck = std::chrono::milliseconds(100);
+  ForwardClient client(options);
+  std::string outcome = "(no answer)";
+  const auto started = std::chrono::steady_clock::now();
+  auto finished = started;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        Request request;
+        request.method = "GET";
+        request.target = "/moved";
+        auto answer = co_await client.Send(url, request, {}, [] { return false; });
+        finished = std::chrono::steady_clock::now();
+        outcome = answer.ok() ? answer->body : answer.status().message();
+        client.CloseIdle();
+        acceptor.close();
+        ioc.stop();
+      },
+      asio::detached);
+  ioc.run_for(std::chrono::seconds(30));
+  return {outcome, std::chrono::duration_cast<std::chrono::milliseconds>(finished - started)};
+}
+
+TEST_CASE("ForwardClient gives up a request no longer wanted where it waits", "[http][forward]") {
+  // A paused owner never answers: once the request's partition has another owner (said twice,
+  // a recheck apart), the caller gets its 503 at once rather than after `timeout` (20 s here).
+  auto [outcome, took] = SendUnwanted(Peer::kSilent);
+  INFO(outcome);
+  CHECK(outcome.find("its owner changed") != std::string::npos);
+  CHECK(took < std::chrono::seconds(5));
+}
+
+TEST_CASE("ForwardClient still takes an answer already on its way when the owner changes",
+          "[http][forward]") {
+  // The peer answers 60 ms in, before the second "not wanted" (200 ms): an owner that hands its
+  // partition off answers first, and that answer counts.
+  auto [outcome, took] = SendUnwanted(Peer::kSlow);
+  CHECK(outcome == "/moved");
 }
 
 }  // namespace
