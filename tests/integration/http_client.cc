@@ -97,9 +97,10 @@ HttpResponse HttpClient::Send(const std::string& method, const std::string& targ
       });
     }
     if (ec) {
-      // The server closed an idle keep-alive connection: retry once on a new one.
+      // The server closed an idle keep-alive connection: retry once on a new one. Not after a
+      // timeout: the server is hung, and waiting again would only double the test's wait.
       conn_.reset();
-      if (attempt == 0) continue;
+      if (attempt == 0 && ec != beast::error::timeout) continue;
       throw beast::system_error(ec);
     }
     auto& res = parser.get();
