@@ -1,5 +1,7 @@
 #include "app/webhooks.h"
 
+#include <charconv>
+
 #include "api/change_routes.h"
 #include "changes/webhook.h"
 
@@ -9,7 +11,8 @@ namespace asio = boost::asio;
 
 namespace {
 
-http::ForwardClient::Options ClientOptionsOf(const config::Config& config) {
+http::ForwardClient::Options ClientOptionsOf(const config::Config& config,
+                                             std::vector<std::string> allowed_hosts) {
   http::ForwardClient::Options options;
   options.timeout = std::chrono::milliseconds(config.webhook_timeout_ms);
   options.max_idle_per_peer = static_cast<size_t>(config.webhook_max_concurrency);
@@ -17,6 +20,18 @@ http::ForwardClient::Options ClientOptionsOf(const config::Config& config) {
   options.status_only = true;
   options.unreachable = [](const std::string& url, const std::string& what) {
     return core::Status::Unavailable("the receiver " + url + " was not reached: " + what);
+  };
+  // What a name resolves to is judged too (changes/webhook.h): `*` admits public addresses only.
+  options.admit = [allowed = std::move(allowed_hosts)](const std::string& host,
+                                                       const std::string& port,
+                                                       const std::string& address) {
+    changes::WebhookUrl url;
+    url.host = host;
+    // The client resolved it as a number; 0 (matching no host:port entry) if it were not one.
+    if (std::from_chars(port.data(), port.data() + port.size(), url.port).ec != std::errc()) {
+      url.port = 0;
+    }
+    return changes::CheckResolvedAddress(url, address, allowed);
   };
   return options;
 }
@@ -47,7 +62,7 @@ core::Result<std::vector<std::string>> AllowedWebhookHostsOf(const config::Confi
 Webhooks::Webhooks(const config::Config& config, std::vector<std::string> allowed_hosts,
                    changes::Subscriptions* subscriptions, changes::ChangeFeed* feed,
                    const core::Clock* clock)
-    : client_(ClientOptionsOf(config)),
+    : client_(ClientOptionsOf(config, allowed_hosts)),
       deliverer_(
           subscriptions, feed, clock, DelivererOptionsOf(config, std::move(allowed_hosts)),
           [this](const changes::WebhookUrl& url, std::string body,

@@ -1,6 +1,8 @@
 #include "changes/webhook.h"
 
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <iterator>
 
 #include "core/digest.h"
 #include "core/strings.h"
@@ -123,11 +125,100 @@ Result<std::vector<std::string>> ParseAllowedHosts(std::string_view text) {
   return hosts;
 }
 
+namespace {
+
+// Whether `allowed` names the URL's host itself (with any port, or with the URL's).
+bool Named(const WebhookUrl& url, const std::vector<std::string>& allowed) {
+  const std::string with_port = url.host + "|" + std::to_string(url.port);
+  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& entry) {
+    return entry == url.host || entry == with_port;
+  });
+}
+
+bool AnyHost(const std::vector<std::string>& allowed) {
+  return std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
+}
+
+bool InV4(uint32_t address, uint32_t block, int bits) {
+  const uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
+  return (address & mask) == block;
+}
+
+bool IsPublicV4(const boost::asio::ip::address_v4& v4) {
+  const uint32_t a = v4.to_uint();
+  // IANA IPv4 Special-Purpose Address Registry (RFC 6890 and its updates), plus multicast.
+  static constexpr std::pair<uint32_t, int> kSpecial[] = {
+      {0x00000000, 8},   // "this network"
+      {0x0A000000, 8},   // private
+      {0x64400000, 10},  // shared address space (carrier-grade NAT)
+      {0x7F000000, 8},   // loopback
+      {0xA9FE0000, 16},  // link-local (cloud metadata services live here)
+      {0xAC100000, 12},  // private
+      {0xC0000000, 24},  // IETF protocol assignments
+      {0xC0000200, 24},  // documentation (TEST-NET-1)
+      {0xC0A80000, 16},  // private
+      {0xC6120000, 15},  // benchmarking
+      {0xC6336400, 24},  // documentation (TEST-NET-2)
+      {0xCB007100, 24},  // documentation (TEST-NET-3)
+      {0xE0000000, 4},   // multicast
+      {0xF0000000, 4},   // reserved, and the broadcast address
+  };
+  return std::none_of(std::begin(kSpecial), std::end(kSpecial),
+                      [a](const auto& block) { return InV4(a, block.first, block.second); });
+}
+
+}  // namespace
+
+bool IsPublicAddress(std::string_view text) {
+  boost::system::error_code error;
+  const boost::asio::ip::address address = boost::asio::ip::make_address(std::string(text), error);
+  if (error) return false;
+  if (address.is_v4()) return IsPublicV4(address.to_v4());
+  const boost::asio::ip::address_v6 v6 = address.to_v6();
+  const auto bytes = v6.to_bytes();
+  if (v6.is_v4_mapped()) {
+    return IsPublicV4(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6));
+  }
+  // NAT64's well-known prefix carries an IPv4 address in its last 32 bits.
+  static constexpr uint8_t kNat64[12] = {0x00, 0x64, 0xff, 0x9b};
+  if (std::equal(std::begin(kNat64), std::end(kNat64), bytes.begin())) {
+    return IsPublicV4(boost::asio::ip::address_v4(
+        boost::asio::ip::address_v4::bytes_type{bytes[12], bytes[13], bytes[14], bytes[15]}));
+  }
+  if (v6.is_unspecified() || v6.is_loopback() || v6.is_multicast()) return false;
+  if ((bytes[0] & 0xfe) == 0xfc) return false;                      // unique local, fc00::/7
+  if (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) return false;  // link-local, fe80::/10
+  if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8) {
+    return false;  // documentation, 2001:db8::/32
+  }
+  if (bytes[0] == 0x01 && bytes[1] == 0x00 &&
+      std::all_of(bytes.begin() + 2, bytes.begin() + 8, [](uint8_t b) { return b == 0; })) {
+    return false;  // discard-only, 100::/64
+  }
+  // Anything else outside 2000::/3 (global unicast) is not in use.
+  return (bytes[0] & 0xe0) == 0x20;
+}
+
+Status CheckResolvedAddress(const WebhookUrl& url, std::string_view address,
+                            const std::vector<std::string>& allowed) {
+  if (Named(url, allowed) || IsPublicAddress(address)) return Status::Ok();
+  return Status::InvalidArgument(
+      "host '" + url.host + "' resolves to " + std::string(address) +
+      ", a private or special-purpose address, which '*' in webhook_allowed_hosts does not "
+      "admit (name the host there to allow it)");
+}
+
 Status CheckDeliveryUrl(std::string_view url, const std::vector<std::string>& allowed) {
   SB_ASSIGN_OR_RETURN(WebhookUrl parsed, ParseWebhookUrl(url));
-  const std::string with_port = parsed.host + "|" + std::to_string(parsed.port);
-  for (const std::string& entry : allowed) {
-    if (entry == "*" || entry == parsed.host || entry == with_port) return Status::Ok();
+  if (Named(parsed, allowed)) return Status::Ok();
+  if (AnyHost(allowed)) {
+    // A name is judged by what it resolves to, when sending; an address written here, now.
+    boost::system::error_code not_an_address;
+    (void)boost::asio::ip::make_address(parsed.host, not_an_address);
+    if (not_an_address || IsPublicAddress(parsed.host)) return Status::Ok();
+    return BadUrl(url, "names " + parsed.host +
+                           ", a private or special-purpose address, which '*' in the server's "
+                           "webhook_allowed_hosts does not admit (its operator may name it there)");
   }
   if (allowed.empty()) {
     return BadUrl(url,

@@ -7,9 +7,14 @@
 // Shapes: a delivery URL is `http://host[:port][/path][?query]`, at most 2048 bytes, no user
 // info and no fragment; host a name, an IPv4 address or a bracketed IPv6 address. The
 // allow-list (config `webhook_allowed_hosts`) is a comma-separated list of `host` (any port) or
-// `host:port` entries, compared case-insensitively; `*` allows every host. An empty list allows
-// none: a server accepts no delivery URL until its operator names the hosts it may call, so a
-// key holder cannot make it POST into the operator's own network (SSRF).
+// `host:port` entries, compared case-insensitively; `*` allows every host on a public address.
+// An empty list allows none: a server accepts no delivery URL until its operator names the
+// hosts it may call, so a key holder cannot make it POST into the operator's own network
+// (SSRF). For the same reason `*` does not reach private, loopback, link-local and other
+// special-purpose addresses (IANA's special-purpose registries, RFC 6890): neither written in
+// the URL (refused at create) nor as what a name resolves to (refused before connecting, so a
+// name whose DNS answers 169.254.169.254 cannot reach a cloud metadata service). A host the
+// list names itself is trusted as listed, whatever it resolves to.
 // Errors: kInvalidArgument naming what is wrong (400).
 // Thread safety: pure functions.
 
@@ -36,8 +41,21 @@ core::Result<WebhookUrl> ParseWebhookUrl(std::string_view url);
 // The allow-list from its config text; kInvalidArgument for a malformed entry.
 core::Result<std::vector<std::string>> ParseAllowedHosts(std::string_view text);
 
-// OK when `url` parses and its host (and port) is on `allowed`.
+// OK when `url` parses and its host (and port) is on `allowed`: named there, or admitted by
+// `*` (then not an address that IsPublicAddress refuses).
 core::Status CheckDeliveryUrl(std::string_view url, const std::vector<std::string>& allowed);
+
+// True for an IPv4 or IPv6 address (text, IPv6 without brackets) outside every special-purpose
+// block: not private (10/8, 172.16/12, 192.168/16, fc00::/7), loopback, link-local
+// (169.254/16, fe80::/10), shared (100.64/10), unspecified, multicast, broadcast, reserved,
+// benchmarking or documentation. IPv4-mapped and NAT64 (64:ff9b::/96) IPv6 addresses are judged
+// by the IPv4 address inside. False for text that is not an address.
+bool IsPublicAddress(std::string_view address);
+
+// Whether the host of `url`, resolved to `address`, may be called: OK when the host is named on
+// `allowed` itself, or when `address` is public; kInvalidArgument saying which otherwise.
+core::Status CheckResolvedAddress(const WebhookUrl& url, std::string_view address,
+                                  const std::vector<std::string>& allowed);
 
 // `t=<unix seconds>,v1=<lower-case hex HMAC-SHA256 of "<t>.<body>" under secret>`: the
 // Strongbox-Signature header (the scheme Stripe popularised: the time inside the signature lets

@@ -285,7 +285,8 @@ const std::vector<Field>& Fields() {
     v.push_back(StringField(
         "webhook_allowed_hosts", &Config::webhook_allowed_hosts,
         "hosts a subscription's deliveryUrl may name: comma-separated host or host:port, or * "
-        "for any; empty (the default) refuses every deliveryUrl, so API keys cannot make the "
+        "for any host on a public address (not private, loopback or link-local, written or "
+        "resolved); empty (the default) refuses every deliveryUrl, so API keys cannot make the "
         "server call into its own network"));
     v.push_back(IntField("webhook_timeout_ms", &Config::webhook_timeout_ms, 100, 600'000,
                          "a webhook POST's connect, and then its send and answer, each at most "

@@ -211,6 +211,14 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
     auto [resolve_error, resolved] = co_await resolver.async_resolve(
         peer->host, peer->port, asio::ip::resolver_base::numeric_service, as_tuple(use_awaitable));
     if (resolve_error) co_return fail("resolving: " + resolve_error.message());
+    if (options_.admit) {
+      // Every address, not only the one connected to: a name answering a mix is refused whole.
+      for (const auto& entry : resolved) {
+        const core::Status admitted =
+            options_.admit(peer->host, peer->port, entry.endpoint().address().to_string());
+        if (!admitted.ok()) co_return fail(admitted.message());
+      }
+    }
     endpoints = std::move(resolved);
   }
   // Declared after `c`, so it ends (on every return) before the connection can go.

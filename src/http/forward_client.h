@@ -50,6 +50,13 @@ class ForwardClient {
     // The status for a peer that could not be reached (`url`, what failed); null: 503
     // PARTITION_MOVING naming the node (the cluster's forwarding). Webhook delivery sets its own.
     std::function<core::Status(const std::string& url, const std::string& what)> unreachable;
+    // Judges each address the peer's host resolved to, before connecting (host and port as in
+    // the base URL; the address as text, IPv6 without brackets): a non-OK status refuses the
+    // request with its message, as `unreachable` words it (webhook delivery: no private
+    // address behind an allowed `*`). Null: every address.
+    std::function<core::Status(const std::string& host, const std::string& port,
+                               const std::string& address)>
+        admit;
     // How often a request sent with a `still_wanted` check asks it (see Send).
     std::chrono::milliseconds recheck{500};
   };

@@ -395,6 +395,36 @@ TEST_CASE("webhooks: a receiver on an IPv6 literal gets its batches", "[integrat
   CHECK(first.headers.at("host") == "[::1]:" + std::to_string(receiver->port()));
 }
 
+TEST_CASE("webhooks: '*' reaches no private address, written or resolved", "[integration]") {
+  WebhookReceiver receiver;
+  ServerFixture f(WebhookFlags("*"));
+  const std::string port = std::to_string(receiver.port());
+  // An address in the URL is judged at create...
+  for (const std::string& url : {receiver.Url(), std::string("http://169.254.169.254/latest/"),
+                                 std::string("http://[::1]:") + port + "/"}) {
+    auto r = f.client->Post(kSubscriptions, json{{"id", "s"}, {"deliveryUrl", url}}.dump());
+    INFO(url << " " << r.body);
+    CHECK(r.status == 400);
+    CHECK(r.body.find("special-purpose") != std::string::npos);
+  }
+  // ... a name by what it resolves to, before every connection: nothing reaches the receiver.
+  CreateHook(*f.client, "by-name", "http://localhost:" + port + "/hook");
+  WriteEntries(*f.client, "a", 2);
+  json state;
+  REQUIRE(WaitFor(
+      [&] {
+        state = f.client->Get(kSubscriptions + "/by-name").Json()["delivery"];
+        return state.contains("lastError") &&
+               state["lastError"].get<std::string>().find("resolves to") != std::string::npos;
+      },
+      std::chrono::seconds(10)));
+  INFO(state.dump());
+  CHECK(state["state"] == "retrying");
+  CHECK(state["lastError"].get<std::string>().find("webhook_allowed_hosts") != std::string::npos);
+  CHECK(receiver.Posts().empty());
+  CHECK(f.client->Get(kSubscriptions + "/by-name").Json()["cursor"] == "0");
+}
+
 TEST_CASE("webhooks: a host taken off the allow-list is no longer called", "[integration]") {
   WebhookReceiver receiver;
   ServerFixture f(WebhookFlags());

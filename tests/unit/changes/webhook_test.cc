@@ -60,12 +60,93 @@ TEST_CASE("the webhook allow-list admits only the hosts and ports it names", "[u
   CHECK(refused.message().find("webhook_allowed_hosts") != std::string::npos);
   auto any = ParseAllowedHosts("*");
   REQUIRE(any.ok());
-  CHECK(CheckDeliveryUrl("http://10.0.0.1:1/", *any).ok());
-  CHECK(!CheckDeliveryUrl("https://10.0.0.1/", *any).ok());  // still a valid URL only
+  CHECK(CheckDeliveryUrl("http://93.184.216.34:1/", *any).ok());
+  CHECK(CheckDeliveryUrl("http://hooks.example.com/", *any).ok());  // judged when resolved
+  CHECK(!CheckDeliveryUrl("https://93.184.216.34/", *any).ok());    // still a valid URL only
+  // ... but no private or special-purpose address: "*" is every host on the internet, not the
+  // operator's own network.
+  for (const char* url : {"http://10.0.0.1:1/", "http://127.0.0.1:9000/", "http://169.254.169.254/",
+                          "http://[::1]:7000/", "http://[fd00::1]/", "http://0.0.0.0/"}) {
+    INFO(url);
+    core::Status refused_any = CheckDeliveryUrl(url, *any);
+    CHECK(!refused_any.ok());
+    CHECK(refused_any.message().find("special-purpose") != std::string::npos);
+  }
+  // Named on the list, a private address is the operator's own choice.
+  auto named = ParseAllowedHosts("*,10.0.0.1");
+  REQUIRE(named.ok());
+  CHECK(CheckDeliveryUrl("http://10.0.0.1:1/", *named).ok());
+  CHECK(!CheckDeliveryUrl("http://10.0.0.2:1/", *named).ok());
   for (const char* bad : {"127.0.0.1:99999", "a b", "[::1", "host:", "http://x"}) {
     INFO(bad);
     CHECK(!ParseAllowedHosts(bad).ok());
   }
+}
+
+TEST_CASE("only addresses outside every special-purpose block are public", "[unit]") {
+  for (const char* address : {"0.0.0.0",
+                              "0.1.2.3",
+                              "10.1.2.3",
+                              "100.64.0.1",
+                              "100.127.255.254",
+                              "127.0.0.1",
+                              "127.255.255.255",
+                              "169.254.169.254",
+                              "172.16.0.1",
+                              "172.31.255.255",
+                              "192.0.0.8",
+                              "192.0.2.1",
+                              "192.168.1.1",
+                              "198.18.0.1",
+                              "198.19.255.255",
+                              "198.51.100.7",
+                              "203.0.113.9",
+                              "224.0.0.1",
+                              "239.255.255.250",
+                              "240.0.0.1",
+                              "255.255.255.255",
+                              "::",
+                              "::1",
+                              "fe80::1",
+                              "febf::1",
+                              "fc00::1",
+                              "fd12:3456::1",
+                              "ff02::1",
+                              "2001:db8::1",
+                              "100::1",
+                              "::ffff:10.0.0.1",
+                              "::ffff:127.0.0.1",
+                              "64:ff9b::a9fe:a9fe",
+                              "4000::1",
+                              "not an address",
+                              "",
+                              "127.1",
+                              "2130706433",
+                              "[::1]"}) {
+    INFO(address);
+    CHECK_FALSE(IsPublicAddress(address));
+  }
+  for (const char* address :
+       {"1.1.1.1", "8.8.8.8", "93.184.216.34", "100.63.255.255", "100.128.0.0", "172.15.255.255",
+        "172.32.0.0", "192.169.0.1", "198.17.255.255", "198.20.0.0", "223.255.255.255",
+        "2001:4860:4860::8888", "2a00:1450::1", "::ffff:8.8.8.8", "64:ff9b::808:808"}) {
+    INFO(address);
+    CHECK(IsPublicAddress(address));
+  }
+}
+
+TEST_CASE("a name admitted by '*' may not resolve to a private address", "[unit]") {
+  auto hosts = ParseAllowedHosts("*,intranet.example:9000");
+  REQUIRE(hosts.ok());
+  WebhookUrl hooks{"hooks.example.com", 80, "/"};
+  CHECK(CheckResolvedAddress(hooks, "93.184.216.34", *hosts).ok());
+  core::Status refused = CheckResolvedAddress(hooks, "169.254.169.254", *hosts);
+  CHECK(!refused.ok());
+  CHECK(refused.message().find("169.254.169.254") != std::string::npos);
+  CHECK(!CheckResolvedAddress(hooks, "::1", *hosts).ok());
+  // A host the list names is trusted as listed, on the port it names.
+  CHECK(CheckResolvedAddress(WebhookUrl{"intranet.example", 9000, "/"}, "10.0.0.7", *hosts).ok());
+  CHECK(!CheckResolvedAddress(WebhookUrl{"intranet.example", 9001, "/"}, "10.0.0.7", *hosts).ok());
 }
 
 TEST_CASE("webhook signatures are HMAC-SHA256 of the time and the body", "[unit]") {
