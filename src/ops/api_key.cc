@@ -31,6 +31,17 @@ core::Status ValidateScope(const KeyScope& scope) {
       return core::Status::InvalidArgument("A scope's data store names must be 1-50 bytes.");
     }
   }
+  // Narrowed, a scope grants only routes naming one of its data stores: on a scope whose routes
+  // name none (memory store, session locks, the change feed) it would grant nothing at all.
+  const bool names_data_stores = scope.name == kAdminScope ||
+                                 scope.name.starts_with("universe-datastores.") ||
+                                 scope.name.starts_with("universe.ordered-data-store.");
+  if (!scope.data_stores.empty() && !names_data_stores) {
+    return core::Status::InvalidArgument(
+        "Scope \"" + scope.name +
+        "\" cannot be narrowed with dataStores: its routes name no data store, so it would "
+        "grant nothing.");
+  }
   return core::Status::Ok();
 }
 

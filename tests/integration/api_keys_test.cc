@@ -184,6 +184,12 @@ TEST_CASE(
                                          R"("scope":"everything"}]})")
             .status == 400);
   CHECK(f.client->Post("/admin/v1/api-keys", R"({"name":"x"})").status == 400);
+  // The feed's scope narrowed to a data store would never grant the feed: refused, said why.
+  auto narrowed_feed = f.client->Post(
+      "/admin/v1/api-keys", R"({"name":"x","scopes":[{"universe":"42","scope":"changes:read",)"
+                            R"("dataStores":["Inventory"]}]})");
+  CHECK(narrowed_feed.status == 400);
+  CHECK(narrowed_feed.body.find("grant nothing") != std::string::npos);
   CHECK(f.client->Get("/admin/v1/api-keys").Json()["apiKeys"].size() == 2);
 
   // An expiring key works until its expireTime.

@@ -67,6 +67,18 @@ TEST_CASE("scope names are checked against the contract's list", "[ops]") {
   CHECK(ValidateScope({0, "session-locks:write", {}}).ok());
   CHECK_FALSE(ValidateScope({1, "universe-datastores.objects:everything", {}}).ok());
   CHECK_FALSE(ValidateScope({1, std::string(kRead), {""}}).ok());
+  // Narrowing to data stores only where routes name one: elsewhere it would grant nothing.
+  CHECK(ValidateScope({1, std::string(kRead), {"PlayerData"}}).ok());
+  CHECK(ValidateScope({1, "universe.ordered-data-store.scope.entry:read", {"Wins"}}).ok());
+  CHECK(ValidateScope({1, "admin", {"PlayerData"}}).ok());
+  for (const char* name : {"changes:read", "changes:subscribe", "memory-store.queue:add",
+                           "memory-store.hash-map:read", "session-locks:write"}) {
+    INFO(name);
+    CHECK(ValidateScope({1, name, {}}).ok());
+    core::Status narrowed = ValidateScope({1, name, {"PlayerData"}});
+    CHECK(narrowed.code() == core::StatusCode::kInvalidArgument);
+    CHECK(narrowed.message().find("grant nothing") != std::string::npos);
+  }
 }
 
 TEST_CASE("secrets: 256 random bits, matched only exactly, never stored", "[ops]") {
