@@ -106,6 +106,7 @@ class QueueRoutes {
     SB_CO_ASSIGN_OR_RETURN(auto wait, QueryDuration(request, "waitTime"));
     if (wait) read.wait = *wait;
     SB_CO_ASSIGN_OR_RETURN(read.writer, gate::ParseWriter(request));
+    read.watch_client = request.watch_client;
     SB_CO_ASSIGN_OR_RETURN(QueueRead result, co_await services_.queues->Read(name, read));
     co_return ReadResponse(name, result);
   }

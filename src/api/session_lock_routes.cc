@@ -93,10 +93,10 @@ class LockRoutes {
     SB_CO_ASSIGN_OR_RETURN(auto ttl, RequiredTtl(body));
     SB_CO_ASSIGN_OR_RETURN(auto wait, GetOptionalDuration(body, "waitTime"));
     auto respond = Responder(write, call);
-    SB_CO_ASSIGN_OR_RETURN(auto lock,
-                           co_await services_.locks->Acquire(
-                               call.universe, call.id, std::move(owner), ttl,
-                               wait.value_or(std::chrono::nanoseconds::zero()), respond.context()));
+    SB_CO_ASSIGN_OR_RETURN(auto lock, co_await services_.locks->Acquire(
+                                          call.universe, call.id, std::move(owner), ttl,
+                                          wait.value_or(std::chrono::nanoseconds::zero()),
+                                          respond.context(), request.watch_client));
     co_return respond(lock);
   }
 

@@ -34,8 +34,13 @@ asio::awaitable<gate::Placement::Placed> NodePlacement::Place(const http::Reques
   hop.emplace_back(kForwardedByHeader, node_id_);
   hop.emplace_back("x-request-id", request.request_id);
   // Given up (503, retryable) once another node has the partition: an owner that stopped
-  // answering (paused, cut off) would otherwise hold the request for forward_timeout_ms.
-  std::function<bool()> still_owner = [map = map_, partition, owner = entry.owner_id] {
+  // answering (paused, cut off) would otherwise hold the request for forward_timeout_ms. And
+  // once the client has hung up: closing the forwarded connection ends the owner's long poll
+  // too, so it hands no item or lock to a caller that is gone.
+  std::shared_ptr<const std::atomic<bool>> client_gone =
+      request.watch_client ? request.watch_client() : nullptr;
+  std::function<bool()> still_owner = [map = map_, partition, owner = entry.owner_id, client_gone] {
+    if (client_gone != nullptr && client_gone->load()) return false;
     const PartitionMap::Entry now = map->Get(partition);
     return now.state == PartitionMap::State::kRemote && now.owner_id == owner;
   };

@@ -4,8 +4,10 @@
 // module fills a Request from the wire (Beast) and writes a Response back; handlers never touch
 // Beast. Thread safety: plain values.
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -44,6 +46,12 @@ struct Request {
       grants;
   // The request id (x-request-id, echoed or generated), for logs and the response header.
   std::string request_id;
+  // Set by the HTTP session: starts watching the connection for the client closing it while
+  // this request is served, and answers the flag that turns true once it has (on the session's
+  // thread). Long polls ask before they sleep, so items and locks are never handed to a wait
+  // whose client has gone. Null: unknown (an in-process request). Call it only from the
+  // request's own handler, while it runs.
+  std::function<std::shared_ptr<const std::atomic<bool>>()> watch_client;
 
   // Case-insensitive; nullopt when absent.
   std::optional<std::string_view> Header(std::string_view name) const;

@@ -1,6 +1,7 @@
 #include "http/session.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
@@ -10,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 
 #include "core/strings.h"
 #include "http/error_response.h"
@@ -132,6 +134,35 @@ asio::awaitable<void> Session::LingeringClose() {
   }
 }
 
+std::shared_ptr<const std::atomic<bool>> Session::WatchClient() {
+  if (client_gone_ == nullptr) {
+    client_gone_ = std::make_shared<std::atomic<bool>>(false);
+    AwaitClientClose(client_gone_);
+  }
+  return client_gone_;
+}
+
+void Session::AwaitClientClose(std::shared_ptr<std::atomic<bool>> gone) {
+  // No read is pending while a handler runs, so the socket turns readable only when the client
+  // sends more (a pipelined request: it is still there) or closes (end of stream, or a reset).
+  socket_.async_wait(
+      asio::ip::tcp::socket::wait_read,
+      [self = shared_from_this(), gone = std::move(gone)](const beast::error_code& ec) mutable {
+        if (ec == asio::error::operation_aborted || self->client_gone_ != gone) return;
+        if (ec) {
+          gone->store(true);
+          return;
+        }
+        char byte;
+        const ssize_t n = ::recv(self->socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+          gone->store(true);
+        } else if (n < 0) {
+          self->AwaitClientClose(std::move(gone));  // woken for nothing: wait again
+        }
+      });
+}
+
 asio::awaitable<void> Session::Run() {
   const ServerOptions& options = server_.options_;
   SetDeadline();
@@ -181,11 +212,18 @@ asio::awaitable<void> Session::Run() {
     auto& wire = parser.get();
     Request request = RequestFromWire(std::move(wire));
     request.remote_address = remote_address;
+    request.watch_client = [this] { return WatchClient(); };
     Response response;
     if (!ParseTarget(request.target, &request.path, &request.query)) {
       response = ErrorResponse(core::Status::InvalidArgument("Malformed percent-encoding."));
     } else {
       response = co_await Handle(request);
+    }
+    if (client_gone_ != nullptr) {
+      // The watch ends with the request: its wait is cancelled before the answer is written.
+      client_gone_.reset();
+      beast::error_code ignored;
+      socket_.cancel(ignored);
     }
     const bool keep_alive =
         wire.keep_alive() && !closing_ && server_.state() != ServingState::kDraining;

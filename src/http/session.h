@@ -13,6 +13,7 @@
 // connection alive until the client closes, a deadline passes or the server drains.
 // Owned by the coroutine that runs it; the Server holds a weak reference to close it.
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -52,6 +53,11 @@ class Session : public std::enable_shared_from_this<Session> {
       boost::beast::flat_buffer& buffer,
       boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
 
+  // Request::watch_client: starts (once per request) waiting for the socket to turn readable
+  // while the handler runs, and answers the request's "client gone" flag.
+  std::shared_ptr<const std::atomic<bool>> WatchClient();
+  void AwaitClientClose(std::shared_ptr<std::atomic<bool>> gone);
+
   Server& server_;
   // Closes the socket when the deadline of the operation in progress passes.
   boost::asio::awaitable<void> Watchdog();
@@ -65,6 +71,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const uint64_t id_;
   bool busy_ = false;     // a request is being handled (only touched on the strand)
   bool closing_ = false;  // finish the current request, then close
+  // The request in progress's "client gone" flag, once its handler asked (WatchClient).
+  std::shared_ptr<std::atomic<bool>> client_gone_;
 };
 
 }  // namespace strongbox::http

@@ -112,11 +112,10 @@ asio::awaitable<Result<LockRecord>> LockService::Commit(int64_t universe, const 
   co_return co_await pipeline_->Commit<LockRecord>(std::move(mutation), std::move(context));
 }
 
-asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::string id,
-                                                         std::string owner,
-                                                         std::chrono::nanoseconds ttl,
-                                                         std::chrono::nanoseconds wait,
-                                                         Context context) {
+asio::awaitable<Result<LockRecord>> LockService::Acquire(
+    int64_t universe, std::string id, std::string owner, std::chrono::nanoseconds ttl,
+    std::chrono::nanoseconds wait, Context context,
+    std::function<std::shared_ptr<const std::atomic<bool>>()> watch_client) {
   SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
   SB_CO_RETURN_IF_ERROR(CheckOwner(owner));
   SB_CO_RETURN_IF_ERROR(CheckTtl(ttl));
@@ -130,7 +129,11 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::
   const auto deadline = std::chrono::steady_clock::now() + wait;
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
   const std::string key = LockKey(universe, id);
+  std::shared_ptr<const std::atomic<bool>> client_gone;  // asked for before the first sleep
   for (;;) {
+    if (client_gone != nullptr && client_gone->load()) {
+      co_return Status::Unavailable("The client closed its connection during the wait.");
+    }
     Transition take = [owner, ttl](const std::optional<LockRecord>& current,
                                    core::Timestamp now) -> Result<LockRecord> {
       if (current && current->HeldAt(now)) {
@@ -159,6 +162,7 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(int64_t universe, std::
     auto until_expiry = holder.ok() ? holder->expire_time - clock_->Now() : remaining;
     timer->expires_after(std::min<std::chrono::nanoseconds>(
         remaining, std::max<std::chrono::nanoseconds>(until_expiry, std::chrono::milliseconds(1))));
+    if (client_gone == nullptr && watch_client) client_gone = watch_client();
     auto executor = timer->get_executor();
     const uint64_t waiter = waiters_.Add(
         key, [executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });

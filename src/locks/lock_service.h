@@ -54,12 +54,14 @@ class LockService {
 
   // Takes the lock (new token) if free or expired; renews it (same token) if `owner` holds it;
   // else, after waiting up to `wait` for it, kAborted reason LOCK_HELD with the holder and its
-  // expireTime in the metadata.
-  boost::asio::awaitable<core::Result<LockRecord>> Acquire(int64_t universe, std::string id,
-                                                           std::string owner,
-                                                           std::chrono::nanoseconds ttl,
-                                                           std::chrono::nanoseconds wait,
-                                                           Context context = {});
+  // expireTime in the metadata. `watch_client` (http::Request::watch_client, may be null) is
+  // asked before the first sleep: once the client has closed its connection the wait ends
+  // with kUnavailable, so a lock is never taken for a caller that is gone (it would stay held,
+  // by nobody, until its ttl).
+  boost::asio::awaitable<core::Result<LockRecord>> Acquire(
+      int64_t universe, std::string id, std::string owner, std::chrono::nanoseconds ttl,
+      std::chrono::nanoseconds wait, Context context = {},
+      std::function<std::shared_ptr<const std::atomic<bool>>()> watch_client = nullptr);
   // Extends the lease; kAborted LOCK_LOST unless `owner` holds it now with `token`.
   boost::asio::awaitable<core::Result<LockRecord>> Renew(int64_t universe, std::string id,
                                                          std::string owner, uint64_t token,

@@ -373,7 +373,18 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
     answering.units += grant.units;
     answering.bound = std::max(answering.bound, grant.bound);
   };
+  // Null until the read first sleeps; then true once its client has closed the connection.
+  std::shared_ptr<const std::atomic<bool>> client_gone;
+  auto gone = [&client_gone] { return client_gone != nullptr && client_gone->load(); };
+  const auto client_left = [] {
+    return Status::Unavailable("The client closed its connection during the wait.");
+  };
   for (;;) {
+    if (gone()) {
+      // Items or a wake-up for nobody: they go on to the next sleeping read instead.
+      pass_on(answering);
+      co_return client_left();
+    }
     // Registered before the attempt, so an add that commits after it cannot be missed: the
     // flag is set, or the posted cancel reaches the wait below (both run on this executor).
     auto executor = timer->get_executor();
@@ -413,7 +424,8 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
         co_return serving;
       }
     }
-    if (!woken->exchange(false)) {
+    if (client_gone == nullptr && request.watch_client) client_gone = request.watch_client();
+    if (!woken->exchange(false) && !gone()) {
       auto sleep = std::chrono::duration_cast<std::chrono::nanoseconds>(remaining);
       if (seen.wake_at != core::Timestamp::max()) {
         sleep = std::min(sleep, std::max<std::chrono::nanoseconds>(seen.wake_at - clock_->Now(),

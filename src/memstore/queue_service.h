@@ -80,8 +80,13 @@ class QueueService {
     std::chrono::nanoseconds wait{0};  // [SB] long poll
     // Who the change log names for the read's "read" records (null: the server).
     std::shared_ptr<const store::ChangeWriter> writer;
+    // http::Request::watch_client: asked before the first sleep. Once its flag is true (the
+    // client closed its connection) the read takes nothing more: what it was woken for goes
+    // to the next sleeping read. Null: the caller cannot tell.
+    std::function<std::shared_ptr<const std::atomic<bool>>()> watch_client;
   };
-  // kNotFound when `all_or_nothing` and fewer than `count` items are visible (after the wait).
+  // kNotFound when `all_or_nothing` and fewer than `count` items are visible (after the wait);
+  // kUnavailable when the client went away during the wait (nobody reads that answer).
   boost::asio::awaitable<core::Result<QueueRead>> Read(QueueName name, ReadRequest request);
 
   // Removes the items of a read. kNotFound when the read id is unknown or its window ended.

@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <thread>
 
 namespace strongbox::testing {
 
@@ -149,6 +150,17 @@ std::string RawExchange(uint16_t port, const std::string& bytes) {
   while (ReadSome(ioc, stream, &out)) {
   }
   return out;
+}
+
+void SendAndHangUp(uint16_t port, const std::string& bytes, std::chrono::milliseconds hold) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  ConnectBounded(ioc, stream, port, std::chrono::seconds(10));
+  WriteAll(ioc, stream, bytes);
+  std::this_thread::sleep_for(hold);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.socket().close(ignored);
 }
 
 std::string RawExchangeInTwoParts(uint16_t port, const std::string& first,

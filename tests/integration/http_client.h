@@ -4,6 +4,7 @@
 // connection to 127.0.0.1, reopened when the server closes it. Every call has a 30 s deadline,
 // which holds even against a server that accepts and never answers (the reads are bounded).
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,6 +59,10 @@ class HttpClient {
 // Writes raw bytes on a fresh connection and returns everything read until the server closes
 // it (or 10 s pass).
 std::string RawExchange(uint16_t port, const std::string& bytes);
+
+// Writes `bytes` on a fresh connection, keeps it open for `hold` without reading, then closes
+// it: a client that gives up on a long poll.
+void SendAndHangUp(uint16_t port, const std::string& bytes, std::chrono::milliseconds hold);
 
 // Writes `first`, waits for the server to answer something (at most 5 s), then writes `second`
 // and reads until the server closes.

@@ -136,6 +136,42 @@ TEST_CASE("a long-poll read returns as soon as an item is added", "[integration]
   CHECK(f.client->Get(kQueue + "/items:read?waitTime=31s").status == 400);
 }
 
+// A long-poll read sent on a connection of its own, closed 0.3 s later without reading the
+// answer: a consumer that crashed or gave up.
+void ReadAndHangUp(ServerFixture& f) {
+  SendAndHangUp(f.server.port(),
+                "GET " + kQueue + "/items:read?waitTime=20s HTTP/1.1\r\nHost: x\r\nx-api-key: " +
+                    f.server.admin_key() + "\r\n\r\n",
+                std::chrono::milliseconds(300));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the server sees the close
+}
+
+TEST_CASE("an item added after a reader hung up goes to a live reader, not the gone one",
+          "[integration]") {
+  ServerFixture f;
+  ReadAndHangUp(f);
+  REQUIRE(f.client->Post(kQueue + "/items", R"({"data":"job-1","ttl":"600s"})").status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  json info = f.client->Get(kQueue).Json();
+  CHECK(info["invisibleSize"] == 0);  // nobody took it
+  auto taken = f.client->Get(kQueue + "/items:read");
+  CHECK(taken.Json()["data"] == json::array({"job-1"}));
+
+  // A live reader waiting behind a gone one gets the next item at once.
+  ReadAndHangUp(f);
+  json got;
+  std::thread live([&] {
+    HttpClient c(f.server.port(), f.server.admin_key());
+    got = c.Get(kQueue + "/items:read?waitTime=10s").Json();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto added = Clock::now();
+  REQUIRE(f.client->Post(kQueue + "/items", R"({"data":"job-2","ttl":"600s"})").status == 200);
+  live.join();
+  CHECK(got["data"] == json::array({"job-2"}));
+  CHECK(Clock::now() - added < std::chrono::seconds(5));  // woken, not at its 10 s deadline
+}
+
 TEST_CASE("read items reappear after a real-time window, a restart keeps invisibility",
           "[integration]") {
   ServerFixture f;

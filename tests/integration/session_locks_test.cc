@@ -179,6 +179,29 @@ TEST_CASE("an acquire with waitTime is woken by the release", "[integration]") {
   CHECK(f.client->Post(kLocks + "/player-7:acquire", R"({"owner":"c","ttl":"60s"})").status == 409);
 }
 
+TEST_CASE("an acquire whose client hung up during its wait never takes the lock", "[integration]") {
+  ServerFixture f;
+  Acquire(*f.client, "a", "600s");
+  // A game server asks to wait up to 20 s, then gives up after 0.3 s (it crashed, or timed out).
+  const std::string body = R"({"owner":"gone","ttl":"600s","waitTime":"20s"})";
+  SendAndHangUp(f.server.port(),
+                "POST " + kLocks +
+                    "/player-7:acquire HTTP/1.1\r\nHost: x\r\nx-api-key: " + f.server.admin_key() +
+                    "\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body,
+                std::chrono::milliseconds(300));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(
+      f.client->Post(kLocks + "/player-7:release", R"({"owner":"a","fencingToken":"1"})").status ==
+      200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // time for a wrong take
+  // Free for the next caller, not held by the one that left for the next 600 s.
+  auto next = f.client->Post(kLocks + "/player-7:acquire", R"({"owner":"c","ttl":"60s"})");
+  INFO(next.body);
+  CHECK(next.status == 200);
+  CHECK(next.Json()["owner"] == "c");
+}
+
 TEST_CASE("bad lock input and bad guard headers are 400 and change nothing", "[integration]") {
   ServerFixture f;
   REQUIRE(f.client->Post(kEntries + "?id=safe", R"({"value":1})").status == 200);
