@@ -210,5 +210,27 @@ TEST_CASE("queue settings: maxDeliveries moves a poison item to the dead-letter 
   CHECK(dead.Json()["data"] == json::array({"poison"}));
 }
 
+TEST_CASE("a poison item moves to a full dead-letter queue rather than being lost",
+          "[integration]") {
+  ServerFixture f({"--memstore-max-items-per-structure", "2"});
+  const std::string dead = "/cloud/v2/universes/42/memory-store/queues/jobs-dead";
+  REQUIRE(f.client->Patch(kQueue, R"({"maxDeliveries":1,"deadLetterQueue":"jobs-dead"})").status ==
+          200);
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(f.client->Post(dead + "/items", R"({"data":"old","ttl":"60s"})").status == 200);
+  }
+  CHECK(f.client->Post(dead + "/items", R"({"data":"more","ttl":"60s"})").status == 400);
+  REQUIRE(f.client->Post(kQueue + "/items", R"({"data":"poison","ttl":"60s"})").status == 200);
+  REQUIRE(f.client->Get(kQueue + "/items:read?invisibilityTimeoutSeconds=1").status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK(f.client->Get(kQueue + "/items:read").Json()["items"] == json::array());
+  // Moved, past the limit (proto-docs/memory-store.md "Common rules"); adds still refused.
+  CHECK(f.client->Get(dead).Json()["size"] == 3);
+  CHECK(f.client->Get(kQueue).Json()["size"] == 0);
+  auto refused = f.client->Post(dead + "/items", R"({"data":"more","ttl":"60s"})");
+  CHECK(refused.status == 400);
+  CHECK(refused.Json()["details"][0]["reason"] == "LIMIT_EXCEEDED");
+}
+
 }  // namespace
 }  // namespace strongbox::testing
