@@ -24,6 +24,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "RESOURCE_EXHAUSTED";
     case StatusCode::kPayloadTooLarge:
       return "PAYLOAD_TOO_LARGE";
+    case StatusCode::kMethodNotAllowed:
+      return "METHOD_NOT_ALLOWED";
     case StatusCode::kUnavailable:
       return "UNAVAILABLE";
     case StatusCode::kDeadlineExceeded:

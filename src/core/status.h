@@ -25,7 +25,8 @@ enum class StatusCode {
   kAborted,             // etag mismatch, lost lease, stale fencing token: re-read and retry
   kResourceExhausted,   // rate limit, quota, full commit queue
   kPayloadTooLarge,
-  kUnavailable,  // starting or shutting down
+  kMethodNotAllowed,  // a known path asked with a method it does not take (405, api.md §1)
+  kUnavailable,       // starting or shutting down
   kDeadlineExceeded,
   kInternal,
 };
@@ -50,6 +51,7 @@ class [[nodiscard]] Status {
   static Status Aborted(std::string m) { return {StatusCode::kAborted, m}; }
   static Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, m}; }
   static Status PayloadTooLarge(std::string m) { return {StatusCode::kPayloadTooLarge, m}; }
+  static Status MethodNotAllowed(std::string m) { return {StatusCode::kMethodNotAllowed, m}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, m}; }
   static Status DeadlineExceeded(std::string m) { return {StatusCode::kDeadlineExceeded, m}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, m}; }

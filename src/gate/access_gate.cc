@@ -119,6 +119,10 @@ core::Result<std::unique_ptr<AccessGate>> AccessGate::Install(
   router.SetInterceptor(
       [g = gate.get()](http::Request& request, const http::RouteInfo& route,
                        const http::Handler& next) { return g->Intercept(request, route, next); });
+  // Unrouted requests answer in their path's family's error shape, as its routes do.
+  router.SetUnrouted([](const http::Request& request, const core::Status& status) {
+    return ErrorResponse(status, SurfaceOfPath(request.path));
+  });
   return gate;
 }
 

@@ -1,5 +1,9 @@
 #include "gate/surface.h"
 
+#include <algorithm>
+#include <vector>
+
+#include "core/strings.h"
 #include "http/error_response.h"
 
 namespace strongbox::gate {
@@ -46,6 +50,31 @@ std::string_view SurfaceName(Surface surface) {
       return "memoryStore";
   }
   return "cloudV2";
+}
+
+Surface SurfaceOfPath(std::string_view path) {
+  // The segments after the leading '/', at most the first five.
+  std::vector<std::string_view> segments;
+  size_t at = path.empty() || path.front() != '/' ? 0 : 1;
+  while (segments.size() < 5 && at <= path.size()) {
+    const size_t slash = std::min(path.find('/', at), path.size());
+    segments.push_back(path.substr(at, slash - at));
+    at = slash + 1;
+  }
+  auto is = [&segments](size_t i, std::string_view text) {
+    if (i >= segments.size()) return false;
+    std::string_view s = segments[i];
+    // The last segment may carry a custom verb (":read"): it belongs to the item, not the family.
+    if (const size_t colon = s.find(':'); colon != std::string_view::npos) s = s.substr(0, colon);
+    return core::EqualsIgnoreCase(s, text);
+  };
+  if (is(0, "cloud") && is(1, "v2") && is(2, "universes") && is(4, "memory-store")) {
+    return Surface::kMemoryStore;
+  }
+  if (is(0, "datastores") && is(1, "v1") && is(2, "universes") && is(4, "standard-datastores")) {
+    return Surface::kStandardV1;
+  }
+  return Surface::kCloudV2;
 }
 
 http::Response ErrorResponse(const core::Status& status, Surface surface) {

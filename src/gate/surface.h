@@ -26,4 +26,10 @@ std::string_view SurfaceName(Surface surface);
 // http/error_response.h.
 http::Response ErrorResponse(const core::Status& status, Surface surface);
 
+// The surface of the API family a raw request path belongs to, for answers no route gives (an
+// unknown verb, a method the path does not take): `/cloud/v2/universes/{u}/memory-store/…` is
+// kMemoryStore, `/datastores/v1/universes/{u}/standard-datastores…` kStandardV1, the rest
+// kCloudV2. Segments compare case-insensitively, as routes match.
+Surface SurfaceOfPath(std::string_view path);
+
 }  // namespace strongbox::gate

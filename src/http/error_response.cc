@@ -27,6 +27,8 @@ unsigned HttpStatusFor(StatusCode code) {
       return 412;
     case StatusCode::kPayloadTooLarge:
       return 413;
+    case StatusCode::kMethodNotAllowed:
+      return 405;
     case StatusCode::kResourceExhausted:
       return 429;
     case StatusCode::kUnavailable:

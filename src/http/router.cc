@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <algorithm>
+
 #include "core/strings.h"
 
 namespace strongbox::http {
@@ -96,14 +98,16 @@ boost::asio::awaitable<Response> Router::Dispatch(Request& request) const {
   std::map<std::string, std::string> best_params;
   std::map<std::string, std::string> best_raw_params;
   std::string best_verb;
-  bool path_known = false;
+  std::vector<std::string_view> allowed;  // the methods of the routes matching the path
   bool bad_escape = false;
   for (const auto& [last, verb] : splits) {
     for (const auto& route : routes_) {
       std::map<std::string, std::string> params;
       std::map<std::string, std::string> raw_params;
       if (!Matches(route, segments, last, verb, &params, &raw_params, &bad_escape)) continue;
-      path_known = true;
+      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
+        allowed.push_back(route.method);
+      }
       if (route.method != request.method) continue;
       if (best == nullptr || route.literals > best->literals) {
         best = &route;
@@ -116,16 +120,22 @@ boost::asio::awaitable<Response> Router::Dispatch(Request& request) const {
   }
 
   if (best == nullptr) {
+    auto answer = [&](const core::Status& status) {
+      return unrouted_ ? unrouted_(request, status) : ErrorResponse(status);
+    };
     if (bad_escape) {
-      co_return ErrorResponse(core::Status::InvalidArgument("Malformed percent-encoding in path."));
+      co_return answer(core::Status::InvalidArgument("Malformed percent-encoding in path."));
     }
-    if (path_known) {
-      Response r = ErrorResponse(
-          core::Status::NotFound("Method " + request.method + " is not allowed on this path."));
-      r.status = 405;
+    if (!allowed.empty()) {
+      std::sort(allowed.begin(), allowed.end());
+      std::string methods;
+      for (std::string_view m : allowed) methods += (methods.empty() ? "" : ", ") + std::string(m);
+      Response r = answer(core::Status::MethodNotAllowed(
+          "Method " + request.method + " is not allowed on this path; it takes " + methods + "."));
+      r.headers.emplace_back("allow", methods);
       co_return r;
     }
-    co_return ErrorResponse(
+    co_return answer(
         core::Status::NotFound("No such route: " + request.method + " " + request.path));
   }
   request.params = std::move(best_params);

@@ -50,11 +50,18 @@ class Router {
   // REQUIRES: called before serving starts, at most once.
   void SetInterceptor(Interceptor interceptor) { interceptor_ = std::move(interceptor); }
 
+  // Words the error answer of a request no route takes (its status: kNotFound, kInvalidArgument
+  // for a malformed escape, kMethodNotAllowed), so it has the body shape of the API family its
+  // path belongs to. Null: the Open Cloud shape. REQUIRES: before serving starts.
+  using Unrouted = std::function<Response(const Request& request, const core::Status& status)>;
+  void SetUnrouted(Unrouted unrouted) { unrouted_ = std::move(unrouted); }
+
   // Every route added, in order.
   std::vector<RouteInfo> Routes() const;
 
   // Routes the request (filling params and verb) and runs its handler. Unknown path → 404,
-  // known path with another method → 405; both as JSON.
+  // known path with another method → 405 METHOD_NOT_ALLOWED with `Allow` naming the methods it
+  // takes (RFC 9110 §15.5.6); both as JSON (SetUnrouted).
   boost::asio::awaitable<Response> Dispatch(Request& request) const;
 
  private:
@@ -79,6 +86,7 @@ class Router {
 
   std::vector<Route> routes_;
   Interceptor interceptor_;
+  Unrouted unrouted_;
 };
 
 }  // namespace strongbox::http

@@ -23,6 +23,29 @@ TEST_CASE("healthz and readyz answer without a key", "[integration]") {
   CHECK(ready.Header("content-type") == "application/json");
 }
 
+TEST_CASE("requests no route takes answer in their API family's error shape", "[integration]") {
+  ServerFixture f;
+  const std::string ms = "/cloud/v2/universes/1/memory-store";
+  auto wrong_method = f.client->Delete(ms + "/queues/q1");
+  CHECK(wrong_method.status == 405);
+  CHECK(wrong_method.Json()["code"] == "METHOD_NOT_ALLOWED");
+  CHECK(wrong_method.Json()["error"] == "METHOD_NOT_ALLOWED");  // memory-store clients read it
+  CHECK(wrong_method.Header("allow") == "GET, PATCH");
+  auto unknown_verb = f.client->Post(ms + "/queues/q1/items:bogus", "{}");
+  CHECK(unknown_verb.status == 404);
+  CHECK(unknown_verb.Json()["error"] == "NOT_FOUND");
+  auto bad_escape = f.client->Get(ms + "/hash-maps/h/items/%ZZ");
+  CHECK(bad_escape.status == 400);
+  CHECK(bad_escape.Json()["error"] == "INVALID_ARGUMENT");
+  auto v1 = f.client->Get("/datastores/v1/universes/1/standard-datastores/datastore/nothing");
+  CHECK(v1.status == 404);
+  CHECK(v1.Json()["errorDetails"][0]["errorDetailType"] == "DatastoreErrorInfo");
+  auto v2 = f.client->Get("/cloud/v2/universes/1/nothing");
+  CHECK(v2.status == 404);
+  CHECK(v2.Json()["code"] == "NOT_FOUND");
+  CHECK_FALSE(v2.Json().contains("error"));
+}
+
 TEST_CASE("one connection serves many requests (keep-alive)", "[integration]") {
   ServerFixture f;
   for (int i = 0; i < 50; ++i) {

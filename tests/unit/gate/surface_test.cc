@@ -33,6 +33,22 @@ TEST_CASE("memory-store errors carry the code twice, cloud v2 once", "[gate]") {
   CHECK_FALSE(v2.contains("error"));
 }
 
+TEST_CASE("a path no route takes still belongs to its API family's error shape", "[gate]") {
+  CHECK(SurfaceOfPath("/cloud/v2/universes/1/memory-store/queues/q/items:bogus") ==
+        Surface::kMemoryStore);
+  CHECK(SurfaceOfPath("/CLOUD/v2/universes/1/Memory-Store/hash-maps/h/items/x") ==
+        Surface::kMemoryStore);
+  CHECK(SurfaceOfPath("/cloud/v2/universes/1/memory-store:flush") == Surface::kMemoryStore);
+  CHECK(SurfaceOfPath("/datastores/v1/universes/1/standard-datastores/datastore/nope") ==
+        Surface::kStandardV1);
+  CHECK(SurfaceOfPath("/cloud/v2/universes/1/data-stores/d/entries/e:bogus") == Surface::kCloudV2);
+  CHECK(SurfaceOfPath("/ordered-data-stores/v1/universes/1/orderedDataStores/x") ==
+        Surface::kCloudV2);
+  CHECK(SurfaceOfPath("") == Surface::kCloudV2);
+  CHECK(SurfaceOfPath("/") == Surface::kCloudV2);
+  CHECK(SurfaceOfPath("/cloud/v2/universes/1") == Surface::kCloudV2);
+}
+
 TEST_CASE("every surface hides an internal error's detail", "[gate]") {
   for (Surface surface : {Surface::kCloudV2, Surface::kStandardV1, Surface::kMemoryStore}) {
     auto r = ErrorResponse(Status::Internal("storage: IO error: /secret/path"), surface);

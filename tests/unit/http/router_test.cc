@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -88,6 +89,12 @@ TEST_CASE("unknown routes, wrong methods and bad escapes answer JSON errors", "[
   CHECK(Body(missing)["code"] == "NOT_FOUND");
   auto wrong_method = Run(router, "DELETE", "/v2/u/1/entries/k");
   CHECK(wrong_method.status == 405);
+  CHECK(Body(wrong_method)["code"] == "METHOD_NOT_ALLOWED");
+  // RFC 9110 §15.5.6: a 405 says which methods the path takes.
+  auto allow = std::find_if(wrong_method.headers.begin(), wrong_method.headers.end(),
+                            [](const auto& h) { return h.first == "allow"; });
+  REQUIRE(allow != wrong_method.headers.end());
+  CHECK(allow->second == "GET");
   auto bad = Run(router, "GET", "/v2/u/1/entries/bad%zz");
   CHECK(bad.status == 400);
   CHECK(Body(bad)["code"] == "INVALID_ARGUMENT");
