@@ -126,10 +126,10 @@ void AppendJsonString(std::string* out, std::string_view s) {
 
 const Json* FindMember(const Json& obj, std::string_view name, bool ignore_case) {
   if (!obj.is_object()) return nullptr;
-  if (!ignore_case) {
-    auto it = obj.find(name);
-    return it == obj.end() ? nullptr : &*it;
-  }
+  // The exact spelling first: a body that spells a field twice in different cases gets the
+  // documented one, whatever the member order (objects iterate by byte order, "Ttl" first).
+  if (auto exact = obj.find(name); exact != obj.end()) return &*exact;
+  if (!ignore_case) return nullptr;
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     if (EqualsIgnoreCase(it.key(), name)) return &*it;
   }

@@ -56,7 +56,8 @@ void AppendJsonString(std::string* out, std::string_view s);
 std::string FormatJsonNumber(double v);
 
 // Finds a member by exact name, or case-insensitively when `ignore_case` (memory-store clients
-// send `Value`, `Ttl`). nullptr when absent or when `obj` is not an object.
+// send `Value`, `Ttl`); the exact spelling wins over another case of it. nullptr when absent or
+// when `obj` is not an object.
 const Json* FindMember(const Json& obj, std::string_view name, bool ignore_case = false);
 
 // Typed member readers: nullopt when absent (or JSON null); an error when of the wrong type.

@@ -35,6 +35,11 @@ TEST_CASE("typed member readers", "[core]") {
   CHECK_FALSE(GetOptionalInt64(j, "bad").ok());
   CHECK(GetOptionalBool(j, "b")->value());
   CHECK_FALSE(GetOptionalBool(j, "Value", true).ok());
+  // Spelled twice in different cases: the exact spelling wins, in either member order.
+  auto twice = *ParseJson(R"({"Value":4,"value":5,"ttl":"60s","Ttl":"5s"})");
+  CHECK(*FindMember(twice, "value", true) == 5);
+  CHECK(*FindMember(twice, "ttl", true) == "60s");
+  CHECK(*FindMember(twice, "TTL", true) == "5s");  // no exact spelling: the first in key order
 }
 
 TEST_CASE("ParseJson refuses nesting past max_json_depth before parsing it", "[core]") {
