@@ -88,8 +88,10 @@ struct Watch {
 };
 
 // Asks `still_wanted` every `every`; after two falses running, cancels the operations on
-// `stream`. `stream` is only touched while the request is not done (Send marks it done, and
-// cancels the timer, before its connection can go).
+// `stream`, and again at every later tick until the request is done: a cancel can be lost (a
+// range connect moves on to the name's next address; a composed read's completed step starts
+// the next one uncancelled). `stream` is only touched while the request is not done (Send
+// marks it done, and cancels the timer, before its connection can go).
 asio::awaitable<void> WatchRequest(std::shared_ptr<Watch> watch, beast::tcp_stream* stream,
                                    std::function<bool()> still_wanted,
                                    std::chrono::milliseconds every) {
@@ -98,11 +100,10 @@ asio::awaitable<void> WatchRequest(std::shared_ptr<Watch> watch, beast::tcp_stre
     watch->timer.expires_after(every);
     co_await watch->timer.async_wait(as_tuple(use_awaitable));
     if (watch->done) co_return;
-    unwanted = still_wanted() ? 0 : unwanted + 1;
+    if (!watch->abandoned) unwanted = still_wanted() ? 0 : unwanted + 1;
     if (unwanted >= 2) {
       watch->abandoned = true;
       stream->cancel();
-      co_return;
     }
   }
 }

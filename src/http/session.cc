@@ -49,6 +49,8 @@ asio::awaitable<void> Session::Watchdog() {
 void Session::Close(bool force) {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this(), force] {
     self->closing_ = true;
+    // Force-closed under a long poll: it must not take anything for this connection.
+    if (force && self->client_gone_ != nullptr) self->client_gone_->store(true);
     if (force || !self->busy_) {
       beast::error_code ec;
       self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);

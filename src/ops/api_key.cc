@@ -33,9 +33,11 @@ core::Status ValidateScope(const KeyScope& scope) {
   }
   // Narrowed, a scope grants only routes naming one of its data stores: on a scope whose routes
   // name none (memory store, session locks, the change feed) it would grant nothing at all.
-  const bool names_data_stores = scope.name == kAdminScope ||
-                                 scope.name.starts_with("universe-datastores.") ||
-                                 scope.name.starts_with("universe.ordered-data-store.");
+  // (control:list lists data stores: its routes name none.)
+  const bool names_data_stores =
+      scope.name == kAdminScope ||
+      (scope.name.starts_with("universe-datastores.") && scope.name != scopes::kControlList) ||
+      scope.name.starts_with("universe.ordered-data-store.");
   if (!scope.data_stores.empty() && !names_data_stores) {
     return core::Status::InvalidArgument(
         "Scope \"" + scope.name +

@@ -71,8 +71,9 @@ TEST_CASE("scope names are checked against the contract's list", "[ops]") {
   CHECK(ValidateScope({1, std::string(kRead), {"PlayerData"}}).ok());
   CHECK(ValidateScope({1, "universe.ordered-data-store.scope.entry:read", {"Wins"}}).ok());
   CHECK(ValidateScope({1, "admin", {"PlayerData"}}).ok());
-  for (const char* name : {"changes:read", "changes:subscribe", "memory-store.queue:add",
-                           "memory-store.hash-map:read", "session-locks:write"}) {
+  for (const char* name :
+       {"changes:read", "changes:subscribe", "memory-store.queue:add",
+        "universe-datastores.control:list", "memory-store.hash-map:read", "session-locks:write"}) {
     INFO(name);
     CHECK(ValidateScope({1, name, {}}).ok());
     core::Status narrowed = ValidateScope({1, name, {"PlayerData"}});
