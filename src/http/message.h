@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/client_watch.h"
 #include "core/strings.h"
 
 namespace strongbox::http {
@@ -51,7 +52,7 @@ struct Request {
   // thread). Long polls ask before they sleep, so items and locks are never handed to a wait
   // whose client has gone. Null: unknown (an in-process request). Call it only from the
   // request's own handler, while it runs.
-  std::function<std::shared_ptr<const std::atomic<bool>>()> watch_client;
+  core::WatchClient watch_client;
 
   // Case-insensitive; nullopt when absent.
   std::optional<std::string_view> Header(std::string_view name) const;

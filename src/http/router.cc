@@ -98,16 +98,14 @@ boost::asio::awaitable<Response> Router::Dispatch(Request& request) const {
   std::map<std::string, std::string> best_params;
   std::map<std::string, std::string> best_raw_params;
   std::string best_verb;
-  std::vector<std::string_view> allowed;  // the methods of the routes matching the path
+  bool path_known = false;
   bool bad_escape = false;
   for (const auto& [last, verb] : splits) {
     for (const auto& route : routes_) {
       std::map<std::string, std::string> params;
       std::map<std::string, std::string> raw_params;
       if (!Matches(route, segments, last, verb, &params, &raw_params, &bad_escape)) continue;
-      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
-        allowed.push_back(route.method);
-      }
+      path_known = true;
       if (route.method != request.method) continue;
       if (best == nullptr || route.literals > best->literals) {
         best = &route;
@@ -126,7 +124,19 @@ boost::asio::awaitable<Response> Router::Dispatch(Request& request) const {
     if (bad_escape) {
       co_return answer(core::Status::InvalidArgument("Malformed percent-encoding in path."));
     }
-    if (!allowed.empty()) {
+    if (path_known) {
+      // The methods of the routes matching the path: gathered only here, off the routed path.
+      std::vector<std::string_view> allowed;
+      std::map<std::string, std::string> params;
+      std::map<std::string, std::string> raw_params;
+      for (const auto& [last, verb] : splits) {
+        for (const auto& route : routes_) {
+          if (Matches(route, segments, last, verb, &params, &raw_params, &bad_escape) &&
+              std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
+            allowed.push_back(route.method);
+          }
+        }
+      }
       std::sort(allowed.begin(), allowed.end());
       std::string methods;
       for (std::string_view m : allowed) methods += (methods.empty() ? "" : ", ") + std::string(m);

@@ -136,7 +136,7 @@ asio::awaitable<void> Session::LingeringClose() {
   }
 }
 
-std::shared_ptr<const std::atomic<bool>> Session::WatchClient() {
+core::ClientGoneFlag Session::WatchClient() {
   if (client_gone_ == nullptr) {
     client_gone_ = std::make_shared<std::atomic<bool>>(false);
     AwaitClientClose(client_gone_);

@@ -55,7 +55,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Request::watch_client: starts (once per request) waiting for the socket to turn readable
   // while the handler runs, and answers the request's "client gone" flag.
-  std::shared_ptr<const std::atomic<bool>> WatchClient();
+  core::ClientGoneFlag WatchClient();
   void AwaitClientClose(std::shared_ptr<std::atomic<bool>> gone);
 
   Server& server_;

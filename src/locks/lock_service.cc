@@ -114,8 +114,7 @@ asio::awaitable<Result<LockRecord>> LockService::Commit(int64_t universe, const 
 
 asio::awaitable<Result<LockRecord>> LockService::Acquire(
     int64_t universe, std::string id, std::string owner, std::chrono::nanoseconds ttl,
-    std::chrono::nanoseconds wait, Context context,
-    std::function<std::shared_ptr<const std::atomic<bool>>()> watch_client) {
+    std::chrono::nanoseconds wait, Context context, core::WatchClient watch_client) {
   SB_CO_RETURN_IF_ERROR(ValidateLockId(id));
   SB_CO_RETURN_IF_ERROR(CheckOwner(owner));
   SB_CO_RETURN_IF_ERROR(CheckTtl(ttl));
@@ -129,11 +128,9 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(
   const auto deadline = std::chrono::steady_clock::now() + wait;
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
   const std::string key = LockKey(universe, id);
-  std::shared_ptr<const std::atomic<bool>> client_gone;  // asked for before the first sleep
+  core::ClientGoneFlag client_gone;  // asked for before the first sleep
   for (;;) {
-    if (client_gone != nullptr && client_gone->load()) {
-      co_return Status::Unavailable("The client closed its connection during the wait.");
-    }
+    if (client_gone != nullptr && client_gone->load()) co_return core::ClientGone();
     Transition take = [owner, ttl](const std::optional<LockRecord>& current,
                                    core::Timestamp now) -> Result<LockRecord> {
       if (current && current->HeldAt(now)) {

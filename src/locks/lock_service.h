@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/client_watch.h"
 #include "core/clock.h"
 #include "core/keyed_waiters.h"
 #include "core/status.h"
@@ -61,7 +62,7 @@ class LockService {
   boost::asio::awaitable<core::Result<LockRecord>> Acquire(
       int64_t universe, std::string id, std::string owner, std::chrono::nanoseconds ttl,
       std::chrono::nanoseconds wait, Context context = {},
-      std::function<std::shared_ptr<const std::atomic<bool>>()> watch_client = nullptr);
+      core::WatchClient watch_client = nullptr);
   // Extends the lease; kAborted LOCK_LOST unless `owner` holds it now with `token`.
   boost::asio::awaitable<core::Result<LockRecord>> Renew(int64_t universe, std::string id,
                                                          std::string owner, uint64_t token,

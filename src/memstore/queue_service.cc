@@ -374,16 +374,13 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
     answering.bound = std::max(answering.bound, grant.bound);
   };
   // Null until the read first sleeps; then true once its client has closed the connection.
-  std::shared_ptr<const std::atomic<bool>> client_gone;
+  core::ClientGoneFlag client_gone;
   auto gone = [&client_gone] { return client_gone != nullptr && client_gone->load(); };
-  const auto client_left = [] {
-    return Status::Unavailable("The client closed its connection during the wait.");
-  };
   for (;;) {
     if (gone()) {
       // Items or a wake-up for nobody: they go on to the next sleeping read instead.
       pass_on(answering);
-      co_return client_left();
+      co_return core::ClientGone();
     }
     // Registered before the attempt, so an add that commits after it cannot be missed: the
     // flag is set, or the posted cancel reaches the wait below (both run on this executor).

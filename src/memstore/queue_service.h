@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/client_watch.h"
 #include "core/clock.h"
 #include "core/keyed_waiters.h"
 #include "core/status.h"
@@ -83,7 +84,7 @@ class QueueService {
     // http::Request::watch_client: asked before the first sleep. Once its flag is true (the
     // client closed its connection) the read takes nothing more: what it was woken for goes
     // to the next sleeping read. Null: the caller cannot tell.
-    std::function<std::shared_ptr<const std::atomic<bool>>()> watch_client;
+    core::WatchClient watch_client;
   };
   // kNotFound when `all_or_nothing` and fewer than `count` items are visible (after the wait);
   // kUnavailable when the client went away during the wait (nobody reads that answer).
