@@ -185,11 +185,26 @@ bool IsPublicAddress(std::string_view text) {
     return IsPublicV4(boost::asio::ip::address_v4(
         boost::asio::ip::address_v4::bytes_type{bytes[12], bytes[13], bytes[14], bytes[15]}));
   }
+  // 6to4 (2002::/16, RFC 3056) routes to the IPv4 address in bits 16–47 through a relay.
+  if (bytes[0] == 0x20 && bytes[1] == 0x02) {
+    return IsPublicV4(boost::asio::ip::address_v4(
+        boost::asio::ip::address_v4::bytes_type{bytes[2], bytes[3], bytes[4], bytes[5]}));
+  }
   if (v6.is_unspecified() || v6.is_loopback() || v6.is_multicast()) return false;
   if ((bytes[0] & 0xfe) == 0xfc) return false;                      // unique local, fc00::/7
   if (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) return false;  // link-local, fe80::/10
+  // IETF protocol assignments, 2001::/23: Teredo (2001::/32, whose IPv4 side is hidden),
+  // benchmarking (2001:2::/48), ORCHID and the anycast services; no webhook receiver lives there.
+  if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] < 0x02) return false;
   if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8) {
     return false;  // documentation, 2001:db8::/32
+  }
+  if (bytes[0] == 0x3f && bytes[1] == 0xff && (bytes[2] & 0xf0) == 0) {
+    return false;  // documentation, 3fff::/20 (RFC 9637)
+  }
+  if (bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b &&
+      bytes[4] == 0x00 && bytes[5] == 0x01) {
+    return false;  // local-use IPv4/IPv6 translation, 64:ff9b:1::/48 (RFC 8215)
   }
   if (bytes[0] == 0x01 && bytes[1] == 0x00 &&
       std::all_of(bytes.begin() + 2, bytes.begin() + 8, [](uint8_t b) { return b == 0; })) {

@@ -48,8 +48,10 @@ core::Status CheckDeliveryUrl(std::string_view url, const std::vector<std::strin
 // True for an IPv4 or IPv6 address (text, IPv6 without brackets) outside every special-purpose
 // block: not private (10/8, 172.16/12, 192.168/16, fc00::/7), loopback, link-local
 // (169.254/16, fe80::/10), shared (100.64/10), unspecified, multicast, broadcast, reserved,
-// benchmarking or documentation. IPv4-mapped and NAT64 (64:ff9b::/96) IPv6 addresses are judged
-// by the IPv4 address inside. False for text that is not an address.
+// benchmarking or documentation, nor IPv6's IETF protocol assignments (2001::/23, Teredo among
+// them) or local-use translation (64:ff9b:1::/48). IPv4-mapped, NAT64 (64:ff9b::/96) and 6to4
+// (2002::/16) IPv6 addresses are judged by the IPv4 address inside (IANA's special-purpose
+// registries). False for text that is not an address.
 bool IsPublicAddress(std::string_view address);
 
 // Whether the host of `url`, resolved to `address`, may be called: OK when the host is named on
