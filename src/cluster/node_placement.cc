@@ -37,7 +37,7 @@ asio::awaitable<gate::Placement::Placed> NodePlacement::Place(const http::Reques
   // answering (paused, cut off) would otherwise hold the request for forward_timeout_ms. And
   // once the client has hung up: closing the forwarded connection ends the owner's long poll
   // too, so it hands no item or lock to a caller that is gone.
-  core::ClientGoneFlag client_gone = request.watch_client ? request.watch_client() : nullptr;
+  core::ClientGoneFlag client_gone = request.watch_client ? request.watch_client(nullptr) : nullptr;
   std::function<bool()> still_owner = [map = map_, partition, owner = entry.owner_id, client_gone] {
     if (client_gone != nullptr && client_gone->load()) return false;
     const PartitionMap::Entry now = map->Get(partition);

@@ -16,8 +16,11 @@ namespace strongbox::core {
 
 // True once the client has closed its connection (null: never asked, or cannot tell).
 using ClientGoneFlag = std::shared_ptr<const std::atomic<bool>>;
-// Starts watching the request's connection and answers its flag. Null: the caller cannot tell.
-using WatchClient = std::function<ClientGoneFlag()>;
+// Starts watching the request's connection and answers its flag. `on_gone` (may be null) runs
+// once, on the request's thread, when the flag turns true while the request is still served,
+// or at once when it already is, so a sleeping long poll can be woken by the close itself
+// rather than at its next wake-up. Null WatchClient: the caller cannot tell.
+using WatchClient = std::function<ClientGoneFlag(std::function<void()> on_gone)>;
 
 // What a long poll whose client went away answers (kUnavailable; nobody reads it).
 inline Status ClientGone() {

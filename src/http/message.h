@@ -49,9 +49,10 @@ struct Request {
   std::string request_id;
   // Set by the HTTP session: starts watching the connection for the client closing it while
   // this request is served, and answers the flag that turns true once it has (on the session's
-  // thread). Long polls ask before they sleep, so items and locks are never handed to a wait
-  // whose client has gone. Null: unknown (an in-process request). Call it only from the
-  // request's own handler, while it runs.
+  // thread), running the callback it is given when that happens (core/client_watch.h). Long
+  // polls ask before they sleep, so items and locks are never handed to a wait whose client
+  // has gone, and the close wakes them. Null: unknown (an in-process request). Call it only from
+  // the request's own handler, while it runs.
   core::WatchClient watch_client;
 
   // Case-insensitive; nullopt when absent.

@@ -50,7 +50,7 @@ void Session::Close(bool force) {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this(), force] {
     self->closing_ = true;
     // Force-closed under a long poll: it must not take anything for this connection.
-    if (force && self->client_gone_ != nullptr) self->client_gone_->store(true);
+    if (force) self->MarkClientGone();
     if (force || !self->busy_) {
       beast::error_code ec;
       self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
@@ -136,12 +136,27 @@ asio::awaitable<void> Session::LingeringClose() {
   }
 }
 
-core::ClientGoneFlag Session::WatchClient() {
+core::ClientGoneFlag Session::WatchClient(std::function<void()> on_gone) {
   if (client_gone_ == nullptr) {
     client_gone_ = std::make_shared<std::atomic<bool>>(false);
     AwaitClientClose(client_gone_);
   }
+  if (on_gone) {
+    if (client_gone_->load()) {
+      on_gone();
+    } else {
+      on_client_gone_.push_back(std::move(on_gone));
+    }
+  }
   return client_gone_;
+}
+
+void Session::MarkClientGone() {
+  if (client_gone_ == nullptr) return;
+  client_gone_->store(true);
+  std::vector<std::function<void()>> callbacks;
+  callbacks.swap(on_client_gone_);
+  for (auto& callback : callbacks) callback();
 }
 
 void Session::AwaitClientClose(std::shared_ptr<std::atomic<bool>> gone) {
@@ -152,13 +167,13 @@ void Session::AwaitClientClose(std::shared_ptr<std::atomic<bool>> gone) {
       [self = shared_from_this(), gone = std::move(gone)](const beast::error_code& ec) mutable {
         if (ec == asio::error::operation_aborted || self->client_gone_ != gone) return;
         if (ec) {
-          gone->store(true);
+          self->MarkClientGone();
           return;
         }
         char byte;
         const ssize_t n = ::recv(self->socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-          gone->store(true);
+          self->MarkClientGone();
         } else if (n < 0) {
           self->AwaitClientClose(std::move(gone));  // woken for nothing: wait again
         }
@@ -214,7 +229,9 @@ asio::awaitable<void> Session::Run() {
     auto& wire = parser.get();
     Request request = RequestFromWire(std::move(wire));
     request.remote_address = remote_address;
-    request.watch_client = [this] { return WatchClient(); };
+    request.watch_client = [this](std::function<void()> on_gone) {
+      return WatchClient(std::move(on_gone));
+    };
     Response response;
     if (!ParseTarget(request.target, &request.path, &request.query)) {
       response = ErrorResponse(core::Status::InvalidArgument("Malformed percent-encoding."));
@@ -224,6 +241,7 @@ asio::awaitable<void> Session::Run() {
     if (client_gone_ != nullptr) {
       // The watch ends with the request: its wait is cancelled before the answer is written.
       client_gone_.reset();
+      on_client_gone_.clear();
       beast::error_code ignored;
       socket_.cancel(ignored);
     }

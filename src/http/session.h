@@ -21,8 +21,10 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <tuple>
+#include <vector>
 
 #include "http/server.h"
 
@@ -54,9 +56,12 @@ class Session : public std::enable_shared_from_this<Session> {
       boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
 
   // Request::watch_client: starts (once per request) waiting for the socket to turn readable
-  // while the handler runs, and answers the request's "client gone" flag.
-  core::ClientGoneFlag WatchClient();
+  // while the handler runs, and answers the request's "client gone" flag; `on_gone` is kept
+  // for MarkClientGone (run now when the flag is already true).
+  core::ClientGoneFlag WatchClient(std::function<void()> on_gone);
   void AwaitClientClose(std::shared_ptr<std::atomic<bool>> gone);
+  // Sets the flag and runs the callbacks the request's long polls left.
+  void MarkClientGone();
 
   Server& server_;
   // Closes the socket when the deadline of the operation in progress passes.
@@ -71,8 +76,10 @@ class Session : public std::enable_shared_from_this<Session> {
   const uint64_t id_;
   bool busy_ = false;     // a request is being handled (only touched on the strand)
   bool closing_ = false;  // finish the current request, then close
-  // The request in progress's "client gone" flag, once its handler asked (WatchClient).
+  // The request in progress's "client gone" flag, once its handler asked (WatchClient), and
+  // what to run when it turns true (touched only on the strand).
   std::shared_ptr<std::atomic<bool>> client_gone_;
+  std::vector<std::function<void()>> on_client_gone_;
 };
 
 }  // namespace strongbox::http

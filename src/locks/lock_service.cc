@@ -159,8 +159,13 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(
     auto until_expiry = holder.ok() ? holder->expire_time - clock_->Now() : remaining;
     timer->expires_after(std::min<std::chrono::nanoseconds>(
         remaining, std::max<std::chrono::nanoseconds>(until_expiry, std::chrono::milliseconds(1))));
-    if (client_gone == nullptr && watch_client) client_gone = watch_client();
     auto executor = timer->get_executor();
+    if (client_gone == nullptr && watch_client) {
+      // The close itself ends the sleep (the acquire then answers ClientGone).
+      client_gone =
+          watch_client([executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });
+      if (client_gone != nullptr && client_gone->load()) co_return core::ClientGone();
+    }
     const uint64_t waiter = waiters_.Add(
         key, [executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });
     // StopWaiting sets the flag before it wakes every waiter: registered after that wake, this

@@ -58,7 +58,7 @@ class LockService {
   // expireTime in the metadata. `watch_client` (http::Request::watch_client, may be null) is
   // asked before the first sleep: once the client has closed its connection the wait ends
   // with kUnavailable, so a lock is never taken for a caller that is gone (it would stay held,
-  // by nobody, until its ttl).
+  // by nobody, until its ttl). The close wakes a sleeping acquire at once.
   boost::asio::awaitable<core::Result<LockRecord>> Acquire(
       int64_t universe, std::string id, std::string owner, std::chrono::nanoseconds ttl,
       std::chrono::nanoseconds wait, Context context = {},

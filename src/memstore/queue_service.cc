@@ -421,7 +421,12 @@ asio::awaitable<Result<QueueRead>> QueueService::Read(QueueName name, ReadReques
         co_return serving;
       }
     }
-    if (client_gone == nullptr && request.watch_client) client_gone = request.watch_client();
+    if (client_gone == nullptr && request.watch_client) {
+      // The close itself ends the sleep: the read then leaves, passing on what it was woken for,
+      // instead of holding its place (and any Idempotency-Key claim) until its waitTime.
+      client_gone = request.watch_client(
+          [executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });
+    }
     if (!woken->exchange(false) && !gone()) {
       auto sleep = std::chrono::duration_cast<std::chrono::nanoseconds>(remaining);
       if (seen.wake_at != core::Timestamp::max()) {

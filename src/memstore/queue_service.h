@@ -83,7 +83,8 @@ class QueueService {
     std::shared_ptr<const store::ChangeWriter> writer;
     // http::Request::watch_client: asked before the first sleep. Once its flag is true (the
     // client closed its connection) the read takes nothing more: what it was woken for goes
-    // to the next sleeping read. Null: the caller cannot tell.
+    // to the next sleeping read. The close wakes a sleeping read at once. Null: the caller
+    // cannot tell.
     core::WatchClient watch_client;
   };
   // kNotFound when `all_or_nothing` and fewer than `count` items are visible (after the wait);

@@ -62,6 +62,29 @@ inline double Metric(const std::string& text, const std::string& series) {
   return -1;
 }
 
+// Requests answered with `status` on the routes whose pattern contains `route_part`, from the
+// strongbox_http_requests_total samples of a /metrics `text`.
+inline double AnsweredCount(const std::string& text, const std::string& route_part, int status) {
+  std::istringstream in(text);
+  std::string line;
+  double total = 0;
+  const std::string status_label = "status=\"" + std::to_string(status) + "\"}";
+  while (std::getline(in, line)) {
+    if (line.rfind("strongbox_http_requests_total{", 0) != 0) continue;
+    const size_t end = line.find("} ");
+    if (end == std::string::npos) continue;
+    const std::string labels = line.substr(0, end + 1);
+    if (labels.find(route_part) == std::string::npos) continue;
+    if (labels.size() < status_label.size() ||
+        labels.compare(labels.size() - status_label.size(), status_label.size(), status_label) !=
+            0) {
+      continue;
+    }
+    total += std::stod(line.substr(end + 2));
+  }
+  return total;
+}
+
 inline const std::string kEntries = "/cloud/v2/universes/42/data-stores/Inventory/entries";
 inline const std::string kScopedEntries =
     "/cloud/v2/universes/42/data-stores/Inventory/scopes/global/entries";

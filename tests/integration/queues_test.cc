@@ -172,6 +172,23 @@ TEST_CASE("an item added after a reader hung up goes to a live reader, not the g
   CHECK(Clock::now() - added < std::chrono::seconds(5));  // woken, not at its 10 s deadline
 }
 
+TEST_CASE("a read whose client hung up leaves its wait at the close, not at its waitTime",
+          "[integration]") {
+  ServerFixture f;
+  const auto answered = [&] {
+    return AnsweredCount(f.client->Get("/metrics").body, "items:read", 503);
+  };
+  REQUIRE(answered() == 0);
+  const auto start = Clock::now();
+  ReadAndHangUp(f);  // waitTime 20 s, closed after 0.3 s
+  // Its answer (503, for nobody) is counted once the wait has ended.
+  CHECK(WaitFor([&] { return answered() == 1; }, std::chrono::seconds(5)));
+  CHECK(Clock::now() - start < std::chrono::seconds(6));
+  // The queue works on: a live read takes the next item.
+  REQUIRE(f.client->Post(kQueue + "/items", R"({"data":"job-1","ttl":"600s"})").status == 200);
+  CHECK(f.client->Get(kQueue + "/items:read").Json()["data"] == json::array({"job-1"}));
+}
+
 TEST_CASE("read items reappear after a real-time window, a restart keeps invisibility",
           "[integration]") {
   ServerFixture f;

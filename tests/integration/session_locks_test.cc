@@ -202,6 +202,27 @@ TEST_CASE("an acquire whose client hung up during its wait never takes the lock"
   CHECK(next.Json()["owner"] == "c");
 }
 
+TEST_CASE("an acquire whose client hung up leaves its wait at the close", "[integration]") {
+  ServerFixture f;
+  Acquire(*f.client, "a", "600s");
+  const auto answered = [&] {
+    return AnsweredCount(f.client->Get("/metrics").body, ":acquire", 503);
+  };
+  REQUIRE(answered() == 0);
+  const std::string body = R"({"owner":"gone","ttl":"600s","waitTime":"20s"})";
+  const auto start = std::chrono::steady_clock::now();
+  SendAndHangUp(f.server.port(),
+                "POST " + kLocks +
+                    "/player-7:acquire HTTP/1.1\r\nHost: x\r\nx-api-key: " + f.server.admin_key() +
+                    "\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body,
+                std::chrono::milliseconds(300));
+  // Ended (and counted) at the close, not after its 20 s waitTime or the holder's 600 s lease.
+  CHECK(WaitFor([&] { return answered() == 1; }, std::chrono::seconds(5)));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(6));
+  CHECK(f.client->Get(kLocks + "/player-7").Json()["owner"] == "a");
+}
+
 TEST_CASE("bad lock input and bad guard headers are 400 and change nothing", "[integration]") {
   ServerFixture f;
   REQUIRE(f.client->Post(kEntries + "?id=safe", R"({"value":1})").status == 200);
