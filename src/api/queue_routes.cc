@@ -100,7 +100,7 @@ class QueueRoutes {
       if (*seconds <= 0) {
         co_return Status::InvalidArgument("invisibilityTimeoutSeconds must be a positive integer.");
       }
-      window = std::chrono::seconds(*seconds);
+      window = core::DurationFromSeconds(static_cast<double>(*seconds));
     }
     if (window) read.invisibility = *window;
     SB_CO_ASSIGN_OR_RETURN(auto wait, QueryDuration(request, "waitTime"));

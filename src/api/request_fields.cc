@@ -86,8 +86,8 @@ core::Result<std::optional<std::chrono::nanoseconds>> GetOptionalDuration(const 
     SB_ASSIGN_OR_RETURN(auto d, core::ParseDuration(field->get_ref<const std::string&>()));
     return Out(d);
   }
-  if (field->is_number() && field->get<double>() >= 0 && field->get<double>() < 1e12) {
-    return Out(std::chrono::nanoseconds(static_cast<int64_t>(field->get<double>() * 1e9)));
+  if (field->is_number()) {
+    if (auto d = core::DurationFromSeconds(field->get<double>())) return Out(*d);
   }
   return core::Status::InvalidArgument("Field '" + std::string(name) +
                                        "' must be a duration such as \"30s\".");

@@ -112,9 +112,14 @@ Result<std::chrono::nanoseconds> ParseDuration(std::string_view s) {
   int64_t frac = 0;
   size_t i = 0;
   size_t whole_digits = 0;
+  bool too_long = false;
   for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-    if (++whole_digits > 12) return bad;  // > 31,000 years is never a valid TTL
-    whole = whole * 10 + (s[i] - '0');
+    ++whole_digits;
+    if (whole > 1'000'000'000'000) {
+      too_long = true;  // far past kLongestDuration: keep reading only to judge the form
+    } else {
+      whole = whole * 10 + (s[i] - '0');
+    }
   }
   size_t frac_digits = 0;
   if (i < s.size() && s[i] == '.') {
@@ -127,9 +132,17 @@ Result<std::chrono::nanoseconds> ParseDuration(std::string_view s) {
   }
   if (i != s.size() || whole_digits == 0) return bad;
   for (size_t k = frac_digits; k < 9; ++k) frac *= 10;
-  // The result is int64 nanoseconds (~292 years): past that it would wrap, not fail.
-  if (whole > (std::numeric_limits<int64_t>::max() - frac) / 1'000'000'000) return bad;
+  const int64_t longest_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(kLongestDuration).count();
+  if (too_long || whole >= longest_seconds) return kLongestDuration;
   return std::chrono::nanoseconds(whole * 1'000'000'000 + frac);
+}
+
+std::optional<std::chrono::nanoseconds> DurationFromSeconds(double seconds) {
+  if (!(seconds >= 0)) return std::nullopt;  // negative, or NaN
+  const double longest = std::chrono::duration<double>(kLongestDuration).count();
+  if (seconds >= longest) return kLongestDuration;  // infinity included
+  return std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9));
 }
 
 }  // namespace strongbox::core

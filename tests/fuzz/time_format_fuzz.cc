@@ -4,7 +4,8 @@
 // Checks:
 //   - a timestamp that parses formats to the canonical text, which parses back to the same
 //     instant (and formats the same again);
-//   - a duration that parses is not negative, and its canonical text ("<s>.<9 digits>s")
+//   - a duration that parses is not negative nor past kLongestDuration, and its canonical text
+//   ("<s>.<9 digits>s")
 //     parses back to the same count;
 //   - the first 8 bytes as a time in nanoseconds: FormatRfc3339 of any representable instant,
 //     and for years the parser accepts (1678–2261) the text parses back to it.
@@ -36,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto d = ParseDuration(input); d.ok()) {
     const int64_t nanos = d->count();
     FUZZ_CHECK(nanos >= 0);
+    FUZZ_CHECK(nanos <= kLongestDuration.count());
     char text[48];
     std::snprintf(text, sizeof text, "%lld.%09llds", static_cast<long long>(nanos / 1'000'000'000),
                   static_cast<long long>(nanos % 1'000'000'000));

@@ -44,6 +44,16 @@ TEST_CASE("sorted map items: create, get, CAS update, delete, with the contract'
   CHECK(again.Json()["error"] == "ALREADY_EXISTS");
   CHECK(f.client->Post(kItems + "?id=x", R"({"value":1})").status == 400);  // ttl required
   CHECK(f.client->Post(kItems + "?id=x", R"({"value":1,"ttl":"3888001s"})").status == 400);
+  // However long, a well-formed ttl is refused by the limit's name, as text or as a number.
+  for (const std::string ttl :
+       {R"("99999999999s")", R"("99999999999999999999999s")", "10000000000", "1e300"}) {
+    auto r = f.client->Post(kItems + "?id=x", R"({"value":1,"ttl":)" + ttl + "}");
+    INFO(ttl << " " << r.body);
+    CHECK(r.status == 400);
+    CHECK(r.Json()["details"][0]["reason"] == "LIMIT_EXCEEDED");
+    CHECK(r.Json()["details"][0]["metadata"]["limit"] == "memstore_max_ttl_seconds");
+  }
+  CHECK(f.client->Get(kItems + "/x").status == 404);
 
   const std::string etag = item["etag"];
   auto cas = f.client->Patch(kItems + "/eu-1", json{{"value", 4}, {"etag", etag}}.dump());

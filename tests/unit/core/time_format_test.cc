@@ -76,15 +76,30 @@ TEST_CASE("protobuf durations", "[core]") {
   }
 }
 
-// Found by the time_format fuzz target: 12 whole digits times 10^9 overflowed int64.
-TEST_CASE("durations past the int64 nanosecond range are rejected, not wrapped", "[core]") {
-  CHECK(ParseDuration("9223372036.854775807s")->count() == std::numeric_limits<int64_t>::max());
-  CHECK(ParseDuration("9223372036s")->count() == 9'223'372'036'000'000'000);
-  for (const char* bad :
-       {"55555555555s", "9223372037s", "9223372036.854775808s", "999999999999s"}) {
+// Found by the time_format fuzz target: 12 whole digits times 10^9 overflowed int64. A long
+// duration is capped rather than refused as malformed, so the caller's limit names itself.
+TEST_CASE("durations past 200 years are taken as 200 years, never wrapped", "[core]") {
+  const int64_t longest = kLongestDuration.count();
+  CHECK(ParseDuration("6307199999.999999999s")->count() == longest - 1);
+  for (const char* capped : {"6307200000s", "9223372036.854775807s", "9223372037s", "55555555555s",
+                             "999999999999s", "99999999999999999999999999s"}) {
+    INFO(capped);
+    CHECK(ParseDuration(capped)->count() == longest);
+  }
+  for (const char* bad : {"99999999999999999999x", "99999999999999999999.s", "1e99s"}) {
     INFO(bad);
     CHECK(ParseDuration(bad).status().code() == StatusCode::kInvalidArgument);
   }
+}
+
+TEST_CASE("seconds as numbers become durations, capped at 200 years", "[core]") {
+  CHECK(DurationFromSeconds(1.5)->count() == 1'500'000'000);
+  CHECK(DurationFromSeconds(0)->count() == 0);
+  CHECK(*DurationFromSeconds(1e10) == kLongestDuration);
+  CHECK(*DurationFromSeconds(1e300) == kLongestDuration);
+  CHECK(*DurationFromSeconds(std::numeric_limits<double>::infinity()) == kLongestDuration);
+  CHECK_FALSE(DurationFromSeconds(-1).has_value());
+  CHECK_FALSE(DurationFromSeconds(std::numeric_limits<double>::quiet_NaN()).has_value());
 }
 
 }  // namespace
