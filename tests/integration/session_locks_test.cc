@@ -179,10 +179,9 @@ TEST_CASE("an acquire with waitTime is woken by the release", "[integration]") {
   CHECK(f.client->Post(kLocks + "/player-7:acquire", R"({"owner":"c","ttl":"60s"})").status == 409);
 }
 
-TEST_CASE("an acquire whose client hung up during its wait never takes the lock", "[integration]") {
-  ServerFixture f;
-  Acquire(*f.client, "a", "600s");
-  // A game server asks to wait up to 20 s, then gives up after 0.3 s (it crashed, or timed out).
+// An acquire of player-7 that asks to wait up to 20 s, sent on a connection of its own that is
+// closed 0.3 s later without reading the answer: a game server that crashed, or timed out.
+void AcquireAndHangUp(ServerFixture& f) {
   const std::string body = R"({"owner":"gone","ttl":"600s","waitTime":"20s"})";
   SendAndHangUp(f.server.port(),
                 "POST " + kLocks +
@@ -190,6 +189,12 @@ TEST_CASE("an acquire whose client hung up during its wait never takes the lock"
                     "\r\nContent-Type: application/json\r\nContent-Length: " +
                     std::to_string(body.size()) + "\r\n\r\n" + body,
                 std::chrono::milliseconds(300));
+}
+
+TEST_CASE("an acquire whose client hung up during its wait never takes the lock", "[integration]") {
+  ServerFixture f;
+  Acquire(*f.client, "a", "600s");
+  AcquireAndHangUp(f);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   REQUIRE(
       f.client->Post(kLocks + "/player-7:release", R"({"owner":"a","fencingToken":"1"})").status ==
@@ -209,14 +214,8 @@ TEST_CASE("an acquire whose client hung up leaves its wait at the close", "[inte
     return AnsweredCount(f.client->Get("/metrics").body, ":acquire", 503);
   };
   REQUIRE(answered() == 0);
-  const std::string body = R"({"owner":"gone","ttl":"600s","waitTime":"20s"})";
   const auto start = std::chrono::steady_clock::now();
-  SendAndHangUp(f.server.port(),
-                "POST " + kLocks +
-                    "/player-7:acquire HTTP/1.1\r\nHost: x\r\nx-api-key: " + f.server.admin_key() +
-                    "\r\nContent-Type: application/json\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\n\r\n" + body,
-                std::chrono::milliseconds(300));
+  AcquireAndHangUp(f);
   // Ended (and counted) at the close, not after its 20 s waitTime or the holder's 600 s lease.
   CHECK(WaitFor([&] { return answered() == 1; }, std::chrono::seconds(5)));
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(6));
