@@ -118,6 +118,10 @@ Result<std::optional<uint64_t>> SequenceValue(const Json& value, std::string_vie
     if (auto n = core::ParseUint64(value.get<std::string>())) return std::optional<uint64_t>(*n);
   } else if (value.is_number_unsigned()) {
     return std::optional<uint64_t>(value.get<uint64_t>());
+  } else if (value.is_number() && core::IsWholeInt64(value)) {
+    // 5.0 or 5e0 from a client whose numbers are doubles (api.md §1 "Numbers").
+    const int64_t n = core::JsonToInt64(value, what).value();
+    if (n >= 0) return std::optional<uint64_t>(static_cast<uint64_t>(n));
   }
   return Status::InvalidArgument(std::string(what) +
                                  " must be a sequence number (a change's \"sequence\") or "

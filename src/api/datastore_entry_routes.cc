@@ -187,6 +187,7 @@ class EntryRoutes {
                                               bool scoped) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
+    SB_CO_RETURN_IF_ERROR(RefuseConsumeMessages(body, ":increment"));
     SB_CO_ASSIGN_OR_RETURN(auto amount, core::GetOptionalInt64(body, "amount"));
     SB_CO_ASSIGN_OR_RETURN(auto users, DecodeOptionalUsers(body));
     SB_CO_ASSIGN_OR_RETURN(auto attributes, DecodeOptionalAttributes(body));
@@ -216,6 +217,7 @@ class EntryRoutes {
                                                     bool scoped) {
     SB_CO_ASSIGN_OR_RETURN(datastore::EntryName name, ItemNameFromPath(request, scoped));
     SB_CO_ASSIGN_OR_RETURN(core::Json body, JsonObjectBody(request));
+    SB_CO_RETURN_IF_ERROR(RefuseConsumeMessages(body, ":restoreRevision"));
     SB_CO_ASSIGN_OR_RETURN(auto revision_id, core::GetOptionalString(body, "revisionId"));
     if (!revision_id) co_return Status::InvalidArgument("Field 'revisionId' is required.");
     SB_CO_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));

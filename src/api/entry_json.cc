@@ -49,17 +49,18 @@ core::Result<std::optional<std::string>> DecodeOptionalAttributes(const Json& bo
   return std::optional<std::string>(core::DumpCompact(*attributes));
 }
 
+core::Status RefuseConsumeMessages(const Json& body, std::string_view call) {
+  if (core::FindMember(body, "consumeMessages") == nullptr) return Status::Ok();
+  return Status::InvalidArgument(
+      "consumeMessages is taken by :patch (and a :commit entry patch), not by " +
+      std::string(call) + ".");
+}
+
 core::Result<datastore::EntryWrite> DecodeEntryWrite(const Json& body) {
   datastore::EntryWrite w;
   const Json* value = core::FindMember(body, "value");
   if (value == nullptr) return Status::InvalidArgument("Field 'value' is required.");
-  // Unknown fields are ignored, but not this one: a client that believes it consumed a gift
-  // with a plain write would apply it again later.
-  if (core::FindMember(body, "consumeMessages") != nullptr) {
-    return Status::InvalidArgument(
-        "consumeMessages is taken by :patch (and a :commit entry patch), not by a create or "
-        "update.");
-  }
+  SB_RETURN_IF_ERROR(RefuseConsumeMessages(body, "a create or update"));
   w.value = core::DumpCompact(*value);
   SB_ASSIGN_OR_RETURN(auto users, DecodeOptionalUsers(body));
   SB_ASSIGN_OR_RETURN(auto attributes, DecodeOptionalAttributes(body));

@@ -13,8 +13,15 @@
 namespace strongbox::api {
 
 // `value` (required), `users` (["users/7", …]; omitted = none), `attributes` (object; omitted
-// = {}). Numbers in `users` are accepted too.
+// = {}). Numbers in `users` are accepted too. kInvalidArgument for a `consumeMessages` member
+// (RefuseConsumeMessages).
 core::Result<datastore::EntryWrite> DecodeEntryWrite(const core::Json& body);
+
+// kInvalidArgument when a body of a write other than :patch names `consumeMessages`: unknown
+// fields are ignored, but not this one, since a client that believes it consumed a gift with
+// such a write would apply it again later (proto-docs/entries.md "Mailbox"). `call` names the
+// write in the message ("a create or update", ":increment").
+core::Status RefuseConsumeMessages(const core::Json& body, std::string_view call);
 
 // "users/123" (or "123") → 123; nullopt unless a positive int64.
 std::optional<int64_t> ParseUserRef(std::string_view text);

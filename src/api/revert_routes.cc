@@ -1,11 +1,13 @@
 #include "api/revert_routes.h"
 
 #include <map>
+#include <optional>
 
 #include "api/entry_json.h"
 #include "api/paging.h"
 #include "api/request_fields.h"
 #include "core/json_util.h"
+#include "core/strings.h"
 #include "core/time_format.h"
 #include "datastore/revision_id.h"
 #include "gate/request_write.h"
@@ -108,7 +110,10 @@ class RevertRoutes {
     std::optional<std::string> last_done;
     size_t handled = 0;
     auto it = touched.begin();
-    if (resume) it = touched.upper_bound(SplitToken(*resume));
+    if (resume) {
+      SB_CO_ASSIGN_OR_RETURN(EntryRef after, SplitToken(*resume));
+      it = touched.upper_bound(after);
+    }
     for (; it != touched.end() && handled < revert.max_entries; ++it, ++handled) {
       datastore::EntryName name;
       name.universe = universe;
@@ -116,7 +121,7 @@ class RevertRoutes {
       name.scope = it->first.first;
       name.key = it->first.second;
       const std::string path = EntryPath(name, /*scoped=*/true);
-      last_done = it->first.first + std::string(1, '\0') + it->first.second;
+      last_done = JoinToken(it->first);
       auto conflict = [&](std::string reason, std::string detail) {
         conflicts.push_back({{"path", path}, {"reason", std::move(reason)}, {"detail", detail}});
       };
@@ -179,7 +184,15 @@ class RevertRoutes {
         done = co_await services_.entries->Delete(name, etag, std::move(context));
       }
       if (!done.ok()) {
-        if (done.status().reason() == "ETAG_MISMATCH") {
+        // Another write (another undo, a delete) landed between the plan and this commit: a
+        // conflict like any other, not an error that would hide what this page already did.
+        // Deleted meanwhile, a forced delete has nothing left to do.
+        const bool gone = done.status().code() == core::StatusCode::kNotFound;
+        if (gone && revert.force && !restore) {
+          reverted.push_back({{"path", path}, {"action", "none"}, {"fromRevisionId", current_id}});
+          continue;
+        }
+        if (gone || done.status().reason() == "ETAG_MISMATCH") {
           conflict("CHANGED_SINCE", "Written while the undo ran.");
           continue;
         }
@@ -198,10 +211,20 @@ class RevertRoutes {
   }
 
  private:
-  static EntryRef SplitToken(const std::string& token) {
-    const size_t zero = token.find('\0');
-    if (zero == std::string::npos) return {token, ""};
-    return {token.substr(0, zero), token.substr(zero + 1)};
+  // A page token's entry: the scope's length, ':', the scope, the key. A length, not a
+  // separator: scopes and keys may hold any byte, NUL included.
+  static std::string JoinToken(const EntryRef& entry) {
+    return std::to_string(entry.first.size()) + ":" + entry.first + entry.second;
+  }
+  static Result<EntryRef> SplitToken(const std::string& token) {
+    const size_t colon = token.find(':');
+    auto length = colon == std::string::npos
+                      ? std::nullopt
+                      : core::ParseUint64(std::string_view(token).substr(0, colon));
+    if (!length || *length > token.size() - colon - 1) {
+      return Status::InvalidArgument("Invalid pageToken.");
+    }
+    return EntryRef{token.substr(colon + 1, *length), token.substr(colon + 1 + *length)};
   }
 
   // Every entry of the data store the writer changed in the window, from the whole log (bounded

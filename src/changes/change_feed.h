@@ -60,6 +60,8 @@ class ChangeFeed {
   core::Result<FeedBounds> Bounds(int64_t universe) const;
 
   // At most `max_page` (1..limits().max_page_size) matching records after `start_after`.
+  // kFailedPrecondition CHANGES_EXPIRED on reaching a gap record (change_log_gaps.h), unless
+  // the filter's start time is at or after it; also when start_after is below the floor.
   core::Result<FeedPage> ReadOnce(int64_t universe, uint64_t start_after,
                                   const ChangeFilter& filter, size_t max_page) const;
 

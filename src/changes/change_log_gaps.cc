@@ -26,7 +26,7 @@ Result<size_t> CloseChangeLogGaps(const store::Engine& engine, store::CommitPipe
   SB_ASSIGN_OR_RETURN(auto marker, engine.Get(ColumnFamily::kChanges, store::ChangeLogOffKey()));
   if (!marker) return size_t{0};
   size_t marked = 0;
-  // Every universe with a head row (universe 0 holds only the marker).
+  // Every universe with a head row or a subscription (universe 0 holds only the marker).
   std::string from = store::PrefixSuccessor(store::ChangeUniversePrefix(0));
   for (;;) {
     SB_ASSIGN_OR_RETURN(auto next, store::NextChangeUniverse(engine, from));
@@ -34,7 +34,7 @@ Result<size_t> CloseChangeLogGaps(const store::Engine& engine, store::CommitPipe
     const int64_t u = next->universe;
     SB_RETURN_IF_ERROR(pipeline.CommitAndWait([u, &clock](store::WriteView& view) {
       SB_ASSIGN_OR_RETURN(auto head_row, view.Get(ColumnFamily::kChanges, store::ChangeHeadKey(u)));
-      if (!head_row) return Status::Ok();  // only subscriptions here
+      // No head row: only subscriptions so far, whose cursors (0) must hear of the gap too.
       SB_ASSIGN_OR_RETURN(uint64_t head, store::DecodeChangeCounter(head_row, 0));
       store::ChangeRecord gap;
       gap.time = view.Now(clock);

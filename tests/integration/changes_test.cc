@@ -339,6 +339,15 @@ TEST_CASE("changes: a subscription resumes after a restart where it acknowledged
   CHECK(ack.Json()["cursor"] == "2");
   // The same ack again (a retry) changes nothing.
   CHECK(f.client->Post(subs + "/gift-relay:ack", R"({"sequence":"2"})").Json()["cursor"] == "2");
+  // A number in any whole spelling is the same sequence (api.md §1 "Numbers").
+  for (const char* spelling : {"2", "2.0", "2e0"}) {
+    auto r =
+        f.client->Post(subs + "/gift-relay:ack", std::string("{\"sequence\":") + spelling + "}");
+    INFO(spelling << " " << r.body);
+    CHECK(r.Json()["cursor"] == "2");
+  }
+  CHECK(f.client->Post(subs + "/gift-relay:ack", R"({"sequence":2.5})").status == 400);
+  CHECK(f.client->Post(subs + "/gift-relay:ack", R"({"sequence":-1})").status == 400);
   CHECK(f.client->Post(subs + "/gift-relay:ack", R"({"sequence":"99"})").status == 400);
 
   REQUIRE(f.Restart() == 0);
@@ -434,6 +443,17 @@ TEST_CASE("mailbox: a gift is sent once, seen by the holder and applied exactly 
   REQUIRE(c.Post("/cloud/v2/universes/42/data-stores:eraseUser", R"({"user":"users/88"})").status ==
           200);
   CHECK(c.Get(kEntries + "/p8:listMessages").Json()["messages"].empty());
+  // Nor do an increment or a restore: each would leave the gift to be applied again.
+  const std::string first =
+      c.Post(kEntries + "?id=n7", "{\"value\":1}").Json()["revisionId"].get<std::string>();
+  REQUIRE(c.Post(kEntries + "/n7:sendMessage", R"({"message":"x"})").status == 200);
+  CHECK(c.Post(kEntries + "/n7:increment", R"({"amount":5,"consumeMessages":["1"]})").status ==
+        400);
+  CHECK(c.Post(kEntries + "/n7:restoreRevision",
+               json{{"revisionId", first}, {"consumeMessages", {"1"}}}.dump())
+            .status == 400);
+  CHECK(c.Get(kEntries + "/n7").Json()["value"] == 1);
+  CHECK(c.Get(kEntries + "/n7").Json()["pendingMessages"] == 1);
 }
 
 TEST_CASE("changes: writes made while the log was off are a gap readers are told of",
@@ -441,17 +461,33 @@ TEST_CASE("changes: writes made while the log was off are a gap readers are told
   ServerFixture f;
   REQUIRE(f.client->Post(kEntries + "/a:increment", R"({"amount":1})").status == 200);
   REQUIRE(f.client->Post("/cloud/v2/universes/42/subscriptions", R"({"id":"s"})").status == 200);
+  // Universe 43 has a subscription and no record yet: its cursor is 0.
+  const std::string entries43 = "/cloud/v2/universes/43/data-stores/Inventory/entries";
+  REQUIRE(f.client->Post("/cloud/v2/universes/43/subscriptions", R"({"id":"s"})").status == 200);
   REQUIRE(f.server.Stop() == 0);
   {
     ServerProcess off(f.dir.path(), f.dir.Child("data"), {"--change-log", "off"});
     off.Start();
     HttpClient c(off.port(), off.admin_key());
     REQUIRE(c.Post(kEntries + "/b:increment", R"({"amount":1})").status == 200);
+    REQUIRE(c.Post(entries43 + "/gift:increment", R"({"amount":1})").status == 200);
     REQUIRE(off.Stop() == 0);
   }
   f.server.Start();
   f.client = f.NewClient();
+  const std::string back_on = core::FormatRfc3339(core::SystemClock().Now());
   REQUIRE(f.client->Post(kEntries + "/c:increment", R"({"amount":1})").status == 200);
+  REQUIRE(f.client->Post(entries43 + "/after:increment", R"({"amount":1})").status == 200);
+  // The subscription of universe 43 is told of the gift it never saw.
+  auto told43 = f.client->Get("/cloud/v2/universes/43/subscriptions/s:read");
+  INFO(told43.body);
+  CHECK(told43.status == 400);
+  CHECK(told43.Json()["details"][0]["reason"] == "CHANGES_EXPIRED");
+  // A reader asking only for what came after the log was back missed nothing.
+  json since = ReadChanges(*f.client, "?startAfter=0&startTime=" + back_on);
+  REQUIRE(since["changes"].size() == 1);
+  CHECK(since["changes"][0]["path"] ==
+        "universes/42/data-stores/Inventory/scopes/global/entries/c");
   // What came before the gap reads as before; the next read is told.
   json before = ReadChanges(*f.client, "?startAfter=0");
   REQUIRE(before["changes"].size() == 1);
@@ -585,6 +621,77 @@ TEST_CASE("undo: everything one key changed in a window goes back, conflicts are
             .status == 400);
   // Undoing needs the change feed's scope as well as the entry scopes.
   CHECK(good->Post(revert, request.dump()).status == 403);
+}
+
+TEST_CASE("undo: runs racing each other delete each entry once and answer 200", "[integration]") {
+  ServerFixture f;
+  auto [bad_id, bad] = EntryKey(f, "bad-build");
+  const std::string start = core::FormatRfc3339(core::SystemClock().Now());
+  constexpr int kEntriesMade = 200;
+  for (int i = 0; i < kEntriesMade; ++i) {
+    REQUIRE(bad->Post(kEntries + "?id=e" + std::to_string(i), R"({"value":1})").status == 200);
+  }
+  const json request = {{"writer", bad_id},
+                        {"startTime", start},
+                        {"endTime", core::FormatRfc3339(core::SystemClock().Now())},
+                        {"dryRun", false},
+                        {"maxEntries", 1000}};
+  const std::string revert = "/cloud/v2/universes/42/data-stores/Inventory:revertChanges";
+  std::vector<HttpResponse> answers(4);
+  {
+    std::vector<std::jthread> runs;
+    for (size_t i = 0; i < answers.size(); ++i) {
+      runs.emplace_back([&, i] { answers[i] = f.NewClient()->Post(revert, request.dump()); });
+    }
+  }
+  // Each entry is deleted by exactly one run; the others see a conflict or nothing to do,
+  // never a 404 that would hide the deletes they made.
+  int deletes = 0;
+  for (const auto& answer : answers) {
+    INFO(answer.body);
+    REQUIRE(answer.status == 200);
+    const json page = answer.Json();  // named: a range over a temporary's member would dangle
+    for (const json& item : page["reverted"]) deletes += item["action"] == "delete";
+    for (const json& conflict : page["conflicts"]) {
+      CHECK(conflict["reason"] == "CHANGED_SINCE");
+    }
+  }
+  CHECK(deletes == kEntriesMade);
+  CHECK(f.client->Get(kEntries + "/e0").status == 404);
+  CHECK(f.client->Get(kEntries + "/e" + std::to_string(kEntriesMade - 1)).status == 404);
+}
+
+TEST_CASE("undo: pages end when a scope holds a NUL byte", "[integration]") {
+  ServerFixture f;
+  auto [bad_id, bad] = EntryKey(f, "bad-build");
+  const std::string start = core::FormatRfc3339(core::SystemClock().Now());
+  const std::string store = "/cloud/v2/universes/42/data-stores/Inventory/scopes/";
+  for (const char* entry : {"a/entries/x", "a%00b/entries/c", "a%00b/entries/d", "b/entries/y"}) {
+    auto r = bad->Patch(store + entry + "?allowMissing=true", R"({"value":1})");
+    INFO(entry << " " << r.body);
+    REQUIRE(r.status == 200);
+  }
+  json request = {{"writer", bad_id},
+                  {"startTime", start},
+                  {"endTime", core::FormatRfc3339(core::SystemClock().Now())},
+                  {"maxEntries", 1}};
+  const std::string revert = "/cloud/v2/universes/42/data-stores/Inventory:revertChanges";
+  std::set<std::string> seen;
+  std::string token;
+  int calls = 0;
+  for (; calls < 10; ++calls) {
+    auto r = f.client->Post(revert + (token.empty() ? "" : "?pageToken=" + token), request.dump());
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    const json page = r.Json();
+    for (const json& item : page["reverted"]) {
+      CHECK(seen.insert(item["path"].get<std::string>()).second);
+    }
+    if (page["done"] == true) break;
+    token = page["nextPageToken"];
+  }
+  CHECK(calls == 3);  // four entries, one per page, each once
+  CHECK(seen.size() == 4);
 }
 
 }  // namespace
