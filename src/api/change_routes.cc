@@ -114,15 +114,7 @@ std::string PageJson(int64_t universe, const changes::FeedPage& page) {
 // A sequence in a body or query: a decimal string or number, or "latest" (nullopt).
 Result<std::optional<uint64_t>> SequenceValue(const Json& value, std::string_view what) {
   if (value.is_string() && value.get<std::string>() == "latest") return std::optional<uint64_t>();
-  if (value.is_string()) {
-    if (auto n = core::ParseUint64(value.get<std::string>())) return std::optional<uint64_t>(*n);
-  } else if (value.is_number_unsigned()) {
-    return std::optional<uint64_t>(value.get<uint64_t>());
-  } else if (value.is_number() && core::IsWholeInt64(value)) {
-    // 5.0 or 5e0 from a client whose numbers are doubles (api.md §1 "Numbers").
-    const int64_t n = core::JsonToInt64(value, what).value();
-    if (n >= 0) return std::optional<uint64_t>(static_cast<uint64_t>(n));
-  }
+  if (auto n = core::JsonToUint64(value)) return std::optional<uint64_t>(*n);
   return Status::InvalidArgument(std::string(what) +
                                  " must be a sequence number (a change's \"sequence\") or "
                                  "\"latest\".");

@@ -278,16 +278,21 @@ Result<CommitOperation> ParseCommitOperation(const Json& operation, int64_t univ
                                              const Services& services) {
   if (!operation.is_object()) return Status::InvalidArgument("An operation must be an object.");
   using Parser = Result<CommitOperation> (*)(const Json&, const Json&, int64_t, const Services&);
-  static constexpr std::array<std::pair<std::string_view, Parser>, 4> kResources = {{
-      {"entry", &EntryOperation},
-      {"orderedEntry", &OrderedOperation},
-      {"sortedMapItem", &SortedMapOperation},
-      {"queueItem", &QueueOperation},
+  struct Kind {
+    std::string_view member;
+    Parser parse;
+    std::vector<std::string_view> fields;  // what its resource object may hold
+  };
+  static const std::array<Kind, 4> kResources = {{
+      {"entry", &EntryOperation, {"dataStore", "scope", "id"}},
+      {"orderedEntry", &OrderedOperation, {"store", "scope", "id"}},
+      {"sortedMapItem", &SortedMapOperation, {"map", "id"}},
+      {"queueItem", &QueueOperation, {"queue"}},
   }};
   const Json* resource = nullptr;
-  Parser parser = nullptr;
-  for (const auto& [member, parse] : kResources) {
-    const Json* found = core::FindMember(operation, member);
+  const Kind* kind = nullptr;
+  for (const Kind& candidate : kResources) {
+    const Json* found = core::FindMember(operation, candidate.member);
     if (found == nullptr) continue;
     if (resource != nullptr) {
       return Status::InvalidArgument(
@@ -295,7 +300,7 @@ Result<CommitOperation> ParseCommitOperation(const Json& operation, int64_t univ
           "sortedMapItem or queueItem.");
     }
     resource = found;
-    parser = parse;
+    kind = &candidate;
   }
   if (resource == nullptr) {
     return Status::InvalidArgument(
@@ -304,7 +309,16 @@ Result<CommitOperation> ParseCommitOperation(const Json& operation, int64_t univ
   if (!resource->is_object()) {
     return Status::InvalidArgument("The operation's resource must be an object.");
   }
-  return parser(operation, *resource, universe, services);
+  // As for the operation's own members: a misspelt "Scope" or a "season" the resource does not
+  // take must not write somewhere else unnoticed (the global scope, the live season).
+  for (const auto& [field, value] : resource->items()) {
+    if (std::find(kind->fields.begin(), kind->fields.end(), field) != kind->fields.end()) continue;
+    std::string known;
+    for (std::string_view f : kind->fields) known += (known.empty() ? "" : ", ") + std::string(f);
+    return Status::InvalidArgument("Unknown member '" + field + "' in '" +
+                                   std::string(kind->member) + "' (it takes " + known + ").");
+  }
+  return kind->parse(operation, *resource, universe, services);
 }
 
 }  // namespace strongbox::api

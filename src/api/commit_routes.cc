@@ -53,16 +53,10 @@ Result<std::vector<BodyGuard>> DecodeGuards(const Json& body, size_t max) {
     if (!lock_id) return Status::InvalidArgument("Each guard needs 'lockId'.");
     SB_RETURN_IF_ERROR(locks::ValidateLockId(*lock_id));
     guard.lock_id = std::move(*lock_id);
-    // Tokens are unsigned 64-bit: the decimal string the lock answered, or a JSON integer.
+    // Tokens are unsigned 64-bit: the decimal string the lock answered, or a number.
     const Json* token = core::FindMember(item, "fencingToken");
-    std::optional<uint64_t> parsed;
-    if (token != nullptr && token->is_string()) {
-      parsed = core::ParseUint64(token->get<std::string>());
-    } else if (token != nullptr && token->is_number_unsigned()) {
-      parsed = token->get<uint64_t>();
-    } else if (token != nullptr && token->is_number_integer() && token->get<int64_t>() > 0) {
-      parsed = static_cast<uint64_t>(token->get<int64_t>());
-    }
+    const std::optional<uint64_t> parsed =
+        token == nullptr ? std::nullopt : core::JsonToUint64(*token);
     if (!parsed || *parsed == 0) {
       return Status::InvalidArgument(
           "Each guard needs 'fencingToken', a positive integer (or its decimal string).");
@@ -174,6 +168,13 @@ class CommitRoutes {
           "max_commit_bytes", services_.max_commit_bytes);
     }
     SB_CO_ASSIGN_OR_RETURN(Json body, JsonObjectBody(request));
+    for (const auto& [member, value] : body.items()) {
+      // A misspelt "guard" must not commit unguarded unnoticed.
+      if (member != "operations" && member != "guards") {
+        co_return Status::InvalidArgument("Unknown member '" + member +
+                                          "' in a commit (it takes operations and guards).");
+      }
+    }
     const Json* operations = core::FindMember(body, "operations");
     if (operations == nullptr || !operations->is_array() || operations->empty()) {
       co_return Status::InvalidArgument("Field 'operations' is required: a non-empty array.");

@@ -45,16 +45,8 @@ Result<std::string> RequiredString(const Json& body, std::string_view name) {
 
 Result<uint64_t> RequiredToken(const Json& body) {
   const Json* field = core::FindMember(body, "fencingToken");
-  std::optional<uint64_t> token;
-  if (field != nullptr && field->is_string()) {
-    token = core::ParseUint64(field->get_ref<const std::string&>());
-  } else if (field != nullptr && field->is_number_unsigned()) {
-    token = field->get<uint64_t>();
-  } else if (field != nullptr && field->is_number() && core::IsWholeInt64(*field)) {
-    // 17.0 from a client whose numbers are doubles (api.md §1 "Numbers"); never negative.
-    const int64_t n = core::JsonToInt64(*field, "fencingToken").value();
-    if (n >= 0) token = static_cast<uint64_t>(n);
-  }
+  const std::optional<uint64_t> token =
+      field == nullptr ? std::nullopt : core::JsonToUint64(*field);
   if (!token) {
     return Status::InvalidArgument("Field 'fencingToken' is required: the token, as a string.");
   }

@@ -189,6 +189,16 @@ Result<int64_t> JsonToInt64(const Json& value, std::string_view what) {
 
 bool IsWholeInt64(const Json& value) { return !ToWholeNumber(value).error.has_value(); }
 
+std::optional<uint64_t> JsonToUint64(const Json& value) {
+  if (value.is_string()) return ParseUint64(value.get_ref<const std::string&>());
+  if (value.is_number_unsigned()) return value.get<uint64_t>();
+  if (value.is_number() && IsWholeInt64(value)) {
+    const int64_t n = JsonToInt64(value, "").value();
+    if (n >= 0) return static_cast<uint64_t>(n);
+  }
+  return std::nullopt;
+}
+
 Result<std::optional<int64_t>> GetOptionalInt64(const Json& obj, std::string_view name,
                                                 bool ignore_case) {
   const Json* m = FindMember(obj, name, ignore_case);

@@ -78,4 +78,10 @@ Result<int64_t> JsonToInt64(const Json& value, std::string_view what);
 // True when JsonToInt64 would accept `value` (no error built).
 bool IsWholeInt64(const Json& value);
 
+// An unsigned 64-bit value (a fencing token, a change sequence), however a client spelled it:
+// its decimal string ("17", as the server answers them), a JSON integer, or a whole number
+// written as a float (17.0, 1.7e1; api.md §1 "Numbers"). nullopt for anything else, negative
+// numbers included; the caller words the error.
+std::optional<uint64_t> JsonToUint64(const Json& value);
+
 }  // namespace strongbox::core

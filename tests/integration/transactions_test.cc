@@ -239,6 +239,23 @@ TEST_CASE("commit: several fencing tokens, each checked in the commit", "[integr
   json bad = plain;
   bad["guards"] = {{{"lockId", "player-1"}}};
   CHECK(c.Post(kCommit, bad.dump()).status == 400);
+  // A token is a whole number however a client's JSON writer spells it (api.md §1): the stolen
+  // token, written 1.0e0-style, is the stolen token (409), not a malformed one (400).
+  for (const std::string& spelling : {t2 + ".0", t2 + "e0"}) {
+    const std::string body = R"({"operations":)" + plain["operations"].dump() +
+                             R"(,"guards":[{"lockId":"player-2","fencingToken":)" + spelling +
+                             "}]}";
+    auto spelt = c.Post(kCommit, body);
+    INFO(spelling << " " << spelt.body);
+    CHECK(spelt.status == 409);
+  }
+  // A misspelt "guard" is refused, never a commit without the guard.
+  json unguarded = plain;
+  unguarded["guard"] = {{{"lockId", "player-2"}, {"fencingToken", t2}}};
+  auto typo = c.Post(kCommit, unguarded.dump());
+  CHECK(typo.status == 400);
+  CHECK(typo.Json()["message"].get<std::string>().find("'guard'") != std::string::npos);
+  CHECK(Inventory(c, 0)["coins"] == 90);
 }
 
 TEST_CASE("commit: Idempotency-Key covers the whole commit, and limits and scopes are checked",
@@ -270,6 +287,24 @@ TEST_CASE("commit: Idempotency-Key covers the whole commit, and limits and scope
   CHECK(r.Json()["details"][0]["metadata"]["limit"] == "max_commit_bytes");
   CHECK(c.Post(kCommit, R"({"operations":[]})").status == 400);
   CHECK(c.Post(kCommit, R"({})").status == 400);
+  // A resource member it does not take is refused, not ignored: "Scope" would write to global,
+  // "season" to the live season.
+  for (const json& resource :
+       {json{{"entry", {{"dataStore", "Inventory"}, {"id", "typo"}, {"Scope", "s1"}}}},
+        json{{"orderedEntry", {{"store", "Coins"}, {"id", "p0"}, {"season", "0"}}}}}) {
+    json op = resource;
+    if (op.contains("entry")) {
+      op["create"] = {{"value", 1}};
+    } else {
+      op["increment"] = 1;
+    }
+    auto refused = c.Post(kCommit, json{{"operations", {op}}}.dump());
+    INFO(refused.body);
+    CHECK(refused.status == 400);
+    CHECK(refused.Json()["message"].get<std::string>().find("Unknown member") != std::string::npos);
+    CHECK(refused.Json()["details"][0]["metadata"]["operationIndex"] == "0");
+  }
+  CHECK(c.Get(kEntries + "/typo").status == 404);
 
   // A key that may write leaderboards but not entries: the entry operation is refused (403,
   // naming its index) and the leaderboard one is not applied either.

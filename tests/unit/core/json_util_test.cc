@@ -105,5 +105,24 @@ TEST_CASE("integers are whole JSON numbers however spelled", "[core]") {
   CHECK_FALSE(IsWholeInt64(Json(3.25)));
 }
 
+TEST_CASE("unsigned values (tokens, sequences) are whole numbers or their decimal strings",
+          "[core]") {
+  auto j = *ParseJson(
+      R"([17, 17.0, 1.7e1, "17", "18446744073709551615", 18446744073709551615, -1, -0.0,)"
+      R"( 17.5, "1e3", "-1", true, null, [17]])");
+  CHECK(JsonToUint64(j[0]) == 17u);
+  CHECK(JsonToUint64(j[1]) == 17u);
+  CHECK(JsonToUint64(j[2]) == 17u);
+  CHECK(JsonToUint64(j[3]) == 17u);
+  CHECK(JsonToUint64(j[4]) == UINT64_MAX);
+  CHECK(JsonToUint64(j[5]) == UINT64_MAX);
+  CHECK_FALSE(JsonToUint64(j[6]).has_value());
+  CHECK(JsonToUint64(j[7]) == 0u);
+  for (size_t i = 8; i < j.size(); ++i) {
+    INFO(j[i].dump());
+    CHECK_FALSE(JsonToUint64(j[i]).has_value());
+  }
+}
+
 }  // namespace
 }  // namespace strongbox::core
