@@ -136,7 +136,12 @@ Status ChargeRate(const Services& services, const Request& request, int64_t univ
                                    " requests (a batch counts each of its operations); retry "
                                    "after " +
                                    std::to_string(retry) + " s.")
-      .WithMetadata("retryAfterSeconds", std::to_string(std::max<int64_t>(retry, 1)));
+      .WithMetadata("retryAfterSeconds", std::to_string(std::max<int64_t>(retry, 1)))
+      // The bucket that refused, for the x-ratelimit-* headers every 429 carries (api.md §7).
+      .WithMetadata("rateLimit", std::to_string(static_cast<int64_t>(decision.limit)))
+      .WithMetadata("rateLimitRemaining", std::to_string(static_cast<int64_t>(decision.remaining)))
+      .WithMetadata("rateLimitResetSeconds",
+                    std::to_string(static_cast<int64_t>(std::ceil(decision.reset_seconds))));
 }
 
 class CommitRoutes {

@@ -79,6 +79,13 @@ Response ErrorResponseWithBody(const core::Status& status, const core::Json& bod
       (status.code() == StatusCode::kUnavailable && !retry.empty())) {
     r.SetHeader("retry-after", retry.empty() ? "1" : std::string(retry));
   }
+  // A rate limit refused inside a handler (a :commit's or :batchGet's per-operation charge):
+  // the same headers as the gate's own 429 (api.md §7).
+  if (auto limit = status.MetadataValue("rateLimit"); !limit.empty()) {
+    r.SetHeader("x-ratelimit-limit", std::string(limit));
+    r.SetHeader("x-ratelimit-remaining", std::string(status.MetadataValue("rateLimitRemaining")));
+    r.SetHeader("x-ratelimit-reset", std::string(status.MetadataValue("rateLimitResetSeconds")));
+  }
   return r;
 }
 

@@ -564,6 +564,10 @@ TEST_CASE("commit: what it writes is bounded, and each operation costs a request
   r = c.Post(kCommit, five.dump());
   CHECK(r.status == 429);
   CHECK_FALSE(r.Header("retry-after").empty());
+  // With the headers of every 429 (api.md §7), naming the ordered bucket that refused.
+  CHECK(r.Header("x-ratelimit-limit") == "5");
+  CHECK(r.Header("x-ratelimit-remaining") == "0");
+  CHECK_FALSE(r.Header("x-ratelimit-reset").empty());
   // A commit larger than the bucket costs a full bucket: it passes once the bucket refilled.
   json twelve = {{"operations", json::array()}};
   for (int i = 0; i < 12; ++i) {
