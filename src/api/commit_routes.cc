@@ -218,9 +218,24 @@ class CommitRoutes {
     std::map<ops::RateFamily, size_t> costs;
     for (CommitResource resource : resources) ++costs[FamilyOf(resource)];
     if (costs[ops::RateFamily::kDataStores] > 0) --costs[ops::RateFamily::kDataStores];
-    for (const auto& [family, cost] : costs) {
-      const uint32_t taken = family == ops::RateFamily::kDataStores ? 1 : 0;
-      SB_CO_RETURN_IF_ERROR(ChargeRate(services_, request, universe, family, cost, taken));
+    for (auto it = costs.begin(); it != costs.end(); ++it) {
+      const auto taken = [](ops::RateFamily family) -> uint32_t {
+        return family == ops::RateFamily::kDataStores ? 1 : 0;
+      };
+      Status charged =
+          ChargeRate(services_, request, universe, it->first, it->second, taken(it->first));
+      if (!charged.ok()) {
+        // Refused on this family's bucket: what the earlier families gave goes back, so a
+        // refused commit costs them nothing (their single calls would still pass).
+        const double now =
+            std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+                .count();
+        for (auto back = costs.begin(); back != it; ++back) {
+          services_.limiter->Refund(back->first, request.principal, universe, now,
+                                    static_cast<uint32_t>(back->second), taken(back->first));
+        }
+        co_return charged;
+      }
     }
     const core::Clock* clock = services_.clock;
     const size_t max_write = services_.max_commit_write_bytes;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -247,7 +248,10 @@ boost::asio::awaitable<http::Response> AccessGate::Intercept(http::Request& requ
   }
   // x-ratelimit-* go on a 429 and on every answer once the tighter bucket is below half: a
   // client nearing its limit sees them, and the common request carries three fewer headers.
-  if (limit.limited && (!limit.allowed || limit.remaining * 2 < limit.burst)) {
+  // A handler's own 429 (a :commit's per-family charge) already names the bucket that refused.
+  const bool named = std::any_of(response.headers.begin(), response.headers.end(),
+                                 [](const auto& h) { return h.first == "x-ratelimit-limit"; });
+  if (limit.limited && !named && (!limit.allowed || limit.remaining * 2 < limit.burst)) {
     response.headers.emplace_back("x-ratelimit-limit",
                                   std::to_string(static_cast<int64_t>(limit.limit)));
     response.headers.emplace_back("x-ratelimit-remaining",

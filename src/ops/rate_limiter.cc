@@ -99,19 +99,10 @@ void RateLimiter::Trim(Shard& shard, int64_t now_ns) {
   if (shard.buckets.size() != before) generation_.fetch_add(1, std::memory_order_release);
 }
 
-RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view key_id,
-                                           int64_t universe, double now, uint32_t cost,
-                                           uint32_t taken) {
+size_t RateLimiter::DrawsFor(RateFamily family, std::string_view key_id, int64_t universe,
+                             Draw* draws) const {
   const size_t f = static_cast<size_t>(family);
   const RateLimits& limits = options_.limits[f];
-  Decision decision;
-  // The two buckets this request draws on: by key, then by universe.
-  struct Draw {
-    double rate;
-    uint64_t id;
-    bool by_key;
-  };
-  Draw draws[2];
   size_t count = 0;
   if (limits.per_key > 0 && !key_id.empty()) {
     draws[count++] = Draw{limits.per_key, Mix(2 * f, std::hash<std::string_view>{}(key_id)), true};
@@ -120,6 +111,34 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
     draws[count++] =
         Draw{limits.per_universe, Mix(2 * f + 1, static_cast<uint64_t>(universe)), false};
   }
+  return count;
+}
+
+int64_t RateLimiter::Charge(const Bucket& bucket, uint32_t cost, uint32_t taken) {
+  // At least one token, at most what is left of a full bucket after `taken`.
+  const int64_t room = std::max<int64_t>(bucket.capacity - static_cast<int64_t>(taken), 1);
+  return bucket.interval_ns * std::clamp<int64_t>(static_cast<int64_t>(cost), 1, room);
+}
+
+void RateLimiter::Refund(RateFamily family, std::string_view key_id, int64_t universe,
+                         double now_seconds, uint32_t cost, uint32_t taken) {
+  Draw draws[2];
+  const size_t count = DrawsFor(family, key_id, universe, draws);
+  const int64_t now_ns = static_cast<int64_t>(now_seconds * 1e9);
+  for (size_t i = 0; i < count; ++i) {
+    Bucket& bucket = BucketFor(draws[i].id, draws[i].rate, now_ns);
+    // A bucket dropped and made again full meanwhile: the give-back only keeps it full.
+    bucket.tat_ns.fetch_sub(Charge(bucket, cost, taken), std::memory_order_relaxed);
+  }
+}
+
+RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view key_id,
+                                           int64_t universe, double now, uint32_t cost,
+                                           uint32_t taken) {
+  const size_t f = static_cast<size_t>(family);
+  Decision decision;
+  Draw draws[2];
+  const size_t count = DrawsFor(family, key_id, universe, draws);
   if (count == 0) return decision;
   decision.limited = true;
 
@@ -131,9 +150,7 @@ RateLimiter::Decision RateLimiter::Acquire(RateFamily family, std::string_view k
     Bucket& bucket = BucketFor(draws[i].id, draws[i].rate, now_ns);
     const int64_t interval = bucket.interval_ns;
     const int64_t window = interval * bucket.capacity;  // a full bucket's worth of time
-    // At least one token, at most what is left of a full bucket after `taken`.
-    const int64_t room = std::max<int64_t>(bucket.capacity - static_cast<int64_t>(taken), 1);
-    const int64_t charge = interval * std::clamp<int64_t>(static_cast<int64_t>(cost), 1, room);
+    const int64_t charge = Charge(bucket, cost, taken);
     int64_t tat = bucket.tat_ns.load(std::memory_order_relaxed);
     int64_t next = 0;
     bool allowed = false;

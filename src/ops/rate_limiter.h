@@ -65,6 +65,11 @@ class RateLimiter {
   // is full.
   Decision Acquire(RateFamily family, std::string_view key_id, int64_t universe, double now_seconds,
                    uint32_t cost = 1, uint32_t taken = 0);
+  // Gives back what an allowed Acquire with the same arguments drew, for a request refused
+  // after it by another family's bucket (a :commit charges family by family): a refused request
+  // costs nothing, as a single call refused by the gate costs nothing.
+  void Refund(RateFamily family, std::string_view key_id, int64_t universe, double now_seconds,
+              uint32_t cost = 1, uint32_t taken = 0);
 
   // Rejections so far, by family and by which bucket was empty.
   uint64_t rejected_by_key(RateFamily family) const;
@@ -81,6 +86,16 @@ class RateLimiter {
   };
 
  private:
+  // A bucket one request draws on: by key or by universe.
+  struct Draw {
+    double rate;
+    uint64_t id;
+    bool by_key;
+  };
+  // The (at most two) buckets a request of `family` draws on, key's first; their count.
+  size_t DrawsFor(RateFamily family, std::string_view key_id, int64_t universe, Draw* draws) const;
+  // The time a request of `cost` (after `taken`) moves a bucket's tat.
+  static int64_t Charge(const Bucket& bucket, uint32_t cost, uint32_t taken);
   struct Shard {
     std::shared_mutex mu;
     // By a 64-bit mix of (family, key id or universe), so a request allocates nothing here.

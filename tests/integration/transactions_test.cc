@@ -528,6 +528,32 @@ TEST_CASE("batchGet: ordered entries with their ranks in one order", "[integrati
   CHECK(c.Post(kBoard + ":batchGet?orderBy=sideways", R"({"ids":["p3"]})").status == 400);
 }
 
+TEST_CASE("commit: refused on one family's bucket, it costs the others nothing", "[integration]") {
+  // The data-store bucket (the route's own request, twelve) falls below half along the way: its
+  // headers must not replace those of the bucket that refused.
+  ServerFixture f({"--rate-limit-ordered-per-key", "5", "--rate-limit-memory-store-per-key", "1",
+                   "--rate-limit-datastore-per-key", "12", "--rate-limit-burst-seconds", "1"});
+  auto& c = *f.client;
+  // The memory-store bucket (one token) is emptied; the ordered one (five) is full.
+  REQUIRE(c.Get("/cloud/v2/universes/42/memory-store/sorted-maps/X/items").status == 200);
+  const json mixed = {{"operations",
+                       {{{"orderedEntry", {{"store", "Coins"}, {"id", "x"}}}, {"increment", 1}},
+                        {{"sortedMapItem", {{"map", "X"}, {"id", "a"}}},
+                         {"create", {{"value", 1}, {"ttl", "60s"}}}}}}};
+  // Each commit draws the ordered token first, then meets the empty memory-store bucket. Were
+  // the ordered draws kept, the sixth commit on would be refused by the ordered bucket (limit 5).
+  int refused = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto r = c.Post(kCommit, mixed.dump());
+    if (r.status == 200) continue;  // a memory-store token refilled (a slow machine)
+    INFO(i << " " << r.body);
+    REQUIRE(r.status == 429);
+    ++refused;
+    CHECK(r.Header("x-ratelimit-limit") == "1");
+  }
+  CHECK(refused >= 10);
+}
+
 TEST_CASE("commit: what it writes is bounded, and each operation costs a request",
           "[integration]") {
   ServerFixture f({"--max-commit-write-bytes", "20000", "--rate-limit-ordered-per-key", "5",

@@ -99,5 +99,24 @@ TEST_CASE("what a request already drew counts toward its full-bucket cap", "[ops
   CHECK(limiter.Acquire(kDs, "k", 1, 102.0, 100, 1).allowed);
 }
 
+TEST_CASE("a refund gives back exactly what the same acquire drew, from both buckets", "[ops]") {
+  RateLimiter limiter(Limits(10, 20));
+  REQUIRE(limiter.Acquire(kDs, "k", 1, 100.0, 8).allowed);
+  // Refused later by another family: the eight go back to the key's and the universe's bucket.
+  limiter.Refund(kDs, "k", 1, 100.0, 8);
+  CHECK(limiter.Acquire(kDs, "k", 1, 100.0, 10).allowed);
+  CHECK_FALSE(limiter.Acquire(kDs, "k", 1, 100.0).allowed);
+  // The universe holds only those ten now: ten more for another key, then none.
+  CHECK(limiter.Acquire(kDs, "other", 1, 100.0, 10).allowed);
+  CHECK_FALSE(limiter.Acquire(kDs, "third", 1, 100.0).allowed);
+  // A cost capped at a full bucket (after `taken`) is refunded as capped: never more than full.
+  RateLimiter capped(Limits(10, 0));
+  REQUIRE(capped.Acquire(kDs, "k", 1, 100.0).allowed);
+  REQUIRE(capped.Acquire(kDs, "k", 1, 100.0, 50, 1).allowed);  // drew the 9 left
+  capped.Refund(kDs, "k", 1, 100.0, 50, 1);
+  CHECK(capped.Acquire(kDs, "k", 1, 100.0, 9).allowed);
+  CHECK_FALSE(capped.Acquire(kDs, "k", 1, 100.0).allowed);
+}
+
 }  // namespace
 }  // namespace strongbox::ops
