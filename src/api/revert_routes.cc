@@ -186,10 +186,15 @@ class RevertRoutes {
       if (!done.ok()) {
         // Another write (another undo, a delete) landed between the plan and this commit: a
         // conflict like any other, not an error that would hide what this page already did.
-        // Deleted meanwhile, a forced delete has nothing left to do.
+        // Deleted meanwhile, a delete has nothing left to do (as when the plan sees it gone);
+        // a restore whose revision was trimmed meanwhile is the conflict the plan would give.
         const bool gone = done.status().code() == core::StatusCode::kNotFound;
-        if (gone && revert.force && !restore) {
+        if (gone && !restore) {
           reverted.push_back({{"path", path}, {"action", "none"}, {"fromRevisionId", current_id}});
+          continue;
+        }
+        if (restore && done.status().code() == core::StatusCode::kInvalidArgument) {
+          conflict("REVISION_NOT_KEPT", "The revision to restore was trimmed while the undo ran.");
           continue;
         }
         if (gone || done.status().reason() == "ETAG_MISMATCH") {
@@ -222,6 +227,10 @@ class RevertRoutes {
                       ? std::nullopt
                       : core::ParseUint64(std::string_view(token).substr(0, colon));
     if (!length || *length > token.size() - colon - 1) {
+      // A token of an earlier version: scope NUL key. Undo is repeatable; it only resumes.
+      if (const size_t zero = token.find('\0'); zero != std::string::npos) {
+        return EntryRef{token.substr(0, zero), token.substr(zero + 1)};
+      }
       return Status::InvalidArgument("Invalid pageToken.");
     }
     return EntryRef{token.substr(colon + 1, *length), token.substr(colon + 1 + *length)};

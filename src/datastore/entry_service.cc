@@ -151,8 +151,17 @@ Result<std::optional<EntryRecord>> EntryService::GetRevisionBefore(
   SB_ASSIGN_OR_RETURN(auto self,
                       engine_->Get(ColumnFamily::kRevisions, RevisionKey(name, *counter)));
   if (!self) {
+    // Retention keeps the newest revisions, so a counter past the entry's latest (or an entry
+    // with no row left) means its history went with an :eraseUser and started again.
+    SB_ASSIGN_OR_RETURN(auto latest, GetLatest(name));
+    if (!latest || latest->revision < *counter) {
+      return Status::FailedPrecondition("Revision " + std::string(revision_id) +
+                                        " belongs to an entry since erased; that write cannot "
+                                        "be undone.")
+          .WithReason("ERASED");
+    }
     return Status::FailedPrecondition("Revision " + std::string(revision_id) +
-                                      " is no longer kept (retention or :eraseUser).")
+                                      " is no longer kept (revision retention).")
         .WithReason("REVISION_NOT_KEPT");
   }
   SB_ASSIGN_OR_RETURN(EntryRecord written, DecodeEntryRecord(*self));

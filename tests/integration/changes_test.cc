@@ -661,6 +661,29 @@ TEST_CASE("undo: runs racing each other delete each entry once and answer 200", 
   CHECK(f.client->Get(kEntries + "/e" + std::to_string(kEntriesMade - 1)).status == 404);
 }
 
+TEST_CASE("undo: an entry erased and made again since is ERASED, not a retention loss",
+          "[integration]") {
+  ServerFixture f;
+  auto [bad_id, bad] = EntryKey(f, "bad-build");
+  const std::string start = core::FormatRfc3339(core::SystemClock().Now());
+  REQUIRE(f.client->Post(kEntries + "?id=p9", R"({"value":1,"users":["users/99"]})").status == 200);
+  REQUIRE(bad->Patch(kEntries + "/p9", R"({"value":2,"users":["users/99"]})").status == 200);
+  const std::string end = core::FormatRfc3339(core::SystemClock().Now());
+  REQUIRE(f.client->Post("/cloud/v2/universes/42/data-stores:eraseUser", R"({"user":"users/99"})")
+              .status == 200);
+  // Made again, with one revision: the bad write's revision (2) is past its history.
+  REQUIRE(f.client->Post(kEntries + "?id=p9", R"({"value":3})").status == 200);
+  auto plan =
+      f.client->Post("/cloud/v2/universes/42/data-stores/Inventory:revertChanges",
+                     json{{"writer", bad_id}, {"startTime", start}, {"endTime", end}}.dump());
+  INFO(plan.body);
+  REQUIRE(plan.status == 200);
+  const json page = plan.Json();
+  REQUIRE(page["conflicts"].size() == 1);
+  CHECK(page["conflicts"][0]["reason"] == "ERASED");
+  CHECK(f.client->Get(kEntries + "/p9").Json()["value"] == 3);
+}
+
 TEST_CASE("undo: pages end when a scope holds a NUL byte", "[integration]") {
   ServerFixture f;
   auto [bad_id, bad] = EntryKey(f, "bad-build");
