@@ -30,7 +30,7 @@ inline constexpr std::chrono::nanoseconds kLongestDuration = std::chrono::hours(
 Result<std::chrono::nanoseconds> ParseDuration(std::string_view text);
 
 // A count of seconds from a JSON number or an integer query parameter, capped at
-// kLongestDuration; nullopt when negative or not finite.
+// kLongestDuration (infinity included); nullopt when negative or NaN.
 std::optional<std::chrono::nanoseconds> DurationFromSeconds(double seconds);
 
 }  // namespace strongbox::core

@@ -164,8 +164,10 @@ asio::awaitable<Result<LockRecord>> LockService::Acquire(
       // The close itself ends the sleep (the acquire then answers ClientGone).
       client_gone =
           watch_client([executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });
-      if (client_gone != nullptr && client_gone->load()) co_return core::ClientGone();
     }
+    // Every round: a close seen while this round's commit ran spent the callback on a timer
+    // that was not waiting yet. No suspension between here and the wait below.
+    if (client_gone != nullptr && client_gone->load()) co_return core::ClientGone();
     const uint64_t waiter = waiters_.Add(
         key, [executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); });
     // StopWaiting sets the flag before it wakes every waiter: registered after that wake, this
