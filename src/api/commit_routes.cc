@@ -122,12 +122,15 @@ ops::RateFamily FamilyOf(CommitResource resource) {
 // when a bucket is empty.
 // `taken`: tokens the gate already drew from this family for the request (its route's one), so
 // the whole request never costs more than a full bucket.
+// The rate limiter's clock: monotonic seconds.
+double LimiterNow() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 Status ChargeRate(const Services& services, const Request& request, int64_t universe,
                   ops::RateFamily family, size_t cost, uint32_t taken) {
   if (services.limiter == nullptr || cost == 0) return Status::Ok();
-  const double now =
-      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  const auto decision = services.limiter->Acquire(family, request.principal, universe, now,
+  const auto decision = services.limiter->Acquire(family, request.principal, universe, LimiterNow(),
                                                   static_cast<uint32_t>(cost), taken);
   if (decision.allowed) return Status::Ok();
   const auto retry = static_cast<int64_t>(std::ceil(decision.retry_after_seconds));
@@ -218,18 +221,16 @@ class CommitRoutes {
     std::map<ops::RateFamily, size_t> costs;
     for (CommitResource resource : resources) ++costs[FamilyOf(resource)];
     if (costs[ops::RateFamily::kDataStores] > 0) --costs[ops::RateFamily::kDataStores];
+    const auto taken = [](ops::RateFamily family) -> uint32_t {
+      return family == ops::RateFamily::kDataStores ? 1 : 0;
+    };
     for (auto it = costs.begin(); it != costs.end(); ++it) {
-      const auto taken = [](ops::RateFamily family) -> uint32_t {
-        return family == ops::RateFamily::kDataStores ? 1 : 0;
-      };
       Status charged =
           ChargeRate(services_, request, universe, it->first, it->second, taken(it->first));
       if (!charged.ok()) {
         // Refused on this family's bucket: what the earlier families gave goes back, so a
         // refused commit costs them nothing (their single calls would still pass).
-        const double now =
-            std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-                .count();
+        const double now = LimiterNow();
         for (auto back = costs.begin(); back != it; ++back) {
           services_.limiter->Refund(back->first, request.principal, universe, now,
                                     static_cast<uint32_t>(back->second), taken(back->first));

@@ -202,15 +202,12 @@ bool IsPublicAddress(std::string_view text) {
   if (bytes[0] == 0x3f && bytes[1] == 0xff && (bytes[2] & 0xf0) == 0) {
     return false;  // documentation, 3fff::/20 (RFC 9637)
   }
-  if (bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b &&
-      bytes[4] == 0x00 && bytes[5] == 0x01) {
-    return false;  // local-use IPv4/IPv6 translation, 64:ff9b:1::/48 (RFC 8215)
-  }
   if (bytes[0] == 0x01 && bytes[1] == 0x00 &&
       std::all_of(bytes.begin() + 2, bytes.begin() + 8, [](uint8_t b) { return b == 0; })) {
     return false;  // discard-only, 100::/64
   }
-  // Anything else outside 2000::/3 (global unicast) is not in use.
+  // Anything else outside 2000::/3 (global unicast) is not in use (64:ff9b:1::/48, RFC 8215
+  // local-use translation, among them).
   return (bytes[0] & 0xe0) == 0x20;
 }
 

@@ -192,11 +192,10 @@ bool IsWholeInt64(const Json& value) { return !ToWholeNumber(value).error.has_va
 std::optional<uint64_t> JsonToUint64(const Json& value) {
   if (value.is_string()) return ParseUint64(value.get_ref<const std::string&>());
   if (value.is_number_unsigned()) return value.get<uint64_t>();
-  if (value.is_number() && IsWholeInt64(value)) {
-    const int64_t n = JsonToInt64(value, "").value();
-    if (n >= 0) return static_cast<uint64_t>(n);
-  }
-  return std::nullopt;
+  if (!value.is_number()) return std::nullopt;
+  const WholeNumber n = ToWholeNumber(value);
+  if (n.error || n.value < 0) return std::nullopt;
+  return static_cast<uint64_t>(n.value);
 }
 
 Result<std::optional<int64_t>> GetOptionalInt64(const Json& obj, std::string_view name,

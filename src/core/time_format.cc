@@ -1,7 +1,6 @@
 #include "core/time_format.h"
 
 #include <cstdio>
-#include <limits>
 
 namespace strongbox::core {
 namespace {
@@ -112,14 +111,12 @@ Result<std::chrono::nanoseconds> ParseDuration(std::string_view s) {
   int64_t frac = 0;
   size_t i = 0;
   size_t whole_digits = 0;
-  bool too_long = false;
+  const int64_t longest_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(kLongestDuration).count();
   for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
     ++whole_digits;
-    if (whole > 1'000'000'000'000) {
-      too_long = true;  // far past kLongestDuration: keep reading only to judge the form
-    } else {
-      whole = whole * 10 + (s[i] - '0');
-    }
+    // Past kLongestDuration the rest is read only to judge the form (no overflow).
+    if (whole < longest_seconds) whole = whole * 10 + (s[i] - '0');
   }
   size_t frac_digits = 0;
   if (i < s.size() && s[i] == '.') {
@@ -132,9 +129,7 @@ Result<std::chrono::nanoseconds> ParseDuration(std::string_view s) {
   }
   if (i != s.size() || whole_digits == 0) return bad;
   for (size_t k = frac_digits; k < 9; ++k) frac *= 10;
-  const int64_t longest_seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(kLongestDuration).count();
-  if (too_long || whole >= longest_seconds) return kLongestDuration;
+  if (whole >= longest_seconds) return kLongestDuration;
   return std::chrono::nanoseconds(whole * 1'000'000'000 + frac);
 }
 
