@@ -57,6 +57,24 @@ Status OnlyKnownMembers(const Json& op, std::string_view resource, std::string_v
   return Status::Ok();
 }
 
+// Refuses a member of the verb's object that the verb does not take (api.md §8: a commit
+// ignores no member): a misspelt "etag" inside an "update" or "delete" would otherwise make it
+// unconditional unnoticed. `ignore_case` as the memory-store fields are read (api.md §5).
+Status OnlyVerbMembers(const Json& body, std::string_view verb,
+                       std::initializer_list<std::string_view> known, bool ignore_case = false) {
+  for (const auto& [member, value] : body.items()) {
+    const bool taken = std::any_of(known.begin(), known.end(), [&](std::string_view k) {
+      return ignore_case ? core::EqualsIgnoreCase(member, k) : member == k;
+    });
+    if (taken) continue;
+    std::string names;
+    for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+    return Status::InvalidArgument("Unknown member '" + member + "' in '" + std::string(verb) +
+                                   "' (it takes " + (names.empty() ? "nothing" : names) + ").");
+  }
+  return Status::Ok();
+}
+
 // A required string member of a resource object.
 Result<std::string> RequiredName(const Json& resource, std::string_view resource_name,
                                  std::string_view field) {
@@ -119,11 +137,15 @@ Result<CommitOperation> EntryOperation(const Json& op, const Json& resource, int
   if (verb == "create") {
     out.scopes = {kObjectsCreate};
     SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+    SB_RETURN_IF_ERROR(
+        OnlyVerbMembers(body, verb, {"value", "users", "attributes", "consumeMessages"}));
     SB_ASSIGN_OR_RETURN(datastore::EntryWrite write, DecodeEntryWrite(body));
     staged = entries.StageCreate(name, std::move(write));
   } else if (verb == "update") {
     out.scopes = {kObjectsUpdate};
     SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+    SB_RETURN_IF_ERROR(OnlyVerbMembers(
+        body, verb, {"value", "users", "attributes", "etag", "allowMissing", "consumeMessages"}));
     SB_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));
     SB_ASSIGN_OR_RETURN(auto allow_missing, core::GetOptionalBool(body, "allowMissing"));
     SB_ASSIGN_OR_RETURN(datastore::EntryWrite write, DecodeEntryWrite(body));
@@ -148,6 +170,7 @@ Result<CommitOperation> EntryOperation(const Json& op, const Json& resource, int
     out.scopes = {kObjectsDelete};
     answers_entry = false;
     SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+    SB_RETURN_IF_ERROR(OnlyVerbMembers(body, verb, {"etag"}));
     SB_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));
     staged = entries.StageDelete(name, std::move(etag));
   }
@@ -192,7 +215,8 @@ Result<CommitOperation> OrderedOperation(const Json& op, const Json& resource, i
     SB_ASSIGN_OR_RETURN(auto extras, DecodeEntryExtras(op));
     staged = boards.StageIncrement(board, std::move(id), amount, std::move(extras));
   } else {
-    SB_RETURN_IF_ERROR(VerbObject(op, verb).status());
+    SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+    SB_RETURN_IF_ERROR(OnlyVerbMembers(body, verb, {}));
     // As v2's DELETE: a missing entry is 404.
     staged = boards.StageDelete(board, std::move(id), /*missing_ok=*/false);
   }
@@ -216,6 +240,17 @@ Result<CommitOperation> SortedMapOperation(const Json& op, const Json& resource,
   SB_ASSIGN_OR_RETURN(std::string_view verb, OneVerb(op, "sorted map item", kVerbs));
   SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "sortedMapItem", verb));
   SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+  if (verb == "create") {
+    SB_RETURN_IF_ERROR(OnlyVerbMembers(body, verb,
+                                       {"value", "ttl", "numericSortKey", "stringSortKey"},
+                                       /*ignore_case=*/true));
+  } else if (verb == "update") {
+    SB_RETURN_IF_ERROR(OnlyVerbMembers(
+        body, verb, {"value", "ttl", "numericSortKey", "stringSortKey", "etag", "allowMissing"},
+        /*ignore_case=*/true));
+  } else {
+    SB_RETURN_IF_ERROR(OnlyVerbMembers(body, verb, {"etag"}, /*ignore_case=*/true));
+  }
   memstore::SortedMapService& maps = *services.sorted_maps;
   CommitOperation out;
   out.resource = CommitResource::kSortedMapItem;
@@ -257,6 +292,8 @@ Result<CommitOperation> QueueOperation(const Json& op, const Json& resource, int
   SB_ASSIGN_OR_RETURN(std::string_view verb, OneVerb(op, "queue item", kVerbs));
   SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "queueItem", verb));
   SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
+  SB_RETURN_IF_ERROR(
+      OnlyVerbMembers(body, verb, {"data", "priority", "ttl"}, /*ignore_case=*/true));
   SB_ASSIGN_OR_RETURN(QueueAdd add, DecodeQueueAdd(body));
   SB_ASSIGN_OR_RETURN(auto staged,
                       services.queues->StageAdd(name, std::move(add.data), add.priority, add.ttl));

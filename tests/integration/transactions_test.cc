@@ -305,6 +305,36 @@ TEST_CASE("commit: Idempotency-Key covers the whole commit, and limits and scope
     CHECK(refused.Json()["details"][0]["metadata"]["operationIndex"] == "0");
   }
   CHECK(c.Get(kEntries + "/typo").status == 404);
+  // So is a member of the verb's object it does not take: a misspelt "etag" inside an update or
+  // a delete would make it unconditional.
+  REQUIRE(
+      c.Post(
+           kCommit,
+           json{{"operations", {{{"entry", EntryRef("kept")}, {"create", {{"value", 1}}}}}}}.dump())
+          .status == 200);
+  for (const json& op :
+       {json{{"entry", EntryRef("kept")}, {"update", {{"value", 2}, {"etg", "stale"}}}},
+        json{{"entry", EntryRef("kept")}, {"delete", {{"etg", "stale"}}}},
+        json{{"entry", EntryRef("kept2")}, {"create", {{"value", 2}, {"Users", {1}}}}},
+        json{{"orderedEntry", {{"store", "Coins"}, {"id", "p0"}}}, {"delete", {{"x", 1}}}},
+        json{{"sortedMapItem", {{"map", "M"}, {"id", "a"}}},
+             {"create", {{"value", 1}, {"ttl", "60s"}, {"tll", "5s"}}}},
+        json{{"sortedMapItem", {{"map", "M"}, {"id", "a"}}}, {"delete", {{"etg", "x"}}}},
+        json{{"queueItem", {{"queue", "Q"}}},
+             {"add", {{"data", 1}, {"ttl", "60s"}, {"prio", 5}}}}}) {
+    auto refused = c.Post(kCommit, json{{"operations", {op}}}.dump());
+    INFO(op.dump() << " -> " << refused.body);
+    CHECK(refused.status == 400);
+    CHECK(refused.Json()["message"].get<std::string>().find("Unknown member") != std::string::npos);
+  }
+  CHECK(c.Get(kEntries + "/kept").Json()["value"] == 1);
+  CHECK(c.Get(kEntries + "/kept2").status == 404);
+  // Memory-store members are read case-insensitively, as in the single calls.
+  CHECK(c.Post(kCommit, json{{"operations",
+                              {{{"queueItem", {{"queue", "Q"}}},
+                                {"add", {{"Data", 1}, {"TTL", "60s"}, {"Priority", 5}}}}}}}
+                            .dump())
+            .status == 200);
 
   // A key that may write leaderboards but not entries: the entry operation is refused (403,
   // naming its index) and the leaderboard one is not applied either.
