@@ -19,6 +19,13 @@ using core::Status;
 
 namespace {
 
+// "an entry", "a queue item": for messages.
+std::string WithArticle(std::string_view noun) {
+  const bool vowel =
+      !noun.empty() && std::string_view("aeiou").find(noun[0]) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + std::string(noun);
+}
+
 // The one verb among `verbs` that `op` carries; 400 when none or several.
 Result<std::string_view> OneVerb(const Json& op, std::string_view resource,
                                  std::span<const std::string_view> verbs) {
@@ -28,14 +35,14 @@ Result<std::string_view> OneVerb(const Json& op, std::string_view resource,
     names += (names.empty() ? "" : ", ") + std::string(verb);
     if (core::FindMember(op, verb) == nullptr) continue;
     if (found) {
-      return Status::InvalidArgument("An operation on a " + std::string(resource) +
+      return Status::InvalidArgument("An operation on " + WithArticle(resource) +
                                      " takes one verb; it has '" + std::string(*found) + "' and '" +
                                      std::string(verb) + "'.");
     }
     found = verb;
   }
   if (!found) {
-    return Status::InvalidArgument("An operation on a " + std::string(resource) +
+    return Status::InvalidArgument("An operation on " + WithArticle(resource) +
                                    " needs one verb: " + names + ".");
   }
   return *found;
