@@ -368,6 +368,8 @@ def run(binary, shots, work):
 
         # A stored value with markup is shown as text and runs nothing.
         c.go("#/u/7/ds/Inventory/s/global/e/xss", "#entry-value")
+        # The previous entry's #entry-value is there until this one is drawn: wait for it.
+        c.wait(lambda: "onerror" in c.text("entry-value"), "the markup entry")
         shown = c.text("entry-value")
         assert "<img src=x onerror=" in shown and "<script>" in shown, shown
         assert driver.find_elements(By.CSS_SELECTOR, "#view img, #view script") == []
@@ -379,7 +381,8 @@ def run(binary, shots, work):
         # Integers beyond 2^53 keep every digit through a view and an unchanged save (api.md:
         # int64 precision; a plain JSON.parse would round them).
         c.go("#/u/7/ds/Inventory/s/global/e/big", "#entry-value")
-        assert "9007199254740993" in c.text("entry-value"), c.text("entry-value")
+        # The previous entry's #entry-value is there until this one is drawn: wait for it.
+        c.wait(lambda: "9007199254740993" in c.text("entry-value"), "the big entry's digits")
         c.click(c.find("#edit"))
         c.present("#edit-value")
         c.click(c.find("#save"))
@@ -421,7 +424,9 @@ def run(binary, shots, work):
         c.go("#/u/7/sm/Lobby", "#items [data-expire]")
         assert "server-1" in c.text("items")
         c.go("#/u/7/hm/ServerList", "#items [data-expire]")
-        assert "eu-7" in c.text("items") and '"players": 12' in c.text("items")
+        # The sorted map's #items is there until the hash map's is drawn: wait for it.
+        c.wait(lambda: "eu-7" in c.text("items"), "the hash map's items")
+        assert '"players": 12' in c.text("items")
         c.go("#/u/7/q/Match", "#peek tr td")
         assert c.text("queue-size") == "2"
         assert c.text("peek").count("visible") == 2
