@@ -2,6 +2,7 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -105,6 +106,31 @@ std::string BackupDir(const config::Config& config) {
 }
 
 namespace {
+
+// Raises the soft open-files limit to what `max_connections` needs (a descriptor per
+// connection, and headroom for RocksDB's files, webhook and cluster connections), as far as the
+// hard limit allows, as Go's runtime and nginx do: a shell's default of 1024 would refuse
+// connections (EMFILE) long before the default max_connections of 4096. Warns when the hard
+// limit is lower.
+void RaiseOpenFilesLimit(int64_t max_connections) {
+  constexpr rlim_t kHeadroom = 1024;
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + kHeadroom;
+  if (limit.rlim_cur >= wanted) return;
+  struct rlimit raised = limit;
+  raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (raised.rlim_cur > limit.rlim_cur && ::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+    limit = raised;
+  }
+  if (limit.rlim_cur < wanted) {
+    spdlog::warn(
+        "the open-files limit is {} (hard limit {}), below the {} that max_connections {} needs: "
+        "connections past it are not accepted until others close (raise it with ulimit -n or "
+        "LimitNOFILE=, or lower max_connections)",
+        limit.rlim_cur, limit.rlim_max, wanted, max_connections);
+  }
+}
 
 // Storage: the database and its only writer, the commit pipeline (design.md §1), and in
 // storage mode `postgres` the PostgreSQL side that makes each commit group durable (the local
@@ -485,6 +511,7 @@ struct Front {
 
   // Opens the port, writes the port file, turns ready and logs where it serves.
   core::Status Listen(const config::Config& config) {
+    RaiseOpenFilesLimit(config.max_connections);
     auto port = server.Start();
     if (!port.ok()) return std::move(port).status();
     if (!config.port_file.empty() && !WritePortFile(config.port_file, *port)) {

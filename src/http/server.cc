@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <vector>
 
 #include "http/error_response.h"
@@ -52,14 +53,38 @@ asio::awaitable<void> RunSession(std::shared_ptr<Session> session) { co_await se
 }  // namespace
 
 asio::awaitable<void> Server::AcceptLoop() {
+  // After a failed accept the loop waits before the next, doubling from 5 ms to 1 s while they
+  // keep failing: out of file descriptors (EMFILE) the pending connection stays queued and every
+  // accept fails at once, so without a pause the loop spins a core and floods the log. One
+  // warning per kAcceptWarnEvery says how many failed meanwhile.
+  constexpr std::chrono::milliseconds kFirstBackoff{5}, kLongestBackoff{1000};
+  constexpr std::chrono::seconds kAcceptWarnEvery{10};
+  std::chrono::milliseconds backoff{0};
+  std::chrono::steady_clock::time_point next_warning{};
+  uint64_t failed_since_warning = 0;
+  asio::steady_timer pause(acceptor_.get_executor());
   for (;;) {
     // The connection lives on the next context of the pool for its whole life.
     auto [ec, socket] = co_await acceptor_.async_accept(pool_.Next(), as_tuple(use_awaitable));
     if (ec) {
       if (!acceptor_.is_open() || ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("accept failed: {}", ec.message());
+      ++failed_since_warning;
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_warning) {
+        spdlog::warn("accept failed {} time(s) in the last {} s: {}{}", failed_since_warning,
+                     kAcceptWarnEvery.count(), ec.message(),
+                     ec == asio::error::no_descriptors
+                         ? " (raise the open-files limit, ulimit -n, above max_connections)"
+                         : "");
+        next_warning = now + kAcceptWarnEvery;
+        failed_since_warning = 0;
+      }
+      backoff = backoff.count() == 0 ? kFirstBackoff : std::min(backoff * 2, kLongestBackoff);
+      pause.expires_after(backoff);
+      co_await pause.async_wait(as_tuple(use_awaitable));
       continue;
     }
+    backoff = std::chrono::milliseconds(0);
     if (active_connections_.load() >= options_.max_connections ||
         state_.load() == ServingState::kDraining) {
       // Over the bound: answer 503 and close, rather than queueing without limit.

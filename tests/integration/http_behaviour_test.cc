@@ -1,6 +1,11 @@
 // Transport behaviour of the real server: health, keep-alive, limits, malformed HTTP, lenient
 // parsing, concurrent clients.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -181,6 +186,66 @@ TEST_CASE("Expect: 100-continue gets an interim answer before the body is sent",
   CHECK(out.rfind("HTTP/1.1 100 Continue\r\n\r\n", 0) == 0);
   CHECK(out.find("HTTP/1.1 200 OK") != std::string::npos);
   CHECK(f.client->Get(kEntries + "/big").status == 200);
+}
+
+}  // namespace
+}  // namespace strongbox::testing
+
+namespace strongbox::testing {
+namespace {
+
+// Opens a TCP connection to 127.0.0.1:`port` and leaves it idle; -1 if it could not.
+int ConnectIdle(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST_CASE("out of file descriptors, accepting backs off quietly and resumes", "[integration]") {
+  TempDir dir;
+  ServerProcess server(dir.path(), dir.Child("data"), {"--io-threads", "1"});
+  server.set_open_files_limit(128);
+  server.Start();
+  // More connections than the process has descriptors left: the kernel queues the rest, and
+  // every accept of them fails (EMFILE) until some close.
+  std::vector<int> idle;
+  for (int i = 0; i < 160; ++i) {
+    const int fd = ConnectIdle(server.port());
+    if (fd >= 0) idle.push_back(fd);
+  }
+  CHECK(idle.size() > 128);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  for (int fd : idle) ::close(fd);
+  // Served again once they are gone (the backoff is at most a second).
+  const bool served = WaitFor(
+      [&] {
+        try {
+          return HttpClient(server.port()).Get("/healthz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(15));
+  CHECK(served);
+  const std::string log = server.Log();
+  size_t warnings = 0;
+  for (size_t at = log.find("accept failed"); at != std::string::npos;
+       at = log.find("accept failed", at + 1)) {
+    ++warnings;
+  }
+  INFO(log.substr(0, 2000));
+  // One warning per 10 s, not one per failed accept (a spinning loop wrote thousands).
+  CHECK(warnings >= 1);
+  CHECK(warnings <= 2);
+  CHECK(log.find("the open-files limit is 128") != std::string::npos);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,10 +21,16 @@ namespace strongbox::testing {
 namespace {
 
 pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path,
-            const std::string& program = STRONGBOX_BINARY) {
+            const std::string& program = STRONGBOX_BINARY, uint64_t open_files_limit = 0) {
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    if (open_files_limit > 0) {
+      const struct rlimit limit {
+        static_cast<rlim_t>(open_files_limit), static_cast<rlim_t>(open_files_limit)
+      };
+      if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
+    }
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
@@ -100,7 +107,7 @@ void ServerProcess::Start() {
                 {"--storage", "postgres", "--postgres-url", TestDatabaseUrl(data_dir_)});
   }
   args.insert(args.end(), extra_.begin(), extra_.end());
-  pid_ = Spawn(args, work_dir_ + "/server.log");
+  pid_ = Spawn(args, work_dir_ + "/server.log", STRONGBOX_BINARY, open_files_limit_);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(port_file);

@@ -19,6 +19,8 @@ class ServerProcess {
   ~ServerProcess();
 
   void Start();
+  // Starts (at the next Start) with RLIMIT_NOFILE soft and hard set to `n` open files.
+  void set_open_files_limit(uint64_t n) { open_files_limit_ = n; }
   // SIGTERM, wait up to `timeout_ms`, then SIGKILL. Returns the exit code, or 128 + signal.
   int Stop(int timeout_ms = 20'000);
   void Kill();  // SIGKILL, wait
@@ -40,6 +42,7 @@ class ServerProcess {
   uint16_t port_ = 0;
   std::string admin_key_;
   int starts_ = 0;
+  uint64_t open_files_limit_ = 0;  // 0: inherited
 };
 
 // Runs the binary with `args` to completion (bounded); returns exit code and output.
