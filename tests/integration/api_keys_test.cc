@@ -200,8 +200,18 @@ TEST_CASE(
   HttpClient brief(f.server.port(),
                    CreateKey(*f.client, Scope("universe-datastores.objects:read"), "brief", when));
   CHECK(brief.Get(kEntries + "/a").status == 404);
+  auto state_of = [&](const std::string& name) {
+    const json keys_now = f.client->Get("/admin/v1/api-keys").Json();
+    for (const json& key : keys_now["apiKeys"]) {
+      if (key["name"] == name) return key["state"].get<std::string>();
+    }
+    return std::string("absent");
+  };
+  CHECK(state_of("brief") == "ACTIVE");
   std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   CHECK(brief.Get(kEntries + "/a").body == kInvalidKeyBody);
+  // Listed as what it is now, not as it was made.
+  CHECK(state_of("brief") == "EXPIRED");
 
   // Revocation survives a restart.
   f.Restart();
@@ -236,6 +246,15 @@ TEST_CASE("an admin key file (--admin-key-file) supplies the admin secret instea
   HttpClient admin(server.port(), secret);
   CHECK(admin.Get("/admin/v1/api-keys").status == 200);
   CHECK(server.Log().find(secret) == std::string::npos);
+  CHECK(server.Stop() == 0);
+  // Any string of 16 or more characters, one shaped like a generated key ("sb_<id>_…") too.
+  const std::string shaped = "sb_prod_0123456789abcdef";
+  std::ofstream(dir.Child("admin_secret")) << shaped << "\n";
+  server.Start();
+  CHECK(HttpClient(server.port(), shaped).Get("/admin/v1/api-keys").status == 200);
+  CHECK(HttpClient(server.port(), secret).Get("/admin/v1/api-keys").status == 401);
+  CHECK(HttpClient(server.port(), "sb_prod_0123456789abcdeX").Get("/admin/v1/api-keys").status ==
+        401);
   CHECK(server.Stop() == 0);
 }
 
