@@ -23,7 +23,7 @@ using http::Response;
 
 namespace {
 
-Json KeyJson(const ops::ApiKey& key) {
+Json KeyJson(const ops::ApiKey& key, core::Timestamp now) {
   Json scopes = Json::array();
   for (const auto& scope : key.scopes) {
     Json s = {{"universe", scope.universe == 0 ? "*" : std::to_string(scope.universe)},
@@ -35,7 +35,7 @@ Json KeyJson(const ops::ApiKey& key) {
               {"name", key.name},
               {"scopes", std::move(scopes)},
               {"createTime", core::FormatRfc3339(key.create_time)},
-              {"state", key.revoke_time ? "REVOKED" : "ACTIVE"}};
+              {"state", key.StateAt(now)}};
   if (key.expire_time) out["expireTime"] = core::FormatRfc3339(*key.expire_time);
   if (key.revoke_time) out["revokeTime"] = core::FormatRfc3339(*key.revoke_time);
   return out;
@@ -104,6 +104,7 @@ Result<uint32_t> ParseBackupId(const std::string& text) {
 void RegisterAdminRoutes(gate::RouteTable& routes, const Services& services) {
   ops::KeyStore* keys = services.keys;
   ops::Backups* backups = services.backups;
+  const core::Clock* clock = services.clock;
   // Administration has no universe, so a lock guard here can never hold (409 LOCK_LOST). The
   // key store and backups commit on their own, so the gate checks the guard before and stores
   // an Idempotency-Key answer after (Commits::kMany).
@@ -121,10 +122,10 @@ void RegisterAdminRoutes(gate::RouteTable& routes, const Services& services) {
   };
   add(
       "POST", "/admin/v1/api-keys", {},
-      [keys](Request& request, gate::RequestWrite&) -> asio::awaitable<Result<Response>> {
+      [keys, clock](Request& request, gate::RequestWrite&) -> asio::awaitable<Result<Response>> {
         SB_CO_ASSIGN_OR_RETURN(auto new_key, ParseNewKey(request));
         SB_CO_ASSIGN_OR_RETURN(auto created, co_await keys->Create(std::move(new_key)));
-        Json body = KeyJson(created.key);
+        Json body = KeyJson(created.key, clock->Now());
         body["secret"] = created.secret;  // the only time it is ever shown
         co_return http::JsonResponse(200, core::DumpCompact(body));
       },
@@ -136,20 +137,21 @@ void RegisterAdminRoutes(gate::RouteTable& routes, const Services& services) {
         (*body)["secret"] = nullptr;
         stored.body = core::DumpCompact(*body);
       });
-  add("GET", "/admin/v1/api-keys", [keys](Request&) -> asio::awaitable<Result<Response>> {
+  add("GET", "/admin/v1/api-keys", [keys, clock](Request&) -> asio::awaitable<Result<Response>> {
     Json list = Json::array();
-    for (const auto& key : keys->List()) list.push_back(KeyJson(key));
+    const core::Timestamp now = clock->Now();
+    for (const auto& key : keys->List()) list.push_back(KeyJson(key, now));
     co_return http::JsonResponse(200, core::DumpCompact(Json{{"apiKeys", list}}));
   });
   add("GET", "/admin/v1/api-keys/{key}",
-      [keys](Request& request) -> asio::awaitable<Result<Response>> {
+      [keys, clock](Request& request) -> asio::awaitable<Result<Response>> {
         SB_CO_ASSIGN_OR_RETURN(ops::ApiKey key, keys->Get(request.Param("key")));
-        co_return http::JsonResponse(200, core::DumpCompact(KeyJson(key)));
+        co_return http::JsonResponse(200, core::DumpCompact(KeyJson(key, clock->Now())));
       });
   add("DELETE", "/admin/v1/api-keys/{key}", {},
-      [keys](Request& request, gate::RequestWrite&) -> asio::awaitable<Result<Response>> {
+      [keys, clock](Request& request, gate::RequestWrite&) -> asio::awaitable<Result<Response>> {
         SB_CO_ASSIGN_OR_RETURN(ops::ApiKey key, co_await keys->Revoke(request.Param("key")));
-        co_return http::JsonResponse(200, core::DumpCompact(KeyJson(key)));
+        co_return http::JsonResponse(200, core::DumpCompact(KeyJson(key, clock->Now())));
       });
   add("POST", "/admin/v1/backups", {},
       [backups](Request&, gate::RequestWrite&) -> asio::awaitable<Result<Response>> {
@@ -176,12 +178,12 @@ void RegisterAdminRoutes(gate::RouteTable& routes, const Services& services) {
               .pattern = "/admin/v1/caller",
               .access = gate::Access::kAnyKey,
               .family = ops::RateFamily::kAdmin,
-              .read = [keys](Request& request) -> asio::awaitable<Result<Response>> {
+              .read = [keys, clock](Request& request) -> asio::awaitable<Result<Response>> {
                 if (request.principal.empty()) {
                   co_return http::JsonResponse(200, R"({"auth":"disabled"})");
                 }
                 SB_CO_ASSIGN_OR_RETURN(ops::ApiKey key, keys->Get(request.principal));
-                Json body = KeyJson(key);
+                Json body = KeyJson(key, clock->Now());
                 body["auth"] = "required";
                 co_return http::JsonResponse(200, core::DumpCompact(body));
               }});

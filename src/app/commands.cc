@@ -91,7 +91,7 @@ core::Result<ops::KeyScope> ParseScopeFlag(const std::string& text) {
   return scope;
 }
 
-Json KeyLine(const ops::ApiKey& key) {
+Json KeyLine(const ops::ApiKey& key, core::Timestamp now) {
   Json scopes = Json::array();
   for (const auto& s : key.scopes) {
     std::string text = (s.universe == 0 ? "*" : std::to_string(s.universe)) + "/" + s.name;
@@ -100,10 +100,7 @@ Json KeyLine(const ops::ApiKey& key) {
     }
     scopes.push_back(text);
   }
-  Json line = {{"id", key.id},
-               {"name", key.name},
-               {"scopes", scopes},
-               {"state", key.revoke_time ? "REVOKED" : "ACTIVE"}};
+  Json line = {{"id", key.id}, {"name", key.name}, {"scopes", scopes}, {"state", key.StateAt(now)}};
   if (key.expire_time) line["expireTime"] = core::FormatRfc3339(*key.expire_time);
   return line;
 }
@@ -138,7 +135,8 @@ int RunKeysCommand(const std::vector<std::string>& args) {
 
   int code = 0;
   if (verb == "list") {
-    for (const auto& key : keys.List()) std::cout << core::DumpCompact(KeyLine(key)) << "\n";
+    for (const auto& key : keys.List())
+      std::cout << core::DumpCompact(KeyLine(key, clock.Now())) << "\n";
   } else if (verb == "revoke") {
     if (parsed->words.size() != 1) {
       std::cerr << kKeysUsage;
@@ -146,7 +144,7 @@ int RunKeysCommand(const std::vector<std::string>& args) {
     } else if (auto revoked = keys.RevokeAndWait(parsed->words[0]); !revoked.ok()) {
       code = Fail(revoked.status().message());
     } else {
-      std::cout << core::DumpCompact(KeyLine(*revoked)) << "\n";
+      std::cout << core::DumpCompact(KeyLine(*revoked, clock.Now())) << "\n";
     }
   } else {
     ops::KeyStore::NewKey request;
@@ -165,7 +163,7 @@ int RunKeysCommand(const std::vector<std::string>& args) {
     if (!created.ok()) {
       code = Fail(created.status().message());
     } else {
-      Json line = KeyLine(created->key);
+      Json line = KeyLine(created->key, clock.Now());
       line["secret"] = created->secret;
       std::cout << core::DumpCompact(line) << "\n";
     }

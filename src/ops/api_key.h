@@ -38,6 +38,12 @@ struct ApiKey {
   bool ActiveAt(core::Timestamp now) const {
     return !revoke_time && (!expire_time || now < *expire_time);
   }
+  // What a listing shows (proto-docs/operations.md): "REVOKED", "EXPIRED" (past expire_time,
+  // refused with 401 as a revoked key is) or "ACTIVE".
+  std::string_view StateAt(core::Timestamp now) const {
+    if (revoke_time) return "REVOKED";
+    return ActiveAt(now) ? "ACTIVE" : "EXPIRED";
+  }
 };
 
 inline constexpr std::string_view kAdminScope = "admin";
