@@ -1,6 +1,7 @@
 #include "api/console_routes.h"
 
 #include "console/console_assets.h"
+#include "http/error_response.h"
 
 namespace strongbox::api {
 
@@ -29,7 +30,12 @@ void SetConsoleHeaders(Response& response) {
 Result<Response> ServeAsset(std::string_view name) {
   auto asset = console::FindAsset(name);
   if (!asset) {
-    return core::Status::NotFound("The console has no file named \"" + std::string(name) + "\".");
+    // Answered here, not as a bare status, so that it carries the console's headers too
+    // (console.md: every console answer): the name it echoes is never sniffed or framed.
+    Response missing = http::ErrorResponse(
+        core::Status::NotFound("The console has no file named \"" + std::string(name) + "\"."));
+    SetConsoleHeaders(missing);
+    return missing;
   }
   Response response;
   response.status = 200;

@@ -52,6 +52,10 @@ TEST_CASE(
   auto missing = anonymous.Get("/console/secrets.txt");
   CHECK(missing.status == 404);
   CHECK(missing.Json()["code"] == "NOT_FOUND");
+  // The console's headers on its 404 too: it echoes the name asked for.
+  CHECK(missing.Header("x-content-type-options") == "nosniff");
+  CHECK(missing.Header("content-security-policy").find("default-src 'none'") != std::string::npos);
+  CHECK(missing.Header("x-frame-options") == "DENY");
   // Nothing outside the assets: names are looked up, never joined to a path, and dot segments
   // are not resolved.
   CHECK(anonymous.Get("/console/..%2Fdata%2Fadmin.key").status == 404);
