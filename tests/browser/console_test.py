@@ -226,6 +226,11 @@ def seed(api):
                  {"value": 7 * i}, expect=200)
     api.call("POST", f"{u}/memory-store/sorted-maps/Lobby/items?id=server-1",
              {"value": {"players": 3}, "ttl": "600s", "numericSortKey": 3}, expect=200)
+    # Names a browser cannot put in a path ("." and ".." are resolved away): shown, not linked,
+    # and the rest of their list still works.
+    api.call("POST", f"{u}/data-stores/Inventory/entries?id=..", {"value": 1}, expect=200)
+    api.call("POST", f"{u}/memory-store/sorted-maps/%2E%2E/items?id=x",
+             {"value": 1, "ttl": "600s"}, expect=200)
     api.call("POST", f"{u}/memory-store/hash-maps/ServerList/items?id=eu-7",
              {"value": {"players": 12}, "ttl": "600s"}, expect=200)
     api.call("POST", f"{u}/memory-store/queues/Match/items", {"data": {"ticket": 1}, "ttl": "600s"},
@@ -290,6 +295,9 @@ def run(binary, shots, work):
         c.present("#leaderboards li a", "the listed leaderboards")
         assert "Kills / global" in c.text("leaderboards")
         assert "Lobby" in c.text("sorted-maps") and "Match" in c.text("queues")
+        map_links = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#sorted-maps li a")]
+        assert map_links == ["Lobby"], map_links
+        assert ".." in c.text("sorted-maps")
         assert "ServerList" in c.text("hash-maps")
         c.shot("universe")
 
@@ -301,6 +309,9 @@ def run(binary, shots, work):
 
         # Find entries by prefix.
         c.go("#/u/7/ds/Inventory", "#entries a")
+        listed = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#entries a")]
+        assert ".." not in listed and "player:1" in listed, listed
+        assert ".." in c.text("entries")
         prefix = c.find("#prefix")
         prefix.send_keys("player:")
         c.click(c.find("#entry-search button"))

@@ -111,6 +111,16 @@ function when(t) { return t ? `${t.slice(0, 19).replace('T', ' ')} UTC` : ''; }
 
 function link(text, hash) { return el('a', { href: hash }, text); }
 
+// A link to `hashOf()`, or the plain text when that cannot be a browser path (seg refuses "."
+// and ".."): one such name in a list is shown without its link instead of breaking the list.
+function linkOrText(text, hashOf) {
+  try {
+    return link(text, hashOf());
+  } catch (error) {
+    return el('span', { class: 'muted', title: error.message, text });
+  }
+}
+
 // One path segment. "." and ".." (even percent-encoded) are resolved away by every browser
 // before the request leaves, so the request would name another resource: refuse instead.
 function seg(s) {
@@ -368,7 +378,7 @@ async function universeView({ u }) {
   if (!can(S.dsList, u) && named.length) {
     grid.appendChild(el('div', { class: 'card wide', id: 'data-stores' }, el('h2', { text: 'Data stores' }),
       el('p', { class: 'muted' }, 'The data stores this key is limited to:'),
-      el('ul', {}, named.map((ds) => el('li', {}, link(ds, `#/u/${seg(u)}/ds/${seg(ds)}`))))));
+      el('ul', {}, named.map((ds) => el('li', {}, linkOrText(ds, () => `#/u/${seg(u)}/ds/${seg(ds)}`))))));
   }
   if (can(S.dsList, u)) {
     const box = el('div', { class: 'card wide', id: 'data-stores' }, el('h2', { text: 'Data stores' }));
@@ -400,7 +410,7 @@ async function universeView({ u }) {
           } }, 'Undelete'));
         }
         table.appendChild(el('tr', {},
-          el('td', {}, ds.state === 'ACTIVE' ? link(ds.id, `#/u/${seg(u)}/ds/${seg(ds.id)}`) : ds.id),
+          el('td', {}, ds.state === 'ACTIVE' ? linkOrText(ds.id, () => `#/u/${seg(u)}/ds/${seg(ds.id)}`) : ds.id),
           el('td', { text: ds.state }), el('td', { class: 'muted', text: when(ds.createTime) }), actions));
       }
       if (page.dataStores.length === 0) table.appendChild(el('tr', {}, el('td', { text: 'none' })));
@@ -421,14 +431,19 @@ async function universeView({ u }) {
     const form = el('form', { class: 'inline' }, inputs, el('button', { type: 'submit' }, 'Open'));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (inputs.every((i) => i.value.trim())) location.hash = hashOf(...inputs.map((i) => i.value.trim()));
+      if (!inputs.every((i) => i.value.trim())) return;
+      try {
+        location.hash = hashOf(...inputs.map((i) => i.value.trim()));
+      } catch (error) {
+        failed(error);
+      }
     });
     box.appendChild(form);
     if (listed) {
       const list = el('ul', {});
       for (const item of listed) {
         const names = Array.isArray(item) ? item : [item];
-        list.appendChild(el('li', {}, link(names.join(' / '), hashOf(...names))));
+        list.appendChild(el('li', {}, linkOrText(names.join(' / '), () => hashOf(...names))));
       }
       if (listed.length === 0) list.appendChild(el('li', { class: 'muted', text: `no ${kind} yet` }));
       box.appendChild(list);
@@ -505,7 +520,7 @@ async function dataStoreView({ u, ds }, query) {
     if (!page) return;
     for (const entry of page.dataStoreEntries) {
       table.appendChild(el('tr', {}, el('td', {},
-        link(entry.id, `#/u/${seg(u)}/ds/${seg(ds)}/s/${seg(scope)}/e/${seg(entry.id)}`))));
+        linkOrText(entry.id, () => `#/u/${seg(u)}/ds/${seg(ds)}/s/${seg(scope)}/e/${seg(entry.id)}`))));
     }
     if (table.rows.length === 1) table.appendChild(el('tr', {}, el('td', { class: 'muted', text: 'No entries.' })));
     token = page.nextPageToken || '';
@@ -844,7 +859,7 @@ async function queueView({ u, queue }) {
     el('tr', {}, el('th', { text: 'Deliveries before dead-lettering' }),
       el('td', { class: 'num', text: q.maxDeliveries ? q.maxDeliveries : 'unlimited' })),
     el('tr', {}, el('th', { text: 'Dead-letter queue' }), el('td', {},
-      q.deadLetterQueue ? link(q.deadLetterQueue, `#/u/${seg(u)}/q/${seg(q.deadLetterQueue)}`) : 'none')));
+      q.deadLetterQueue ? linkOrText(q.deadLetterQueue, () => `#/u/${seg(u)}/q/${seg(q.deadLetterQueue)}`) : 'none')));
   // :peek, not :read: a read would hide the items from the game servers that consume them.
   const peeked = await api('GET', `${base}/items:peek`, { query: { count: 50 } });
   const items = el('table', { id: 'peek' }, el('tr', {}, el('th', { text: 'Item' }), el('th', { class: 'num', text: 'Priority' }),
