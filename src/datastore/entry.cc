@@ -44,6 +44,20 @@ core::Status ValidateWrite(const EntryWrite& write, const EntryLimits& limits) {
                          "At most " + std::to_string(limits.max_users) + " user ids per entry.",
                          "max_users", limits.max_users);
   }
+  // Here, not per surface: v1's roblox-entry-userids took 0 and negative ids that v2 refuses,
+  // which :eraseUser (users/<positive id>) could then never find.
+  for (size_t i = 0; i < write.users.size(); ++i) {
+    if (write.users[i] <= 0) {
+      return core::Status::InvalidArgument("User ids are positive; " +
+                                           std::to_string(write.users[i]) + " is not.");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (write.users[j] == write.users[i]) {
+        return core::Status::InvalidArgument("User id " + std::to_string(write.users[i]) +
+                                             " is listed twice.");
+      }
+    }
+  }
   if (write.attributes.size() > limits.max_attributes_bytes) {
     return LimitExceeded(core::StatusCode::kInvalidArgument,
                          "Attributes are " + std::to_string(write.attributes.size()) +

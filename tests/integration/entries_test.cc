@@ -150,6 +150,7 @@ TEST_CASE("bad input gets a clear JSON error and changes nothing", "[integration
       {"PATCH", kEntries + "/safe", R"([1,2])", 400},
       {"PATCH", kEntries + "/safe", R"({"users":[]})", 400},
       {"PATCH", kEntries + "/safe", R"({"value":1,"users":["players/1"]})", 400},
+      {"PATCH", kEntries + "/safe", R"({"value":1,"users":["users/1","users/1"]})", 400},
       {"PATCH", kEntries + "/safe", R"({"value":1,"users":["users/1","users/2","users/3",
                                         "users/4","users/5"]})",
        400},

@@ -78,6 +78,10 @@ TEST_CASE("v1 bad input: v1 error shape, nothing changes", "[integration]") {
       {kEntry + Q("safe"), "2", {{"content-md5", "AAAAAAAAAAAAAAAAAAAAAA=="}}},
       {kEntry + Q("safe"), "2", {{"roblox-entry-userids", "[1,2,3,4,5]"}}},
       {kEntry + Q("safe"), "2", {{"roblox-entry-userids", "7"}}},
+      // As v2 takes them (users/<positive id>), so :eraseUser can find every one.
+      {kEntry + Q("safe"), "2", {{"roblox-entry-userids", "[-5]"}}},
+      {kEntry + Q("safe"), "2", {{"roblox-entry-userids", "[0]"}}},
+      {kEntry + Q("safe"), "2", {{"roblox-entry-userids", "[3,3]"}}},
       {kEntry + Q("safe"), "2", {{"roblox-entry-attributes", "[1]"}}},
       {kEntry + Q("safe"),
        "2",
