@@ -26,6 +26,16 @@ TEST_CASE("invalid configuration exits non-zero with a clear message", "[integra
   CHECK(out.find("unknown flag --bogus") != std::string::npos);
 }
 
+TEST_CASE("a second server on a data directory in use says so and exits", "[integration]") {
+  ServerFixture f;
+  std::string out;
+  CHECK(RunStrongbox({"--data-dir", f.server.data_dir(), "--port", "0"}, &out) != 0);
+  INFO(out);
+  CHECK(out.find("in use by another process") != std::string::npos);
+  CHECK(out.find("Storage write failed") == std::string::npos);
+  CHECK(f.client->Get("/healthz").status == 200);  // the first one is untouched
+}
+
 TEST_CASE("SIGTERM drains, closes the database and exits 0", "[integration]") {
   ServerFixture f;
   REQUIRE(f.client->Post(kEntries + "?id=before", R"({"value":1})").status == 200);
