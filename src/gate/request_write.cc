@@ -58,6 +58,18 @@ Result<std::optional<IdempotencyKey>> ParseIdempotencyKey(const http::Request& r
   fingerprint += request.target;
   fingerprint += '\n';
   fingerprint += request.body;
+  // Standard data stores v1 carry an entry's users and attributes in headers: a retry that
+  // changes them is another request (409 KEY_REUSED), not a replay of the first. Added only
+  // when present, so every other request keeps the fingerprint it always had. (A guard's
+  // headers are not the write's content: a retry under a newer fencing token is still a retry.)
+  for (std::string_view name : {"roblox-entry-userids", "roblox-entry-attributes"}) {
+    if (auto header_value = request.Header(name)) {
+      fingerprint += '\n';
+      fingerprint += name;
+      fingerprint += ':';
+      fingerprint += *header_value;
+    }
+  }
   key.fingerprint = core::StableHash64(fingerprint);
   return std::optional<IdempotencyKey>(std::move(key));
 }

@@ -90,6 +90,22 @@ TEST_CASE("a reused key with another request is 409 KEY_REUSED and changes nothi
     CHECK(r.status == 400);
   }
   CHECK(f.client->Get(kEntries + "/n").status == 404);
+  // v1 carries an entry's users and attributes in headers: changing them is another request.
+  const std::string set =
+      "/datastores/v1/universes/42/standard-datastores/datastore/entries/entry"
+      "?datastoreName=D&entryKey=tagged";
+  auto with_users = [](const std::string& users) {
+    auto headers = Key("v1-set");
+    headers.emplace_back("roblox-entry-userids", users);
+    return headers;
+  };
+  REQUIRE(f.client->Send("POST", set, "1", with_users("[7]")).status == 200);
+  auto other_users = f.client->Send("POST", set, "1", with_users("[8]"));
+  CHECK(other_users.status == 409);
+  CHECK(other_users.Json()["errorDetails"][0]["datastoreErrorCode"] == "PreconditionFailed");
+  CHECK(f.client->Send("POST", set, "1", with_users("[7]")).Header("idempotent-replayed") ==
+        "true");
+  CHECK(f.client->Get(set).Header("roblox-entry-userids") == "[7]");
 }
 
 TEST_CASE("failed requests are not stored, a retry runs again", "[integration]") {
