@@ -369,11 +369,17 @@ Result<store::Staged<EntryRecord>> EntryService::StagePatch(EntryName name,
 Result<store::Staged<EntryRecord>> EntryService::StageRestoreRevision(
     EntryName name, std::string revision_id, std::optional<std::string> etag) const {
   SB_RETURN_IF_ERROR(ValidateEntryName(name));
-  // Revisions are immutable once written, so reading the old one outside the sequencer is safe.
+  // A revision never changes once written, so it is read here, outside the sequencer; but it
+  // may go before the commit (revision retention, an :eraseUser), so the commit checks it is
+  // still there, the same revision: restoring it then would write back a value that retention
+  // dropped, or an erased user's data.
   SB_ASSIGN_OR_RETURN(EntryRecord old, GetRevision(name, revision_id));
   if (old.deleted) {
     return Status::InvalidArgument("That revision is a deletion; there is nothing to restore.");
   }
+  const auto counter = ParseRevisionCounter(revision_id);
+  if (!counter) return InvalidVersion();
+  std::string revision_key = RevisionKey(name, *counter);
   // The etag may name a tombstone: restoring a deleted entry is a compare-and-swap too.
   NextRecordFn next = [old = std::move(old), etag = std::move(etag)](
                           const std::optional<EntryRecord>& current,
@@ -387,7 +393,16 @@ Result<store::Staged<EntryRecord>> EntryService::StageRestoreRevision(
     record.attributes = old.attributes;
     return record;
   };
-  return StageEntryWrite(std::move(name), std::move(next));
+  store::Staged<EntryRecord> write = StageEntryWrite(std::move(name), std::move(next));
+  return store::Staged<EntryRecord>(
+      [write = std::move(write), revision_key = std::move(revision_key),
+       revision_id = std::move(revision_id)](store::WriteView& view) -> Result<EntryRecord> {
+        SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kRevisions, revision_key));
+        if (!bytes) return InvalidVersion();
+        SB_ASSIGN_OR_RETURN(EntryRecord kept, DecodeEntryRecord(*bytes));
+        if (FormatRevisionId(kept) != revision_id) return InvalidVersion();
+        return write(view);
+      });
 }
 
 Result<EntryService::RevisionPage> EntryService::ListRevisions(const EntryName& name,

@@ -5,6 +5,7 @@
 #include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
 
+#include "datastore/entry_keys.h"
 #include "datastore/revision_id.h"
 #include "support/store_fixture.h"
 
@@ -228,6 +229,28 @@ TEST_CASE("restoring a revision writes a new revision with its content", "[datas
   CHECK(restored->users == std::vector<int64_t>{1});
   CHECK(restored->revision == 4);
   CHECK(f.service->Get(Name("r"))->value == R"({"v":1})");
+}
+
+TEST_CASE("a restore whose revision goes before its commit writes nothing", "[datastore]") {
+  Fixture f;
+  auto first = f.Await(f.service->Create(Name("r"), Write(R"({"v":1})")));
+  REQUIRE(first.ok());
+  REQUIRE(f.Await(f.service->Update(Name("r"), Write(R"({"v":2})"), std::nullopt, false)).ok());
+  // Read (outside the sequencer) while the revision is there...
+  auto staged = f.service->StageRestoreRevision(Name("r"), FormatRevisionId(*first), std::nullopt);
+  REQUIRE(staged.ok());
+  // ...then retention (or an :eraseUser) removes it before the restore commits.
+  REQUIRE(f.pipeline
+              ->CommitAndWait([&](store::WriteView& view) {
+                view.Delete(store::ColumnFamily::kRevisions, RevisionKey(Name("r"), 1));
+                return core::Status::Ok();
+              })
+              .ok());
+  const core::Status restored =
+      f.pipeline->CommitAndWait([&](store::WriteView& view) { return (*staged)(view).status(); });
+  CHECK(restored.code() == StatusCode::kInvalidArgument);
+  CHECK(f.service->Get(Name("r"))->value == R"({"v":2})");
+  CHECK(f.service->Get(Name("r"))->revision == 2);
 }
 
 TEST_CASE("revisions list newest first, page by page, within a time window", "[datastore]") {
