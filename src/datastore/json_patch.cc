@@ -10,6 +10,17 @@ using core::Status;
 
 namespace {
 
+// nlohmann's message without its "[json.exception.out_of_range.403] " prefix, which names the
+// library's internals, not the client's mistake.
+std::string LibraryReason(const Json::exception& e) {
+  std::string_view text = e.what();
+  if (text.starts_with("[json.exception.")) {
+    const size_t end = text.find("] ");
+    if (end != std::string_view::npos) text.remove_prefix(end + 2);
+  }
+  return std::string(text);
+}
+
 Status Invalid(size_t index, const std::string& why) {
   return Status::InvalidArgument("operations[" + std::to_string(index) + "]: " + why)
       .WithReason("INVALID_OPERATION")
@@ -214,7 +225,7 @@ Status ApplyOne(Json& value, const Json& op, size_t i, const PatchLimits& limits
     if (name == "test") {
       return Failed(i, "TEST_FAILED", "test failed at " + op["path"].get<std::string>());
     }
-    return Failed(i, "PATH_NOT_FOUND", e.what());
+    return Failed(i, "PATH_NOT_FOUND", LibraryReason(e));
   }
   return Status::Ok();
 }
@@ -229,7 +240,7 @@ core::Result<Json> ApplyPatch(Json value, const Json& operations, const PatchLim
     } catch (const Json::exception& e) {
       // A pointer nlohmann cannot resolve (found by fuzzing: "/slots/" and
       // "/slots/99999999999999999999" on an array threw out_of_range past every handler).
-      return Failed(i, "PATH_NOT_FOUND", std::string("path not found: ") + e.what());
+      return Failed(i, "PATH_NOT_FOUND", "path not found: " + LibraryReason(e));
     }
   }
   return value;

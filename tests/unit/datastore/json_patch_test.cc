@@ -60,6 +60,11 @@ TEST_CASE("failures name the operation and change nothing", "[datastore]") {
   CHECK(test_failed.status().MetadataValue("operationIndex") == "1");
   auto missing = Apply(R"({"a":1})", R"([{"op":"remove","path":"/nope"}])");
   CHECK(missing.status().reason() == "PATH_NOT_FOUND");
+  // The client's mistake in its own words, not the JSON library's exception id.
+  CHECK(missing.status().message().find("key 'nope' not found") != std::string::npos);
+  CHECK(missing.status().message().find("json.exception") == std::string::npos);
+  auto root = Apply(R"({"a":1})", R"([{"op":"remove","path":""}])");
+  CHECK(root.status().message().find("json.exception") == std::string::npos);
   CHECK(Apply(R"({"a":1})", R"([{"op":"replace","path":"/x/y","value":1}])").status().reason() ==
         "PATH_NOT_FOUND");
 }
