@@ -62,8 +62,12 @@ Result<Timestamp> ParseRfc3339(std::string_view s) {
   }
   const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)),
                            day(static_cast<unsigned>(d))};
-  // Timestamps are int64 nanoseconds: years 1678–2261 are representable.
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60 || y < 1678 || y > 2261) return bad;
+  // Timestamps are int64 nanoseconds: years 1678–2261 are representable. Said so, as a valid
+  // RFC 3339 time outside them is not malformed.
+  const Status out_of_range = Status::InvalidArgument(
+      "Timestamp '" + std::string(s) + "' is outside the years 1678 to 2261 this server keeps.");
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad;
+  if (y < 1678 || y > 2261) return out_of_range;
   size_t pos = 19;
   int64_t frac_nanos = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -97,7 +101,7 @@ Result<Timestamp> ParseRfc3339(std::string_view s) {
   // The years are those of the instant in UTC, not of the text: an offset or a leap second
   // must not carry it outside them, where its own formatted form would be refused.
   if (t < sys_days(year(1678) / January / 1) || t >= sys_days(year(2262) / January / 1)) {
-    return bad;
+    return out_of_range;
   }
   return t;
 }

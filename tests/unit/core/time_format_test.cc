@@ -50,11 +50,15 @@ TEST_CASE("RFC 3339 years bound the instant in UTC, not the text", "[core]") {
     REQUIRE(t.ok());
     CHECK(ParseRfc3339(FormatRfc3339(*t)).ok());
   }
-  for (const char* bad :
-       {"2261-12-31T23:59:60Z", "2261-12-31T23:00:00-05:00", "1678-01-01T00:00:00+01:00"}) {
+  for (const char* bad : {"2261-12-31T23:59:60Z", "2261-12-31T23:00:00-05:00",
+                          "1678-01-01T00:00:00+01:00", "9999-12-31T23:59:59Z"}) {
     INFO(bad);
     CHECK(ParseRfc3339(bad).status().code() == StatusCode::kInvalidArgument);
+    // Valid RFC 3339, so the answer names the range rather than the form.
+    CHECK(ParseRfc3339(bad).status().message().find("1678 to 2261") != std::string::npos);
   }
+  CHECK(ParseRfc3339("2024-13-01T00:00:00Z").status().message().find("expected RFC 3339") !=
+        std::string::npos);
 }
 
 TEST_CASE("formatting and parsing round-trip", "[core]") {
