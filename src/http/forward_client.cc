@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -14,7 +15,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
+#include <charconv>
 #include <iterator>
+#include <mutex>
 
 #include "core/strings.h"
 
@@ -149,6 +152,71 @@ bool Idle(beast::tcp_stream& stream, const beast::flat_buffer& buffer) {
 }
 }  // namespace
 
+namespace {
+
+// One name being resolved: shared by the waiting request and the resolver's answer, which may
+// come after the request gave up (the resolver cannot be interrupted inside getaddrinfo).
+struct PendingResolve {
+  explicit PendingResolve(const asio::any_io_executor& executor)
+      : resolver(executor), answered_or_deadline(executor) {}
+  asio::ip::tcp::resolver resolver;
+  asio::steady_timer answered_or_deadline;      // cancelled by the answer
+  std::mutex mu;                                // the answer may come on another thread (a seam's)
+  bool answered = false;                        // guarded by mu
+  boost::system::error_code error;              // guarded by mu
+  ForwardClient::Options::Endpoints endpoints;  // guarded by mu
+};
+
+}  // namespace
+
+asio::awaitable<core::Result<ForwardClient::Options::Endpoints>> ForwardClient::Resolve(
+    const std::string& host, const std::string& port) {
+  uint16_t port_number = 0;
+  const auto [end, parsed] = std::from_chars(port.data(), port.data() + port.size(), port_number);
+  if (parsed != std::errc() || end != port.data() + port.size()) {
+    co_return core::Status::InvalidArgument("the port '" + port + "' is not a number");
+  }
+  boost::system::error_code not_an_address;
+  const asio::ip::address address = asio::ip::make_address(host, not_an_address);
+  if (!not_an_address) co_return Options::Endpoints{asio::ip::tcp::endpoint(address, port_number)};
+
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  auto pending = std::make_shared<PendingResolve>(executor);
+  pending->answered_or_deadline.expires_after(options_.timeout);
+  auto answer = [pending, executor](boost::system::error_code error, Options::Endpoints endpoints) {
+    {
+      std::lock_guard<std::mutex> lock(pending->mu);
+      pending->answered = true;
+      pending->error = error;
+      pending->endpoints = std::move(endpoints);
+    }
+    // The timer is only touched on the request's own thread.
+    asio::post(executor, [pending] { pending->answered_or_deadline.cancel(); });
+  };
+  if (options_.resolve) {
+    options_.resolve(host, port, std::move(answer));
+  } else {
+    pending->resolver.async_resolve(
+        host, port, asio::ip::resolver_base::numeric_service,
+        [answer = std::move(answer)](boost::system::error_code error,
+                                     asio::ip::tcp::resolver::results_type results) mutable {
+          Options::Endpoints endpoints;
+          for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+          answer(error, std::move(endpoints));
+        });
+  }
+  co_await pending->answered_or_deadline.async_wait(as_tuple(use_awaitable));
+  std::lock_guard<std::mutex> lock(pending->mu);
+  if (!pending->answered) {
+    pending->resolver.cancel();  // answers operation_aborted once getaddrinfo returns
+    co_return core::Status::Unavailable("no answer for '" + host + "' within " +
+                                        std::to_string(options_.timeout.count()) + " ms");
+  }
+  if (pending->error) co_return core::Status::Unavailable(pending->error.message());
+  if (pending->endpoints.empty()) co_return core::Status::Unavailable("no address");
+  co_return std::move(pending->endpoints);
+}
+
 std::unique_ptr<ForwardClient::Connection> ForwardClient::TakeIdle(const PoolKey& key) {
   const auto now = std::chrono::steady_clock::now();
   for (;;) {
@@ -204,23 +272,21 @@ asio::awaitable<core::Result<Response>> ForwardClient::Send(
   const asio::any_io_executor executor = co_await asio::this_coro::executor;
   const PoolKey key{&asio::query(executor, asio::execution::context), base_url};
   std::unique_ptr<Connection> c = TakeIdle(key);
-  asio::ip::tcp::resolver::results_type endpoints;
+  Options::Endpoints endpoints;
   const bool fresh = c == nullptr;
   if (fresh) {
     c = std::make_unique<Connection>(executor);
-    asio::ip::tcp::resolver resolver(c->stream.get_executor());
-    auto [resolve_error, resolved] = co_await resolver.async_resolve(
-        peer->host, peer->port, asio::ip::resolver_base::numeric_service, as_tuple(use_awaitable));
-    if (resolve_error) co_return fail("resolving: " + resolve_error.message());
+    auto resolved = co_await Resolve(peer->host, peer->port);
+    if (!resolved.ok()) co_return fail("resolving: " + resolved.status().message());
     if (options_.admit) {
       // Every address, not only the one connected to: a name answering a mix is refused whole.
-      for (const auto& entry : resolved) {
+      for (const auto& endpoint : *resolved) {
         const core::Status admitted =
-            options_.admit(peer->host, peer->port, entry.endpoint().address().to_string());
+            options_.admit(peer->host, peer->port, endpoint.address().to_string());
         if (!admitted.ok()) co_return fail(admitted.message());
       }
     }
-    endpoints = std::move(resolved);
+    endpoints = std::move(*resolved);
   }
   // Declared after `c`, so it ends (on every return) before the connection can go.
   EndWatch watch;

@@ -21,6 +21,8 @@
 // Thread safety: Send from any thread, concurrently.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -59,6 +61,13 @@ class ForwardClient {
         admit;
     // How often a request sent with a `still_wanted` check asks it (see Send).
     std::chrono::milliseconds recheck{500};
+    // Resolves a host name (never an address: those need no resolver) and calls `answer` once,
+    // on any thread, with the addresses or an error. Null: asio's resolver (getaddrinfo). A
+    // seam for tests: a resolve that never answers must still end at `timeout`.
+    using Endpoints = std::vector<boost::asio::ip::tcp::endpoint>;
+    std::function<void(const std::string& host, const std::string& port,
+                       std::function<void(boost::system::error_code, Endpoints)> answer)>
+        resolve;
   };
   explicit ForwardClient(Options options);
   ~ForwardClient();
@@ -95,6 +104,11 @@ class ForwardClient {
   struct Connection;
   // A pool: the IO context's address and the peer's base URL.
   using PoolKey = std::pair<const void*, std::string>;
+  // The peer's addresses, within `timeout`: an address as it is; a name through the resolver,
+  // abandoned (kUnavailable) at the deadline — asio's resolver runs getaddrinfo on one thread
+  // per context, which a name whose DNS never answers would otherwise hold past any timeout.
+  boost::asio::awaitable<core::Result<Options::Endpoints>> Resolve(const std::string& host,
+                                                                   const std::string& port);
   std::unique_ptr<Connection> TakeIdle(const PoolKey& key);
   void GiveBack(const PoolKey& key, std::unique_ptr<Connection> connection);
 

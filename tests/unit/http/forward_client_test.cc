@@ -11,7 +11,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
+#include <functional>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace strongbox::http {
@@ -245,6 +248,85 @@ TEST_CASE("ForwardClient still takes an answer already on its way when the owner
   // partition off answers first, and that answer counts.
   auto [outcome, took] = SendUnwanted(Peer::kSlow);
   CHECK(outcome == "/moved");
+}
+
+// Sends one GET to `url` with `options`; the answer's body or the error's message, and how
+// long it took. `then` (optional) runs on the client's context once the answer is in, and the
+// context runs on a moment after it.
+std::pair<std::string, std::chrono::milliseconds> SendOnce(ForwardClient::Options options,
+                                                           const std::string& url,
+                                                           std::function<void()> then = nullptr) {
+  asio::io_context ioc;
+  ForwardClient client(std::move(options));
+  std::string outcome;
+  const auto started = std::chrono::steady_clock::now();
+  auto finished = started;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        Request request;
+        request.method = "GET";
+        request.target = "/named";
+        auto answer = co_await client.Send(url, request, {});
+        outcome = answer.ok() ? answer->body : answer.status().message();
+        finished = std::chrono::steady_clock::now();
+        if (then) {
+          then();
+          asio::steady_timer moment(ioc, std::chrono::milliseconds(50));
+          co_await moment.async_wait(as_tuple(use_awaitable));
+        }
+        client.CloseIdle();
+        ioc.stop();
+      },
+      asio::detached);
+  ioc.run_for(std::chrono::seconds(30));
+  return {outcome, std::chrono::duration_cast<std::chrono::milliseconds>(finished - started)};
+}
+
+TEST_CASE("ForwardClient gives up a name whose resolver never answers at its timeout",
+          "[http][forward]") {
+  // A webhook receiver's DNS that never answers: getaddrinfo cannot be interrupted, so the
+  // request must stop waiting for it at `timeout`, not hold its worker for the system's retries.
+  std::function<void(boost::system::error_code, ForwardClient::Options::Endpoints)> kept;
+  ForwardClient::Options options;
+  options.timeout = std::chrono::milliseconds(300);
+  options.resolve = [&kept](const std::string&, const std::string&, auto answer) {
+    kept = std::move(answer);  // answered only after the request gave up (below)
+  };
+  // The late answer (as getaddrinfo returning at last) finds the request gone and changes
+  // nothing: no crash, no use after free (ASan run).
+  bool answered_late = false;
+  auto [outcome, took] = SendOnce(options, "http://receiver.example:8080", [&] {
+    REQUIRE(kept);
+    kept(boost::system::error_code(), {});
+    answered_late = true;
+  });
+  INFO(outcome);
+  CHECK(outcome.find("no answer for 'receiver.example' within 300 ms") != std::string::npos);
+  CHECK(took >= std::chrono::milliseconds(250));
+  CHECK(took < std::chrono::seconds(5));
+  CHECK(answered_late);
+}
+
+TEST_CASE("ForwardClient connects to what a name resolves to", "[http][forward]") {
+  asio::io_context peer_context;
+  asio::ip::tcp::acceptor acceptor(peer_context, {asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  asio::co_spawn(peer_context, Serve(acceptor, Peer::kKeepsAlive), asio::detached);
+  std::thread peer([&] { peer_context.run_for(std::chrono::seconds(10)); });
+  ForwardClient::Options options;
+  std::string asked;
+  options.resolve = [&asked, port](const std::string& host, const std::string&, auto answer) {
+    asked = host;
+    answer(boost::system::error_code(),
+           {asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)});
+  };
+  auto [outcome, took] = SendOnce(options, "http://receiver.example:" + std::to_string(port));
+  CHECK(outcome == "/named");
+  CHECK(asked == "receiver.example");
+  acceptor.close();
+  peer_context.stop();
+  peer.join();
 }
 
 }  // namespace
