@@ -245,7 +245,7 @@ asio::awaitable<WebhookDeliverer::Delivered> WebhookDeliverer::Deliver(Worker& w
       if (subscription->cursor >= cursor) co_return Delivered::kSkipped;
       if (!feed_->Serving(w.universe).ok()) co_return Delivered::kEnd;  // the owner sends it
     }
-    if (!co_await AcquireSlot()) co_return Delivered::kEnd;
+    if (!co_await AcquireSlot(w)) co_return Delivered::kEnd;
     const core::Timestamp now = clock_->Now();
     const int64_t unix_seconds = core::ToUnixNanos(now) / 1'000'000'000;
     std::vector<std::pair<std::string, std::string>> headers = {
@@ -310,12 +310,14 @@ asio::awaitable<bool> WebhookDeliverer::Sleep(std::chrono::milliseconds delay,
   }
 }
 
-asio::awaitable<bool> WebhookDeliverer::AcquireSlot() {
+asio::awaitable<bool> WebhookDeliverer::AcquireSlot(Worker& worker) {
   if (stopping_) co_return false;
   if (in_flight_ < options_.max_concurrency) {
     ++in_flight_;
     co_return true;
   }
+  // Not "waiting" (caught up) nor "retrying": an operator must see it has changes to send.
+  Update(worker, [](DeliveryState& s) { s.state = "queued"; });
   // Wait for ReleaseSlot to hand this waiter its slot (it cancels the timer).
   asio::steady_timer waiter(executor_, asio::steady_timer::time_point::max());
   slot_waiters_.push_back(&waiter);

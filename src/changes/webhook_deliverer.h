@@ -66,7 +66,8 @@ struct WebhookOptions {
 
 // Where one subscription's delivery stands, as this process saw it.
 struct DeliveryState {
-  // "starting"; "waiting" (caught up, waiting for a change); "delivering" (a POST in flight);
+  // "starting"; "waiting" (caught up, waiting for a change); "queued" (a batch in hand, waiting
+  // for one of the webhook_max_concurrency slots); "delivering" (a POST in flight);
   // "retrying" (the last attempt failed; next_attempt_time says when); "notServed" (another
   // node owns the universe); "stalled" (reading the log failed, e.g. CHANGES_EXPIRED:
   // last_error says why; the worker tries again each scan interval); "notAllowed" (the URL's
@@ -137,7 +138,7 @@ class WebhookDeliverer {
   boost::asio::awaitable<void> Pause(Worker& worker, const core::Status& why);
   // Waits `delay` in short steps; false when the deliverer stops or the worker retires.
   boost::asio::awaitable<bool> Sleep(std::chrono::milliseconds delay, const Worker* worker);
-  boost::asio::awaitable<bool> AcquireSlot();
+  boost::asio::awaitable<bool> AcquireSlot(Worker& worker);
   void ReleaseSlot();
   void Update(Worker& worker, const std::function<void(DeliveryState&)>& change);
 

@@ -2,6 +2,11 @@
 // subscription's changes to a real receiver on 127.0.0.1, signed, in order, again after a
 // failure or a restart, and never to a host outside its allow-list.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -455,6 +460,45 @@ TEST_CASE("webhooks: a host taken off the allow-list is no longer called", "[int
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(receiver.Posts().size() == 1);
   CHECK(c.Get(kSubscriptions + "/relay").Json()["cursor"] == "1");
+}
+
+TEST_CASE("webhooks: a subscription waiting for a delivery slot shows queued", "[integration]") {
+  // A receiver that takes the connection (the kernel's backlog) and never answers holds the
+  // node's only slot until webhook_timeout_ms: the other subscription, with a batch in hand,
+  // must read "queued", not "waiting" (caught up).
+  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(silent >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(silent, 8) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const std::string silent_url =
+      "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/hook";
+  WebhookReceiver receiver;
+  std::vector<std::string> flags = WebhookFlags();
+  for (const char* extra : {"--webhook-max-concurrency", "1", "--webhook-timeout-ms", "4000"}) {
+    flags.emplace_back(extra);
+  }
+  ServerFixture f(flags);
+  auto& c = *f.client;
+  CreateHook(c, "silent", silent_url);
+  WriteEntries(c, "a", 1);
+  // The silent receiver's POST goes first and holds the slot; then the second subscription.
+  REQUIRE(WaitFor(
+      [&] { return c.Get(kSubscriptions + "/silent").Json()["delivery"]["state"] == "delivering"; },
+      std::chrono::seconds(5)));
+  CreateHook(c, "queued", receiver.Url(), "");
+  WriteEntries(c, "b", 1);  // a subscription starts at `latest`: this is its first batch
+  const bool queued = WaitFor(
+      [&] { return c.Get(kSubscriptions + "/queued").Json()["delivery"]["state"] == "queued"; },
+      std::chrono::seconds(3));
+  CHECK(queued);
+  // Once the silent one times out, the slot passes and the queued batch is delivered.
+  CHECK(WaitFor([&] { return !receiver.Accepted().empty(); }, std::chrono::seconds(10)));
+  ::close(silent);
 }
 
 }  // namespace

@@ -939,7 +939,7 @@ async function keysView() {
   for (const key of list.apiKeys) {
     table.appendChild(el('tr', { 'data-key': key.id }, el('td', { class: 'mono', text: key.id }), el('td', { text: key.name }),
       el('td', { text: scopesText(key.scopes) }), el('td', { text: key.state }), el('td', { class: 'muted', text: key.createTime }),
-      el('td', {}, key.state === 'ACTIVE' && key.id !== caller.id ? el('button', { class: 'danger', 'data-revoke': key.id,
+      el('td', {}, key.state !== 'REVOKED' && key.id !== caller.id ? el('button', { class: 'danger', 'data-revoke': key.id,
         onclick: async () => {
           if (!await confirmDialog(`Revoke key "${key.name}" (${key.id})? Every request with it is refused from now on.`,
             'Revoke')) return;
