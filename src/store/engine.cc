@@ -147,20 +147,7 @@ core::Status Engine::OpenDb() {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options_.path, descriptors, &handles, &raw);
-  if (!s.ok()) {
-    // Opening happens at start and on recovery, and its status goes to the log, not to a
-    // client: RocksDB's words name the file and the errno. A held LOCK is another process on
-    // the same directory, not a failing disk.
-    const std::string why = s.ToString();
-    if (s.IsIOError() && why.find("lock file") != std::string::npos) {
-      return core::Status::FailedPrecondition(
-          "the data directory " + options_.path +
-          " is in use by another process (another strongbox?): " + why +
-          ". Stop it, or give this one another data directory.");
-    }
-    spdlog::error("storage: cannot open {}: {}", options_.path, why);
-    return ToStatus(s);
-  }
+  if (!s.ok()) return OpenFailedStatus(s, options_.path);
 
   db_.reset(raw);
   const size_t ours = kColumnFamilyNames.size();

@@ -2,6 +2,8 @@
 
 #include <rocksdb/status.h>
 
+#include <utility>
+
 namespace strongbox::store {
 
 core::Status StorageFullStatus() {
@@ -33,6 +35,21 @@ core::Status ToStatus(const rocksdb::Status& s) {
   if (s.IsNoSpace()) return StorageFullStatus();
   if (s.IsIOError()) return StorageErrorStatus();
   return core::Status::Internal("storage: " + s.ToString());
+}
+
+core::Status OpenFailedStatus(const rocksdb::Status& s, const std::string& path) {
+  const std::string why = s.ToString();
+  // RocksDB 7.8 words it "IO error: While lock file: <dir>/LOCK: Resource temporarily
+  // unavailable" (PosixEnv::LockFile).
+  if (s.IsIOError() && why.find("lock file") != std::string::npos) {
+    return core::Status::FailedPrecondition("the data directory " + path +
+                                            " is in use by another process (another strongbox?): " +
+                                            why + ". Stop it, or give this one another directory.");
+  }
+  const core::Status mapped = ToStatus(s);
+  core::Status out(mapped.code(), "cannot open the database in " + path + ": " + why);
+  if (!mapped.reason().empty()) out = std::move(out).WithReason(std::string(mapped.reason()));
+  return out;
 }
 
 }  // namespace strongbox::store
