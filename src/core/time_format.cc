@@ -51,34 +51,32 @@ std::string FormatRfc3339(Timestamp t) {
 
 Result<Timestamp> ParseRfc3339(std::string_view s) {
   using namespace std::chrono;
-  const Status bad = Status::InvalidArgument("Invalid timestamp '" + std::string(s) +
-                                             "': expected RFC 3339, e.g. 2024-05-01T12:00:00Z.");
+  // Built only when needed: this runs for every timestamp a request carries.
+  auto bad = [s] {
+    return Status::InvalidArgument("Invalid timestamp '" + std::string(s) +
+                                   "': expected RFC 3339, e.g. 2024-05-01T12:00:00Z.");
+  };
   int y, mo, d, h, mi, sec;
   if (!ReadDigits(s, 0, 4, &y) || s.size() < 20 || s[4] != '-' || !ReadDigits(s, 5, 2, &mo) ||
       s[7] != '-' || !ReadDigits(s, 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
       !ReadDigits(s, 11, 2, &h) || s[13] != ':' || !ReadDigits(s, 14, 2, &mi) || s[16] != ':' ||
       !ReadDigits(s, 17, 2, &sec)) {
-    return bad;
+    return bad();
   }
   const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)),
                            day(static_cast<unsigned>(d))};
-  // Timestamps are int64 nanoseconds: years 1678–2261 are representable. Said so, as a valid
-  // RFC 3339 time outside them is not malformed.
-  const Status out_of_range = Status::InvalidArgument(
-      "Timestamp '" + std::string(s) + "' is outside the years 1678 to 2261 this server keeps.");
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad;
-  if (y < 1678 || y > 2261) return out_of_range;
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad();
   size_t pos = 19;
   int64_t frac_nanos = 0;
   if (pos < s.size() && s[pos] == '.') {
     ++pos;
     size_t digits = 0;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (++digits > 9) return bad;
+      if (++digits > 9) return bad();
       frac_nanos = frac_nanos * 10 + (s[pos] - '0');
       ++pos;
     }
-    if (digits == 0) return bad;
+    if (digits == 0) return bad();
     for (size_t i = digits; i < 9; ++i) frac_nanos *= 10;
   }
   int64_t offset_minutes = 0;
@@ -88,22 +86,27 @@ Result<Timestamp> ParseRfc3339(std::string_view s) {
     int oh, om;
     if (!ReadDigits(s, pos + 1, 2, &oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
         !ReadDigits(s, pos + 4, 2, &om) || oh > 23 || om > 59) {
-      return bad;
+      return bad();
     }
     offset_minutes = (s[pos] == '+' ? 1 : -1) * (oh * 60 + om);
     pos += 6;
   } else {
-    return bad;
+    return bad();
   }
-  if (pos != s.size()) return bad;
-  Timestamp t = time_point_cast<nanoseconds>(sys_days(ymd)) + hours(h) + minutes(mi) +
-                seconds(sec) + nanoseconds(frac_nanos) - minutes(offset_minutes);
-  // The years are those of the instant in UTC, not of the text: an offset or a leap second
-  // must not carry it outside them, where its own formatted form would be refused.
-  if (t < sys_days(year(1678) / January / 1) || t >= sys_days(year(2262) / January / 1)) {
-    return out_of_range;
+  if (pos != s.size()) return bad();
+  // Timestamps are int64 nanoseconds: the instants of the years 1678–2261 (in UTC, not in the
+  // text: an offset or a leap second must not carry one outside them, where its own formatted
+  // form would be refused). Judged in seconds, which any four-digit year fits, and said so: a
+  // valid RFC 3339 time outside them is not malformed.
+  const int64_t instant = int64_t{sys_days(ymd).time_since_epoch().count()} * 86'400 + h * 3'600 +
+                          mi * 60 + sec - offset_minutes * 60;
+  constexpr int64_t kFirst = sys_days(year(1678) / January / 1).time_since_epoch().count() * 86'400;
+  constexpr int64_t kEnd = sys_days(year(2262) / January / 1).time_since_epoch().count() * 86'400;
+  if (instant < kFirst || instant >= kEnd) {
+    return Status::InvalidArgument("Timestamp '" + std::string(s) +
+                                   "' is outside the years 1678 to 2261 this server keeps.");
   }
-  return t;
+  return Timestamp(nanoseconds(instant * 1'000'000'000 + frac_nanos));
 }
 
 Result<std::chrono::nanoseconds> ParseDuration(std::string_view s) {

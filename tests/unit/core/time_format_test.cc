@@ -57,8 +57,15 @@ TEST_CASE("RFC 3339 years bound the instant in UTC, not the text", "[core]") {
     // Valid RFC 3339, so the answer names the range rather than the form.
     CHECK(ParseRfc3339(bad).status().message().find("1678 to 2261") != std::string::npos);
   }
-  CHECK(ParseRfc3339("2024-13-01T00:00:00Z").status().message().find("expected RFC 3339") !=
-        std::string::npos);
+  for (const char* malformed :
+       {"2024-13-01T00:00:00Z", "9999-12-31T23:59:59Zjunk", "9999-12-31T23:59:59+99:99"}) {
+    INFO(malformed);
+    CHECK(ParseRfc3339(malformed).status().message().find("expected RFC 3339") !=
+          std::string::npos);
+  }
+  // The instant decides, not the text's year.
+  CHECK(ParseRfc3339("2262-01-01T00:30:00+01:00").ok());
+  CHECK(FormatRfc3339(*ParseRfc3339("2262-01-01T00:30:00+01:00")) == "2261-12-31T23:30:00Z");
 }
 
 TEST_CASE("formatting and parsing round-trip", "[core]") {
