@@ -282,6 +282,10 @@ Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) co
     if (!bytes) continue;  // removed since the iterator's snapshot
     SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(*bytes));
     if (record.ExpiredAt(now)) continue;
+    // The item is read after its index row: if it moved to another sort key since, it is left
+    // out here, where it would break the page's order and the filter's bounds (a list is not a
+    // snapshot: an item that moves while it runs may be missed, never shown out of place).
+    if (SortedMapIndexKey(q.name, record.sort_key, id) != it->key()) continue;
     page.items.push_back(SortedMapItem{std::move(id), std::move(record)});
   }
   SB_RETURN_IF_ERROR(it->status());

@@ -1,6 +1,7 @@
 // Memory-store sorted maps over real HTTP (api.md §5): shapes, codes, ordering and filters,
 // real-time TTL with the sweeper running, Idempotency-Key, a restart.
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
@@ -177,6 +178,64 @@ TEST_CASE("memory-store:flush removes every sorted map of the universe, and only
             ->Send("POST", "/cloud/v2/universes/42/memory-store:flush", "",
                    {{"Strongbox-Lock-Id", "l"}, {"Strongbox-Fencing-Token", "1"}})
             .status == 400);
+}
+
+}  // namespace
+}  // namespace strongbox::testing
+
+namespace strongbox::testing {
+namespace {
+
+TEST_CASE("a sorted map list never shows an item out of its filter while items move",
+          "[integration]") {
+  // helper-32: the list read each item after its index row, so an item whose sort key moved in
+  // between came back with its new key at its old place: outside the filter, out of order.
+  ServerFixture f;
+  const std::string items = "/cloud/v2/universes/42/memory-store/sorted-maps/Moving/items";
+  constexpr int kCount = 40;
+  for (int i = 0; i < kCount; ++i) {
+    REQUIRE(f.client
+                ->Post(items + "?id=i" + std::to_string(i),
+                       R"({"value":1,"ttl":"600s","numericSortKey":5})")
+                .status == 200);
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> writer_errors{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 6; ++w) {
+    writers.emplace_back([&, w] {
+      try {
+        HttpClient c(f.server.port(), f.server.admin_key());
+        for (int n = 0; !done; ++n) {
+          const int i = (w + 6 * n) % kCount;
+          const int key = n % 2 == 0 ? 50 : 5;
+          c.Patch(items + "/i" + std::to_string(i),
+                  R"({"value":1,"ttl":"600s","numericSortKey":)" + std::to_string(key) + "}");
+        }
+      } catch (const std::exception&) {
+        ++writer_errors;
+      }
+    });
+  }
+  int outside = 0, unordered = 0, lists = 0;
+  for (; lists < 250; ++lists) {
+    auto page = f.client->Get(items + "?maxPageSize=100&filter=sortKey%20%3C%2010");
+    if (page.status != 200) continue;
+    const json body = page.Json();
+    std::string previous;
+    for (const json& item : body["items"]) {
+      if (item["numericSortKey"].get<double>() >= 10) ++outside;
+      // Equal sort keys: in id order.
+      const std::string id = item["id"];
+      if (!previous.empty() && id < previous) ++unordered;
+      previous = id;
+    }
+  }
+  done = true;
+  for (auto& t : writers) t.join();
+  CHECK(writer_errors == 0);
+  CHECK(outside == 0);
+  CHECK(unordered == 0);
 }
 
 }  // namespace
