@@ -79,11 +79,19 @@ Status ParseSortedMapFilter(std::string_view text, memstore::SortedMapService::L
     double number = 0;
     const bool quoted = !in.empty() && in.front() == '"';
     if (quoted ? !TakeQuoted(&in, &text_value) : (is_id || !TakeNumber(&in, &number))) return bad;
+    // Every clause must hold: a second bound on the same side keeps the tighter of the two
+    // (the higher lower bound, the lower upper bound), never just the last one written.
     if (is_id) {
-      (above ? query->id_above : query->id_below) = text_value;
+      std::optional<std::string>& bound = above ? query->id_above : query->id_below;
+      if (!bound || (above ? text_value > *bound : text_value < *bound)) bound = text_value;
     } else {
-      (above ? query->sort_key_above : query->sort_key_below) =
-          quoted ? SortKey::String(text_value) : SortKey::Number(number);
+      const SortKey key = quoted ? SortKey::String(text_value) : SortKey::Number(number);
+      std::optional<SortKey>& bound = above ? query->sort_key_above : query->sort_key_below;
+      // Compared as they are stored (numbers, then strings): the encoding keeps that order.
+      std::string candidate, current;
+      memstore::PutSortKey(&candidate, key);
+      if (bound) memstore::PutSortKey(&current, *bound);
+      if (!bound || (above ? candidate > current : candidate < current)) bound = key;
     }
     SkipSpaces(&in);
     if (in.empty()) break;

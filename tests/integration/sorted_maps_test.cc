@@ -100,6 +100,23 @@ TEST_CASE("sorted map listing: numbers, then strings, then no key, filters, page
   auto filtered = f.client->Get(kItems + "?maxPageSize=100&filter=" +
                                 "sortKey%20%3E%20-2.5%20%26%26%20sortKey%20%3C%20%22b%22");
   CHECK(Ids(filtered.Json()["items"]) == std::vector<std::string>{"n10", "sa"});
+  // Every clause holds: two bounds on one side keep the tighter, whatever their order (items
+  // without a sort key sort last, so above any number).
+  for (const std::string both : {"sortKey%20%3E%200%20%26%26%20sortKey%20%3E%20-5",
+                                 "sortKey%20%3E%20-5%20%26%26%20sortKey%20%3E%200",
+                                 "sortKey%20%3E%20-5%20%26%26%20sortKey%20%3E%20%22%22%20%26%26"
+                                 "%20sortKey%20%3C%20%22b%22%20%26%26%20sortKey%20%3C%20%22z%22"}) {
+    INFO(both);
+    auto tight = f.client->Get(kItems + "?maxPageSize=100&filter=" + both);
+    const std::vector<std::string> want =
+        both.find("%22b%22") != std::string::npos
+            ? std::vector<std::string>{"sa"}
+            : std::vector<std::string>{"n10", "sa", "sb", "a", "z"};
+    CHECK(Ids(tight.Json()["items"]) == want);
+  }
+  auto ids = f.client->Get(
+      kItems + "?maxPageSize=100&filter=" + "id%20%3E%20%22s%22%20%26%26%20id%20%3E%20%22a%22");
+  CHECK(Ids(ids.Json()["items"]) == std::vector<std::string>{"sa", "sb", "z"});
   CHECK(f.client->Get(kItems + "?filter=sortKey%20%3E%3D%201").status == 400);
   CHECK(f.client->Get(kItems + "?orderBy=sortKey").status == 400);
 
