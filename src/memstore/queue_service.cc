@@ -172,6 +172,7 @@ Result<QueueService::ReadScan> QueueService::ScanForRead(const store::WriteView&
   static const Head kUnknown;
   auto found = heads_.find(QueuePrefix(name));
   const Head& head = found == heads_.end() ? kUnknown : found->second;
+  scan.saw_rows = !head.invisible.empty();
   for (const auto& [key, until] : head.invisible) {
     if (until > now) {
       scan.wake_at = std::min(scan.wake_at, until);
@@ -201,6 +202,7 @@ Result<QueueService::ReadScan> QueueService::ScanForRead(const store::WriteView&
   size_t scanned_visible = 0;
   size_t scanned_dead = 0;
   for (; it->Valid() && scanned_visible < count; it->Next()) {
+    scan.saw_rows = true;
     SB_ASSIGN_OR_RETURN(QueueItemRecord r, DecodeQueueItemRecord(it->value()));
     if (r.ExpiredAt(now)) continue;
     std::string key(it->key());
@@ -314,12 +316,19 @@ asio::awaitable<Result<QueueRead>> QueueService::ReadOnce(const QueueName& name,
     // only once the batch is durable: a read that fails or rolls back leaves them as they were.
     view.OnCommitted([this, prefix, first_visible = std::move(scan.first_visible),
                       gone = std::move(scan.gone), tracked = std::move(scan.tracked),
-                      moved = std::move(moved), left_visible] {
-      Head& h = heads_[prefix];
-      for (const auto& key : gone) h.invisible.erase(key);
-      for (const auto& [key, until] : tracked) h.invisible[key] = until;
-      // Lowered again by the hook of any add staged after this read (see Head).
-      h.key = first_visible;
+                      moved = std::move(moved), left_visible, saw_rows = scan.saw_rows] {
+      // A queue this read found no row of, with no position kept: nothing to remember (the
+      // next read starts from the first row, as with none). Keeping one for every name ever
+      // read would let reads of made-up names grow memory without bound.
+      auto found = heads_.find(prefix);
+      if (found == heads_.end() && saw_rows) found = heads_.try_emplace(prefix).first;
+      if (found != heads_.end()) {
+        Head& h = found->second;
+        for (const auto& key : gone) h.invisible.erase(key);
+        for (const auto& [key, until] : tracked) h.invisible[key] = until;
+        // Lowered again by the hook of any add staged after this read (see Head).
+        h.key = first_visible;
+      }
       for (const auto& [dlq_prefix, dlq_key] : moved) {
         LowerHead(dlq_prefix, dlq_key);
         waiters_.WakeOne(dlq_prefix);
@@ -479,8 +488,9 @@ asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::st
                 ExpiryKey(read->invisible_until, ExpiryKind::kQueueRead, read_key));
     out.read_id = read_id;
     view.OnCommitted([this, prefix = QueuePrefix(name), keys = read->item_keys] {
-      Head& h = heads_[prefix];
-      for (const auto& key : keys) h.invisible.erase(key);
+      auto found = heads_.find(prefix);  // none: nothing tracked to forget
+      if (found == heads_.end()) return;
+      for (const auto& key : keys) found->second.invisible.erase(key);
     });
     return out;
   };

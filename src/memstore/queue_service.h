@@ -97,6 +97,11 @@ class QueueService {
 
   core::Result<QueueInfo> Info(const QueueName& name) const;
 
+  // How many queues have a read position kept in memory (one per queue read while it held
+  // rows; none for a name read while empty, so reads of made-up names cost no memory). For
+  // tests: call it while no commit runs (the sequencer owns those positions).
+  size_t PositionsKept() const { return heads_.size(); }
+
   // [SB] The first `count` live items in read order, visible or not, as committed now, without
   // reading them: nothing becomes invisible and no delivery is counted (api.md §5 `:peek`, for
   // the console, where looking must not take items from the game servers that consume them).
@@ -150,6 +155,7 @@ class QueueService {
     std::string first_visible;                         // where the head may rise to
     core::Timestamp wake_at = core::Timestamp::max();  // earliest end of a skipped window
     bool truncated = false;  // stopped at the most dead-letter moves one read makes
+    bool saw_rows = false;   // met any row of the queue (visible, invisible or tracked)
   };
   // What one read attempt saw, for the long poll around it.
   struct AttemptSeen {
