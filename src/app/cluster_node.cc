@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "app/startup_steps.h"
 
@@ -87,7 +88,11 @@ core::Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(const config::Conf
   client_options.timeout = std::chrono::milliseconds(config.forward_timeout_ms);
   // The partition map changes once a tick: asking more often than that learns nothing.
   client_options.recheck = std::chrono::milliseconds(config.cluster_tick_ms);
-  client_options.body_limit_bytes = static_cast<uint64_t>(config.body_limit_bytes) * 2;
+  // Whatever the owner answered is relayed whole: it is one of ours, and its answer is already
+  // made (a :commit's or a :batchGet's can be many times body_limit_bytes). A cap here failed a
+  // committed write with a retryable 503 PARTITION_MOVING — and every retry of it, its stored
+  // Idempotency-Key answer being just as large.
+  client_options.body_limit_bytes = std::numeric_limits<uint64_t>::max();
   // A peer closes a connection idle for io_timeout_ms (the nodes share one configuration): a
   // pooled one is reused only well within that, so the peer never closes it under a request.
   client_options.max_idle =

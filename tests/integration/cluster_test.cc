@@ -58,6 +58,7 @@ struct Cluster {
   std::string key_file;
   std::vector<std::unique_ptr<ServerProcess>> nodes;
   std::vector<uint16_t> ports;
+  std::vector<std::string> extra_flags;  // added to every node's command line
   // Guards the two vectors' shape while load threads pick nodes (Add grows them under load).
   std::mutex nodes_mu;
 
@@ -95,6 +96,7 @@ struct Cluster {
                                  "200",
                                  "--handoff-drain-ms",
                                  "1000"});
+    for (const std::string& flag : extra_flags) node->AddFlag(flag);
     node->Start();
     std::lock_guard<std::mutex> lock(nodes_mu);
     nodes.push_back(std::move(node));
@@ -215,6 +217,29 @@ TEST_CASE("cluster: three nodes share the partitions and any node answers any re
   auto metrics = c.Client(0).Get("/metrics");
   CHECK(metrics.body.find("strongbox_cluster_partitions_owned") != std::string::npos);
   CHECK(metrics.body.find("strongbox_cluster_forwarded_requests_total") != std::string::npos);
+}
+
+TEST_CASE("cluster: an answer many times body_limit_bytes is relayed whole",
+          "[integration][postgres]") {
+  // helper-33: the relay took at most 2 × body_limit_bytes, and a larger answer (a :commit's or
+  // a :batchGet's) became a retryable 503 PARTITION_MOVING — after the owner had committed.
+  REQUIRE(PostgresMode());
+  Cluster c;
+  c.extra_flags = {"--body-limit-bytes", "1048576", "--max-value-bytes", "900000"};
+  c.Start(2);
+  const std::string big = "\"" + std::string(800'000, 'x') + "\"";
+  for (const char* id : {"a", "b", "c"}) {
+    auto w = c.Client(0).Post(Entries(11) + "?id=" + id, R"({"value":)" + big + "}");
+    INFO(w.body.substr(0, 300));
+    REQUIRE(w.status == 200);
+  }
+  for (size_t n = 0; n < 2; ++n) {
+    INFO("node " << n);
+    auto r = c.Client(n).Post(Entries(11) + ":batchGet", R"({"ids":["a","b","c"]})");
+    INFO(r.body.substr(0, 300));
+    CHECK(r.status == 200);
+    CHECK(r.body.size() > 2'400'000);
+  }
 }
 
 TEST_CASE("cluster: a CAS chain from 32 clients spread over three nodes never forks",

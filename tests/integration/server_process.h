@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace strongbox::testing {
@@ -19,6 +20,8 @@ class ServerProcess {
   ~ServerProcess();
 
   void Start();
+  // Adds `flag` to the command line of the next Start.
+  void AddFlag(std::string flag) { extra_.push_back(std::move(flag)); }
   // Starts (at the next Start) with RLIMIT_NOFILE soft and hard set to `n` open files.
   void set_open_files_limit(uint64_t n) { open_files_limit_ = n; }
   // SIGTERM, wait up to `timeout_ms`, then SIGKILL. Returns the exit code, or 128 + signal.
