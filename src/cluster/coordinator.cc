@@ -51,6 +51,7 @@ Coordinator::~Coordinator() { Stop(); }
 core::Status Coordinator::Start(bool load_in_memory) {
   SB_ASSIGN_OR_RETURN(
       conn_, pg::Connection::Open(options_.conninfo, "strongbox-cluster", options_.timeout));
+  SB_RETURN_IF_ERROR(WaitForNodeIdToLapse());
   SB_RETURN_IF_ERROR(Renew(conn_));  // registers this node before it counts the live ones
   SB_RETURN_IF_ERROR(Tick(load_in_memory));
   // Rows of partitions this node does not own (an earlier run's) must not linger in the cache:
@@ -63,6 +64,33 @@ core::Status Coordinator::Start(bool load_in_memory) {
   // Renewals from now on: the caller's load of in-memory state may outlast a short lease.
   renew_thread_ = std::thread([this] { RenewLoop(); });
   return core::Status::Ok();
+}
+
+core::Status Coordinator::WaitForNodeIdToLapse() {
+  // Ownership is by node id: a second live process with this id would renew this node's leases
+  // and serve from its own cache beside it (two containers whose default ids, host:data dir,
+  // agree). A heartbeat of this id from another advertise URL within the lease is such a
+  // process, or this node's previous run on another port: wait for it to lapse (one lease at
+  // most), and refuse to start if it keeps beating.
+  const auto deadline = Clock::now() + 2 * options_.lease;
+  for (;;) {
+    SB_ASSIGN_OR_RETURN(pg::ClusterView view, pg::ReadCluster(*conn_));
+    const pg::NodeRow* twin = nullptr;
+    for (const pg::NodeRow& row : view.nodes) {
+      if (row.node_id == options_.node_id && row.advertise_url != options_.advertise_url &&
+          row.heartbeat_age_ms < options_.lease.count()) {
+        twin = &row;
+      }
+    }
+    if (twin == nullptr) return core::Status::Ok();
+    if (Clock::now() >= deadline) {
+      return core::Status::FailedPrecondition(
+          "node id '" + options_.node_id + "' is in use by a live node at " + twin->advertise_url +
+          " (heartbeat " + std::to_string(twin->heartbeat_age_ms) +
+          " ms ago): every node needs its own --node-id");
+    }
+    std::this_thread::sleep_for(options_.lease / 10);
+  }
 }
 
 void Coordinator::Run() {

@@ -107,6 +107,9 @@ class Coordinator {
  private:
   void Loop();
   void RenewLoop();
+  // At start: waits (up to two leases) while another live process heartbeats this node id from
+  // another advertise URL; kFailedPrecondition if it keeps beating.
+  core::Status WaitForNodeIdToLapse();
   core::Status Tick(bool load_in_memory);
   // One heartbeat + renewal on `conn`; records what it returned for the next tick.
   core::Status Renew(std::unique_ptr<store::pg::Connection>& conn);

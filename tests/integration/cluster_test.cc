@@ -219,6 +219,47 @@ TEST_CASE("cluster: three nodes share the partitions and any node answers any re
   CHECK(metrics.body.find("strongbox_cluster_forwarded_requests_total") != std::string::npos);
 }
 
+TEST_CASE("cluster: a second live process with a node's id is refused at start",
+          "[integration][postgres]") {
+  // helper-33: ownership is by node id; a twin (two containers whose default ids agree) renewed
+  // the first one's leases and both served, one from a stale cache.
+  REQUIRE(PostgresMode());
+  Cluster c;
+  c.Start(1);
+  const uint16_t port = FreePort();
+  std::string out;
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(RunStrongbox({"--storage",
+                      "postgres",
+                      "--postgres-url",
+                      c.url,
+                      "--cluster",
+                      "--node-id",
+                      "node0",
+                      "--port",
+                      std::to_string(port),
+                      "--advertise-url",
+                      "http://127.0.0.1:" + std::to_string(port),
+                      "--admin-key-file",
+                      c.key_file,
+                      "--postgres-partitions",
+                      "16",
+                      "--partition-lease-ms",
+                      std::to_string(kLeaseMs),
+                      "--partition-renew-ms",
+                      "1000",
+                      "--data-dir",
+                      c.dir.Child("twin")},
+                     &out) != 0);
+  INFO(out);
+  CHECK(out.find("is in use by a live node") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(15));
+  // The first one is untouched and still serves.
+  CHECK(c.Client(0).Post(Entries(3) + "?id=after", R"({"value":1})").status == 200);
+  auto view = c.View(0);
+  for (const auto& p : view["partitions"]) CHECK(p["owner"] == "node0");
+}
+
 TEST_CASE("cluster: an answer many times body_limit_bytes is relayed whole",
           "[integration][postgres]") {
   // helper-33: the relay took at most 2 × body_limit_bytes, and a larger answer (a :commit's or
