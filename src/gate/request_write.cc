@@ -58,6 +58,7 @@ Result<std::optional<IdempotencyKey>> ParseIdempotencyKey(const http::Request& r
   fingerprint += request.target;
   fingerprint += '\n';
   fingerprint += request.body;
+  const size_t earlier_size = fingerprint.size();
   // Standard data stores v1 carry an entry's users and attributes in headers: a retry that
   // changes them is another request (409 KEY_REUSED), not a replay of the first. Added only
   // when present, so every other request keeps the fingerprint it always had. (A guard's
@@ -71,6 +72,10 @@ Result<std::optional<IdempotencyKey>> ParseIdempotencyKey(const http::Request& r
     }
   }
   key.fingerprint = core::StableHash64(fingerprint);
+  if (fingerprint.size() != earlier_size) {
+    key.earlier_fingerprint =
+        core::StableHash64(std::string_view(fingerprint).substr(0, earlier_size));
+  }
   return std::optional<IdempotencyKey>(std::move(key));
 }
 

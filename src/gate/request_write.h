@@ -51,6 +51,9 @@ core::Result<std::optional<LockGuard>> ParseLockGuard(const http::Request& reque
 struct IdempotencyKey {
   std::string storage_key;
   uint64_t fingerprint = 0;
+  // The fingerprint servers before stop 37 gave the same request (method, target, body only),
+  // when it differs: a record they stored still answers its retry (IdempotencyStore::Lookup).
+  std::optional<uint64_t> earlier_fingerprint;
 };
 
 // nullopt without the header; kInvalidArgument for a malformed one (1–128 printable ASCII).

@@ -41,13 +41,15 @@ asio::awaitable<Result<http::Response>> WriteGate::Run(const RouteSpec& spec,
     const std::string* storage_key;
     ~Releaser() { self->Release(*storage_key); }
   } releaser{this, &storage_key};
-  SB_CO_ASSIGN_OR_RETURN(auto stored, store_->Lookup(storage_key, write.key()->fingerprint));
+  SB_CO_ASSIGN_OR_RETURN(auto stored, store_->Lookup(storage_key, write.key()->fingerprint,
+                                                     write.key()->earlier_fingerprint));
   if (stored) co_return Replay(std::move(*stored));
   Result<http::Response> result = co_await RunHandler(spec, request, write);
   if (!result.ok() && result.status().reason() == kIdempotentReplay) {
     // The answer of an earlier request with this key became visible after the lookup (its
     // commit's outcome was settled meanwhile): the commit refused to run it twice.
-    SB_CO_ASSIGN_OR_RETURN(auto late, store_->Lookup(storage_key, write.key()->fingerprint));
+    SB_CO_ASSIGN_OR_RETURN(auto late, store_->Lookup(storage_key, write.key()->fingerprint,
+                                                     write.key()->earlier_fingerprint));
     if (late) co_return Replay(std::move(*late));
   }
   co_return result;

@@ -8,13 +8,17 @@ using core::Result;
 using core::Status;
 using store::ColumnFamily;
 
-Result<std::optional<StoredResponse>> IdempotencyStore::Lookup(const std::string& key,
-                                                               uint64_t fingerprint) const {
+Result<std::optional<StoredResponse>> IdempotencyStore::Lookup(
+    const std::string& key, uint64_t fingerprint,
+    std::optional<uint64_t> earlier_fingerprint) const {
   SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(ColumnFamily::kIdempotency, key));
   if (!bytes) return std::optional<StoredResponse>();
   SB_ASSIGN_OR_RETURN(IdempotencyRecord record, DecodeIdempotencyRecord(*bytes));
   if (record.expire_time <= clock_->Now()) return std::optional<StoredResponse>();
-  if (record.fingerprint != fingerprint) {
+  const bool stored_before_start = record.expire_time - ttl_ < started_;
+  const bool earlier_match =
+      earlier_fingerprint && stored_before_start && record.fingerprint == *earlier_fingerprint;
+  if (record.fingerprint != fingerprint && !earlier_match) {
     return Status::Aborted(
                "This Idempotency-Key was used for a different request (method, path or body).")
         .WithReason("KEY_REUSED");

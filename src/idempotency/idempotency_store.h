@@ -29,12 +29,15 @@ class IdempotencyStore {
  public:
   IdempotencyStore(const store::Engine* engine, store::CommitPipeline* pipeline,
                    const core::Clock* clock, std::chrono::nanoseconds ttl)
-      : engine_(engine), pipeline_(pipeline), clock_(clock), ttl_(ttl) {}
+      : engine_(engine), pipeline_(pipeline), clock_(clock), ttl_(ttl), started_(clock->Now()) {}
 
   // The stored response for `key` (IdempotencyKey()) if there is one that has not expired;
   // kAborted KEY_REUSED when it answered another request; kInternal for a corrupt record.
-  core::Result<std::optional<StoredResponse>> Lookup(const std::string& key,
-                                                     uint64_t fingerprint) const;
+  // `earlier_fingerprint` (a fingerprint an older server gave this request) also matches a
+  // record stored before this process started: a retry across an upgrade is still a replay.
+  core::Result<std::optional<StoredResponse>> Lookup(
+      const std::string& key, uint64_t fingerprint,
+      std::optional<uint64_t> earlier_fingerprint = std::nullopt) const;
 
   // Inside a commit: whether `key` has an answer stored that has not expired, as committed
   // plus staged state shows it. A request checks this in its own mutation, because an earlier
@@ -55,7 +58,8 @@ class IdempotencyStore {
   store::CommitPipeline* pipeline_;
   const core::Clock* clock_;
   const std::chrono::nanoseconds ttl_;
-  std::string purge_cursor_;  // only touched by PurgeExpired
+  const core::Timestamp started_;  // records stored before it may carry an earlier fingerprint
+  std::string purge_cursor_;       // only touched by PurgeExpired
 };
 
 }  // namespace strongbox::idempotency

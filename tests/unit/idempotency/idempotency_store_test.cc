@@ -57,6 +57,25 @@ TEST_CASE("a stored answer comes back whole, and only to the same request", "[id
   CHECK_FALSE(expired->has_value());  // past its ttl it is ignored, even for another request
 }
 
+TEST_CASE("a record stored before an upgrade answers its retry by the earlier fingerprint",
+          "[idempotency]") {
+  // A v1 request's headers joined its fingerprint in stop 37: a retry across the upgrade
+  // (earlier fingerprint 7, new one 9) is still a replay; after the upgrade only the new one is.
+  Fixture f;
+  f.StoreResponse("old", 7);
+  f.clock.Advance(std::chrono::seconds(1));
+  IdempotencyStore upgraded(f.engine.get(), f.pipeline.get(), &f.clock, std::chrono::hours(1));
+  auto retried = upgraded.Lookup(IdempotencyKey(1, "key-id", "old"), 9, 7);
+  REQUIRE(retried.ok());
+  CHECK(retried->has_value());
+  CHECK(upgraded.Lookup(IdempotencyKey(1, "key-id", "old"), 9).status().reason() == "KEY_REUSED");
+  // Stored by this process: the earlier fingerprint is no excuse.
+  f.clock.Advance(std::chrono::seconds(1));
+  f.StoreResponse("new", 7);
+  CHECK(upgraded.Lookup(IdempotencyKey(1, "key-id", "new"), 9, 7).status().reason() ==
+        "KEY_REUSED");
+}
+
 TEST_CASE("a corrupt record is an internal error, never a replay", "[idempotency]") {
   IdempotencyRecord record{core::FromUnixNanos(5), 9, {200, "text/plain", {}, "x"}};
   std::string bytes = EncodeIdempotencyRecord(record);
