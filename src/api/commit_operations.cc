@@ -8,6 +8,7 @@
 #include "api/entry_json.h"
 #include "api/ordered_fields.h"
 #include "api/queue_fields.h"
+#include "api/request_fields.h"
 #include "api/sorted_map_fields.h"
 #include "ops/api_key.h"
 
@@ -60,24 +61,6 @@ Status OnlyKnownMembers(const Json& op, std::string_view resource, std::string_v
         "Unknown member '" + member + "' in an operation on '" + std::string(resource) +
         "' with '" + std::string(verb) + "'" +
         (extra.size() == 0 ? "; options go inside the verb's object." : "."));
-  }
-  return Status::Ok();
-}
-
-// Refuses a member of the verb's object that the verb does not take (api.md §8: a commit
-// ignores no member): a misspelt "etag" inside an "update" or "delete" would otherwise make it
-// unconditional unnoticed. `ignore_case` as the memory-store fields are read (api.md §5).
-Status OnlyVerbMembers(const Json& body, std::string_view verb,
-                       std::initializer_list<std::string_view> known, bool ignore_case = false) {
-  for (const auto& [member, value] : body.items()) {
-    const bool taken = std::any_of(known.begin(), known.end(), [&](std::string_view k) {
-      return ignore_case ? core::EqualsIgnoreCase(member, k) : member == k;
-    });
-    if (taken) continue;
-    std::string names;
-    for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
-    return Status::InvalidArgument("Unknown member '" + member + "' in '" + std::string(verb) +
-                                   "' (it takes " + (names.empty() ? "nothing" : names) + ").");
   }
   return Status::Ok();
 }
@@ -144,15 +127,15 @@ Result<CommitOperation> EntryOperation(const Json& op, const Json& resource, int
   if (verb == "create") {
     out.scopes = {kObjectsCreate};
     SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
-    SB_RETURN_IF_ERROR(
-        OnlyVerbMembers(body, verb, {"value", "users", "attributes", "consumeMessages"}));
+    // Not consumeMessages: DecodeEntryWrite refuses it with its own reason (only :patch).
+    SB_RETURN_IF_ERROR(RefuseUnknownMembers(body, verb, {"value", "users", "attributes"}));
     SB_ASSIGN_OR_RETURN(datastore::EntryWrite write, DecodeEntryWrite(body));
     staged = entries.StageCreate(name, std::move(write));
   } else if (verb == "update") {
     out.scopes = {kObjectsUpdate};
     SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
-    SB_RETURN_IF_ERROR(OnlyVerbMembers(
-        body, verb, {"value", "users", "attributes", "etag", "allowMissing", "consumeMessages"}));
+    SB_RETURN_IF_ERROR(
+        RefuseUnknownMembers(body, verb, {"value", "users", "attributes", "etag", "allowMissing"}));
     SB_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));
     SB_ASSIGN_OR_RETURN(auto allow_missing, core::GetOptionalBool(body, "allowMissing"));
     SB_ASSIGN_OR_RETURN(datastore::EntryWrite write, DecodeEntryWrite(body));
@@ -177,7 +160,7 @@ Result<CommitOperation> EntryOperation(const Json& op, const Json& resource, int
     out.scopes = {kObjectsDelete};
     answers_entry = false;
     SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
-    SB_RETURN_IF_ERROR(OnlyVerbMembers(body, verb, {"etag"}));
+    SB_RETURN_IF_ERROR(RefuseUnknownMembers(body, verb, {"etag"}));
     SB_ASSIGN_OR_RETURN(auto etag, core::GetOptionalString(body, "etag"));
     staged = entries.StageDelete(name, std::move(etag));
   }
@@ -223,7 +206,7 @@ Result<CommitOperation> OrderedOperation(const Json& op, const Json& resource, i
     staged = boards.StageIncrement(board, std::move(id), amount, std::move(extras));
   } else {
     SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
-    SB_RETURN_IF_ERROR(OnlyVerbMembers(body, verb, {}));
+    SB_RETURN_IF_ERROR(RefuseUnknownMembers(body, verb, {}));
     // As v2's DELETE: a missing entry is 404.
     staged = boards.StageDelete(board, std::move(id), /*missing_ok=*/false);
   }
@@ -248,15 +231,15 @@ Result<CommitOperation> SortedMapOperation(const Json& op, const Json& resource,
   SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "sortedMapItem", verb));
   SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
   if (verb == "create") {
-    SB_RETURN_IF_ERROR(OnlyVerbMembers(body, verb,
-                                       {"value", "ttl", "numericSortKey", "stringSortKey"},
-                                       /*ignore_case=*/true));
+    SB_RETURN_IF_ERROR(RefuseUnknownMembers(body, verb,
+                                            {"value", "ttl", "numericSortKey", "stringSortKey"},
+                                            /*ignore_case=*/true));
   } else if (verb == "update") {
-    SB_RETURN_IF_ERROR(OnlyVerbMembers(
+    SB_RETURN_IF_ERROR(RefuseUnknownMembers(
         body, verb, {"value", "ttl", "numericSortKey", "stringSortKey", "etag", "allowMissing"},
         /*ignore_case=*/true));
   } else {
-    SB_RETURN_IF_ERROR(OnlyVerbMembers(body, verb, {"etag"}, /*ignore_case=*/true));
+    SB_RETURN_IF_ERROR(RefuseUnknownMembers(body, verb, {"etag"}, /*ignore_case=*/true));
   }
   memstore::SortedMapService& maps = *services.sorted_maps;
   CommitOperation out;
@@ -300,7 +283,7 @@ Result<CommitOperation> QueueOperation(const Json& op, const Json& resource, int
   SB_RETURN_IF_ERROR(OnlyKnownMembers(op, "queueItem", verb));
   SB_ASSIGN_OR_RETURN(Json body, VerbObject(op, verb));
   SB_RETURN_IF_ERROR(
-      OnlyVerbMembers(body, verb, {"data", "priority", "ttl"}, /*ignore_case=*/true));
+      RefuseUnknownMembers(body, verb, {"data", "priority", "ttl"}, /*ignore_case=*/true));
   SB_ASSIGN_OR_RETURN(QueueAdd add, DecodeQueueAdd(body));
   SB_ASSIGN_OR_RETURN(auto staged,
                       services.queues->StageAdd(name, std::move(add.data), add.priority, add.ttl));
@@ -355,13 +338,7 @@ Result<CommitOperation> ParseCommitOperation(const Json& operation, int64_t univ
   }
   // As for the operation's own members: a misspelt "Scope" or a "season" the resource does not
   // take must not write somewhere else unnoticed (the global scope, the live season).
-  for (const auto& [field, value] : resource->items()) {
-    if (std::find(kind->fields.begin(), kind->fields.end(), field) != kind->fields.end()) continue;
-    std::string known;
-    for (std::string_view f : kind->fields) known += (known.empty() ? "" : ", ") + std::string(f);
-    return Status::InvalidArgument("Unknown member '" + field + "' in '" +
-                                   std::string(kind->member) + "' (it takes " + known + ").");
-  }
+  SB_RETURN_IF_ERROR(RefuseUnknownMembers(*resource, kind->member, kind->fields));
   return kind->parse(operation, *resource, universe, services);
 }
 

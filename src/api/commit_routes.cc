@@ -48,6 +48,8 @@ Result<std::vector<BodyGuard>> DecodeGuards(const Json& body, size_t max) {
     if (!item.is_object()) {
       return Status::InvalidArgument("Each guard is an object {lockId, fencingToken}.");
     }
+    // A misspelt member would be ignored, and a guard naming the wrong lock is no guard.
+    SB_RETURN_IF_ERROR(RefuseUnknownMembers(item, "guard", {"lockId", "fencingToken"}));
     BodyGuard guard;
     SB_ASSIGN_OR_RETURN(auto lock_id, core::GetOptionalString(item, "lockId"));
     if (!lock_id) return Status::InvalidArgument("Each guard needs 'lockId'.");

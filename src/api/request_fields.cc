@@ -102,4 +102,29 @@ core::Result<core::Json> JsonObjectBody(const http::Request& request) {
   return body;
 }
 
+core::Status RefuseUnknownMembers(const core::Json& object, std::string_view where,
+                                  std::span<const std::string_view> known, bool ignore_case) {
+  std::vector<bool> seen(known.size(), false);
+  for (const auto& [member, value] : object.items()) {
+    size_t i = 0;
+    for (std::string_view k : known) {
+      if (ignore_case ? core::EqualsIgnoreCase(member, k) : member == k) break;
+      ++i;
+    }
+    if (i == known.size()) {
+      std::string names;
+      for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+      return core::Status::InvalidArgument("Unknown member '" + member + "' in '" +
+                                           std::string(where) + "' (it takes " +
+                                           (names.empty() ? "nothing" : names) + ").");
+    }
+    if (seen[i]) {
+      return core::Status::InvalidArgument("'" + std::string(where) + "' names '" +
+                                           std::string(known[i]) + "' twice (in two spellings).");
+    }
+    seen[i] = true;
+  }
+  return core::Status::Ok();
+}
+
 }  // namespace strongbox::api

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "core/json_util.h"
@@ -34,6 +36,20 @@ core::Result<size_t> QueryPageSize(const http::Request& request, std::string_vie
 // A duration query parameter ("30s", "1.5s" or seconds); nullopt when absent, 400 when malformed.
 core::Result<std::optional<std::chrono::nanoseconds>> QueryDuration(const http::Request& request,
                                                                     std::string_view name);
+
+// Refuses (400) a member of JSON object `object` that is not one of `known`, or two members
+// naming one of them (possible when `ignore_case`, as memory-store fields are read: "ttl" and
+// "TTL" would leave one of them silently unused). `where` names the object in the message.
+// For bodies that ignore no member (a :commit, api.md §8).
+core::Status RefuseUnknownMembers(const core::Json& object, std::string_view where,
+                                  std::span<const std::string_view> known,
+                                  bool ignore_case = false);
+inline core::Status RefuseUnknownMembers(const core::Json& object, std::string_view where,
+                                         std::initializer_list<std::string_view> known,
+                                         bool ignore_case = false) {
+  return RefuseUnknownMembers(
+      object, where, std::span<const std::string_view>(known.begin(), known.size()), ignore_case);
+}
 
 // `id.startsWith("prefix")` (a double-quoted string with \" and \\ escapes) → prefix; absent or
 // empty → "". Anything else → 400 naming the accepted form.

@@ -320,13 +320,25 @@ TEST_CASE("commit: Idempotency-Key covers the whole commit, and limits and scope
         json{{"sortedMapItem", {{"map", "M"}, {"id", "a"}}},
              {"create", {{"value", 1}, {"ttl", "60s"}, {"tll", "5s"}}}},
         json{{"sortedMapItem", {{"map", "M"}, {"id", "a"}}}, {"delete", {{"etg", "x"}}}},
+        json{{"queueItem", {{"queue", "Q"}}}, {"add", {{"data", 1}, {"ttl", "60s"}, {"prio", 5}}}},
+        // Two spellings of one member: one of them would be silently unused.
         json{{"queueItem", {{"queue", "Q"}}},
-             {"add", {{"data", 1}, {"ttl", "60s"}, {"prio", 5}}}}}) {
+             {"add", {{"data", 1}, {"ttl", "60s"}, {"TTL", "1s"}}}},
+        json{{"sortedMapItem", {{"map", "M"}, {"id", "a"}}},
+             {"create", {{"value", 1}, {"Value", 2}, {"ttl", "60s"}}}}}) {
     auto refused = c.Post(kCommit, json{{"operations", {op}}}.dump());
     INFO(op.dump() << " -> " << refused.body);
     CHECK(refused.status == 400);
-    CHECK(refused.Json()["message"].get<std::string>().find("Unknown member") != std::string::npos);
+    const std::string message = refused.Json()["message"];
+    CHECK((message.find("Unknown member") != std::string::npos ||
+           message.find("twice") != std::string::npos));
   }
+  // A guard's misspelt member is no guard: refused.
+  auto guard = c.Post(
+      kCommit, json{{"operations", {{{"entry", EntryRef("kept")}, {"update", {{"value", 3}}}}}},
+                    {"guards", {{{"lockId", "l"}, {"fencingToken", "1"}, {"fencingTokn", "2"}}}}}
+                   .dump());
+  CHECK(guard.status == 400);
   CHECK(c.Get(kEntries + "/kept").Json()["value"] == 1);
   CHECK(c.Get(kEntries + "/kept2").status == 404);
   // Memory-store members are read case-insensitively, as in the single calls.
