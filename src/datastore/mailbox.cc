@@ -83,16 +83,10 @@ Status StageDeleteMailbox(store::WriteView& view, const EntryName& name) {
     SB_RETURN_IF_ERROR(it->status());
   }
   for (const std::string& key : keys) view.Delete(ColumnFamily::kMailbox, key);
-  // The count of ids issued stays (it says nothing of the user): ids of messages sent after
-  // the erasure go on from it, so a holder's consumeMessages naming an id it read before can
-  // never consume a later message it has not seen, and the feed never shows one id twice.
-  const std::string state_key = MailboxStateKey(name);
-  SB_ASSIGN_OR_RETURN(auto row, view.Get(ColumnFamily::kMailbox, state_key));
-  if (row) {
-    SB_ASSIGN_OR_RETURN(MailboxState state, DecodeState(row));
-    state.pending = 0;
-    view.Put(ColumnFamily::kMailbox, state_key, EncodeState(state));
-  }
+  // The state row goes too, count of ids issued and all: it is keyed by the entry's name, often
+  // the user's own id, and an erasure leaves nothing of the entry behind. Ids of messages sent
+  // to an entry made again afterwards start from 1 (proto-docs/entries.md).
+  view.Delete(ColumnFamily::kMailbox, MailboxStateKey(name));
   return Status::Ok();
 }
 
