@@ -511,7 +511,6 @@ struct Front {
 
   // Opens the port, writes the port file, turns ready and logs where it serves.
   core::Status Listen(const config::Config& config) {
-    RaiseOpenFilesLimit(config.max_connections);
     auto port = server.Start();
     if (!port.ok()) return std::move(port).status();
     if (!config.port_file.empty() && !WritePortFile(config.port_file, *port)) {
@@ -596,6 +595,8 @@ int Run(const config::Config& config) {
   if (auto hosts = AllowedWebhookHostsOf(config); !hosts.ok()) {
     return StartupFailed(hosts.status());
   }
+  // Before the database opens: RocksDB keeps every table file open (max_open_files unset).
+  RaiseOpenFilesLimit(config.max_connections);
   auto storage = Storage::Open(config);
   if (!storage.ok()) return StartupFailed(storage.status());
   auto domain = std::make_unique<Domain>(config, **storage);

@@ -71,8 +71,8 @@ asio::awaitable<void> Server::AcceptLoop() {
       ++failed_since_warning;
       const auto now = std::chrono::steady_clock::now();
       if (now >= next_warning) {
-        spdlog::warn("accept failed {} time(s) in the last {} s: {}{}", failed_since_warning,
-                     kAcceptWarnEvery.count(), ec.message(),
+        spdlog::warn("accept failed {} time(s) since the last such warning: {}{}",
+                     failed_since_warning, ec.message(),
                      ec == asio::error::no_descriptors
                          ? " (raise the open-files limit, ulimit -n, above max_connections)"
                          : "");

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -449,40 +450,62 @@ TEST_CASE("commit: a leaderboard write and a queue add are seen together or not 
   REQUIRE(c.Post(kBoard + "?id=b", R"({"value":0})").status == 200);
   std::atomic<bool> done{false};
   std::atomic<int> torn{0}, reads{0}, stale_after_wake{0}, woken{0}, unreadable{0};
-  std::thread reader([&] {
+  std::atomic<int> thread_errors{0};
+  // Each thread's body runs under a catch: an exception escaping a std::thread (a connection
+  // reset on a loaded CI machine) would end the whole test binary instead of failing this test.
+  auto guarded = [&thread_errors](auto body) {
+    return [&thread_errors, body] {
+      try {
+        body();
+      } catch (const std::exception& e) {
+        ++thread_errors;
+      }
+    };
+  };
+  std::thread reader(guarded([&] {
     HttpClient r(f.server.port(), f.server.admin_key());
     while (!done) {
       auto answer = r.Post(kBoard + ":batchGet?orderBy=value%20desc", R"({"ids":["a","b"]})");
       if (answer.status != 200) continue;
       int64_t sum = 0;
       const json body = answer.Json();  // named: a range-for over a temporary's member dangles
+      if (!body.contains("orderedDataStoreEntries")) continue;
       for (const auto& e : body["orderedDataStoreEntries"]) sum += e["value"].get<int64_t>();
-      if (sum != 1000 && torn++ == 0) WARN(answer.body);
+      if (sum != 1000) ++torn;
       ++reads;
     }
-  });
-  std::thread waiter([&] {
+  }));
+  std::thread waiter(guarded([&] {
     HttpClient w(f.server.port(), f.server.admin_key());
     while (!done) {
       auto got = w.Get(kQueue + "/items:read?waitTime=2s&count=1");
-      // Every answer is looked at before use: an exception here (a 429 under a loaded CI
-      // machine, read as a number) would end the whole test binary, not fail this test.
       const json item = got.Json();
       if (got.status != 200 || !item.contains("items") || item["items"].empty()) continue;
       const json& data = item["items"][0]["data"];
       const int64_t moved = data.contains("moved") ? data["moved"].get<int64_t>() : -1;
       ++woken;
-      // b holds at least what this item says had moved when it was added.
-      const auto b = w.Get(kBoard + "/b");
-      const json entry = b.Json();
-      if (b.status != 200 || !entry.contains("value") || !entry["value"].is_number_integer()) {
+      // b holds at least what this item says had moved when it was added. A refused read (a
+      // 429 or 503 on a loaded machine) is asked again: only a read that answers counts.
+      std::optional<int64_t> b;
+      for (int attempt = 0; attempt < 50 && !b; ++attempt) {
+        const auto answer = w.Get(kBoard + "/b");
+        const json entry = answer.Json();
+        if (answer.status == 200 && entry.contains("value") && entry["value"].is_number_integer()) {
+          b = entry["value"].get<int64_t>();
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      }
+      if (!b) {
         ++unreadable;
-      } else if (moved < 0 || entry["value"].get<int64_t>() < moved) {
+      } else if (moved < 0 || *b < moved) {
         ++stale_after_wake;
       }
-      w.Post(kQueue + "/items:discard", json{{"readId", item["readId"]}}.dump());
+      if (item.contains("readId")) {
+        w.Post(kQueue + "/items:discard", json{{"readId", item["readId"]}}.dump());
+      }
     }
-  });
+  }));
   for (int i = 1; i <= 200; ++i) {
     json body = {{"operations",
                   {{{"orderedEntry", {{"store", "Coins"}, {"id", "a"}}}, {"increment", -1}},
@@ -500,6 +523,7 @@ TEST_CASE("commit: a leaderboard write and a queue add are seen together or not 
   CHECK(woken == 200);
   CHECK(stale_after_wake == 0);
   CHECK(unreadable == 0);
+  CHECK(thread_errors == 0);
   CHECK(c.Get(kBoard + "/b").Json()["value"] == 200);
 }
 
