@@ -210,6 +210,12 @@ int ConnectIdle(uint16_t port) {
 }
 
 TEST_CASE("out of file descriptors, accepting backs off quietly and resumes", "[integration]") {
+#if defined(__SANITIZE_ADDRESS__)
+  // Not under the sanitizers: their runtime needs descriptors itself (UBSan's vptr check tests
+  // memory through a pipe), so out of them it reports an invalid vptr that is not there and
+  // stops the server. The plain build runs this test.
+  return;
+#endif
   TempDir dir;
   ServerProcess server(dir.path(), dir.Child("data"), {"--io-threads", "1"});
   server.set_open_files_limit(128);
