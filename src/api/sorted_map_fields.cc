@@ -4,6 +4,7 @@
 #include <string>
 
 #include "api/request_fields.h"
+#include "core/json_util.h"
 #include "core/strings.h"
 #include "core/time_format.h"
 
@@ -41,11 +42,14 @@ bool TakeQuoted(std::string_view* in, std::string* out) {
 bool TakeNumber(std::string_view* in, double* out) {
   size_t end = 0;
   while (end < in->size() && (*in)[end] != ' ' && (*in)[end] != '&') ++end;
-  const std::string text(in->substr(0, end));
+  const std::string_view text = in->substr(0, end);
   if (text.empty()) return false;
-  char* parsed_end = nullptr;
-  const double v = std::strtod(text.c_str(), &parsed_end);
-  if (parsed_end != text.c_str() + text.size() || !std::isfinite(v)) return false;
+  // JSON's number grammar, read by the JSON parser: strtod also took "0x10", "inf" and "1e"
+  // forms no JSON client writes (helper-32: `sortKey > 0x10` meant 16).
+  auto parsed = core::ParseJson(text);
+  if (!parsed.ok() || !parsed->is_number()) return false;
+  const double v = parsed->get<double>();
+  if (!std::isfinite(v)) return false;
   *out = v;
   in->remove_prefix(end);
   return true;

@@ -118,6 +118,12 @@ TEST_CASE("sorted map listing: numbers, then strings, then no key, filters, page
       kItems + "?maxPageSize=100&filter=" + "id%20%3E%20%22s%22%20%26%26%20id%20%3E%20%22a%22");
   CHECK(Ids(ids.Json()["items"]) == std::vector<std::string>{"sa", "sb", "z"});
   CHECK(f.client->Get(kItems + "?filter=sortKey%20%3E%3D%201").status == 400);
+  // A JSON number, as written in JSON: not C's hexadecimal or infinity.
+  for (const char* odd : {"0x10", "inf", "1e", "%2B1", ".5"}) {
+    INFO(odd);
+    CHECK(f.client->Get(kItems + "?filter=sortKey%20%3E%20" + std::string(odd)).status == 400);
+  }
+  CHECK(f.client->Get(kItems + "?filter=sortKey%20%3E%201e1").status == 200);
   CHECK(f.client->Get(kItems + "?orderBy=sortKey").status == 400);
 
   // Pages of 4, resumed with the token; the token belongs to its query.
