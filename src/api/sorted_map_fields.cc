@@ -44,12 +44,15 @@ bool TakeNumber(std::string_view* in, double* out) {
   while (end < in->size() && (*in)[end] != ' ' && (*in)[end] != '&') ++end;
   const std::string_view text = in->substr(0, end);
   if (text.empty()) return false;
-  // JSON's number grammar, read by the JSON parser: strtod also took "0x10", "inf" and "1e"
-  // forms no JSON client writes (helper-32: `sortKey > 0x10` meant 16).
+  // JSON's number grammar, checked by the JSON parser: strtod alone also took "0x10", "inf"
+  // and "1e" forms no JSON client writes (helper-32: `sortKey > 0x10` meant 16). The value is
+  // still strtod's, which keeps -0's sign (the JSON parser reads "-0" as the integer 0).
   auto parsed = core::ParseJson(text);
   if (!parsed.ok() || !parsed->is_number()) return false;
-  const double v = parsed->get<double>();
-  if (!std::isfinite(v)) return false;
+  const std::string digits(text);
+  char* parsed_end = nullptr;
+  const double v = std::strtod(digits.c_str(), &parsed_end);
+  if (parsed_end != digits.c_str() + digits.size() || !std::isfinite(v)) return false;
   *out = v;
   in->remove_prefix(end);
   return true;
