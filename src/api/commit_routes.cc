@@ -124,16 +124,12 @@ ops::RateFamily FamilyOf(CommitResource resource) {
 // when a bucket is empty.
 // `taken`: tokens the gate already drew from this family for the request (its route's one), so
 // the whole request never costs more than a full bucket.
-// The rate limiter's clock: monotonic seconds.
-double LimiterNow() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 Status ChargeRate(const Services& services, const Request& request, int64_t universe,
                   ops::RateFamily family, size_t cost, uint32_t taken) {
   if (services.limiter == nullptr || cost == 0) return Status::Ok();
-  const auto decision = services.limiter->Acquire(family, request.principal, universe, LimiterNow(),
-                                                  static_cast<uint32_t>(cost), taken);
+  const auto decision =
+      services.limiter->Acquire(family, request.principal, universe, ops::RateLimiterNow(),
+                                static_cast<uint32_t>(cost), taken);
   if (decision.allowed) return Status::Ok();
   const auto retry = static_cast<int64_t>(std::ceil(decision.retry_after_seconds));
   return Status::ResourceExhausted("Rate limit exceeded for " +
@@ -232,7 +228,7 @@ class CommitRoutes {
       if (!charged.ok()) {
         // Refused on this family's bucket: what the earlier families gave goes back, so a
         // refused commit costs them nothing (their single calls would still pass).
-        const double now = LimiterNow();
+        const double now = ops::RateLimiterNow();
         for (auto back = costs.begin(); back != it; ++back) {
           services_.limiter->Refund(back->first, request.principal, universe, now,
                                     static_cast<uint32_t>(back->second), taken(back->first));

@@ -120,17 +120,30 @@ Result<std::vector<Result<EntryRecord>>> EntryService::BatchGet(
   return records;
 }
 
-Result<EntryRecord> EntryService::GetRevision(const EntryName& name,
-                                              std::string_view revision_id) const {
-  SB_RETURN_IF_ERROR(CheckReadable(name));
+namespace {
+
+// Revision `revision_id` of `name` as `reader` (the engine, or a commit's view) holds it: the row
+// of its counter, and that exact revision (after an :eraseUser and a re-create the counter
+// names another incarnation's). InvalidVersion when it is not there.
+template <class Reader>
+Result<EntryRecord> ReadRevision(const Reader& reader, const EntryName& name,
+                                 std::string_view revision_id) {
   auto counter = ParseRevisionCounter(revision_id);
   if (!counter) return InvalidVersion();
   SB_ASSIGN_OR_RETURN(auto bytes,
-                      engine_->Get(ColumnFamily::kRevisions, RevisionKey(name, *counter)));
+                      reader.Get(ColumnFamily::kRevisions, RevisionKey(name, *counter)));
   if (!bytes) return InvalidVersion();
   SB_ASSIGN_OR_RETURN(EntryRecord record, DecodeEntryRecord(*bytes));
   if (FormatRevisionId(record) != revision_id) return InvalidVersion();
   return record;
+}
+
+}  // namespace
+
+Result<EntryRecord> EntryService::GetRevision(const EntryName& name,
+                                              std::string_view revision_id) const {
+  SB_RETURN_IF_ERROR(CheckReadable(name));
+  return ReadRevision(*engine_, name, revision_id);
 }
 
 Result<std::optional<EntryRecord>> EntryService::GetLatest(const EntryName& name) const {
@@ -377,9 +390,6 @@ Result<store::Staged<EntryRecord>> EntryService::StageRestoreRevision(
   if (old.deleted) {
     return Status::InvalidArgument("That revision is a deletion; there is nothing to restore.");
   }
-  const auto counter = ParseRevisionCounter(revision_id);
-  if (!counter) return InvalidVersion();
-  std::string revision_key = RevisionKey(name, *counter);
   // The etag may name a tombstone: restoring a deleted entry is a compare-and-swap too.
   NextRecordFn next = [old = std::move(old), etag = std::move(etag)](
                           const std::optional<EntryRecord>& current,
@@ -393,14 +403,11 @@ Result<store::Staged<EntryRecord>> EntryService::StageRestoreRevision(
     record.attributes = old.attributes;
     return record;
   };
-  store::Staged<EntryRecord> write = StageEntryWrite(std::move(name), std::move(next));
+  store::Staged<EntryRecord> write = StageEntryWrite(name, std::move(next));
   return store::Staged<EntryRecord>(
-      [write = std::move(write), revision_key = std::move(revision_key),
+      [write = std::move(write), name = std::move(name),
        revision_id = std::move(revision_id)](store::WriteView& view) -> Result<EntryRecord> {
-        SB_ASSIGN_OR_RETURN(auto bytes, view.Get(ColumnFamily::kRevisions, revision_key));
-        if (!bytes) return InvalidVersion();
-        SB_ASSIGN_OR_RETURN(EntryRecord kept, DecodeEntryRecord(*bytes));
-        if (FormatRevisionId(kept) != revision_id) return InvalidVersion();
+        SB_RETURN_IF_ERROR(ReadRevision(view, name, revision_id).status());
         return write(view);
       });
 }

@@ -53,10 +53,6 @@ std::optional<std::string_view> Credential(const http::Request& request) {
   return std::nullopt;
 }
 
-double MonotonicSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 std::string Seconds(double s) { return std::to_string(static_cast<int64_t>(std::ceil(s))); }
 
 // The 401 of api.md §1: one fixed body, whatever the route's error style.
@@ -181,7 +177,8 @@ std::optional<http::Response> AccessGate::Check(http::Request& request, const Ro
   }
   if (spec.access == Access::kMetrics) return std::nullopt;
   const ops::RateFamily family = spec.family.value_or(ops::RateFamily::kAdmin);
-  const auto decision = limiter_->Acquire(family, request.principal, universe, MonotonicSeconds());
+  const auto decision =
+      limiter_->Acquire(family, request.principal, universe, ops::RateLimiterNow());
   if (!decision.limited) return std::nullopt;
   *limit = decision;
   if (decision.allowed) return std::nullopt;

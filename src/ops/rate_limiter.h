@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <shared_mutex>
@@ -38,6 +39,12 @@ struct RateLimits {
   double per_key = 0;       // requests per second; 0 = unlimited
   double per_universe = 0;  // requests per second; 0 = unlimited
 };
+
+// The clock the limiter's `now` arguments are read from: monotonic seconds (never jumps with
+// the wall clock). One for every caller, so their charges and refunds agree.
+inline double RateLimiterNow() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 class RateLimiter {
  public:
