@@ -50,6 +50,37 @@ struct Fixture {
   std::unique_ptr<ChangeFeed> feed;
 };
 
+// Every field survives the hand-written encoder: JSON's escapes, control bytes, non-ASCII text,
+// a time before 1970, and a field that is not UTF-8 (mended, as the DOM's `replace` does).
+TEST_CASE("Change records keep every byte of their fields", "[changes]") {
+  ChangeRecord r;
+  r.time = core::FromUnixNanos(-1'234'567'890);
+  r.kind = "entry";
+  r.container = "st\\ore\x01\x1f";
+  r.scope = "gl\u00f6bal \U0001F600";
+  r.id = std::string("a\"b\nc\td\0e", 9);
+  r.operation = "create";
+  r.revision = "/";
+  r.writer = {"", "label\r"};
+  auto back = store::DecodeChangeRecord(store::EncodeChangeRecord(r), 1);
+  REQUIRE(back.ok());
+  CHECK(back->time == r.time);
+  CHECK(back->transaction == 0);
+  CHECK(back->container == r.container);
+  CHECK(back->scope == r.scope);
+  CHECK(back->id == r.id);
+  CHECK(back->operation == "create");
+  CHECK(back->revision == "/");
+  CHECK(back->writer.api_key_id.empty());
+  CHECK(back->writer.label == "label\r");
+
+  r.id = "bad\xff";
+  auto mended = store::DecodeChangeRecord(store::EncodeChangeRecord(r), 1);
+  REQUIRE(mended.ok());
+  CHECK(mended->id == "bad\xef\xbf\xbd");  // U+FFFD
+  CHECK(mended->scope == r.scope);
+}
+
 std::vector<uint64_t> Sequences(const FeedPage& page) {
   std::vector<uint64_t> out;
   for (const ChangeRecord& r : page.changes) out.push_back(r.sequence);
