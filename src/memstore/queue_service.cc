@@ -468,7 +468,9 @@ asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::st
     if (!read || read->invisible_until <= now) {
       return Status::NotFound("Unknown read id, or its invisibility window has ended.");
     }
-    const std::string count_key = QueueCountKey(name);
+    // The count and the usage change once for the whole read, not once per item: each change is
+    // a read and a rewrite of a row in the batch.
+    int64_t freed_bytes = 0;
     for (const auto& key : read->item_keys) {
       SB_ASSIGN_OR_RETURN(auto item, view.Get(ColumnFamily::kQueues, key));
       if (!item) continue;
@@ -476,12 +478,15 @@ asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::st
       if (r.read_id != read_id || r.invisible_until <= now) continue;
       view.Delete(ColumnFamily::kQueues, key);
       view.Delete(ColumnFamily::kExpiry, ExpiryKey(r.expire_time, ExpiryKind::kQueueItem, key));
-      SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, count_key, -1));
-      SB_RETURN_IF_ERROR(
-          ChargeUsage(view, name.universe, -static_cast<int64_t>(ChargedBytes(r)), 0));
+      freed_bytes += static_cast<int64_t>(ChargedBytes(r));
       out.items.push_back(QueueItem{ItemId(key), std::move(r)});
       view.RecordChange(
           {name.universe, "queueItem", name.queue, "", out.items.back().id, "discard", ""});
+    }
+    if (!out.items.empty()) {
+      SB_RETURN_IF_ERROR(AddToItemCount(view, ColumnFamily::kQueues, QueueCountKey(name),
+                                        -static_cast<int64_t>(out.items.size())));
+      SB_RETURN_IF_ERROR(ChargeUsage(view, name.universe, -freed_bytes, 0));
     }
     view.Delete(ColumnFamily::kQueues, read_key);
     view.Delete(ColumnFamily::kExpiry,
