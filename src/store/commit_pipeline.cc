@@ -5,6 +5,7 @@
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <optional>
@@ -109,7 +110,7 @@ void CommitPipeline::Enqueue(Mutation mutation, Completion done) {
     }
   }
   if (!rejected.ok()) {
-    done(std::move(rejected));
+    Deliver(std::move(done), std::move(rejected));
     return;
   }
   cv_.notify_one();
@@ -118,7 +119,8 @@ void CommitPipeline::Enqueue(Mutation mutation, Completion done) {
 core::Status CommitPipeline::CommitAndWait(Mutation mutation) {
   auto promise = std::make_shared<std::promise<core::Status>>();
   auto future = promise->get_future();
-  Enqueue(std::move(mutation), [promise](core::Status s) { promise->set_value(std::move(s)); });
+  Enqueue(std::move(mutation),
+          Completion{{}, [promise](core::Status s) { promise->set_value(std::move(s)); }});
   return future.get();
 }
 
@@ -174,11 +176,47 @@ void CommitPipeline::RunSequencer() {
 
 void CommitPipeline::FailAll(std::deque<Pending>& pending, const core::Status& status) {
   for (auto& p : pending) {
-    Completion done = std::move(p.done);
     p.mutation = nullptr;
-    done(status);
+    Deliver(std::move(p.done), status);
   }
   pending.clear();
+}
+
+void CommitPipeline::Deliver(Completion done, core::Status status) {
+  if (!done.executor) {
+    done.run(std::move(status));
+    return;
+  }
+  boost::asio::post(done.executor, [run = std::move(done.run), s = std::move(status)]() mutable {
+    run(std::move(s));
+  });
+}
+
+void CommitPipeline::DeliverGroup(std::vector<Pending>& group, std::vector<core::Status>& results) {
+  using Run = std::pair<std::function<void(core::Status)>, core::Status>;
+  std::vector<std::pair<boost::asio::any_io_executor, std::vector<Run>>> by_executor;
+  for (size_t i = 0; i < group.size(); ++i) {
+    // Dropped as soon as it is handed on: a completion holds its waiter's executor, which must
+    // not outlive the waiter's execution context.
+    Completion done = std::move(group[i].done);
+    group[i].mutation = nullptr;
+    if (!done.executor) {
+      done.run(std::move(results[i]));
+      continue;
+    }
+    auto share = std::find_if(by_executor.begin(), by_executor.end(),
+                              [&](const auto& e) { return e.first == done.executor; });
+    if (share == by_executor.end()) {
+      by_executor.emplace_back(std::move(done.executor), std::vector<Run>());
+      share = std::prev(by_executor.end());
+    }
+    share->second.emplace_back(std::move(done.run), std::move(results[i]));
+  }
+  for (auto& [executor, runs] : by_executor) {
+    boost::asio::post(executor, [runs = std::move(runs)]() mutable {
+      for (auto& [run, status] : runs) run(std::move(status));
+    });
+  }
 }
 
 namespace {
@@ -477,13 +515,7 @@ void CommitPipeline::CommitGroup(std::vector<Pending>& group) {
     ++batches_;
     mutations_ += group.size();
   }
-  for (size_t i = 0; i < group.size(); ++i) {
-    // Dropped as soon as it has run: a completion holds its waiter's executor, which must not
-    // outlive the waiter's execution context.
-    Completion done = std::move(group[i].done);
-    group[i].mutation = nullptr;
-    done(std::move(results[i]));
-  }
+  DeliverGroup(group, results);
 }
 
 }  // namespace strongbox::store

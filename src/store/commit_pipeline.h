@@ -42,6 +42,7 @@
 // hooks run on the sequencer thread and must not block on other commits.
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -182,13 +183,11 @@ class CommitPipeline {
   auto AsyncCommit(Mutation mutation, Token&& token) {
     return boost::asio::async_initiate<Token, void(core::Status)>(
         [this](auto handler, Mutation m) {
-          auto executor = boost::asio::get_associated_executor(handler);
+          boost::asio::any_io_executor executor = boost::asio::get_associated_executor(handler);
           auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          Enqueue(std::move(m), [executor, shared](core::Status s) {
-            boost::asio::post(executor, [shared, s = std::move(s)]() mutable {
-              std::move (*shared)(std::move(s));
-            });
-          });
+          Enqueue(std::move(m), Completion{std::move(executor), [shared](core::Status s) {
+                                             std::move (*shared)(std::move(s));
+                                           }});
         },
         token, std::move(mutation));
   }
@@ -265,7 +264,16 @@ class CommitPipeline {
   const core::Histogram& write_seconds() const { return write_seconds_; }
 
  private:
-  using Completion = std::function<void(core::Status)>;
+  // How a mutation's Status reaches its waiter: `run` on `executor` (the waiter's), or on the
+  // sequencer thread when `executor` is empty (CommitAndWait). A group's completions are posted
+  // one handler per executor, each running its share in group order: a post may wake an IO
+  // thread with a system call, so one per IO thread per group rather than one per mutation.
+  struct Completion {
+    boost::asio::any_io_executor executor;
+    std::function<void(core::Status)> run;
+  };
+  // Runs `done` with `status` as above, at once (a rejection, a fault).
+  static void Deliver(Completion done, core::Status status);
   struct Pending {
     Mutation mutation;
     Completion done;
@@ -273,6 +281,8 @@ class CommitPipeline {
 
   void Enqueue(Mutation mutation, Completion done);
   void RunSequencer();
+  // Runs a group's completions as above; `results[i]` answers `group[i]`.
+  static void DeliverGroup(std::vector<Pending>& group, std::vector<core::Status>& results);
   void CommitGroup(std::vector<Pending>& group);
   // Sequencer thread only. kUnavailable STORAGE_FULL when the free space is below the reserve
   // (checked at most every few ms or after a share of the reserve has been written).
