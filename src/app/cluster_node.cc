@@ -114,6 +114,7 @@ core::Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(const config::Conf
   cluster::Coordinator::Options options;
   options.conninfo = config.postgres_url;
   options.node_id = storage.node_id();
+  options.instance = storage.instance();
   options.advertise_url = config.advertise_url;
   options.lease = std::chrono::milliseconds(config.partition_lease_ms);
   options.renew_interval = std::chrono::milliseconds(config.partition_renew_ms);

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "app/startup_steps.h"
+#include "core/digest.h"
 #include "store/pg_cache.h"
 #include "store/pg_connection.h"
 #include "store/pg_schema.h"
@@ -27,6 +28,7 @@ core::Result<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(const confi
   std::unique_ptr<PostgresStorage> storage(new PostgresStorage());
   storage->conninfo_ = config.postgres_url;
   storage->node_id_ = NodeIdOf(config);
+  storage->instance_ = core::HexEncode(core::SecureRandomBytes(16));
   storage->timeout_ = std::chrono::milliseconds(config.postgres_timeout_ms);
   const auto lease = std::chrono::milliseconds(config.partition_lease_ms);
   const auto started = std::chrono::steady_clock::now();
@@ -44,6 +46,7 @@ core::Result<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(const confi
   commit_options.timeout = storage->timeout_;
   commit_options.lease = lease;
   if (config.cluster == config::Cluster::kOn) {
+    commit_options.instance = storage->instance_;
     // Claims, cache loads and renewals are the cluster coordinator's (started by the app once
     // the services exist); the commit step starts owning nothing.
     commit_options.drop_lost_partitions = true;

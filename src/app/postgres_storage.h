@@ -39,6 +39,8 @@ class PostgresStorage {
   store::pg::PostgresCommit* commit() { return commit_.get(); }
   const store::pg::SchemaInfo& schema() const { return schema_; }
   const std::string& node_id() const { return node_id_; }
+  // This process's random token for its node id (cluster mode: pg_cluster.h Heartbeat).
+  const std::string& instance() const { return instance_; }
   // Cluster mode: where a partition whose commit fence failed is reported (the coordinator).
   // Until set, such a partition is only dropped from the commit step.
   void OnPartitionLost(std::function<void(store::PartitionId)> sink);
@@ -52,6 +54,7 @@ class PostgresStorage {
   std::mutex lost_mu_;
   std::function<void(store::PartitionId)> on_lost_;  // guarded by lost_mu_
   std::string node_id_;
+  std::string instance_;
   std::chrono::milliseconds timeout_{};
   std::unique_ptr<store::pg::PostgresCommit> commit_;
   std::unique_ptr<store::pg::LeaseKeeper> leases_;

@@ -198,13 +198,28 @@ core::Status Coordinator::Renew(std::unique_ptr<pg::Connection>& conn) {
     }
     conn = std::move(*opened);
   }
-  auto owned = pg::Heartbeat(*conn, options_.node_id, options_.advertise_url, draining, mine,
-                             options_.lease);
+  // The first heartbeat of this process takes the node id over (Start checked for a live twin
+  // first); every later one only refreshes a row that still holds this process's token.
+  const bool take_over = !registered_.load();
+  auto owned = pg::Heartbeat(*conn, options_.node_id, options_.instance, take_over,
+                             options_.advertise_url, draining, mine, options_.lease);
   if (!owned.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.renew_failures;
+    if (owned.status().reason() == "NODE_ID_TAKEN") {
+      // A successor holds this id: nothing of this process's may be served from now on (its
+      // lease window is not extended, so reads stop at once), and the next tick drops it all.
+      if (!superseded_) spdlog::error("cluster: {}", owned.status().message());
+      superseded_ = true;
+      for (const auto& [p, adoption] : adopted_) {
+        map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
+        gone_[p] = adoption;
+      }
+      cv_.notify_all();
+    }
     return owned.status();
   }
+  registered_.store(true);
   const double seconds = SecondsSince(started);
   renew_seconds_.Observe(seconds);
   if (seconds * 4 > std::chrono::duration<double>(options_.lease).count()) {
@@ -289,13 +304,14 @@ core::Status Coordinator::Tick(bool load_in_memory) {
     }
     if (!batch.empty() && writable) HandOff(batch, to ? *to : pg::NodeRow{});
     if (owned_.empty() && pending_drop_.empty()) {
-      (void)pg::Deregister(*conn_, options_.node_id);
+      (void)pg::Deregister(*conn_, options_.node_id, options_.instance);
       std::lock_guard<std::mutex> lock(mu_);
       drained_ = true;
     }
-  } else if (writable) {
+  } else if (writable && !Superseded()) {
     // While the pipeline is stopped by a fault nothing moves: a claim's cache load or a
-    // hand-off's drop could be overtaken by the group the pipeline still holds.
+    // hand-off's drop could be overtaken by the group the pipeline still holds. A process whose
+    // node id a successor holds claims nothing (Renew).
     Claim(view, share, load_in_memory);
     Balance(view, share);
   }
@@ -332,7 +348,7 @@ void Coordinator::Claim(const pg::ClusterView& view, size_t share, bool load_in_
   std::map<PartitionId, pg::PartitionClaim> claimed;
   std::map<PartitionId, int64_t> seqs;
   for (PartitionId p : wanted) {
-    auto claim = pg::ClaimPartition(*conn_, options_.node_id, p, options_.lease);
+    auto claim = pg::ClaimPartition(*conn_, options_.node_id, options_.instance, p, options_.lease);
     if (!claim.ok()) {
       spdlog::warn("cluster: claiming partition {}: {}", p, claim.status().ToString());
       break;

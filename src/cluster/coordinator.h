@@ -27,6 +27,7 @@
 // Thread safety: Start/BeginDrain/Stop from the app's thread; PartitionLost from any thread
 // (the sequencer); stats()/view() from any thread.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -55,6 +56,9 @@ class Coordinator {
   struct Options {
     std::string conninfo;
     std::string node_id;
+    // This process's random token: its first heartbeat writes it into the node row, and a
+    // process whose token was replaced there stops (pg_cluster.h Heartbeat, NODE_ID_TAKEN).
+    std::string instance;
     std::string advertise_url;
     std::chrono::milliseconds lease{10'000};
     std::chrono::milliseconds renew_interval{3'000};
@@ -113,6 +117,10 @@ class Coordinator {
   core::Status Tick(bool load_in_memory);
   // One heartbeat + renewal on `conn`; records what it returned for the next tick.
   core::Status Renew(std::unique_ptr<store::pg::Connection>& conn);
+  bool Superseded() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return superseded_;
+  }
   void Claim(const store::pg::ClusterView& view, size_t share, bool load_in_memory);
   void Balance(const store::pg::ClusterView& view, size_t share);
   void HandOff(const std::set<store::PartitionId>& partitions, const store::pg::NodeRow& to);
@@ -141,9 +149,13 @@ class Coordinator {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;              // guarded by mu_
-  bool draining_ = false;              // guarded by mu_
-  bool drained_ = false;               // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  bool draining_ = false;  // guarded by mu_
+  bool drained_ = false;   // guarded by mu_
+  // Guarded by mu_: a successor process holds this node id (Renew): nothing is claimed again.
+  bool superseded_ = false;
+  // This process's first heartbeat (which takes the node id over) has been made.
+  std::atomic<bool> registered_{false};
   std::set<store::PartitionId> lost_;  // guarded by mu_: fenced, to drop
   // Guarded by mu_: each owned partition's adoption (a number never reused), and the ones a
   // renewal found claimed by another node since that same adoption, for the next tick to drop.

@@ -13,7 +13,12 @@ std::optional<std::string> NullableText(const Rows& rows, int row, int column) {
 
 }  // namespace
 
+// The node row holds this process's token (statement parameters $1 node id, $4 instance).
+constexpr const char* kHoldsNodeId =
+    "EXISTS (SELECT 1 FROM strongbox_nodes WHERE node_id = $1 AND instance = $4)";
+
 core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const std::string& node_id,
+                                                       const std::string& instance, bool take_over,
                                                        const std::string& advertise_url,
                                                        bool draining,
                                                        const std::vector<PartitionId>& partitions,
@@ -25,22 +30,35 @@ core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const s
   std::vector<Rows> results;
   SB_RETURN_IF_ERROR(RunTransaction(
       conn, "BEGIN",
-      {{"INSERT INTO strongbox_nodes (node_id, advertise_url, heartbeat, draining) VALUES ($1, "
-        "$2, " +
+      {{"INSERT INTO strongbox_nodes (node_id, advertise_url, heartbeat, draining, instance) "
+        "VALUES ($1, $2, " +
             now +
-            ", $3) ON CONFLICT (node_id) DO UPDATE SET advertise_url = EXCLUDED.advertise_url, "
-            "heartbeat = EXCLUDED.heartbeat, draining = EXCLUDED.draining",
-        {Param::Text(node_id), Param::Text(advertise_url), Param::Text(draining ? "t" : "f")},
+            ", $3, $4) ON CONFLICT (node_id) DO UPDATE SET advertise_url = "
+            "EXCLUDED.advertise_url, heartbeat = EXCLUDED.heartbeat, draining = "
+            "EXCLUDED.draining, instance = EXCLUDED.instance WHERE strongbox_nodes.instance = "
+            "EXCLUDED.instance OR CAST($5 AS BOOLEAN) RETURNING node_id",
+        {Param::Text(node_id), Param::Text(advertise_url), Param::Text(draining ? "t" : "f"),
+         Param::Text(instance), Param::Text(take_over ? "t" : "f")},
         false,
         true},
        {"UPDATE strongbox_partitions SET lease_expires = " + now +
             " + $2 WHERE partition IN (SELECT partition FROM strongbox_partitions WHERE owner = "
-            "$1 AND partition = ANY(CAST($3 AS INTEGER[])) ORDER BY partition FOR UPDATE) "
-            "RETURNING partition, epoch",
-        {Param::Text(node_id), Param::Int(lease.count()), Param::Text(array)},
+            "$1 AND partition = ANY(CAST($3 AS INTEGER[])) AND " +
+            std::string(kHoldsNodeId) +
+            " ORDER BY partition FOR UPDATE) RETURNING partition, epoch",
+        {Param::Text(node_id), Param::Int(lease.count()), Param::Text(array),
+         Param::Text(instance)},
         false,
         true}},
       &results));
+  if (results[0].size() == 0) {
+    return core::Status::FailedPrecondition(
+               "node id '" + node_id +
+               "' is now held by another process (this one was paused or cut off past its "
+               "lease while a successor started with the same id): this process serves and "
+               "claims nothing more; stop it")
+        .WithReason("NODE_ID_TAKEN");
+  }
   std::map<PartitionId, int64_t> owned;
   const Rows& renewed = results[1];
   for (int i = 0; i < renewed.size(); ++i) {
@@ -84,6 +102,7 @@ core::Result<ClusterView> ReadCluster(Connection& conn) {
 
 core::Result<std::optional<PartitionClaim>> ClaimPartition(Connection& conn,
                                                            const std::string& node_id,
+                                                           const std::string& instance,
                                                            PartitionId partition,
                                                            std::chrono::milliseconds lease) {
   const std::string now(kDatabaseNowMs);
@@ -95,8 +114,10 @@ core::Result<std::optional<PartitionClaim>> ClaimPartition(Connection& conn,
           "UPDATE strongbox_partitions SET owner = $1, epoch = epoch + 1, lease_expires = " + now +
               " + $3, handoff_to = NULL WHERE partition = $2 AND (owner = $1 OR (owner IS NULL "
               "AND handoff_to = $1) OR lease_expires <= " +
-              now + " OR (owner IS NULL AND handoff_to IS NULL)) RETURNING epoch, commit_seq",
-          {Param::Text(node_id), Param::Int(partition), Param::Int(lease.count())}));
+              now + " OR (owner IS NULL AND handoff_to IS NULL)) AND " + kHoldsNodeId +
+              " RETURNING epoch, commit_seq",
+          {Param::Text(node_id), Param::Int(partition), Param::Int(lease.count()),
+           Param::Text(instance)}));
   if (rows.size() != 1) return std::optional<PartitionClaim>();
   return std::optional<PartitionClaim>(PartitionClaim{rows.integer(0, 0), rows.integer(0, 1)});
 }
@@ -140,8 +161,9 @@ core::Result<bool> ReleasePartition(Connection& conn, const std::string& node_id
   return rows.affected() == 1;
 }
 
-core::Status Deregister(Connection& conn, const std::string& node_id) {
-  auto done = conn.Run("DELETE FROM strongbox_nodes WHERE node_id = $1", {Param::Text(node_id)});
+core::Status Deregister(Connection& conn, const std::string& node_id, const std::string& instance) {
+  auto done = conn.Run("DELETE FROM strongbox_nodes WHERE node_id = $1 AND instance = $2",
+                       {Param::Text(node_id), Param::Text(instance)});
   return done.ok() ? core::Status::Ok() : done.status();
 }
 

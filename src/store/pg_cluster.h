@@ -53,7 +53,14 @@ struct ClusterView {
 // of `partitions` (`lease` from now; locked in partition order, as the commit fences lock them)
 // in one transaction, but only where this node is still the owner. Answers the partitions it
 // still owns with their epochs: one of `partitions` missing here was claimed by another node.
+// `instance` is the calling process's random token (Coordinator): the node row keeps the
+// token of the process that holds the id, and only that process may refresh it — unless
+// `take_over` (a process's first heartbeat, after Coordinator::Start's check for a live twin).
+// A process whose token was replaced gets kFailedPrecondition reason NODE_ID_TAKEN and renews
+// nothing: it was paused (or cut off) past its lease while a successor started with its id, and
+// must not serve or claim again (proto-docs/cluster.md "Node ids").
 core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const std::string& node_id,
+                                                       const std::string& instance, bool take_over,
                                                        const std::string& advertise_url,
                                                        bool draining,
                                                        const std::vector<PartitionId>& partitions,
@@ -64,9 +71,11 @@ core::Result<ClusterView> ReadCluster(Connection& conn);
 
 // Claims `partition` (owner = node_id, epoch + 1, a fresh lease, hand-off cleared) if it is
 // unowned and not handed to another node whose lease window is still open, or its lease has
-// expired, or it is handed to this node. nullopt when another node got it first.
+// expired, or it is handed to this node — and only while the node row holds `instance` (see
+// Heartbeat). nullopt when another node (or another process with this id) got it first.
 core::Result<std::optional<PartitionClaim>> ClaimPartition(Connection& conn,
                                                            const std::string& node_id,
+                                                           const std::string& instance,
                                                            PartitionId partition,
                                                            std::chrono::milliseconds lease);
 
@@ -83,7 +92,8 @@ core::Result<bool> ReleasePartition(Connection& conn, const std::string& node_id
                                     PartitionId partition, int64_t epoch,
                                     const std::string& successor, std::chrono::milliseconds lease);
 
-// Removes this node's membership row (a clean shutdown, after its partitions are handed off).
-core::Status Deregister(Connection& conn, const std::string& node_id);
+// Removes this node's membership row (a clean shutdown, after its partitions are handed off),
+// if it still holds `instance` (a successor's row with this id is left alone).
+core::Status Deregister(Connection& conn, const std::string& node_id, const std::string& instance);
 
 }  // namespace strongbox::store::pg

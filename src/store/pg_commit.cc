@@ -344,9 +344,11 @@ core::Status PostgresCommit::Recover(rocksdb::WriteBatch* local, bool* unknown_c
           {"UPDATE strongbox_partitions SET epoch = epoch + 1, lease_expires = " +
                std::string(kDatabaseNowMs) +
                " + $3 WHERE partition = $1 AND owner = $2 AND epoch >= $4 AND epoch < $4 + $5 "
-               "RETURNING epoch, commit_seq",
+               "AND (CAST($6 AS TEXT) = '' OR EXISTS (SELECT 1 FROM strongbox_nodes WHERE "
+               "node_id = $2 AND instance = $6)) RETURNING epoch, commit_seq",
            {Param::Int(p), Param::Text(options_.node_id), Param::Int(options_.lease.count()),
-            Param::Int(ClaimOf(p).value_or(PartitionClaim{}).epoch), Param::Int(reclaims_)},
+            Param::Int(ClaimOf(p).value_or(PartitionClaim{}).epoch), Param::Int(reclaims_),
+            Param::Text(options_.instance)},
            false});
     }
     statements.push_back({"COMMIT", {}, false});

@@ -46,6 +46,10 @@ class PostgresCommit final : public DurableStep {
   struct Options {
     std::string conninfo;
     std::string node_id;
+    // Cluster mode: this process's token in strongbox_nodes (pg_cluster.h Heartbeat); a
+    // re-claim after a lost answer is made only while the node row still holds it. "" (one
+    // node, no membership row): not checked.
+    std::string instance;
     std::chrono::milliseconds timeout{10'000};  // per wait for the server
     std::chrono::milliseconds lease{10'000};    // set again when Recover re-claims
     int max_retries = 5;                        // serialization failures per group

@@ -10,13 +10,17 @@ namespace strongbox::store::pg {
 namespace {
 
 // Version 2 (#16, the cluster): the membership table. heartbeat is ms since the Unix epoch by
-// the database's clock.
+// the database's clock. Version 3: `instance`, the random token of the process that holds the
+// node id ('' for a row an older build wrote).
 constexpr const char* kCreateNodes =
     "CREATE TABLE IF NOT EXISTS strongbox_nodes ("
     " node_id TEXT PRIMARY KEY,"
     " advertise_url TEXT NOT NULL,"
     " heartbeat BIGINT NOT NULL,"
-    " draining BOOLEAN NOT NULL)";
+    " draining BOOLEAN NOT NULL,"
+    " instance TEXT NOT NULL DEFAULT '')";
+constexpr const char* kAddNodeInstance =
+    "ALTER TABLE strongbox_nodes ADD COLUMN IF NOT EXISTS instance TEXT NOT NULL DEFAULT ''";
 
 // Every table with its primary key, so each is a plain B-tree ordered the way scans read it.
 // `bytea` orders bytewise (memcmp, then length): the order of RocksDB's bytewise comparator,
@@ -120,17 +124,29 @@ core::Result<SchemaInfo> InitSchema(Connection& conn, uint32_t partitions) {
 core::Result<SchemaInfo> MigrateSchema(Connection& conn) {
   SB_ASSIGN_OR_RETURN(SchemaInfo info, ReadSchema(conn));
   if (info.version >= kSchemaVersion) return info;
-  // 1 → 2 (#16): the membership table and the hand-off column, in one transaction that also
-  // sets the version, so a node sees either version 1 whole or version 2 whole. The version
-  // row's own UPDATE orders two nodes migrating at once: the second finds nothing left to do.
+  // Each step in one transaction that also sets the version, so a node sees one version whole.
+  // The version row's own UPDATE orders two nodes migrating at once: the second finds nothing
+  // left to do (the DDL is IF NOT EXISTS).
   std::vector<Rows> results;
+  if (info.version < 2) {
+    // 1 → 2 (#16): the membership table and the hand-off column.
+    SB_RETURN_IF_ERROR(RunTransaction(
+        conn, "BEGIN",
+        {{"UPDATE strongbox_meta SET value = '2' WHERE name = 'schema_version' AND value = '1'",
+          {},
+          false},
+         {"ALTER TABLE strongbox_partitions ADD COLUMN IF NOT EXISTS handoff_to TEXT", {}, false},
+         {kCreateNodes, {}, false}},
+        &results));
+  }
+  // 2 → 3: the instance that holds each node id (a paused process that resumes after its
+  // successor started must not take its node id back: pg_cluster.h).
   SB_RETURN_IF_ERROR(RunTransaction(
       conn, "BEGIN",
-      {{"UPDATE strongbox_meta SET value = '2' WHERE name = 'schema_version' AND value = '1'",
+      {{"UPDATE strongbox_meta SET value = '3' WHERE name = 'schema_version' AND value = '2'",
         {},
         false},
-       {"ALTER TABLE strongbox_partitions ADD COLUMN IF NOT EXISTS handoff_to TEXT", {}, false},
-       {kCreateNodes, {}, false}},
+       {kAddNodeInstance, {}, false}},
       &results));
   spdlog::info("postgres: schema migrated from version {} to {}", info.version, kSchemaVersion);
   return ReadSchema(conn);

@@ -19,8 +19,9 @@
 namespace strongbox::store::pg {
 
 // The schema version this build writes and reads (strongbox_meta 'schema_version').
-// Version 2 (#16) added strongbox_nodes and strongbox_partitions.handoff_to.
-inline constexpr int64_t kSchemaVersion = 2;
+// Version 2 (#16) added strongbox_nodes and strongbox_partitions.handoff_to; version 3 added
+// strongbox_nodes.instance (the process that holds a node id: pg_cluster.h Heartbeat).
+inline constexpr int64_t kSchemaVersion = 3;
 
 struct SchemaInfo {
   int64_t version = 0;
@@ -42,7 +43,8 @@ core::Result<SchemaInfo> InitSchema(Connection& conn, uint32_t partitions);
 core::Result<SchemaInfo> ReadSchema(Connection& conn);
 
 // Brings an initialised schema up to kSchemaVersion (1 → 2: the cluster's membership table
-// and hand-off column, one transaction); kFailedPrecondition when it is newer than this build.
+// and hand-off column; 2 → 3: the membership table's instance column; each one transaction);
+// kFailedPrecondition when it is newer than this build.
 // InitSchema runs it too, so a node started on an older schema upgrades it.
 core::Result<SchemaInfo> MigrateSchema(Connection& conn);
 

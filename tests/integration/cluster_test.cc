@@ -68,7 +68,8 @@ struct Cluster {
     std::ofstream(key_file) << kSecret << "\n";
   }
 
-  ServerProcess& Add() {
+  // A node with id `node_id` ("": node<n>, n its index here) and its own port and data dir.
+  ServerProcess& Add(const std::string& node_id = "") {
     const int n = static_cast<int>(nodes.size());
     const uint16_t port = FreePort();
     const std::string name = "node" + std::to_string(n);
@@ -79,7 +80,7 @@ struct Cluster {
                                  url,
                                  "--cluster",
                                  "--node-id",
-                                 name,
+                                 node_id.empty() ? name : node_id,
                                  "--port",
                                  std::to_string(port),
                                  "--advertise-url",
@@ -258,6 +259,80 @@ TEST_CASE("cluster: a second live process with a node's id is refused at start",
   CHECK(c.Client(0).Post(Entries(3) + "?id=after", R"({"value":1})").status == 200);
   auto view = c.View(0);
   for (const auto& p : view["partitions"]) CHECK(p["owner"] == "node0");
+}
+
+TEST_CASE("cluster: a paused process whose node id a successor took serves and claims nothing",
+          "[integration][postgres]") {
+  // A process paused past its lease (a frozen VM, a cut-off pod) while a successor started with
+  // its node id (a StatefulSet restarts a pod under the same name) renewed the successor's
+  // leases, re-claimed its partitions and answered reads from its own stale cache, because
+  // ownership went by node id alone. The node row now holds the token of the process that
+  // took the id last (pg_cluster.h Heartbeat).
+  REQUIRE(PostgresMode());
+  Cluster c;
+  c.Start(1);
+  const std::string coins = Entries(7) + "/coins";
+  REQUIRE(c.Client(0).Post(Entries(7) + "?id=coins", R"({"value":1})").status == 200);
+
+  ::kill(c.nodes[0]->pid(), SIGSTOP);
+  // The successor waits for the paused one's heartbeat to lapse (another advertise URL), then
+  // takes the id over and claims every partition.
+  c.Add("node0");
+  HttpClient successor = c.Client(1);
+  int status = 0;
+  REQUIRE(WaitFor(
+      [&] {
+        if (status != 200) status = successor.Patch(coins, R"({"value":2})").status;
+        return status == 200;
+      },
+      std::chrono::seconds(20)));
+  // The successor's view once it shows its own claims (a view is read before a tick claims).
+  std::map<int64_t, int64_t> epochs;
+  json last_view;
+  const bool claimed = WaitFor(
+      [&] {
+        epochs.clear();
+        last_view = c.View(1);
+        for (const auto& p : last_view["partitions"]) {
+          if (p["owner"] != "node0" || p["epoch"].get<int64_t>() < 2) return false;
+          epochs[p["partition"].get<int64_t>()] = p["epoch"].get<int64_t>();
+        }
+        return !epochs.empty();
+      },
+      std::chrono::seconds(10));
+  INFO("the successor's view: " << last_view.dump());
+  REQUIRE(claimed);
+
+  ::kill(c.nodes[0]->pid(), SIGCONT);
+  // For two leases and more: the resumed process never answers the old value, and the
+  // successor keeps every partition at the epoch it claimed, answering every write.
+  HttpClient resumed = c.Client(0);
+  int stale = 0;
+  int refused_writes = 0;
+  const auto until = Clock::now() + std::chrono::milliseconds(2 * kLeaseMs + 2000);
+  for (int value = 3; Clock::now() < until; ++value) {
+    auto read = resumed.Get(coins);
+    if (read.status == 200 && read.Json()["value"] != value - 1) ++stale;
+    if (successor.Patch(coins, "{\"value\":" + std::to_string(value) + "}").status != 200) {
+      ++refused_writes;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(stale == 0);
+  CHECK(refused_writes == 0);
+  const json view = c.View(1);
+  for (const auto& p : view["partitions"]) {
+    INFO("partition " << p.dump());
+    CHECK(p["owner"] == "node0");
+    CHECK(p["epoch"].get<int64_t>() == epochs[p["partition"].get<int64_t>()]);
+  }
+  // The membership row still names the successor's address.
+  for (const auto& n : view["nodes"]) {
+    if (n["nodeId"] == "node0") {
+      CHECK(n["advertiseUrl"] == "http://127.0.0.1:" + std::to_string(c.ports[1]));
+    }
+  }
+  CHECK(c.nodes[0]->Log().find("is now held by another process") != std::string::npos);
 }
 
 TEST_CASE("cluster: an answer many times body_limit_bytes is relayed whole",

@@ -190,7 +190,7 @@ TEST_CASE("strongbox db init and migrate make and check the schema, and a server
   REQUIRE(RunStrongbox({"db", "init", "--postgres-url", url, "--postgres-partitions", "8"}, &out) ==
           0);
   const auto first = LastJsonLine(out);
-  CHECK(first["schemaVersion"] == 2);
+  CHECK(first["schemaVersion"] == 3);
   CHECK(first["partitions"] == 8);
   // Again: nothing changes (partitions are fixed once initialised), the same database id.
   REQUIRE(RunStrongbox({"db", "init", "--postgres-url", url}, &out) == 0);
@@ -206,9 +206,21 @@ TEST_CASE("strongbox db init and migrate make and check the schema, and a server
   server.Start();
   CHECK(server.Log().find("claimed 9 partitions of database " +
                           first["databaseId"].get<std::string>()) != std::string::npos);
-  // A schema from a newer Strongbox is refused, not guessed at.
   server.Stop();
   std::string unused;
+  // A version 2 schema (before the node table's instance column) is brought up to 3.
+  REQUIRE(RunCommand({"psql", url, "-qc",
+                      "ALTER TABLE strongbox_nodes DROP COLUMN instance; UPDATE strongbox_meta "
+                      "SET value = '2' WHERE name = 'schema_version'"},
+                     &unused) == 0);
+  REQUIRE(RunStrongbox({"db", "migrate", "--postgres-url", url}, &out) == 0);
+  CHECK(LastJsonLine(out)["schemaVersion"] == 3);
+  REQUIRE(RunCommand({"psql", url, "-tAc",
+                      "SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                      "'strongbox_nodes' AND column_name = 'instance'"},
+                     &out) == 0);
+  CHECK(out.find('1') != std::string::npos);
+  // A schema from a newer Strongbox is refused, not guessed at.
   REQUIRE(RunCommand({"psql", url, "-qc",
                       "UPDATE strongbox_meta SET value = '99' WHERE name = 'schema_version'"},
                      &unused) == 0);
