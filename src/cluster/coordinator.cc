@@ -108,7 +108,7 @@ void Coordinator::RenewLoop() {
     was_draining = draining_;
     lock.unlock();
     core::Status renewed = Renew(renew_conn_);
-    if (!renewed.ok()) {
+    if (!renewed.ok() && renewed.reason() != "NODE_ID_TAKEN") {  // that one is logged once
       spdlog::warn(
           "cluster: heartbeat and lease renewal failed ({}); the leases last {} ms from "
           "the last renewal",
@@ -183,6 +183,9 @@ core::Status Coordinator::Renew(std::unique_ptr<pg::Connection>& conn) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (drained_) return core::Status::Ok();  // deregistered: no heartbeat brings it back
+    // A successor holds the id: no heartbeat either (one would re-register this process once
+    // the successor deregisters, and others would count it live and hand it partitions).
+    if (!superseded_.ok()) return superseded_;
     draining = draining_;
     asked = adopted_;
     for (const auto& [p, adoption] : asked) mine.push_back(p);
@@ -209,8 +212,8 @@ core::Status Coordinator::Renew(std::unique_ptr<pg::Connection>& conn) {
     if (owned.status().reason() == "NODE_ID_TAKEN") {
       // A successor holds this id: nothing of this process's may be served from now on (its
       // lease window is not extended, so reads stop at once), and the next tick drops it all.
-      if (!superseded_) spdlog::error("cluster: {}", owned.status().message());
-      superseded_ = true;
+      spdlog::error("cluster: {}", owned.status().message());
+      superseded_ = owned.status();
       for (const auto& [p, adoption] : adopted_) {
         map_->Set(p, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
         gone_[p] = adoption;
@@ -308,7 +311,7 @@ core::Status Coordinator::Tick(bool load_in_memory) {
       std::lock_guard<std::mutex> lock(mu_);
       drained_ = true;
     }
-  } else if (writable && !Superseded()) {
+  } else if (writable && !superseded()) {
     // While the pipeline is stopped by a fault nothing moves: a claim's cache load or a
     // hand-off's drop could be overtaken by the group the pipeline still holds. A process whose
     // node id a successor holds claims nothing (Renew).

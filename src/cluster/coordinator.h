@@ -107,6 +107,12 @@ class Coordinator {
   // The membership and partition rows as last read (≤ one tick old).
   store::pg::ClusterView view() const;
   const std::string& node_id() const { return options_.node_id; }
+  // True once another process took this node id over (pg_cluster.h Heartbeat, NODE_ID_TAKEN):
+  // this one serves and claims nothing more, and /readyz says so.
+  bool superseded() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !superseded_.ok();
+  }
 
  private:
   void Loop();
@@ -117,10 +123,7 @@ class Coordinator {
   core::Status Tick(bool load_in_memory);
   // One heartbeat + renewal on `conn`; records what it returned for the next tick.
   core::Status Renew(std::unique_ptr<store::pg::Connection>& conn);
-  bool Superseded() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return superseded_;
-  }
+
   void Claim(const store::pg::ClusterView& view, size_t share, bool load_in_memory);
   void Balance(const store::pg::ClusterView& view, size_t share);
   void HandOff(const std::set<store::PartitionId>& partitions, const store::pg::NodeRow& to);
@@ -152,8 +155,9 @@ class Coordinator {
   bool stopping_ = false;  // guarded by mu_
   bool draining_ = false;  // guarded by mu_
   bool drained_ = false;   // guarded by mu_
-  // Guarded by mu_: a successor process holds this node id (Renew): nothing is claimed again.
-  bool superseded_ = false;
+  // Guarded by mu_: NODE_ID_TAKEN once a successor process holds this node id (Renew); from then
+  // on nothing is renewed or claimed again.
+  core::Status superseded_;
   // This process's first heartbeat (which takes the node id over) has been made.
   std::atomic<bool> registered_{false};
   std::set<store::PartitionId> lost_;  // guarded by mu_: fenced, to drop

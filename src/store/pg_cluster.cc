@@ -36,9 +36,11 @@ core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const s
             ", $3, $4) ON CONFLICT (node_id) DO UPDATE SET advertise_url = "
             "EXCLUDED.advertise_url, heartbeat = EXCLUDED.heartbeat, draining = "
             "EXCLUDED.draining, instance = EXCLUDED.instance WHERE strongbox_nodes.instance = "
-            "EXCLUDED.instance OR CAST($5 AS BOOLEAN) RETURNING node_id",
+            "EXCLUDED.instance OR (CAST($5 AS BOOLEAN) AND (strongbox_nodes.heartbeat <= " +
+            now +
+            " - $6 OR strongbox_nodes.advertise_url = EXCLUDED.advertise_url)) RETURNING node_id",
         {Param::Text(node_id), Param::Text(advertise_url), Param::Text(draining ? "t" : "f"),
-         Param::Text(instance), Param::Text(take_over ? "t" : "f")},
+         Param::Text(instance), Param::Text(take_over ? "t" : "f"), Param::Int(lease.count())},
         false,
         true},
        {"UPDATE strongbox_partitions SET lease_expires = " + now +
@@ -51,6 +53,14 @@ core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const s
         false,
         true}},
       &results));
+  if (results[0].size() == 0 && take_over) {
+    // Coordinator::Start's wait saw the row lapse, and it beat again since: a live twin.
+    return core::Status::FailedPrecondition("node id '" + node_id +
+                                            "' is in use by a live node (it heartbeat from "
+                                            "another advertise URL within the lease): every "
+                                            "node needs its own --node-id")
+        .WithReason("NODE_ID_IN_USE");
+  }
   if (results[0].size() == 0) {
     return core::Status::FailedPrecondition(
                "node id '" + node_id +

@@ -55,10 +55,12 @@ struct ClusterView {
 // still owns with their epochs: one of `partitions` missing here was claimed by another node.
 // `instance` is the calling process's random token (Coordinator): the node row keeps the
 // token of the process that holds the id, and only that process may refresh it — unless
-// `take_over` (a process's first heartbeat, after Coordinator::Start's check for a live twin).
-// A process whose token was replaced gets kFailedPrecondition reason NODE_ID_TAKEN and renews
-// nothing: it was paused (or cut off) past its lease while a successor started with its id, and
-// must not serve or claim again (proto-docs/cluster.md "Node ids").
+// `take_over` (a process's first heartbeat) and the row's heartbeat is older than `lease` or
+// comes from the same advertise URL (a restart); otherwise kFailedPrecondition reason
+// NODE_ID_IN_USE (a live twin). A process whose token was replaced gets kFailedPrecondition
+// reason NODE_ID_TAKEN and renews nothing: it was paused (or cut off) past its lease while a
+// successor started with its id, and must not serve or claim again (proto-docs/cluster.md
+// "Node ids").
 core::Result<std::map<PartitionId, int64_t>> Heartbeat(Connection& conn, const std::string& node_id,
                                                        const std::string& instance, bool take_over,
                                                        const std::string& advertise_url,

@@ -333,6 +333,16 @@ TEST_CASE("cluster: a paused process whose node id a successor took serves and c
     }
   }
   CHECK(c.nodes[0]->Log().find("is now held by another process") != std::string::npos);
+  auto ready = resumed.Get("/readyz");
+  CHECK(ready.status == 503);
+  CHECK(ready.body.find("node-id-taken") != std::string::npos);
+  // The successor leaves cleanly (its row deregistered): the superseded process does not come
+  // back as a member others would count live and hand partitions to.
+  REQUIRE(c.nodes[1]->Stop() == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two renew intervals and more
+  std::string rows;
+  REQUIRE(RunCommand({"psql", c.url, "-tAc", "SELECT count(*) FROM strongbox_nodes"}, &rows) == 0);
+  CHECK(rows.find('0') == 0);
 }
 
 TEST_CASE("cluster: an answer many times body_limit_bytes is relayed whole",
