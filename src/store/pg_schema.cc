@@ -128,6 +128,7 @@ core::Result<SchemaInfo> MigrateSchema(Connection& conn) {
   // The version row's own UPDATE orders two nodes migrating at once: the second finds nothing
   // left to do (the DDL is IF NOT EXISTS).
   std::vector<Rows> results;
+  bool migrated = false;  // by this node (another one racing it may have done a step)
   if (info.version < 2) {
     // 1 → 2 (#16): the membership table and the hand-off column.
     SB_RETURN_IF_ERROR(RunTransaction(
@@ -138,6 +139,7 @@ core::Result<SchemaInfo> MigrateSchema(Connection& conn) {
          {"ALTER TABLE strongbox_partitions ADD COLUMN IF NOT EXISTS handoff_to TEXT", {}, false},
          {kCreateNodes, {}, false}},
         &results));
+    migrated = results[0].affected() == 1;
   }
   // 2 → 3: the instance that holds each node id (a paused process that resumes after its
   // successor started must not take its node id back: pg_cluster.h).
@@ -148,7 +150,10 @@ core::Result<SchemaInfo> MigrateSchema(Connection& conn) {
         false},
        {kAddNodeInstance, {}, false}},
       &results));
-  spdlog::info("postgres: schema migrated from version {} to {}", info.version, kSchemaVersion);
+  migrated = migrated || results[0].affected() == 1;
+  if (migrated) {
+    spdlog::info("postgres: schema migrated from version {} to {}", info.version, kSchemaVersion);
+  }
   return ReadSchema(conn);
 }
 
