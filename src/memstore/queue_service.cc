@@ -47,11 +47,11 @@ Result<QueueSettings> ReadSettings(const store::WriteView& view, const QueueName
   return DecodeQueueSettings(*bytes);
 }
 
-// A queue's size and invisible size through `reader` (the Engine, or a WriteView inside a
-// mutation), in O(reads in flight + their items), not O(items), so a million-item queue answers
-// at once (issue #20). Size is the count row the writes keep (an expired item counts until the
-// sweeper reclaims it); invisible items are those of the reads whose window is open, each one
-// checked (still there, still that read's, not expired).
+// A queue's size and invisible size through `reader` (a ReadSnapshot, or a WriteView inside a
+// mutation: either reads one instant), in O(reads in flight + their items), not O(items), so a
+// million-item queue answers at once (issue #20). Size is the count row the writes keep (an expired
+// item counts until the sweeper reclaims it); invisible items are those of the reads whose window
+// is open, each one checked (still there, still that read's, not expired).
 template <class Reader>
 Status CountItems(const Reader& reader, const QueueName& name, core::Timestamp now,
                   QueueInfo* info) {
@@ -505,11 +505,14 @@ asio::awaitable<Result<QueueRead>> QueueService::Discard(QueueName name, std::st
 Result<QueueInfo> QueueService::Info(const QueueName& name) const {
   SB_RETURN_IF_ERROR(ValidateQueueName(name));
   QueueInfo info;
-  SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(ColumnFamily::kQueues, QueueSettingsKey(name)));
+  // One instant for the count row and the reads' items: read apart, a read that committed in
+  // between could count items the count row did not hold yet (invisibleSize > size).
+  const auto snapshot = engine_->Snapshot();
+  SB_ASSIGN_OR_RETURN(auto bytes, snapshot->Get(ColumnFamily::kQueues, QueueSettingsKey(name)));
   if (bytes) {
     SB_ASSIGN_OR_RETURN(info.settings, DecodeQueueSettings(*bytes));
   }
-  SB_RETURN_IF_ERROR(CountItems(*engine_, name, clock_->Now(), &info));
+  SB_RETURN_IF_ERROR(CountItems(*snapshot, name, clock_->Now(), &info));
   return info;
 }
 

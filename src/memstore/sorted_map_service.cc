@@ -243,7 +243,10 @@ Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) co
   }
   ListPage page;
   if (lower >= upper) return page;
-  auto it = engine_->NewIterator(ColumnFamily::kSortedMapIndex, lower, upper);
+  // Index rows and items read at one instant (a write changes both in one batch), so an item
+  // that moves to another sort key while the page is read is listed where it was, not missed.
+  const auto snapshot = engine_->Snapshot();
+  auto it = snapshot->NewIterator(ColumnFamily::kSortedMapIndex, lower, upper);
   if (q.resume_after &&
       (*q.resume_after < prefix || *q.resume_after >= store::PrefixSuccessor(prefix))) {
     return Status::InvalidArgument("Invalid page token.");
@@ -278,13 +281,12 @@ Result<SortedMapService::ListPage> SortedMapService::List(const ListQuery& q) co
       return Status::Internal("corrupt sorted map index key");
     }
     if ((q.id_above && id <= *q.id_above) || (q.id_below && id >= *q.id_below)) continue;
-    SB_ASSIGN_OR_RETURN(auto bytes, engine_->Get(layout_.items, SortedMapItemKey(q.name, id)));
-    if (!bytes) continue;  // removed since the iterator's snapshot
+    SB_ASSIGN_OR_RETURN(auto bytes, snapshot->Get(layout_.items, SortedMapItemKey(q.name, id)));
+    if (!bytes) continue;  // an index row without its item: never shown
     SB_ASSIGN_OR_RETURN(SortedMapRecord record, DecodeSortedMapRecord(*bytes));
     if (record.ExpiredAt(now)) continue;
-    // The item is read after its index row: if it moved to another sort key since, it is left
-    // out here, where it would break the page's order and the filter's bounds (a list is not a
-    // snapshot: an item that moves while it runs may be missed, never shown out of place).
+    // An index row that does not match its item is never shown out of place (it would break
+    // the page's order and the filter's bounds).
     if (SortedMapIndexKey(q.name, record.sort_key, id) != it->key()) continue;
     page.items.push_back(SortedMapItem{std::move(id), std::move(record)});
   }

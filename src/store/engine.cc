@@ -248,13 +248,46 @@ uint64_t Engine::LatestSequence() const {
 
 core::Result<std::optional<std::string>> Engine::Get(ColumnFamily cf, std::string_view key) const {
   std::shared_lock<std::shared_timed_mutex> lock(reopen_mu_);
+  return GetAt(nullptr, cf, key);
+}
+
+core::Result<std::optional<std::string>> Engine::GetAt(const rocksdb::Snapshot* snapshot,
+                                                       ColumnFamily cf,
+                                                       std::string_view key) const {
   if (!db_) return ClosedStatus();
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s = db_->Get(options, handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return ToStatus(s);
   return std::optional<std::string>(std::move(value));
+}
+
+std::unique_ptr<ReadSnapshot> Engine::Snapshot() const {
+  // Not make_unique: the constructor is private to Engine.
+  return std::unique_ptr<ReadSnapshot>(
+      new ReadSnapshot(this, std::shared_lock<std::shared_timed_mutex>(reopen_mu_)));
+}
+
+ReadSnapshot::ReadSnapshot(const Engine* engine, std::shared_lock<std::shared_timed_mutex> reader)
+    : engine_(engine), reader_(std::move(reader)) {
+  if (engine_->db_) snapshot_ = engine_->db_->GetSnapshot();
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  // The reader lock kept the database open, so the snapshot is still its own.
+  if (snapshot_ != nullptr) engine_->db_->ReleaseSnapshot(snapshot_);
+}
+
+core::Result<std::optional<std::string>> ReadSnapshot::Get(ColumnFamily cf,
+                                                           std::string_view key) const {
+  return engine_->GetAt(snapshot_, cf, key);
+}
+
+std::unique_ptr<Iterator> ReadSnapshot::NewIterator(ColumnFamily cf, std::string_view lower,
+                                                    std::string_view upper) const {
+  return engine_->NewIteratorAt(snapshot_, cf, lower, upper);
 }
 
 core::Result<std::vector<std::optional<std::string>>> Engine::MultiGet(
@@ -303,9 +336,17 @@ rocksdb::ReadOptions BoundedReadOptions(Iterator::State* state, std::string_view
 
 std::unique_ptr<Iterator> Engine::NewIterator(ColumnFamily cf, std::string_view lower,
                                               std::string_view upper) const {
+  return NewIteratorAt(nullptr, cf, lower, upper);
+}
+
+std::unique_ptr<Iterator> Engine::NewIteratorAt(const rocksdb::Snapshot* snapshot, ColumnFamily cf,
+                                                std::string_view lower,
+                                                std::string_view upper) const {
   auto state = std::make_unique<Iterator::State>();
+  // Its own hold (holds nest, see SharedAccess) for the iterator's life.
   state->reader = std::shared_lock<std::shared_timed_mutex>(reopen_mu_);
-  const rocksdb::ReadOptions ro = BoundedReadOptions(state.get(), lower, upper);
+  rocksdb::ReadOptions ro = BoundedReadOptions(state.get(), lower, upper);
+  ro.snapshot = snapshot;
   if (!db_) {
     // Closed after a failed Reopen: an iterator that is never valid and says why.
     state->it.reset(rocksdb::NewErrorIterator(

@@ -68,6 +68,37 @@ class Iterator {
   std::unique_ptr<State> state_;
 };
 
+class Engine;
+
+// Committed state at one instant: every Get and iterator made through one ReadSnapshot sees the
+// same groups (each group's batch in all of them or in none), for reads that put several rows
+// together: a queue's size beside its invisible items, a sorted map's index rows beside their
+// items (RocksDB snapshot semantics). Made by Engine::Snapshot; holds the engine's reader lock
+// (a Reopen waits for it) and a RocksDB snapshot (compaction keeps the versions it sees), so keep
+// one only for one request's reads. Errors: kUnavailable (STORAGE_UNAVAILABLE) from Get, and
+// iterators that are never valid, while the engine is closed after a fault. Thread safety: one
+// thread at a time; it must not outlive the Engine.
+class ReadSnapshot {
+ public:
+  ~ReadSnapshot();
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+  // nullopt when the key is absent.
+  core::Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
+  // Iterator over [lower, upper); empty strings mean unbounded. REQUIRES: destroyed before
+  // this ReadSnapshot.
+  std::unique_ptr<Iterator> NewIterator(ColumnFamily cf, std::string_view lower = {},
+                                        std::string_view upper = {}) const;
+
+ private:
+  friend class Engine;
+  ReadSnapshot(const Engine* engine, std::shared_lock<std::shared_timed_mutex> reader);
+  const Engine* engine_;
+  std::shared_lock<std::shared_timed_mutex> reader_;  // released after the snapshot
+  const rocksdb::Snapshot* snapshot_ = nullptr;       // null while the engine is closed
+};
+
 class Engine {
  public:
   struct Options {
@@ -128,6 +159,9 @@ class Engine {
   std::unique_ptr<Iterator> NewIterator(ColumnFamily cf, std::string_view lower = {},
                                         std::string_view upper = {}) const;
 
+  // Committed state at this instant, for several reads that must agree (see ReadSnapshot).
+  std::unique_ptr<ReadSnapshot> Snapshot() const;
+
   // For store/ internals (the pipeline): committed state overlaid with `batch`, over [lower,
   // upper). REQUIRES: the batch is not modified while the iterator lives; called only on the
   // sequencer, which alone reopens the database, so it takes no reader lock.
@@ -151,7 +185,14 @@ class Engine {
   bool sync_writes() const { return sync_writes_; }
 
  private:
+  friend class ReadSnapshot;
   Engine() = default;
+  // Get and NewIterator at `snapshot` (null: the latest state). GetAt REQUIRES reopen_mu_ held
+  // shared by the caller; NewIteratorAt takes its own hold for the iterator's life.
+  core::Result<std::optional<std::string>> GetAt(const rocksdb::Snapshot* snapshot, ColumnFamily cf,
+                                                 std::string_view key) const;
+  std::unique_ptr<Iterator> NewIteratorAt(const rocksdb::Snapshot* snapshot, ColumnFamily cf,
+                                          std::string_view lower, std::string_view upper) const;
   core::Status OpenDb();
   core::Status CloseDb();  // REQUIRES: reopen_mu_ held exclusively, or no other user left
   core::Status Reopen(std::chrono::milliseconds wait);
