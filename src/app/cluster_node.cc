@@ -101,11 +101,13 @@ core::Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(const config::Conf
   node->placement_ = std::make_unique<cluster::NodePlacement>(storage.node_id(), node->map_.get(),
                                                               node->client_.get());
   node->host_ = std::make_unique<Host>(services, partitions);
-  // Long polls that wait here ask, each time they wake, whether their universe is still ours.
+  // Long polls that wait here and webhook deliveries ask, each time they wake, whether their
+  // universe is still served here: owned, and within the lease (cut off from PostgreSQL, this
+  // node keeps kOwned until its coordinator hears otherwise; another node may own it by then).
   auto serving = [map = node->map_.get()](int64_t universe) {
     const store::PartitionId p = store::PartitionOfUniverse(universe, map->partitions());
-    return map->StateOf(p) == cluster::PartitionMap::State::kOwned ? core::Status::Ok()
-                                                                   : store::PartitionMoving(p);
+    return map->Serves(p, std::chrono::steady_clock::now()) ? core::Status::Ok()
+                                                            : store::PartitionMoving(p);
   };
   services.queues->SetServing(serving);
   services.locks->SetServing(serving);

@@ -10,8 +10,7 @@ asio::awaitable<gate::Placement::Placed> NodePlacement::Place(const http::Reques
       key.universe ? store::PartitionOfUniverse(*key.universe, map_->partitions())
                    : map_->partitions();
   Placed placed;
-  if (map_->StateOf(partition) == PartitionMap::State::kOwned &&
-      map_->LeaseValid(std::chrono::steady_clock::now())) {
+  if (map_->Serves(partition, std::chrono::steady_clock::now())) {
     auto hold = map_->Hold(partition);
     // Re-read after taking the hold: a hand-off that marked it moving meanwhile waits for
     // holds taken before its mark, and this one must not slip past it.

@@ -61,6 +61,11 @@ bool PartitionMap::StillServing(const Held& held, std::chrono::steady_clock::tim
          generation_[held.partition].load() == held.generation;
 }
 
+bool PartitionMap::Serves(store::PartitionId partition,
+                          std::chrono::steady_clock::time_point now) const {
+  return StateOf(partition) == State::kOwned && LeaseValid(now);
+}
+
 int64_t PartitionMap::InFlight(store::PartitionId partition) const {
   return partition > partitions_ ? 0 : in_flight_[partition].load();
 }

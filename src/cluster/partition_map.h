@@ -62,6 +62,11 @@ class PartitionMap {
   // The steady time until which this node's leases are known to hold.
   void SetLeaseValidUntil(std::chrono::steady_clock::time_point until);
   bool LeaseValid(std::chrono::steady_clock::time_point now) const;
+  // Whether this node serves `partition` at `now`: owned here and the lease valid. What a new
+  // request asks before it is served here, and what a long poll or a webhook delivery asks
+  // each time it wakes (a node cut off from PostgreSQL keeps kOwned until its coordinator
+  // learns otherwise, but its lease lapses on time).
+  bool Serves(store::PartitionId partition, std::chrono::steady_clock::time_point now) const;
 
  private:
   const uint32_t partitions_;

@@ -44,5 +44,20 @@ TEST_CASE("partition map: the lease window bounds local serving", "[cluster]") {
   CHECK_FALSE(map.LeaseValid(now + std::chrono::seconds(2)));  // paused past it
 }
 
+TEST_CASE("partition map: a partition is served only while owned and within the lease",
+          "[cluster]") {
+  PartitionMap map(4);
+  const auto now = std::chrono::steady_clock::now();
+  map.Set(1, PartitionMap::Entry{PartitionMap::State::kOwned, "a", ""});
+  CHECK_FALSE(map.Serves(1, now));  // owned, but no lease known yet
+  map.SetLeaseValidUntil(now + std::chrono::seconds(1));
+  CHECK(map.Serves(1, now));
+  CHECK_FALSE(map.Serves(2, now));  // not owned here
+  // Still marked owned, but the lease has lapsed (cut off from PostgreSQL, or paused).
+  CHECK_FALSE(map.Serves(1, now + std::chrono::seconds(2)));
+  map.Set(1, PartitionMap::Entry{PartitionMap::State::kMoving, "", ""});
+  CHECK_FALSE(map.Serves(1, now));
+}
+
 }  // namespace
 }  // namespace strongbox::cluster
