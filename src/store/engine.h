@@ -75,9 +75,11 @@ class Engine;
 // together: a queue's size beside its invisible items, a sorted map's index rows beside their
 // items (RocksDB snapshot semantics). Made by Engine::Snapshot; holds the engine's reader lock
 // (a Reopen waits for it) and a RocksDB snapshot (compaction keeps the versions it sees), so keep
-// one only for one request's reads. Errors: kUnavailable (STORAGE_UNAVAILABLE) from Get, and
-// iterators that are never valid, while the engine is closed after a fault. Thread safety: one
-// thread at a time; it must not outlive the Engine.
+// one only for one request's reads. Errors, while the engine is closed after a fault:
+// kUnavailable (STORAGE_UNAVAILABLE) from Get, and iterators that are never valid, their status()
+// an IOError saying why. Thread safety: used and destroyed on the thread that made it, never
+// across a co_await (it holds a read lock, which only its own thread may release); it must not
+// outlive the Engine.
 class ReadSnapshot {
  public:
   ~ReadSnapshot();

@@ -137,6 +137,14 @@ TEST_CASE("A queue's invisible size never exceeds its size while items come and 
       ++infos;
     }
   });
+  struct Joined {  // a REQUIRE below that throws must not leave the thread joinable
+    std::atomic<bool>& done;
+    std::thread& watcher;
+    ~Joined() {
+      done = true;
+      if (watcher.joinable()) watcher.join();
+    }
+  } joined{done, watcher};
   // An add and a read sent at once, so that often both commit in one group (one commit
   // between the two reads of Info was enough to count an item invisible and not in the size).
   size_t taken = 0;
