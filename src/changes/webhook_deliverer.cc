@@ -189,7 +189,8 @@ asio::awaitable<void> WebhookDeliverer::Run(std::shared_ptr<Worker> worker) {
       }
       const Delivered delivered = co_await Deliver(w, body, count, cursor);
       if (delivered == Delivered::kEnd) break;
-      if (delivered == Delivered::kSkipped) {  // an :ack moved the cursor past it
+      if (delivered == Delivered::kNotServed) continue;  // paused at the top of the loop
+      if (delivered == Delivered::kSkipped) {            // an :ack moved the cursor past it
         Update(w, [](DeliveryState& s) {
           s.state = "waiting";
           s.consecutive_failures = 0;
@@ -243,7 +244,8 @@ asio::awaitable<WebhookDeliverer::Delivered> WebhookDeliverer::Deliver(Worker& w
       auto subscription = subscriptions_->Get(w.universe, w.id);
       if (!subscription.ok() || subscription->secret != w.secret) co_return Delivered::kEnd;
       if (subscription->cursor >= cursor) co_return Delivered::kSkipped;
-      if (!feed_->Serving(w.universe).ok()) co_return Delivered::kEnd;  // the owner sends it
+      // The owner sends it; this worker waits (a lapsed lease may come back) with its state.
+      if (!feed_->Serving(w.universe).ok()) co_return Delivered::kNotServed;
     }
     if (!co_await AcquireSlot(w)) co_return Delivered::kEnd;
     const core::Timestamp now = clock_->Now();

@@ -69,9 +69,9 @@ struct DeliveryState {
   // "starting"; "waiting" (caught up, waiting for a change); "queued" (a batch in hand, waiting
   // for one of the webhook_max_concurrency slots); "delivering" (a POST in flight);
   // "retrying" (the last attempt failed; next_attempt_time says when); "notServed" (another
-  // node owns the universe); "stalled" (reading the log failed, e.g. CHANGES_EXPIRED:
-  // last_error says why; the worker tries again each scan interval); "notAllowed" (the URL's
-  // host is no longer on webhook_allowed_hosts).
+  // node owns the universe, or this node's lease lapsed); "stalled" (reading the log failed, e.g.
+  // CHANGES_EXPIRED: last_error says why; the worker tries again each scan interval); "notAllowed"
+  // (the URL's host is no longer on webhook_allowed_hosts).
   std::string state = "starting";
   uint64_t delivered_batches = 0;
   uint64_t delivered_changes = 0;
@@ -129,9 +129,12 @@ class WebhookDeliverer {
   boost::asio::awaitable<void> Scan();
   void Reconcile();
   boost::asio::awaitable<void> Run(std::shared_ptr<Worker> worker);
-  enum class Delivered { kDelivered, kSkipped, kEnd };
+  enum class Delivered { kDelivered, kSkipped, kNotServed, kEnd };
   // Sends one batch (moving the cursor to `cursor` once taken) until a receiver takes it:
-  // kSkipped when an `:ack` moved the cursor past it meanwhile, kEnd when the worker must end.
+  // kSkipped when an `:ack` moved the cursor past it meanwhile; kNotServed when this node stops
+  // serving the universe (its partition moved, or its lease lapsed for a while): the worker
+  // pauses and keeps its state, as when it finds that before reading; kEnd when the worker
+  // must end.
   boost::asio::awaitable<Delivered> Deliver(Worker& worker, const std::string& body, size_t count,
                                             uint64_t cursor);
   // Records why the worker cannot read or send (notServed or stalled) and waits a scan interval.

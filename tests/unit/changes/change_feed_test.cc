@@ -1,5 +1,6 @@
 #include "changes/change_feed.h"
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -9,6 +10,7 @@
 #include "changes/change_filter.h"
 #include "changes/change_pruner.h"
 #include "changes/subscriptions.h"
+#include "changes/webhook_deliverer.h"
 #include "support/store_fixture.h"
 
 namespace strongbox::changes {
@@ -475,6 +477,107 @@ TEST_CASE("A subscription keeps its cursor across restarts and acks only move it
   REQUIRE(deleted.ok());
   CHECK(subs->Get(kUniverse, "all").status().code() == StatusCode::kNotFound);
   CHECK(await(subs->Delete(kUniverse, "all")).status().code() == StatusCode::kNotFound);
+}
+
+// The webhook deliverer over this feed (changes/webhook_deliverer.h), with a receiver that
+// always fails and a serving switch: a node that stops serving the universe for a while (a lease
+// that lapsed, then came back) pauses the worker and keeps its delivery state. It ended the
+// worker: its counters went back to zero and, until the next scan, no state was shown at all.
+TEST_CASE("A webhook worker that stops being served pauses and keeps its delivery state",
+          "[changes]") {
+  Fixture f;
+  std::atomic<bool> served{true};
+  f.feed->SetServing([&served](int64_t) {
+    return served ? core::Status::Ok() : core::Status::Unavailable("partition moving");
+  });
+  auto hosts = ParseAllowedHosts("127.0.0.1:9");
+  REQUIRE(hosts.ok());
+  Subscriptions subs(f.store.engine.get(), f.store.pipeline.get(), f.feed.get(), &f.clock,
+                     SubscriptionLimits{.webhook_allowed_hosts = *hosts});
+  auto created = testing::StoreFixture::Await(
+      subs.Create(kUniverse, "hook", {}, uint64_t{0}, "http://127.0.0.1:9/h"));
+  INFO(created.status().ToString());
+  REQUIRE(created.ok());
+  REQUIRE(f.Write("players", "p1").ok());
+
+  std::atomic<int> posts{0};
+  WebhookOptions options;
+  options.retry = RetryPolicy{std::chrono::milliseconds(5), std::chrono::milliseconds(10)};
+  options.scan_interval = std::chrono::milliseconds(20);
+  options.long_poll = std::chrono::milliseconds(20);
+  options.allowed_hosts = *hosts;
+  WebhookDeliverer deliverer(
+      &subs, f.feed.get(), &f.clock, options,
+      [&posts](const WebhookUrl&, std::string, std::vector<std::pair<std::string, std::string>>)
+          -> boost::asio::awaitable<core::Result<int>> {
+        ++posts;
+        co_return 500;
+      },
+      [](int64_t, const std::string&, std::span<const ChangeRecord>, uint64_t) {
+        return std::string("{}");
+      });
+  boost::asio::io_context ioc;
+  deliverer.Start(ioc.get_executor());
+  std::thread runner([&ioc] { ioc.run(); });
+  struct Joined {  // stops and joins even when a REQUIRE below throws
+    WebhookDeliverer& deliverer;
+    ChangeFeed& feed;
+    std::thread& runner;
+    ~Joined() {
+      deliverer.Stop();
+      feed.StopWaiting();
+      runner.join();
+    }
+  } joined{deliverer, *f.feed, runner};
+
+  // Waits (at most 10 s) until `state` satisfies `ok`; answers the last state seen. `vanished`:
+  // whether the worker was gone (no state) at some look.
+  bool vanished = false;
+  auto wait_for = [&](auto ok) {
+    std::optional<DeliveryState> state;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      state = deliverer.StateOf(kUniverse, "hook");
+      if (!state) vanished = true;
+      if (state && ok(*state)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return state;
+  };
+  auto failing = wait_for([](const DeliveryState& s) { return s.failed_attempts >= 3; });
+  REQUIRE(failing);
+  REQUIRE(failing->failed_attempts >= 3);
+
+  served = false;
+  vanished = false;
+  auto paused = wait_for([](const DeliveryState& s) { return s.state == "notServed"; });
+  REQUIRE(paused);
+  REQUIRE(paused->state == "notServed");
+  // The same worker: never gone, its counters kept.
+  CHECK_FALSE(vanished);
+  CHECK(paused->failed_attempts >= failing->failed_attempts);
+  const uint64_t failed_before = paused->failed_attempts;
+  const int posts_before = posts;
+  // Several scan intervals: the worker stays, paused, with its counters, and sends nothing.
+  bool always_shown = true;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  while (std::chrono::steady_clock::now() < until) {
+    auto state = deliverer.StateOf(kUniverse, "hook");
+    if (!state || state->state != "notServed" || state->failed_attempts != failed_before) {
+      always_shown = false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(always_shown);
+  CHECK(posts == posts_before);
+
+  // Served again: the same worker sends the batch again, counting on from where it was.
+  served = true;
+  auto resumed =
+      wait_for([&](const DeliveryState& s) { return s.failed_attempts > failed_before; });
+  REQUIRE(resumed);
+  CHECK(resumed->failed_attempts > failed_before);
+  CHECK(posts > posts_before);
 }
 
 }  // namespace
