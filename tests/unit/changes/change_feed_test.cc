@@ -518,17 +518,17 @@ TEST_CASE("A webhook worker that stops being served pauses and keeps its deliver
       });
   boost::asio::io_context ioc;
   deliverer.Start(ioc.get_executor());
-  std::thread runner([&ioc] { ioc.run(); });
-  struct Joined {  // stops and joins even when a REQUIRE below throws
+  std::jthread runner([&ioc] { ioc.run(); });
+  // Destroyed before `runner` joins, even when a REQUIRE below throws: the workers end, so
+  // ioc.run() returns.
+  struct Stopped {
     WebhookDeliverer& deliverer;
     ChangeFeed& feed;
-    std::thread& runner;
-    ~Joined() {
+    ~Stopped() {
       deliverer.Stop();
       feed.StopWaiting();
-      runner.join();
     }
-  } joined{deliverer, *f.feed, runner};
+  } stopped{deliverer, *f.feed};
 
   // Waits (at most 10 s) until `state` satisfies `ok`; answers the last state seen. `vanished`:
   // whether the worker was gone (no state) at some look.

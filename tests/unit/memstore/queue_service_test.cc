@@ -126,25 +126,17 @@ TEST_CASE("A queue's invisible size never exceeds its size while items come and 
   // The count row and the reads in flight are read at one instant: read apart, an add and a
   // read committed in between were counted invisible but not in the size.
   Fixture f;
-  std::atomic<bool> done{false};
   std::atomic<int> over{0};
   std::atomic<int> infos{0};
-  std::thread watcher([&] {
-    while (!done) {
+  // A jthread: asked to stop and joined even when a REQUIRE below throws.
+  std::jthread watcher([&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
       auto info = f.service->Info(kQueue);
       // No REQUIRE here: Catch's assertions are not thread-safe.
       if (!info.ok() || info->invisible_size > info->size) ++over;
       ++infos;
     }
   });
-  struct Joined {  // a REQUIRE below that throws must not leave the thread joinable
-    std::atomic<bool>& done;
-    std::thread& watcher;
-    ~Joined() {
-      done = true;
-      if (watcher.joinable()) watcher.join();
-    }
-  } joined{done, watcher};
   // An add and a read sent at once, so that often both commit in one group (one commit
   // between the two reads of Info was enough to count an item invisible and not in the size).
   size_t taken = 0;
@@ -163,7 +155,7 @@ TEST_CASE("A queue's invisible size never exceeds its size while items come and 
     taken += got->items.size();
     REQUIRE(Fixture::Await(f.service->Discard(kQueue, got->read_id)).ok());
   }
-  done = true;
+  watcher.request_stop();
   watcher.join();
   CHECK(infos > 0);
   CHECK(over == 0);
