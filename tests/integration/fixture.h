@@ -40,15 +40,19 @@ struct ServerFixture {
   std::unique_ptr<HttpClient> client;
 };
 
-// Polls `done` every 10 ms for at most `limit`; its last answer (so `done` runs once more at
-// the end: a predicate with side effects must latch its answer).
+// Polls `done` every 10 ms until it answers true (true) or `limit` has passed (false); the
+// last ask starts after the deadline. `done` is never asked again once it said true: a
+// predicate that samples a passing state (a retry's back-off, a lease moving) would otherwise
+// be asked a second time and could see the state gone (CI saw that flake).
 template <class Done>
 bool WaitFor(Done done, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
+  for (;;) {
+    const bool past = std::chrono::steady_clock::now() >= deadline;
+    if (done()) return true;
+    if (past) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return done();
 }
 
 // The value of the first sample line of a /metrics `text` starting with `series` (name and
