@@ -141,8 +141,10 @@ const std::vector<Field>& Fields() {
                             "<hostname>:<absolute data_dir>"));
     v.push_back(IntField("partition_lease_ms", &Config::partition_lease_ms, 1'000, 600'000,
                          "how long a partition lease lasts without renewal"));
-    v.push_back(IntField("partition_renew_ms", &Config::partition_renew_ms, 100, 300'000,
-                         "how often leases are renewed (below partition_lease_ms)"));
+    v.push_back(
+        IntField("partition_renew_ms", &Config::partition_renew_ms, 100, 300'000,
+                 "how often leases are renewed (below partition_lease_ms; at most half of it with "
+                 "cluster on)"));
     v.push_back(ChoiceField("cluster", &Config::cluster, kClusters,
                             "on: share the partitions with the other nodes on the same database "
                             "(storage postgres; `--cluster` alone means on)"));
@@ -512,6 +514,14 @@ Status Validate(const Config& c) {
     return Status::InvalidArgument(
         "config partition_renew_ms: must be below partition_lease_ms, or leases lapse between "
         "renewals");
+  }
+  // A cluster node reads from its cache only within 0.9 of a lease from a renewal's start
+  // (cluster/coordinator.cc): the next renewal, a renew interval after the last one ended, must
+  // land well inside that, or the node answers 503 for part of every cycle on a healthy network.
+  if (c.cluster == Cluster::kOn && c.partition_renew_ms * 2 > c.partition_lease_ms) {
+    return Status::InvalidArgument(
+        "config partition_renew_ms: in cluster mode must be at most half of partition_lease_ms, "
+        "or a node stops serving reads for part of every renewal cycle");
   }
   if (c.webhook_retry_initial_ms > c.webhook_retry_max_ms) {
     return Status::InvalidArgument(

@@ -62,6 +62,29 @@ TEST_CASE("invalid configuration is rejected with the field named", "[config]") 
   expect_error({"--config", "/nonexistent/strongbox.json"}, "cannot be read");
   auto bad_env = LoadConfig({}, {{"STRONGBOX_IO_THREADS", "-1"}});
   CHECK_FALSE(bad_env.ok());
+  // Leases: renewed within the lease; in a cluster, within half of it (the read window).
+  expect_error({"--partition-lease-ms", "3000", "--partition-renew-ms", "3000"},
+               "partition_renew_ms");
+  const std::vector<std::string> cluster = {"--storage",
+                                            "postgres",
+                                            "--postgres-url",
+                                            "postgresql://127.0.0.1/sb",
+                                            "--cluster",
+                                            "on",
+                                            "--advertise-url",
+                                            "http://127.0.0.1:8080",
+                                            "--partition-lease-ms",
+                                            "3000"};
+  auto with_renew = [&](const std::string& renew) {
+    std::vector<std::string> args = cluster;
+    args.insert(args.end(), {"--partition-renew-ms", renew});
+    return args;
+  };
+  expect_error(with_renew("1501"), "partition_renew_ms");
+  auto half = LoadConfig(with_renew("1500"), {});
+  INFO(half.status().message());
+  CHECK(half.ok());
+  CHECK(LoadConfig({"--partition-lease-ms", "3000", "--partition-renew-ms", "2000"}, {}).ok());
 }
 
 // Every setting that is a choice: its field name, and each spelling with the value it means.
