@@ -110,23 +110,30 @@ Result<OrderedEntry> LeaderboardService::Get(const BoardName& board, const std::
   return OrderedEntry{id, record.value, record.subscore, std::move(record.metadata), std::nullopt};
 }
 
-Status LeaderboardService::AttachMetadata(const BoardName& board,
-                                          std::vector<RankedEntry>* entries) const {
+Result<bool> LeaderboardService::AttachMetadata(const BoardName& board,
+                                                std::span<RankedEntry> entries) const {
   std::vector<std::pair<ColumnFamily, std::string>> keys;
   std::vector<RankedEntry*> wanted;
-  for (RankedEntry& entry : *entries) {
+  for (RankedEntry& entry : entries) {
     if (!entry.has_metadata) continue;
     keys.emplace_back(ColumnFamily::kOrdered, OrderedKey(board, entry.id));
     wanted.push_back(&entry);
   }
-  if (keys.empty()) return Status::Ok();
+  if (keys.empty()) return true;
   SB_ASSIGN_OR_RETURN(auto records, engine_->MultiGet(keys));
+  bool matched = true;
   for (size_t i = 0; i < wanted.size(); ++i) {
-    if (!records[i]) continue;  // deleted since the index was read
+    if (!records[i]) {  // deleted since the index was read
+      matched = false;
+      continue;
+    }
     SB_ASSIGN_OR_RETURN(OrderedRecord record, DecodeOrderedRecord(*records[i]));
+    if (record.value != wanted[i]->value || record.subscore != wanted[i]->subscore) {
+      matched = false;
+    }
     wanted[i]->metadata = std::move(record.metadata);
   }
-  return Status::Ok();
+  return matched;
 }
 
 Result<store::Staged<OrderedEntry>> LeaderboardService::StageWrite(BoardName board, std::string id,
@@ -519,7 +526,7 @@ Result<LeaderboardService::ListPage> LeaderboardService::List(const ListQuery& q
   if (query.resume_after) {
     SB_ASSIGN_OR_RETURN(resume, DecodeResumeKey(*query.resume_after));
   }
-  ListPage listed = ReadBoard(query.board, [&](const RankIndex& index) {
+  auto read = [&](const RankIndex& index) {
     auto [position, end] = PositionsOf(index, query.range, query.order);
     if (resume) {
       position = std::max(position, index.PositionAfter(resume->value, resume->arrival, query.order,
@@ -533,9 +540,9 @@ Result<LeaderboardService::ListPage> LeaderboardService::List(const ListQuery& q
       page.next_after = EncodeResumeKey(index.At(position - 1, query.order));
     }
     return page;
-  });
-  SB_RETURN_IF_ERROR(AttachMetadata(query.board, &listed.entries));
-  return listed;
+  };
+  return ReadRanked<ListPage>(query.board, read,
+                              [](ListPage& page) { return std::span(page.entries); });
 }
 
 Result<LeaderboardService::RankAnswer> LeaderboardService::Rank(const BoardName& board,
@@ -543,16 +550,14 @@ Result<LeaderboardService::RankAnswer> LeaderboardService::Rank(const BoardName&
                                                                 SortOrder order) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
   SB_RETURN_IF_ERROR(ValidateEntryId(id));
-  SB_ASSIGN_OR_RETURN(RankAnswer answer,
-                      ReadBoard(board, [&](const RankIndex& index) -> Result<RankAnswer> {
-                        auto position = index.PositionOf(id, order);
-                        if (!position) return EntryNotFound();
-                        return RankAnswer{RankedAt(index, *position, order), index.size()};
-                      }));
-  std::vector<RankedEntry> one{std::move(answer.entry)};
-  SB_RETURN_IF_ERROR(AttachMetadata(board, &one));
-  answer.entry = std::move(one[0]);
-  return answer;
+  return ReadRanked<RankAnswer>(
+      board,
+      [&](const RankIndex& index) -> Result<RankAnswer> {
+        auto position = index.PositionOf(id, order);
+        if (!position) return EntryNotFound();
+        return RankAnswer{RankedAt(index, *position, order), index.size()};
+      },
+      [](RankAnswer& answer) { return std::span(&answer.entry, 1); });
 }
 
 Result<LeaderboardService::Neighborhood> LeaderboardService::Neighbors(const BoardName& board,
@@ -562,27 +567,26 @@ Result<LeaderboardService::Neighborhood> LeaderboardService::Neighbors(const Boa
                                                                        size_t after) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
   SB_RETURN_IF_ERROR(ValidateEntryId(id));
-  SB_ASSIGN_OR_RETURN(Neighborhood around,
-                      ReadBoard(board, [&](const RankIndex& index) -> Result<Neighborhood> {
-                        auto position = index.PositionOf(id, order);
-                        if (!position) return EntryNotFound();
-                        Neighborhood found;
-                        found.total = index.size();
-                        const size_t first = *position - std::min(before, *position);
-                        const size_t end = std::min(index.size(), *position + after + 1);
-                        for (size_t p = first; p < end; ++p)
-                          found.entries.push_back(RankedAt(index, p, order));
-                        return found;
-                      }));
-  SB_RETURN_IF_ERROR(AttachMetadata(board, &around.entries));
-  return around;
+  return ReadRanked<Neighborhood>(
+      board,
+      [&](const RankIndex& index) -> Result<Neighborhood> {
+        auto position = index.PositionOf(id, order);
+        if (!position) return EntryNotFound();
+        Neighborhood found;
+        found.total = index.size();
+        const size_t first = *position - std::min(before, *position);
+        const size_t end = std::min(index.size(), *position + after + 1);
+        for (size_t p = first; p < end; ++p) found.entries.push_back(RankedAt(index, p, order));
+        return found;
+      },
+      [](Neighborhood& around) { return std::span(around.entries); });
 }
 
 Result<LeaderboardService::BatchAnswer> LeaderboardService::BatchRank(
     const BoardName& board, const std::vector<std::string>& ids, SortOrder order) const {
   SB_RETURN_IF_ERROR(ValidateBoardName(board));
   for (const std::string& id : ids) SB_RETURN_IF_ERROR(ValidateEntryId(id));
-  BatchAnswer batch = ReadBoard(board, [&](const RankIndex& index) {
+  auto read = [&](const RankIndex& index) {
     BatchAnswer answer;
     answer.total = index.size();
     for (const std::string& id : ids) {
@@ -601,9 +605,9 @@ Result<LeaderboardService::BatchAnswer> LeaderboardService::BatchRank(
                     [](const RankedEntry& a, const RankedEntry& b) { return a.rank == b.rank; }),
         answer.entries.end());
     return answer;
-  });
-  SB_RETURN_IF_ERROR(AttachMetadata(board, &batch.entries));
-  return batch;
+  };
+  return ReadRanked<BatchAnswer>(board, read,
+                                 [](BatchAnswer& batch) { return std::span(batch.entries); });
 }
 
 Result<size_t> LeaderboardService::Count(const BoardName& board, const ValueRange& range) const {

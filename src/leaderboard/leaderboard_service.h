@@ -26,6 +26,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -225,9 +226,36 @@ class LeaderboardService {
       const std::optional<OrderedRecord>&, const BoardSettings& settings)>;
 
   core::Status ValidateExtras(const EntryExtras& extras) const;
-  // Fills the metadata of the entries whose index says they have some, from their records
-  // (read after the index, so a write in between may show its newer metadata).
-  core::Status AttachMetadata(const BoardName& board, std::vector<RankedEntry>* entries) const;
+  // Fills the metadata of the entries whose index says they have some, from their records.
+  // The records are read after the index: true when each one still holds the value and
+  // subscore the index gave (so the metadata is the one written with them), false when a
+  // write or delete landed in between (the caller reads again).
+  core::Result<bool> AttachMetadata(const BoardName& board, std::span<RankedEntry> entries) const;
+  // A ranked read with its metadata: `read(const RankIndex&)` answers Answer (or
+  // Result<Answer>), `entries_of(Answer&)` the span of its entries. While a record no longer
+  // matches the index — a write landed in between, or the engine shows a group whose hooks
+  // have not run yet — it waits for the index to move (CommitPipeline::AwaitHooksAfter) and
+  // reads again, so an entry's metadata is the one written with its value, not a later
+  // write's beside an earlier score. Bounded: kRankedReads reads and kRankedWait of waiting,
+  // then the last answer (a board rewriting the same entries faster than that, or a storage
+  // fault holding the hooks back).
+  static constexpr int kRankedReads = 8;
+  static constexpr std::chrono::milliseconds kRankedWait{20};
+  template <class Answer, class Read, class EntriesOf>
+  core::Result<Answer> ReadRanked(const BoardName& board, Read&& read,
+                                  EntriesOf&& entries_of) const {
+    const auto deadline = std::chrono::steady_clock::now() + kRankedWait;
+    for (int attempt = 1;; ++attempt) {
+      const uint64_t epoch = pipeline_->hooks_epoch();
+      core::Result<Answer> answer = ReadBoard(board, read);
+      if (!answer.ok()) return answer;
+      auto matched = AttachMetadata(board, entries_of(*answer));
+      if (!matched.ok()) return matched.status();
+      if (*matched || attempt == kRankedReads || !pipeline_->AwaitHooksAfter(epoch, deadline)) {
+        return answer;
+      }
+    }
+  }
 
   // Runs `read(const RankIndex&)` on `board` with no commit group half applied (the
   // pipeline's ReadSettled), so a transaction's writes to it are seen all or none.

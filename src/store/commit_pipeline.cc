@@ -62,6 +62,20 @@ void CommitPipeline::RunHooks(std::vector<std::function<void()>>& hooks) {
   hooks_epoch_.fetch_add(1, std::memory_order_release);
 }
 
+bool CommitPipeline::AwaitHooksAfter(uint64_t epoch,
+                                     std::chrono::steady_clock::time_point deadline) const {
+  for (unsigned spins = 0;; ++spins) {
+    if (hooks_epoch() != epoch) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    // The hooks follow the write within microseconds unless the sequencer lost its core.
+    if (spins < 64) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+}
+
 size_t WriteView::StagedBytes() const { return batch_->GetWriteBatch()->GetDataSize(); }
 
 void WriteView::OnCommitted(std::function<void()> hook) {

@@ -243,6 +243,17 @@ class CommitPipeline {
     return read();
   }
 
+  // What ReadSettled watches: odd while a group's hooks run, two more after each group that has
+  // hooks. For a reader that pairs hook-kept state with a later engine read (the rank index
+  // and the entries' records): the engine shows a group's writes a moment before its hooks run
+  // — longer if the sequencer is descheduled in between — so such a reader that finds the
+  // engine ahead waits for the epoch to move (AwaitHooksAfter) and reads again.
+  uint64_t hooks_epoch() const { return hooks_epoch_.load(std::memory_order_acquire); }
+  // Blocks the calling thread until hooks_epoch() differs from `epoch` (true) or until
+  // `deadline` (false): yields first, then sleeps in 50 µs steps. Never call it from a hook or a
+  // mutation (the sequencer thread would wait for itself).
+  bool AwaitHooksAfter(uint64_t epoch, std::chrono::steady_clock::time_point deadline) const;
+
   // A staged write (a service's Stage* method) committed alone, with the request's context;
   // the staging's own error (a bad argument) is returned as is, nothing committed.
   template <class T>

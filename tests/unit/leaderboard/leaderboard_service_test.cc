@@ -10,7 +10,9 @@
 #include <future>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <span>
 #include <thread>
 
 #include "store/key_codec.h"
@@ -350,6 +352,73 @@ TEST_CASE("Staged writes to one board apply together and BatchRank reads them at
   CHECK(failed.code() == StatusCode::kAlreadyExists);
   CHECK(f.service->Get(kBoard, "a")->value == 700);
   CHECK(f.service->Rank(kBoard, "a", SortOrder::kDescending)->entry.value == 700);
+}
+
+TEST_CASE("Ranked reads show the metadata written with the value they show", "[leaderboard]") {
+  // Each write sets value n and metadata {"n":n} together. A read takes values and ranks from
+  // the in-memory index and metadata from the records just after: without a second look, a
+  // write landing in between showed a newer write's metadata beside the older value.
+  Fixture f;
+  const std::vector<std::string> ids = {"a", "b", "c", "d"};
+  auto write = [&](const std::string& id, int64_t n) {
+    EntryExtras extras;
+    extras.metadata = "{\"n\":" + std::to_string(n) + "}";
+    return Fixture::Await(f.service->Update(kBoard, id, n, /*allow_missing=*/true, {}, extras));
+  };
+  for (const std::string& id : ids) REQUIRE(write(id, 0).ok());
+  std::atomic<int> reads{0}, mismatched{0}, failed{0};
+  auto check = [&](std::span<const RankedEntry> entries) {
+    for (const RankedEntry& e : entries) {
+      const auto metadata = nlohmann::json::parse(e.metadata, nullptr, false);
+      if (metadata.is_discarded() || metadata.value("n", int64_t{-1}) != e.value) ++mismatched;
+    }
+  };
+  {
+    std::jthread reader([&](std::stop_token stop) {
+      for (uint64_t i = 0; !stop.stop_requested(); ++i) {
+        const std::string& id = ids[i % ids.size()];
+        switch (i % 4) {
+          case 0: {
+            auto page = f.service->List({kBoard, SortOrder::kDescending, {}, 10, std::nullopt});
+            if (page.ok())
+              check(page->entries);
+            else
+              ++failed;
+            break;
+          }
+          case 1: {
+            auto rank = f.service->Rank(kBoard, id, SortOrder::kAscending);
+            if (rank.ok())
+              check(std::span(&rank->entry, 1));
+            else
+              ++failed;
+            break;
+          }
+          case 2: {
+            auto around = f.service->Neighbors(kBoard, id, SortOrder::kAscending, 2, 2);
+            if (around.ok())
+              check(around->entries);
+            else
+              ++failed;
+            break;
+          }
+          default: {
+            auto batch = f.service->BatchRank(kBoard, ids, SortOrder::kAscending);
+            if (batch.ok())
+              check(batch->entries);
+            else
+              ++failed;
+          }
+        }
+        ++reads;
+      }
+    });
+    for (int64_t n = 1; n <= 600; ++n) REQUIRE(write(ids[n % ids.size()], n).ok());
+  }
+  INFO(reads << " reads");
+  CHECK(reads > 100);
+  CHECK(failed == 0);
+  CHECK(mismatched == 0);
 }
 
 TEST_CASE("Write strategies: best keeps the better, sum adds, latest re-arrives", "[leaderboard]") {
