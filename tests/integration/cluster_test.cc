@@ -623,8 +623,7 @@ TEST_CASE("cluster: queue windows and TTLs are kept across a takeover", "[integr
 
   HttpClient survivor = c.Client(0);
   // Once another node serves the universe: the item is still invisible within its window...
-  // (WaitFor asks its predicate once more at the end, and a read takes what it finds: each
-  // predicate below reads only until it has its answer.)
+  // (A read takes what it finds: each predicate below keeps the answer it waited for.)
   HttpResponse first;
   REQUIRE(WaitFor(
       [&] {
