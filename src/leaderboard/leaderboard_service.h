@@ -239,8 +239,8 @@ class LeaderboardService {
   // write's beside an earlier score. Bounded: kRankedReads reads and kRankedWait of waiting
   // (the calling IO thread blocks: microseconds unless the sequencer lost its core), then the
   // last answer (a board rewriting the same entries faster than that). Not at all while writes
-  // are stopped: after a storage fault the index may stay apart from the records until
-  // recovery, and no commit will move it.
+  // are stopped (AwaitHooksAfter answers at once): after a storage fault the index may stay
+  // apart from the records until recovery, and no commit will move it.
   static constexpr int kRankedReads = 8;
   static constexpr std::chrono::milliseconds kRankedWait{20};
   template <class Answer, class Read, class EntriesOf>
@@ -253,8 +253,7 @@ class LeaderboardService {
       if (!answer.ok()) return answer;
       auto matched = AttachMetadata(board, entries_of(*answer));
       if (!matched.ok()) return matched.status();
-      if (*matched || attempt == kRankedReads || !pipeline_->health().writable ||
-          !pipeline_->AwaitHooksAfter(epoch, deadline)) {
+      if (*matched || attempt == kRankedReads || !pipeline_->AwaitHooksAfter(epoch, deadline)) {
         return answer;
       }
     }

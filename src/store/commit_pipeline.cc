@@ -64,6 +64,8 @@ void CommitPipeline::RunHooks(std::vector<std::function<void()>>& hooks) {
 
 bool CommitPipeline::AwaitHooksAfter(uint64_t epoch,
                                      std::chrono::steady_clock::time_point deadline) const {
+  // Writes stopped: no group commits, so no hooks run until recovery (which runs none).
+  if (!health().writable) return hooks_epoch() != epoch;
   for (unsigned spins = 0;; ++spins) {
     if (hooks_epoch() != epoch) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;

@@ -250,8 +250,9 @@ class CommitPipeline {
   // engine ahead waits for the epoch to move (AwaitHooksAfter) and reads again.
   uint64_t hooks_epoch() const { return hooks_epoch_.load(std::memory_order_acquire); }
   // Blocks the calling thread until hooks_epoch() differs from `epoch` (true) or until
-  // `deadline` (false): yields first, then sleeps in 50 µs steps. Never call it from a hook or a
-  // mutation (the sequencer thread would wait for itself).
+  // `deadline` (false): yields first, then sleeps in 50 µs steps. Answers at once while writes
+  // are stopped (a storage fault): no hooks run until recovery, so waiting would gain nothing.
+  // Never call it from a hook or a mutation (the sequencer thread would wait for itself).
   bool AwaitHooksAfter(uint64_t epoch, std::chrono::steady_clock::time_point deadline) const;
 
   // A staged write (a service's Stage* method) committed alone, with the request's context;
